@@ -1,0 +1,67 @@
+# ikescope: make demo (build, then run on a shipped capture) and make test (install what the
+# tests need, then go vet and every test). Packages come from apt-get on Debian/Ubuntu.
+
+GO      ?= go
+BIN     := bin/ikescope
+DEMO    ?= pcaps/ikev1-main-psk-mismatch.pcap
+# Debian packages the tests use: libpcap headers for live capture (cgo), and the reference
+# decoders tshark and tcpdump that the tests compare ikescope with.
+TEST_PKGS := libpcap-dev tshark tcpdump
+BUILD_PKGS := libpcap-dev
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build demo test test-deps build-deps vet bench fuzz pcaps clean
+
+all: build
+
+build: build-deps
+	$(GO) build -o $(BIN) ./cmd/ikescope
+
+demo: build
+	./$(BIN) decode $(DEMO)
+
+test: test-deps
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+# install-missing PKG...: apt-get the Debian packages that are not installed, or say what to install.
+define install-missing
+	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if ! command -v apt-get >/dev/null 2>&1; then \
+			echo "ikescope needs these packages:$$missing (Debian/Ubuntu names; install them with your package manager)"; exit 1; \
+		fi; \
+		echo "installing$$missing"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null || \
+		{ $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
+		  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; } || \
+		{ echo "could not install$$missing: run 'sudo apt-get install$$missing' and try again"; exit 1; }; \
+	fi
+endef
+
+build-deps:
+	$(call install-missing,$(BUILD_PKGS))
+
+test-deps:
+	$(call install-missing,$(TEST_PKGS))
+
+vet:
+	$(GO) vet ./...
+
+# Benchmarks: a generated capture of about a million packets, ikescope against tshark and tcpdump.
+bench: build test-deps
+	$(GO) test -run '^$$' -bench . -benchmem ./decode/
+
+# Run each fuzz target for FUZZTIME (default 60s).
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzISAKMP -fuzztime $(FUZZTIME) ./decode/
+	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime $(FUZZTIME) ./decode/
+
+# Record the sample captures again with real IKE daemons (root; see pcaps/README.md).
+pcaps:
+	bash pcaps/record.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// exitCode is the process exit status; every path maps to one of these.
+type exitCode int
+
+const (
+	exitOK       exitCode = 0 // the run worked, whatever it found
+	exitFindings exitCode = 1 // --fail-on was met
+	exitError    exitCode = 2 // usage error or unreadable input
+)
+
+const usage = `ikescope explains why an IPsec tunnel did not come up, from a packet capture.
+
+Usage:
+  ikescope decode [-f text|json] [-o FILE] CAPTURE...
+  ikescope version
+
+Commands:
+  decode    print every IKE/ISAKMP and ESP message, payload by payload
+
+Examples:
+  ikescope decode gw-outside.pcap
+  ikescope decode -f json capture.pcapng.gz | jq 'select(.exchange_type_name=="IKE_AUTH")'
+  tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope decode -
+
+Captures may be pcap or pcapng, gzip-compressed or not; "-" reads standard input.
+Run "ikescope COMMAND -h" for a command's options.
+`
+
+// usageError is a mistake in the command line: printed with a hint, exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) exitCode {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitError
+	}
+	var err error
+	switch args[0] {
+	case "decode":
+		err = runDecode(args[1:], stdin, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "ikescope", version)
+		return exitOK
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		err = &usageError{fmt.Sprintf("unknown command %q", args[0])}
+	}
+	return exitFor(err, stderr)
+}
+
+// exitFor prints err as one line and maps it to an exit status.
+func exitFor(err error, stderr io.Writer) exitCode {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err == errAlreadyReported {
+		return exitError
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "ikescope: %s (run \"ikescope --help\" for usage)\n", ue.msg)
+		return exitError
+	}
+	fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
+	return exitError
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
+
+var version = "dev"
+
+// newFlagSet returns a FlagSet whose errors come back as usage errors.
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: %s\n\nOptions:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, allowing flags after the file names (ikescope decode x.pcap -f json).
+// Parse errors come back as usage errors; -h prints the usage on stderr.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
+	var files []string
+	for {
+		fs.SetOutput(io.Discard)
+		err := fs.Parse(args)
+		if err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(stderr)
+				fs.Usage()
+				return nil, err
+			}
+			return nil, &usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return files, nil
+		}
+		files = append(files, args[0])
+		args = args[1:]
+	}
+}
+
+// createOutput opens -o FILE, or returns stdout for "" and "-".
+func createOutput(path string, stdout io.Writer) (io.Writer, func() error, error) {
+	if path == "" || path == "-" {
+		return stdout, func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot write %s: %v", path, unwrapPath(err))
+	}
+	return f, f.Close, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// errAlreadyReported ends a run whose errors were printed as they happened.
+var errAlreadyReported = errors.New("")

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files from the current output")
+
+// runCmd runs ikescope with args and returns stdout, stderr and the exit status.
+func runCmd(t *testing.T, stdin []byte, args ...string) (string, string, exitCode) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, bytes.NewReader(stdin), &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func pcapFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("../../pcaps/*.pcap")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no captures in pcaps/: %v", err)
+	}
+	return files
+}
+
+// TestDecodeGolden compares `ikescope decode` on every capture in pcaps/ with the reviewed
+// output in testdata/decode. Regenerate with `go test ./cmd/ikescope -update` and read the diff.
+func TestDecodeGolden(t *testing.T) {
+	for _, file := range pcapFiles(t) {
+		name := strings.TrimSuffix(filepath.Base(file), ".pcap")
+		for _, format := range []string{"text", "json"} {
+			t.Run(name+"/"+format, func(t *testing.T) {
+				out, errOut, code := runCmd(t, nil, "decode", "-f", format, file)
+				if code != exitOK || errOut != "" {
+					t.Fatalf("exit %d, stderr %q", code, errOut)
+				}
+				ext := map[string]string{"text": ".txt", "json": ".jsonl"}[format]
+				golden := filepath.Join("testdata", "decode", name+ext)
+				if *update {
+					os.MkdirAll(filepath.Dir(golden), 0o755)
+					if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test -update to create it)", err)
+				}
+				if out != string(want) {
+					t.Errorf("decode output differs from %s (run go test -update and review the diff):\n%s", golden, firstDiff(string(want), out))
+				}
+			})
+		}
+	}
+}
+
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return "line " + itoa(i+1) + ":\n- " + wl + "\n+ " + gl
+		}
+	}
+	return ""
+}
+
+func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
+
+func fmtInt(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+func TestDecodeJSONFields(t *testing.T) {
+	out, _, code := runCmd(t, nil, "decode", "-f", "json", "../../pcaps/ikev2-psk.pcap")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var first map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"frame", "time", "src", "sport", "dst", "dport", "kind", "version", "initiator_spi", "responder_spi", "exchange_type", "exchange_type_name", "message_id", "flags", "length", "payloads", "errors"} {
+		if _, ok := first[f]; !ok {
+			t.Errorf("first line has no %q: %s", f, lines[0])
+		}
+	}
+	if first["exchange_type_name"] != "IKE_SA_INIT" || first["version"] != "2.0" || first["kind"] != "isakmp" {
+		t.Errorf("first message: %s", lines[0])
+	}
+	if spi, _ := first["initiator_spi"].(string); len(spi) != 16 {
+		t.Errorf("initiator_spi %q is not 16 hex digits", spi)
+	}
+	sawESP := false
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("line is not JSON: %v: %s", err, l)
+		}
+		if m["kind"] == "esp" {
+			sawESP = true
+			if _, ok := m["spi"]; !ok {
+				t.Errorf("ESP line without spi: %s", l)
+			}
+			if _, ok := m["seq"]; !ok {
+				t.Errorf("ESP line without seq: %s", l)
+			}
+		}
+	}
+	if !sawESP {
+		t.Error("no ESP in ikev2-psk.pcap's decode: the capture is meant to carry pings through the tunnel")
+	}
+}
+
+func TestStdinAndGzip(t *testing.T) {
+	raw, err := os.ReadFile("../../pcaps/ikev1-main-psk.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := runCmd(t, nil, "decode", "../../pcaps/ikev1-main-psk.pcap")
+	got, errOut, code := runCmd(t, raw, "decode", "-")
+	if code != exitOK || got != want {
+		t.Errorf("stdin: exit %d stderr %q, output differs from the file's", code, errOut)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(raw)
+	zw.Close()
+	path := filepath.Join(t.TempDir(), "c.pcap.gz")
+	os.WriteFile(path, gz.Bytes(), 0o644)
+	got, errOut, code = runCmd(t, nil, "decode", path)
+	if code != exitOK || got != want {
+		t.Errorf("gzip: exit %d stderr %q, output differs from the plain file's", code, errOut)
+	}
+}
+
+// Every bad input gets one line on stderr naming the file, and exit status 2.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	raw, err := os.ReadFile("../../pcaps/ikev1-main-psk.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	truncated := write("truncated.pcap", raw[:len(raw)-10])
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr []string // substrings of the one stderr line
+		wantOut string   // substring of stdout
+	}{
+		{"missing file", []string{"decode", filepath.Join(dir, "nope.pcap")}, []string{"nope.pcap", "no such file"}, ""},
+		{"directory", []string{"decode", dir}, []string{dir, "is a directory"}, ""},
+		{"not a capture", []string{"decode", write("notes.txt", []byte("hello, this is text\n"))}, []string{"notes.txt", "not a pcap or pcapng capture"}, ""},
+		{"html", []string{"decode", write("page.pcap", []byte("<!DOCTYPE html><html>"))}, []string{"page.pcap", "HTML"}, ""},
+		{"empty file", []string{"decode", write("empty.pcap", nil)}, []string{"empty.pcap", "empty file"}, ""},
+		{"truncated capture", []string{"decode", truncated}, []string{"truncated.pcap", "capture ends in the middle of frame", "truncated"}, "frame 1 "},
+		{"bad gzip", []string{"decode", write("bad.pcap.gz", []byte{0x1f, 0x8b, 0, 0, 1, 2})}, []string{"bad.pcap.gz", "gzip"}, ""},
+		{"no files", []string{"decode"}, []string{"needs at least one capture"}, ""},
+		{"unknown format", []string{"decode", "-f", "xml", truncated}, []string{"unknown format \"xml\""}, ""},
+		{"unknown flag", []string{"decode", "--frobnicate", truncated}, []string{"frobnicate"}, ""},
+		{"unknown command", []string{"analyse-this"}, []string{"unknown command"}, ""},
+		{"unwritable output", []string{"decode", "-o", filepath.Join(dir, "no", "such", "dir.txt"), truncated}, []string{"cannot write", "dir.txt"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := runCmd(t, nil, tt.args...)
+			if code != exitError {
+				t.Errorf("exit %d, want %d", code, exitError)
+			}
+			if strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "ikescope: ") {
+				t.Errorf("stderr must be one line starting with \"ikescope: \", got %q", errOut)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q does not mention %q", errOut, w)
+				}
+			}
+			if !strings.Contains(out, tt.wantOut) {
+				t.Errorf("stdout %q does not contain %q", out, tt.wantOut)
+			}
+			if strings.Contains(errOut+out, "panic") || strings.Contains(errOut+out, "goroutine") {
+				t.Errorf("stack trace in output: %s", errOut)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	out, _, code := runCmd(t, nil, "--help")
+	if code != exitOK || !strings.Contains(out, "ikescope decode gw-outside.pcap") {
+		t.Errorf("--help: exit %d, output without examples:\n%s", code, out)
+	}
+	_, errOut, code := runCmd(t, nil, "decode", "-h")
+	if code != exitOK || !strings.Contains(errOut, "-f") {
+		t.Errorf("decode -h: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -1,0 +1,171 @@
+package decode
+
+import (
+	"net/netip"
+	"sort"
+	"time"
+)
+
+// Fragment reassembly for IPv4 and IPv6 (RFC 791, RFC 8200 4.5). It is our own rather than
+// gopacket's ip4defrag because the analysis needs the facts of fragmentation (which frames,
+// which pieces never came) and because IKE over IPv6 fragments too.
+
+const (
+	fragTimeout = 30 * time.Second // RFC 8200 reassembly timeout is 60 s; 30 s is Linux's default
+	maxFragSets = 1024             // datagrams under reassembly at once
+	maxDatagram = 65535 + 8
+)
+
+type fragKey struct {
+	src, dst netip.Addr
+	id       uint32
+	proto    uint8
+}
+
+type fragPiece struct {
+	off  int
+	data []byte
+}
+
+type fragSet struct {
+	key      fragKey
+	frames   []int
+	pieces   []fragPiece
+	total    int // payload length once the last fragment is seen, else -1
+	received int
+	first    time.Time
+	last     time.Time
+	cut      bool // a fragment was cut by the snap length
+	bad      bool // overlapping or oversized pieces
+}
+
+type reassembler struct {
+	sets  map[fragKey]*fragSet
+	order []*fragSet // oldest first, for eviction
+}
+
+func (r *reassembler) init() { r.sets = map[fragKey]*fragSet{} }
+
+// add stores a fragment and returns the whole datagram payload once every piece is there.
+// When too many datagrams are under reassembly the oldest is given to evict.
+func (r *reassembler) add(k fragKey, frame int, t time.Time, off int, more bool, data []byte, cut bool, evict func(*fragSet)) (*fragSet, []byte) {
+	fs := r.sets[k]
+	if fs == nil {
+		if len(r.order) >= maxFragSets {
+			old := r.order[0]
+			r.drop(old)
+			evict(old)
+		}
+		fs = &fragSet{key: k, total: -1, first: t}
+		r.sets[k] = fs
+		r.order = append(r.order, fs)
+	}
+	fs.last = t
+	fs.frames = append(fs.frames, frame)
+	fs.cut = fs.cut || cut
+	if off+len(data) > maxDatagram {
+		fs.bad = true
+		return fs, nil
+	}
+	fs.pieces = append(fs.pieces, fragPiece{off: off, data: append([]byte(nil), data...)})
+	fs.received += len(data)
+	if !more {
+		fs.total = off + len(data)
+	}
+	whole := fs.assemble()
+	if whole != nil {
+		r.drop(fs)
+	}
+	return fs, whole
+}
+
+// assemble returns the datagram when the pieces cover it from 0 to total, else nil.
+func (fs *fragSet) assemble() []byte {
+	if fs.total < 0 || fs.bad {
+		return nil
+	}
+	sort.SliceStable(fs.pieces, func(i, j int) bool { return fs.pieces[i].off < fs.pieces[j].off })
+	covered := 0
+	for _, p := range fs.pieces {
+		if p.off > covered {
+			return nil
+		}
+		if end := p.off + len(p.data); end > covered {
+			covered = end
+		}
+	}
+	if covered < fs.total {
+		return nil
+	}
+	whole := make([]byte, fs.total)
+	for i := len(fs.pieces) - 1; i >= 0; i-- { // earlier pieces win where they overlap
+		p := fs.pieces[i]
+		if p.off < fs.total {
+			copy(whole[p.off:], p.data)
+		}
+	}
+	return whole
+}
+
+func (fs *fragSet) firstPiece() []byte {
+	for _, p := range fs.pieces {
+		if p.off == 0 {
+			return p.data
+		}
+	}
+	return nil
+}
+
+func (fs *fragSet) facts() *Fragments {
+	f := &Fragments{
+		Frames:   append([]int(nil), fs.frames...),
+		Received: fs.received,
+		First:    fs.firstPiece() != nil,
+		Last:     fs.total >= 0,
+	}
+	if fs.total >= 0 {
+		f.Total = fs.total
+	}
+	f.Complete = f.Last && fs.assembleCheck()
+	return f
+}
+
+func (fs *fragSet) assembleCheck() bool {
+	covered := 0
+	for _, p := range fs.pieces { // sorted by assemble
+		if p.off > covered {
+			return false
+		}
+		if end := p.off + len(p.data); end > covered {
+			covered = end
+		}
+	}
+	return covered >= fs.total
+}
+
+func (r *reassembler) drop(fs *fragSet) {
+	delete(r.sets, fs.key)
+	for i, o := range r.order {
+		if o == fs {
+			r.order = append(r.order[:i], r.order[i+1:]...)
+			break
+		}
+	}
+}
+
+// expire reports and forgets fragment sets older than the timeout at time now.
+func (r *reassembler) expire(now time.Time, report func(*fragSet)) {
+	for len(r.order) > 0 && now.Sub(r.order[0].first) > fragTimeout {
+		fs := r.order[0]
+		r.drop(fs)
+		report(fs)
+	}
+}
+
+func (r *reassembler) expireAll(report func(*fragSet)) {
+	for len(r.order) > 0 {
+		fs := r.order[0]
+		r.drop(fs)
+		report(fs)
+	}
+}

@@ -1,0 +1,408 @@
+package decode
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+)
+
+// Kind says what a Message carries.
+type Kind uint8
+
+// Message kinds.
+const (
+	KindISAKMP     Kind = iota + 1 // an ISAKMP message on UDP 500 or 4500
+	KindESP                        // an ESP packet, on IP protocol 50 or inside UDP 4500
+	KindKeepalive                  // a NAT keepalive on UDP 4500
+	KindIncomplete                 // IP fragments of a datagram that never completed
+)
+
+var kindNames = [...]string{KindISAKMP: "isakmp", KindESP: "esp", KindKeepalive: "keepalive", KindIncomplete: "fragments"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return "Kind(" + itoa(int(k)) + ")"
+}
+
+// Message is one IKE, ESP or keepalive datagram with where and when it was seen.
+type Message struct {
+	Frame    int       // frame number as Wireshark shows it (1-based); for a reassembled datagram, its last fragment
+	Time     time.Time // capture timestamp
+	Src, Dst netip.AddrPort
+	Kind     Kind
+	// Encap is set for traffic inside the RFC 3948 UDP encapsulation (UDP 4500):
+	// ISAKMP after a non-ESP marker, or ESP in UDP.
+	Encap bool
+	// Truncated is set when the capture's snap length cut the packet.
+	Truncated bool
+
+	ISAKMP *ISAKMP // KindISAKMP, and KindIncomplete when the first fragment shows IKE
+	ESP    ESPHeader
+	// Fragments is set when the datagram came in IP fragments, complete or not.
+	Fragments *Fragments
+	// Err is set when the datagram could not be decoded at all (an ESP header or ISAKMP
+	// header too short to read).
+	Err error
+}
+
+// ESPHeader is the clear part of an ESP packet.
+type ESPHeader struct {
+	SPI uint32
+	Seq uint32
+	Len int // bytes after the ESP header: IV, ciphertext, padding and ICV
+}
+
+// Fragments records how a datagram travelled in IP fragments.
+type Fragments struct {
+	Frames   []int // the frames that carried fragments, in capture order
+	Received int   // payload bytes received
+	Total    int   // datagram payload length, known once the last fragment is seen; 0 otherwise
+	Complete bool
+	First    bool // the fragment at offset 0 was seen
+	Last     bool // the fragment without the more-fragments flag was seen
+}
+
+// Stats counts what the Decoder saw.
+type Stats struct {
+	Frames      int
+	ISAKMP      int
+	ESP         int
+	Keepalives  int
+	Other       int // frames that are not IKE or ESP (or not IP at all)
+	LinkErrors  int // frames whose link or IP layer did not decode
+	Truncated   int // frames cut by the snap length
+	Fragments   int // IP fragments of UDP or ESP datagrams
+	Reassembled int // datagrams rebuilt from fragments
+	Incomplete  int // datagrams whose fragments never all arrived
+}
+
+// Decoder turns frames into Messages. It keeps fragment state between frames, so one
+// Decoder serves one capture (or one live interface). It is not safe for concurrent use.
+type Decoder struct {
+	eth     layers.Ethernet
+	dot1q   layers.Dot1Q
+	sll     layers.LinuxSLL
+	sll2    LinuxSLL2
+	loop    layers.Loopback
+	ip4     layers.IPv4
+	ip6     layers.IPv6
+	decoded []gopacket.LayerType
+	parsers map[gopacket.LayerType]*gopacket.DecodingLayerParser
+
+	frags reassembler
+	msg   Message
+	inc   Message // for incomplete datagrams reported while msg is being filled
+	Stats Stats
+}
+
+// NewDecoder returns a Decoder.
+func NewDecoder() *Decoder {
+	d := &Decoder{parsers: map[gopacket.LayerType]*gopacket.DecodingLayerParser{}}
+	d.frags.init()
+	return d
+}
+
+// firstLayer maps a capture's link type to the layer its frames start with.
+func firstLayer(link layers.LinkType, data []byte) gopacket.LayerType {
+	switch link {
+	case layers.LinkTypeEthernet:
+		return layers.LayerTypeEthernet
+	case layers.LinkTypeLinuxSLL:
+		return layers.LayerTypeLinuxSLL
+	case LinkTypeLinuxSLL2:
+		return LayerTypeLinuxSLL2
+	case layers.LinkTypeNull, layers.LinkTypeLoop:
+		return layers.LayerTypeLoopback
+	case layers.LinkTypeIPv4:
+		return layers.LayerTypeIPv4
+	case layers.LinkTypeIPv6:
+		return layers.LayerTypeIPv6
+	case layers.LinkTypeRaw, 12, 14: // DLT_RAW on various systems
+		if len(data) > 0 && data[0]>>4 == 6 {
+			return layers.LayerTypeIPv6
+		}
+		return layers.LayerTypeIPv4
+	}
+	return gopacket.LayerTypeZero
+}
+
+// LinkTypeSupported reports whether the Decoder reads frames of this link type.
+func LinkTypeSupported(link layers.LinkType) bool {
+	return firstLayer(link, nil) != gopacket.LayerTypeZero
+}
+
+func (d *Decoder) parser(first gopacket.LayerType) *gopacket.DecodingLayerParser {
+	if p := d.parsers[first]; p != nil {
+		return p
+	}
+	// The parser stops after the network layer: fragments must be reassembled before the
+	// transport layer is read, so UDP and ESP are decoded by hand below.
+	p := gopacket.NewDecodingLayerParser(first, &d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ip4, &d.ip6)
+	p.IgnoreUnsupported = true
+	d.parsers[first] = p
+	return p
+}
+
+// Decode decodes one frame and calls emit for each message it yields: none for traffic
+// that is not IKE or ESP, one for an IKE/ESP datagram, and possibly more when the frame
+// completes a fragmented datagram or fragment state is evicted. The *Message is valid only
+// during the call; its ISAKMP and Fragments values belong to the caller and may be kept.
+func (d *Decoder) Decode(frame int, ci gopacket.CaptureInfo, link layers.LinkType, data []byte, emit func(*Message)) {
+	d.Stats.Frames++
+	cut := ci.CaptureLength < ci.Length
+	if cut {
+		d.Stats.Truncated++
+	}
+	first := firstLayer(link, data)
+	if first == gopacket.LayerTypeZero {
+		d.Stats.Other++
+		return
+	}
+	d.frags.expire(ci.Timestamp, func(fs *fragSet) { d.emitIncomplete(fs, emit) })
+	p := d.parser(first)
+	if err := p.DecodeLayers(data, &d.decoded); err != nil && len(d.decoded) == 0 {
+		d.Stats.LinkErrors++
+		return
+	}
+	if len(d.decoded) == 0 {
+		d.Stats.Other++
+		return
+	}
+	m := &d.msg
+	*m = Message{Frame: frame, Time: ci.Timestamp, Truncated: cut}
+	switch d.decoded[len(d.decoded)-1] {
+	case layers.LayerTypeIPv4:
+		ip := &d.ip4
+		src, _ := netip.AddrFromSlice(ip.SrcIP.To4())
+		dst, _ := netip.AddrFromSlice(ip.DstIP.To4())
+		proto := uint8(ip.Protocol)
+		payload := ip.Payload
+		if proto == 51 && ip.Flags&layers.IPv4MoreFragments == 0 && ip.FragOffset == 0 {
+			var ok bool
+			if proto, payload, ok = skipAH(payload); !ok {
+				d.Stats.LinkErrors++
+				return
+			}
+		}
+		if proto != 17 && proto != 50 {
+			d.Stats.Other++
+			return
+		}
+		if ip.Flags&layers.IPv4MoreFragments != 0 || ip.FragOffset != 0 {
+			key := fragKey{src: src, dst: dst, id: uint32(ip.Id), proto: proto}
+			d.fragment(m, key, int(ip.FragOffset)*8, ip.Flags&layers.IPv4MoreFragments != 0, ip.Payload, cut, emit)
+			return
+		}
+		d.transport(m, src, dst, proto, payload, cut, emit)
+	case layers.LayerTypeIPv6:
+		ip := &d.ip6
+		src, _ := netip.AddrFromSlice(ip.SrcIP.To16())
+		dst, _ := netip.AddrFromSlice(ip.DstIP.To16())
+		nh := uint8(ip.NextHeader)
+		if ip.HopByHop != nil {
+			nh = uint8(ip.HopByHop.NextHeader)
+		}
+		payload := ip.Payload
+		for {
+			switch nh {
+			case 0, 43, 60: // hop-by-hop (after the first), routing, destination options
+				if len(payload) < 8 || len(payload) < 8+int(payload[1])*8 {
+					d.Stats.LinkErrors++
+					return
+				}
+				nh, payload = payload[0], payload[8+int(payload[1])*8:]
+				continue
+			case 51: // AH, then (for AH+ESP bundles) ESP
+				var ok bool
+				if nh, payload, ok = skipAH(payload); !ok {
+					d.Stats.LinkErrors++
+					return
+				}
+				continue
+			case 44: // fragment header
+				if len(payload) < 8 {
+					d.Stats.LinkErrors++
+					return
+				}
+				next := payload[0]
+				offFlags := binary.BigEndian.Uint16(payload[2:4])
+				id := binary.BigEndian.Uint32(payload[4:8])
+				if next != 17 && next != 50 {
+					d.Stats.Other++
+					return
+				}
+				key := fragKey{src: src, dst: dst, id: id, proto: next}
+				d.fragment(m, key, int(offFlags&^7), offFlags&1 != 0, payload[8:], cut, emit)
+				return
+			case 17, 50:
+				d.transport(m, src, dst, nh, payload, cut, emit)
+				return
+			}
+			d.Stats.Other++
+			return
+		}
+	default:
+		d.Stats.Other++
+	}
+}
+
+// fragment hands an IP fragment to reassembly and decodes the datagram it completes.
+func (d *Decoder) fragment(m *Message, key fragKey, off int, more bool, data []byte, cut bool, emit func(*Message)) {
+	d.Stats.Fragments++
+	fs, whole := d.frags.add(key, m.Frame, m.Time, off, more, data, cut, d.evict(emit))
+	if whole == nil {
+		return
+	}
+	d.Stats.Reassembled++
+	m.Fragments = fs.facts()
+	d.transport(m, key.src, key.dst, key.proto, whole, fs.cut, emit)
+}
+
+// transport decodes a UDP datagram or ESP packet whose IP layer has been read.
+func (d *Decoder) transport(m *Message, src, dst netip.Addr, proto uint8, b []byte, cut bool, emit func(*Message)) {
+	if proto == 50 {
+		m.Src, m.Dst = netip.AddrPortFrom(src, 0), netip.AddrPortFrom(dst, 0)
+		d.esp(m, b, emit)
+		return
+	}
+	if len(b) < 8 {
+		d.Stats.Other++
+		return
+	}
+	sport, dport := binary.BigEndian.Uint16(b[0:2]), binary.BigEndian.Uint16(b[2:4])
+	ulen := int(binary.BigEndian.Uint16(b[4:6]))
+	body := b[8:]
+	if ulen >= 8 && ulen-8 < len(body) {
+		body = body[:ulen-8] // link-layer padding
+	} else if ulen-8 > len(body) {
+		cut = true
+	}
+	m.Src, m.Dst = netip.AddrPortFrom(src, sport), netip.AddrPortFrom(dst, dport)
+	switch {
+	case sport == 4500 || dport == 4500:
+		m.Encap = true
+		var enc UDPEncap
+		enc.DecodeFromBytes(body, nil)
+		switch enc.Kind {
+		case EncapKeepalive:
+			d.Stats.Keepalives++
+			m.Kind = KindKeepalive
+			emit(m)
+		case EncapISAKMP:
+			d.isakmp(m, enc.Payload, cut, emit)
+		case EncapESP:
+			d.esp(m, enc.Payload, emit)
+		default:
+			d.Stats.Other++
+		}
+	case sport == 500 || dport == 500:
+		d.isakmp(m, body, cut, emit)
+	default:
+		d.Stats.Other++
+	}
+}
+
+func (d *Decoder) esp(m *Message, b []byte, emit func(*Message)) {
+	d.Stats.ESP++
+	m.Kind = KindESP
+	var e ESP
+	if err := e.DecodeFromBytes(b, nil); err != nil {
+		m.Err = err
+	}
+	m.ESP = ESPHeader{SPI: e.SPI, Seq: e.Seq, Len: len(e.Payload)}
+	emit(m)
+}
+
+// isakmp copies the message out of the frame buffer and decodes it.
+func (d *Decoder) isakmp(m *Message, b []byte, cut bool, emit func(*Message)) {
+	d.Stats.ISAKMP++
+	m.Kind = KindISAKMP
+	m.Truncated = m.Truncated || cut
+	own := make([]byte, len(b))
+	copy(own, b)
+	msg := &ISAKMP{}
+	if err := msg.decode(own, cut); err != nil {
+		m.Err = err
+	}
+	m.ISAKMP = msg
+	emit(m)
+}
+
+func (d *Decoder) emitIncomplete(fs *fragSet, emit func(*Message)) {
+	d.Stats.Incomplete++
+	m := &d.inc
+	*m = Message{Kind: KindIncomplete, Frame: fs.frames[len(fs.frames)-1], Time: fs.last, Fragments: fs.facts()}
+	m.Src, m.Dst = netip.AddrPortFrom(fs.key.src, 0), netip.AddrPortFrom(fs.key.dst, 0)
+	if first := fs.firstPiece(); first != nil && fs.key.proto == 17 && len(first) >= 8 {
+		sport, dport := binary.BigEndian.Uint16(first[0:2]), binary.BigEndian.Uint16(first[2:4])
+		m.Src, m.Dst = netip.AddrPortFrom(fs.key.src, sport), netip.AddrPortFrom(fs.key.dst, dport)
+		body := first[8:]
+		switch {
+		case sport == 4500 || dport == 4500:
+			m.Encap = true
+			if len(body) >= 4 && binary.BigEndian.Uint32(body) == 0 {
+				body = body[4:]
+			} else {
+				body = nil
+			}
+		case sport == 500 || dport == 500:
+		default:
+			return // fragments of some other UDP traffic
+		}
+		if len(body) >= HeaderLen {
+			own := append([]byte(nil), body...)
+			msg := &ISAKMP{}
+			msg.decode(own, true)
+			m.ISAKMP = msg
+		}
+	}
+	emit(m)
+}
+
+// skipAH steps over an Authentication Header (RFC 4302): its length is in 32-bit words, minus 2.
+func skipAH(b []byte) (next uint8, rest []byte, ok bool) {
+	if len(b) < 12 {
+		return 0, nil, false
+	}
+	n := (int(b[1]) + 2) * 4
+	if n > len(b) {
+		return 0, nil, false
+	}
+	return b[0], b[n:], true
+}
+
+func (d *Decoder) evict(emit func(*Message)) func(*fragSet) {
+	return func(fs *fragSet) { d.emitIncomplete(fs, emit) }
+}
+
+// Flush reports fragment sets still waiting for pieces; call it at the end of a capture.
+func (d *Decoder) Flush(emit func(*Message)) {
+	d.frags.expireAll(func(fs *fragSet) { d.emitIncomplete(fs, emit) })
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,323 @@
+# shellcheck shell=bash
+# Helpers for pcaps/record.sh: packages, network namespaces, daemons, capture.
+# Sourced by record.sh; not meant to be run on its own.
+#
+# Topology (every scenario):
+#
+#   iks-a (gateway A)                         iks-b (gateway B)
+#   lan0 10.1.0.1/24                          lan0 10.2.0.1/24
+#   iks-a0 192.0.2.1/24  <---- veth ---->     iks-b0 192.0.2.2/24
+#
+# The capture is taken on iks-a0 inside iks-a, so it holds both directions.
+# lan0 is one end of a veth pair local to the namespace (lan1 is its peer);
+# it only exists to carry the protected subnet address.
+
+NS_A=iks-a
+NS_B=iks-b
+ADDR_A=192.0.2.1
+ADDR_B=192.0.2.2
+NET_A=10.1.0.0/24
+NET_B=10.2.0.0/24
+LAN_A=10.1.0.1
+LAN_B=10.2.0.1
+
+CHARON=/usr/lib/ipsec/charon
+SWANCTL=/usr/sbin/swanctl
+LIBRESWAN_ROOT=/opt/libreswan
+
+# PIDs of background processes started by us (daemons, tcpdump).
+BG_PIDS=()
+
+log() { printf '[record %(%T)T] %s\n' -1 "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# --------------------------------------------------------------------------
+# packages
+# --------------------------------------------------------------------------
+APT_UPDATED=0
+apt_install() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing: ${missing[*]}"
+	if [ "$APT_UPDATED" = 0 ]; then
+		DEBIAN_FRONTEND=noninteractive timeout 300 apt-get update -qq
+		APT_UPDATED=1
+	fi
+	DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_strongswan() {
+	apt_install strongswan-charon strongswan-swanctl libcharon-extra-plugins \
+		libstrongswan-standard-plugins tcpdump iproute2 iptables iputils-ping
+	[ -x "$CHARON" ] || die "$CHARON missing after install"
+	[ -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] ||
+		die "kernel-libipsec plugin missing (libcharon-extra-plugins)"
+	[ -e /dev/net/tun ] || die "/dev/net/tun missing: kernel-libipsec needs a TUN device"
+}
+
+# libreswan conflicts with strongSwan's packages, so it is only unpacked.
+LIBRESWAN_LIBS=(libnss3-tools libcurl3-nss libevent-core-2.1-7 libevent-pthreads-2.1-7
+	libldap-2.5-0 libldns3 libnspr4 libnss3 libunbound8 libcap-ng0 libaudit1 libpam0g
+	libselinux1 libsystemd0)
+ensure_libreswan() {
+	apt_install "${LIBRESWAN_LIBS[@]}"
+	if [ ! -x "$LIBRESWAN_ROOT/usr/libexec/ipsec/pluto" ]; then
+		local tmp
+		tmp=$(mktemp -d /tmp/iks-deb.XXXXXX)
+		chmod 755 "$tmp"
+		log "unpacking libreswan into $LIBRESWAN_ROOT"
+		if [ "$APT_UPDATED" = 0 ]; then
+			DEBIAN_FRONTEND=noninteractive timeout 300 apt-get update -qq
+			APT_UPDATED=1
+		fi
+		(cd "$tmp" && timeout 300 apt-get download -qq libreswan 2>/dev/null)
+		mkdir -p "$LIBRESWAN_ROOT"
+		dpkg -x "$tmp"/libreswan_*.deb "$LIBRESWAN_ROOT"
+		dpkg-deb -f "$tmp"/libreswan_*.deb Version >"$LIBRESWAN_ROOT/VERSION"
+		rm -rf "$tmp"
+	fi
+	# pluto looks for its helpers (_updown, addconn, ...) in /usr/libexec/ipsec.
+	if [ ! -e /usr/libexec/ipsec ]; then
+		mkdir -p /usr/libexec
+		ln -s "$LIBRESWAN_ROOT/usr/libexec/ipsec" /usr/libexec/ipsec
+	fi
+	if ldd "$LIBRESWAN_ROOT/usr/libexec/ipsec/pluto" | grep -q 'not found'; then
+		die "pluto is missing libraries: $(ldd "$LIBRESWAN_ROOT/usr/libexec/ipsec/pluto" | grep 'not found' | tr '\n' ' ')"
+	fi
+}
+
+PLUTO=$LIBRESWAN_ROOT/usr/libexec/ipsec/pluto
+WHACK=$LIBRESWAN_ROOT/usr/libexec/ipsec/whack
+
+# pluto_start NS DIR CONN: run pluto in NS with DIR/ipsec.conf (CONN has
+# auto=add), DIR/ipsec.secrets, an NSS database in DIR/nss and DIR/run as its
+# /run; sets PLUTO_PID
+PLUTO_PID=
+pluto_start() {
+	local ns=$1 dir=$2 conn=$3 i
+	mkdir -p "$dir/run/pluto" "$dir/nss"
+	[ -f "$dir/nss/cert9.db" ] || timeout 30 certutil -N -d "sql:$dir/nss" --empty-password
+	timeout -s TERM 300 ip netns exec "$ns" sh -c \
+		'mount --bind "$1/run" /run && exec "$2" --nofork --config "$1/ipsec.conf" \
+			--secretsfile "$1/ipsec.secrets" --nssdir "$1/nss" --ipsecdir "$1" \
+			--rundir /run/pluto --logfile "$1/pluto.log" --log-no-append' \
+		sh "$dir" "$PLUTO" >"$dir/pluto.stdout" 2>&1 &
+	PLUTO_PID=$!
+	BG_PIDS+=("$PLUTO_PID")
+	for i in $(seq 1 100); do
+		[ -S "$dir/run/pluto/pluto.ctl" ] && break
+		kill -0 "$PLUTO_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -S "$dir/run/pluto/pluto.ctl" ] || {
+		cat "$dir/pluto.stdout" "$dir/pluto.log" >&2 2>/dev/null || true
+		die "pluto in $ns did not come up"
+	}
+	# given --config, pluto 4.x loads the conns with auto=add itself; wait for CONN
+	for i in $(seq 1 50); do
+		timeout 10 "$WHACK" --ctlsocket "$dir/run/pluto/pluto.ctl" --status 2>/dev/null |
+			grep -qF "\"$conn\":" && return 0
+		sleep 0.1
+	done
+	die "pluto in $ns did not load its connections"
+}
+
+# --------------------------------------------------------------------------
+# namespaces
+# --------------------------------------------------------------------------
+ns_del_all() {
+	local ns
+	for ns in "$NS_A" "$NS_B"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}
+
+ns_setup() {
+	ns_del_all
+	ip netns add "$NS_A"
+	ip netns add "$NS_B"
+	ip -n "$NS_A" link add iks-a0 type veth peer name iks-b0 netns "$NS_B"
+	ip -n "$NS_A" addr add "$ADDR_A/24" dev iks-a0
+	ip -n "$NS_B" addr add "$ADDR_B/24" dev iks-b0
+	local ns lan
+	for ns in "$NS_A" "$NS_B"; do
+		if [ "$ns" = "$NS_A" ]; then lan=$LAN_A; else lan=$LAN_B; fi
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+		ip -n "$ns" link set lo up
+		ip -n "$ns" link add lan0 type veth peer name lan1
+		ip -n "$ns" addr add "$lan/24" dev lan0
+		ip -n "$ns" link set lan1 up
+		ip -n "$ns" link set lan0 up
+	done
+	ip -n "$NS_A" link set iks-a0 up
+	ip -n "$NS_B" link set iks-b0 up
+	# wait until the link answers (avoids losing the first IKE packet to ARP/DAD timing)
+	local i
+	for i in $(seq 1 20); do
+		ip netns exec "$NS_A" ping -c1 -W1 "$ADDR_B" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	die "veth between $NS_A and $NS_B does not come up"
+}
+
+# --------------------------------------------------------------------------
+# background processes
+# --------------------------------------------------------------------------
+bg_kill() {
+	# bg_kill PID [SIGNAL]: stop one process we started and reap it
+	local pid=$1 sig=${2:-TERM} i
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+	kill -s "$sig" "$pid" 2>/dev/null || true
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && kill -s KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+	local keep=() p
+	for p in "${BG_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+	BG_PIDS=("${keep[@]}")
+}
+
+bg_kill_all() {
+	local p
+	for p in "${BG_PIDS[@]}"; do bg_kill "$p"; done
+	BG_PIDS=()
+}
+
+# --------------------------------------------------------------------------
+# capture
+# --------------------------------------------------------------------------
+CAP_FILTER='udp port 500 or udp port 4500 or esp or ip[6:2] & 0x1fff != 0'
+CAP_PID=
+capture_start() {
+	# capture_start FILE: tcpdump on iks-a0 in iks-a, bounded to 120 s
+	local file=$1
+	timeout -s INT 120 ip netns exec "$NS_A" tcpdump -i iks-a0 --immediate-mode -s 0 -U -Z root \
+		-w "$file" "$CAP_FILTER" 2>"$file.tcpdump.err" &
+	CAP_PID=$!
+	BG_PIDS+=("$CAP_PID")
+	local i
+	for i in $(seq 1 50); do
+		grep -q 'listening on' "$file.tcpdump.err" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	die "tcpdump did not start: $(cat "$file.tcpdump.err")"
+}
+
+capture_stop() {
+	sleep 0.5
+	bg_kill "$CAP_PID" INT
+	CAP_PID=
+}
+
+# --------------------------------------------------------------------------
+# strongSwan charon
+# --------------------------------------------------------------------------
+CHARON_PLUGINS="random nonce aes sha1 sha2 md5 hmac gcm kdf openssl pem pkcs1 x509 pubkey gmp xcbc kernel-libipsec kernel-netlink socket-default vici"
+
+# charon_conf DIR [EXTRA_CHARON_SETTINGS...]: write DIR/strongswan.conf
+charon_conf() {
+	local dir=$1
+	shift
+	mkdir -p "$dir/run"
+	cat >"$dir/strongswan.conf" <<EOF
+charon {
+    load = $CHARON_PLUGINS
+    install_routes = yes
+    # Aggressive Mode with PSK is refused by default (offline dictionary attack on the hash)
+    i_dont_care_about_security_and_use_aggressive_mode_psk = yes
+    $(printf '%s\n    ' "$@")
+    filelog {
+        charonlog {
+            path = $dir/charon.log
+            time_format = %Y-%m-%d %T
+            time_add_ms = yes
+            ike_name = yes
+            append = no
+            flush_line = yes
+            default = 1
+            ike = 4
+            chd = 4
+            cfg = 2
+            enc = 1
+            net = 1
+            knl = 1
+        }
+    }
+    syslog {
+        daemon {
+            default = -1
+        }
+    }
+    plugins {
+        vici {
+            socket = unix://$dir/charon.vici
+        }
+        kernel-libipsec {
+            load = yes
+        }
+    }
+}
+swanctl {
+    load = pem pkcs1 x509 pubkey openssl random nonce
+}
+EOF
+}
+
+# charon_start NS DIR: run charon in NS with DIR as its private /run; sets CHARON_PID
+CHARON_PID=
+charon_start() {
+	local ns=$1 dir=$2 i
+	rm -f "$dir/charon.vici"
+	timeout -s TERM 300 ip netns exec "$ns" sh -c \
+		'mount --bind "$1/run" /run && exec env STRONGSWAN_CONF="$1/strongswan.conf" '"$CHARON" \
+		sh "$dir" >"$dir/charon.stdout" 2>&1 &
+	CHARON_PID=$!
+	BG_PIDS+=("$CHARON_PID")
+	for i in $(seq 1 100); do
+		[ -S "$dir/charon.vici" ] && return 0
+		kill -0 "$CHARON_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$dir/charon.stdout" >&2 || true
+	die "charon in $ns did not come up"
+}
+
+# sw DIR ARGS...: swanctl against the charon of DIR (bounded)
+sw() {
+	local dir=$1 cmd=$2
+	shift 2
+	STRONGSWAN_CONF="$dir/strongswan.conf" timeout 60 "$SWANCTL" "$cmd" "$@" --uri "unix://$dir/charon.vici"
+}
+
+sw_load() {
+	sw "$1" --load-all --noprompt --file "$1/swanctl.conf" >"$1/swanctl-load.out" 2>&1 ||
+		{ cat "$1/swanctl-load.out" >&2; die "swanctl --load-all failed for $1"; }
+}
+
+# --------------------------------------------------------------------------
+# results
+# --------------------------------------------------------------------------
+# save_log SRC DEST: copy a daemon log next to the capture when it is < 200 KB
+save_log() {
+	local src=$1 dest=$2 size
+	[ -f "$src" ] || return 0
+	size=$(stat -c %s "$src")
+	if [ "$size" -lt 204800 ]; then
+		cp "$src" "$dest"
+	else
+		log "not keeping $(basename "$dest"): $size bytes"
+		rm -f "$dest"
+	fi
+}
+
+pcap_summary() {
+	local f=$1
+	printf '%s: %s packets\n' "$(basename "$f")" "$(tcpdump -r "$f" -n 2>/dev/null | wc -l)"
+}
