@@ -21,13 +21,18 @@ const (
 const usage = `ikescope explains why an IPsec tunnel did not come up, from a packet capture.
 
 Usage:
+  ikescope analyze [-f table|text|json] [-o FILE] [--fail-on warning|error] CAPTURE...
   ikescope decode [-f text|json] [-o FILE] CAPTURE...
   ikescope version
 
 Commands:
+  analyze   rebuild each negotiation, say what went wrong and what to check
   decode    print every IKE/ISAKMP and ESP message, payload by payload
 
 Examples:
+  ikescope analyze gw-outside.pcap
+  ikescope analyze -f json gw-a.pcap gw-b.pcapng | jq '.findings[] | select(.severity=="error")'
+  ikescope analyze --fail-on error nightly.pcap || echo "tunnel trouble"
   ikescope decode gw-outside.pcap
   ikescope decode -f json capture.pcapng.gz | jq 'select(.exchange_type_name=="IKE_AUTH")'
   tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope decode -
@@ -48,6 +53,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) exitCode {
 	}
 	var err error
 	switch args[0] {
+	case "analyze", "analyse":
+		err = runAnalyze(args[1:], stdin, stdout, stderr)
 	case "decode":
 		err = runDecode(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
@@ -72,6 +79,9 @@ func exitFor(err error, stderr io.Writer) exitCode {
 	}
 	if err == errAlreadyReported {
 		return exitError
+	}
+	if err == errFindings {
+		return exitFindings
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
@@ -140,6 +150,9 @@ func unwrapPath(err error) error {
 	}
 	return err
 }
+
+// errFindings ends a run whose findings met --fail-on.
+var errFindings = errors.New("findings at or above --fail-on")
 
 // errAlreadyReported ends a run whose errors were printed as they happened.
 var errAlreadyReported = errors.New("")

@@ -218,3 +218,63 @@ func TestHelp(t *testing.T) {
 		t.Errorf("decode -h: exit %d, stderr %q", code, errOut)
 	}
 }
+
+func TestAnalyze(t *testing.T) {
+	out, errOut, code := runCmd(t, nil, "analyze", "../../pcaps/ikev1-main-psk-mismatch.pcap")
+	if code != exitOK || errOut != "" {
+		t.Fatalf("exit %d stderr %q", code, errOut)
+	}
+	for _, want := range []string{"SESSIONS", "failed at MM5", "FINDINGS", "ERROR   auth-failed · session 1 · frames 5 6 7 8 9 10 11 12", "pre-shared keys differ", "LADDER · session 1", "MM5 retransmission 3 (+4.5 s)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.ContainsAny(out, "─▶◀│") {
+		t.Error("box characters in a report written to a pipe")
+	}
+	_, _, code = runCmd(t, nil, "analyze", "--fail-on", "error", "../../pcaps/ikev1-main-psk-mismatch.pcap")
+	if code != exitFindings {
+		t.Errorf("--fail-on error with an auth-failed finding: exit %d, want %d", code, exitFindings)
+	}
+	_, _, code = runCmd(t, nil, "analyze", "--fail-on", "error", "../../pcaps/ikev2-psk.pcap")
+	if code != exitOK {
+		t.Errorf("--fail-on error on a working tunnel: exit %d, want 0", code)
+	}
+	_, errOut, code = runCmd(t, nil, "analyze", "--fail-on", "bad", "../../pcaps/ikev2-psk.pcap")
+	if code != exitError || !strings.Contains(errOut, "--fail-on takes warning or error") {
+		t.Errorf("--fail-on bad: exit %d stderr %q", code, errOut)
+	}
+}
+
+func TestAnalyzeJSON(t *testing.T) {
+	out, _, code := runCmd(t, nil, "analyze", "-f", "json", "../../pcaps/ikev2-no-proposal.pcap")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	var doc struct {
+		SchemaVersion int `json:"schema_version"`
+		Sessions      []struct {
+			ID    int    `json:"id"`
+			State string `json:"state"`
+		} `json:"sessions"`
+		Findings []struct {
+			Code     string `json:"code"`
+			Severity string `json:"severity"`
+			Frames   []int  `json:"frames"`
+			Summary  string `json:"summary"`
+			Cause    string `json:"cause"`
+			Next     string `json:"next_steps"`
+			Session  int    `json:"session"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.SchemaVersion != 1 || len(doc.Sessions) != 1 || len(doc.Findings) == 0 {
+		t.Fatalf("document %+v", doc)
+	}
+	f := doc.Findings[0]
+	if f.Code != "no-proposal-chosen" || f.Severity != "error" || f.Session != 1 || len(f.Frames) != 1 || f.Frames[0] != 2 || f.Cause == "" || f.Next == "" {
+		t.Errorf("first finding %+v", f)
+	}
+}

@@ -1,0 +1,180 @@
+package analyze_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode"
+)
+
+// analyzeFile runs a capture through the decoder and the analysis.
+func analyzeFile(t *testing.T, path string) *analyze.Result {
+	t.Helper()
+	r, err := decode.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	a := analyze.New(analyze.Options{})
+	a.StartCapture(filepath.Base(path))
+	for r.Next() {
+		a.Add(r.Message())
+	}
+	a.EndCapture(r.Stats())
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return a.Finish()
+}
+
+// want is a finding a capture must produce: its code, severity and frames.
+type want struct {
+	code     string
+	severity analyze.Severity
+	frames   []int
+}
+
+func findingKey(code string, sev analyze.Severity, frames []int) string {
+	fs := append([]int(nil), frames...)
+	sort.Ints(fs)
+	return fmt.Sprintf("%s/%s/%v", code, sev, fs)
+}
+
+// TestPcaps runs every capture recorded from real daemons in pcaps/ and checks the
+// findings: exactly these codes, severities and frames, nothing else.
+func TestPcaps(t *testing.T) {
+	tests := []struct {
+		file     string
+		sessions int
+		state    string
+		findings []want
+	}{
+		{"ikev1-main-psk.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
+		{"ikev1-aggressive-psk.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeAggressivePSK, analyze.Warning, []int{1, 2}},
+			{analyze.CodeNATDetected, analyze.Info, []int{2}},
+		}},
+		{"ikev2-psk.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{15}},
+		}},
+		{"ikev1-main-psk-mismatch.pcap", 1, "failed at MM5", []want{
+			{analyze.CodeAuthFailed, analyze.Error, []int{5, 6, 7, 8, 9, 10, 11, 12}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
+		{"ikev1-no-response.pcap", 1, "failed at MM1", []want{
+			{analyze.CodeNoResponse, analyze.Error, []int{1, 2, 3, 4}},
+		}},
+		{"ikev2-no-proposal.pcap", 1, "failed at IKE_SA_INIT response", []want{
+			{analyze.CodeNoProposalChosen, analyze.Error, []int{2}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1}},
+		}},
+		{"ikev2-psk-mismatch.pcap", 1, "failed at IKE_AUTH response", []want{
+			{analyze.CodeAuthFailed, analyze.Error, []int{4}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+		}},
+		{"ikev2-strongswan-libreswan.pcap", 1, "Phase 1 up, no IPsec SA, with errors", []want{
+			{analyze.CodePhase2Stalled, analyze.Error, []int{4}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{5}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			res := analyzeFile(t, filepath.Join("..", "pcaps", tt.file))
+			if len(res.Sessions) != tt.sessions {
+				t.Fatalf("%d sessions, want %d", len(res.Sessions), tt.sessions)
+			}
+			if got := res.Sessions[0].State; got != tt.state {
+				t.Errorf("state %q, want %q", got, tt.state)
+			}
+			got := map[string]bool{}
+			for _, f := range res.Findings {
+				got[findingKey(f.Code, f.Severity, f.Frames)] = true
+				if f.Summary == "" || f.Cause == "" || f.Next == "" {
+					t.Errorf("%s has empty text: %+v", f.Code, f)
+				}
+			}
+			wantKeys := map[string]bool{}
+			for _, w := range tt.findings {
+				k := findingKey(w.code, w.severity, w.frames)
+				wantKeys[k] = true
+				if !got[k] {
+					t.Errorf("missing finding %s", k)
+				}
+			}
+			for k := range got {
+				if !wantKeys[k] {
+					t.Errorf("unexpected finding %s", k)
+				}
+			}
+			if t.Failed() {
+				for _, f := range res.Findings {
+					t.Logf("got %s: %s", findingKey(f.Code, f.Severity, f.Frames), f.Summary)
+				}
+			}
+		})
+	}
+}
+
+// The successful captures produce no error.
+func TestSuccessHasNoErrors(t *testing.T) {
+	for _, f := range []string{"ikev1-main-psk.pcap", "ikev1-aggressive-psk.pcap", "ikev2-psk.pcap"} {
+		res := analyzeFile(t, filepath.Join("..", "pcaps", f))
+		for _, x := range res.Findings {
+			if x.Severity == analyze.Error {
+				t.Errorf("%s: error finding %s: %s", f, x.Code, x.Summary)
+			}
+		}
+		s := res.Sessions[0]
+		if !s.Established || s.Phase2Done != 1 || len(s.ESP) != 2 {
+			t.Errorf("%s: established=%v phase2=%d esp flows=%d", f, s.Established, s.Phase2Done, len(s.ESP))
+		}
+		for _, e := range s.ESP {
+			if e.Packets != 5 {
+				t.Errorf("%s: ESP %08x carried %d packets, want 5 (five pings)", f, e.SPI, e.Packets)
+			}
+		}
+	}
+}
+
+func TestLadderSteps(t *testing.T) {
+	res := analyzeFile(t, filepath.Join("..", "pcaps", "ikev1-main-psk.pcap"))
+	var steps []string
+	for _, m := range res.Sessions[0].Messages {
+		steps = append(steps, m.Step)
+	}
+	want := "MM1 MM2 MM3 MM4 MM5 MM6 QM1 QM2 QM3 Informational Informational"
+	if got := strings.Join(steps, " "); got != want {
+		t.Errorf("steps %q\nwant  %q", got, want)
+	}
+	res = analyzeFile(t, filepath.Join("..", "pcaps", "ikev1-main-psk-mismatch.pcap"))
+	var retrans []int
+	for _, m := range res.Sessions[0].Messages {
+		if m.Step == "MM5" {
+			retrans = append(retrans, m.Retransmit)
+		}
+	}
+	if fmt.Sprint(retrans) != "[0 1 2 3]" {
+		t.Errorf("MM5 copies %v, want [0 1 2 3]", retrans)
+	}
+}
+
+func TestProposalDiff(t *testing.T) {
+	a := []analyze.Proposal{{Encryption: []string{"AES-CBC-128"}, Integrity: []string{"SHA2-256"}, Groups: []string{"MODP_2048"}, Auth: "PSK"}}
+	b := []analyze.Proposal{{Encryption: []string{"AES-CBC-128"}, Integrity: []string{"SHA2-256"}, Groups: []string{"MODP_1536"}, Auth: "PSK"},
+		{Encryption: []string{"3DES"}, Integrity: []string{"SHA1"}, Groups: []string{"MODP_2048"}, Auth: "PSK"}}
+	d := analyze.Diff(a, b)
+	if len(d) != 1 || d[0].Attribute != "DH group" || d[0].Theirs[0] != "MODP_1536" {
+		t.Errorf("diff %+v, want only the DH group", d)
+	}
+	if analyze.Diff(a, a) != nil {
+		t.Error("identical proposals differ")
+	}
+}

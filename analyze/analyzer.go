@@ -1,0 +1,701 @@
+package analyze
+
+import (
+	"hash/fnv"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/ikescope/ikescope/decode"
+)
+
+// Options tune the analysis. The zero value means the defaults.
+type Options struct {
+	// ReplyTimeout is how long the capture must go on after a request before the request
+	// counts as unanswered. Default 10 s.
+	ReplyTimeout time.Duration
+	// IdleTimeout finishes a session that has been quiet this long. Default 10 minutes.
+	IdleTimeout time.Duration
+	// MaxOpen caps the sessions held at once; past it, new half-open sessions are
+	// counted but not kept, and a state-limit finding says so. Default 10000.
+	MaxOpen int
+	// MaxMessages caps the messages kept per session for the ladder. Default 1000.
+	MaxMessages int
+	// Evict drops finished sessions once their findings are out, so that memory follows
+	// the number of live SAs (live capture). Files keep every session for the report.
+	Evict bool
+	// OnFinding, if set, is called with each finding as soon as it is known.
+	OnFinding func(Finding)
+}
+
+func (o *Options) defaults() {
+	if o.ReplyTimeout <= 0 {
+		o.ReplyTimeout = 10 * time.Second
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 10 * time.Minute
+	}
+	if o.MaxOpen <= 0 {
+		o.MaxOpen = 10000
+	}
+	if o.MaxMessages <= 0 {
+		o.MaxMessages = 1000
+	}
+}
+
+type exchangeKey struct {
+	id     uint32
+	byInit bool
+	typ    decode.ExchangeType
+}
+
+type espKey struct {
+	spi      uint32
+	src, dst netip.Addr
+}
+
+type peerKey struct{ a, b netip.Addr }
+
+func pairOf(x, y netip.Addr) peerKey {
+	if y.Less(x) {
+		x, y = y, x
+	}
+	return peerKey{x, y}
+}
+
+// Analyzer correlates messages into sessions and findings. Feed it messages in capture
+// order with Add; it is not safe for concurrent use.
+type Analyzer struct {
+	opts      Options
+	sessions  []*Session // every session kept, in order of first message
+	open      map[SPI]*Session
+	zero      map[peerKey]*Session // messages with a zero initiator SPI, by peers
+	byPeers   map[peerKey][]*Session
+	flows     map[espKey]*ESPFlow
+	flowOrder []*ESPFlow
+	findings  []Finding
+	seen      map[string]bool
+	captures  []Capture
+	cur       *Capture
+	now       time.Time
+	nextID    int
+	dropped   int // sessions not kept because of MaxOpen
+	dropFrame []int
+	frags     []decode.Message // incomplete datagrams with no session
+	truncated []int
+	malformed map[int][]int // session -> frames
+}
+
+// New returns an Analyzer.
+func New(opts Options) *Analyzer {
+	opts.defaults()
+	return &Analyzer{
+		opts:      opts,
+		open:      map[SPI]*Session{},
+		zero:      map[peerKey]*Session{},
+		byPeers:   map[peerKey][]*Session{},
+		flows:     map[espKey]*ESPFlow{},
+		seen:      map[string]bool{},
+		malformed: map[int][]int{},
+	}
+}
+
+// StartCapture begins a new input; messages added after it belong to it.
+func (a *Analyzer) StartCapture(name string) {
+	a.captures = append(a.captures, Capture{Name: name})
+	a.cur = &a.captures[len(a.captures)-1]
+}
+
+// EndCapture records the decoder's counts for the current input.
+func (a *Analyzer) EndCapture(stats decode.Stats) {
+	if a.cur == nil {
+		return
+	}
+	a.cur.Frames = stats.Frames
+	a.cur.Truncated = stats.Truncated
+	a.cur.Stats = stats
+	if !a.cur.First.IsZero() {
+		a.cur.Duration = a.cur.Last.Sub(a.cur.First)
+	}
+}
+
+// Now is the time of the latest message added.
+func (a *Analyzer) Now() time.Time { return a.now }
+
+// Add takes one decoded message.
+func (a *Analyzer) Add(m *decode.Message) {
+	if a.cur == nil {
+		a.StartCapture("")
+	}
+	if a.cur.First.IsZero() || m.Time.Before(a.cur.First) {
+		a.cur.First = m.Time
+	}
+	if m.Time.After(a.cur.Last) {
+		a.cur.Last = m.Time
+	}
+	if m.Time.After(a.now) {
+		a.now = m.Time
+	}
+	switch m.Kind {
+	case decode.KindISAKMP:
+		a.cur.Messages++
+		if m.ISAKMP != nil {
+			a.addISAKMP(m)
+		}
+	case decode.KindESP:
+		a.cur.ESP++
+		a.addESP(m)
+	case decode.KindKeepalive:
+		if s := a.latestFor(m.Src.Addr(), m.Dst.Addr()); s != nil {
+			s.Keepalives++
+		}
+	case decode.KindIncomplete:
+		a.addIncomplete(m)
+	}
+}
+
+func (a *Analyzer) addIncomplete(m *decode.Message) {
+	if m.ISAKMP != nil {
+		if s := a.open[SPI(m.ISAKMP.InitiatorSPI)]; s != nil {
+			a.addISAKMP(m)
+			return
+		}
+	}
+	a.frags = append(a.frags, *m)
+}
+
+// findSession returns the session a message belongs to, creating it when needed; nil
+// when the state limit is reached.
+func (a *Analyzer) findSession(m *decode.Message, x *decode.ISAKMP) *Session {
+	spiI, spiR := SPI(x.InitiatorSPI), SPI(x.ResponderSPI)
+	if spiI.IsZero() {
+		k := pairOf(m.Src.Addr(), m.Dst.Addr())
+		if s := a.zero[k]; s != nil {
+			return s
+		}
+		s := a.newSession(m, x)
+		if s != nil {
+			a.zero[k] = s
+		}
+		return s
+	}
+	s := a.open[spiI]
+	if s != nil && !spiR.IsZero() && !s.ResponderSPI.IsZero() && s.ResponderSPI != spiR {
+		// The same initiator SPI with another responder SPI: a new negotiation.
+		s = nil
+	}
+	if s == nil {
+		s = a.newSession(m, x)
+		if s == nil {
+			return nil
+		}
+		a.open[spiI] = s
+	}
+	return s
+}
+
+func (a *Analyzer) newSession(m *decode.Message, x *decode.ISAKMP) *Session {
+	if a.openCount() >= a.opts.MaxOpen {
+		a.dropped++
+		if len(a.dropFrame) < 20 {
+			a.dropFrame = append(a.dropFrame, m.Frame)
+		}
+		return nil
+	}
+	a.nextID++
+	s := &Session{
+		ID:      a.nextID,
+		Capture: a.cur.Name,
+		Version: int(x.MajorVersion),
+		First:   m.Time,
+		Last:    m.Time,
+		byMsgID: map[exchangeKey]*Exchange{},
+	}
+	if s.Version != 2 {
+		s.Version = 1
+	}
+	s.InitiatorSPI = SPI(x.InitiatorSPI)
+	// Roles: IKEv2 says who sent it; in IKEv1 only the initiator sends a zero responder SPI.
+	fromInit := true
+	if x.IsV2() {
+		fromInit = x.Flags&decode.FlagInitiator != 0
+		s.RolesKnown = true
+	} else {
+		s.RolesKnown = SPI(x.ResponderSPI).IsZero()
+	}
+	if fromInit {
+		s.Initiator, s.Responder = m.Src, m.Dst
+	} else {
+		s.Initiator, s.Responder = m.Dst, m.Src
+	}
+	a.sessions = append(a.sessions, s)
+	k := pairOf(m.Src.Addr(), m.Dst.Addr())
+	a.byPeers[k] = append(a.byPeers[k], s)
+	return s
+}
+
+func (a *Analyzer) openCount() int {
+	n := 0
+	for _, s := range a.open {
+		if !s.closed {
+			n++
+		}
+	}
+	return n + len(a.zero)
+}
+
+// fromInitiator tells whether the sender of m is the session's initiator.
+func (s *Session) fromInitiator(m *decode.Message, x *decode.ISAKMP) bool {
+	if x.IsV2() {
+		return x.Flags&decode.FlagInitiator != 0
+	}
+	src, dst := m.Src, m.Dst
+	if s.Initiator.Addr() == s.Responder.Addr() {
+		// Both ends on one address: only the ports tell them apart.
+		return src == s.Initiator || dst == s.Responder
+	}
+	switch {
+	case src.Addr() == s.Initiator.Addr():
+		return true
+	case src.Addr() == s.Responder.Addr():
+		return false
+	case dst.Addr() == s.Responder.Addr():
+		return true
+	case dst.Addr() == s.Initiator.Addr():
+		return false
+	}
+	return true
+}
+
+func (a *Analyzer) addISAKMP(m *decode.Message) {
+	x := m.ISAKMP
+	s := a.findSession(m, x)
+	if s == nil {
+		return
+	}
+	if s.ResponderSPI.IsZero() {
+		s.ResponderSPI = SPI(x.ResponderSPI)
+	}
+	s.Last = m.Time
+	fromInit := s.fromInitiator(m, x)
+	// Follow address and port changes (NAT, MOBIKE, the float to 4500).
+	if fromInit {
+		s.noteAddress(&s.Initiator, m.Src)
+		s.noteAddress(&s.Responder, m.Dst)
+	} else {
+		s.noteAddress(&s.Responder, m.Src)
+		s.noteAddress(&s.Initiator, m.Dst)
+	}
+	msg := &Msg{
+		Frame:         m.Frame,
+		Time:          m.Time,
+		Src:           m.Src,
+		Dst:           m.Dst,
+		FromInitiator: fromInit,
+		ExchangeType:  x.ExchangeType,
+		ExchangeName:  exchangeName(x),
+		MessageID:     x.MessageID,
+		Encrypted:     x.Encrypted != nil || hasSK(x),
+		Size:          int(x.Length),
+		Payloads:      x.PayloadSummary(),
+		Fragments:     m.Fragments,
+		Truncated:     x.Truncated || m.Kind == decode.KindIncomplete,
+		ISAKMP:        x,
+		hash:          hashBytes(x.Contents),
+	}
+	for _, err := range x.Errors {
+		msg.Errors = append(msg.Errors, err.Error())
+	}
+	for _, p := range x.Payloads {
+		if n := p.Notify; n != nil {
+			msg.Notifies = append(msg.Notifies, NotifyInfo{Type: n.Type, Name: decode.NotifyName(x.IsV2(), n.Type), Error: decode.NotifyIsError(x.IsV2(), n.Type)})
+		}
+	}
+	if m.Kind == decode.KindIncomplete {
+		msg.Payloads = "IP fragments, incomplete"
+	}
+	ex := s.exchangeFor(x, msg)
+	msg.exchange = ex
+	// A retransmission is the same bytes again from the same side.
+	for i := len(ex.Messages) - 1; i >= 0; i-- {
+		prev := ex.Messages[i]
+		if prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && m.Kind != decode.KindIncomplete {
+			msg.Retransmit = prev.Retransmit + 1
+			msg.Interval = msg.Time.Sub(prev.Time)
+			msg.Step = prev.Step
+			break
+		}
+	}
+	if msg.Retransmit > 0 {
+		s.Retransmits++
+	} else {
+		msg.Step = stepName(ex, msg)
+		if msg.Response {
+			ex.Responses++
+		} else {
+			ex.Requests++
+		}
+	}
+	ex.Messages = append(ex.Messages, msg)
+	ex.Last = m.Time
+	if len(s.Messages) < a.opts.MaxMessages {
+		s.Messages = append(s.Messages, msg)
+	} else {
+		s.MessagesDropped++
+	}
+	if len(x.Errors) > 0 && !x.Truncated {
+		a.malformed[s.ID] = append(a.malformed[s.ID], m.Frame)
+	}
+	if x.Truncated || m.Truncated {
+		a.truncated = append(a.truncated, m.Frame)
+	}
+	s.update(msg, x, ex)
+	a.raise(evaluateLive(s, a.now, a.opts))
+}
+
+func (s *Session) noteAddress(cur *netip.AddrPort, seen netip.AddrPort) {
+	if *cur == seen {
+		return
+	}
+	if cur.Port() == 500 && seen.Port() == 4500 || cur.Port() != 4500 && seen.Port() == 4500 {
+		s.Floated = true
+	}
+	if seen.Port() == 4500 || cur.Addr() != seen.Addr() {
+		*cur = seen
+	}
+}
+
+func hasSK(x *decode.ISAKMP) bool {
+	for _, p := range x.Payloads {
+		if p.Encrypted != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func hashBytes(b []byte) uint64 {
+	h := fnv.New64a()
+	h.Write(b)
+	return h.Sum64()
+}
+
+func exchangeName(x *decode.ISAKMP) string {
+	if !x.IsV2() {
+		switch x.ExchangeType {
+		case 2:
+			return "Main Mode"
+		case 4:
+			return "Aggressive Mode"
+		case 5:
+			return "Informational"
+		case 6:
+			return "Transaction"
+		case 32:
+			return "Quick Mode"
+		}
+	}
+	return x.ExchangeType.String()
+}
+
+// exchangeFor finds or creates the exchange a message belongs to and marks the message
+// as request or response.
+func (s *Session) exchangeFor(x *decode.ISAKMP, msg *Msg) *Exchange {
+	var k exchangeKey
+	if x.IsV2() {
+		msg.Response = x.Flags&decode.FlagResponse != 0
+		k = exchangeKey{id: x.MessageID, byInit: msg.FromInitiator != msg.Response, typ: x.ExchangeType}
+	} else {
+		k = exchangeKey{id: x.MessageID, typ: x.ExchangeType}
+	}
+	ex := s.byMsgID[k]
+	if ex == nil {
+		ex = &Exchange{
+			Type:        x.ExchangeType,
+			Name:        msg.ExchangeName,
+			MessageID:   x.MessageID,
+			ByInitiator: k.byInit,
+			First:       msg.Time,
+			Phase2:      isPhase2(x),
+		}
+		if !x.IsV2() {
+			ex.ByInitiator = msg.FromInitiator
+		}
+		s.byMsgID[k] = ex
+		s.Exchanges = append(s.Exchanges, ex)
+		if ex.Phase2 {
+			s.Phase2++
+		}
+	}
+	if !x.IsV2() {
+		msg.Response = msg.FromInitiator != ex.ByInitiator
+	}
+	ex.Encrypted = ex.Encrypted || msg.Encrypted
+	return ex
+}
+
+func isPhase2(x *decode.ISAKMP) bool {
+	if x.IsV2() {
+		return x.ExchangeType == 36 // CREATE_CHILD_SA
+	}
+	return x.ExchangeType == 32 // Quick Mode
+}
+
+// stepName names a new (not retransmitted) message within its exchange.
+func stepName(ex *Exchange, msg *Msg) string {
+	prefix := map[decode.ExchangeType]string{2: "MM", 4: "AM", 32: "QM"}[ex.Type]
+	if msg.ISAKMPIsV1() && prefix != "" {
+		n := 1
+		for _, prev := range ex.Messages {
+			if prev.Retransmit == 0 && prev.Response == msg.Response {
+				n++
+			}
+		}
+		step := 2*n - 1
+		if msg.Response {
+			step = 2 * n
+		}
+		return prefix + itoa(step)
+	}
+	if msg.ISAKMPIsV1() {
+		return ex.Name
+	}
+	if msg.Response {
+		return ex.Name + " response"
+	}
+	return ex.Name + " request"
+}
+
+// ISAKMPIsV1 reports whether the message is IKEv1.
+func (m *Msg) ISAKMPIsV1() bool { return m.ISAKMP == nil || !m.ISAKMP.IsV2() }
+
+// update moves the session's state forward with a new message.
+func (s *Session) update(msg *Msg, x *decode.ISAKMP, ex *Exchange) {
+	v2 := x.IsV2()
+	switch {
+	case !v2 && x.ExchangeType == 2:
+		s.Mode = "Main"
+	case !v2 && x.ExchangeType == 4:
+		s.Mode = "Aggressive"
+	case v2 && s.Mode == "":
+		s.Mode = "IKEv2"
+	}
+	if msg.Retransmit > 0 {
+		return
+	}
+	phase1 := (!v2 && (x.ExchangeType == 2 || x.ExchangeType == 4)) || (v2 && (x.ExchangeType == 34 || x.ExchangeType == 35 || x.ExchangeType == 43))
+	for _, p := range x.Payloads {
+		if p.SA == nil || !phase1 {
+			continue
+		}
+		props := Proposals(p.SA, v2)
+		if msg.Response {
+			if len(props) > 0 {
+				c := props[0]
+				s.Chosen = &c
+				if c.Auth != "" {
+					s.Auth = c.Auth
+				}
+			}
+		} else {
+			s.Offered = props
+			s.offeredBy = msg.Src.Addr()
+			if len(props) > 0 && s.Auth == "" && !v2 {
+				s.Auth = props[0].Auth
+			}
+		}
+	}
+	if phase1 {
+		s.Reached = msg.Step
+		s.checkNAT(msg, x)
+		if !v2 && natTVendorIDs(x) {
+			if s.NAT == nil {
+				s.NAT = &NATResult{}
+			}
+			if msg.FromInitiator {
+				s.NAT.InitiatorOffers = true
+			} else {
+				s.NAT.ResponderOffers = true
+			}
+		}
+	}
+	switch {
+	case !v2 && x.ExchangeType == 2 && msg.Step == "MM6",
+		!v2 && x.ExchangeType == 4 && msg.Step == "AM3":
+		s.Established = true
+	case !v2 && x.ExchangeType == 32:
+		s.Established = true // Quick Mode runs only under an ISAKMP SA
+	case v2 && x.ExchangeType == 35 && msg.Response:
+		s.Established = true
+	case v2 && (x.ExchangeType == 36 || x.ExchangeType == 37) && s.Mode != "":
+		s.Established = true
+	}
+	was := ex.Complete
+	switch {
+	case !v2 && x.ExchangeType == 2:
+		ex.Complete = ex.Responses >= 3 // MM6
+	case !v2 && (x.ExchangeType == 4 || x.ExchangeType == 32):
+		ex.Complete = ex.Requests >= 2 // AM3, QM3
+	default:
+		ex.Complete = ex.Responses > 0
+	}
+	// A CHILD_SA comes with a completed Quick Mode, IKE_AUTH or CREATE_CHILD_SA.
+	if ex.Complete && !was && (!v2 && x.ExchangeType == 32 || v2 && (x.ExchangeType == 35 || x.ExchangeType == 36) && !hasErrorNotify(msg)) {
+		s.Phase2Done++
+	}
+	ex.Reached = msg.Step
+}
+
+func hasErrorNotify(m *Msg) bool {
+	for _, n := range m.Notifies {
+		if n.Error {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *Analyzer) latestFor(x, y netip.Addr) *Session {
+	list := a.byPeers[pairOf(x, y)]
+	for i := len(list) - 1; i >= 0; i-- {
+		return list[i]
+	}
+	return nil
+}
+
+func (a *Analyzer) addESP(m *decode.Message) {
+	k := espKey{spi: m.ESP.SPI, src: m.Src.Addr(), dst: m.Dst.Addr()}
+	f := a.flows[k]
+	if f == nil {
+		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, First: m.Time, FirstFrame: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq}
+		a.flows[k] = f
+		a.flowOrder = append(a.flowOrder, f)
+	} else {
+		switch {
+		case m.ESP.Seq <= f.LastSeq:
+			f.SeqRestarts++
+			if len(f.AnomalyFrames) < 10 {
+				f.AnomalyFrames = append(f.AnomalyFrames, m.Frame)
+			}
+		case m.ESP.Seq > f.LastSeq+1:
+			f.SeqGaps++
+		}
+		f.LastSeq = m.ESP.Seq
+	}
+	f.Packets++
+	f.Bytes += m.ESP.Len
+	f.Last = m.Time
+	f.LastFrame = m.Frame
+}
+
+// raise records findings not seen before and passes them to OnFinding.
+func (a *Analyzer) raise(fs []Finding) {
+	for _, f := range fs {
+		key := f.Code + "/" + itoa(f.Session) + "/" + f.Exchange
+		if a.seen[key] {
+			continue
+		}
+		a.seen[key] = true
+		a.findings = append(a.findings, f)
+		if a.opts.OnFinding != nil {
+			a.opts.OnFinding(f)
+		}
+	}
+}
+
+// Advance moves the analysis clock to now (live capture) and raises the findings the
+// passing of time makes certain.
+func (a *Analyzer) Advance(now time.Time) {
+	if now.After(a.now) {
+		a.now = now
+	}
+	for _, s := range a.sessions {
+		if s.closed {
+			continue
+		}
+		a.raise(evaluateTimed(s, a.now, a.opts, false))
+		if a.now.Sub(s.Last) > a.opts.IdleTimeout {
+			a.close(s)
+		}
+	}
+}
+
+func (a *Analyzer) close(s *Session) {
+	a.tieFlows()
+	a.raise(evaluateFinal(s, a.now, a.opts))
+	s.closed = true
+	if a.open[s.InitiatorSPI] == s {
+		delete(a.open, s.InitiatorSPI)
+	}
+	if a.opts.Evict {
+		for i, o := range a.sessions {
+			if o == s {
+				a.sessions = append(a.sessions[:i], a.sessions[i+1:]...)
+				break
+			}
+		}
+		k := pairOf(s.Initiator.Addr(), s.Responder.Addr())
+		list := a.byPeers[k]
+		for i, o := range list {
+			if o == s {
+				a.byPeers[k] = append(list[:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(a.byPeers[k]) == 0 {
+			delete(a.byPeers, k)
+		}
+	}
+}
+
+// tieFlows attaches ESP flows to the sessions between the same peers: the latest session
+// that began before the flow's first packet.
+func (a *Analyzer) tieFlows() {
+	for _, f := range a.flowOrder {
+		if f.Session != 0 {
+			continue
+		}
+		list := a.byPeers[pairOf(f.Src.Addr(), f.Dst.Addr())]
+		var best *Session
+		for _, s := range list {
+			if !s.First.After(f.First) && (best == nil || s.First.After(best.First)) {
+				best = s
+			}
+		}
+		if best == nil && len(list) > 0 {
+			best = list[0]
+		}
+		if best == nil {
+			continue
+		}
+		f.Session = best.ID
+		f.FromInitiator = f.Src.Addr() == best.Initiator.Addr()
+		best.ESP = append(best.ESP, f)
+	}
+}
+
+// Finish ends the analysis: every session is evaluated as of the end of the input.
+func (a *Analyzer) Finish() *Result {
+	a.tieFlows()
+	for _, s := range a.sessions {
+		if !s.closed {
+			a.raise(evaluateFinal(s, a.now, a.opts))
+			s.closed = true
+		}
+	}
+	a.raise(a.globalFindings())
+	r := &Result{Captures: a.captures, Sessions: a.sessions}
+	for _, f := range a.flowOrder {
+		if f.Session == 0 {
+			r.Orphans = append(r.Orphans, f)
+		}
+	}
+	r.Findings = append([]Finding(nil), a.findings...)
+	sort.SliceStable(r.Findings, func(i, j int) bool {
+		if r.Findings[i].Severity != r.Findings[j].Severity {
+			return r.Findings[i].Severity > r.Findings[j].Severity
+		}
+		return r.Findings[i].Time.Before(r.Findings[j].Time)
+	})
+	return r
+}

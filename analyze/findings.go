@@ -1,0 +1,973 @@
+package analyze
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ikescope/ikescope/decode"
+)
+
+// Finding codes: the catalogue of DESIGN.md.
+const (
+	CodeNoResponse       = "no-response"
+	CodeReplyNotReaching = "reply-not-reaching"
+	CodeExchangeStalled  = "exchange-stalled"
+	CodeNoProposalChosen = "no-proposal-chosen"
+	CodeProposalDiff     = "proposal-diff"
+	CodeInvalidKE        = "invalid-ke"
+	CodeAuthFailed       = "auth-failed"
+	CodeInvalidID        = "invalid-id"
+	CodeTSUnacceptable   = "ts-unacceptable"
+	CodePhase2Stalled    = "phase2-stalled"
+	CodePhase2Missing    = "phase2-missing"
+	CodeErrorNotify      = "error-notify"
+	CodeDeleted          = "deleted"
+	CodeDPDUnanswered    = "dpd-unanswered"
+	CodeNATDetected      = "nat-detected"
+	CodeNATTProblem      = "nat-t-problem"
+	CodeFragmentsLost    = "ike-fragments-lost"
+	CodeESPMissing       = "esp-missing"
+	CodeESPOneWay        = "esp-one-way"
+	CodeESPAnomaly       = "esp-anomaly"
+	CodeWeakCrypto       = "weak-crypto"
+	CodeAggressivePSK    = "aggressive-psk"
+	CodeMalformed        = "malformed"
+	CodeTruncated        = "truncated"
+	CodeStateLimit       = "state-limit"
+)
+
+// Where each implementation keeps the settings the findings name.
+const (
+	wherePSK       = "strongSwan: secrets in swanctl.conf (or ipsec.secrets); libreswan: /etc/ipsec.secrets; racoon: psk.txt; Cisco: crypto isakmp key / tunnel-group ipsec-attributes"
+	whereProposals = "strongSwan: proposals= in swanctl.conf (ike= in ipsec.conf); libreswan: ike= / esp= in ipsec.conf; racoon: proposal blocks in racoon.conf; Cisco: crypto isakmp policy / crypto ikev2 proposal"
+	whereP2        = "strongSwan: esp_proposals= in the children section (esp= in ipsec.conf); libreswan: esp= / phase2alg=; racoon: sainfo blocks; Cisco: crypto ipsec transform-set / crypto map set pfs"
+	whereTS        = "strongSwan: local_ts/remote_ts (leftsubnet/rightsubnet); libreswan: leftsubnet/rightsubnet; racoon: sainfo and the SPD (setkey); Cisco: the crypto ACL"
+	whereFirewall  = "allow UDP 500 and UDP 4500 both ways between the gateways (and IP protocol 50 when NAT-T is not in use)"
+)
+
+func (s *Session) peers() string {
+	return s.Initiator.String() + " → " + s.Responder.String()
+}
+
+func (s *Session) newFinding(code string, sev Severity, exchange string, frames []int, t time.Time, summary, cause, next string) Finding {
+	return Finding{
+		Code: code, Severity: sev, Session: s.ID,
+		SPIs: s.InitiatorSPI.String() + "/" + s.ResponderSPI.String(), Peers: s.peers(),
+		Exchange: exchange, Frames: frames, Time: t, Summary: summary, Cause: cause, Next: next,
+	}
+}
+
+func side(fromInit bool) string {
+	if fromInit {
+		return "initiator"
+	}
+	return "responder"
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+
+func framesOf(msgs []*Msg) []int {
+	out := make([]int, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, m.Frame)
+	}
+	return out
+}
+
+// evaluateLive gives the findings one message can prove at once: notifications, deletes,
+// what was proposed and chosen, NAT detection.
+func evaluateLive(s *Session, now time.Time, opts Options) []Finding {
+	var out []Finding
+	msg := s.Messages[len(s.Messages)-1]
+	if msg.Retransmit > 0 {
+		return nil
+	}
+	x := msg.ISAKMP
+	v2 := !msg.ISAKMPIsV1()
+	for _, p := range x.Payloads {
+		if n := p.Notify; n != nil && decode.NotifyIsError(v2, n.Type) {
+			out = append(out, s.notifyFinding(msg, n, v2))
+		}
+		if d := p.Delete; d != nil {
+			out = append(out, s.newFinding(CodeDeleted, Info, msg.Step+"/"+fmt.Sprint(msg.Frame), []int{msg.Frame}, msg.Time,
+				fmt.Sprintf("The %s deleted %s SA(s) %s at %s.", side(msg.FromInitiator), decode.ProtocolName(v2, d.ProtocolID), spiList(d.SPIs), msg.Time.UTC().Format("15:04:05.000")),
+				"A Delete ends the SA on purpose: shutdown, rekey, an administrator, or an error the peer detected.",
+				"If the tunnel should still be up, read the "+side(msg.FromInitiator)+"'s log at this time for why it deleted the SA."))
+		}
+	}
+	return out
+}
+
+func spiList(spis [][]byte) string {
+	parts := make([]string, len(spis))
+	for i, s := range spis {
+		parts[i] = fmt.Sprintf("%x", s)
+	}
+	if len(parts) == 0 {
+		return "(the ISAKMP SA itself)"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// requestName names what a response answers: "IKE_SA_INIT", "MM1", or the message itself.
+func (s *Session) requestName(msg *Msg) string {
+	if !msg.ISAKMPIsV1() {
+		return msg.ExchangeName
+	}
+	if msg.ExchangeType == 5 && s.Reached != "" {
+		return s.Reached
+	}
+	if msg.exchange != nil {
+		for _, m := range msg.exchange.Messages {
+			if m != msg && m.FromInitiator != msg.FromInitiator && m.Retransmit == 0 {
+				return m.Step
+			}
+		}
+	}
+	return msg.ExchangeName
+}
+
+func (s *Session) phaseOf(msg *Msg) string {
+	switch msg.ExchangeType {
+	case 32, 36:
+		return "Phase 2"
+	case 2, 4, 34:
+		return "Phase 1"
+	case 5:
+		if !s.Established {
+			return "Phase 1" // an IKEv1 Informational answering Main or Aggressive Mode
+		}
+		return "Phase 2"
+	}
+	return msg.ExchangeName
+}
+
+// notifyFinding turns an error notification into its finding.
+func (s *Session) notifyFinding(msg *Msg, n *decode.Notify, v2 bool) Finding {
+	name := decode.NotifyName(v2, n.Type)
+	frames := []int{msg.Frame}
+	ex := msg.Step + "/" + name
+	who := side(msg.FromInitiator)
+	switch {
+	case n.Type == 14: // NO-PROPOSAL-CHOSEN / NO_PROPOSAL_CHOSEN
+		phase := s.phaseOf(msg)
+		offered := "the initiator's proposals"
+		props := s.Offered
+		if phase == "Phase 2" || msg.ExchangeType == 35 {
+			phase = "Phase 2"
+			props = nil
+		}
+		if len(props) > 0 {
+			offered = "the initiator's offer (" + OfferText(props) + ")"
+		}
+		where := whereProposals
+		if phase == "Phase 2" {
+			where = whereP2
+		}
+		return s.newFinding(CodeNoProposalChosen, Error, ex, frames, msg.Time,
+			fmt.Sprintf("The %s answered %s with %s: %s proposal mismatch.", who, s.requestName(msg), name, phase),
+			fmt.Sprintf("The %s accepts none of %s. The two gateways are configured with different %s algorithms (cipher, key length, hash/integrity, DH group, or lifetime/PFS settings on some implementations).", who, offered, phase),
+			"Compare both sides' "+phase+" proposals and make one match exactly. Where: "+where+".")
+	case v2 && n.Type == 17: // INVALID_KE_PAYLOAD
+		return s.newFinding(CodeInvalidKE, Info, ex, frames, msg.Time,
+			fmt.Sprintf("The responder asked for DH group %s instead of the one the initiator guessed (%s).", decode.DHGroupName(n.Group), msg.Step),
+			"The initiator sends a key exchange for its first-choice group; the responder wants another of the offered groups. One retry with the group asked for is normal.",
+			"Nothing to fix if the retry succeeds. To save the round trip, put "+decode.DHGroupName(n.Group)+" first in the initiator's IKE proposal.")
+	case n.Type == 24 || !v2 && (n.Type == 23 || n.Type == 25): // AUTHENTICATION_FAILED, INVALID-HASH-INFORMATION, INVALID-SIGNATURE
+		return s.newFinding(CodeAuthFailed, Error, ex, frames, msg.Time,
+			fmt.Sprintf("The %s sent %s in %s: authentication failed.", who, name, msg.Step),
+			"The peers could not verify each other: with pre-shared keys the keys differ or are filed under another identity; with certificates the CA is not trusted, the certificate expired, or its identity does not match what the peer expects.",
+			"Check the PSK entry for this peer on both sides and the identities each side sends and expects (address, FQDN or DN). Where: "+wherePSK+".")
+	case !v2 && n.Type == 18: // INVALID-ID-INFORMATION
+		if s.phaseOf(msg) != "Phase 1" && msg.ExchangeType != 2 && msg.ExchangeType != 4 {
+			return s.newFinding(CodeInvalidID, Error, ex, frames, msg.Time,
+				fmt.Sprintf("The %s sent INVALID-ID-INFORMATION: the Phase 2 proxy IDs do not match.", who),
+				"The networks (encryption domains) one side proposes in Quick Mode are not what the other side has configured for this peer.",
+				"Make the local and remote subnets mirror images of each other on the two gateways. Where: "+whereTS+".")
+		}
+		return s.newFinding(CodeInvalidID, Error, ex, frames, msg.Time,
+			fmt.Sprintf("The %s sent INVALID-ID-INFORMATION in Phase 1: it does not accept the peer's identity.", who),
+			"The ID type or value (address, FQDN, user FQDN, DN) one side sends is not the one the other side expects for this peer.",
+			"Check leftid/rightid (local and remote id) on both sides. Where: strongSwan local/remote id= in swanctl.conf; libreswan leftid/rightid; Cisco crypto isakmp identity.")
+	case v2 && n.Type == 38: // TS_UNACCEPTABLE
+		return s.newFinding(CodeTSUnacceptable, Error, ex, frames, msg.Time,
+			fmt.Sprintf("The %s answered with TS_UNACCEPTABLE: the traffic selectors do not match.", who),
+			"The subnets (and protocols/ports) one side proposes for the CHILD_SA are not within what the other side's policy allows.",
+			"Make the local and remote traffic selectors of the two gateways mirror images. Where: "+whereTS+".")
+	}
+	return s.newFinding(CodeErrorNotify, Warning, ex, frames, msg.Time,
+		fmt.Sprintf("The %s sent the error notification %s in %s.", who, name, msg.Step),
+		notifyCause(v2, n.Type),
+		"Read the "+who+"'s log at "+msg.Time.UTC().Format("15:04:05")+" for the reason it gives.")
+}
+
+func notifyCause(v2 bool, t uint16) string {
+	switch {
+	case !v2 && t == 16, v2 && t == 7: // PAYLOAD-MALFORMED, INVALID_SYNTAX
+		return "The peer could not parse a message. Before the ISAKMP SA is up this usually means it decrypted with a different key (pre-shared key mismatch); otherwise an implementation incompatibility."
+	case v2 && t == 4: // INVALID_IKE_SPI
+		return "The peer has no IKE SA for these SPIs: it restarted, or deleted the SA earlier."
+	case v2 && t == 9: // INVALID_MESSAGE_ID
+		return "The message IDs are out of step, usually after one side restarted or lost state."
+	case v2 && (t == 35 || t == 34): // NO_ADDITIONAL_SAS, SINGLE_PAIR_REQUIRED
+		return "The peer refuses another CHILD_SA or the selectors proposed."
+	case v2 && t == 36: // INTERNAL_ADDRESS_FAILURE
+		return "The responder could not assign a virtual IP (address pool empty or not configured)."
+	case v2 && t == 37: // FAILED_CP_REQUIRED
+		return "The responder requires a configuration payload (virtual IP request) that the initiator did not send."
+	case v2 && t == 43: // TEMPORARY_FAILURE
+		return "The peer is busy with a simultaneous rekey or exchange; retrying later usually succeeds."
+	case v2 && t == 44: // CHILD_SA_NOT_FOUND
+		return "The peer has no CHILD_SA with that SPI: state diverged between the gateways."
+	}
+	return "The peer rejected the request with this error."
+}
+
+// pendingRequest is the last distinct request of an exchange that got no reply after it.
+type pendingRequest struct {
+	ex     *Exchange
+	first  *Msg   // the first copy
+	copies []*Msg // every copy, including the first
+}
+
+// unanswered finds, for each exchange, a request after which the other side sent nothing
+// in that exchange.
+func (s *Session) unanswered() []pendingRequest {
+	var out []pendingRequest
+	for _, ex := range s.Exchanges {
+		var last *Msg
+		for _, m := range ex.Messages {
+			if m.Retransmit == 0 {
+				last = m
+			}
+		}
+		if last == nil || last.Response || !needsReply(ex, last) {
+			continue
+		}
+		p := pendingRequest{ex: ex, first: last}
+		for _, m := range ex.Messages {
+			if m.hash == last.hash && m.FromInitiator == last.FromInitiator {
+				p.copies = append(p.copies, m)
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// needsReply says whether a request expects an answer in its own exchange. IKEv1 QM3,
+// AM3 and Informational messages do not.
+func needsReply(ex *Exchange, m *Msg) bool {
+	if !m.ISAKMPIsV1() {
+		return true
+	}
+	switch m.Step {
+	case "MM1", "MM3", "MM5", "AM1", "QM1":
+		return true
+	}
+	return false
+}
+
+// answeredElsewhere returns the messages the other side sent in other exchanges after t
+// (IKEv1 responders answer a message they cannot process with an Informational).
+func (s *Session) answeredElsewhere(p pendingRequest) []*Msg {
+	var out []*Msg
+	for _, m := range s.Messages {
+		if m.exchange != p.ex && m.FromInitiator != p.first.FromInitiator && m.Time.After(p.first.Time) && m.ExchangeType == 5 {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// evaluateTimed gives the findings that depend on time having passed: requests without
+// answers. final is set at the end of the input, when nothing more can arrive.
+func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Finding {
+	var out []Finding
+	for _, p := range s.unanswered() {
+		last := p.copies[len(p.copies)-1]
+		waited := now.Sub(last.Time)
+		retrans := len(p.copies) - 1
+		if retrans == 0 && waited < opts.ReplyTimeout {
+			if final {
+				out = append(out, s.tooShort(p, waited))
+			}
+			continue
+		}
+		out = append(out, s.stalledFinding(p, waited, final)...)
+	}
+	if f, ok := s.replyNotReaching(); ok {
+		out = append(out, f)
+	}
+	if f, ok := s.dpdUnanswered(now, opts); ok {
+		out = append(out, f)
+	}
+	return out
+}
+
+// tooShort says that the capture ended before an answer could be expected.
+func (s *Session) tooShort(p pendingRequest, waited time.Duration) Finding {
+	code := CodeExchangeStalled
+	if p.first.Step == "MM1" || p.first.Step == "AM1" || p.first.Step == "IKE_SA_INIT request" {
+		code = CodeNoResponse
+	}
+	return s.newFinding(code, Info, p.first.Step, framesOf(p.copies), p.first.Time,
+		fmt.Sprintf("The capture ends %s after %s, before an answer could be expected.", secs(waited), p.first.Step),
+		"Nothing can be concluded about this request: the capture stopped too soon.",
+		"Capture for longer (at least 30 s after the tunnel is started) to see whether the peer answers.")
+}
+
+func retransText(copies []*Msg) string {
+	if len(copies) <= 1 {
+		return "once"
+	}
+	var iv []string
+	for _, m := range copies[1:] {
+		iv = append(iv, "+"+secs(m.Interval))
+	}
+	return fmt.Sprintf("%d times (retransmissions at %s)", len(copies), strings.Join(iv, ", "))
+}
+
+func fragmented(copies []*Msg) bool {
+	for _, m := range copies {
+		if m.Fragments != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// stalledFinding names an unanswered request by its step.
+func (s *Session) stalledFinding(p pendingRequest, waited time.Duration, final bool) []Finding {
+	m := p.first
+	who := side(m.FromInitiator)
+	other := side(!m.FromInitiator)
+	frames := framesOf(p.copies)
+	sent := fmt.Sprintf("The %s sent %s %s and got no answer (the capture goes on %s after the last copy).", who, m.Step, retransText(p.copies), secs(waited))
+	if elsewhere := s.answeredElsewhere(p); len(elsewhere) > 0 && m.Step == "MM5" {
+		all := append(frames, framesOf(elsewhere)...)
+		return []Finding{s.newFinding(CodeAuthFailed, Error, "MM5", all, m.Time,
+			fmt.Sprintf("Main Mode stopped at MM5: the initiator sent its encrypted identity %s and the responder answered each time with an Informational (frames %s) instead of MM6.", retransText(p.copies), joinInts(framesOf(elsewhere))),
+			"The pre-shared keys differ. Messages 1-4 show the proposal and the DH exchange were accepted, so the keys derived from the PSK are what the responder could not use to read MM5; it reports the garbled message (PAYLOAD-MALFORMED or INVALID-HASH) in an Informational. Less likely: the responder files the PSK under another identity.",
+			fmt.Sprintf("Check the PSK for %s on the responder and for %s on the initiator, and the identity each side uses (address or FQDN). Where: %s.", s.Initiator.Addr(), s.Responder.Addr(), wherePSK))}
+	}
+	switch m.Step {
+	case "MM1", "AM1", "IKE_SA_INIT request":
+		cause := "The responder is unreachable or not answering: UDP 500 is blocked at or before it, its IKE daemon is not running or not listening on that address, there is no route, or it has no configuration for this initiator and stays silent."
+		return []Finding{s.newFinding(CodeNoResponse, Error, m.Step, frames, m.Time,
+			sent+" No message from "+s.Responder.Addr().String()+" at all.",
+			cause,
+			fmt.Sprintf("From the initiator, check the route and that the responder address %s is right; %s; on the responder, check the daemon listens on UDP 500 (ss -ulpn) and has a connection for %s. A capture on the responder's side tells whether the requests arrive.", s.Responder.Addr(), whereFirewall, s.Initiator.Addr()))}
+	case "MM3":
+		return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step, frames, m.Time,
+			sent+" Main Mode stopped at MM3 (no MM4).",
+			"The responder accepted the proposal (MM2) but does not continue after the key exchange: it has no pre-shared key or configuration for this peer's address, or the DH computation failed. Less likely: MM4 is lost on the way back.",
+			"On the responder, check there is a PSK/secret and a connection for "+s.Initiator.Addr().String()+" (with NAT, for its translated address), and read its log at this time. Where: "+wherePSK+".")}
+	case "MM5":
+		return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step, frames, m.Time,
+			sent+" Main Mode stopped at MM5 (no MM6).",
+			"The responder could not verify the initiator's identity and hash: most often the pre-shared keys differ, or the identity sent (address, FQDN) is not the one the responder expects. After NAT detection MM5 goes to UDP 4500, so a firewall blocking 4500 gives the same picture.",
+			"Check the PSK and the identities on both sides, and that UDP 4500 passes. Where: "+wherePSK+".")}
+	case "QM1":
+		return []Finding{s.newFinding(CodePhase2Stalled, Error, m.Step, frames, m.Time,
+			sent+" Phase 1 is up but Quick Mode stopped at QM1 (no QM2).",
+			"The responder does not accept the Phase 2 proposal or the proxy IDs (local/remote subnets) and stays silent rather than answering. Some implementations also drop Quick Mode for vendor features they do not support (for example responder-lifetime or commit bit handling).",
+			"Compare the Phase 2 proposals (cipher, hash, PFS group, lifetime) and the proxy IDs (subnets) on both gateways, and read the responder's log. Where: "+whereP2+"; subnets: "+whereTS+". With --keys ikescope shows the proposal and IDs inside QM1.")}
+	case "IKE_AUTH request":
+		cause := "The responder got IKE_SA_INIT but does not answer IKE_AUTH: it crashed, or the message does not reach it."
+		next := "Check that UDP 4500 passes both ways (IKE_AUTH moves to 4500 when NAT is detected) and read the responder's log."
+		if fragmented(p.copies) {
+			cause = fmt.Sprintf("IKE_AUTH is large (%d bytes) and travels in IP fragments. A firewall or NAT device that drops fragments is the usual cause: IKE_SA_INIT (small) gets through, IKE_AUTH (with certificates) does not.", m.Size)
+			next = "Enable IKEv2 fragmentation (RFC 7383) on both sides (strongSwan fragmentation=yes, libreswan fragmentation=yes, Cisco crypto ikev2 fragmentation), or let the firewall pass IP fragments."
+		}
+		return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step, frames, m.Time, sent, cause, next)}
+	case "CREATE_CHILD_SA request":
+		return []Finding{s.newFinding(CodePhase2Stalled, Error, m.Step, frames, m.Time, sent,
+			"The peer does not answer a CHILD_SA negotiation or rekey: it lost the IKE SA state or the messages do not reach it.",
+			"Read both gateways' logs at this time; if one side restarted, delete the stale SAs (swanctl --terminate, ipsec down).")}
+	case "INFORMATIONAL request":
+		if m.Size <= 96 {
+			return []Finding{s.newFinding(CodeDPDUnanswered, Error, m.Step, frames, m.Time,
+				fmt.Sprintf("The %s's liveness check (an empty INFORMATIONAL, %s) got no answer.", who, retransText(p.copies)),
+				"The "+other+" is down, rebooted without telling (its IKE SA is gone), or the path between the gateways lost connectivity.",
+				"Check that the "+other+" is up and reachable over UDP 500/4500; after it returns, the "+who+" should renegotiate (check dpd_action / dpdaction=restart).")}
+		}
+		return []Finding{s.newFinding(CodeExchangeStalled, Warning, m.Step, frames, m.Time, sent,
+			"The "+other+" does not answer an INFORMATIONAL exchange (often a Delete): it is gone or unreachable.",
+			"Check that the "+other+" is reachable; a gateway that was deleting its SA will clean up on its own.")}
+	}
+	return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step, frames, m.Time, sent,
+		"The "+other+" does not answer this request.", "Read the "+other+"'s log at this time.")}
+}
+
+func joinInts(v []int) string {
+	parts := make([]string, len(v))
+	for i, n := range v {
+		parts[i] = fmt.Sprint(n)
+	}
+	return strings.Join(parts, " ")
+}
+
+// replyNotReaching: the initiator retransmits its first message although the responder
+// answered it, so the answers are lost on the way back.
+func (s *Session) replyNotReaching() (Finding, bool) {
+	for _, ex := range s.Exchanges {
+		if ex.Type != 2 && ex.Type != 4 && ex.Type != 34 {
+			continue
+		}
+		var firstReq, firstResp *Msg
+		var reqs, resps []*Msg
+		progressed := false
+		for _, m := range ex.Messages {
+			switch {
+			case !m.Response && (m.Step == "MM1" || m.Step == "AM1" || m.Step == "IKE_SA_INIT request"):
+				if firstReq == nil || m.hash == firstReq.hash {
+					if firstReq == nil {
+						firstReq = m
+					}
+					reqs = append(reqs, m)
+				}
+			case m.Response && (m.Step == "MM2" || m.Step == "AM2" || m.Step == "IKE_SA_INIT response"):
+				if firstResp == nil {
+					firstResp = m
+				}
+				resps = append(resps, m)
+			case !m.Response:
+				progressed = true
+			}
+		}
+		if firstReq == nil || firstResp == nil || progressed || len(resps) == 0 || hasErrorNotify(firstResp) {
+			continue
+		}
+		if s.Version == 2 && len(s.Exchanges) > 1 {
+			continue
+		}
+		late := 0
+		for _, m := range reqs {
+			if m.Time.After(firstResp.Time) {
+				late++
+			}
+		}
+		if late == 0 {
+			continue
+		}
+		frames := append(framesOf(reqs), framesOf(resps)...)
+		return s.newFinding(CodeReplyNotReaching, Error, firstReq.Step, frames, firstReq.Time,
+			fmt.Sprintf("The responder answered %s %d times (%s) but the initiator kept retransmitting it %d times: the answers never reach the initiator.", firstReq.Step, len(resps), firstResp.Step, len(reqs)),
+			"Replies are lost on the way back: a firewall or NAT on the initiator's side drops the responder's UDP 500 answers (stateless rules allowing only outgoing UDP 500, or a NAT that maps the reply to another port), or the responder sends them from another address than the one the initiator talks to.",
+			"Capture on the initiator itself to see whether the replies arrive; allow UDP 500 and 4500 from "+s.Responder.Addr().String()+" back to "+s.Initiator.Addr().String()+"; check the responder answers from the address the initiator targets."), true
+	}
+	return Finding{}, false
+}
+
+// dpdUnanswered: in IKEv1, Dead Peer Detection messages are encrypted Informationals in
+// new exchanges; one side sending several with nothing coming back is the pattern.
+func (s *Session) dpdUnanswered(now time.Time, opts Options) (Finding, bool) {
+	if s.Version != 1 || !s.Established {
+		return Finding{}, false
+	}
+	for _, fromInit := range []bool{true, false} {
+		var probes []*Msg
+		var lastOther time.Time
+		for _, m := range s.Messages {
+			if m.FromInitiator != fromInit {
+				lastOther = m.Time
+				continue
+			}
+			if m.ExchangeType == 5 && m.Encrypted && m.Retransmit == 0 {
+				probes = append(probes, m)
+			}
+		}
+		var unanswered []*Msg
+		for _, p := range probes {
+			if p.Time.After(lastOther) {
+				unanswered = append(unanswered, p)
+			}
+		}
+		if len(unanswered) >= 3 && now.Sub(unanswered[0].Time) > opts.ReplyTimeout {
+			who, other := side(fromInit), side(!fromInit)
+			return s.newFinding(CodeDPDUnanswered, Error, "Informational", framesOf(unanswered), unanswered[0].Time,
+				fmt.Sprintf("The %s sent %d Informational messages (Dead Peer Detection R-U-THERE, most likely) and the %s answered none.", who, len(unanswered), other),
+				"The "+other+" is down, rebooted and lost the ISAKMP SA, or the path between the gateways drops UDP 500/4500.",
+				"Check that the "+other+" is up and reachable; with --keys ikescope confirms these are R-U-THERE messages."), true
+		}
+	}
+	return Finding{}, false
+}
+
+// evaluateFinal gives the findings that need the whole session: how far it got, Phase 2
+// and ESP, crypto hygiene, NAT.
+func evaluateFinal(s *Session, now time.Time, opts Options) []Finding {
+	out := evaluateTimed(s, now, opts, true)
+	out = append(out, s.authInferred()...)
+	out = append(out, s.childInferred()...)
+	out = append(out, s.deleteInferred()...)
+	out = append(out, s.natFindings()...)
+	out = append(out, s.cryptoFindings()...)
+	out = append(out, s.phase2Findings(now, opts)...)
+	out = append(out, s.espFindings(now, opts)...)
+	out = append(out, s.fragmentFindings()...)
+	s.describe(out)
+	return out
+}
+
+// authInferred: an IKEv2 IKE_AUTH response whose encrypted part begins with a notify is
+// an error answer; AUTHENTICATION_FAILED is by far the most common.
+func (s *Session) authInferred() []Finding {
+	for _, m := range s.Messages {
+		if m.ExchangeType != 35 || !m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() {
+			continue
+		}
+		if first, ok := skFirst(m); ok && first == decode.PayloadNotify {
+			s.Established = false
+			return []Finding{s.newFinding(CodeAuthFailed, Error, "IKE_AUTH", []int{m.Frame}, m.Time,
+				fmt.Sprintf("The responder answered IKE_AUTH with a notification only (its encrypted part begins with N and is %d bytes): the IKE SA was refused, most likely AUTHENTICATION_FAILED.", m.Size),
+				"A successful IKE_AUTH response begins with the responder's identity (IDr). A bare notification at this step is almost always AUTHENTICATION_FAILED: the pre-shared keys differ, or the identity or certificate the initiator presented is not accepted.",
+				"Check the PSK and the identities on both sides (local/remote id), or the certificate chain and CA trust. Where: "+wherePSK+". With --keys ikescope reads the notification itself.")}
+		}
+	}
+	return nil
+}
+
+// skFirst returns the payload type that begins an SK payload.
+func skFirst(m *Msg) (decode.PayloadType, bool) {
+	for _, p := range m.ISAKMP.Payloads {
+		if p.Encrypted != nil && p.Encrypted.TotalFragments <= 1 {
+			return p.Encrypted.FirstPayload, true
+		}
+	}
+	return 0, false
+}
+
+func skLen(m *Msg) int {
+	for _, p := range m.ISAKMP.Payloads {
+		if p.Encrypted != nil {
+			return len(p.Encrypted.Data)
+		}
+	}
+	return 0
+}
+
+// childInferred: an IKE_AUTH response that carries the identity but is too short to hold
+// SA, TSi and TSr means the IKE SA is up and the CHILD_SA was refused.
+func (s *Session) childInferred() []Finding {
+	for _, m := range s.Messages {
+		if m.ExchangeType != 35 || !m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() {
+			continue
+		}
+		first, ok := skFirst(m)
+		if !ok || first != decode.PayloadIDr || skLen(m) >= 160 {
+			continue
+		}
+		if s.Phase2Done > 0 {
+			s.Phase2Done--
+		}
+		return []Finding{s.newFinding(CodePhase2Stalled, Error, "IKE_AUTH", []int{m.Frame}, m.Time,
+			fmt.Sprintf("The IKE SA came up but the responder's IKE_AUTH answer (%d encrypted bytes) is too short to carry a CHILD_SA (SA, TSi, TSr): the CHILD_SA was refused.", skLen(m)),
+			"The responder authenticated the initiator but would not create the IPsec SA: usually the traffic selectors do not match (TS_UNACCEPTABLE), the ESP proposals share no algorithm (NO_PROPOSAL_CHOSEN), or the responder failed to install the SA in its kernel.",
+			"Compare the traffic selectors and ESP proposals of both gateways and read the responder's log. Where: "+whereTS+"; "+whereP2+". With --keys ikescope names the notification.")}
+	}
+	return nil
+}
+
+// deleteInferred: an IKEv2 INFORMATIONAL request whose encrypted part begins with a Delete.
+func (s *Session) deleteInferred() []Finding {
+	var out []Finding
+	for _, m := range s.Messages {
+		if m.ExchangeType != 37 || m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() {
+			continue
+		}
+		if first, ok := skFirst(m); ok && first == decode.PayloadDelete {
+			out = append(out, s.newFinding(CodeDeleted, Info, "INFORMATIONAL/"+fmt.Sprint(m.Frame), []int{m.Frame}, m.Time,
+				fmt.Sprintf("The %s deleted an SA at %s (an INFORMATIONAL whose encrypted part begins with a Delete).", side(m.FromInitiator), m.Time.UTC().Format("15:04:05.000")),
+				"A Delete ends an IKE or CHILD SA on purpose: shutdown, rekey, an administrator, or an error the peer detected.",
+				"If the tunnel should still be up, read the "+side(m.FromInitiator)+"'s log at this time. With --keys ikescope shows which SA."))
+		}
+	}
+	return out
+}
+
+func (s *Session) natFindings() []Finding {
+	nat := s.NAT
+	if nat == nil {
+		return nil
+	}
+	var out []Finding
+	t := s.First
+	if nat.InitiatorBehindNAT || nat.ResponderBehindNAT {
+		var who []string
+		if nat.InitiatorBehindNAT {
+			who = append(who, "the initiator ("+s.Initiator.Addr().String()+")")
+		}
+		if nat.ResponderBehindNAT {
+			who = append(who, "the responder ("+s.Responder.Addr().String()+")")
+		}
+		out = append(out, s.newFinding(CodeNATDetected, Info, "NAT-D", nat.Frames, t,
+			"NAT detection: the NAT-D hashes do not match the addresses for "+strings.Join(who, " and ")+".",
+			"A NAT device translates that side's address or port on the way, so IKE moves to UDP 4500 and ESP is carried in UDP. A side that forces UDP encapsulation on purpose (strongSwan encap=yes, or a userland ESP backend) sends a deliberately wrong hash and looks the same.",
+			"Nothing to fix if the tunnel works. Make sure UDP 4500 passes both ways and that NAT keepalives keep the mapping open."))
+		if !s.Floated && s.pastNATD() {
+			out = append(out, s.newFinding(CodeNATTProblem, Error, "NAT-D", nat.Frames, t,
+				"NAT was detected but IKE never moved from UDP 500 to 4500.",
+				"One side does not do NAT traversal (disabled, or an old implementation), so ESP will not pass the NAT.",
+				"Enable NAT-T on both gateways (libreswan nat-traversal / encapsulation=yes, Cisco crypto isakmp nat-traversal) and allow UDP 4500."))
+		}
+		for _, f := range s.ESP {
+			if !f.Encap {
+				out = append(out, s.newFinding(CodeNATTProblem, Error, "ESP", []int{f.FirstFrame}, f.First,
+					fmt.Sprintf("NAT was detected but ESP (SPI %08x) travels as IP protocol 50, not inside UDP 4500.", f.SPI),
+					"ESP on protocol 50 does not pass most NAT devices: the gateways negotiated UDP encapsulation but one side does not use it.",
+					"Check that both sides use UDP-encapsulated ESP when NAT is detected (Cisco: crypto isakmp nat-traversal; strongSwan/libreswan do it by default)."))
+				break
+			}
+		}
+	}
+	if s.Version == 1 && nat.InitiatorOffers != nat.ResponderOffers && s.Reached != "MM1" && s.Reached != "AM1" {
+		who := "the initiator"
+		if nat.ResponderOffers {
+			who = "the responder"
+		}
+		sev := Info
+		if nat.InitiatorBehindNAT || nat.ResponderBehindNAT {
+			sev = Warning
+		}
+		out = append(out, s.newFinding(CodeNATTProblem, sev, "NAT-T VIDs", nat.Frames, t,
+			"Only "+who+" announces NAT traversal (RFC 3947 or draft Vendor IDs).",
+			"The other side has NAT-T disabled or does not support it; through a NAT the tunnel will not carry traffic.",
+			"Enable NAT traversal on both gateways if there is any NAT between them."))
+	}
+	return out
+}
+
+// pastNATD reports whether the negotiation went beyond the messages that carry NAT-D, the
+// point where NAT traversal moves IKE to UDP 4500.
+func (s *Session) pastNATD() bool {
+	for _, m := range s.Messages {
+		switch {
+		case m.Step == "MM5", m.Step == "AM3", m.ExchangeType == 35, m.ExchangeType == 32:
+			return true
+		}
+	}
+	return false
+}
+
+// weakness names what is weak in a proposal, or nothing.
+func weakness(p Proposal, v2 bool) []string {
+	var out []string
+	for _, e := range p.Encryption {
+		for _, w := range []string{"DES", "3DES", "Blowfish", "CAST", "IDEA", "DES-IV64", "NULL"} {
+			if e == w || strings.HasPrefix(e, w+"-") {
+				out = append(out, e)
+			}
+		}
+	}
+	for _, h := range append(append([]string{}, p.Integrity...), p.PRF...) {
+		if strings.Contains(h, "MD5") {
+			out = append(out, h)
+		}
+	}
+	if !v2 {
+		for _, h := range p.Integrity {
+			if h == "SHA1" && p.Protocol != "ESP" {
+				out = append(out, "SHA-1 PRF")
+			}
+		}
+	}
+	for _, h := range p.PRF {
+		if h == "HMAC-SHA1" {
+			out = append(out, "SHA-1 PRF")
+		}
+	}
+	for i, g := range p.GroupIDs {
+		if bits := decode.DHGroupBits(g); strings.HasPrefix(p.Groups[i], "MODP") && bits > 0 && bits < 2048 {
+			out = append(out, p.Groups[i])
+		}
+	}
+	return out
+}
+
+func (s *Session) cryptoFindings() []Finding {
+	var out []Finding
+	v2 := s.Version == 2
+	frames := s.phase1Frames()
+	if s.Chosen != nil {
+		if w := weakness(*s.Chosen, v2); len(w) > 0 {
+			out = append(out, s.newFinding(CodeWeakCrypto, Warning, "Phase 1", frames, s.First,
+				"The negotiated Phase 1 proposal uses weak algorithms: "+strings.Join(dedupe(w), ", ")+".",
+				"These are broken or too short by current standards (NIST SP 800-131A, RFC 8247): traffic protected by them can be decrypted or forged by a capable attacker.",
+				"Move both gateways to AES-GCM or AES-CBC with SHA-256 or better and DH group 14, 19 or higher. Where: "+whereProposals+"."))
+		}
+	} else if len(s.Offered) > 0 {
+		var all []string
+		for _, p := range s.Offered {
+			all = append(all, weakness(p, v2)...)
+		}
+		if len(all) > 0 {
+			out = append(out, s.newFinding(CodeWeakCrypto, Info, "Phase 1 offer", frames, s.First,
+				"The initiator offers weak algorithms among its proposals: "+strings.Join(dedupe(all), ", ")+".",
+				"A responder that accepts them would protect the tunnel weakly.",
+				"Remove them from the offer. Where: "+whereProposals+"."))
+		}
+	}
+	if s.Mode == "Aggressive" && (s.Auth == "PSK" || s.Auth == "XAUTH-PSK") {
+		out = append(out, s.newFinding(CodeAggressivePSK, Warning, "Aggressive Mode", frames, s.First,
+			"Aggressive Mode with a pre-shared key.",
+			"The identity travels in clear, and the responder's hash (AM2) lets anyone who captured it test pre-shared keys offline (ike-scan/psk-crack).",
+			"Use Main Mode or IKEv2, or certificates; if Aggressive Mode must stay, use a long random PSK."))
+	}
+	return out
+}
+
+func dedupe(v []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range v {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (s *Session) phase1Frames() []int {
+	var out []int
+	for _, m := range s.Messages {
+		if m.Retransmit == 0 && (m.Step == "MM1" || m.Step == "MM2" || m.Step == "AM1" || m.Step == "AM2" || m.ExchangeType == 34) {
+			out = append(out, m.Frame)
+		}
+	}
+	return out
+}
+
+func (s *Session) establishedAt() (time.Time, int) {
+	for _, m := range s.Messages {
+		if m.Step == "MM6" || m.Step == "AM3" || m.Step == "IKE_AUTH response" {
+			return m.Time, m.Frame
+		}
+	}
+	return s.First, 0
+}
+
+func (s *Session) phase2Findings(now time.Time, opts Options) []Finding {
+	if s.Version != 1 || !s.Established || s.Phase2 > 0 {
+		return nil
+	}
+	at, frame := s.establishedAt()
+	if now.Sub(at) < opts.ReplyTimeout {
+		return nil
+	}
+	return []Finding{s.newFinding(CodePhase2Missing, Warning, "Quick Mode", []int{frame}, at,
+		fmt.Sprintf("Phase 1 completed (frame %d) but no Quick Mode followed in the %s the capture went on.", frame, secs(now.Sub(at))),
+		"Nothing asked for an IPsec SA: no traffic matched a policy that requires IPsec, or the connection is configured to bring up Phase 1 only (auto=add/start without traffic, or on-demand).",
+		"Check the security policy (SPD) for the protected subnets (ip xfrm policy, setkey -DP, show crypto map) and send traffic that matches it; with strongSwan start the child with swanctl --initiate --child NAME.")}
+}
+
+func (s *Session) espFindings(now time.Time, opts Options) []Finding {
+	if !s.Established || s.Phase2Done == 0 {
+		return nil
+	}
+	var out []Finding
+	at, frame := s.establishedAt()
+	if len(s.ESP) == 0 {
+		if now.Sub(at) < opts.ReplyTimeout {
+			return nil
+		}
+		return []Finding{s.newFinding(CodeESPMissing, Warning, "ESP", []int{frame}, at,
+			fmt.Sprintf("The negotiation completed but no ESP followed in the %s the capture went on.", secs(now.Sub(at))),
+			"The tunnel is up but carries nothing: no traffic matches the negotiated traffic selectors (wrong source address, routing sends it elsewhere), or the capture does not see the interface ESP leaves by.",
+			"Send traffic from an address inside the local subnet to one inside the remote subnet (ping -I), check routing towards the remote subnet, and check the firewall does not drop it before IPsec (ip xfrm state / ip xfrm policy show counters).")}
+	}
+	var fromI, fromR []*ESPFlow
+	for _, f := range s.ESP {
+		if f.FromInitiator {
+			fromI = append(fromI, f)
+		} else {
+			fromR = append(fromR, f)
+		}
+	}
+	if len(fromI) == 0 || len(fromR) == 0 {
+		sender, silent := "initiator", "responder"
+		flows := fromI
+		if len(fromI) == 0 {
+			sender, silent, flows = "responder", "initiator", fromR
+		}
+		var frames []int
+		pk := 0
+		for _, f := range flows {
+			frames = append(frames, f.FirstFrame, f.LastFrame)
+			pk += f.Packets
+		}
+		out = append(out, s.newFinding(CodeESPOneWay, Error, "ESP", frames, flows[0].First,
+			fmt.Sprintf("ESP flows only from the %s (%d packets); nothing comes back from the %s.", sender, pk, silent),
+			"The "+silent+" does not answer the tunnel traffic: a firewall drops ESP (IP protocol 50) or UDP 4500 in one direction, the "+silent+" fails to decrypt it (wrong keys after a one-sided rekey), or it decrypts it but has no route back / anti-spoofing (rp_filter) drops the inner packets.",
+			"On the "+silent+", check the ESP SA's counters (ip xfrm state, show crypto ipsec sa: decaps vs encaps), the firewall for ESP/UDP 4500, and that the inner traffic has a route back into the tunnel."))
+	}
+	for _, f := range s.ESP {
+		if f.SeqRestarts > 0 {
+			out = append(out, s.newFinding(CodeESPAnomaly, Warning, fmt.Sprintf("ESP %08x", f.SPI), f.AnomalyFrames, f.First,
+				fmt.Sprintf("ESP sequence numbers on SPI %08x went backwards %d times.", f.SPI, f.SeqRestarts),
+				"The sender restarted the SA without renegotiating it, or the capture sees duplicated or reordered packets (two capture points, or load-balanced paths).",
+				"Check whether the sender rebooted or failed over at those times; the receiver's anti-replay window will drop the old numbers."))
+		}
+	}
+	return out
+}
+
+func (s *Session) fragmentFindings() []Finding {
+	var lost, big []*Msg
+	for _, m := range s.Messages {
+		if m.Fragments == nil {
+			continue
+		}
+		if !m.Fragments.Complete {
+			lost = append(lost, m)
+		} else {
+			big = append(big, m)
+		}
+	}
+	var out []Finding
+	if len(lost) > 0 {
+		m := lost[0]
+		var frames []int
+		for _, l := range lost {
+			frames = append(frames, l.Fragments.Frames...)
+		}
+		out = append(out, s.newFinding(CodeFragmentsLost, Error, m.Step, frames, m.Time,
+			fmt.Sprintf("%d IKE message(s) from the %s arrived as IP fragments with pieces missing (first at frame %d: %d of %d bytes).", len(lost), side(m.FromInitiator), m.Frame, m.Fragments.Received, m.Fragments.Total),
+			"A device on the path drops IP fragments (firewalls often drop non-first fragments), so large IKE messages (certificates in IKE_AUTH or MM5/MM6) never arrive whole.",
+			"Enable IKE fragmentation on both sides (IKEv2 RFC 7383: strongSwan/libreswan fragmentation=yes; IKEv1: strongSwan fragmentation=yes, Cisco crypto isakmp fragmentation), or let the path pass fragments, or use smaller certificates."))
+	}
+	if len(big) > 0 && len(lost) == 0 && !s.Established {
+		m := big[0]
+		out = append(out, s.newFinding(CodeFragmentsLost, Warning, m.Step, framesOf(big), m.Time,
+			fmt.Sprintf("%d IKE message(s) were sent as IP fragments and the negotiation did not complete.", len(big)),
+			"No IKE fragmentation was used, so large messages depend on the path passing IP fragments; if a device beyond this capture point drops them the peer never sees the message.",
+			"Enable IKE fragmentation on both sides (strongSwan/libreswan fragmentation=yes)."))
+	}
+	return out
+}
+
+// describe sets the session's state in words and whether it failed.
+func (s *Session) describe(fs []Finding) {
+	worst := -1
+	for _, f := range fs {
+		if int(f.Severity) > worst {
+			worst = int(f.Severity)
+		}
+	}
+	switch {
+	case s.Established && s.Phase2Done > 0:
+		s.State = "established"
+		if len(s.ESP) > 0 {
+			s.State += ", ESP flowing"
+		}
+	case s.Established:
+		s.State = "Phase 1 up, no IPsec SA"
+	default:
+		s.State = "failed at " + s.Reached
+		if s.Reached == "" {
+			s.State = "incomplete"
+		}
+	}
+	s.Failed = worst == int(Error)
+	if s.Failed && s.Established {
+		s.State += ", with errors"
+	}
+}
+
+// globalFindings are about the input rather than one session.
+func (a *Analyzer) globalFindings() []Finding {
+	var out []Finding
+	if len(a.truncated) > 0 {
+		out = append(out, Finding{Code: CodeTruncated, Severity: Warning, Frames: capInts(a.truncated, 50), Time: a.now,
+			Summary: fmt.Sprintf("%d IKE message(s) were cut short by the capture's snap length.", len(a.truncated)),
+			Cause:   "The capture was taken with a small snap length (tcpdump's old default of 68 or 96 bytes, or -s N), so the end of each message is missing.",
+			Next:    "Capture again with tcpdump -s 0 (whole packets)."})
+	}
+	for _, s := range a.sessions {
+		frames := a.malformed[s.ID]
+		if len(frames) == 0 {
+			continue
+		}
+		var first *Msg
+		for _, m := range s.Messages {
+			if m.Frame == frames[0] {
+				first = m
+			}
+		}
+		detail := ""
+		if first != nil && len(first.Errors) > 0 {
+			detail = " First problem: " + first.Errors[0] + "."
+		}
+		out = append(out, s.newFinding(CodeMalformed, Warning, "decode", capInts(frames, 50), s.First,
+			fmt.Sprintf("%d message(s) do not parse as ISAKMP/IKE.%s", len(frames), detail),
+			"The sender built a message its peer may not read either (an implementation bug or an incompatible extension), or the packet was corrupted on the way.",
+			"If the peer rejects these messages, report the frames to the sender's vendor; ikescope decode shows the field and offset."))
+	}
+	for _, m := range a.frags {
+		if m.Fragments == nil || len(m.Fragments.Frames) == 0 {
+			continue
+		}
+		out = append(out, Finding{Code: CodeFragmentsLost, Severity: Warning, Frames: m.Fragments.Frames, Time: m.Time,
+			Peers:   m.Src.Addr().String() + " → " + m.Dst.Addr().String(),
+			Summary: fmt.Sprintf("IP fragments from %s to %s never completed a datagram (%d bytes received).", m.Src.Addr(), m.Dst.Addr(), m.Fragments.Received),
+			Cause:   "Fragments were lost before this capture point, or the capture started or stopped in the middle of the datagram.",
+			Next:    "If these are IKE messages, enable IKE fragmentation on both gateways."})
+	}
+	if a.dropped > 0 {
+		out = append(out, Finding{Code: CodeStateLimit, Severity: Warning, Frames: a.dropFrame, Time: a.now,
+			Summary: fmt.Sprintf("%d IKE SAs were not tracked because %d were already open (the limit).", a.dropped, a.opts.MaxOpen),
+			Cause:   "A flood of half-open IKE SAs from many SPIs: a scan, a denial-of-service attempt, or a misbehaving peer restarting in a loop.",
+			Next:    "Look at the source addresses of the first messages (frames listed); rate-limit or block them; strongSwan's cookie threshold (charon.cookie_threshold) protects the responder."})
+	}
+	out = append(out, a.proposalDiffs()...)
+	return out
+}
+
+// proposalDiffs compares the proposals of peers whose negotiation failed with
+// NO_PROPOSAL_CHOSEN, when both sides' offers are visible (each side initiated once).
+func (a *Analyzer) proposalDiffs() []Finding {
+	var out []Finding
+	for _, s := range a.sessions {
+		var npc *Msg
+		for _, m := range s.Messages {
+			for _, n := range m.Notifies {
+				if n.Type == 14 && (m.ExchangeType == 2 || m.ExchangeType == 4 || m.ExchangeType == 34 || m.ExchangeType == 5 && m.MessageID == 0) {
+					npc = m
+				}
+			}
+		}
+		if npc == nil || len(s.Offered) == 0 {
+			continue
+		}
+		for _, o := range a.sessions {
+			if o == s || len(o.Offered) == 0 || o.Version != s.Version || o.offeredBy != s.Responder.Addr() {
+				continue
+			}
+			diffs := Diff(s.Offered, o.Offered)
+			if len(diffs) == 0 {
+				continue
+			}
+			var parts []string
+			for _, d := range diffs {
+				parts = append(parts, fmt.Sprintf("%s: %s offers %s, %s offers %s", d.Attribute, s.Initiator.Addr(), strings.Join(d.Ours, "/"), s.Responder.Addr(), strings.Join(d.Theirs, "/")))
+			}
+			frames := append(s.phase1Frames(), o.phase1Frames()...)
+			out = append(out, s.newFinding(CodeProposalDiff, Error, "proposals", frames, npc.Time,
+				"Both gateways' Phase 1 proposals are visible and share no suite. "+strings.Join(parts, "; ")+".",
+				"The closest pair of proposals differs only in what is listed; that is the setting to align.",
+				"Change one side so the listed attribute matches. Where: "+whereProposals+"."))
+			break
+		}
+	}
+	return out
+}
+
+func capInts(v []int, n int) []int {
+	if len(v) > n {
+		return v[:n]
+	}
+	return v
+}

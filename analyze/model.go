@@ -1,0 +1,248 @@
+package analyze
+
+import (
+	"encoding/hex"
+	"net/netip"
+	"time"
+
+	"github.com/ikescope/ikescope/decode"
+)
+
+// Severity orders findings: errors explain a failure, warnings a risk or a likely
+// problem, info what is worth knowing.
+type Severity int
+
+// Severities, least severe first.
+const (
+	Info Severity = iota
+	Warning
+	Error
+)
+
+var severityNames = [...]string{Info: "info", Warning: "warning", Error: "error"}
+
+func (s Severity) String() string {
+	if int(s) < len(severityNames) {
+		return severityNames[s]
+	}
+	return "Severity(" + itoa(int(s)) + ")"
+}
+
+// MarshalText gives the severity's name in JSON.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// ParseSeverity reads "info", "warning" or "error".
+func ParseSeverity(s string) (Severity, bool) {
+	for i, n := range severityNames {
+		if n == s {
+			return Severity(i), true
+		}
+	}
+	return 0, false
+}
+
+// SPI is an IKE SA SPI (IKEv1 cookie); it prints as 16 hex digits.
+type SPI [8]byte
+
+func (s SPI) String() string { return hex.EncodeToString(s[:]) }
+
+// MarshalText gives the SPI as hex in JSON.
+func (s SPI) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// IsZero reports whether the SPI is all zeroes (a responder SPI not yet chosen).
+func (s SPI) IsZero() bool { return s == SPI{} }
+
+// Session is one IKE SA (IKEv1 ISAKMP SA or IKEv2 IKE SA) and everything under it.
+type Session struct {
+	ID           int            `json:"id"`
+	Capture      string         `json:"capture"`
+	Version      int            `json:"ike_version"`
+	InitiatorSPI SPI            `json:"initiator_spi"`
+	ResponderSPI SPI            `json:"responder_spi"`
+	Initiator    netip.AddrPort `json:"initiator"`
+	Responder    netip.AddrPort `json:"responder"`
+	// RolesKnown is false when the capture began after the first message, so which side
+	// initiated is a guess.
+	RolesKnown bool   `json:"roles_known"`
+	Mode       string `json:"mode"` // "Main", "Aggressive", "IKEv2"; "" when the first exchange was not seen
+	Auth       string `json:"auth,omitempty"`
+	// Offered are the initiator's Phase 1 / IKE_SA_INIT proposals; Chosen is what the
+	// responder accepted.
+	Offered []Proposal `json:"offered,omitempty"`
+	Chosen  *Proposal  `json:"chosen,omitempty"`
+	// Reached is the last step seen (MM6, AM3, IKE_AUTH, ...); State says in words how
+	// far the negotiation got.
+	Reached     string `json:"reached"`
+	State       string `json:"state"`
+	Established bool   `json:"established"`
+	Failed      bool   `json:"failed"`
+	// Floated is set when IKE moved from UDP 500 to 4500 (NAT traversal).
+	Floated   bool        `json:"floated,omitempty"`
+	NAT       *NATResult  `json:"nat,omitempty"`
+	Exchanges []*Exchange `json:"exchanges"`
+	Messages  []*Msg      `json:"messages"`
+	// MessagesDropped counts messages not kept because the session had too many.
+	MessagesDropped int        `json:"messages_dropped,omitempty"`
+	Phase2          int        `json:"phase2_exchanges"`
+	Phase2Done      int        `json:"phase2_completed"`
+	ESP             []*ESPFlow `json:"esp_flows"`
+	Retransmits     int        `json:"retransmissions"`
+	Keepalives      int        `json:"nat_keepalives,omitempty"`
+	First           time.Time  `json:"first"`
+	Last            time.Time  `json:"last"`
+
+	byMsgID    map[exchangeKey]*Exchange
+	closed     bool
+	reported   map[string]bool // finding keys already raised (live capture)
+	offeredBy  netip.Addr
+	natChecked bool
+}
+
+// Exchange is one exchange: Main or Aggressive Mode (message ID 0), a Quick Mode, an
+// Informational, a Transaction, or an IKEv2 request/response pair.
+type Exchange struct {
+	Type      decode.ExchangeType `json:"exchange_type"`
+	Name      string              `json:"exchange_type_name"`
+	MessageID uint32              `json:"message_id"`
+	// ByInitiator is set when the IKE SA's initiator sent the request.
+	ByInitiator bool      `json:"by_initiator"`
+	Messages    []*Msg    `json:"-"`
+	Requests    int       `json:"requests"`  // distinct request messages (not counting retransmissions)
+	Responses   int       `json:"responses"` // distinct response messages
+	Reached     string    `json:"reached"`
+	Complete    bool      `json:"complete"`
+	Phase2      bool      `json:"phase2,omitempty"`
+	Encrypted   bool      `json:"encrypted,omitempty"`
+	First       time.Time `json:"first"`
+	Last        time.Time `json:"last"`
+}
+
+// Msg is one IKE message as the ladder shows it.
+type Msg struct {
+	Frame         int                 `json:"frame"`
+	Time          time.Time           `json:"time"`
+	Src           netip.AddrPort      `json:"src"`
+	Dst           netip.AddrPort      `json:"dst"`
+	FromInitiator bool                `json:"from_initiator"`
+	ExchangeType  decode.ExchangeType `json:"exchange_type"`
+	ExchangeName  string              `json:"exchange_type_name"`
+	MessageID     uint32              `json:"message_id"`
+	// Step names the message within its exchange: MM1..MM6, AM1..AM3, QM1..QM3,
+	// "IKE_SA_INIT request", "IKE_AUTH response", "Informational", ...
+	Step     string `json:"step"`
+	Response bool   `json:"response"`
+	// Retransmit is 0 for the first copy of a message and n for its n-th retransmission.
+	Retransmit int               `json:"retransmit"`
+	Interval   time.Duration     `json:"interval_ns,omitempty"` // since the previous copy, for retransmissions
+	Encrypted  bool              `json:"encrypted,omitempty"`
+	Size       int               `json:"size"`
+	Payloads   string            `json:"payloads"`
+	Notifies   []NotifyInfo      `json:"notifies,omitempty"`
+	Fragments  *decode.Fragments `json:"fragments,omitempty"`
+	Errors     []string          `json:"errors,omitempty"`
+	Truncated  bool              `json:"truncated,omitempty"`
+	// ISAKMP is the full decode, for reports that expand a message.
+	ISAKMP *decode.ISAKMP `json:"-"`
+
+	hash     uint64
+	exchange *Exchange
+}
+
+// NotifyInfo is a notification seen in a message.
+type NotifyInfo struct {
+	Type  uint16 `json:"type"`
+	Name  string `json:"name"`
+	Error bool   `json:"error"`
+}
+
+// ESPFlow is the ESP traffic of one SPI in one direction.
+type ESPFlow struct {
+	SPI           uint32         `json:"spi"`
+	Src           netip.AddrPort `json:"src"`
+	Dst           netip.AddrPort `json:"dst"`
+	Encap         bool           `json:"udp_encap"`
+	Session       int            `json:"session,omitempty"`
+	FromInitiator bool           `json:"from_initiator"`
+	Packets       int            `json:"packets"`
+	Bytes         int            `json:"bytes"`
+	First         time.Time      `json:"first"`
+	Last          time.Time      `json:"last"`
+	FirstFrame    int            `json:"first_frame"`
+	LastFrame     int            `json:"last_frame"`
+	FirstSeq      uint32         `json:"first_seq"`
+	LastSeq       uint32         `json:"last_seq"`
+	SeqRestarts   int            `json:"seq_restarts,omitempty"`
+	SeqGaps       int            `json:"seq_gaps,omitempty"`
+	AnomalyFrames []int          `json:"anomaly_frames,omitempty"`
+}
+
+// NATResult is what NAT-D payloads say about the path.
+type NATResult struct {
+	Checked bool `json:"checked"` // the hashes could be verified
+	// InitiatorBehindNAT and ResponderBehindNAT are set when the NAT-D hash for that side's
+	// address did not match the address in the packet.
+	InitiatorBehindNAT bool  `json:"initiator_behind_nat"`
+	ResponderBehindNAT bool  `json:"responder_behind_nat"`
+	Frames             []int `json:"frames"`
+	InitiatorOffers    bool  `json:"initiator_offers_natt"`
+	ResponderOffers    bool  `json:"responder_offers_natt"`
+}
+
+// Finding is one conclusion about a capture.
+type Finding struct {
+	Code     string    `json:"code"`
+	Severity Severity  `json:"severity"`
+	Session  int       `json:"session,omitempty"` // 0 when it concerns no one session
+	SPIs     string    `json:"spis,omitempty"`
+	Peers    string    `json:"peers,omitempty"`
+	Exchange string    `json:"exchange,omitempty"`
+	Frames   []int     `json:"frames"`
+	Time     time.Time `json:"time"`
+	Summary  string    `json:"summary"`
+	Cause    string    `json:"cause"`
+	Next     string    `json:"next_steps"`
+}
+
+// Capture describes one input of the analysis.
+type Capture struct {
+	Name      string        `json:"name"`
+	Frames    int           `json:"frames"`
+	Messages  int           `json:"ike_messages"`
+	ESP       int           `json:"esp_packets"`
+	First     time.Time     `json:"first"`
+	Last      time.Time     `json:"last"`
+	Duration  time.Duration `json:"duration_ns"`
+	Truncated int           `json:"truncated_frames,omitempty"`
+	Stats     decode.Stats  `json:"-"`
+}
+
+// Result is the whole analysis.
+type Result struct {
+	Captures []Capture  `json:"captures"`
+	Sessions []*Session `json:"sessions"`
+	Findings []Finding  `json:"findings"`
+	// Orphans are ESP flows no session could be tied to.
+	Orphans []*ESPFlow `json:"orphan_esp_flows"`
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

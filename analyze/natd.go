@@ -1,0 +1,117 @@
+package analyze
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/binary"
+	"hash"
+	"net/netip"
+
+	"github.com/ikescope/ikescope/decode"
+)
+
+// NAT detection (RFC 3947 3.2, RFC 7296 2.23). Each side hashes the SPIs with the
+// addresses and ports it believes it sends from and to. A source hash that does not match
+// the packet's source means the sender's address was translated on the way (it is behind
+// a NAT); a destination hash that does not match means the receiver's was.
+
+// natdHashes are the hash functions IKEv1 may have negotiated, tried by output length.
+var natdHashes = []func() hash.Hash{md5.New, sha1.New, sha256.New, sha512.New384, sha512.New}
+
+func natdInput(spiI, spiR []byte, ap netip.AddrPort) []byte {
+	b := make([]byte, 0, 16+16+2)
+	b = append(b, spiI...)
+	b = append(b, spiR...)
+	b = append(b, ap.Addr().Unmap().AsSlice()...)
+	return binary.BigEndian.AppendUint16(b, ap.Port())
+}
+
+func natdMatches(want []byte, input []byte) bool {
+	for _, h := range natdHashes {
+		f := h()
+		if f.Size() != len(want) {
+			continue
+		}
+		f.Write(input)
+		return bytes.Equal(f.Sum(nil), want)
+	}
+	return false
+}
+
+// checkNAT verifies the NAT-D data a message carries against its addresses.
+func (s *Session) checkNAT(msg *Msg, x *decode.ISAKMP) {
+	var src, dst [][]byte
+	v2 := x.IsV2()
+	if v2 {
+		for _, p := range x.Payloads {
+			if n := p.Notify; n != nil {
+				switch n.Type {
+				case 16388: // NAT_DETECTION_SOURCE_IP
+					src = append(src, n.Data)
+				case 16389: // NAT_DETECTION_DESTINATION_IP
+					dst = append(dst, n.Data)
+				}
+			}
+		}
+	} else {
+		// IKEv1: the first NAT-D payload hashes the destination, the others the sender's
+		// possible source addresses.
+		for _, p := range x.Payloads {
+			if p.Type == decode.PayloadV1NATD || p.Type == decode.PayloadV1NATDDraft {
+				if dst == nil {
+					dst = append(dst, p.Data)
+				} else {
+					src = append(src, p.Data)
+				}
+			}
+		}
+	}
+	if len(src) == 0 && len(dst) == 0 {
+		return
+	}
+	if s.NAT == nil {
+		s.NAT = &NATResult{}
+	}
+	nat := s.NAT
+	nat.Checked = true
+	nat.Frames = append(nat.Frames, msg.Frame)
+	if msg.FromInitiator {
+		nat.InitiatorOffers = true
+	} else {
+		nat.ResponderOffers = true
+	}
+	spiI, spiR := x.InitiatorSPI[:], x.ResponderSPI[:]
+	srcOK := len(src) == 0
+	for _, h := range src {
+		if natdMatches(h, natdInput(spiI, spiR, msg.Src)) {
+			srcOK = true
+		}
+	}
+	dstOK := len(dst) == 0
+	for _, h := range dst {
+		if natdMatches(h, natdInput(spiI, spiR, msg.Dst)) {
+			dstOK = true
+		}
+	}
+	senderNAT, receiverNAT := !srcOK, !dstOK
+	if msg.FromInitiator {
+		nat.InitiatorBehindNAT = nat.InitiatorBehindNAT || senderNAT
+		nat.ResponderBehindNAT = nat.ResponderBehindNAT || receiverNAT
+	} else {
+		nat.ResponderBehindNAT = nat.ResponderBehindNAT || senderNAT
+		nat.InitiatorBehindNAT = nat.InitiatorBehindNAT || receiverNAT
+	}
+}
+
+// natTVendorIDs reports whether an IKEv1 message announces NAT traversal support.
+func natTVendorIDs(x *decode.ISAKMP) bool {
+	for _, p := range x.Payloads {
+		if v := p.VendorID; v != nil && v.Known && (v.Info.Feature == "nat-t-rfc3947" || len(v.Info.Feature) > 6 && v.Info.Feature[:6] == "nat-t-") {
+			return true
+		}
+	}
+	return false
+}
