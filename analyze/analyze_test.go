@@ -84,6 +84,31 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{5}},
 		}},
+		{"ikev1-main-cert.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
+		{"ikev2-cert-ipfrag.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{17}},
+		}},
+		{"ikev2-cert-ipfrag-any.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{17}},
+		}},
+		{"ikev2-ipv6-cert.pcapng", 1, "established, ESP flowing", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{17}},
+		}},
+		{"ikev2-ipfrag-lost.pcap", 1, "failed at IKE_AUTH request", []want{
+			{analyze.CodeExchangeStalled, analyze.Error, []int{3, 4, 5, 8}},
+			{analyze.CodeFragmentsLost, analyze.Error, []int{3, 4, 5, 8}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+		}},
+		{"ikev2-ipfrag-lost-at-initiator.pcap", 1, "failed at IKE_AUTH request", []want{
+			{analyze.CodeExchangeStalled, analyze.Error, []int{4, 6, 8, 12}},
+			{analyze.CodeFragmentsLost, analyze.Warning, []int{4, 6, 8, 12}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -153,6 +178,16 @@ func TestLadderSteps(t *testing.T) {
 	want := "MM1 MM2 MM3 MM4 MM5 MM6 QM1 QM2 QM3 Informational Informational"
 	if got := strings.Join(steps, " "); got != want {
 		t.Errorf("steps %q\nwant  %q", got, want)
+	}
+	// MM5 and MM6 in IKEv1 fragments: two messages each, one step.
+	res = analyzeFile(t, filepath.Join("..", "pcaps", "ikev1-main-cert.pcap"))
+	steps = steps[:0]
+	for _, m := range res.Sessions[0].Messages[:8] {
+		steps = append(steps, m.Step+"/"+m.Fragment)
+	}
+	want = "MM1/ MM2/ MM3/ MM4/ MM5/1/0 MM5/2/2 MM6/1/0 MM6/2/2"
+	if got := strings.Join(steps, " "); got != want {
+		t.Errorf("fragmented steps %q\nwant  %q", got, want)
 	}
 	res = analyzeFile(t, filepath.Join("..", "pcaps", "ikev1-main-psk-mismatch.pcap"))
 	var retrans []int

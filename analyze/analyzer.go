@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"hash/fnv"
 	"net/netip"
 	"sort"
@@ -319,16 +320,28 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	// A retransmission is the same bytes again from the same side.
 	for i := len(ex.Messages) - 1; i >= 0; i-- {
 		prev := ex.Messages[i]
-		if prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && m.Kind != decode.KindIncomplete {
+		if prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator {
 			msg.Retransmit = prev.Retransmit + 1
 			msg.Interval = msg.Time.Sub(prev.Time)
 			msg.Step = prev.Step
 			break
 		}
 	}
+	if n, total := fragmentOf(x); msg.Retransmit == 0 && n > 1 {
+		// Later IKE fragments (IKEv1 FRAG, IKEv2 SKF) belong to the step of the first.
+		for i := len(ex.Messages) - 1; i >= 0; i-- {
+			if prev := ex.Messages[i]; prev.FromInitiator == msg.FromInitiator {
+				msg.Step = prev.Step
+				break
+			}
+		}
+		msg.Fragment = fmt.Sprintf("%d/%d", n, total)
+	} else if n == 1 {
+		msg.Fragment = fmt.Sprintf("1/%d", total)
+	}
 	if msg.Retransmit > 0 {
 		s.Retransmits++
-	} else {
+	} else if msg.Step == "" {
 		msg.Step = stepName(ex, msg)
 		if msg.Response {
 			ex.Responses++
@@ -346,7 +359,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	if len(x.Errors) > 0 && !x.Truncated {
 		a.malformed[s.ID] = append(a.malformed[s.ID], m.Frame)
 	}
-	if x.Truncated || m.Truncated {
+	if m.Truncated && m.Kind != decode.KindIncomplete {
 		a.truncated = append(a.truncated, m.Frame)
 	}
 	s.update(msg, x, ex)
@@ -363,6 +376,23 @@ func (s *Session) noteAddress(cur *netip.AddrPort, seen netip.AddrPort) {
 	if seen.Port() == 4500 || cur.Addr() != seen.Addr() {
 		*cur = seen
 	}
+}
+
+// fragmentOf gives an IKE-level fragment's number and the total (0 when unknown), or 0, 0
+// for a message that is not a fragment.
+func fragmentOf(x *decode.ISAKMP) (n, total int) {
+	for _, p := range x.Payloads {
+		if f := p.Fragment; f != nil {
+			if f.Last {
+				return int(f.Number), int(f.Number)
+			}
+			return int(f.Number), 0
+		}
+		if e := p.Encrypted; e != nil && e.TotalFragments > 0 {
+			return int(e.FragmentNumber), int(e.TotalFragments)
+		}
+	}
+	return 0, 0
 }
 
 func hasSK(x *decode.ISAKMP) bool {

@@ -835,7 +835,7 @@ func (s *Session) fragmentFindings() []Finding {
 			frames = append(frames, l.Fragments.Frames...)
 		}
 		out = append(out, s.newFinding(CodeFragmentsLost, Error, m.Step, frames, m.Time,
-			fmt.Sprintf("%d IKE message(s) from the %s arrived as IP fragments with pieces missing (first at frame %d: %d of %d bytes).", len(lost), side(m.FromInitiator), m.Frame, m.Fragments.Received, m.Fragments.Total),
+			fmt.Sprintf("%d IKE message(s) from the %s came as IP fragments with pieces missing (the first at frame %d: %s).", len(lost), side(m.FromInitiator), m.Frame, fragmentText(m.Fragments)),
 			"A device on the path drops IP fragments (firewalls often drop non-first fragments), so large IKE messages (certificates in IKE_AUTH or MM5/MM6) never arrive whole.",
 			"Enable IKE fragmentation on both sides (IKEv2 RFC 7383: strongSwan/libreswan fragmentation=yes; IKEv1: strongSwan fragmentation=yes, Cisco crypto isakmp fragmentation), or let the path pass fragments, or use smaller certificates."))
 	}
@@ -847,6 +847,16 @@ func (s *Session) fragmentFindings() []Finding {
 			"Enable IKE fragmentation on both sides (strongSwan/libreswan fragmentation=yes)."))
 	}
 	return out
+}
+
+func fragmentText(f *decode.Fragments) string {
+	switch {
+	case f.Total > 0:
+		return fmt.Sprintf("%d of %d bytes arrived", f.Received, f.Total)
+	case f.First:
+		return fmt.Sprintf("the first %d bytes arrived, the rest never did", f.Received)
+	}
+	return fmt.Sprintf("%d bytes arrived without the first fragment", f.Received)
 }
 
 // describe sets the session's state in words and whether it failed.

@@ -132,15 +132,18 @@ type Msg struct {
 	Step     string `json:"step"`
 	Response bool   `json:"response"`
 	// Retransmit is 0 for the first copy of a message and n for its n-th retransmission.
-	Retransmit int               `json:"retransmit"`
-	Interval   time.Duration     `json:"interval_ns,omitempty"` // since the previous copy, for retransmissions
-	Encrypted  bool              `json:"encrypted,omitempty"`
-	Size       int               `json:"size"`
-	Payloads   string            `json:"payloads"`
-	Notifies   []NotifyInfo      `json:"notifies,omitempty"`
-	Fragments  *decode.Fragments `json:"fragments,omitempty"`
-	Errors     []string          `json:"errors,omitempty"`
-	Truncated  bool              `json:"truncated,omitempty"`
+	Retransmit int `json:"retransmit"`
+	// Fragment is "n/total" for an IKE-level fragment (IKEv1 FRAG, IKEv2 SKF); the total
+	// is 0 until the last fragment is seen.
+	Fragment  string            `json:"fragment,omitempty"`
+	Interval  time.Duration     `json:"interval_ns,omitempty"` // since the previous copy, for retransmissions
+	Encrypted bool              `json:"encrypted,omitempty"`
+	Size      int               `json:"size"`
+	Payloads  string            `json:"payloads"`
+	Notifies  []NotifyInfo      `json:"notifies,omitempty"`
+	Fragments *decode.Fragments `json:"fragments,omitempty"`
+	Errors    []string          `json:"errors,omitempty"`
+	Truncated bool              `json:"truncated,omitempty"`
 	// ISAKMP is the full decode, for reports that expand a message.
 	ISAKMP *decode.ISAKMP `json:"-"`
 

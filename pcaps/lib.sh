@@ -11,9 +11,15 @@
 # The capture is taken on iks-a0 inside iks-a, so it holds both directions.
 # lan0 is one end of a veth pair local to the namespace (lan1 is its peer);
 # it only exists to carry the protected subnet address.
+#
+# Variants used by some scenarios (see ns_setup_v6 and ns_setup_routed):
+#   IPv6 on the link:  iks-a0 2001:db8:1::1/64 <---- veth ----> iks-b0 2001:db8:1::2/64
+#   a router between:  iks-a0 192.0.2.1/24 <-> iks-ra 192.0.2.254/24 [netns iks-r]
+#                      iks-rb 198.51.100.254/24 <-> iks-b0 198.51.100.2/24
 
 NS_A=iks-a
 NS_B=iks-b
+NS_R=iks-r
 ADDR_A=192.0.2.1
 ADDR_B=192.0.2.2
 NET_A=10.1.0.0/24
@@ -132,7 +138,7 @@ pluto_start() {
 # --------------------------------------------------------------------------
 ns_del_all() {
 	local ns
-	for ns in "$NS_A" "$NS_B"; do
+	for ns in "$NS_A" "$NS_B" "$NS_R"; do
 		ip netns del "$ns" 2>/dev/null || true
 	done
 }
@@ -165,6 +171,87 @@ ns_setup() {
 	die "veth between $NS_A and $NS_B does not come up"
 }
 
+# ns_lan NS ADDR: lo up and the protected-side interface lan0 (ADDR/24) in NS
+ns_lan() {
+	local ns=$1 lan=$2
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link add lan0 type veth peer name lan1
+	ip -n "$ns" addr add "$lan/24" dev lan0
+	ip -n "$ns" link set lan1 up
+	ip -n "$ns" link set lan0 up
+}
+
+# ns_wait NS ADDR: wait until ADDR answers a ping from NS
+ns_wait() {
+	local ns=$1 addr=$2 i
+	for i in $(seq 1 25); do
+		ip netns exec "$ns" ping -n -c1 -W1 "$addr" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	die "$addr does not answer from $ns"
+}
+
+# ns_setup_v6 [MTU]: the two gateways with IPv6 on the link between them
+# (ADDR_A/ADDR_B must be the IPv6 addresses, /64, added with nodad so they are
+# usable at once); the protected subnets stay IPv4 (lan0 as in ns_setup).
+ns_setup_v6() {
+	local mtu=${1:-1500} ns
+	ns_del_all
+	ip netns add "$NS_A"
+	ip netns add "$NS_B"
+	for ns in "$NS_A" "$NS_B"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+			net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
+	done
+	ip -n "$NS_A" link add iks-a0 type veth peer name iks-b0 netns "$NS_B"
+	ip -n "$NS_A" link set iks-a0 mtu "$mtu"
+	ip -n "$NS_B" link set iks-b0 mtu "$mtu"
+	ip -n "$NS_A" -6 addr add "$ADDR_A/64" dev iks-a0 nodad
+	ip -n "$NS_B" -6 addr add "$ADDR_B/64" dev iks-b0 nodad
+	ns_lan "$NS_A" "$LAN_A"
+	ns_lan "$NS_B" "$LAN_B"
+	ip -n "$NS_A" link set iks-a0 up
+	ip -n "$NS_B" link set iks-b0 up
+	ns_wait "$NS_A" "$ADDR_B"
+}
+
+# ns_setup_routed [MTU]: A and B in different subnets with a router namespace
+# between them (no NAT, IPv4 only):
+#   iks-a0 ADDR_A/24 <-> iks-ra RTR_A/24  [iks-r, forwarding]  iks-rb RTR_B/24 <-> iks-b0 ADDR_B/24
+# A and B have their default route via the router. Every link gets MTU.
+RTR_A=192.0.2.254
+RTR_B=198.51.100.254
+ns_setup_routed() {
+	local mtu=${1:-1500} ns
+	ns_del_all
+	for ns in "$NS_A" "$NS_B" "$NS_R"; do
+		ip netns add "$ns"
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	done
+	ip -n "$NS_A" link add iks-a0 type veth peer name iks-ra netns "$NS_R"
+	ip -n "$NS_B" link add iks-b0 type veth peer name iks-rb netns "$NS_R"
+	ip -n "$NS_A" link set iks-a0 mtu "$mtu"
+	ip -n "$NS_B" link set iks-b0 mtu "$mtu"
+	ip -n "$NS_R" link set iks-ra mtu "$mtu"
+	ip -n "$NS_R" link set iks-rb mtu "$mtu"
+	ip -n "$NS_A" addr add "$ADDR_A/24" dev iks-a0
+	ip -n "$NS_B" addr add "$ADDR_B/24" dev iks-b0
+	ip -n "$NS_R" addr add "$RTR_A/24" dev iks-ra
+	ip -n "$NS_R" addr add "$RTR_B/24" dev iks-rb
+	ip -n "$NS_R" link set lo up
+	ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1
+	ns_lan "$NS_A" "$LAN_A"
+	ns_lan "$NS_B" "$LAN_B"
+	ip -n "$NS_A" link set iks-a0 up
+	ip -n "$NS_B" link set iks-b0 up
+	ip -n "$NS_R" link set iks-ra up
+	ip -n "$NS_R" link set iks-rb up
+	ip -n "$NS_A" route add default via "$RTR_A"
+	ip -n "$NS_B" route add default via "$RTR_B"
+	ns_wait "$NS_A" "$ADDR_B"
+}
+
 # --------------------------------------------------------------------------
 # background processes
 # --------------------------------------------------------------------------
@@ -194,14 +281,19 @@ bg_kill_all() {
 # capture
 # --------------------------------------------------------------------------
 CAP_FILTER='udp port 500 or udp port 4500 or esp or ip[6:2] & 0x1fff != 0'
+# the same, plus IPv6 packets that carry a Fragment header (next header 44)
+CAP_FILTER_FRAG='udp port 500 or udp port 4500 or esp or (ip[6:2] & 0x1fff != 0) or ip6[6] == 44'
 CAP_PID=
+CAP_PIDS=()
 capture_start() {
-	# capture_start FILE: tcpdump on iks-a0 in iks-a, bounded to 120 s
-	local file=$1
-	timeout -s INT 120 ip netns exec "$NS_A" tcpdump -i iks-a0 --immediate-mode -s 0 -U -Z root \
-		-w "$file" "$CAP_FILTER" 2>"$file.tcpdump.err" &
+	# capture_start FILE [NS IFACE FILTER]: tcpdump (pcap) on IFACE in NS (default:
+	# iks-a0 in iks-a with CAP_FILTER), bounded to 120 s. Several may run at once.
+	local file=$1 ns=${2:-$NS_A} ifc=${3:-iks-a0} filter=${4:-$CAP_FILTER}
+	timeout -s INT 120 ip netns exec "$ns" tcpdump -i "$ifc" --immediate-mode -s 0 -U -Z root \
+		-w "$file" "$filter" 2>"$file.tcpdump.err" &
 	CAP_PID=$!
 	BG_PIDS+=("$CAP_PID")
+	CAP_PIDS+=("$CAP_PID")
 	local i
 	for i in $(seq 1 50); do
 		grep -q 'listening on' "$file.tcpdump.err" 2>/dev/null && return 0
@@ -210,9 +302,29 @@ capture_start() {
 	die "tcpdump did not start: $(cat "$file.tcpdump.err")"
 }
 
+capture_start_pcapng() {
+	# capture_start_pcapng FILE NS IFACE FILTER: dumpcap (Wireshark's capture
+	# engine, writes pcapng with interface name and filter) on IFACE in NS
+	local file=$1 ns=$2 ifc=$3 filter=$4
+	timeout -s INT 120 ip netns exec "$ns" dumpcap -q -n -i "$ifc" -s 0 -f "$filter" \
+		-a duration:110 -w "$file" 2>"$file.dumpcap.err" &
+	CAP_PID=$!
+	BG_PIDS+=("$CAP_PID")
+	CAP_PIDS+=("$CAP_PID")
+	local i
+	for i in $(seq 1 50); do
+		grep -q 'Capturing on' "$file.dumpcap.err" 2>/dev/null && { sleep 0.3; return 0; }
+		sleep 0.1
+	done
+	die "dumpcap did not start: $(cat "$file.dumpcap.err")"
+}
+
 capture_stop() {
+	# stops every capture started since the last capture_stop
+	local p
 	sleep 0.5
-	bg_kill "$CAP_PID" INT
+	for p in "${CAP_PIDS[@]}"; do bg_kill "$p" INT; done
+	CAP_PIDS=()
 	CAP_PID=
 }
 
@@ -299,6 +411,61 @@ sw() {
 sw_load() {
 	sw "$1" --load-all --noprompt --file "$1/swanctl.conf" >"$1/swanctl-load.out" 2>&1 ||
 		{ cat "$1/swanctl-load.out" >&2; die "swanctl --load-all failed for $1"; }
+}
+
+# --------------------------------------------------------------------------
+# X.509 certificates (sample PKI, made fresh for every recording)
+# --------------------------------------------------------------------------
+PKI_DN_CA='C=US, O=Example, CN=Example IKE Sample CA'
+PKI_DN_A='C=US, O=Example, CN=gw-a.example.net'
+PKI_DN_B='C=US, O=Example, CN=gw-b.example.net'
+
+# dn_to_subj DN: "C=US, O=Example, CN=x" -> "/C=US/O=Example/CN=x" for openssl -subj
+dn_to_subj() { printf '/%s' "$1" | sed 's#, #/#g'; }
+
+# make_pki DIR [BITS]: a CA (RSA-3072, self-signed) and two end-entity certificates
+# with BITS-bit RSA keys (default 4096), signed by the CA:
+#   DIR/ca.crt                       CA certificate (PEM)
+#   DIR/gw-a.crt DIR/gw-a.key        subject PKI_DN_A, subjectAltName DNS:gw-a.example.net
+#   DIR/gw-b.crt DIR/gw-b.key        subject PKI_DN_B, subjectAltName DNS:gw-b.example.net
+# Keys are PKCS#1 PEM without a passphrase. Certificates are valid from now for 10 years.
+make_pki() {
+	local dir=$1 bits=${2:-4096} gw dn serial=1
+	[ -f "$dir/gw-b.crt" ] && return 0
+	mkdir -p "$dir"
+	log "making sample PKI in $dir (RSA-$bits end-entity keys)"
+	timeout 120 openssl req -x509 -newkey rsa:3072 -nodes -sha256 -days 3650 \
+		-keyout "$dir/ca.key" -out "$dir/ca.crt" -subj "$(dn_to_subj "$PKI_DN_CA")" \
+		-addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' \
+		-addext 'subjectKeyIdentifier=hash' 2>/dev/null
+	for gw in gw-a gw-b; do
+		serial=$((serial + 1))
+		dn=$PKI_DN_A
+		[ "$gw" = gw-b ] && dn=$PKI_DN_B
+		timeout 120 openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$bits" -out "$dir/$gw.p8" 2>/dev/null
+		timeout 30 openssl rsa -in "$dir/$gw.p8" -traditional -out "$dir/$gw.key" 2>/dev/null
+		rm -f "$dir/$gw.p8"
+		printf '%s\n' 'basicConstraints = CA:FALSE' \
+			'keyUsage = critical, digitalSignature, keyEncipherment' \
+			"subjectAltName = DNS:$gw.example.net" \
+			'subjectKeyIdentifier = hash' 'authorityKeyIdentifier = keyid' >"$dir/$gw.ext"
+		timeout 30 openssl req -new -key "$dir/$gw.key" -subj "$(dn_to_subj "$dn")" -out "$dir/$gw.csr" 2>/dev/null
+		timeout 30 openssl x509 -req -in "$dir/$gw.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+			-set_serial "$serial" -sha256 -days 3650 -extfile "$dir/$gw.ext" -out "$dir/$gw.crt" 2>/dev/null
+	done
+	[ -s "$dir/gw-b.crt" ] || die "could not make the sample PKI in $dir"
+}
+
+# pki_install DIR PKI GW: put the CA certificate and GW's certificate and key
+# where `swanctl --load-all --file DIR/swanctl.conf` (sw_load) loads them: with
+# --file, swanctl reads credentials from the file's directory (x509ca/, x509/, rsa/)
+pki_install() {
+	local dir=$1 pki=$2 gw=$3
+	mkdir -p "$dir/x509ca" "$dir/x509" "$dir/rsa"
+	cp "$pki/ca.crt" "$dir/x509ca/ca.crt"
+	cp "$pki/$gw.crt" "$dir/x509/$gw.crt"
+	cp "$pki/$gw.key" "$dir/rsa/$gw.key"
+	chmod 600 "$dir/rsa/$gw.key"
 }
 
 # --------------------------------------------------------------------------

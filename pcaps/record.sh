@@ -8,7 +8,9 @@
 #
 # Needs root. Installs missing Debian packages with apt-get. All traffic stays
 # on veth links between namespaces named iks-* using documentation addresses
-# (192.0.2.0/24) outside and 10.1.0.0/24, 10.2.0.0/24 inside. See README.md.
+# outside (192.0.2.0/24; 198.51.100.0/24 behind the router of ikev2-ipfrag-lost;
+# 2001:db8:1::/64 for ikev2-ipv6-cert) and 10.1.0.0/24, 10.2.0.0/24 inside.
+# See README.md.
 
 # `sh pcaps/record.sh` works too: re-run under bash before any bash syntax.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -37,20 +39,22 @@ trap 'exit 130' INT TERM
 # scenario plumbing for two charons
 # --------------------------------------------------------------------------
 NAME='' DA='' DB='' CAP=''
+# begin_pair NAME [SETUP [ARGS...]]: work directories, namespaces (SETUP, default
+# ns_setup; see lib.sh for ns_setup_v6 and ns_setup_routed) and strongswan.conf
 begin_pair() {
 	NAME=$1
+	shift
 	log "=== $NAME"
 	DA=$WORK/$NAME/initiator
 	DB=$WORK/$NAME/responder
 	CAP=$WORK/$NAME/$NAME.pcap
 	mkdir -p "$DA" "$DB"
-	ns_setup
+	if [ $# -gt 0 ]; then "$@"; else ns_setup; fi
 	charon_conf "$DA"
 	charon_conf "$DB"
 }
 
-start_pair() {
-	capture_start "$CAP"
+start_daemons() {
 	charon_start "$NS_B" "$DB"
 	PID_B=$CHARON_PID
 	charon_start "$NS_A" "$DA"
@@ -60,15 +64,28 @@ start_pair() {
 	sleep 0.5
 }
 
+start_pair() {
+	capture_start "$CAP"
+	start_daemons
+}
+
+# finish_pair [EXTRA_CAPTURE...]: stop captures and daemons, copy CAP (and any
+# other capture files of the same run) and the two charon logs to OUT
 finish_pair() {
+	local f
 	capture_stop
 	bg_kill "$PID_A"
 	bg_kill "$PID_B"
 	ns_del_all
-	cp "$CAP" "$OUT/$NAME.pcap"
+	for f in "$CAP" "$@"; do
+		cp "$f" "$OUT/$(basename "$f")"
+		chmod 644 "$OUT/$(basename "$f")" # dumpcap writes its files 0600
+	done
 	save_log "$DA/charon.log" "$OUT/$NAME.initiator.log"
 	save_log "$DB/charon.log" "$OUT/$NAME.responder.log"
-	pcap_summary "$OUT/$NAME.pcap"
+	for f in "$CAP" "$@"; do
+		pcap_summary "$OUT/$(basename "$f")"
+	done
 }
 
 # ping across the tunnel from 10.1.0.1 to 10.2.0.1 (ESP-in-UDP on the wire)
@@ -142,13 +159,86 @@ secrets {
 EOF
 }
 
-# A successful tunnel: initiate from A, ping through it, delete it from A.
-run_tunnel() {
-	start_pair
+# initiate from A, ping through the tunnel, delete it from A
+tunnel_steps() {
 	initiate net
 	ping_tunnel 5
 	sw "$DA" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
 	sleep 1
+}
+
+# swanctl_conf_cert SIDE FILE: like swanctl_conf, but the gateways authenticate
+# with X.509 certificates (auth = pubkey) from the sample PKI (see cert_pair).
+# Variables: V PROP ESP IDA IDB as for swanctl_conf (identities may be FQDNs,
+# which must be in the certificate's subjectAltName, or the certificate's
+# subject DN), and FRAG, the swanctl fragmentation setting (yes or no).
+swanctl_conf_cert() {
+	local side=$1 file=$2 laddr raddr lid rid lts rts lgw
+	if [ "$side" = a ]; then
+		laddr=$ADDR_A raddr=$ADDR_B lid=$IDA rid=$IDB lts=$NET_A rts=$NET_B lgw=gw-a
+	else
+		laddr=$ADDR_B raddr=$ADDR_A lid=$IDB rid=$IDA lts=$NET_B rts=$NET_A lgw=gw-b
+	fi
+	cat >"$file" <<EOF
+connections {
+    gw-gw {
+        version = $V
+        aggressive = no
+        local_addrs = $laddr
+        remote_addrs = $raddr
+        proposals = $PROP
+        fragmentation = $FRAG
+        rekey_time = 0
+        reauth_time = 0
+        dpd_delay = 0
+        local {
+            auth = pubkey
+            certs = $lgw.crt
+            id = "$lid"
+        }
+        remote {
+            auth = pubkey
+            id = "$rid"
+        }
+        children {
+            net {
+                local_ts = $lts
+                remote_ts = $rts
+                esp_proposals = $ESP
+                rekey_time = 0
+                start_action = none
+            }
+        }
+    }
+}
+EOF
+}
+
+# swanctl_conf_cert_both: swanctl_conf_cert for A and for B (same variables)
+swanctl_conf_cert_both() {
+	swanctl_conf_cert a "$DA/swanctl.conf"
+	swanctl_conf_cert b "$DB/swanctl.conf"
+}
+
+# cert_pair: the sample PKI of this run (made once: CA RSA-3072, gateways
+# RSA-4096) installed for both gateways: CA certificate, own certificate and key
+cert_pair() {
+	apt_install openssl
+	make_pki "$WORK/pki" 4096
+	pki_install "$DA" "$WORK/pki" gw-a
+	pki_install "$DB" "$WORK/pki" gw-b
+}
+
+# set_link_mtu MTU: the MTU of the veth between A and B (ns_setup topology)
+set_link_mtu() {
+	ip -n "$NS_A" link set iks-a0 mtu "$1"
+	ip -n "$NS_B" link set iks-b0 mtu "$1"
+}
+
+# A successful tunnel: initiate from A, ping through it, delete it from A.
+run_tunnel() {
+	start_pair
+	tunnel_steps
 	finish_pair
 }
 
@@ -308,8 +398,85 @@ EOF
 	pcap_summary "$OUT/$NAME.pcap"
 }
 
+# IKEv2 with X.509 certificates (RSA-4096), IKEv2 fragmentation off, link MTU
+# 1280: the IKE_AUTH request and response (each with a CERT) leave as IPv4
+# fragments. Two captures of the same run: on iks-a0 (Ethernet) and with
+# `tcpdump -i any` in iks-a (Linux cooked v2, LINKTYPE_LINUX_SLL2).
+rec_ikev2_cert_ipfrag() {
+	begin_pair ikev2-cert-ipfrag
+	set_link_mtu 1280
+	cert_pair
+	local any=$WORK/$NAME/$NAME-any.pcap
+	V=2 FRAG=no IDA=gw-a.example.net IDB=gw-b.example.net \
+		PROP=aes256-sha256-modp3072 ESP=aes256-sha256 \
+		swanctl_conf_cert_both
+	capture_start "$CAP" "$NS_A" iks-a0 "$CAP_FILTER_FRAG"
+	capture_start "$any" "$NS_A" any "$CAP_FILTER_FRAG"
+	start_daemons
+	tunnel_steps
+	finish_pair "$any"
+}
+
+# The same over IPv6 (2001:db8:1::1 -> 2001:db8:1::2, MTU 1280), subject DNs as
+# identities, AES-GCM/ECP-384 proposals: IPv6 fragments (Fragment header).
+# Captured with dumpcap as pcapng.
+rec_ikev2_ipv6_cert() {
+	local ADDR_A=2001:db8:1::1 ADDR_B=2001:db8:1::2
+	apt_install wireshark-common
+	begin_pair ikev2-ipv6-cert ns_setup_v6 1280
+	cert_pair
+	CAP=$WORK/$NAME/$NAME.pcapng
+	V=2 FRAG=no IDA="$PKI_DN_A" IDB="$PKI_DN_B" \
+		PROP=aes256gcm16-prfsha384-ecp384 ESP=aes256gcm16 \
+		swanctl_conf_cert_both
+	capture_start_pcapng "$CAP" "$NS_A" iks-a0 "$CAP_FILTER_FRAG"
+	start_daemons
+	tunnel_steps
+	finish_pair
+}
+
+# IKEv2 with certificates, fragmentation off, through a router (iks-r) that
+# drops every non-first IPv4 fragment: the IKE_AUTH request never arrives whole,
+# the initiator retransmits it and gives up. Captured at B (only the first
+# fragments arrive) and at A (every fragment leaves). B's reassembly timeout is
+# 5 s, so B's ICMP "fragment reassembly time exceeded" falls inside the run;
+# the filter keeps ICMP for that.
+rec_ikev2_ipfrag_lost() {
+	local ADDR_A=192.0.2.1 ADDR_B=198.51.100.2
+	begin_pair ikev2-ipfrag-lost ns_setup_routed 1280
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	cert_pair
+	ip netns exec "$NS_R" iptables -t raw -A PREROUTING -f -j DROP
+	ip netns exec "$NS_B" sysctl -qw net.ipv4.ipfrag_time=5
+	local at_a=$WORK/$NAME/$NAME-at-initiator.pcap
+	V=2 FRAG=no IDA=gw-a.example.net IDB=gw-b.example.net \
+		PROP=aes256-sha256-modp3072 ESP=aes256-sha256 \
+		swanctl_conf_cert_both
+	capture_start "$CAP" "$NS_B" iks-b0 "$CAP_FILTER_FRAG or icmp"
+	capture_start "$at_a" "$NS_A" iks-a0 "$CAP_FILTER_FRAG or icmp"
+	start_daemons
+	initiate net 25
+	sleep 1
+	ip netns exec "$NS_R" iptables -t raw -L PREROUTING -v -n -x >"$WORK/$NAME/router-drops.out" 2>&1 || true
+	log "router: $(awk '/DROP/ {print $1 " packets dropped"}' "$WORK/$NAME/router-drops.out")"
+	finish_pair "$at_a"
+}
+
+# IKEv1 Main Mode with X.509 certificates (subject DNs as identities): CERTREQ
+# in MM3/MM4, CERT in the encrypted MM5/MM6, which strongSwan splits into IKEv1
+# fragments (its default fragmentation = yes); Quick Mode with PFS, ESP, Delete.
+rec_ikev1_main_cert() {
+	begin_pair ikev1-main-cert
+	cert_pair
+	V=1 FRAG=yes IDA="$PKI_DN_A" IDB="$PKI_DN_B" \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256-modp2048 \
+		swanctl_conf_cert_both
+	run_tunnel
+}
+
 SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
-	ikev2-psk-mismatch ikev2-no-proposal ikev1-no-response ikev2-strongswan-libreswan)
+	ikev2-psk-mismatch ikev2-no-proposal ikev1-no-response ikev2-strongswan-libreswan
+	ikev2-cert-ipfrag ikev2-ipv6-cert ikev2-ipfrag-lost ikev1-main-cert)
 
 usage() { printf 'usage: %s [--list] [scenario ...]\nscenarios: %s\n' "$0" "${SCENARIOS[*]}"; }
 

@@ -227,6 +227,9 @@ func wrap(w io.Writer, indent, text string, width int) {
 func MessageText(m *analyze.Msg) string {
 	var b strings.Builder
 	b.WriteString(m.Step)
+	if m.Fragment != "" {
+		b.WriteString(" fragment " + m.Fragment)
+	}
 	if m.Retransmit > 0 {
 		fmt.Fprintf(&b, " retransmission %d (+%.1f s)", m.Retransmit, m.Interval.Seconds())
 		return b.String()

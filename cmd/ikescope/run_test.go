@@ -23,7 +23,7 @@ func runCmd(t *testing.T, stdin []byte, args ...string) (string, string, exitCod
 
 func pcapFiles(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob("../../pcaps/*.pcap")
+	files, err := filepath.Glob("../../pcaps/*.pcap*")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no captures in pcaps/: %v", err)
 	}
@@ -34,7 +34,7 @@ func pcapFiles(t *testing.T) []string {
 // output in testdata/decode. Regenerate with `go test ./cmd/ikescope -update` and read the diff.
 func TestDecodeGolden(t *testing.T) {
 	for _, file := range pcapFiles(t) {
-		name := strings.TrimSuffix(filepath.Base(file), ".pcap")
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(file), ".pcapng"), ".pcap")
 		for _, format := range []string{"text", "json"} {
 			t.Run(name+"/"+format, func(t *testing.T) {
 				out, errOut, code := runCmd(t, nil, "decode", "-f", format, file)
