@@ -14,6 +14,10 @@ const (
 	fragTimeout = 30 * time.Second // RFC 8200 reassembly timeout is 60 s; 30 s is Linux's default
 	maxFragSets = 1024             // datagrams under reassembly at once
 	maxDatagram = 65535 + 8
+	// A real IKE datagram comes in a handful of fragments; a set with more pieces than
+	// this is hostile or broken and is no longer stored, so its cost stays bounded.
+	maxPieces = 256
+	maxFrames = 64 // frame numbers kept per datagram
 )
 
 type fragKey struct {
@@ -61,16 +65,26 @@ func (r *reassembler) add(k fragKey, frame int, t time.Time, off int, more bool,
 		r.order = append(r.order, fs)
 	}
 	fs.last = t
-	fs.frames = append(fs.frames, frame)
+	if len(fs.frames) < maxFrames {
+		fs.frames = append(fs.frames, frame)
+	}
 	fs.cut = fs.cut || cut
-	if off+len(data) > maxDatagram {
+	if off+len(data) > maxDatagram || len(fs.pieces) >= maxPieces {
 		fs.bad = true
 		return fs, nil
+	}
+	for _, p := range fs.pieces {
+		if p.off == off && len(p.data) == len(data) {
+			return fs, nil // a duplicate: the first copy stands
+		}
 	}
 	fs.pieces = append(fs.pieces, fragPiece{off: off, data: append([]byte(nil), data...)})
 	fs.received += len(data)
 	if !more {
 		fs.total = off + len(data)
+	}
+	if fs.total < 0 || fs.received < fs.total {
+		return fs, nil
 	}
 	whole := fs.assemble()
 	if whole != nil {

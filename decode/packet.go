@@ -2,6 +2,7 @@ package decode
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -165,9 +166,13 @@ func (d *Decoder) Decode(frame int, ci gopacket.CaptureInfo, link layers.LinkTyp
 	}
 	d.frags.expire(ci.Timestamp, func(fs *fragSet) { d.emitIncomplete(fs, emit) })
 	p := d.parser(first)
-	if err := p.DecodeLayers(data, &d.decoded); err != nil && len(d.decoded) == 0 {
-		d.Stats.LinkErrors++
-		return
+	if err := p.DecodeLayers(data, &d.decoded); err != nil {
+		// gopacket refuses an IPv4 header with malformed options; tcpdump and Wireshark
+		// read past them, and so do we, to reach the datagram.
+		if !d.lenientIPv4(first, data) {
+			d.Stats.LinkErrors++
+			return
+		}
 	}
 	if len(d.decoded) == 0 {
 		d.Stats.Other++
@@ -251,6 +256,57 @@ func (d *Decoder) Decode(frame int, ci gopacket.CaptureInfo, link layers.LinkTyp
 	}
 }
 
+// lenientIPv4 reads the IPv4 header gopacket refused, ignoring its options, when the
+// layer before it decoded (or the frame starts with it).
+func (d *Decoder) lenientIPv4(first gopacket.LayerType, data []byte) bool {
+	var b []byte
+	switch {
+	case len(d.decoded) == 0 && first == layers.LayerTypeIPv4:
+		b = data
+	case len(d.decoded) > 0:
+		var l gopacket.DecodingLayer
+		switch d.decoded[len(d.decoded)-1] {
+		case layers.LayerTypeEthernet:
+			l = &d.eth
+		case layers.LayerTypeDot1Q:
+			l = &d.dot1q
+		case layers.LayerTypeLinuxSLL:
+			l = &d.sll
+		case LayerTypeLinuxSLL2:
+			l = &d.sll2
+		case layers.LayerTypeLoopback:
+			l = &d.loop
+		default:
+			return false
+		}
+		if l.NextLayerType() != layers.LayerTypeIPv4 {
+			return false
+		}
+		b = l.(gopacket.Layer).LayerPayload()
+	default:
+		return false
+	}
+	if len(b) < 20 || b[0]>>4 != 4 {
+		return false
+	}
+	ihl := int(b[0]&0x0f) * 4
+	total := int(binary.BigEndian.Uint16(b[2:4]))
+	if ihl < 20 || ihl > len(b) || total < ihl {
+		return false
+	}
+	end := min(total, len(b))
+	ip := &d.ip4
+	ip.Version, ip.IHL, ip.Length = 4, uint8(ihl/4), uint16(total)
+	ip.Id = binary.BigEndian.Uint16(b[4:6])
+	ff := binary.BigEndian.Uint16(b[6:8])
+	ip.Flags, ip.FragOffset = layers.IPv4Flag(ff>>13), ff&0x1fff
+	ip.Protocol = layers.IPProtocol(b[9])
+	ip.SrcIP, ip.DstIP = b[12:16], b[16:20]
+	ip.Contents, ip.Payload = b[:ihl], b[ihl:end]
+	d.decoded = append(d.decoded, layers.LayerTypeIPv4)
+	return true
+}
+
 // fragment hands an IP fragment to reassembly and decodes the datagram it completes.
 func (d *Decoder) fragment(m *Message, key fragKey, off int, more bool, data []byte, cut bool, emit func(*Message)) {
 	d.Stats.Fragments++
@@ -277,12 +333,14 @@ func (d *Decoder) transport(m *Message, src, dst netip.Addr, proto uint8, b []by
 	sport, dport := binary.BigEndian.Uint16(b[0:2]), binary.BigEndian.Uint16(b[2:4])
 	ulen := int(binary.BigEndian.Uint16(b[4:6]))
 	body := b[8:]
-	if ulen >= 8 && ulen-8 < len(body) {
-		body = body[:ulen-8] // link-layer padding
-	} else if ulen-8 > len(body) {
-		cut = true
-	}
 	m.Src, m.Dst = netip.AddrPortFrom(src, sport), netip.AddrPortFrom(dst, dport)
+	switch {
+	case ulen >= 8 && ulen-8 < len(body):
+		body = body[:ulen-8] // link-layer padding
+	case ulen-8 > len(body) && !cut:
+		// The frame is whole, so the UDP header overstates the datagram.
+		m.Err = &FieldError{Field: "UDP length", Offset: 4, Err: fmt.Errorf("%w: %d bytes stated, %d present", errLengthLong, ulen, len(b))}
+	}
 	switch {
 	case sport == 4500 || dport == 4500:
 		m.Encap = true
@@ -326,7 +384,7 @@ func (d *Decoder) isakmp(m *Message, b []byte, cut bool, emit func(*Message)) {
 	own := make([]byte, len(b))
 	copy(own, b)
 	msg := &ISAKMP{}
-	if err := msg.decode(own, cut); err != nil {
+	if err := msg.decode(own, cut); err != nil && m.Err == nil {
 		m.Err = err
 	}
 	m.ISAKMP = msg

@@ -54,9 +54,8 @@ type Reader struct {
 	closer  io.Closer
 	counter *countingReader
 	src     packetSource
-	ng      *pcapgo.NgReader
+	ng      *pcapngReader
 	link    layers.LinkType
-	ngLinks []layers.LinkType
 
 	dec   *Decoder
 	frame int
@@ -129,15 +128,15 @@ func NewReader(name string, r io.Reader, closer io.Closer) (*Reader, error) {
 		if err != nil {
 			return nil, &CaptureError{File: name, Err: fmt.Errorf("pcap header: %v", lowerFirst(err)), Hint: "the file header is damaged"}
 		}
-		if pr.Snaplen() < maxSnaplen {
-			pr.SetSnaplen(maxSnaplen)
-		}
+		// The header's snap length sizes pcapgo's buffer: never trust it beyond what
+		// tcpdump accepts. Some writers put 0 or a small value there; allow the maximum.
+		pr.SetSnaplen(maxSnaplen)
 		rd.src, rd.link = pr, pr.LinkType()
 		if !LinkTypeSupported(rd.link) {
 			return nil, unsupportedLink(name, rd.link)
 		}
 	case 0x0a0d0d0a:
-		ng, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
+		ng, err := newPcapngReader(br)
 		if err != nil {
 			return nil, &CaptureError{File: name, Err: fmt.Errorf("pcapng header: %v", lowerFirst(err)), Hint: "the file header is damaged"}
 		}
@@ -198,25 +197,10 @@ func (r *Reader) Next() bool {
 		r.frame++
 		link := r.link
 		if r.ng != nil {
-			link = r.ngLink(ci.InterfaceIndex)
+			link = r.ng.linkType(ci.InterfaceIndex)
 		}
 		r.dec.Decode(r.frame, ci, link, data, r.emit)
 	}
-}
-
-func (r *Reader) ngLink(i int) layers.LinkType {
-	if i < len(r.ngLinks) {
-		return r.ngLinks[i]
-	}
-	r.ngLinks = r.ngLinks[:0]
-	for n := 0; n < r.ng.NInterfaces(); n++ {
-		iface, _ := r.ng.Interface(n)
-		r.ngLinks = append(r.ngLinks, iface.LinkType)
-	}
-	if i < len(r.ngLinks) {
-		return r.ngLinks[i]
-	}
-	return layers.LinkType(0xff)
 }
 
 func (r *Reader) readError(err error) error {
