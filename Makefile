@@ -19,7 +19,7 @@ build: build-deps
 	$(GO) build -o $(BIN) ./cmd/ikescope
 
 demo: build
-	./$(BIN) decode $(DEMO)
+	./$(BIN) analyze $(DEMO)
 
 test: test-deps
 	$(GO) vet ./...

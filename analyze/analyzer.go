@@ -85,6 +85,7 @@ type Analyzer struct {
 	frags     []decode.Message // incomplete datagrams with no session
 	truncated []int
 	malformed map[int][]int // session -> frames
+	swept     time.Time
 }
 
 // New returns an Analyzer.
@@ -136,6 +137,10 @@ func (a *Analyzer) Add(m *decode.Message) {
 	}
 	if m.Time.After(a.now) {
 		a.now = m.Time
+	}
+	if a.now.Sub(a.swept) > time.Minute {
+		a.swept = a.now
+		a.sweep()
 	}
 	switch m.Kind {
 	case decode.KindISAKMP:
@@ -235,15 +240,8 @@ func (a *Analyzer) newSession(m *decode.Message, x *decode.ISAKMP) *Session {
 	return s
 }
 
-func (a *Analyzer) openCount() int {
-	n := 0
-	for _, s := range a.open {
-		if !s.closed {
-			n++
-		}
-	}
-	return n + len(a.zero)
-}
+// openCount is the number of sessions held open; closed ones leave both maps.
+func (a *Analyzer) openCount() int { return len(a.open) + len(a.zero) }
 
 // fromInitiator tells whether the sender of m is the session's initiator.
 func (s *Session) fromInitiator(m *decode.Message, x *decode.ISAKMP) bool {
@@ -302,6 +300,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		Fragments:     m.Fragments,
 		Truncated:     x.Truncated || m.Kind == decode.KindIncomplete,
 		ISAKMP:        x,
+		v2:            x.IsV2(),
 		hash:          hashBytes(x.Contents),
 	}
 	for _, err := range x.Errors {
@@ -497,7 +496,7 @@ func stepName(ex *Exchange, msg *Msg) string {
 }
 
 // ISAKMPIsV1 reports whether the message is IKEv1.
-func (m *Msg) ISAKMPIsV1() bool { return m.ISAKMP == nil || !m.ISAKMP.IsV2() }
+func (m *Msg) ISAKMPIsV1() bool { return !m.v2 }
 
 // update moves the session's state forward with a new message.
 func (s *Session) update(msg *Msg, x *decode.ISAKMP, ex *Exchange) {
@@ -639,7 +638,12 @@ func (a *Analyzer) Advance(now time.Time) {
 	if now.After(a.now) {
 		a.now = now
 	}
-	for _, s := range a.sessions {
+	a.sweep()
+}
+
+// sweep raises timed findings and finishes sessions that have been quiet too long.
+func (a *Analyzer) sweep() {
+	for _, s := range append([]*Session(nil), a.sessions...) {
 		if s.closed {
 			continue
 		}
@@ -656,6 +660,18 @@ func (a *Analyzer) close(s *Session) {
 	s.closed = true
 	if a.open[s.InitiatorSPI] == s {
 		delete(a.open, s.InitiatorSPI)
+	}
+	for k, z := range a.zero {
+		if z == s {
+			delete(a.zero, k)
+		}
+	}
+	if !s.Failed {
+		// A finished session that went well keeps its summary and ladder but not every
+		// payload of every message: memory follows the live SAs.
+		for _, m := range s.Messages {
+			m.ISAKMP = nil
+		}
 	}
 	if a.opts.Evict {
 		for i, o := range a.sessions {

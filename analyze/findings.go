@@ -532,6 +532,9 @@ func (s *Session) authInferred() []Finding {
 
 // skFirst returns the payload type that begins an SK payload.
 func skFirst(m *Msg) (decode.PayloadType, bool) {
+	if m.ISAKMP == nil {
+		return 0, false
+	}
 	for _, p := range m.ISAKMP.Payloads {
 		if p.Encrypted != nil && p.Encrypted.TotalFragments <= 1 {
 			return p.Encrypted.FirstPayload, true
@@ -541,6 +544,9 @@ func skFirst(m *Msg) (decode.PayloadType, bool) {
 }
 
 func skLen(m *Msg) int {
+	if m.ISAKMP == nil {
+		return 0
+	}
 	for _, p := range m.ISAKMP.Payloads {
 		if p.Encrypted != nil {
 			return len(p.Encrypted.Data)

@@ -148,6 +148,7 @@ type Msg struct {
 	ISAKMP *decode.ISAKMP `json:"-"`
 
 	hash     uint64
+	v2       bool
 	exchange *Exchange
 }
 

@@ -1,0 +1,65 @@
+package analyze_test
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode"
+)
+
+// saInit builds an IKE_SA_INIT request from a fresh initiator SPI.
+func saInit(i int, t time.Time) *decode.Message {
+	x := &decode.ISAKMP{MajorVersion: 2, ExchangeType: 34, Flags: decode.FlagInitiator, Length: 28}
+	binary.BigEndian.PutUint64(x.InitiatorSPI[:], uint64(i)+1)
+	x.Contents = append([]byte(nil), x.InitiatorSPI[:]...)
+	return &decode.Message{
+		Frame: i + 1, Time: t, Kind: decode.KindISAKMP, ISAKMP: x,
+		Src: netip.AddrPortFrom(netip.AddrFrom4([4]byte{203, 0, 113, byte(i)}), 500),
+		Dst: netip.MustParseAddrPort("192.0.2.2:500"),
+	}
+}
+
+// A flood of half-open SAs from random SPIs must not grow state without bound: past the
+// cap new SAs are counted, not kept, and a finding says so.
+func TestHalfOpenFloodIsCapped(t *testing.T) {
+	a := analyze.New(analyze.Options{MaxOpen: 100})
+	start := time.Unix(1700000000, 0)
+	for i := 0; i < 5000; i++ {
+		a.Add(saInit(i, start.Add(time.Duration(i)*time.Millisecond)))
+	}
+	res := a.Finish()
+	if len(res.Sessions) != 100 {
+		t.Errorf("%d sessions kept, want the cap of 100", len(res.Sessions))
+	}
+	var limit *analyze.Finding
+	for i := range res.Findings {
+		if res.Findings[i].Code == analyze.CodeStateLimit {
+			limit = &res.Findings[i]
+		}
+	}
+	if limit == nil || limit.Severity != analyze.Warning || len(limit.Frames) == 0 || limit.Frames[0] != 101 {
+		t.Fatalf("state-limit finding %+v, want a warning starting at frame 101", limit)
+	}
+}
+
+// Over a long capture, sessions that went quiet are finished and (with Evict, as live
+// capture runs) dropped, so what is held follows the live SAs, not the capture's length.
+func TestIdleSessionsAreEvicted(t *testing.T) {
+	var findings int
+	a := analyze.New(analyze.Options{Evict: true, IdleTimeout: time.Minute, OnFinding: func(analyze.Finding) { findings++ }})
+	start := time.Unix(1700000000, 0)
+	for i := 0; i < 3000; i++ {
+		// One new half-open SA every 10 s for over 8 hours.
+		a.Add(saInit(i, start.Add(time.Duration(i)*10*time.Second)))
+	}
+	res := a.Finish()
+	if len(res.Sessions) > 20 {
+		t.Errorf("%d sessions still held after 8 hours of one-off SAs, want only the last few", len(res.Sessions))
+	}
+	if findings < 2900 {
+		t.Errorf("%d findings reported as they happened, want one no-response per finished SA", findings)
+	}
+}
