@@ -720,6 +720,35 @@ func (a *Analyzer) tieFlows() {
 	}
 }
 
+// reconcile revisits findings in the light of other sessions between the same peers: a
+// first message left unanswered while the peer's own negotiation with us succeeded is a
+// collision of simultaneous starts, not an unreachable peer.
+func (a *Analyzer) reconcile() {
+	byID := map[int]*Session{}
+	for _, s := range a.sessions {
+		byID[s.ID] = s
+	}
+	for i := range a.findings {
+		f := &a.findings[i]
+		s := byID[f.Session]
+		if f.Code != CodeNoResponse || f.Severity != Error || s == nil {
+			continue
+		}
+		for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
+			if o == s || !o.Established || o.First.Sub(s.First).Abs() > 30*time.Second {
+				continue
+			}
+			f.Severity = Info
+			f.Summary = fmt.Sprintf("The %s's %s went unanswered while both gateways started a negotiation at the same time; the other one (session %d, started by %s) came up.", "initiator", f.Exchange, o.ID, o.Initiator.Addr())
+			f.Cause = "Both sides had traffic for the tunnel and initiated at once; the responder answered the other negotiation and dropped this one. This is normal."
+			f.Next = "Nothing to fix. If it happens at every start, let only one side initiate (auto=add / start_action=none on the other)."
+			s.Failed = false
+			s.State = fmt.Sprintf("abandoned (session %d came up)", o.ID)
+			break
+		}
+	}
+}
+
 // Finish ends the analysis: every session is evaluated as of the end of the input.
 func (a *Analyzer) Finish() *Result {
 	a.tieFlows()
@@ -730,6 +759,7 @@ func (a *Analyzer) Finish() *Result {
 		}
 	}
 	a.raise(a.globalFindings())
+	a.reconcile()
 	r := &Result{Captures: a.captures, Sessions: a.sessions}
 	for _, f := range a.flowOrder {
 		if f.Session == 0 {

@@ -300,6 +300,7 @@ func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Findin
 	if f, ok := s.replyNotReaching(); ok {
 		out = append(out, f)
 	}
+	out = append(out, s.qm3Lost()...)
 	if f, ok := s.dpdUnanswered(now, opts); ok {
 		out = append(out, f)
 	}
@@ -461,6 +462,37 @@ func (s *Session) replyNotReaching() (Finding, bool) {
 	return Finding{}, false
 }
 
+// qm3Lost: a Quick Mode responder that keeps retransmitting QM2 never got (or could not
+// read) the initiator's QM3, so it never installed the IPsec SA.
+func (s *Session) qm3Lost() []Finding {
+	var out []Finding
+	for _, ex := range s.Exchanges {
+		if ex.Type != 32 || s.Version != 1 {
+			continue
+		}
+		var qm2 []*Msg
+		for _, m := range ex.Messages {
+			if m.Step == "QM2" {
+				qm2 = append(qm2, m)
+			}
+		}
+		if len(qm2) < 3 {
+			continue
+		}
+		var frames []int
+		for _, m := range ex.Messages {
+			if m.Step == "QM2" || m.Step == "QM3" {
+				frames = append(frames, m.Frame)
+			}
+		}
+		out = append(out, s.newFinding(CodePhase2Stalled, Error, fmt.Sprintf("QM %08x", ex.MessageID), frames, qm2[0].Time,
+			fmt.Sprintf("The responder sent QM2 %d times: the initiator's QM3 does not reach it (or it cannot read it), so the responder never completes Quick Mode and never installs its IPsec SA.", len(qm2)),
+			"QM3 is lost between the gateways (UDP 4500 or fragments dropped in one direction), or the responder fails to decrypt or verify it (a HASH(3) mismatch from an implementation bug). The initiator believes the tunnel is up and sends ESP the responder cannot use.",
+			"Capture on the responder to see whether QM3 arrives; check the path from initiator to responder for UDP 500/4500; read the responder's log for Quick Mode errors."))
+	}
+	return out
+}
+
 // dpdUnanswered: in IKEv1, Dead Peer Detection messages are encrypted Informationals in
 // new exchanges; one side sending several with nothing coming back is the pattern.
 func (s *Session) dpdUnanswered(now time.Time, opts Options) (Finding, bool) {
@@ -563,18 +595,55 @@ func (s *Session) childInferred() []Finding {
 			continue
 		}
 		first, ok := skFirst(m)
-		if !ok || first != decode.PayloadIDr || skLen(m) >= 160 {
+		room := skLen(m) - s.skOverhead()
+		if !ok || first != decode.PayloadIDr || room >= minAuthWithChild {
 			continue
 		}
 		if s.Phase2Done > 0 {
 			s.Phase2Done--
 		}
-		return []Finding{s.newFinding(CodePhase2Stalled, Error, "IKE_AUTH", []int{m.Frame}, m.Time,
-			fmt.Sprintf("The IKE SA came up but the responder's IKE_AUTH answer (%d encrypted bytes) is too short to carry a CHILD_SA (SA, TSi, TSr): the CHILD_SA was refused.", skLen(m)),
+		return []Finding{s.newFinding(CodePhase2Stalled, Warning, "IKE_AUTH", []int{m.Frame}, m.Time,
+			fmt.Sprintf("The IKE SA came up but the responder's IKE_AUTH answer holds at most %d bytes of payloads (%d encrypted bytes): too few for IDr, AUTH and a CHILD_SA (SA, TSi, TSr), so the CHILD_SA was most likely refused.", room, skLen(m)),
 			"The responder authenticated the initiator but would not create the IPsec SA: usually the traffic selectors do not match (TS_UNACCEPTABLE), the ESP proposals share no algorithm (NO_PROPOSAL_CHOSEN), or the responder failed to install the SA in its kernel.",
 			"Compare the traffic selectors and ESP proposals of both gateways and read the responder's log. Where: "+whereTS+"; "+whereP2+". With --keys ikescope names the notification.")}
 	}
 	return nil
+}
+
+// minAuthWithChild is the least an IKE_AUTH response carrying a CHILD_SA holds: IDr (12),
+// AUTH with a 20-byte PRF output (28), an ESP proposal with cipher, integrity and ESN
+// transforms (40), and one IPv4 selector in each of TSi and TSr (48).
+const minAuthWithChild = 128
+
+// skOverhead is the smallest number of bytes of an SK payload that are not payloads: the
+// IV and the integrity checksum of the negotiated algorithms (padding at least 1 byte).
+func (s *Session) skOverhead() int {
+	if s.Chosen == nil || len(s.Chosen.Encryption) == 0 {
+		return 8 + 12 + 1 // the smallest combination (3DES or an AEAD, 96-bit ICV)
+	}
+	enc := s.Chosen.Encryption[0]
+	iv, icv := 16, 12
+	switch {
+	case strings.HasPrefix(enc, "AES-GCM-"), strings.HasPrefix(enc, "AES-CCM-"):
+		iv = 8
+		fmt.Sscanf(enc[len("AES-GCM-"):], "%d", &icv)
+		return iv + icv + 1
+	case strings.HasPrefix(enc, "ChaCha20"):
+		return 8 + 16 + 1
+	case strings.HasPrefix(enc, "3DES"), strings.HasPrefix(enc, "DES"), strings.HasPrefix(enc, "AES-CTR"), strings.HasPrefix(enc, "Blowfish"):
+		iv = 8
+	}
+	if len(s.Chosen.Integrity) > 0 {
+		switch i := s.Chosen.Integrity[0]; {
+		case strings.HasSuffix(i, "-128"):
+			icv = 16
+		case strings.HasSuffix(i, "-192"):
+			icv = 24
+		case strings.HasSuffix(i, "-256"):
+			icv = 32
+		}
+	}
+	return iv + icv + 1
 }
 
 // deleteInferred: an IKEv2 INFORMATIONAL request whose encrypted part begins with a Delete.
@@ -614,10 +683,14 @@ func (s *Session) natFindings() []Finding {
 			"A NAT device translates that side's address or port on the way, so IKE moves to UDP 4500 and ESP is carried in UDP. A side that forces UDP encapsulation on purpose (strongSwan encap=yes, or a userland ESP backend) sends a deliberately wrong hash and looks the same.",
 			"Nothing to fix if the tunnel works. Make sure UDP 4500 passes both ways and that NAT keepalives keep the mapping open."))
 		if !s.Floated && s.pastNATD() {
-			out = append(out, s.newFinding(CodeNATTProblem, Error, "NAT-D", nat.Frames, t,
-				"NAT was detected but IKE never moved from UDP 500 to 4500.",
-				"One side does not do NAT traversal (disabled, or an old implementation), so ESP will not pass the NAT.",
-				"Enable NAT-T on both gateways (libreswan nat-traversal / encapsulation=yes, Cisco crypto isakmp nat-traversal) and allow UDP 4500."))
+			sev, cause := Error, "One side does not do NAT traversal (disabled, or an old implementation), so ESP will not pass the NAT."
+			if s.Established {
+				sev = Warning
+				cause = "The negotiation still worked on UDP 500, so either no NAT really rewrites these packets (a gateway reports another address than it sends from) or one side does not do NAT traversal; ESP as IP protocol 50 will not pass a real NAT."
+			}
+			out = append(out, s.newFinding(CodeNATTProblem, sev, "NAT-D", nat.Frames, t,
+				"NAT was detected but IKE never moved from UDP 500 to 4500.", cause,
+				"Enable NAT-T on both gateways (libreswan nat-traversal / encapsulation=yes, Cisco crypto isakmp nat-traversal) and allow UDP 4500; check the addresses each gateway believes it uses."))
 		}
 		for _, f := range s.ESP {
 			if !f.Encap {
