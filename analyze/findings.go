@@ -286,6 +286,12 @@ func (s *Session) answeredElsewhere(p pendingRequest) []*Msg {
 func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Finding {
 	var out []Finding
 	for _, p := range s.unanswered() {
+		if elsewhere := s.answeredElsewhere(p); len(elsewhere) > 0 && p.first.Step != "MM5" {
+			// IKEv1 answered with an Informational instead: clear ones are reported by
+			// their notification; encrypted ones are read from the step.
+			out = append(out, s.informationalAnswer(p, elsewhere)...)
+			continue
+		}
 		last := p.copies[len(p.copies)-1]
 		waited := now.Sub(last.Time)
 		retrans := len(p.copies) - 1
@@ -301,6 +307,7 @@ func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Findin
 		out = append(out, f)
 	}
 	out = append(out, s.qm3Lost()...)
+	out = append(out, s.am3Missing(now, opts)...)
 	if f, ok := s.dpdUnanswered(now, opts); ok {
 		out = append(out, f)
 	}
@@ -460,6 +467,65 @@ func (s *Session) replyNotReaching() (Finding, bool) {
 			"Capture on the initiator itself to see whether the replies arrive; allow UDP 500 and 4500 from "+s.Responder.Addr().String()+" back to "+s.Initiator.Addr().String()+"; check the responder answers from the address the initiator targets."), true
 	}
 	return Finding{}, false
+}
+
+// informationalAnswer reads an IKEv1 request answered by an Informational instead of the
+// next step. A clear one carries its notification (reported as such); an encrypted one can
+// only be read from where it comes.
+func (s *Session) informationalAnswer(p pendingRequest, answers []*Msg) []Finding {
+	var enc []*Msg
+	for _, m := range answers {
+		if m.Encrypted {
+			enc = append(enc, m)
+		}
+	}
+	if len(enc) == 0 || p.first.Step != "QM1" {
+		return nil
+	}
+	frames := append(framesOf(p.copies), framesOf(enc)...)
+	return []Finding{s.newFinding(CodePhase2Stalled, Error, "QM1", frames, p.first.Time,
+		fmt.Sprintf("Phase 1 is up but the responder answered QM1 with an encrypted Informational (frame %d) instead of QM2: it rejected the Phase 2 proposal or the proxy IDs.", enc[0].Frame),
+		"An IKEv1 responder that cannot accept a Quick Mode answers with a notification: NO-PROPOSAL-CHOSEN when the ESP/AH proposals (cipher, integrity, PFS group, lifetime) share nothing, INVALID-ID-INFORMATION when the proxy IDs (local/remote subnets) are not what it has configured for this peer. Both are equally common; the Informational is encrypted, so the capture alone does not tell which.",
+		"Compare the Phase 2 proposals and the subnets on both gateways, and read the responder's log at "+enc[0].Time.UTC().Format("15:04:05")+". Where: "+whereP2+"; subnets: "+whereTS+". With --keys ikescope reads the notification and the exact proposal and IDs.")}
+}
+
+// am3Missing: in Aggressive Mode the initiator checks the responder's hash in AM2; when it
+// does not match, the initiator sends no AM3, usually an Informational instead.
+func (s *Session) am3Missing(now time.Time, opts Options) []Finding {
+	for _, ex := range s.Exchanges {
+		if ex.Type != 4 || s.Version != 1 || ex.Requests >= 2 {
+			continue
+		}
+		var am2 []*Msg
+		for _, m := range ex.Messages {
+			if m.Step == "AM2" {
+				am2 = append(am2, m)
+			}
+		}
+		if len(am2) == 0 {
+			continue
+		}
+		var notes []*Msg
+		for _, m := range s.Messages {
+			if m.ExchangeType == 5 && m.FromInitiator && m.Time.After(am2[0].Time) {
+				notes = append(notes, m)
+			}
+		}
+		frames := append(framesOf(am2), framesOf(notes)...)
+		if len(notes) > 0 {
+			return []Finding{s.newFinding(CodeAuthFailed, Error, "AM2", frames, am2[0].Time,
+				fmt.Sprintf("Aggressive Mode stopped at AM2: the initiator answered the responder's AM2 with an Informational (frame %d) instead of AM3.", notes[0].Frame),
+				"The initiator could not verify the responder's hash in AM2: the pre-shared keys differ (most likely), or the responder's identity is not the one the initiator expects. The Informational carries the initiator's complaint (AUTHENTICATION-FAILED or INVALID-HASH-INFORMATION).",
+				fmt.Sprintf("Check the PSK for %s on the initiator and for the initiator's identity on the responder, and the identities both sides use. Where: %s.", s.Responder.Addr(), wherePSK))}
+		}
+		if len(am2) >= 2 || now.Sub(am2[len(am2)-1].Time) >= opts.ReplyTimeout {
+			return []Finding{s.newFinding(CodeExchangeStalled, Error, "AM2", frames, am2[0].Time,
+				fmt.Sprintf("Aggressive Mode stopped at AM2: the responder sent AM2 %s and the initiator never sent AM3.", retransText(am2)),
+				"The initiator could not authenticate the responder (pre-shared key or identity mismatch), or AM2 does not reach it.",
+				"Check the PSK and identities on both sides; capture on the initiator to see whether AM2 arrives. Where: "+wherePSK+".")}
+		}
+	}
+	return nil
 }
 
 // qm3Lost: a Quick Mode responder that keeps retransmitting QM2 never got (or could not
@@ -1019,14 +1085,19 @@ func (a *Analyzer) globalFindings() []Finding {
 // NO_PROPOSAL_CHOSEN, when both sides' offers are visible (each side initiated once).
 func (a *Analyzer) proposalDiffs() []Finding {
 	var out []Finding
+	reported := map[peerKey]bool{}
 	for _, s := range a.sessions {
 		var npc *Msg
 		for _, m := range s.Messages {
 			for _, n := range m.Notifies {
-				if n.Type == 14 && (m.ExchangeType == 2 || m.ExchangeType == 4 || m.ExchangeType == 34 || m.ExchangeType == 5 && m.MessageID == 0) {
+				if n.Type == 14 && (m.ExchangeType == 2 || m.ExchangeType == 4 || m.ExchangeType == 34 || m.ExchangeType == 5 && !s.Established) {
 					npc = m
 				}
 			}
+		}
+		pair := pairOf(s.Initiator.Addr(), s.Responder.Addr())
+		if reported[pair] {
+			continue
 		}
 		if npc == nil || len(s.Offered) == 0 {
 			continue
@@ -1048,6 +1119,7 @@ func (a *Analyzer) proposalDiffs() []Finding {
 				"Both gateways' Phase 1 proposals are visible and share no suite. "+strings.Join(parts, "; ")+".",
 				"The closest pair of proposals differs only in what is listed; that is the setting to align.",
 				"Change one side so the listed attribute matches. Where: "+whereProposals+"."))
+			reported[pair] = true
 			break
 		}
 	}
