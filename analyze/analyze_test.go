@@ -109,6 +109,100 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeFragmentsLost, analyze.Warning, []int{4, 6, 8, 12}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 		}},
+		{"ikev1-aggressive-psk-mismatch.pcap", 1, "failed at AM2", []want{
+			{analyze.CodeAuthFailed, analyze.Error, []int{2, 4, 5, 6, 3}},
+			{analyze.CodeAggressivePSK, analyze.Warning, []int{1, 2}},
+			{analyze.CodeNATDetected, analyze.Info, []int{2}},
+		}},
+		{"ikev1-aggressive-unknown-id.pcap", 1, "failed at AM1", []want{
+			{analyze.CodeAuthFailed, analyze.Error, []int{2}},
+			{analyze.CodeAggressivePSK, analyze.Warning, []int{1}},
+		}},
+		{"ikev1-dpd-dead-peer.pcap", 1, "established, ESP flowing, with errors", []want{
+			{analyze.CodeDPDUnanswered, analyze.Error, []int{16, 17, 18, 19}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
+		{"ikev1-esp-oneway.pcap", 1, "established, ESP flowing, with errors", []want{
+			{analyze.CodeESPOneWay, analyze.Error, []int{10, 14}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
+		{"ikev1-libreswan-invalid-major-version.pcap", 1, "failed at MM1", []want{
+			{analyze.CodeErrorNotify, analyze.Warning, []int{2}},
+		}},
+		{"ikev1-natt-inside.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
+		{"ikev1-natt.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
+		{"ikev1-p1-proposal-mismatch.pcap", 2, "failed at MM1", []want{
+			{analyze.CodeNoProposalChosen, analyze.Error, []int{2}},
+			{analyze.CodeProposalDiff, analyze.Error, []int{1, 3}},
+			{analyze.CodeNoProposalChosen, analyze.Error, []int{4}},
+		}},
+		{"ikev1-p2-proposal-mismatch.pcap", 1, "Phase 1 up, no IPsec SA, with errors", []want{
+			{analyze.CodePhase2Stalled, analyze.Error, []int{7, 8}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
+		{"ikev1-phase2-missing.pcap", 1, "Phase 1 up, no IPsec SA", []want{
+			{analyze.CodePhase2Missing, analyze.Warning, []int{6}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
+		{"ikev1-proxyid-mismatch.pcap", 1, "Phase 1 up, no IPsec SA, with errors", []want{
+			{analyze.CodePhase2Stalled, analyze.Error, []int{7, 8}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
+		{"ikev1-reply-dropped.pcap", 1, "failed at MM2", []want{
+			{analyze.CodeReplyNotReaching, analyze.Error, []int{1, 3, 5, 7, 2, 4, 6, 8}},
+		}},
+		{"ikev1-truncated.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeTruncated, analyze.Warning, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 20, 21}},
+		}},
+		{"ikev1-weak-crypto.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeWeakCrypto, analyze.Warning, []int{1, 2}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
+		{"ikev2-dpd-dead-peer.pcap", 1, "established, ESP flowing, with errors", []want{
+			{analyze.CodeDPDUnanswered, analyze.Error, []int{11, 13, 15, 17}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+		}},
+		{"ikev2-esp-missing.pcap", 1, "established", []want{
+			{analyze.CodeESPMissing, analyze.Warning, []int{4}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+		}},
+		{"ikev2-invalid-ke.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 3, 4}},
+			{analyze.CodeInvalidKE, analyze.Info, []int{2}},
+			{analyze.CodeDeleted, analyze.Info, []int{17}},
+		}},
+		{"ikev2-libreswan-error-notify.pcap", 1, "failed at IKE_SA_INIT response", []want{
+			{analyze.CodeNoProposalChosen, analyze.Error, []int{2}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1}},
+		}},
+		{"ikev2-natt-inside.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{15}},
+		}},
+		{"ikev2-natt.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{15}},
+		}},
+		{"ikev2-no-proposal-both.pcap", 2, "failed at IKE_SA_INIT response", []want{
+			{analyze.CodeNoProposalChosen, analyze.Error, []int{2}},
+			{analyze.CodeProposalDiff, analyze.Error, []int{1, 2, 3, 4}},
+			{analyze.CodeNoProposalChosen, analyze.Error, []int{4}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3}},
+		}},
+		{"ikev2-ts-unacceptable.pcap", 1, "Phase 1 up, no IPsec SA", []want{
+			{analyze.CodePhase2Stalled, analyze.Warning, []int{4}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{5}},
+		}},
+		{"ikev2-tunnel-deleted.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{15}},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -119,33 +213,84 @@ func TestPcaps(t *testing.T) {
 			if got := res.Sessions[0].State; got != tt.state {
 				t.Errorf("state %q, want %q", got, tt.state)
 			}
-			got := map[string]bool{}
-			for _, f := range res.Findings {
-				got[findingKey(f.Code, f.Severity, f.Frames)] = true
-				if f.Summary == "" || f.Cause == "" || f.Next == "" {
-					t.Errorf("%s has empty text: %+v", f.Code, f)
-				}
-			}
-			wantKeys := map[string]bool{}
+			checkFindings(t, res, tt.findings)
 			for _, w := range tt.findings {
-				k := findingKey(w.code, w.severity, w.frames)
-				wantKeys[k] = true
-				if !got[k] {
-					t.Errorf("missing finding %s", k)
-				}
-			}
-			for k := range got {
-				if !wantKeys[k] {
-					t.Errorf("unexpected finding %s", k)
-				}
-			}
-			if t.Failed() {
-				for _, f := range res.Findings {
-					t.Logf("got %s: %s", findingKey(f.Code, f.Severity, f.Frames), f.Summary)
-				}
+				shown[w.code] = true
 			}
 		})
 	}
+}
+
+// shown collects the codes TestPcaps demonstrates with real captures.
+var shown = map[string]bool{}
+
+// checkFindings asserts exactly these findings: code, severity and frames, nothing else.
+func checkFindings(t *testing.T, res *analyze.Result, want []want) {
+	t.Helper()
+	got := map[string]bool{}
+	for _, f := range res.Findings {
+		got[findingKey(f.Code, f.Severity, f.Frames)] = true
+		if f.Summary == "" || f.Cause == "" || f.Next == "" {
+			t.Errorf("%s has empty text: %+v", f.Code, f)
+		}
+	}
+	wantKeys := map[string]bool{}
+	for _, w := range want {
+		k := findingKey(w.code, w.severity, w.frames)
+		wantKeys[k] = true
+		if !got[k] {
+			t.Errorf("missing finding %s", k)
+		}
+	}
+	for k := range got {
+		if !wantKeys[k] {
+			t.Errorf("unexpected finding %s", k)
+		}
+	}
+	if t.Failed() {
+		for _, f := range res.Findings {
+			t.Logf("got %s: %s", findingKey(f.Code, f.Severity, f.Frames), f.Summary)
+		}
+	}
+}
+
+// Every finding code is shown by at least one capture recorded from real IKE daemons in
+// pcaps/, except those listed here with where they are shown instead.
+func TestEveryCodeIsShown(t *testing.T) {
+	if len(shown) == 0 {
+		t.Skip("run together with TestPcaps")
+	}
+	elsewhere := map[string]string{
+		analyze.CodeNATTProblem: "TestCorpusFindings (tcpdump's ikev2four.pcap)",
+		analyze.CodeMalformed:   "TestCorpusFindings (tcpdump's isakmp-pointer-loop.pcap)",
+		analyze.CodeStateLimit:  "TestHalfOpenFloodIsCapped",
+	}
+	// Not yet shown: these need the encrypted payloads (the notifications travel inside
+	// the encryption; pcaps/ikev2-ts-unacceptable.pcap and ikev1-proxyid-mismatch.pcap
+	// carry them) or a capture with ESP sequence anomalies.
+	pending := map[string]string{
+		analyze.CodeInvalidID:      "needs decryption (ikev1-proxyid-mismatch.pcap)",
+		analyze.CodeTSUnacceptable: "needs decryption (ikev2-ts-unacceptable.pcap)",
+		analyze.CodeESPAnomaly:     "needs a capture with ESP sequence gaps",
+	}
+	for _, c := range allCodes {
+		switch {
+		case shown[c] || elsewhere[c] != "":
+		case pending[c] != "":
+			t.Logf("finding %s not shown yet: %s", c, pending[c])
+		default:
+			t.Errorf("finding %s is not shown by any capture in pcaps/", c)
+		}
+	}
+}
+
+var allCodes = []string{
+	analyze.CodeNoResponse, analyze.CodeReplyNotReaching, analyze.CodeExchangeStalled, analyze.CodeNoProposalChosen,
+	analyze.CodeProposalDiff, analyze.CodeInvalidKE, analyze.CodeAuthFailed, analyze.CodeInvalidID,
+	analyze.CodeTSUnacceptable, analyze.CodePhase2Stalled, analyze.CodePhase2Missing, analyze.CodeErrorNotify,
+	analyze.CodeDeleted, analyze.CodeDPDUnanswered, analyze.CodeNATDetected, analyze.CodeNATTProblem,
+	analyze.CodeFragmentsLost, analyze.CodeESPMissing, analyze.CodeESPOneWay, analyze.CodeESPAnomaly,
+	analyze.CodeWeakCrypto, analyze.CodeAggressivePSK, analyze.CodeMalformed, analyze.CodeTruncated, analyze.CodeStateLimit,
 }
 
 // The successful captures produce no error.

@@ -216,6 +216,10 @@ func (a *Analyzer) newSession(m *decode.Message, x *decode.ISAKMP) *Session {
 		First:   m.Time,
 		Last:    m.Time,
 		byMsgID: map[exchangeKey]*Exchange{},
+		// Empty, not null, in JSON.
+		Exchanges: []*Exchange{},
+		Messages:  []*Msg{},
+		ESP:       []*ESPFlow{},
 	}
 	if s.Version != 2 {
 		s.Version = 1
@@ -539,7 +543,7 @@ func (s *Session) update(msg *Msg, x *decode.ISAKMP, ex *Exchange) {
 		s.checkNAT(msg, x)
 		if !v2 && natTVendorIDs(x) {
 			if s.NAT == nil {
-				s.NAT = &NATResult{}
+				s.NAT = &NATResult{Frames: []int{}}
 			}
 			if msg.FromInitiator {
 				s.NAT.InitiatorOffers = true
@@ -620,6 +624,9 @@ func (a *Analyzer) addESP(m *decode.Message) {
 // raise records findings not seen before and passes them to OnFinding.
 func (a *Analyzer) raise(fs []Finding) {
 	for _, f := range fs {
+		if f.Frames == nil {
+			f.Frames = []int{}
+		}
 		key := f.Code + "/" + itoa(f.Session) + "/" + f.Exchange
 		if a.seen[key] {
 			continue

@@ -170,8 +170,12 @@ func (s *Session) notifyFinding(msg *Msg, n *decode.Notify, v2 bool) Finding {
 			fmt.Sprintf("The %s accepts none of %s. The two gateways are configured with different %s algorithms (cipher, key length, hash/integrity, DH group, or lifetime/PFS settings on some implementations).", who, offered, phase),
 			"Compare both sides' "+phase+" proposals and make one match exactly. Where: "+where+".")
 	case v2 && n.Type == 17: // INVALID_KE_PAYLOAD
+		guess := "the one the initiator guessed"
+		if g, ok := s.lastKEGroup(msg); ok {
+			guess = decode.DHGroupName(g) + ", the group of the initiator's key exchange"
+		}
 		return s.newFinding(CodeInvalidKE, Info, ex, frames, msg.Time,
-			fmt.Sprintf("The responder asked for DH group %s instead of the one the initiator guessed (%s).", decode.DHGroupName(n.Group), msg.Step),
+			fmt.Sprintf("The responder answered IKE_SA_INIT with INVALID_KE_PAYLOAD: it wants DH group %s instead of %s.", decode.DHGroupName(n.Group), guess),
 			"The initiator sends a key exchange for its first-choice group; the responder wants another of the offered groups. One retry with the group asked for is normal.",
 			"Nothing to fix if the retry succeeds. To save the round trip, put "+decode.DHGroupName(n.Group)+" first in the initiator's IKE proposal.")
 	case n.Type == 24 || !v2 && (n.Type == 23 || n.Type == 25): // AUTHENTICATION_FAILED, INVALID-HASH-INFORMATION, INVALID-SIGNATURE
@@ -200,6 +204,26 @@ func (s *Session) notifyFinding(msg *Msg, n *decode.Notify, v2 bool) Finding {
 		fmt.Sprintf("The %s sent the error notification %s in %s.", who, name, msg.Step),
 		notifyCause(v2, n.Type),
 		"Read the "+who+"'s log at "+msg.Time.UTC().Format("15:04:05")+" for the reason it gives.")
+}
+
+// lastKEGroup is the DH group of the last KE payload the other side sent before msg.
+func (s *Session) lastKEGroup(msg *Msg) (uint16, bool) {
+	var g uint16
+	var ok bool
+	for _, m := range s.Messages {
+		if m == msg {
+			break
+		}
+		if m.FromInitiator == msg.FromInitiator || m.ISAKMP == nil {
+			continue
+		}
+		for _, p := range m.ISAKMP.Payloads {
+			if p.KE != nil {
+				g, ok = p.KE.Group, true
+			}
+		}
+	}
+	return g, ok
 }
 
 func notifyCause(v2 bool, t uint16) string {
@@ -308,7 +332,7 @@ func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Findin
 	}
 	out = append(out, s.qm3Lost()...)
 	out = append(out, s.am3Missing(now, opts)...)
-	if f, ok := s.dpdUnanswered(now, opts); ok {
+	if f, ok := s.dpdUnanswered(now, opts, final); ok {
 		out = append(out, f)
 	}
 	return out
@@ -561,7 +585,7 @@ func (s *Session) qm3Lost() []Finding {
 
 // dpdUnanswered: in IKEv1, Dead Peer Detection messages are encrypted Informationals in
 // new exchanges; one side sending several with nothing coming back is the pattern.
-func (s *Session) dpdUnanswered(now time.Time, opts Options) (Finding, bool) {
+func (s *Session) dpdUnanswered(now time.Time, opts Options, final bool) (Finding, bool) {
 	if s.Version != 1 || !s.Established {
 		return Finding{}, false
 	}
@@ -583,7 +607,7 @@ func (s *Session) dpdUnanswered(now time.Time, opts Options) (Finding, bool) {
 				unanswered = append(unanswered, p)
 			}
 		}
-		if len(unanswered) >= 3 && now.Sub(unanswered[0].Time) > opts.ReplyTimeout {
+		if len(unanswered) >= 3 && (final || now.Sub(unanswered[0].Time) > opts.ReplyTimeout) {
 			who, other := side(fromInit), side(!fromInit)
 			return s.newFinding(CodeDPDUnanswered, Error, "Informational", framesOf(unanswered), unanswered[0].Time,
 				fmt.Sprintf("The %s sent %d Informational messages (Dead Peer Detection R-U-THERE, most likely) and the %s answered none.", who, len(unanswered), other),
@@ -950,6 +974,13 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 			"On the "+silent+", check the ESP SA's counters (ip xfrm state, show crypto ipsec sa: decaps vs encaps), the firewall for ESP/UDP 4500, and that the inner traffic has a route back into the tunnel."))
 	}
 	for _, f := range s.ESP {
+		if f.SeqGaps > 0 && f.SeqRestarts == 0 {
+			lost := int(f.LastSeq-f.FirstSeq) + 1 - f.Packets
+			out = append(out, s.newFinding(CodeESPAnomaly, Warning, fmt.Sprintf("ESP %08x gaps", f.SPI), []int{f.FirstFrame, f.LastFrame}, f.First,
+				fmt.Sprintf("ESP sequence numbers on SPI %08x jump %d times: %d of %d packets never passed this capture point.", f.SPI, f.SeqGaps, lost, lost+f.Packets),
+				"Packets are lost between the sender and the capture point (a congested or lossy link, a policer, a queue that overflows), or the capture itself dropped them (see the kernel drop count of the capture).",
+				"Check the capture's drop statistics, then the interfaces and links between the sender and this point for errors and drops."))
+		}
 		if f.SeqRestarts > 0 {
 			out = append(out, s.newFinding(CodeESPAnomaly, Warning, fmt.Sprintf("ESP %08x", f.SPI), f.AnomalyFrames, f.First,
 				fmt.Sprintf("ESP sequence numbers on SPI %08x went backwards %d times.", f.SPI, f.SeqRestarts),

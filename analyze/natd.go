@@ -73,7 +73,7 @@ func (s *Session) checkNAT(msg *Msg, x *decode.ISAKMP) {
 		return
 	}
 	if s.NAT == nil {
-		s.NAT = &NATResult{}
+		s.NAT = &NATResult{Frames: []int{}}
 	}
 	nat := s.NAT
 	nat.Checked = true

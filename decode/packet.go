@@ -60,12 +60,12 @@ type ESPHeader struct {
 
 // Fragments records how a datagram travelled in IP fragments.
 type Fragments struct {
-	Frames   []int // the frames that carried fragments, in capture order
-	Received int   // payload bytes received
-	Total    int   // datagram payload length, known once the last fragment is seen; 0 otherwise
-	Complete bool
-	First    bool // the fragment at offset 0 was seen
-	Last     bool // the fragment without the more-fragments flag was seen
+	Frames   []int `json:"frames"`         // the frames that carried fragments, in capture order
+	Received int   `json:"received_bytes"` // payload bytes received
+	Total    int   `json:"total_bytes"`    // datagram payload length, known once the last fragment is seen; 0 otherwise
+	Complete bool  `json:"complete"`
+	First    bool  `json:"first_seen"` // the fragment at offset 0 was seen
+	Last     bool  `json:"last_seen"`  // the fragment without the more-fragments flag was seen
 }
 
 // Stats counts what the Decoder saw.

@@ -12,10 +12,12 @@
 # lan0 is one end of a veth pair local to the namespace (lan1 is its peer);
 # it only exists to carry the protected subnet address.
 #
-# Variants used by some scenarios (see ns_setup_v6 and ns_setup_routed):
+# Variants used by some scenarios (see ns_setup_v6, ns_setup_routed, ns_setup_nat):
 #   IPv6 on the link:  iks-a0 2001:db8:1::1/64 <---- veth ----> iks-b0 2001:db8:1::2/64
 #   a router between:  iks-a0 192.0.2.1/24 <-> iks-ra 192.0.2.254/24 [netns iks-r]
 #                      iks-rb 198.51.100.254/24 <-> iks-b0 198.51.100.2/24
+#   a NAT between:     iks-a0 198.51.100.10/24 <-> iks-ra 198.51.100.1/24 [netns iks-r,
+#                      MASQUERADE] iks-rb 203.0.113.1/24 <-> iks-b0 203.0.113.2/24
 
 NS_A=iks-a
 NS_B=iks-b
@@ -252,6 +254,39 @@ ns_setup_routed() {
 	ns_wait "$NS_A" "$ADDR_B"
 }
 
+# ns_setup_nat: gateway A on a private-side link behind a masquerading NAT
+# router (iks-r), gateway B on the public side (IPv4 only):
+#   iks-a0 ADDR_A/24 <-> iks-ra NAT_IN/24  [iks-r, MASQUERADE out of iks-rb]  iks-rb NAT_OUT/24 <-> iks-b0 ADDR_B/24
+# A has its default route via the router; B needs none (it only ever sees
+# NAT_OUT, which is on its link). Call with ADDR_A=198.51.100.10 ADDR_B=203.0.113.2.
+NAT_IN=198.51.100.1
+NAT_OUT=203.0.113.1
+ns_setup_nat() {
+	local ns
+	ns_del_all
+	for ns in "$NS_A" "$NS_B" "$NS_R"; do
+		ip netns add "$ns"
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	done
+	ip -n "$NS_A" link add iks-a0 type veth peer name iks-ra netns "$NS_R"
+	ip -n "$NS_B" link add iks-b0 type veth peer name iks-rb netns "$NS_R"
+	ip -n "$NS_A" addr add "$ADDR_A/24" dev iks-a0
+	ip -n "$NS_B" addr add "$ADDR_B/24" dev iks-b0
+	ip -n "$NS_R" addr add "$NAT_IN/24" dev iks-ra
+	ip -n "$NS_R" addr add "$NAT_OUT/24" dev iks-rb
+	ip -n "$NS_R" link set lo up
+	ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$NS_R" iptables -t nat -A POSTROUTING -o iks-rb -j MASQUERADE
+	ns_lan "$NS_A" "$LAN_A"
+	ns_lan "$NS_B" "$LAN_B"
+	ip -n "$NS_A" link set iks-a0 up
+	ip -n "$NS_B" link set iks-b0 up
+	ip -n "$NS_R" link set iks-ra up
+	ip -n "$NS_R" link set iks-rb up
+	ip -n "$NS_A" route add default via "$NAT_IN"
+	ns_wait "$NS_A" "$ADDR_B"
+}
+
 # --------------------------------------------------------------------------
 # background processes
 # --------------------------------------------------------------------------
@@ -285,11 +320,13 @@ CAP_FILTER='udp port 500 or udp port 4500 or esp or ip[6:2] & 0x1fff != 0'
 CAP_FILTER_FRAG='udp port 500 or udp port 4500 or esp or (ip[6:2] & 0x1fff != 0) or ip6[6] == 44'
 CAP_PID=
 CAP_PIDS=()
+# tcpdump's snap length (-s); 0 = whole packets. ikev1-truncated sets 96.
+CAP_SNAPLEN=0
 capture_start() {
 	# capture_start FILE [NS IFACE FILTER]: tcpdump (pcap) on IFACE in NS (default:
 	# iks-a0 in iks-a with CAP_FILTER), bounded to 120 s. Several may run at once.
 	local file=$1 ns=${2:-$NS_A} ifc=${3:-iks-a0} filter=${4:-$CAP_FILTER}
-	timeout -s INT 120 ip netns exec "$ns" tcpdump -i "$ifc" --immediate-mode -s 0 -U -Z root \
+	timeout -s INT 120 ip netns exec "$ns" tcpdump -i "$ifc" --immediate-mode -s "$CAP_SNAPLEN" -U -Z root \
 		-w "$file" "$filter" 2>"$file.tcpdump.err" &
 	CAP_PID=$!
 	BG_PIDS+=("$CAP_PID")

@@ -9,7 +9,9 @@
 # Needs root. Installs missing Debian packages with apt-get. All traffic stays
 # on veth links between namespaces named iks-* using documentation addresses
 # outside (192.0.2.0/24; 198.51.100.0/24 behind the router of ikev2-ipfrag-lost;
-# 2001:db8:1::/64 for ikev2-ipv6-cert) and 10.1.0.0/24, 10.2.0.0/24 inside.
+# 198.51.100.0/24 inside and 203.0.113.0/24 outside the NAT of ikev1-natt and
+# ikev2-natt; 2001:db8:1::/64 for ikev2-ipv6-cert) and 10.1.0.0/24, 10.2.0.0/24
+# inside (10.3.0.0/24 only appears in configurations and traffic selectors).
 # See README.md.
 
 # `sh pcaps/record.sh` works too: re-run under bash before any bash syntax.
@@ -112,13 +114,20 @@ SHORT_RETRANSMIT=('retransmit_timeout = 2.0' 'retransmit_base = 1.5' 'retransmit
 #   PROP   IKE proposals of this side        ESP   ESP proposals of this side
 #   IDA    identity of A                     IDB   identity of B
 #   PSK    pre-shared key known to this side
+# Optional (defaults in brackets; unset leaves the file as the first scenarios had it):
+#   LADDRS local_addrs [own address]         RADDRS remote_addrs [peer's address]
+#   LTS    local_ts [own subnet]             RTS    remote_ts [peer's subnet]
+#   DPD    dpd_delay [0]                     DPDT   dpd_timeout (IKEv1 only) [not set]
 swanctl_conf() {
-	local side=$1 file=$2 laddr raddr lid rid lts rts
+	local side=$1 file=$2 laddr raddr lid rid lts rts dpdt=''
 	if [ "$side" = a ]; then
 		laddr=$ADDR_A raddr=$ADDR_B lid=$IDA rid=$IDB lts=$NET_A rts=$NET_B
 	else
 		laddr=$ADDR_B raddr=$ADDR_A lid=$IDB rid=$IDA lts=$NET_B rts=$NET_A
 	fi
+	laddr=${LADDRS:-$laddr} raddr=${RADDRS:-$raddr} lts=${LTS:-$lts} rts=${RTS:-$rts}
+	[ -n "${DPDT:-}" ] && dpdt="
+        dpd_timeout = $DPDT"
 	cat >"$file" <<EOF
 connections {
     gw-gw {
@@ -129,7 +138,7 @@ connections {
         proposals = $PROP
         rekey_time = 0
         reauth_time = 0
-        dpd_delay = 0
+        dpd_delay = ${DPD:-0}$dpdt
         local {
             auth = psk
             id = $lid
@@ -474,9 +483,442 @@ rec_ikev1_main_cert() {
 	run_tunnel
 }
 
+# --------------------------------------------------------------------------
+# failure catalogue: more things that go wrong (all strongSwan charon pairs
+# unless noted). Helpers first.
+# --------------------------------------------------------------------------
+
+# swanctl_conf_both: swanctl_conf for A and for B with the same variables
+swanctl_conf_both() {
+	swanctl_conf a "$DA/swanctl.conf"
+	swanctl_conf b "$DB/swanctl.conf"
+}
+
+# initiate_from SIDE WHAT NAME [TIMEOUT]: swanctl --initiate --WHAT NAME on gateway
+# SIDE (a or b); WHAT is child or ike. Failures are expected in some scenarios.
+initiate_from() {
+	local dir=$DA out
+	[ "$1" = b ] && dir=$DB
+	out=$WORK/$NAME/initiate-$1-$3.out
+	sw "$dir" --initiate --"$2" "$3" --timeout "${4:-20}" >"$out" 2>&1 || true
+	log "initiate from $1 ($2 $3): $(tail -n 1 "$out")"
+}
+
+# wait_log FILE PATTERN SECONDS: wait until the daemon log FILE has a line
+# matching the extended regex PATTERN, at most SECONDS
+wait_log() {
+	local file=$1 pattern=$2 _
+	for _ in $(seq 1 $(($3 * 10))); do
+		grep -qE -- "$pattern" "$file" 2>/dev/null && { log "log: $(grep -E -- "$pattern" "$file" | head -n 1 | cut -c 25-)"; return 0; }
+		sleep 0.1
+	done
+	log "not in $(basename "$file") after $3 s: $pattern"
+}
+
+# iptables_counters NS CHAIN [TABLE]: log the packet counters of CHAIN's rules in NS
+iptables_counters() {
+	local out=$WORK/$NAME/iptables-$1-$2.out
+	ip netns exec "$1" iptables -t "${3:-filter}" -L "$2" -v -n -x >"$out" 2>&1 || true
+	log "$1 $2: $(awk 'NR > 2 {printf "%s pkts %s; ", $1, $3}' "$out")"
+}
+
+# charon_kill9 DIR WRAPPER_PID: SIGKILL the charon of DIR (its pid file is
+# DIR/run/charon.pid, DIR/run being its /run) and reap its charon_start wrapper
+# (WRAPPER_PID), quietly: bash would report the wrapper as "Killed"
+charon_kill9() {
+	local pid
+	pid=$(cat "$1/run/charon.pid")
+	kill -KILL "$pid"
+	log "killed charon $pid (SIGKILL)"
+	{ bg_kill "$2"; } 2>/dev/null
+}
+
+# IKEv1 Aggressive Mode, the two sides hold different PSKs. The responder's
+# AM2 carries HASH_R made with B's key; A cannot verify it, sends an encrypted
+# AUTHENTICATION_FAILED that B cannot decrypt and gives up. B waits for AM3,
+# retransmits AM2 and gives up too: the run waits for that.
+rec_ikev1_aggressive_psk_mismatch() {
+	begin_pair ikev1-aggressive-psk-mismatch
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
+	V=1 AGGR=yes IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-psk-of-A \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=1 AGGR=yes IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-psk-of-B \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf b "$DB/swanctl.conf"
+	start_pair
+	initiate net 25
+	wait_log "$DB/charon.log" 'giving up after' 25
+	sleep 1
+	finish_pair
+}
+
+# IKEv1 Main Mode, disjoint IKE proposals: A initiates and B refuses MM1 with
+# a clear-text NO-PROPOSAL-CHOSEN; then B initiates with its own proposal and
+# A refuses it the same way.
+rec_ikev1_p1_proposal_mismatch() {
+	begin_pair ikev1-p1-proposal-mismatch
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-7 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-7 \
+		PROP=aes256-sha384-ecp384 ESP=aes128-sha256 \
+		swanctl_conf b "$DB/swanctl.conf"
+	start_pair
+	initiate_from a child net 20
+	sleep 1
+	initiate_from b child net 20
+	sleep 1
+	finish_pair
+}
+
+# IKEv2, disjoint IKE proposals, tried from both ends.
+rec_ikev2_no_proposal_both() {
+	begin_pair ikev2-no-proposal-both
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-8 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-8 \
+		PROP=aes256-sha384-ecp384 ESP=aes128-sha256 \
+		swanctl_conf b "$DB/swanctl.conf"
+	start_pair
+	initiate_from a child net 20
+	sleep 1
+	initiate_from b child net 20
+	sleep 1
+	finish_pair
+}
+
+# IKEv1: Main Mode succeeds, Quick Mode fails on disjoint ESP proposals.
+rec_ikev1_p2_proposal_mismatch() {
+	begin_pair ikev1-p2-proposal-mismatch
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-9 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-9 \
+		PROP=aes128-sha256-modp2048 ESP=aes256gcm16 \
+		swanctl_conf b "$DB/swanctl.conf"
+	run_failure 25
+}
+
+# IKEv1: Main Mode succeeds, Quick Mode fails: B's child has other subnets
+# (local 10.3.0.0/24, remote 10.1.0.0/24) than A proposes (10.1.0.0/24 <-> 10.2.0.0/24).
+rec_ikev1_proxyid_mismatch() {
+	begin_pair ikev1-proxyid-mismatch
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-10 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-10 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 LTS=10.3.0.0/24 RTS=10.1.0.0/24 \
+		swanctl_conf b "$DB/swanctl.conf"
+	run_failure 25
+}
+
+# IKEv1 Main Mode: the responder answers, but its replies are dropped in A's
+# INPUT chain (after the capture point): MM1 retransmitted, MM2 sent each time.
+rec_ikev1_reply_dropped() {
+	begin_pair ikev1-reply-dropped
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
+	ip netns exec "$NS_A" iptables -A INPUT -p udp --sport 500 -j DROP
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-11 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
+		swanctl_conf_both
+	start_pair
+	initiate net 25
+	sleep 1
+	iptables_counters "$NS_A" INPUT
+	finish_pair
+}
+
+# NAT-T through a real NAT: A (198.51.100.10) behind iks-r, which masquerades
+# to 203.0.113.1, B (203.0.113.2) on the public side. Captured at B (NAME.pcap)
+# and at A (NAME-inside.pcap) in the same run. V is the IKE version.
+natt_scenario() {
+	local ADDR_A=198.51.100.10 ADDR_B=203.0.113.2
+	begin_pair "$1" ns_setup_nat
+	local inside=$WORK/$NAME/$NAME-inside.pcap
+	V=$2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-12 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=$2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-12 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 RADDRS=%any \
+		swanctl_conf b "$DB/swanctl.conf"
+	capture_start "$CAP" "$NS_B" iks-b0
+	capture_start "$inside" "$NS_A" iks-a0
+	start_daemons
+	tunnel_steps
+	iptables_counters "$NS_R" POSTROUTING nat
+	finish_pair "$inside"
+}
+rec_ikev1_natt() { natt_scenario ikev1-natt 1; }
+rec_ikev2_natt() { natt_scenario ikev2-natt 2; }
+
+# IKEv1 tunnel up, but B drops every ESP-in-UDP packet (UDP 4500 whose first 4
+# payload bytes are not the zero non-ESP marker); IKE on 4500 still passes.
+rec_ikev1_esp_oneway() {
+	begin_pair ikev1-esp-oneway
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-13 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
+		swanctl_conf_both
+	ip netns exec "$NS_B" iptables -I INPUT -p udp --dport 4500 -m u32 ! --u32 '0>>22&0x3C@8=0' -j DROP
+	start_pair
+	initiate net
+	ping_tunnel 5
+	iptables_counters "$NS_B" INPUT
+	sw "$DA" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
+	sleep 1
+	finish_pair
+}
+
+# IKEv1 with DPD on A (dpd_delay 2s, dpd_timeout 10s): tunnel up, 3 pings,
+# then B drops everything from A; A's R-U-THERE go unanswered until it gives up.
+rec_ikev1_dpd_dead_peer() {
+	begin_pair ikev1-dpd-dead-peer
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-14 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 DPD=2s DPDT=10s \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-14 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
+		swanctl_conf b "$DB/swanctl.conf"
+	start_pair
+	initiate net
+	ping_tunnel 3
+	ip netns exec "$NS_B" iptables -A INPUT -s "$ADDR_A" -j DROP
+	log "B now drops everything from $ADDR_A"
+	wait_log "$DA/charon.log" 'DPD check timed out|IKE_SA deleted|establishing .* failed' 25
+	sleep 2
+	iptables_counters "$NS_B" INPUT
+	finish_pair
+}
+
+# IKEv2 with DPD on A (dpd_delay 2s, short retransmits): tunnel up, 3 pings,
+# then B's charon is killed with SIGKILL; A's liveness checks go unanswered
+# (B's kernel answers them with ICMP port unreachable, kept in the capture).
+rec_ikev2_dpd_dead_peer() {
+	begin_pair ikev2-dpd-dead-peer
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-15 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 DPD=2s \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-15 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf b "$DB/swanctl.conf"
+	capture_start "$CAP" "$NS_A" iks-a0 "$CAP_FILTER or icmp"
+	start_daemons
+	initiate net
+	ping_tunnel 3
+	charon_kill9 "$DB" "$PID_B"
+	wait_log "$DA/charon.log" 'giving up after|IKE_SA deleted' 28
+	sleep 1
+	finish_pair
+}
+
+# IKEv2: A offers one proposal with ECP_256 and MODP_2048 and sends its KE for
+# ECP_256; B accepts only MODP_2048: INVALID_KE_PAYLOAD, A retries, tunnel up.
+rec_ikev2_invalid_ke() {
+	begin_pair ikev2-invalid-ke
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-16 \
+		PROP=aes256-sha256-ecp256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-16 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf b "$DB/swanctl.conf"
+	run_tunnel
+}
+
+# IKEv2: IKE SA up, but B's child has traffic selectors that do not overlap
+# A's (local 10.3.0.0/24, remote 10.1.0.0/24): TS_UNACCEPTABLE in IKE_AUTH.
+rec_ikev2_ts_unacceptable() {
+	begin_pair ikev2-ts-unacceptable
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-17 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-17 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 LTS=10.3.0.0/24 RTS=10.1.0.0/24 \
+		swanctl_conf b "$DB/swanctl.conf"
+	start_pair
+	initiate net
+	sleep 2
+	sw "$DA" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
+	sleep 1
+	finish_pair
+}
+
+# IKEv1 Main Mode only (swanctl --initiate --ike): no Quick Mode; the capture
+# runs 16 s more. A has DPD every 5 s, so the idle time shows on the wire
+# (a pcap file has no record of when the capture stopped).
+rec_ikev1_phase2_missing() {
+	begin_pair ikev1-phase2-missing
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-18 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 DPD=5s \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-18 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
+		swanctl_conf b "$DB/swanctl.conf"
+	start_pair
+	initiate_from a ike gw-gw 20
+	sleep 16
+	finish_pair
+}
+
+# IKEv2 IKE SA and CHILD_SA up, but no traffic: the capture runs 16 s more,
+# with A's liveness checks (DPD every 5 s) marking the time.
+rec_ikev2_esp_missing() {
+	begin_pair ikev2-esp-missing
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-19 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 DPD=5s \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-19 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf b "$DB/swanctl.conf"
+	start_pair
+	initiate net
+	sleep 16
+	finish_pair
+}
+
+# IKEv1 Main Mode with 3DES/SHA-1/MODP-1024 and ESP 3DES/SHA-1: works, but weak.
+rec_ikev1_weak_crypto() {
+	begin_pair ikev1-weak-crypto
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-20 \
+		PROP=3des-sha1-modp1024 ESP=3des-sha1 \
+		swanctl_conf_both
+	run_tunnel
+}
+
+# ikev1-main-psk's run captured with a snap length of 96 bytes.
+rec_ikev1_truncated() {
+	local CAP_SNAPLEN=96
+	begin_pair ikev1-truncated
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-21 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256-modp2048 \
+		swanctl_conf_both
+	run_tunnel
+}
+
+# IKEv2 tunnel up, pings, then the responder (B) deletes the IKE SA.
+rec_ikev2_tunnel_deleted() {
+	begin_pair ikev2-tunnel-deleted
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-22 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf_both
+	start_pair
+	initiate net
+	ping_tunnel 5
+	sw "$DB" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
+	log "terminate from B: $(tail -n 1 "$WORK/$NAME/terminate.out")"
+	sleep 3
+	finish_pair
+}
+
+# IKEv1 Aggressive Mode: B has no configuration for A's identity (it expects
+# gw-c.example.net, A sends gw-a.example.net in AM1).
+rec_ikev1_aggressive_unknown_id() {
+	begin_pair ikev1-aggressive-unknown-id
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
+	V=1 AGGR=yes IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-23 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=1 AGGR=yes IDA=gw-c.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-23 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf b "$DB/swanctl.conf"
+	run_failure 25
+}
+
+# pluto_failure CONN [TIMEOUT]: gateway B is libreswan pluto with $DB/ipsec.conf
+# and $DB/ipsec.secrets (CONN has auto=add), gateway A charon with
+# $DA/swanctl.conf; A initiates and the run ends when swanctl returns. Like
+# finish_pair, but B's log is pluto's.
+pluto_failure() {
+	local conn=$1
+	capture_start "$CAP"
+	pluto_start "$NS_B" "$DB" "$conn"
+	PID_B=$PLUTO_PID
+	charon_start "$NS_A" "$DA"
+	PID_A=$CHARON_PID
+	sw_load "$DA"
+	sleep 0.5
+	initiate net "${2:-20}"
+	sleep 1
+	capture_stop
+	bg_kill "$PID_A"
+	timeout 10 "$WHACK" --ctlsocket "$DB/run/pluto/pluto.ctl" --shutdown >/dev/null 2>&1 || true
+	bg_kill "$PID_B"
+	ns_del_all
+	cp "$CAP" "$OUT/$NAME.pcap"
+	chmod 644 "$OUT/$NAME.pcap"
+	save_log "$DA/charon.log" "$OUT/$NAME.initiator.log"
+	save_log "$DB/pluto.log" "$OUT/$NAME.responder.log"
+	pcap_summary "$OUT/$NAME.pcap"
+}
+
+# pluto_conf FILE IKEV1_POLICY CONN_LINES...: an ipsec.conf for pluto (B) with
+# config setup ikev1-policy=IKEV1_POLICY and conn gw-gw (B 192.0.2.2, A 192.0.2.1,
+# PSK, subnets as elsewhere) made of CONN_LINES plus those defaults
+pluto_conf() {
+	local file=$1 pol=$2
+	shift 2
+	{
+		printf '%s\n' 'config setup' '    plutodebug=none' '    logtime=yes' '    logappend=no' \
+			"    ikev1-policy=$pol" '' 'conn gw-gw'
+		printf '    %s\n' "$@" authby=secret "left=$ADDR_B" "leftsubnet=$NET_B" \
+			"right=$ADDR_A" "rightsubnet=$NET_A" auto=add
+	} >"$file"
+}
+
+# charon (A) starts IKEv1 Main Mode towards libreswan pluto (B) that has
+# ikev1-policy=reject and an IKEv2 connection only.
+rec_ikev1_libreswan_invalid_major_version() {
+	ensure_libreswan
+	begin_pair ikev1-libreswan-invalid-major-version
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	V=1 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-24 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	pluto_conf "$DB/ipsec.conf" reject ikev2=insist \
+		leftid=@gw-b.example.net rightid=@gw-a.example.net \
+		'ike=aes256-sha2_256;modp2048' esp=aes256-sha2_256
+	printf '%s\n' '@gw-b.example.net @gw-a.example.net : PSK "ikescope-sample-psk-24"' >"$DB/ipsec.secrets"
+	chmod 600 "$DB/ipsec.secrets"
+	pluto_failure gw-gw 25
+}
+
+# charon (A) starts IKEv2 towards libreswan pluto (B) whose connection is IKEv1 only.
+rec_ikev2_libreswan_error_notify() {
+	ensure_libreswan
+	begin_pair ikev2-libreswan-error-notify
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-25 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	pluto_conf "$DB/ipsec.conf" accept ikev2=no \
+		leftid=@gw-b.example.net rightid=@gw-a.example.net \
+		'ike=aes256-sha2_256;modp2048' esp=aes256-sha2_256
+	printf '%s\n' '@gw-b.example.net @gw-a.example.net : PSK "ikescope-sample-psk-25"' >"$DB/ipsec.secrets"
+	chmod 600 "$DB/ipsec.secrets"
+	pluto_failure gw-gw 25
+}
+
 SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev2-psk-mismatch ikev2-no-proposal ikev1-no-response ikev2-strongswan-libreswan
-	ikev2-cert-ipfrag ikev2-ipv6-cert ikev2-ipfrag-lost ikev1-main-cert)
+	ikev2-cert-ipfrag ikev2-ipv6-cert ikev2-ipfrag-lost ikev1-main-cert
+	ikev1-aggressive-psk-mismatch ikev1-p1-proposal-mismatch ikev2-no-proposal-both
+	ikev1-p2-proposal-mismatch ikev1-proxyid-mismatch ikev1-reply-dropped
+	ikev1-natt ikev2-natt ikev1-esp-oneway ikev1-dpd-dead-peer ikev2-dpd-dead-peer
+	ikev2-invalid-ke ikev2-ts-unacceptable ikev1-phase2-missing ikev2-esp-missing
+	ikev1-weak-crypto ikev1-truncated ikev2-tunnel-deleted ikev1-aggressive-unknown-id
+	ikev1-libreswan-invalid-major-version ikev2-libreswan-error-notify)
 
 usage() { printf 'usage: %s [--list] [scenario ...]\nscenarios: %s\n' "$0" "${SCENARIOS[*]}"; }
 
