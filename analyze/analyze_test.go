@@ -60,7 +60,7 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeAggressivePSK, analyze.Warning, []int{1, 2}},
 			{analyze.CodeNATDetected, analyze.Info, []int{2}},
 		}},
-		{"ikev2-psk.pcap", 1, "established, ESP flowing", []want{
+		{"ikev2-psk.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{15}},
 		}},
@@ -87,15 +87,15 @@ func TestPcaps(t *testing.T) {
 		{"ikev1-main-cert.pcap", 1, "established, ESP flowing", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
-		{"ikev2-cert-ipfrag.pcap", 1, "established, ESP flowing", []want{
+		{"ikev2-cert-ipfrag.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{17}},
 		}},
-		{"ikev2-cert-ipfrag-any.pcap", 1, "established, ESP flowing", []want{
+		{"ikev2-cert-ipfrag-any.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{17}},
 		}},
-		{"ikev2-ipv6-cert.pcapng", 1, "established, ESP flowing", []want{
+		{"ikev2-ipv6-cert.pcapng", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{17}},
 		}},
@@ -127,7 +127,7 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
 		{"ikev1-libreswan-invalid-major-version.pcap", 1, "failed at MM1", []want{
-			{analyze.CodeErrorNotify, analyze.Warning, []int{2}},
+			{analyze.CodeErrorNotify, analyze.Error, []int{2}},
 		}},
 		{"ikev1-natt-inside.pcap", 1, "established, ESP flowing", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
@@ -170,7 +170,7 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeESPMissing, analyze.Warning, []int{4}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 		}},
-		{"ikev2-invalid-ke.pcap", 1, "established, ESP flowing", []want{
+		{"ikev2-invalid-ke.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 3, 4}},
 			{analyze.CodeInvalidKE, analyze.Info, []int{2}},
 			{analyze.CodeDeleted, analyze.Info, []int{17}},
@@ -179,11 +179,11 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeNoProposalChosen, analyze.Error, []int{2}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1}},
 		}},
-		{"ikev2-natt-inside.pcap", 1, "established, ESP flowing", []want{
+		{"ikev2-natt-inside.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{15}},
 		}},
-		{"ikev2-natt.pcap", 1, "established, ESP flowing", []want{
+		{"ikev2-natt.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{15}},
 		}},
@@ -199,7 +199,7 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{5}},
 		}},
-		{"ikev2-tunnel-deleted.pcap", 1, "established, ESP flowing", []want{
+		{"ikev2-tunnel-deleted.pcap", 1, "established, ESP flowing, then deleted by the responder", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{15}},
 		}},

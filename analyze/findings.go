@@ -167,7 +167,7 @@ func (s *Session) notifyFinding(msg *Msg, n *decode.Notify, v2 bool) Finding {
 		}
 		return s.newFinding(CodeNoProposalChosen, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s answered %s with %s: %s proposal mismatch.", who, s.requestName(msg), name, phase),
-			fmt.Sprintf("The %s accepts none of %s. The two gateways are configured with different %s algorithms (cipher, key length, hash/integrity, DH group, or lifetime/PFS settings on some implementations).", who, offered, phase),
+			fmt.Sprintf("The %s accepts none of %s. The two gateways are configured with different %s algorithms (cipher, key length, hash/integrity, DH group, or lifetime/PFS settings on some implementations). Less likely: the %s has no connection for this peer at all, or only one for the other IKE version, and some implementations (libreswan) answer that with NO_PROPOSAL_CHOSEN too.", who, offered, phase, who),
 			"Compare both sides' "+phase+" proposals and make one match exactly. Where: "+where+".")
 	case v2 && n.Type == 17: // INVALID_KE_PAYLOAD
 		guess := "the one the initiator guessed"
@@ -194,6 +194,15 @@ func (s *Session) notifyFinding(msg *Msg, n *decode.Notify, v2 bool) Finding {
 			fmt.Sprintf("The %s sent INVALID-ID-INFORMATION in Phase 1: it does not accept the peer's identity.", who),
 			"The ID type or value (address, FQDN, user FQDN, DN) one side sends is not the one the other side expects for this peer.",
 			"Check leftid/rightid (local and remote id) on both sides. Where: strongSwan local/remote id= in swanctl.conf; libreswan leftid/rightid; Cisco crypto isakmp identity.")
+	case n.Type == 5: // INVALID-MAJOR-VERSION / INVALID_MAJOR_VERSION
+		offered := "IKEv1"
+		if v2 {
+			offered = "this IKE version"
+		}
+		return s.newFinding(CodeErrorNotify, Error, ex, frames, msg.Time,
+			fmt.Sprintf("The %s answered with %s: it does not accept %s from this peer.", who, name, offered),
+			"The two gateways are configured for different IKE versions: one speaks IKEv1, the other accepts only IKEv2 (or IKEv1 is disabled, as in libreswan's ikev1-policy=reject).",
+			"Configure the same IKE version on both sides (strongSwan version=, libreswan keyexchange=/ikev2=, Cisco crypto ikev2 vs isakmp policies); prefer IKEv2.")
 	case v2 && n.Type == 38: // TS_UNACCEPTABLE
 		return s.newFinding(CodeTSUnacceptable, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s answered with TS_UNACCEPTABLE: the traffic selectors do not match.", who),
@@ -761,16 +770,37 @@ func (s *Session) natFindings() []Finding {
 	var out []Finding
 	t := s.First
 	if nat.InitiatorBehindNAT || nat.ResponderBehindNAT {
-		var who []string
-		if nat.InitiatorBehindNAT {
-			who = append(who, "the initiator ("+s.Initiator.Addr().String()+")")
+		var real, claimed []string
+		for _, x := range []struct {
+			name              string
+			behind, confirmed bool
+		}{
+			{"the initiator (" + s.Initiator.Addr().String() + ")", nat.InitiatorBehindNAT, nat.InitiatorTranslated},
+			{"the responder (" + s.Responder.Addr().String() + ")", nat.ResponderBehindNAT, nat.ResponderTranslated},
+		} {
+			switch {
+			case x.confirmed:
+				real = append(real, x.name)
+			case x.behind:
+				claimed = append(claimed, x.name)
+			}
 		}
-		if nat.ResponderBehindNAT {
-			who = append(who, "the responder ("+s.Responder.Addr().String()+")")
+		var summary []string
+		if len(real) > 0 {
+			summary = append(summary, "a NAT translates the address of "+strings.Join(real, " and ")+" (its peer hashed another address than the one in the packets)")
+		}
+		switch len(claimed) {
+		case 1:
+			summary = append(summary, "the NAT-D hash "+claimed[0]+" sends of its own address does not match it (behind a NAT, or forcing UDP encapsulation)")
+		case 2:
+			summary = append(summary, "the NAT-D hashes "+claimed[0]+" and "+claimed[1]+" send of their own addresses do not match them (behind NATs, or forcing UDP encapsulation)")
+		}
+		cause := "A NAT device translates addresses or ports on the way, so IKE moves to UDP 4500 and ESP is carried in UDP."
+		if len(real) == 0 {
+			cause = "Either a NAT translates that side's address, or that side forces UDP encapsulation on purpose (strongSwan encap=yes, or a userland ESP backend such as kernel-libipsec), which it does by sending a deliberately wrong hash. From this capture point the two look the same; a capture on the other side of the suspected NAT tells them apart."
 		}
 		out = append(out, s.newFinding(CodeNATDetected, Info, "NAT-D", nat.Frames, t,
-			"NAT detection: the NAT-D hashes do not match the addresses for "+strings.Join(who, " and ")+".",
-			"A NAT device translates that side's address or port on the way, so IKE moves to UDP 4500 and ESP is carried in UDP. A side that forces UDP encapsulation on purpose (strongSwan encap=yes, or a userland ESP backend) sends a deliberately wrong hash and looks the same.",
+			"NAT detection: "+strings.Join(summary, "; ")+".", cause,
 			"Nothing to fix if the tunnel works. Make sure UDP 4500 passes both ways and that NAT keepalives keep the mapping open."))
 		if !s.Floated && s.pastNATD() {
 			sev, cause := Error, "One side does not do NAT traversal (disabled, or an old implementation), so ESP will not pass the NAT."
@@ -1025,6 +1055,21 @@ func (s *Session) fragmentFindings() []Finding {
 	return out
 }
 
+// lastFrame is the frame of the session's last message.
+func (s *Session) lastFrame() int {
+	if len(s.Messages) == 0 {
+		return 0
+	}
+	return s.Messages[len(s.Messages)-1].Frame
+}
+
+func deletedBy(f Finding) string {
+	if strings.HasPrefix(f.Summary, "The responder") {
+		return "responder"
+	}
+	return "initiator"
+}
+
 func fragmentText(f *decode.Fragments) string {
 	switch {
 	case f.Total > 0:
@@ -1048,6 +1093,11 @@ func (s *Session) describe(fs []Finding) {
 		s.State = "established"
 		if len(s.ESP) > 0 {
 			s.State += ", ESP flowing"
+		}
+		for _, f := range fs {
+			if f.Code == CodeDeleted && len(f.Frames) > 0 && s.lastFrame() == f.Frames[0]+1 {
+				s.State += ", then deleted by the " + deletedBy(f)
+			}
 		}
 	case s.Established:
 		s.State = "Phase 1 up, no IPsec SA"

@@ -185,11 +185,17 @@ type NATResult struct {
 	Checked bool `json:"checked"` // the hashes could be verified
 	// InitiatorBehindNAT and ResponderBehindNAT are set when the NAT-D hash for that side's
 	// address did not match the address in the packet.
-	InitiatorBehindNAT bool  `json:"initiator_behind_nat"`
-	ResponderBehindNAT bool  `json:"responder_behind_nat"`
-	Frames             []int `json:"frames"`
-	InitiatorOffers    bool  `json:"initiator_offers_natt"`
-	ResponderOffers    bool  `json:"responder_offers_natt"`
+	InitiatorBehindNAT bool `json:"initiator_behind_nat"`
+	ResponderBehindNAT bool `json:"responder_behind_nat"`
+	// InitiatorTranslated and ResponderTranslated are set when the other side's hash of
+	// this side's address does not match the packet: the other side addressed it by
+	// another address, so a NAT really translates it. A side whose own source hash
+	// alone does not match may instead be forcing UDP encapsulation on purpose.
+	InitiatorTranslated bool  `json:"initiator_translated"`
+	ResponderTranslated bool  `json:"responder_translated"`
+	Frames              []int `json:"frames"`
+	InitiatorOffers     bool  `json:"initiator_offers_natt"`
+	ResponderOffers     bool  `json:"responder_offers_natt"`
 }
 
 // Finding is one conclusion about a capture.

@@ -100,9 +100,11 @@ func (s *Session) checkNAT(msg *Msg, x *decode.ISAKMP) {
 	if msg.FromInitiator {
 		nat.InitiatorBehindNAT = nat.InitiatorBehindNAT || senderNAT
 		nat.ResponderBehindNAT = nat.ResponderBehindNAT || receiverNAT
+		nat.ResponderTranslated = nat.ResponderTranslated || receiverNAT
 	} else {
 		nat.ResponderBehindNAT = nat.ResponderBehindNAT || senderNAT
 		nat.InitiatorBehindNAT = nat.InitiatorBehindNAT || receiverNAT
+		nat.InitiatorTranslated = nat.InitiatorTranslated || receiverNAT
 	}
 }
 
