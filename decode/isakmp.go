@@ -172,13 +172,17 @@ func (m *ISAKMP) addErr(field string, off int, err error) {
 
 // decodePayloads walks the generic payload chain (RFC 2408 3.2, RFC 7296 3.2).
 func (m *ISAKMP) decodePayloads(msg []byte) {
-	v2 := m.IsV2()
-	if !v2 && m.Flags&FlagEncryption != 0 {
+	if !m.IsV2() && m.Flags&FlagEncryption != 0 {
 		m.Encrypted = &Encrypted{FirstPayload: m.NextPayload, Data: msg[HeaderLen:]}
 		return
 	}
-	next := m.NextPayload
-	off := HeaderLen
+	m.walkPayloads(msg, HeaderLen, m.NextPayload)
+}
+
+// walkPayloads decodes the payload chain that starts at off in msg with a payload of type
+// next, appending to m.Payloads and m.Errors. Offsets are offsets in msg.
+func (m *ISAKMP) walkPayloads(msg []byte, off int, next PayloadType) {
+	v2 := m.IsV2()
 	for n := 1; next != PayloadNone; n++ {
 		field := func() string { return fmt.Sprintf("payload %d (%s)", n, next) }
 		if off+4 > len(msg) {

@@ -1,0 +1,89 @@
+package ikecrypt
+
+import (
+	"github.com/ikescope/ikescope/decode"
+)
+
+// Limits on what a Decrypter keeps, so that memory grows with the live SAs of a capture
+// and not with its length or with what a hostile capture claims.
+const (
+	maxSAs           = 4096    // IKE SAs with state (oldest forgotten first)
+	maxPending       = 64      // messages being reassembled from fragments, per Decrypter
+	maxFragments     = 512     // fragments of one message
+	maxReassembled   = 1 << 20 // bytes of one reassembled message
+	maxSeen          = 256     // IKEv1 ciphertexts remembered per SA, for retransmissions
+	maxPhase2        = 256     // IKEv1 exchanges with an IV, per SA
+	maxV1Fragmenting = 16      // IKEv1 messages being reassembled, per SA
+)
+
+// Decrypter decrypts the encrypted messages of a capture. Feed it every ISAKMP message
+// in capture order, clear ones included: it learns the negotiated algorithms from
+// IKE_SA_INIT and Main/Aggressive Mode, the IKEv1 key exchange values for the Phase 1 IV,
+// and the IV chain of every IKEv1 exchange. It is not safe for concurrent use.
+type Decrypter struct {
+	v2keys  map[[16]byte][]*SAKeys
+	v1keys  map[[8]byte][]*SAKeys
+	unbound []*SAKeys // IKEv2 keys without SPIs
+
+	v2    map[[16]byte]*v2SA
+	v2ord [][16]byte
+	v1    map[[8]byte]*v1SA
+	v1ord [][8]byte
+	frags *skfReassembler
+}
+
+// NewDecrypter returns a Decrypter that uses keys (which may be nil: then every message
+// is left as it is).
+func NewDecrypter(keys *Keys) *Decrypter {
+	d := &Decrypter{
+		v2keys: map[[16]byte][]*SAKeys{},
+		v1keys: map[[8]byte][]*SAKeys{},
+		v2:     map[[16]byte]*v2SA{},
+		v1:     map[[8]byte]*v1SA{},
+		frags:  newSKFReassembler(),
+	}
+	if keys != nil {
+		for _, sa := range keys.SAs {
+			switch {
+			case sa.Version == 1 && sa.bound():
+				d.v1keys[sa.InitiatorSPI] = append(d.v1keys[sa.InitiatorSPI], sa)
+			case sa.Version == 2 && sa.bound():
+				id := spiPair(sa.InitiatorSPI, sa.ResponderSPI)
+				d.v2keys[id] = append(d.v2keys[id], sa)
+			case sa.Version == 2:
+				d.unbound = append(d.unbound, sa)
+			}
+		}
+	}
+	return d
+}
+
+func spiPair(i, r [8]byte) [16]byte {
+	var id [16]byte
+	copy(id[:8], i[:])
+	copy(id[8:], r[:])
+	return id
+}
+
+// Decrypt looks at one message. For a clear message it only learns from it and returns
+// (nil, nil); so it does for an encrypted message no key is known for. For an encrypted
+// message with keys it returns the decrypted payloads, or an error:
+//   - *IntegrityError (errors.Is ErrIntegrity): the IKEv2 checksum failed with every key;
+//   - *DecryptError wrapping ErrWrongKey (no key gives a valid IKEv1 payload chain),
+//     ErrTruncated, ErrMalformed or ErrNoState.
+//
+// With an error the Result is still returned, with the SA and message identified and
+// Decrypted false, so the caller can report which message failed. Decrypt never panics
+// and never returns payloads that failed their integrity or chain check.
+func (d *Decrypter) Decrypt(m *decode.ISAKMP) (*Result, error) {
+	if m == nil || d == nil {
+		return nil, nil
+	}
+	switch m.MajorVersion {
+	case 2:
+		return d.decryptV2(m)
+	case 1:
+		return d.decryptV1(m, nil)
+	}
+	return nil, nil
+}
