@@ -19,9 +19,10 @@ const (
 	KindESP                        // an ESP packet, on IP protocol 50 or inside UDP 4500
 	KindKeepalive                  // a NAT keepalive on UDP 4500
 	KindIncomplete                 // IP fragments of a datagram that never completed
+	KindICMP                       // an ICMP error about an IKE or ESP packet
 )
 
-var kindNames = [...]string{KindISAKMP: "isakmp", KindESP: "esp", KindKeepalive: "keepalive", KindIncomplete: "fragments"}
+var kindNames = [...]string{KindISAKMP: "isakmp", KindESP: "esp", KindKeepalive: "keepalive", KindIncomplete: "fragments", KindICMP: "icmp"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && kindNames[k] != "" {
@@ -46,6 +47,8 @@ type Message struct {
 	ESP    ESPHeader
 	// Fragments is set when the datagram came in IP fragments, complete or not.
 	Fragments *Fragments
+	// ICMP is set for KindICMP: the error and the IKE or ESP packet it is about.
+	ICMP *ICMPError
 	// Err is set when the datagram could not be decoded at all (an ESP header or ISAKMP
 	// header too short to read).
 	Err error
@@ -68,6 +71,42 @@ type Fragments struct {
 	Last     bool  `json:"last_seen"`  // the fragment without the more-fragments flag was seen
 }
 
+// ICMPError is an ICMP or ICMPv6 error that quotes an IKE or ESP packet: evidence of what
+// happened to it (port unreachable: nothing listens; reassembly time exceeded: fragments
+// were lost; administratively prohibited: a firewall said no).
+type ICMPError struct {
+	V6   bool  `json:"v6"`
+	Type uint8 `json:"type"`
+	Code uint8 `json:"code"`
+	// The quoted packet: what was sent, from where to where.
+	Src   netip.AddrPort `json:"quoted_src"`
+	Dst   netip.AddrPort `json:"quoted_dst"`
+	Proto uint8          `json:"quoted_protocol"`
+}
+
+// Meaning names an ICMP error in words.
+func (e *ICMPError) Meaning() string {
+	switch {
+	case !e.V6 && e.Type == 3 && e.Code == 3, e.V6 && e.Type == 1 && e.Code == 4:
+		return "port unreachable"
+	case !e.V6 && e.Type == 3 && (e.Code == 9 || e.Code == 10 || e.Code == 13), e.V6 && e.Type == 1 && e.Code == 1:
+		return "administratively prohibited"
+	case !e.V6 && e.Type == 3 && e.Code == 1, e.V6 && e.Type == 1 && e.Code == 3:
+		return "host unreachable"
+	case !e.V6 && e.Type == 3 && e.Code == 0, e.V6 && e.Type == 1 && e.Code == 0:
+		return "network unreachable"
+	case !e.V6 && e.Type == 3 && e.Code == 2:
+		return "protocol unreachable"
+	case !e.V6 && e.Type == 3 && e.Code == 4, e.V6 && e.Type == 2:
+		return "fragmentation needed / packet too big"
+	case !e.V6 && e.Type == 11 && e.Code == 1, e.V6 && e.Type == 3 && e.Code == 1:
+		return "fragment reassembly time exceeded"
+	case !e.V6 && e.Type == 11, e.V6 && e.Type == 3:
+		return "time exceeded in transit"
+	}
+	return fmt.Sprintf("ICMP type %d code %d", e.Type, e.Code)
+}
+
 // Stats counts what the Decoder saw.
 type Stats struct {
 	Frames      int
@@ -80,6 +119,7 @@ type Stats struct {
 	Fragments   int // IP fragments of UDP or ESP datagrams
 	Reassembled int // datagrams rebuilt from fragments
 	Incomplete  int // datagrams whose fragments never all arrived
+	ICMP        int // ICMP errors about IKE or ESP packets
 }
 
 // Decoder turns frames into Messages. It keeps fragment state between frames, so one
@@ -194,6 +234,10 @@ func (d *Decoder) Decode(frame int, ci gopacket.CaptureInfo, link layers.LinkTyp
 				return
 			}
 		}
+		if proto == 1 && ip.FragOffset == 0 {
+			d.icmp(m, src, dst, false, payload, emit)
+			return
+		}
 		if proto != 17 && proto != 50 {
 			d.Stats.Other++
 			return
@@ -246,6 +290,9 @@ func (d *Decoder) Decode(frame int, ci gopacket.CaptureInfo, link layers.LinkTyp
 				return
 			case 17, 50:
 				d.transport(m, src, dst, nh, payload, cut, emit)
+				return
+			case 58:
+				d.icmp(m, src, dst, true, payload, emit)
 				return
 			}
 			d.Stats.Other++
@@ -317,6 +364,63 @@ func (d *Decoder) fragment(m *Message, key fragKey, off int, more bool, data []b
 	d.Stats.Reassembled++
 	m.Fragments = fs.facts()
 	d.transport(m, key.src, key.dst, key.proto, whole, fs.cut, emit)
+}
+
+// icmp reports an ICMP error whose quoted packet is IKE (UDP 500/4500) or ESP.
+func (d *Decoder) icmp(m *Message, src, dst netip.Addr, v6 bool, b []byte, emit func(*Message)) {
+	if len(b) < 8 {
+		d.Stats.Other++
+		return
+	}
+	typ, code := b[0], b[1]
+	isError := (!v6 && (typ == 3 || typ == 11)) || (v6 && typ >= 1 && typ <= 3)
+	if !isError {
+		d.Stats.Other++
+		return
+	}
+	q := b[8:]
+	var qsrc, qdst netip.Addr
+	var proto uint8
+	switch {
+	case !v6 && len(q) >= 20 && q[0]>>4 == 4:
+		ihl := int(q[0]&0x0f) * 4
+		if ihl < 20 || len(q) < ihl {
+			d.Stats.Other++
+			return
+		}
+		qsrc, _ = netip.AddrFromSlice(q[12:16])
+		qdst, _ = netip.AddrFromSlice(q[16:20])
+		proto = q[9]
+		q = q[ihl:]
+	case v6 && len(q) >= 40 && q[0]>>4 == 6:
+		qsrc, _ = netip.AddrFromSlice(q[8:24])
+		qdst, _ = netip.AddrFromSlice(q[24:40])
+		proto = q[6]
+		q = q[40:]
+	default:
+		d.Stats.Other++
+		return
+	}
+	e := &ICMPError{V6: v6, Type: typ, Code: code, Proto: proto}
+	switch {
+	case proto == 17 && len(q) >= 4:
+		sp, dp := binary.BigEndian.Uint16(q[0:2]), binary.BigEndian.Uint16(q[2:4])
+		if sp != 500 && sp != 4500 && dp != 500 && dp != 4500 {
+			d.Stats.Other++
+			return
+		}
+		e.Src, e.Dst = netip.AddrPortFrom(qsrc, sp), netip.AddrPortFrom(qdst, dp)
+	case proto == 50:
+		e.Src, e.Dst = netip.AddrPortFrom(qsrc, 0), netip.AddrPortFrom(qdst, 0)
+	default:
+		d.Stats.Other++
+		return
+	}
+	d.Stats.ICMP++
+	m.Kind = KindICMP
+	m.Src, m.Dst = netip.AddrPortFrom(src, 0), netip.AddrPortFrom(dst, 0)
+	m.ICMP = e
+	emit(m)
 }
 
 // transport decodes a UDP datagram or ESP packet whose IP layer has been read.

@@ -436,3 +436,29 @@ func TestCaptureErrors(t *testing.T) {
 		wantMainMode(t, msgs, 1)
 	})
 }
+
+// An ICMP error quoting an IKE packet is evidence: port unreachable says the peer's host
+// is up and nothing listens. Errors about other traffic are not reported.
+func TestICMPAboutIKE(t *testing.T) {
+	quoted := ikeOverIPv4(t)[:28] // the IP header and UDP header the error quotes
+	unreach := func(q []byte) []byte {
+		icmp := append([]byte{3, 3, 0, 0, 0, 0, 0, 0}, q...)
+		ip := ip4(layers.IPProtocolICMPv4)
+		ip.SrcIP, ip.DstIP = addrB, addrA
+		return ether(t, layers.EthernetTypeIPv4, serialize(t, ip, gopacket.Payload(icmp)))
+	}
+	other := append([]byte(nil), quoted...)
+	binary.BigEndian.PutUint16(other[20:], 53)
+	binary.BigEndian.PutUint16(other[22:], 53)
+	msgs, r := readAll(t, writePcap(t, binary.LittleEndian, false, layers.LinkTypeEthernet, 0, []frame{{data: unreach(quoted)}, {data: unreach(other)}}))
+	if len(msgs) != 1 || msgs[0].Kind != KindICMP || msgs[0].ICMP == nil {
+		t.Fatalf("messages %+v, want one ICMP error", msgs)
+	}
+	e := msgs[0].ICMP
+	if e.Meaning() != "port unreachable" || e.Dst.Port() != 500 || e.Dst.Addr().String() != "198.51.100.2" || msgs[0].Src.Addr().String() != "198.51.100.2" {
+		t.Errorf("ICMP %+v from %v", e, msgs[0].Src)
+	}
+	if s := r.Stats(); s.ICMP != 1 || s.Other != 1 {
+		t.Errorf("stats %+v, want 1 ICMP about IKE and 1 other", s)
+	}
+}
