@@ -46,10 +46,24 @@ type MessageJSON struct {
 	Encrypted        *EncryptedJSON `json:"encrypted,omitempty"`
 	Errors           []string       `json:"errors"`
 
+	// ICMP errors about IKE or ESP packets
+	ICMP *ICMPJSON `json:"icmp,omitempty"`
+
 	// ESP
 	SPI    string  `json:"spi,omitempty"`
 	Seq    *uint32 `json:"seq,omitempty"`
 	ESPLen *int    `json:"esp_length,omitempty"`
+}
+
+// ICMPJSON is an ICMP error and the IKE or ESP packet it quotes.
+type ICMPJSON struct {
+	Type    int    `json:"type"`
+	Code    int    `json:"code"`
+	Meaning string `json:"meaning"`
+	V6      bool   `json:"v6,omitempty"`
+	QSrc    string `json:"quoted_src"`
+	QDst    string `json:"quoted_dst"`
+	QProto  int    `json:"quoted_protocol"`
 }
 
 // FragmentsJSON tells how the datagram travelled in IP fragments.
@@ -287,6 +301,10 @@ func NewMessageJSON(capture string, m *decode.Message) MessageJSON {
 	}
 	if m.Err != nil {
 		j.Errors = append(j.Errors, m.Err.Error())
+	}
+	if e := m.ICMP; e != nil {
+		j.ICMP = &ICMPJSON{Type: int(e.Type), Code: int(e.Code), Meaning: e.Meaning(), V6: e.V6,
+			QSrc: e.Src.String(), QDst: e.Dst.String(), QProto: int(e.Proto)}
 	}
 	if m.Kind == decode.KindESP {
 		j.SPI = fmt.Sprintf("%08x", m.ESP.SPI)

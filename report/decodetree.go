@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"time"
 
+	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
 )
 
@@ -16,6 +18,7 @@ type TreeWriter struct {
 	w     *bufio.Writer
 	start time.Time
 	err   error
+	red   *Redactor // nil: print everything
 }
 
 // NewTreeWriter returns a TreeWriter on w. Call Flush when done.
@@ -51,7 +54,7 @@ func (t *TreeWriter) Write(m *decode.Message) {
 		t.start = m.Time
 	}
 	rel := m.Time.Sub(t.start).Seconds()
-	head := fmt.Sprintf("frame %d  %s (+%.3fs)  %s → %s", m.Frame, m.Time.UTC().Format("2006-01-02 15:04:05.000000"), rel, endpoint(m.Src), endpoint(m.Dst))
+	head := fmt.Sprintf("frame %d  %s (+%.3fs)  %s → %s", m.Frame, m.Time.UTC().Format("2006-01-02 15:04:05.000000"), rel, t.endpoint(m.Src), t.endpoint(m.Dst))
 	var tags []string
 	if m.Encap {
 		tags = append(tags, "udp-encap")
@@ -78,6 +81,10 @@ func (t *TreeWriter) Write(m *decode.Message) {
 		t.line(0, "%s  NAT keepalive%s", head, tagText(tags))
 		return
 	}
+	if e := m.ICMP; e != nil {
+		t.line(0, "%s  ICMP %s about %s → %s%s", head, e.Meaning(), t.endpoint(e.Src), t.endpoint(e.Dst), tagText(tags))
+		return
+	}
 	x := m.ISAKMP
 	if x == nil {
 		t.line(0, "%s  IP fragments%s", head, tagText(tags))
@@ -93,7 +100,11 @@ func (t *TreeWriter) Write(m *decode.Message) {
 	if flags == "" {
 		flags = "none"
 	}
-	t.line(1, "ISAKMP %d.%d  SPIi %x  SPIr %x  msgid %08x  flags %s  length %d", x.MajorVersion, x.MinorVersion, x.InitiatorSPI, x.ResponderSPI, x.MessageID, flags, x.Length)
+	if t.red != nil {
+		t.line(1, "ISAKMP %d.%d  msgid %08x  flags %s  length %d", x.MajorVersion, x.MinorVersion, x.MessageID, flags, x.Length)
+	} else {
+		t.line(1, "ISAKMP %d.%d  SPIi %x  SPIr %x  msgid %08x  flags %s  length %d", x.MajorVersion, x.MinorVersion, x.InitiatorSPI, x.ResponderSPI, x.MessageID, flags, x.Length)
+	}
 	for i := range x.Payloads {
 		t.payload(&x.Payloads[i], v2)
 	}
@@ -101,10 +112,10 @@ func (t *TreeWriter) Write(m *decode.Message) {
 		t.line(1, "encrypted body: %d bytes (first payload %s; give --keys to read it)", len(e.Data), e.FirstPayload)
 	}
 	if m.Err != nil {
-		t.line(1, "error: %v", m.Err)
+		t.line(1, "error: %s", t.red.Text(m.Err.Error()))
 	}
 	for _, err := range x.Errors {
-		t.line(1, "error: %v", err)
+		t.line(1, "error: %s", t.red.Text(err.Error()))
 	}
 }
 
@@ -141,6 +152,24 @@ func endpoint(a interface {
 	return a.String()
 }
 
+func (t *TreeWriter) endpoint(a netip.AddrPort) string {
+	if t.red == nil {
+		return endpoint(a)
+	}
+	if a.Port() == 0 {
+		return t.red.Addr(a.Addr())
+	}
+	return t.red.AddrPort(a)
+}
+
+// hexOrLen prints bytes as hex, or only their length when redacting.
+func (t *TreeWriter) hexOrLen(b []byte) string {
+	if t.red != nil {
+		return fmt.Sprintf("(%d bytes, left out)", len(b))
+	}
+	return shortHex(b)
+}
+
 func (t *TreeWriter) payload(p *decode.Payload, v2 bool) {
 	name := p.Type.String()
 	if p.Critical {
@@ -157,7 +186,7 @@ func (t *TreeWriter) payload(p *decode.Payload, v2 bool) {
 		for _, pr := range sa.Proposals {
 			spi := ""
 			if len(pr.SPI) > 0 {
-				spi = fmt.Sprintf("  SPI %x", pr.SPI)
+				spi = fmt.Sprintf("  SPI %s", t.spi(pr.SPI))
 			}
 			t.line(2, "proposal #%d  %s%s  %d transform(s)", pr.Number, decode.ProtocolName(v2, pr.ProtocolID), spi, pr.NumTransforms)
 			for i := range pr.Transforms {
@@ -176,17 +205,24 @@ func (t *TreeWriter) payload(p *decode.Payload, v2 bool) {
 		if !v2 && (id.ProtocolID != 0 || id.Port != 0) {
 			extra = fmt.Sprintf("  protocol %d port %d", id.ProtocolID, id.Port)
 		}
-		t.line(1, "%s  %s %s%s", name, decode.IDTypeName(v2, id.Type), quoteIfEmpty(id.Text), extra)
+		t.line(1, "%s  %s %s%s", name, decode.IDTypeName(v2, id.Type), quoteIfEmpty(t.red.Identity(v2, id.Type, id.Text)), extra)
 	case p.Cert != nil:
 		c := p.Cert
 		t.line(1, "%s  %s  %d bytes", name, decode.CertEncodingName(c.Encoding), len(c.Data))
 		if c.Subject != "" {
-			t.line(2, "subject %s", c.Subject)
-			t.line(2, "issuer  %s", c.Issuer)
+			t.line(2, "subject %s", t.red.DN(c.Subject))
+			t.line(2, "issuer  %s", t.red.DN(c.Issuer))
 			t.line(2, "valid   %s to %s", c.NotBefore.Format("2006-01-02"), c.NotAfter.Format("2006-01-02"))
 		}
 		for _, a := range c.Authorities {
-			t.line(2, "CA %s", a)
+			switch {
+			case t.red == nil:
+				t.line(2, "CA %s", a)
+			case isHex(a):
+				t.line(2, "CA key hash (left out)")
+			default:
+				t.line(2, "CA %s", t.red.DN(a))
+			}
 		}
 		if c.ParseError != "" {
 			t.line(2, "certificate does not parse: %s", c.ParseError)
@@ -199,28 +235,40 @@ func (t *TreeWriter) payload(p *decode.Payload, v2 bool) {
 		d := p.Delete
 		spis := make([]string, len(d.SPIs))
 		for i, s := range d.SPIs {
-			spis[i] = fmt.Sprintf("%x", s)
+			spis[i] = t.spi(s)
 		}
 		t.line(1, "%s  %s  %d SPI(s) %s", name, decode.ProtocolName(v2, d.ProtocolID), d.NumSPIs, strings.Join(spis, " "))
 	case p.VendorID != nil:
 		v := p.VendorID
-		if v.Known {
+		switch {
+		case t.red != nil && v.Known:
+			t.line(1, "%s  %s", name, redactedVendor(v.Info))
+		case t.red != nil:
+			t.line(1, "%s  unknown (%d bytes, left out)", name, len(v.Data))
+		case v.Known:
 			t.line(1, "%s  %s  (%x)", name, v.Info.Name, v.Data)
-		} else {
+		default:
 			t.line(1, "%s  %x", name, v.Data)
 		}
 	case p.NATOA != nil:
-		t.line(1, "%s  %s", name, addrString(p.NATOA.Address))
+		t.line(1, "%s  %s", name, t.red.Text(addrString(p.NATOA.Address)))
 	case p.TS != nil:
 		t.line(1, "%s  %d selector(s)", name, p.TS.Count)
 		for _, s := range p.TS.Selectors {
-			t.line(2, "%s", SelectorText(s))
+			t.line(2, "%s", t.selector(s))
 		}
 	case p.Config != nil:
 		c := p.Config
 		t.line(1, "%s  %s", name, decode.CFGTypeName(c.Type))
 		for _, a := range c.Attributes {
 			v := ConfigValueText(a, v2)
+			if t.red != nil && v != "" && !a.Short && !a.Secret {
+				if isText(a.Value) || strings.Contains(decode.ConfigAttrName(v2, a.Type), "IP") {
+					v = t.red.Text(v)
+				} else {
+					v = fmt.Sprintf("(%d bytes, left out)", len(a.Value))
+				}
+			}
 			if v != "" {
 				v = " = " + v
 			}
@@ -248,7 +296,11 @@ func (t *TreeWriter) payload(p *decode.Payload, v2 bool) {
 		}
 		t.line(1, "%s  id %d number %d%s  %d bytes", name, f.ID, f.Number, last, len(f.Data))
 	default:
-		t.line(1, "%s  %d bytes  %s", name, len(p.Data), shortHex(p.Data))
+		if t.red != nil {
+			t.line(1, "%s  %d bytes", name, len(p.Data))
+		} else {
+			t.line(1, "%s  %d bytes  %s", name, len(p.Data), shortHex(p.Data))
+		}
 	}
 	if p.Partial {
 		t.line(2, "(payload cut short)")
@@ -316,7 +368,7 @@ func (t *TreeWriter) notify(name string, n *decode.Notify, v2 bool) {
 		}
 		detail = "  " + strings.Join(names, ", ")
 	case n.Gateway != "":
-		detail = "  gateway " + n.Gateway
+		detail = "  gateway " + t.red.Text(n.Gateway)
 	case n.HasSequence:
 		detail = fmt.Sprintf("  seq %d", n.Sequence)
 	case len(n.Attributes) > 0:
@@ -326,13 +378,39 @@ func (t *TreeWriter) notify(name string, n *decode.Notify, v2 bool) {
 		}
 		detail = "  " + strings.Join(parts, " ")
 	case len(n.Data) > 0:
-		detail = "  data " + shortHex(n.Data)
+		detail = "  data " + t.hexOrLen(n.Data)
 	}
 	spi := ""
 	if len(n.SPI) > 0 {
-		spi = fmt.Sprintf("  %s SPI %x", decode.ProtocolName(v2, n.ProtocolID), n.SPI)
+		spi = fmt.Sprintf("  %s SPI %s", decode.ProtocolName(v2, n.ProtocolID), t.spi(n.SPI))
 	}
 	t.line(1, "%s  %s (%s)%s%s", name, decode.NotifyName(v2, n.Type), kind, spi, detail)
+}
+
+func (t *TreeWriter) spi(b []byte) string {
+	if t.red != nil {
+		return t.red.SPI(fmt.Sprintf("%x", b))
+	}
+	return fmt.Sprintf("%x", b)
+}
+
+func (t *TreeWriter) selector(s decode.TrafficSelector) string {
+	if t.red == nil {
+		return SelectorText(s)
+	}
+	if s.Data != nil || !s.Start.IsValid() {
+		return fmt.Sprintf("%s (%d bytes, left out)", decode.TSTypeName(s.Type), len(s.Data))
+	}
+	return t.red.Text(SelectorText(s))
+}
+
+// redactedVendor names a known Vendor ID without what a vendor may have put into it:
+// a capability keeps its name (NAT-T, DPD, XAUTH), anything else is named by its vendor.
+func redactedVendor(v decode.VendorIDInfo) string {
+	if v.Feature != "" {
+		return v.Name
+	}
+	return v.Vendor + " (vendor-specific, left out)"
 }
 
 // SelectorText renders a traffic selector: "10.1.0.0-10.1.0.255 proto any ports 0-65535".
@@ -349,4 +427,26 @@ func SelectorText(s decode.TrafficSelector) string {
 		ports = "any"
 	}
 	return fmt.Sprintf("%s %s-%s proto %s ports %s", decode.TSTypeName(s.Type), s.Start, s.End, proto, ports)
+}
+
+// newMessageTree returns a TreeWriter for the messages of one session: times relative to
+// the session's start, and redacted when rd is not nil.
+func newMessageTree(w io.Writer, start time.Time, rd *Redactor) *TreeWriter {
+	t := NewTreeWriter(w)
+	t.start, t.red = start, rd
+	return t
+}
+
+// decodeMessage rebuilds the decoder's view of a message the analysis kept.
+func decodeMessage(m *analyze.Msg) *decode.Message {
+	return &decode.Message{
+		Frame:     m.Frame,
+		Time:      m.Time,
+		Src:       m.Src,
+		Dst:       m.Dst,
+		Kind:      decode.KindISAKMP,
+		Truncated: m.Truncated,
+		ISAKMP:    m.ISAKMP,
+		Fragments: m.Fragments,
+	}
 }

@@ -4,6 +4,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ikescope/ikescope/analyze"
@@ -11,10 +16,42 @@ import (
 	"github.com/ikescope/ikescope/report"
 )
 
+const analyzeSynopsis = "ikescope analyze [-f table|text|markdown|html|json|jsonl] [-o FILE] [--redact] [--summary] [--fail-on warning|error] CAPTURE..."
+
+const analyzeExamples = `
+Examples:
+  ikescope analyze gw-outside.pcap                         # report on the terminal
+  ikescope analyze -f markdown -o ticket.md --redact gw-outside.pcap
+  ikescope analyze -o report.html gw-a.pcap gw-b.pcapng    # format from the file name
+  ikescope analyze -f json capture.pcap | jq '.findings[] | select(.severity=="error")'
+  ikescope analyze -f jsonl capture.pcap | jq -c 'select(.type=="finding")'
+  ikescope analyze --summary --fail-on error nightly.pcap || echo "tunnel trouble"
+  tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope analyze -
+
+Formats: table (default on a terminal), text (default otherwise), markdown (for tickets:
+mermaid ladders), html (one self-contained page), json (one document), jsonl (one event
+per line). Exit status: 0 when the analysis ran, 1 when --fail-on is met, 2 for usage
+errors and unreadable captures.
+`
+
+// formatByExtension picks the format for -o FILE when -f is not given.
+var formatByExtension = map[string]report.Format{
+	".md": report.FormatMarkdown, ".markdown": report.FormatMarkdown,
+	".html": report.FormatHTML, ".htm": report.FormatHTML,
+	".json": report.FormatJSON, ".jsonl": report.FormatJSONL, ".ndjson": report.FormatJSONL,
+	".txt": report.FormatText,
+}
+
 func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("analyze", "ikescope analyze [-f table|text|json] [-o FILE] [--fail-on SEVERITY] CAPTURE...", stderr)
-	format := fs.String("f", "", "output format: table (default on a terminal), text, json")
+	fs := newFlagSet("analyze", analyzeSynopsis, stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: %s\n\nRebuild every IKE negotiation in the captures, say what went wrong and what to check.\n\nOptions:\n", analyzeSynopsis)
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), analyzeExamples)
+	}
+	format := fs.String("f", "", "output `format`: table, text, markdown, html, json or jsonl (default table on a terminal, else from -o's extension, else text)")
 	out := fs.String("o", "", "write to `FILE` instead of standard output")
+	redact := fs.Bool("redact", false, "replace addresses, identities, certificate names and SPIs with pseudonyms, for a public ticket")
 	failOn := fs.String("fail-on", "", "exit with status 1 when a finding of at least this `severity` (warning or error) exists")
 	summary := fs.Bool("summary", false, "print one line per session (for cron and monitoring)")
 	timeout := fs.Duration("reply-timeout", 10*time.Second, "how long after a request the capture must go on before the request counts as unanswered")
@@ -32,37 +69,53 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 			return &usageError{fmt.Sprintf("--fail-on takes warning or error, not %q", *failOn)}
 		}
 	}
+	toTerminal := *out == "" && isTerminal(stdout)
+	var f report.Format
+	switch {
+	case *format != "":
+		var ok bool
+		if f, ok = report.ParseFormat(*format); !ok {
+			return &usageError{fmt.Sprintf("unknown format %q for analyze: use table, text, markdown, html, json or jsonl", *format)}
+		}
+	case toTerminal:
+		f = report.FormatTable
+	case formatByExtension[strings.ToLower(filepath.Ext(*out))] != "":
+		f = formatByExtension[strings.ToLower(filepath.Ext(*out))]
+	default:
+		f = report.FormatText
+	}
+	noColor := os.Getenv("NO_COLOR") != ""
+	st := report.Style{
+		Boxes:   f == report.FormatTable && !noColor,
+		Color:   f == report.FormatTable && toTerminal && !noColor,
+		Redact:  *redact,
+		Version: version,
+	}
+	if toTerminal {
+		if cols, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && cols >= 60 {
+			st.Width = cols
+		}
+	}
+
+	// Open the output first: a typo in -o should not cost the time of reading the captures.
 	w, closeOut, err := createOutput(*out, stdout)
 	if err != nil {
 		return err
 	}
-	if *format == "" {
-		*format = "text"
-		if *out == "" && isTerminal(stdout) {
-			*format = "table"
-		}
-	}
-	switch *format {
-	case "table", "text", "json":
-	default:
-		return &usageError{fmt.Sprintf("unknown format %q for analyze: use table, text or json", *format)}
-	}
 	a := analyze.New(analyze.Options{ReplyTimeout: *timeout})
 	var readErr error
+	showProgress := isTerminal(stderr)
 	for _, name := range files {
-		if err := feed(a, name, stdin); err != nil {
+		if err := feed(a, name, stdin, showProgress, stderr); err != nil {
 			fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
 			readErr = errAlreadyReported
 		}
 	}
 	res := a.Finish()
-	switch {
-	case *summary:
-		err = report.WriteSummary(w, res)
-	case *format == "json":
-		err = report.WriteAnalysisJSON(w, res)
-	default:
-		err = report.WriteText(w, res, report.Style{Boxes: *format == "table" && os.Getenv("NO_COLOR") == ""})
+	if *summary {
+		err = report.WriteSummaryStyle(w, res, st)
+	} else {
+		err = report.Write(w, res, f, st)
 	}
 	if cerr := closeOut(); err == nil {
 		err = cerr
@@ -84,13 +137,21 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 }
 
 // feed reads one capture into the analysis. A capture that breaks off still counts for
-// what came before the damage.
-func feed(a *analyze.Analyzer, name string, stdin io.Reader) error {
+// what came before the damage. With progress set, a capture that takes more than a second
+// to read shows how far it is on stderr (a terminal).
+func feed(a *analyze.Analyzer, name string, stdin io.Reader, progress bool, stderr io.Writer) error {
 	var r *decode.Reader
 	var err error
-	if name == "-" {
+	var counted *countingReader
+	switch {
+	case name == "-" && progress:
+		counted = &countingReader{r: stdin}
+		r, err = decode.NewReader("standard input", counted, nil)
+	case name == "-":
 		r, err = decode.NewReader("standard input", stdin, nil)
-	} else {
+	case progress:
+		counted, r, err = openCounted(name)
+	default:
 		r, err = decode.Open(name)
 	}
 	if err != nil {
@@ -98,11 +159,136 @@ func feed(a *analyze.Analyzer, name string, stdin io.Reader) error {
 	}
 	defer r.Close()
 	a.StartCapture(r.Name())
+	var p *progressLine
+	if counted != nil {
+		p = startProgress(stderr, r.Name(), counted)
+		defer p.stop()
+	}
+	spis := map[[8]byte]bool{}
 	for r.Next() {
-		a.Add(r.Message())
+		m := r.Message()
+		a.Add(m)
+		if p != nil {
+			p.frames.Store(int64(r.Frames()))
+			if m.ISAKMP != nil && !spis[m.ISAKMP.InitiatorSPI] {
+				spis[m.ISAKMP.InitiatorSPI] = true
+				p.sas.Store(int64(len(spis)))
+			}
+		}
 	}
 	a.EndCapture(r.Stats())
 	return r.Err()
+}
+
+// openCounted opens a capture file through a byte counter the progress line can read
+// while the capture is decoded. Anything unusual (no such file, a directory) is left to
+// decode.Open, which says what is wrong.
+func openCounted(name string) (*countingReader, *decode.Reader, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		_, err = decode.Open(name)
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		r, err := decode.Open(name)
+		return nil, r, err
+	}
+	c := &countingReader{r: f, total: st.Size()}
+	r, err := decode.NewReader(name, c, f)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return c, r, nil
+}
+
+// countingReader counts the bytes read, for the progress line in another goroutine.
+type countingReader struct {
+	r     io.Reader
+	n     atomic.Int64
+	total int64 // the file's size; 0 when unknown
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// progressLine shows on a terminal how far the reading of a large capture is:
+// "big.pcap: 1.2 GB of 4.0 GB (30%) · 1234567 packets · 42 IKE SAs". It appears only
+// after the first second, and is erased when the capture is read.
+type progressLine struct {
+	w      io.Writer
+	name   string
+	bytes  *countingReader
+	frames atomic.Int64
+	sas    atomic.Int64
+	done   chan struct{}
+	wg     sync.WaitGroup
+}
+
+// progressDelay is how long a capture may take to read before the progress line appears.
+var progressDelay = time.Second
+
+func startProgress(w io.Writer, name string, c *countingReader) *progressLine {
+	p := &progressLine{w: w, name: name, bytes: c, done: make(chan struct{})}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		start := time.Now()
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		shown := false
+		for {
+			select {
+			case <-p.done:
+				if shown {
+					fmt.Fprint(p.w, "\r\x1b[K")
+				}
+				return
+			case now := <-tick.C:
+				if now.Sub(start) < progressDelay {
+					continue
+				}
+				shown = true
+				fmt.Fprint(p.w, "\r"+progressText(p.name, p.bytes.n.Load(), p.bytes.total, p.frames.Load(), p.sas.Load())+"\x1b[K")
+			}
+		}
+	}()
+	return p
+}
+
+func (p *progressLine) stop() {
+	close(p.done)
+	p.wg.Wait()
+}
+
+// progressText is the progress line's text.
+func progressText(name string, read, total, frames, sas int64) string {
+	of := byteSize(read)
+	if total > 0 {
+		of = fmt.Sprintf("%s of %s (%d%%)", byteSize(read), byteSize(total), read*100/total)
+	}
+	unit := "SAs"
+	if sas == 1 {
+		unit = "SA"
+	}
+	return fmt.Sprintf("reading %s: %s · %d packets · %d IKE %s", name, of, frames, sas, unit)
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d B", n)
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -1,0 +1,237 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ikescope/ikescope/analyze"
+)
+
+// EventsSchemaVersion is the version of `ikescope analyze -f jsonl`, described by
+// docs/schema/analyze-events.schema.json.
+const EventsSchemaVersion = 1
+
+// Event types of `ikescope analyze -f jsonl`, in the order they are written: each capture,
+// then each session followed by its messages and ESP flows, then ESP flows that belong to
+// no session, then the findings, most severe first.
+const (
+	EventCapture = "capture"
+	EventSession = "session"
+	EventMessage = "message"
+	EventESPFlow = "esp_flow"
+	EventFinding = "finding"
+)
+
+// Every event begins with its type and the schema version; fields of the embedded
+// analysis types follow (a field of the event itself hides one of the same name).
+
+type captureEvent struct {
+	Type          string    `json:"type"`
+	SchemaVersion int       `json:"schema_version"`
+	Time          time.Time `json:"time"`
+	analyze.Capture
+}
+
+// sessionEvent is a session without its messages and ESP flows, which follow as events
+// of their own.
+type sessionEvent struct {
+	Type          string    `json:"type"`
+	SchemaVersion int       `json:"schema_version"`
+	Time          time.Time `json:"time"`
+	*analyze.Session
+	Messages []*analyze.Msg     `json:"messages,omitempty"`
+	ESP      []*analyze.ESPFlow `json:"esp_flows,omitempty"`
+}
+
+type messageEvent struct {
+	Type          string      `json:"type"`
+	SchemaVersion int         `json:"schema_version"`
+	Capture       string      `json:"capture"`
+	Session       int         `json:"session"`
+	Version       int         `json:"ike_version"`
+	InitiatorSPI  analyze.SPI `json:"initiator_spi"`
+	ResponderSPI  analyze.SPI `json:"responder_spi"`
+	*analyze.Msg
+}
+
+type espEvent struct {
+	Type          string    `json:"type"`
+	SchemaVersion int       `json:"schema_version"`
+	Time          time.Time `json:"time"`
+	Capture       string    `json:"capture,omitempty"`
+	*analyze.ESPFlow
+}
+
+type findingEvent struct {
+	Type          string `json:"type"`
+	SchemaVersion int    `json:"schema_version"`
+	analyze.Finding
+}
+
+// WriteEvents writes the analysis as JSON lines, one event per line, for jq, Elastic or
+// Splunk: every capture, session, message, ESP flow and finding, each with a "type" and a
+// "time".
+func WriteEvents(w io.Writer, r *analyze.Result, st Style) error {
+	rd := st.redactor(r)
+	bw := bufio.NewWriter(w)
+	var err error
+	emit := func(v any) {
+		if err != nil {
+			return
+		}
+		if rd != nil {
+			err = writeRedactedJSON(bw, v, rd, "")
+			return
+		}
+		err = WriteJSONLine(bw, v)
+	}
+	const v = EventsSchemaVersion
+	for _, c := range r.Captures {
+		emit(captureEvent{EventCapture, v, c.First, c})
+	}
+	for _, s := range r.Sessions {
+		emit(sessionEvent{Type: EventSession, SchemaVersion: v, Time: s.First, Session: s})
+		for _, m := range s.Messages {
+			emit(messageEvent{EventMessage, v, s.Capture, s.ID, s.Version, s.InitiatorSPI, s.ResponderSPI, m})
+		}
+		for _, f := range s.ESP {
+			emit(espEvent{EventESPFlow, v, f.First, s.Capture, f})
+		}
+	}
+	for _, f := range r.Orphans {
+		emit(espEvent{EventESPFlow, v, f.First, "", f})
+	}
+	for _, f := range r.Findings {
+		emit(findingEvent{EventFinding, v, f})
+	}
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// redactedKeys are JSON fields left out of redacted output: SPIs and cookies.
+var redactedKeys = map[string]bool{"initiator_spi": true, "responder_spi": true, "spis": true, "spi": true}
+
+// writeRedactedJSON writes v as JSON with every string redacted and the SPI fields left
+// out, keeping the order of the fields. indent "" writes one line.
+func writeRedactedJSON(w io.Writer, v any, rd *Redactor, indent string) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out bytes.Buffer
+	if err := redactValue(dec, &out, rd, false); err != nil {
+		return err
+	}
+	if indent != "" {
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, out.Bytes(), "", indent); err != nil {
+			return err
+		}
+		out = pretty
+	}
+	out.WriteByte('\n')
+	_, err = w.Write(out.Bytes())
+	return err
+}
+
+// redactValue copies one JSON value from dec to out, redacting its strings; capture says
+// that the value is a capture's name.
+func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, capture bool) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		closing := byte('}')
+		if t == '[' {
+			closing = ']'
+		}
+		out.WriteByte(byte(t))
+		first := true
+		for dec.More() {
+			if t == '{' {
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key, _ := k.(string)
+				if redactedKeys[key] {
+					if err := skipValue(dec); err != nil {
+						return err
+					}
+					continue
+				}
+				if !first {
+					out.WriteByte(',')
+				}
+				writeJSONString(out, key)
+				out.WriteByte(':')
+				first = false
+				if key == "capture" || key == "name" {
+					// Capture names lose their directory (which may name a person).
+					if err := redactValue(dec, out, rd, true); err != nil {
+						return err
+					}
+					continue
+				}
+			} else if !first {
+				out.WriteByte(',')
+			}
+			first = false
+			if err := redactValue(dec, out, rd, false); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the closing delimiter
+			return err
+		}
+		out.WriteByte(closing)
+	case string:
+		if capture {
+			writeJSONString(out, rd.Capture(t))
+		} else {
+			writeJSONString(out, rd.Text(t))
+		}
+	case json.Number:
+		out.WriteString(t.String())
+	case bool:
+		fmt.Fprint(out, t)
+	case nil:
+		out.WriteString("null")
+	}
+	return nil
+}
+
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+func writeJSONString(out *bytes.Buffer, s string) {
+	b, _ := json.Marshal(s)
+	out.Write(b)
+}

@@ -1,0 +1,531 @@
+package report
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode"
+)
+
+// Redactor makes a report safe for a public ticket. Within one report the same address or
+// identity always gets the same pseudonym:
+//
+//   - public addresses of the peers become peer-A, peer-B, ... (other public addresses,
+//     say in traffic selectors, addr-1, addr-2, ...);
+//   - private addresses (RFC 1918, CGNAT, link-local, IPv6 ULA) keep their range and host
+//     part but move to another subnet (/24 for IPv4, /64 for IPv6), so what was one
+//     subnet is still one subnet;
+//   - identities (FQDN, user FQDN, DN, key ID), certificate subjects and issuers, XAUTH
+//     and Mode Config strings and vendor-specific Vendor ID text become fqdn-1, dn-1,
+//     user-1, vendor-1, ...;
+//   - SPIs and cookies become spi-1, spi-2, ... where text mentions them, and are left out
+//     where they are fields of their own, as are hashes, nonces, KE data and signatures.
+//
+// Algorithms, steps, timings, frame numbers and findings stay as they are. A nil
+// *Redactor redacts nothing, so report code calls it unconditionally.
+type Redactor struct {
+	addrs     map[netip.Addr]string
+	endpoints map[netip.Addr]bool
+	peers     int
+	others    int
+	subnets   map[netip.Prefix]netip.Prefix // private subnet -> its replacement
+	taken     map[netip.Prefix]bool         // subnets in use, before or after renumbering
+	nextNet   map[string]int                // per private range: the next subnet number to try
+
+	literals map[string]string // sensitive text -> pseudonym
+	counts   map[string]int    // pseudonyms handed out, by kind
+	replacer *strings.Replacer // built from literals, nil when stale
+}
+
+// NewRedactor returns a Redactor that knows every address, identity, certificate name
+// and SPI of r, numbered in the order the report shows them.
+func NewRedactor(r *analyze.Result) *Redactor {
+	rd := &Redactor{
+		addrs:     map[netip.Addr]string{},
+		endpoints: map[netip.Addr]bool{},
+		subnets:   map[netip.Prefix]netip.Prefix{},
+		taken:     map[netip.Prefix]bool{},
+		nextNet:   map[string]int{},
+		literals:  map[string]string{},
+		counts:    map[string]int{},
+	}
+	// Endpoints first, so that they get the first names and are peers wherever they appear.
+	var order []netip.Addr
+	endpoint := func(a netip.Addr) {
+		if a.IsValid() && !rd.endpoints[a] {
+			rd.endpoints[a] = true
+			order = append(order, a)
+		}
+	}
+	for _, s := range r.Sessions {
+		endpoint(s.Initiator.Addr())
+		endpoint(s.Responder.Addr())
+		for _, m := range s.Messages {
+			endpoint(m.Src.Addr())
+			endpoint(m.Dst.Addr())
+		}
+		for _, f := range s.ESP {
+			endpoint(f.Src.Addr())
+			endpoint(f.Dst.Addr())
+		}
+	}
+	for _, f := range r.Orphans {
+		endpoint(f.Src.Addr())
+		endpoint(f.Dst.Addr())
+	}
+	// Private subnets already in use must not be handed out as replacements.
+	for _, a := range order {
+		if p, ok := privateSubnet(a); ok {
+			rd.taken[p] = true
+		}
+	}
+	for _, a := range order {
+		rd.Addr(a)
+	}
+	for _, s := range r.Sessions {
+		rd.spi(s.InitiatorSPI[:])
+		rd.spi(s.ResponderSPI[:])
+		rd.spi(append(s.InitiatorSPI[:len(s.InitiatorSPI):len(s.InitiatorSPI)], s.ResponderSPI[:]...))
+		for _, f := range s.ESP {
+			rd.literal("spi", fmt.Sprintf("%08x", f.SPI))
+		}
+		for _, m := range s.Messages {
+			if m.ISAKMP != nil {
+				rd.learn(m.ISAKMP)
+			}
+		}
+	}
+	for _, f := range r.Orphans {
+		rd.literal("spi", fmt.Sprintf("%08x", f.SPI))
+	}
+	return rd
+}
+
+// learn registers what one decoded message carries that must not leave the report.
+func (rd *Redactor) learn(x *decode.ISAKMP) {
+	v2 := x.IsV2()
+	for i := range x.Payloads {
+		p := &x.Payloads[i]
+		switch {
+		case p.SA != nil:
+			for _, pr := range p.SA.Proposals {
+				rd.spi(pr.SPI)
+			}
+		case p.ID != nil:
+			rd.Identity(v2, p.ID.Type, p.ID.Text)
+		case p.Cert != nil:
+			rd.DN(p.Cert.Subject)
+			rd.DN(p.Cert.Issuer)
+			for _, a := range p.Cert.Authorities {
+				if !isHex(a) {
+					rd.DN(a)
+				}
+			}
+		case p.Notify != nil:
+			rd.spi(p.Notify.SPI)
+			if g := p.Notify.Gateway; g != "" {
+				if _, err := netip.ParseAddr(g); err != nil {
+					rd.literal("fqdn", g)
+				}
+			}
+		case p.Delete != nil:
+			for _, s := range p.Delete.SPIs {
+				rd.spi(s)
+			}
+		case p.VendorID != nil:
+			if v := p.VendorID; v.Known && v.Info.Feature == "" && v.Info.Name != v.Info.Vendor {
+				rd.literal("vendor", v.Info.Name)
+			}
+		case p.Config != nil:
+			for _, a := range p.Config.Attributes {
+				if t := ConfigValueText(a, v2); a.Short || len(a.Value) == 0 || !isText(a.Value) {
+					continue
+				} else if _, err := netip.ParseAddr(t); err != nil && !strings.Contains(t, "/") {
+					kind := "config"
+					if strings.Contains(decode.ConfigAttrName(v2, a.Type), "USER") {
+						kind = "user"
+					}
+					rd.literal(kind, t)
+				}
+			}
+		}
+	}
+}
+
+func isHex(s string) bool {
+	_, err := hex.DecodeString(s)
+	return err == nil && s != ""
+}
+
+// Identity registers an identity as an ID payload carries it and returns its pseudonym.
+// Address identities keep the address rules.
+func (rd *Redactor) Identity(v2 bool, typ uint8, text string) string {
+	if rd == nil {
+		return text
+	}
+	name := decode.IDTypeName(v2, typ)
+	switch {
+	case strings.Contains(name, "USER_FQDN") || strings.Contains(name, "RFC822"):
+		return rd.literal("user", text)
+	case strings.Contains(name, "IPV4") || strings.Contains(name, "IPV6"):
+		return rd.Text(text)
+	case strings.Contains(name, "FQDN"):
+		return rd.literal("fqdn", text)
+	case strings.Contains(name, "DN"):
+		return rd.DN(text)
+	case strings.Contains(name, "KEY_ID"):
+		return rd.literal("keyid", text)
+	case name == "ID_NULL":
+		return text
+	}
+	return rd.literal("id", text)
+}
+
+// DN registers a distinguished name, and the common name inside it when that looks like a
+// name of its own (a host name, a mail address, several words), and returns its pseudonym.
+func (rd *Redactor) DN(dn string) string {
+	if rd == nil || dn == "" {
+		return dn
+	}
+	for _, rdn := range strings.Split(dn, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(rdn), "=")
+		if !ok {
+			continue
+		}
+		switch strings.ToUpper(k) {
+		case "CN", "E", "EMAILADDRESS":
+			if strings.ContainsAny(v, ".@ ") || strings.ContainsAny(v, "0123456789") {
+				rd.literal("name", v)
+			}
+		}
+	}
+	return rd.literal("dn", dn)
+}
+
+func (rd *Redactor) spi(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	for _, c := range b {
+		if c != 0 {
+			rd.literal("spi", hex.EncodeToString(b))
+			return
+		}
+	}
+}
+
+// literal registers text as sensitive and returns its pseudonym (kind-n). Text too short
+// to identify anything is left alone.
+func (rd *Redactor) literal(kind, text string) string {
+	text = strings.TrimSpace(text)
+	if len(text) < 3 {
+		return text
+	}
+	if p, ok := rd.literals[text]; ok {
+		return p
+	}
+	rd.counts[kind]++
+	p := fmt.Sprintf("%s-%d", kind, rd.counts[kind])
+	rd.literals[text] = p
+	rd.replacer = nil
+	return p
+}
+
+// On says whether the Redactor redacts anything (it is not nil).
+func (rd *Redactor) On() bool { return rd != nil }
+
+// Addr returns an address's pseudonym: a name for a public address, a renumbered address
+// for a private one. Addresses that identify nothing (unspecified, loopback, multicast,
+// netmasks) are kept.
+func (rd *Redactor) Addr(a netip.Addr) string {
+	if rd == nil || !a.IsValid() {
+		return a.String()
+	}
+	a = a.Unmap()
+	if p, ok := rd.addrs[a]; ok {
+		return p
+	}
+	var p string
+	switch {
+	case keepAddr(a):
+		p = a.String()
+	case isPrivate(a):
+		p = rd.renumber(a).String()
+	case rd.endpoints[a]:
+		p = "peer-" + letters(rd.peers)
+		rd.peers++
+	default:
+		rd.others++
+		p = fmt.Sprintf("addr-%d", rd.others)
+	}
+	rd.addrs[a] = p
+	return p
+}
+
+// AddrPort returns "peer-A:500", "10.0.1.7:4500" or "[fd00:0:0:1::7]:4500".
+func (rd *Redactor) AddrPort(ap netip.AddrPort) string {
+	if rd == nil {
+		return ap.String()
+	}
+	p := rd.Addr(ap.Addr())
+	if ap.Addr().Is6() && !ap.Addr().Is4In6() && strings.Contains(p, ":") {
+		p = "[" + p + "]"
+	}
+	return fmt.Sprintf("%s:%d", p, ap.Port())
+}
+
+// Capture returns a capture's name without its directory, redacted like any text.
+func (rd *Redactor) Capture(name string) string {
+	if rd == nil {
+		return name
+	}
+	return rd.Text(filepath.Base(name))
+}
+
+// SPI returns the pseudonym of an SPI or cookie given as hex.
+func (rd *Redactor) SPI(h string) string {
+	if rd == nil {
+		return h
+	}
+	return rd.literal("spi", h)
+}
+
+// Text redacts free text: every registered identity, name and SPI, longest first, then
+// every IPv4 or IPv6 address in it, known or not.
+func (rd *Redactor) Text(s string) string {
+	if rd == nil || s == "" {
+		return s
+	}
+	if len(rd.literals) > 0 {
+		if rd.replacer == nil {
+			olds := make([]string, 0, len(rd.literals))
+			for k := range rd.literals {
+				olds = append(olds, k)
+			}
+			sort.Slice(olds, func(i, j int) bool {
+				if len(olds[i]) != len(olds[j]) {
+					return len(olds[i]) > len(olds[j])
+				}
+				return olds[i] < olds[j]
+			})
+			pairs := make([]string, 0, 2*len(olds))
+			for _, o := range olds {
+				pairs = append(pairs, o, rd.literals[o])
+			}
+			rd.replacer = strings.NewReplacer(pairs...)
+		}
+		s = rd.replacer.Replace(s)
+	}
+	return rd.addresses(s)
+}
+
+func addrChar(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.'
+}
+
+// addresses replaces every address in s, found as a run of hex digits, dots and colons.
+func (rd *Redactor) addresses(s string) string {
+	var b strings.Builder
+	last := 0 // s[:last] is in b
+	for i := 0; i < len(s); {
+		if !addrChar(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && addrChar(s[j]) {
+			j++
+		}
+		for _, m := range rd.addrsIn(s, i, j) {
+			start, end, repl := m.start, m.end, m.repl
+			if !strings.Contains(repl, ":") && start > 0 && end < len(s) && s[start-1] == '[' && s[end] == ']' {
+				start, end = start-1, end+1 // "[peer-A]:500" reads better as "peer-A:500"
+			}
+			b.WriteString(s[last:start])
+			b.WriteString(repl)
+			last = end
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+type addrMatch struct {
+	start, end int
+	repl       string
+}
+
+// addrsIn finds the addresses in the run s[i:j].
+func (rd *Redactor) addrsIn(s string, i, j int) []addrMatch {
+	// The whole run, without leading or trailing punctuation, as an IPv6 address.
+	a, b := i, j
+	for a < b && (s[a] == ':' || s[a] == '.') && !strings.HasPrefix(s[a:b], "::") {
+		a++
+	}
+	for b > a && (s[b-1] == '.' || s[b-1] == ':') && !strings.HasSuffix(s[a:b], "::") {
+		b--
+	}
+	if strings.Contains(s[a:b], ":") {
+		if addr, err := netip.ParseAddr(s[a:b]); err == nil {
+			if r := rd.Addr(addr); r != s[a:b] {
+				return []addrMatch{{a, b, r}}
+			}
+			return nil
+		}
+	}
+	// Otherwise IPv4 addresses inside it ("192.0.2.1:500").
+	var out []addrMatch
+	for k := i; k < j; {
+		if !(s[k] >= '0' && s[k] <= '9') {
+			k++
+			continue
+		}
+		e := k
+		for e < j && (s[e] >= '0' && s[e] <= '9' || s[e] == '.') {
+			e++
+		}
+		end := e
+		for end > k && s[end-1] == '.' {
+			end--
+		}
+		if addr, err := netip.ParseAddr(s[k:end]); err == nil && addr.Is4() && (k == i || s[k-1] != '.') {
+			if r := rd.Addr(addr); r != s[k:end] {
+				out = append(out, addrMatch{k, end, r})
+			}
+		}
+		k = e
+	}
+	return out
+}
+
+// keepAddr says whether an address identifies nothing and stays as it is.
+func keepAddr(a netip.Addr) bool {
+	if a.IsUnspecified() || a.IsLoopback() || a.IsMulticast() {
+		return true
+	}
+	if a.Is4() {
+		b := a.As4()
+		if b[0] == 255 { // a netmask, or the broadcast address
+			return true
+		}
+	}
+	return false
+}
+
+// privateRanges are renumbered within themselves.
+var privateRanges = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("169.254.0.0/16"),
+	netip.MustParsePrefix("fd00::/8"),
+	netip.MustParsePrefix("fc00::/8"),
+	netip.MustParsePrefix("fe80::/10"),
+}
+
+func privateRange(a netip.Addr) (netip.Prefix, bool) {
+	for _, p := range privateRanges {
+		if p.Contains(a) {
+			return p, true
+		}
+	}
+	return netip.Prefix{}, false
+}
+
+func isPrivate(a netip.Addr) bool {
+	_, ok := privateRange(a)
+	return ok
+}
+
+// privateSubnet is the subnet renumbering works on: the /24 or /64 of a private address.
+func privateSubnet(a netip.Addr) (netip.Prefix, bool) {
+	if !isPrivate(a) {
+		return netip.Prefix{}, false
+	}
+	bits := 24
+	if a.Is6() {
+		bits = 64
+	}
+	p, err := a.Prefix(bits)
+	return p, err == nil
+}
+
+// renumber moves a private address to another subnet of the same range, keeping its host
+// part (IPv6 interface IDs that could carry a MAC address are numbered instead).
+func (rd *Redactor) renumber(a netip.Addr) netip.Addr {
+	sub, _ := privateSubnet(a)
+	rng, _ := privateRange(a)
+	to, ok := rd.subnets[sub]
+	if !ok {
+		for {
+			rd.nextNet[rng.String()]++
+			to = nthSubnet(rng, sub.Bits(), rd.nextNet[rng.String()])
+			if !rd.taken[to] && to != sub {
+				break
+			}
+		}
+		rd.taken[to] = true
+		rd.subnets[sub] = to
+	}
+	if a.Is4() {
+		ab, tb := a.As4(), to.Addr().As4()
+		tb[3] = ab[3]
+		return netip.AddrFrom4(tb)
+	}
+	ab, tb := a.As16(), to.Addr().As16()
+	small := true
+	for _, c := range ab[8:14] {
+		if c != 0 {
+			small = false
+		}
+	}
+	if small {
+		copy(tb[8:], ab[8:])
+	} else {
+		rd.counts["iid"]++
+		n := rd.counts["iid"] + 0x100
+		tb[14], tb[15] = byte(n>>8), byte(n)
+	}
+	return netip.AddrFrom16(tb)
+}
+
+// nthSubnet is the n-th subnet of the given size inside rng (wrapping within it).
+func nthSubnet(rng netip.Prefix, bits, n int) netip.Prefix {
+	b := rng.Addr().AsSlice()
+	free := bits - rng.Bits()
+	if free > 24 {
+		free = 24
+	}
+	n %= 1 << free
+	// Write n into the bits just above the subnet boundary.
+	for i := 0; i < free; i++ {
+		if n&(1<<i) != 0 {
+			bit := bits - 1 - i
+			b[bit/8] |= 0x80 >> (bit % 8)
+		}
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return netip.PrefixFrom(a, bits)
+}
+
+// letters numbers pseudonyms A, B, ..., Z, AA, AB, ...
+func letters(n int) string {
+	s := ""
+	for {
+		s = string(rune('A'+n%26)) + s
+		n = n/26 - 1
+		if n < 0 {
+			return s
+		}
+	}
+}
