@@ -101,7 +101,7 @@ func TestPcaps(t *testing.T) {
 		}},
 		{"ikev2-ipfrag-lost.pcap", 1, "failed at IKE_AUTH request", []want{
 			{analyze.CodeExchangeStalled, analyze.Error, []int{3, 4, 5, 8}},
-			{analyze.CodeFragmentsLost, analyze.Error, []int{3, 4, 5, 8}},
+			{analyze.CodeFragmentsLost, analyze.Error, []int{3, 4, 5, 6, 7, 8, 9, 10}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 		}},
 		{"ikev2-ipfrag-lost-at-initiator.pcap", 1, "failed at IKE_AUTH request", []want{
@@ -163,7 +163,7 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
 		{"ikev2-dpd-dead-peer.pcap", 1, "established, ESP flowing, with errors", []want{
-			{analyze.CodeDPDUnanswered, analyze.Error, []int{11, 13, 15, 17}},
+			{analyze.CodeDPDUnanswered, analyze.Error, []int{11, 12, 13, 15, 17}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 		}},
 		{"ikev2-esp-missing.pcap", 1, "established", []want{
@@ -202,6 +202,20 @@ func TestPcaps(t *testing.T) {
 		{"ikev2-tunnel-deleted.pcap", 1, "established, ESP flowing, then deleted by the responder", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{15}},
+		}},
+		{"ikev2-esp-loss.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
+			{analyze.CodeESPAnomaly, analyze.Warning, []int{5, 43}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{45}},
+		}},
+		{"ikev2-esp-loss-at-initiator.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{55}},
+		}},
+		{"ikev2-esp-seq-restart.pcap", 1, "established, ESP flowing", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 3}},
+			{analyze.CodeESPAnomaly, analyze.Info, []int{9, 11}},
+			{analyze.CodeDeleted, analyze.Info, []int{29}},
 		}},
 	}
 	for _, tt := range tests {
@@ -271,7 +285,6 @@ func TestEveryCodeIsShown(t *testing.T) {
 	pending := map[string]string{
 		analyze.CodeInvalidID:      "needs decryption (ikev1-proxyid-mismatch.pcap)",
 		analyze.CodeTSUnacceptable: "needs decryption (ikev2-ts-unacceptable.pcap)",
-		analyze.CodeESPAnomaly:     "needs a capture with ESP sequence gaps",
 	}
 	for _, c := range allCodes {
 		switch {

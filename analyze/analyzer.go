@@ -44,6 +44,11 @@ func (o *Options) defaults() {
 	}
 }
 
+// captureDuplicate is how close two identical packets must be to count as one packet
+// captured twice (on two interfaces) rather than sent twice; no IKE implementation
+// retransmits this fast.
+const captureDuplicate = 5 * time.Millisecond
+
 type exchangeKey struct {
 	id     uint32
 	byInit bool
@@ -157,7 +162,20 @@ func (a *Analyzer) Add(m *decode.Message) {
 		}
 	case decode.KindIncomplete:
 		a.addIncomplete(m)
+	case decode.KindICMP:
+		a.addICMP(m)
 	}
+}
+
+// addICMP ties an ICMP error to the session whose packet it quotes.
+func (a *Analyzer) addICMP(m *decode.Message) {
+	e := m.ICMP
+	s := a.latestFor(e.Src.Addr(), e.Dst.Addr())
+	if s == nil {
+		return
+	}
+	s.ICMP = append(s.ICMP, ICMPInfo{Frame: m.Frame, Time: m.Time, From: m.Src.Addr(), Meaning: e.Meaning(),
+		About: e.Dst, ToInit: e.Src.Addr() == s.Initiator.Addr()})
 }
 
 func (a *Analyzer) addIncomplete(m *decode.Message) {
@@ -320,6 +338,13 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	}
 	ex := s.exchangeFor(x, msg)
 	msg.exchange = ex
+	if n := len(ex.Messages); n > 0 {
+		if prev := ex.Messages[n-1]; prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && msg.Time.Sub(prev.Time) < captureDuplicate {
+			// The same packet again within milliseconds: the capture saw it twice.
+			s.Duplicates++
+			return
+		}
+	}
 	// A retransmission is the same bytes again from the same side.
 	for i := len(ex.Messages) - 1; i >= 0; i-- {
 		prev := ex.Messages[i]
@@ -605,6 +630,9 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		a.flowOrder = append(a.flowOrder, f)
 	} else {
 		switch {
+		case m.ESP.Seq == f.LastSeq && m.Time.Sub(f.Last) < captureDuplicate:
+			f.Duplicates++
+			return
 		case m.ESP.Seq <= f.LastSeq:
 			f.SeqRestarts++
 			if len(f.AnomalyFrames) < 10 {

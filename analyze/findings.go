@@ -396,6 +396,10 @@ func (s *Session) stalledFinding(p pendingRequest, waited time.Duration, final b
 	switch m.Step {
 	case "MM1", "AM1", "IKE_SA_INIT request":
 		cause := "The responder is unreachable or not answering: UDP 500 is blocked at or before it, its IKE daemon is not running or not listening on that address, there is no route, or it has no configuration for this initiator and stays silent."
+		if ic, ok := s.icmpAbout(m.FromInitiator); ok {
+			frames = append(frames, ic.Frame)
+			cause = s.icmpCause(ic)
+		}
 		return []Finding{s.newFinding(CodeNoResponse, Error, m.Step, frames, m.Time,
 			sent+" No message from "+s.Responder.Addr().String()+" at all.",
 			cause,
@@ -429,9 +433,14 @@ func (s *Session) stalledFinding(p pendingRequest, waited time.Duration, final b
 			"Read both gateways' logs at this time; if one side restarted, delete the stale SAs (swanctl --terminate, ipsec down).")}
 	case "INFORMATIONAL request":
 		if m.Size <= 96 {
+			cause := "The " + other + " is down, rebooted without telling (its IKE SA is gone), or the path between the gateways lost connectivity."
+			if ic, ok := s.icmpAbout(m.FromInitiator); ok {
+				frames = append(frames, ic.Frame)
+				cause = s.icmpCause(ic)
+			}
 			return []Finding{s.newFinding(CodeDPDUnanswered, Error, m.Step, frames, m.Time,
 				fmt.Sprintf("The %s's liveness check (an empty INFORMATIONAL, %s) got no answer.", who, retransText(p.copies)),
-				"The "+other+" is down, rebooted without telling (its IKE SA is gone), or the path between the gateways lost connectivity.",
+				cause,
 				"Check that the "+other+" is up and reachable over UDP 500/4500; after it returns, the "+who+" should renegotiate (check dpd_action / dpdaction=restart).")}
 		}
 		return []Finding{s.newFinding(CodeExchangeStalled, Warning, m.Step, frames, m.Time, sent,
@@ -440,6 +449,33 @@ func (s *Session) stalledFinding(p pendingRequest, waited time.Duration, final b
 	}
 	return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step, frames, m.Time, sent,
 		"The "+other+" does not answer this request.", "Read the "+other+"'s log at this time.")}
+}
+
+// icmpAbout returns the first ICMP error about a packet sent by one side.
+func (s *Session) icmpAbout(fromInit bool) (ICMPInfo, bool) {
+	for _, ic := range s.ICMP {
+		if ic.ToInit == fromInit {
+			return ic, true
+		}
+	}
+	return ICMPInfo{}, false
+}
+
+// icmpCause explains a request's fate from the ICMP error it drew.
+func (s *Session) icmpCause(ic ICMPInfo) string {
+	peer := s.Responder.Addr()
+	if !ic.ToInit {
+		peer = s.Initiator.Addr()
+	}
+	switch {
+	case ic.Meaning == "port unreachable" && ic.From == peer:
+		return fmt.Sprintf("%s itself answered with ICMP port unreachable (frame %d): the host is up and reachable, but nothing listens on UDP %d; its IKE daemon is not running (crashed or stopped) or listens on another address.", peer, ic.Frame, ic.About.Port())
+	case ic.Meaning == "administratively prohibited":
+		return fmt.Sprintf("%s answered with ICMP administratively prohibited (frame %d): a firewall rejects the IKE packets.", ic.From, ic.Frame)
+	case ic.Meaning == "fragment reassembly time exceeded":
+		return fmt.Sprintf("%s reports that it could not reassemble the IP fragments in time (ICMP, frame %d): some fragments never reached it.", ic.From, ic.Frame)
+	}
+	return fmt.Sprintf("%s answered with ICMP %s (frame %d) about these packets.", ic.From, ic.Meaning, ic.Frame)
 }
 
 func joinInts(v []int) string {
@@ -1003,6 +1039,19 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 			"The "+silent+" does not answer the tunnel traffic: a firewall drops ESP (IP protocol 50) or UDP 4500 in one direction, the "+silent+" fails to decrypt it (wrong keys after a one-sided rekey), or it decrypts it but has no route back / anti-spoofing (rp_filter) drops the inner packets.",
 			"On the "+silent+", check the ESP SA's counters (ip xfrm state, show crypto ipsec sa: decaps vs encaps), the firewall for ESP/UDP 4500, and that the inner traffic has a route back into the tunnel."))
 	}
+	dups, dupFrames := s.Duplicates, []int{}
+	for _, f := range s.ESP {
+		dups += f.Duplicates
+		if f.Duplicates > 0 {
+			dupFrames = append(dupFrames, f.FirstFrame)
+		}
+	}
+	if dups > 0 {
+		out = append(out, s.newFinding(CodeESPAnomaly, Info, "duplicates", dupFrames, s.First,
+			fmt.Sprintf("%d packets of this session appear twice within milliseconds (same ESP sequence number or the same IKE message).", dups),
+			"The capture sees each packet twice: tcpdump -i any on a router (the packet in and out), or two capture points merged. This is the capture, not the gateways: duplicates were not counted as retransmissions.",
+			"Capture on one interface (tcpdump -i IFACE) to get each packet once."))
+	}
 	for _, f := range s.ESP {
 		if f.SeqGaps > 0 && f.SeqRestarts == 0 {
 			lost := int(f.LastSeq-f.FirstSeq) + 1 - f.Packets
@@ -1040,8 +1089,17 @@ func (s *Session) fragmentFindings() []Finding {
 		for _, l := range lost {
 			frames = append(frames, l.Fragments.Frames...)
 		}
+		evidence := ""
+		for _, ic := range s.ICMP {
+			if ic.Meaning == "fragment reassembly time exceeded" {
+				frames = append(frames, ic.Frame)
+				if evidence == "" {
+					evidence = fmt.Sprintf(" %s confirms it with ICMP reassembly time exceeded (frame %d).", ic.From, ic.Frame)
+				}
+			}
+		}
 		out = append(out, s.newFinding(CodeFragmentsLost, Error, m.Step, frames, m.Time,
-			fmt.Sprintf("%d IKE message(s) from the %s came as IP fragments with pieces missing (the first at frame %d: %s).", len(lost), side(m.FromInitiator), m.Frame, fragmentText(m.Fragments)),
+			fmt.Sprintf("%d IKE message(s) from the %s came as IP fragments with pieces missing (the first at frame %d: %s).%s", len(lost), side(m.FromInitiator), m.Frame, fragmentText(m.Fragments), evidence),
 			"A device on the path drops IP fragments (firewalls often drop non-first fragments), so large IKE messages (certificates in IKE_AUTH or MM5/MM6) never arrive whole.",
 			"Enable IKE fragmentation on both sides (IKEv2 RFC 7383: strongSwan/libreswan fragmentation=yes; IKEv1: strongSwan fragmentation=yes, Cisco crypto isakmp fragmentation), or let the path pass fragments, or use smaller certificates."))
 	}

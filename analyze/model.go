@@ -87,9 +87,14 @@ type Session struct {
 	Phase2Done      int        `json:"phase2_completed"`
 	ESP             []*ESPFlow `json:"esp_flows"`
 	Retransmits     int        `json:"retransmissions"`
-	Keepalives      int        `json:"nat_keepalives,omitempty"`
-	First           time.Time  `json:"first"`
-	Last            time.Time  `json:"last"`
+	// Duplicates counts messages seen twice within milliseconds: the capture point sees
+	// each packet on two interfaces, not a retransmission by the sender.
+	Duplicates int `json:"capture_duplicates,omitempty"`
+	// ICMP lists ICMP errors about this session's packets.
+	ICMP       []ICMPInfo `json:"icmp,omitempty"`
+	Keepalives int        `json:"nat_keepalives,omitempty"`
+	First      time.Time  `json:"first"`
+	Last       time.Time  `json:"last"`
 
 	byMsgID    map[exchangeKey]*Exchange
 	closed     bool
@@ -177,7 +182,18 @@ type ESPFlow struct {
 	LastSeq       uint32         `json:"last_seq"`
 	SeqRestarts   int            `json:"seq_restarts,omitempty"`
 	SeqGaps       int            `json:"seq_gaps,omitempty"`
+	Duplicates    int            `json:"capture_duplicates,omitempty"`
 	AnomalyFrames []int          `json:"anomaly_frames,omitempty"`
+}
+
+// ICMPInfo is an ICMP error about one of a session's packets.
+type ICMPInfo struct {
+	Frame   int            `json:"frame"`
+	Time    time.Time      `json:"time"`
+	From    netip.Addr     `json:"from"`
+	Meaning string         `json:"meaning"`
+	About   netip.AddrPort `json:"about_dst"` // where the quoted packet was going
+	ToInit  bool           `json:"about_initiator_packet"`
 }
 
 // NATResult is what NAT-D payloads say about the path.

@@ -8,7 +8,8 @@
 #
 # Needs root. Installs missing Debian packages with apt-get. All traffic stays
 # on veth links between namespaces named iks-* using documentation addresses
-# outside (192.0.2.0/24; 198.51.100.0/24 behind the router of ikev2-ipfrag-lost;
+# outside (192.0.2.0/24; 198.51.100.0/24 behind the router of ikev2-ipfrag-lost,
+# ikev2-esp-loss and ikev2-esp-seq-restart;
 # 198.51.100.0/24 inside and 203.0.113.0/24 outside the NAT of ikev1-natt and
 # ikev2-natt; 2001:db8:1::/64 for ikev2-ipv6-cert) and 10.1.0.0/24, 10.2.0.0/24
 # inside (10.3.0.0/24 only appears in configurations and traffic selectors).
@@ -91,9 +92,10 @@ finish_pair() {
 }
 
 # ping across the tunnel from 10.1.0.1 to 10.2.0.1 (ESP-in-UDP on the wire)
+# ping_tunnel [COUNT [INTERVAL]]: COUNT pings (5), INTERVAL seconds apart (0.5)
 ping_tunnel() {
-	local n=${1:-5}
-	ip netns exec "$NS_A" timeout 20 ping -n -c "$n" -i 0.5 -W 2 -I "$LAN_A" "$LAN_B" \
+	local n=${1:-5} iv=${2:-0.5}
+	ip netns exec "$NS_A" timeout 20 ping -n -c "$n" -i "$iv" -W 2 -I "$LAN_A" "$LAN_B" \
 		>"$WORK/$NAME/ping.out" 2>&1 || true
 	log "ping: $(grep -E 'packets transmitted' "$WORK/$NAME/ping.out" || echo failed)"
 }
@@ -910,6 +912,50 @@ rec_ikev2_libreswan_error_notify() {
 	pluto_failure gw-gw 25
 }
 
+# ESP-in-UDP from A (IKE on 4500 carries the zero non-ESP marker and is not matched)
+ESP_IN_UDP_MATCH=(-p udp --dport 4500 -m u32 ! --u32 '0>>22&0x3C@8=0')
+
+# IKEv2 tunnel through the router of ns_setup_routed (B is 198.51.100.2), which
+# drops every third ESP-in-UDP packet from A to B (iptables statistic, nth mode,
+# in FORWARD; deterministic, unlike random loss). 30 pings 0.2 s apart. Captured
+# at B (NAME.pcap: gaps in the ESP sequence numbers of A's SPI) and at A
+# (NAME-at-initiator.pcap: every sequence number leaves A).
+rec_ikev2_esp_loss() {
+	local ADDR_A=192.0.2.1 ADDR_B=198.51.100.2
+	begin_pair ikev2-esp-loss ns_setup_routed
+	local at_a=$WORK/$NAME/$NAME-at-initiator.pcap
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-26 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf_both
+	ip netns exec "$NS_R" iptables -A FORWARD -i iks-ra "${ESP_IN_UDP_MATCH[@]}" \
+		-m statistic --mode nth --every 3 --packet 1 -j DROP
+	capture_start "$CAP" "$NS_B" iks-b0
+	capture_start "$at_a" "$NS_A" iks-a0
+	start_daemons
+	initiate net
+	ping_tunnel 30 0.2
+	iptables_counters "$NS_R" FORWARD
+	sw "$DA" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
+	sleep 1
+	finish_pair "$at_a"
+}
+
+# IKEv2 tunnel through the router of ns_setup_routed, captured in the router
+# with `tcpdump -i any`: every forwarded packet is in the capture twice (in on
+# iks-ra or iks-rb, out on the other), so each ESP sequence number appears twice
+# in a row on the same SPI. LINKTYPE_LINUX_SLL2 (its header has the interface index).
+rec_ikev2_esp_seq_restart() {
+	local ADDR_A=192.0.2.1 ADDR_B=198.51.100.2
+	begin_pair ikev2-esp-seq-restart ns_setup_routed
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-27 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf_both
+	capture_start "$CAP" "$NS_R" any
+	start_daemons
+	tunnel_steps
+	finish_pair
+}
+
 SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev2-psk-mismatch ikev2-no-proposal ikev1-no-response ikev2-strongswan-libreswan
 	ikev2-cert-ipfrag ikev2-ipv6-cert ikev2-ipfrag-lost ikev1-main-cert
@@ -918,7 +964,8 @@ SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev1-natt ikev2-natt ikev1-esp-oneway ikev1-dpd-dead-peer ikev2-dpd-dead-peer
 	ikev2-invalid-ke ikev2-ts-unacceptable ikev1-phase2-missing ikev2-esp-missing
 	ikev1-weak-crypto ikev1-truncated ikev2-tunnel-deleted ikev1-aggressive-unknown-id
-	ikev1-libreswan-invalid-major-version ikev2-libreswan-error-notify)
+	ikev1-libreswan-invalid-major-version ikev2-libreswan-error-notify
+	ikev2-esp-loss ikev2-esp-seq-restart)
 
 usage() { printf 'usage: %s [--list] [scenario ...]\nscenarios: %s\n' "$0" "${SCENARIOS[*]}"; }
 
