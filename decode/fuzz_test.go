@@ -497,57 +497,6 @@ func FuzzReader(f *testing.F) {
 	})
 }
 
-// statesHugeSnapLength reports whether a pcap or pcapng file (not compressed) states a snap
-// length or captured length above tcpdump's MAXIMUM_SNAPLEN anywhere in its first blocks.
-func statesHugeSnapLength(b []byte) bool {
-	const max = 262144
-	if len(b) < 24 {
-		return false
-	}
-	switch binary.BigEndian.Uint32(b) {
-	case 0xa1b2c3d4, 0xa1b23c4d:
-		return binary.BigEndian.Uint32(b[16:]) > max
-	case 0xd4c3b2a1, 0x4d3cb2a1:
-		return binary.LittleEndian.Uint32(b[16:]) > max
-	case 0x0a0d0d0a:
-	default:
-		return false
-	}
-	var bo binary.ByteOrder = binary.LittleEndian
-	for off := 0; off+12 <= len(b); {
-		typ := bo.Uint32(b[off:])
-		if typ == 0x0a0d0d0a {
-			if binary.BigEndian.Uint32(b[off+8:]) == 0x1a2b3c4d {
-				bo = binary.BigEndian
-			} else {
-				bo = binary.LittleEndian
-			}
-			typ = bo.Uint32(b[off:])
-		}
-		body := b[off+8:]
-		switch {
-		case typ == 1 && len(body) >= 8: // IDB snap length
-			if bo.Uint32(body[4:]) > max {
-				return true
-			}
-		case (typ == 6 || typ == 2) && len(body) >= 20: // EPB, PB captured length
-			if bo.Uint32(body[12:]) > max {
-				return true
-			}
-		case typ == 3 && len(body) >= 4: // SPB original length
-			if bo.Uint32(body) > max {
-				return true
-			}
-		}
-		n := int(bo.Uint32(b[off+4:]))
-		if n < 12 {
-			return false
-		}
-		off += n
-	}
-	return false
-}
-
 func fuzzCheckCaptureError(t *testing.T, err error) {
 	t.Helper()
 	ce, ok := err.(*decode.CaptureError)
@@ -651,9 +600,8 @@ func fuzzPcapToNanos(le []byte) []byte {
 	return ns
 }
 
-// Regression tests for hostile capture files. Each builds its file inline; the comment says
-// which bytes matter. A test of a bug not yet fixed skips with "known bug" while the bug
-// is there and passes once it is fixed.
+// Regression tests for hostile capture files, found while writing the fuzz targets. Each
+// builds its file inline; the comments say which bytes matter.
 
 // pcapngFile is a little-endian pcapng file: a section header, one Ethernet interface with
 // the given snap length, and one enhanced packet block per frame (capture length = len).
@@ -774,8 +722,8 @@ func allocatedBy(f func()) uint64 {
 
 // A capture header may state any snap length and a record any capture length; a file of a
 // hundred bytes must not make the Reader allocate a buffer of that size. tcpdump clamps the
-// snap length to MAXIMUM_SNAPLEN (262144); so should we. The test uses 256 MiB where a
-// hostile file would say 4 GiB, to stay cheap while the bug is there.
+// snap length to MAXIMUM_SNAPLEN (262144); so do we. The test uses 256 MiB where a hostile
+// file would say 4 GiB, so that a regression costs little to detect.
 func TestReaderHugeSnapLength(t *testing.T) {
 	const huge, limit = 256 << 20, 64 << 20
 	for _, tc := range []struct {
@@ -808,9 +756,9 @@ func TestReaderHugeSnapLength(t *testing.T) {
 }
 
 // One IP datagram can have at most 8192 distinct fragment offsets, but a capture can repeat
-// fragments without end. Reading a run of duplicate fragments must take time in proportion
-// to their number: the reassembler sorts and scans every stored piece on each new fragment
-// once the last fragment is known, which is quadratic.
+// fragments without end. A run of duplicate fragments must cost time in proportion to its
+// length and bounded memory: the reassembler once stored every copy and sorted and scanned
+// them all on each new fragment, which was quadratic.
 func TestReassemblyDuplicateFragmentsEnd(t *testing.T) {
 	// Ethernet, IPv4 10.0.0.1 -> 10.0.0.2, ID 77, UDP, fragment offset and MF flag set
 	// below, 16 bytes of payload.
