@@ -21,21 +21,31 @@ const (
 const usage = `ikescope explains why an IPsec tunnel did not come up, from a packet capture.
 
 Usage:
-  ikescope analyze [-f table|text|json] [-o FILE] [--fail-on warning|error] CAPTURE...
-  ikescope decode [-f text|json] [-o FILE] CAPTURE...
+  ikescope analyze [-f table|text|markdown|html|json|jsonl] [-o FILE] [--keys FILE] [--redact] [--summary] [--fail-on warning|error] CAPTURE...
+  ikescope decode [-f text|json] [-o FILE] [--keys FILE] CAPTURE...
+  ikescope keys KEYFILE|CHARON-LOG...
+  ikescope live -i INTERFACE [-w FILE.pcapng] [--filter EXPR] [-f table|text|json|jsonl] [-o FILE]
   ikescope version
 
 Commands:
   analyze   rebuild each negotiation, say what went wrong and what to check
   decode    print every IKE/ISAKMP and ESP message, payload by payload
+  keys      print the IKE keys found in key tables and daemon logs as Wireshark tables
+  live      capture on an interface: findings as they happen, the report on Ctrl-C
 
 Examples:
   ikescope analyze gw-outside.pcap
+  ikescope analyze -f markdown -o ticket.md --redact gw-outside.pcap   # safe for a public ticket
+  ikescope analyze -f html -o report.html gw-a.pcap gw-b.pcapng        # one self-contained page
   ikescope analyze -f json gw-a.pcap gw-b.pcapng | jq '.findings[] | select(.severity=="error")'
-  ikescope analyze --fail-on error nightly.pcap || echo "tunnel trouble"
+  ikescope analyze --summary --fail-on error nightly.pcap || echo "tunnel trouble"
   ikescope decode gw-outside.pcap
+  ikescope analyze --keys charon.log gw-a.pcap                         # read Quick Mode and IKE_AUTH too
+  ikescope keys /var/log/charon.log > ikev2_decryption_table
   ikescope decode -f json capture.pcapng.gz | jq 'select(.exchange_type_name=="IKE_AUTH")'
   tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope decode -
+  sudo ikescope live -i eth0 -w tunnel.pcapng       # Ctrl-C prints the report
+  sudo ikescope live -i any --filter 'host 198.51.100.7' --duration 5m -f jsonl
 
 Captures may be pcap or pcapng, gzip-compressed or not; "-" reads standard input.
 Run "ikescope COMMAND -h" for a command's options.
@@ -57,6 +67,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) exitCode {
 		err = runAnalyze(args[1:], stdin, stdout, stderr)
 	case "decode":
 		err = runDecode(args[1:], stdin, stdout, stderr)
+	case "keys":
+		err = runKeys(args[1:], stdout, stderr)
+	case "live":
+		err = runLive(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "ikescope", version)
 		return exitOK

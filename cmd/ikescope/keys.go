@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ikescope/ikescope/decode/ikecrypt"
+)
+
+// keyFiles is a repeatable --keys flag.
+type keyFiles []string
+
+func (k *keyFiles) String() string     { return strings.Join(*k, ",") }
+func (k *keyFiles) Set(v string) error { *k = append(*k, v); return nil }
+
+func addKeysFlag(fs *flag.FlagSet) *keyFiles {
+	var k keyFiles
+	fs.Var(&k, "keys", "read IKE keys from `FILE` (repeatable): Wireshark's ikev1/ikev2_decryption_table, libreswan/tcpdump 'ikev2 I|R' lines, or a strongSwan charon log at ike 4")
+	return &k
+}
+
+// loadKeys reads and merges the key files; nil when none were given.
+func loadKeys(files keyFiles) (*ikecrypt.Keys, error) {
+	var all *ikecrypt.Keys
+	var none error
+	for _, f := range files {
+		k, err := ikecrypt.LoadKeys(f)
+		if errors.Is(err, ikecrypt.ErrNoKeys) && len(files) > 1 {
+			// One peer's log may hold no keys (libreswan without plutodebug=private);
+			// the other's may be enough.
+			none = err
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if all == nil {
+			all = k
+		} else {
+			all.Merge(k)
+		}
+	}
+	if all == nil && none != nil {
+		return nil, none
+	}
+	return all, nil
+}
+
+// runKeys prints the keys found in key files and daemon logs as Wireshark's tables.
+func runKeys(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("keys", "ikescope keys FILE...", stderr)
+	files, err := parseFlags(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return &usageError{"keys needs at least one key file or daemon log"}
+	}
+	keys, err := loadKeys(keyFiles(files))
+	if err != nil {
+		return err
+	}
+	var v1, v2 strings.Builder
+	if err := keys.WriteWiresharkTables(&v1, &v2); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "# ikev1_decryption_table (Wireshark: Preferences > Protocols > ISAKMP > IKEv1 Decryption Table)\n%s", v1.String())
+	fmt.Fprintf(stdout, "# ikev2_decryption_table (Wireshark: Preferences > Protocols > ISAKMP > IKEv2 Decryption Table)\n%s", v2.String())
+	return nil
+}

@@ -1,0 +1,616 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"os/user"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/pcapgo"
+
+	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/report"
+)
+
+const liveSynopsis = "ikescope live -i INTERFACE [--filter EXPR] [-w FILE.pcapng] [--duration D] [--count N] [-f table|text|json|jsonl] [-o FILE] [-Z USER]"
+
+// How often the analysis clock moves on while the capture waits for packets (so a reply
+// timeout fires on time), and how often the status line is redrawn.
+const (
+	liveAdvanceEvery = 500 * time.Millisecond
+	liveStatusEvery  = time.Second
+)
+
+type liveFlags struct {
+	iface, filter, save, format, out, user string
+	list, noDrop, promisc                  bool
+	duration, replyTimeout                 time.Duration
+	count, bufferKiB                       int
+}
+
+func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("live", liveSynopsis, stderr)
+	var f liveFlags
+	fs.StringVar(&f.iface, "i", "", "capture on `INTERFACE` (\"any\" for all of them; --list shows them)")
+	fs.BoolVar(&f.list, "list", false, "list the interfaces one can capture on, and exit")
+	fs.StringVar(&f.filter, "filter", "", "narrow the capture with a tcpdump-style filter `EXPR` (e.g. \"host 192.0.2.2\"); IKE, ESP and IP fragments are always the base")
+	fs.StringVar(&f.save, "w", "", "also save the captured packets to `FILE` (pcapng), to attach or run ikescope analyze on later")
+	fs.StringVar(&f.format, "f", "", "`format` of the final report: table (default on a terminal), text, json, or jsonl (findings as JSON lines as they happen, then the report as one line). Findings as they happen go to standard output (standard error with -f json, so that standard output is one JSON document)")
+	fs.StringVar(&f.out, "o", "", "write the final report to `FILE` instead of standard output")
+	fs.DurationVar(&f.duration, "duration", 0, "stop after this long (e.g. 90s, 10m); default: until Ctrl-C or SIGTERM")
+	fs.IntVar(&f.count, "count", 0, "stop after `N` captured packets")
+	fs.DurationVar(&f.replyTimeout, "reply-timeout", 10*time.Second, "how long a request may go unanswered before it is reported")
+	fs.StringVar(&f.user, "Z", "", "after opening the capture, run as `USER` (default: nobody, when started as root)")
+	fs.BoolVar(&f.noDrop, "no-drop-privileges", false, "keep running as the user that started ikescope")
+	fs.BoolVar(&f.promisc, "promisc", false, "put the interface in promiscuous mode (for a mirror port; a gateway sees its own traffic without it)")
+	fs.IntVar(&f.bufferKiB, "buffer-size", 8192, "kernel capture buffer in `KiB`; raise it if packets are dropped")
+	rest, err := parseFlags(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return &usageError{fmt.Sprintf("live takes no capture files (got %q); to read a capture, use ikescope analyze", rest[0])}
+	}
+	if f.list {
+		return listInterfaces(stdout)
+	}
+	if f.iface == "" {
+		return &usageError{"live needs an interface: -i INTERFACE (ikescope live --list shows them)"}
+	}
+	if f.noDrop && f.user != "" {
+		return &usageError{"-Z and --no-drop-privileges contradict each other"}
+	}
+	if f.count < 0 || f.duration < 0 || f.bufferKiB < 0 {
+		return &usageError{"--count, --duration and --buffer-size cannot be negative"}
+	}
+	if f.format == "" {
+		f.format = "text"
+		if f.out == "" && isTerminal(stdout) {
+			f.format = "table"
+		}
+	}
+	switch f.format {
+	case "table", "text", "json", "jsonl":
+	default:
+		return &usageError{fmt.Sprintf("unknown format %q for live: use table, text, json or jsonl", f.format)}
+	}
+	// Check what can be checked before anything is opened: a typo in the filter should not
+	// need root to be found.
+	if f.filter != "" {
+		if err := decode.CheckFilter(f.filter); err != nil {
+			return err
+		}
+	}
+
+	lc := &liveCapture{flags: f, stdout: stdout, stderr: stderr}
+	defer lc.closeAll()
+	opts := decode.LiveOptions{Interface: f.iface, Filter: f.filter, Promisc: f.promisc, BufferSize: f.bufferKiB << 10}
+	if f.save != "" {
+		opts.OnFrame = lc.saveFrame
+	}
+	src, err := decode.OpenLive(opts)
+	if err != nil {
+		return err
+	}
+	lc.src = src
+	// Files are opened while we still may; then the privileges go.
+	if f.save != "" {
+		if err := lc.openSave(); err != nil {
+			return err
+		}
+	}
+	w, closeOut, err := createOutput(f.out, stdout)
+	if err != nil {
+		return err
+	}
+	lc.reportW, lc.closeOut = w, closeOut
+	if !f.noDrop {
+		if err := dropPrivileges(f.user); err != nil {
+			return err
+		}
+	}
+	return lc.run()
+}
+
+// liveCapture is one run of ikescope live.
+type liveCapture struct {
+	flags          liveFlags
+	stdout, stderr io.Writer
+	src            *decode.Live
+	a              *analyze.Analyzer
+
+	reportW  io.Writer
+	closeOut func() error
+	liveW    io.Writer // where findings go as they happen
+	jsonl    bool
+	quiet    bool // the capture is over: text findings are in the report, not printed again
+
+	saveFile *os.File
+	ng       *pcapgo.NgWriter
+	saveErr  error
+
+	status      bool // a status line is drawn on stderr (a terminal)
+	statusShown bool
+	track       *saTracker
+	started     time.Time
+}
+
+func (lc *liveCapture) openSave() error {
+	f, err := os.Create(lc.flags.save)
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %v", lc.flags.save, unwrapPath(err))
+	}
+	intf := pcapgo.NgInterface{
+		Name:                lc.flags.iface,
+		Filter:              lc.src.Filter(),
+		OS:                  runtime.GOOS,
+		LinkType:            lc.src.LinkType(),
+		SnapLength:          uint32(lc.src.SnapLen()),
+		TimestampResolution: 9,
+	}
+	ng, err := pcapgo.NewNgWriterInterface(f, intf, pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{
+		Hardware: runtime.GOARCH, OS: runtime.GOOS, Application: "ikescope " + version}})
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("cannot write %s: %v", lc.flags.save, err)
+	}
+	lc.saveFile, lc.ng = f, ng
+	return nil
+}
+
+func (lc *liveCapture) saveFrame(ci gopacket.CaptureInfo, data []byte) {
+	if lc.ng == nil || lc.saveErr != nil {
+		return
+	}
+	ci.InterfaceIndex = 0 // the file's one interface, not the kernel's index
+	if err := lc.ng.WritePacket(ci, data); err != nil {
+		lc.saveFailed(err)
+	}
+}
+
+// saveFailed stops saving after a write error; the analysis goes on.
+func (lc *liveCapture) saveFailed(err error) {
+	lc.saveErr = err
+	lc.clearStatus()
+	fmt.Fprintf(lc.stderr, "ikescope: %s: %v; no longer saving packets (the analysis goes on)\n", lc.flags.save, err)
+}
+
+func (lc *liveCapture) run() error {
+	f := lc.flags
+	lc.started = time.Now()
+	lc.jsonl = f.format == "jsonl"
+	lc.liveW = lc.stdout
+	if f.format == "json" && f.out == "" {
+		lc.liveW = lc.stderr // standard output is one JSON document
+	}
+	lc.status = isTerminal(lc.stderr)
+	if lc.status {
+		lc.track = newSATracker()
+	}
+	lc.a = analyze.New(analyze.Options{ReplyTimeout: f.replyTimeout, Evict: true, OnFinding: lc.finding})
+	lc.a.StartCapture("live capture on " + f.iface)
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	advance := time.NewTicker(liveAdvanceEvery)
+	defer advance.Stop()
+	var deadline <-chan time.Time
+	if f.duration > 0 {
+		t := time.NewTimer(f.duration)
+		defer t.Stop()
+		deadline = t.C
+	}
+	stop := "Ctrl-C for the report"
+	switch {
+	case f.duration > 0 && f.count > 0:
+		stop = fmt.Sprintf("report after %s or %d packets, or on Ctrl-C", f.duration, f.count)
+	case f.duration > 0:
+		stop = fmt.Sprintf("report after %s, or on Ctrl-C", f.duration)
+	case f.count > 0:
+		stop = fmt.Sprintf("report after %d packets, or on Ctrl-C", f.count)
+	}
+	fmt.Fprintf(lc.stderr, "ikescope: listening on %s, link type %s, filter %q; %s\n", f.iface, lc.src.LinkType(), lc.src.Filter(), stop)
+	if lc.status {
+		lc.drawStatus(lc.started)
+	}
+	emit := lc.add
+	var readErr error
+	drain := true // read what the kernel still holds once told to stop
+	lastStatus := time.Now()
+loop:
+	for n := 0; ; n++ {
+		// Look at the clock and the signals whenever the link is quiet, and every 64
+		// packets while it is busy: a select for every packet costs more than decoding an
+		// ESP header.
+		if n%64 == 0 {
+			select {
+			case <-sigs:
+				break loop
+			case <-deadline:
+				break loop
+			case now := <-advance.C:
+				lc.a.Advance(now)
+				if lc.ng != nil && lc.saveErr == nil {
+					if err := lc.ng.Flush(); err != nil {
+						lc.saveFailed(err)
+					}
+				}
+				if lc.status && now.Sub(lastStatus) >= liveStatusEvery {
+					lastStatus = now
+					lc.drawStatus(now)
+				}
+			default:
+			}
+		}
+		got, err := lc.src.Read(emit)
+		switch {
+		case err != nil:
+			readErr, drain = err, false
+			break loop
+		case !got:
+			n = -1
+		case f.count > 0 && lc.src.Frames() >= f.count:
+			drain = false
+			break loop
+		}
+	}
+	// A second Ctrl-C while the report is written ends ikescope the usual way.
+	signal.Stop(sigs)
+	if drain {
+		// The kernel hands packets over in batches, at the latest after the capture's
+		// latency: the packets of the last moments are still there. Two empty reads in a
+		// row mean they are all in.
+		empty := 0
+		for end := time.Now().Add(time.Second); empty < 2 && time.Now().Before(end); {
+			got, err := lc.src.Read(emit)
+			if err != nil {
+				break
+			}
+			if got {
+				empty = 0
+			} else {
+				empty++
+			}
+		}
+	}
+	lc.clearStatus()
+	lc.src.Flush(emit)
+	lc.a.Advance(time.Now())
+	lc.quiet = !lc.jsonl
+	st, stErr := lc.src.CaptureStats()
+	lc.a.EndCapture(lc.src.Stats())
+	res := lc.a.Finish()
+
+	err := lc.finishSave(st, stErr)
+	if werr := lc.writeReport(res, st); err == nil {
+		err = werr
+	}
+	if stErr == nil {
+		fmt.Fprintf(lc.stderr, "ikescope: %d packets captured on %s in %s; %d dropped by the kernel, %d by the interface\n",
+			lc.src.Frames(), f.iface, st.CaptureTime.Round(100*time.Millisecond), st.Dropped, st.IfDropped)
+		if st.Dropped > 0 {
+			fmt.Fprintf(lc.stderr, "ikescope: the kernel dropped packets because ikescope did not keep up; raise --buffer-size or narrow --filter\n")
+		}
+	}
+	if readErr != nil {
+		return readErr
+	}
+	return err
+}
+
+// add takes one decoded message.
+func (lc *liveCapture) add(m *decode.Message) {
+	lc.a.Add(m)
+	if lc.track != nil {
+		lc.track.note(m)
+	}
+}
+
+func (lc *liveCapture) finishSave(st decode.LiveStats, stErr error) error {
+	if lc.ng == nil {
+		return nil
+	}
+	if stErr == nil && lc.saveErr == nil {
+		end := time.Now()
+		lc.saveErr = lc.ng.WriteInterfaceStats(0, pcapgo.NgInterfaceStatistics{
+			LastUpdate: end, StartTime: lc.started, EndTime: end,
+			PacketsReceived: uint64(st.Received), PacketsDropped: uint64(st.Dropped + st.IfDropped),
+		})
+	}
+	if lc.saveErr == nil {
+		lc.saveErr = lc.ng.Flush()
+	}
+	cerr := lc.saveFile.Close()
+	lc.ng, lc.saveFile = nil, nil
+	if lc.saveErr == nil && cerr != nil {
+		lc.saveErr = cerr
+	}
+	if lc.saveErr != nil {
+		return fmt.Errorf("saving %s: %v", lc.flags.save, lc.saveErr)
+	}
+	return nil
+}
+
+// closeAll releases what an early error left open.
+func (lc *liveCapture) closeAll() {
+	if lc.saveFile != nil {
+		lc.saveFile.Close()
+	}
+	if lc.closeOut != nil {
+		lc.closeOut()
+	}
+	if lc.src != nil {
+		lc.src.Close()
+	}
+}
+
+// finding prints a finding the moment the analysis knows it.
+func (lc *liveCapture) finding(f analyze.Finding) {
+	if lc.jsonl {
+		b, err := json.Marshal(liveFindingLine{Type: "finding", Finding: f})
+		if err == nil {
+			lc.clearStatus()
+			lc.liveW.Write(append(b, '\n'))
+		}
+		return
+	}
+	if lc.quiet {
+		return
+	}
+	lc.clearStatus()
+	fmt.Fprintln(lc.liveW, findingLine(f))
+}
+
+// findingLine is a finding on one line: time, severity, code, peers, summary.
+func findingLine(f analyze.Finding) string {
+	peers := f.Peers
+	if peers == "" {
+		peers = "-"
+	}
+	where := ""
+	if f.Session > 0 {
+		where = fmt.Sprintf("session %d: ", f.Session)
+	}
+	t := f.Time
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return fmt.Sprintf("%s  %-7s  %-18s  %s  %s%s", t.Local().Format("2006-01-02 15:04:05.000"), strings.ToUpper(f.Severity.String()), f.Code, peers, where, f.Summary)
+}
+
+// liveFindingLine is a finding as -f jsonl streams it.
+type liveFindingLine struct {
+	Type string `json:"type"` // "finding"
+	analyze.Finding
+}
+
+// liveReportLine ends a -f jsonl stream: the capture's counts and the whole analysis
+// (the document ikescope analyze -f json writes).
+type liveReportLine struct {
+	Type    string          `json:"type"` // "report"
+	Capture liveCaptureJSON `json:"capture"`
+	Report  json.RawMessage `json:"report"`
+}
+
+type liveCaptureJSON struct {
+	Interface        string `json:"interface"`
+	Filter           string `json:"filter"`
+	LinkType         int    `json:"link_type"`
+	LinkTypeName     string `json:"link_type_name"`
+	Packets          int    `json:"packets"`           // frames ikescope read
+	KernelReceived   int    `json:"kernel_received"`   // frames that passed the filter
+	KernelDropped    int    `json:"kernel_dropped"`    // lost because the capture buffer was full
+	InterfaceDropped int    `json:"interface_dropped"` // lost by the interface or driver
+	DurationNS       int64  `json:"duration_ns"`
+	Saved            string `json:"saved,omitempty"`
+}
+
+func (lc *liveCapture) writeReport(res *analyze.Result, st decode.LiveStats) error {
+	var err error
+	switch lc.flags.format {
+	case "jsonl":
+		var doc bytes.Buffer
+		if err = report.WriteAnalysisJSON(&doc, res); err != nil {
+			break
+		}
+		var compact bytes.Buffer
+		if err = json.Compact(&compact, doc.Bytes()); err != nil {
+			break
+		}
+		line := liveReportLine{Type: "report", Report: compact.Bytes(), Capture: liveCaptureJSON{
+			Interface: lc.flags.iface, Filter: lc.src.Filter(),
+			LinkType: int(lc.src.LinkType()), LinkTypeName: lc.src.LinkType().String(),
+			Packets: lc.src.Frames(), KernelReceived: st.Received, KernelDropped: st.Dropped, InterfaceDropped: st.IfDropped,
+			DurationNS: int64(st.CaptureTime), Saved: lc.flags.save,
+		}}
+		var b []byte
+		if b, err = json.Marshal(line); err == nil {
+			_, err = lc.reportW.Write(append(b, '\n'))
+		}
+	case "json":
+		err = report.WriteAnalysisJSON(lc.reportW, res)
+	default:
+		if lc.flags.out == "" {
+			fmt.Fprintln(lc.reportW)
+		}
+		err = report.WriteText(lc.reportW, res, report.Style{Boxes: lc.flags.format == "table" && os.Getenv("NO_COLOR") == ""})
+	}
+	closeOut := lc.closeOut
+	lc.closeOut = nil
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// drawStatus redraws the one-line status on the terminal.
+func (lc *liveCapture) drawStatus(now time.Time) {
+	ds := lc.src.Stats()
+	st, err := lc.src.CaptureStats()
+	drops := "?"
+	if err == nil {
+		drops = strconv.Itoa(st.Dropped + st.IfDropped)
+	}
+	ike, esp := lc.track.active(now)
+	fmt.Fprintf(lc.stderr, "\r\033[K%s · %s · %s · %d IKE · %d ESP · %s · %s · %s dropped",
+		lc.flags.iface, now.Sub(lc.started).Round(time.Second), plural(lc.src.Frames(), "packet"), ds.ISAKMP, ds.ESP,
+		plural(ike, "IKE SA"), plural(esp, "ESP SA"), drops)
+	lc.statusShown = true
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+func (lc *liveCapture) clearStatus() {
+	if lc.statusShown {
+		fmt.Fprint(lc.stderr, "\r\033[K")
+		lc.statusShown = false
+	}
+}
+
+// saTracker counts the IKE SAs and ESP SAs seen lately, for the status line. It forgets an
+// SA after ten quiet minutes (the analysis' idle timeout), so it stays as small as the
+// set of live SAs.
+type saTracker struct {
+	ike   map[[8]byte]time.Time
+	esp   map[uint32]time.Time
+	prune time.Time
+}
+
+const saTrackerIdle = 10 * time.Minute
+
+func newSATracker() *saTracker {
+	return &saTracker{ike: map[[8]byte]time.Time{}, esp: map[uint32]time.Time{}}
+}
+
+func (t *saTracker) note(m *decode.Message) {
+	switch {
+	case m.Kind == decode.KindISAKMP && m.ISAKMP != nil:
+		t.ike[m.ISAKMP.InitiatorSPI] = m.Time
+	case m.Kind == decode.KindESP:
+		t.esp[m.ESP.SPI] = m.Time
+	}
+}
+
+func (t *saTracker) active(now time.Time) (ike, esp int) {
+	if now.Sub(t.prune) > time.Minute {
+		t.prune = now
+		for k, last := range t.ike {
+			if now.Sub(last) > saTrackerIdle {
+				delete(t.ike, k)
+			}
+		}
+		for k, last := range t.esp {
+			if now.Sub(last) > saTrackerIdle {
+				delete(t.esp, k)
+			}
+		}
+	}
+	return len(t.ike), len(t.esp)
+}
+
+// dropPrivileges makes the process run as name (default nobody), as tcpdump -Z does, once
+// the capture handle and the output files are open. Started as another user than root,
+// there is nothing to drop unless -Z names a user.
+func dropPrivileges(name string) error {
+	explicit := name != ""
+	if !explicit {
+		if os.Geteuid() != 0 {
+			return nil
+		}
+		name = "nobody"
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		hint := "name an existing user with -Z USER"
+		if !explicit {
+			hint = "there is no user \"nobody\" here: name one with -Z USER, or keep root with --no-drop-privileges"
+		}
+		return fmt.Errorf("cannot drop privileges to %q: no such user (%s)", name, hint)
+	}
+	uid, err1 := strconv.Atoi(u.Uid)
+	gid, err2 := strconv.Atoi(u.Gid)
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("cannot drop privileges to %q: uid %q, gid %q are not numbers", name, u.Uid, u.Gid)
+	}
+	if uid == os.Geteuid() && gid == os.Getegid() && uid != 0 {
+		return nil // already that user
+	}
+	var groups []int
+	if ids, err := u.GroupIds(); err == nil {
+		for _, s := range ids {
+			if g, err := strconv.Atoi(s); err == nil {
+				groups = append(groups, g)
+			}
+		}
+	}
+	if groups == nil {
+		groups = []int{gid}
+	}
+	fail := func(step string, err error) error {
+		hint := "only root can change to another user"
+		return fmt.Errorf("cannot drop privileges to %q: %s: %v (%s; or keep them with --no-drop-privileges)", name, step, err, hint)
+	}
+	// Groups first: after setuid there is no permission left to change them.
+	if err := syscall.Setgroups(groups); err != nil {
+		return fail("setgroups", err)
+	}
+	if err := syscall.Setgid(gid); err != nil {
+		return fail("setgid", err)
+	}
+	if err := syscall.Setuid(uid); err != nil {
+		return fail("setuid", err)
+	}
+	return nil
+}
+
+// listInterfaces prints what ikescope live -i accepts, as tcpdump -D does.
+func listInterfaces(w io.Writer) error {
+	ifs, err := decode.LiveInterfaces()
+	if err != nil {
+		return err
+	}
+	if len(ifs) == 0 {
+		fmt.Fprintln(w, "No interfaces to capture on (run as root or with CAP_NET_RAW to see them all).")
+		return nil
+	}
+	for i, ifc := range ifs {
+		var flags []string
+		if ifc.Up {
+			flags = append(flags, "Up")
+		}
+		if ifc.Running {
+			flags = append(flags, "Running")
+		}
+		if ifc.Loopback {
+			flags = append(flags, "Loopback")
+		}
+		line := fmt.Sprintf("%d. %s", i+1, ifc.Name)
+		if ifc.Description != "" {
+			line += " (" + ifc.Description + ")"
+		}
+		if len(flags) > 0 {
+			line += " [" + strings.Join(flags, ", ") + "]"
+		}
+		if len(ifc.Addresses) > 0 {
+			line += " " + strings.Join(ifc.Addresses, " ")
+		}
+		fmt.Fprintln(w, line)
+	}
+	return nil
+}
