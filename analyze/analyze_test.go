@@ -2,6 +2,7 @@ package analyze_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -9,17 +10,31 @@ import (
 
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/ikecrypt"
 )
 
-// analyzeFile runs a capture through the decoder and the analysis.
-func analyzeFile(t *testing.T, path string) *analyze.Result {
+// analyzeFile runs a capture through the decoder and the analysis, with the keys in the
+// given key files or daemon logs.
+func analyzeFile(t *testing.T, path string, keyFiles ...string) *analyze.Result {
 	t.Helper()
 	r, err := decode.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	a := analyze.New(analyze.Options{})
+	var keys *ikecrypt.Keys
+	for _, f := range keyFiles {
+		k, err := ikecrypt.LoadKeys(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if keys == nil {
+			keys = k
+		} else {
+			keys.Merge(k)
+		}
+	}
+	a := analyze.New(analyze.Options{Keys: keys})
 	a.StartCapture(filepath.Base(path))
 	for r.Next() {
 		a.Add(r.Message())
@@ -268,6 +283,81 @@ func checkFindings(t *testing.T, res *analyze.Result, want []want) {
 	}
 }
 
+// With the keys from the daemons' logs, what the encryption hid becomes the finding
+// itself: the notification, the proxy IDs and traffic selectors asked for, and ESP tied
+// to its CHILD_SA by SPI. A key from another run is a decrypt-failed finding.
+func TestDecryptedFindings(t *testing.T) {
+	logs := func(name string) []string {
+		return []string{filepath.Join("..", "pcaps", name+".initiator.log"), filepath.Join("..", "pcaps", name+".responder.log")}
+	}
+	tests := []struct {
+		file     string
+		keys     []string
+		state    string
+		findings []want
+		text     string // in the first finding's summary
+	}{
+		{"ikev1-proxyid-mismatch", logs("ikev1-proxyid-mismatch"), "Phase 1 up, no IPsec SA", []want{
+			{analyze.CodeInvalidID, analyze.Error, []int{8}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}, "local 10.1.0.0/24, remote 10.2.0.0/24"},
+		{"ikev1-p2-proposal-mismatch", logs("ikev1-p2-proposal-mismatch"), "Phase 1 up, no IPsec SA", []want{
+			{analyze.CodeNoProposalChosen, analyze.Error, []int{8}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}, "answered QM1 with NO-PROPOSAL-CHOSEN: Phase 2"},
+		{"ikev2-ts-unacceptable", logs("ikev2-ts-unacceptable"), "Phase 1 up, no IPsec SA", []want{
+			{analyze.CodeTSUnacceptable, analyze.Error, []int{4}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{5}},
+		}, "TSi 10.1.0.0-10.1.0.255, TSr 10.2.0.0-10.2.0.255"},
+		{"ikev2-psk-mismatch", logs("ikev2-psk-mismatch"), "failed at IKE_AUTH response", []want{
+			{analyze.CodeAuthFailed, analyze.Error, []int{4}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+		}, "AUTHENTICATION_FAILED"},
+		{"ikev2-psk", []string{wrongKeys(t)}, "established, ESP flowing, then deleted by the initiator", []want{
+			{analyze.CodeDecryptFailed, analyze.Warning, []int{3, 4, 15, 16}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{15}},
+		}, "integrity check failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			res := analyzeFile(t, filepath.Join("..", "pcaps", tt.file+".pcap"), tt.keys...)
+			checkFindings(t, res, tt.findings)
+			if got := res.Sessions[0].State; got != tt.state {
+				t.Errorf("state %q, want %q", got, tt.state)
+			}
+			if !strings.Contains(res.Findings[0].Summary, tt.text) {
+				t.Errorf("first finding %q does not say %q", res.Findings[0].Summary, tt.text)
+			}
+			for _, w := range tt.findings {
+				shown[w.code] = true
+			}
+		})
+	}
+	// ESP is tied to the session by the SPIs Quick Mode chose.
+	res := analyzeFile(t, filepath.Join("..", "pcaps", "ikev1-main-psk.pcap"), logs("ikev1-main-psk")...)
+	s := res.Sessions[0]
+	if len(s.ESP) != 2 || s.Phase2Chosen == nil || len(s.Selectors) != 2 {
+		t.Errorf("ESP flows %d, Phase 2 chosen %v, selectors %v", len(s.ESP), s.Phase2Chosen, s.Selectors)
+	}
+}
+
+// wrongKeys writes a Wireshark IKEv2 key table for the SA of pcaps/ikev2-psk.pcap whose
+// keys are wrong: what an admin gets with keys from another run of the daemons.
+func wrongKeys(t *testing.T) string {
+	t.Helper()
+	s := analyzeFile(t, filepath.Join("..", "pcaps", "ikev2-psk.pcap")).Sessions[0]
+	k32 := strings.Repeat("11", 32)
+	line := fmt.Sprintf("%s,%s,%s,%s,\"AES-CBC-256 [RFC3602]\",%s,%s,\"HMAC_SHA2_256_128 [RFC4868]\"\n",
+		s.InitiatorSPI, s.ResponderSPI, k32, k32, k32, k32)
+	path := filepath.Join(t.TempDir(), "ikev2_decryption_table")
+	if err := os.WriteFile(path, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // Every finding code is shown by at least one capture recorded from real IKE daemons in
 // pcaps/, except those listed here with where they are shown instead.
 func TestEveryCodeIsShown(t *testing.T) {
@@ -279,13 +369,8 @@ func TestEveryCodeIsShown(t *testing.T) {
 		analyze.CodeMalformed:   "TestCorpusFindings (tcpdump's isakmp-pointer-loop.pcap)",
 		analyze.CodeStateLimit:  "TestHalfOpenFloodIsCapped",
 	}
-	// Not yet shown: these need the encrypted payloads (the notifications travel inside
-	// the encryption; pcaps/ikev2-ts-unacceptable.pcap and ikev1-proxyid-mismatch.pcap
-	// carry them) or a capture with ESP sequence anomalies.
-	pending := map[string]string{
-		analyze.CodeInvalidID:      "needs decryption (ikev1-proxyid-mismatch.pcap)",
-		analyze.CodeTSUnacceptable: "needs decryption (ikev2-ts-unacceptable.pcap)",
-	}
+	// Codes waiting for a capture that shows them, with the reason.
+	pending := map[string]string{}
 	for _, c := range allCodes {
 		switch {
 		case shown[c] || elsewhere[c] != "":
@@ -304,6 +389,7 @@ var allCodes = []string{
 	analyze.CodeDeleted, analyze.CodeDPDUnanswered, analyze.CodeNATDetected, analyze.CodeNATTProblem,
 	analyze.CodeFragmentsLost, analyze.CodeESPMissing, analyze.CodeESPOneWay, analyze.CodeESPAnomaly,
 	analyze.CodeWeakCrypto, analyze.CodeAggressivePSK, analyze.CodeMalformed, analyze.CodeTruncated, analyze.CodeStateLimit,
+	analyze.CodeDecryptFailed,
 }
 
 // The successful captures produce no error.

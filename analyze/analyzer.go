@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/ikecrypt"
 )
 
 // Options tune the analysis. The zero value means the defaults.
@@ -27,6 +28,9 @@ type Options struct {
 	Evict bool
 	// OnFinding, if set, is called with each finding as soon as it is known.
 	OnFinding func(Finding)
+	// Keys, if set, open encrypted messages: their payloads feed the findings (Phase 2
+	// proposals, proxy IDs, traffic selectors, notifications) and tie ESP to CHILD_SAs.
+	Keys *ikecrypt.Keys
 }
 
 func (o *Options) defaults() {
@@ -91,12 +95,16 @@ type Analyzer struct {
 	truncated []int
 	malformed map[int][]int // session -> frames
 	swept     time.Time
+	dec       *ikecrypt.Decrypter
+	childSPI  map[uint32]*Session // ESP SPIs negotiated in decrypted Phase 2 exchanges
+	decFail   map[int][]int       // session -> frames that did not decrypt
+	decErr    map[int]string
 }
 
 // New returns an Analyzer.
 func New(opts Options) *Analyzer {
 	opts.defaults()
-	return &Analyzer{
+	a := &Analyzer{
 		opts:      opts,
 		open:      map[SPI]*Session{},
 		zero:      map[peerKey]*Session{},
@@ -104,7 +112,14 @@ func New(opts Options) *Analyzer {
 		flows:     map[espKey]*ESPFlow{},
 		seen:      map[string]bool{},
 		malformed: map[int][]int{},
+		childSPI:  map[uint32]*Session{},
+		decFail:   map[int][]int{},
+		decErr:    map[int]string{},
 	}
+	if opts.Keys != nil {
+		a.dec = ikecrypt.NewDecrypter(opts.Keys)
+	}
+	return a
 }
 
 // StartCapture begins a new input; messages added after it belong to it.
@@ -328,7 +343,21 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	for _, err := range x.Errors {
 		msg.Errors = append(msg.Errors, err.Error())
 	}
-	for _, p := range x.Payloads {
+	if a.dec != nil && m.Kind == decode.KindISAKMP {
+		res, err := a.dec.Decrypt(x)
+		switch {
+		case err != nil:
+			msg.DecryptError = err.Error()
+			a.decFail[s.ID] = append(a.decFail[s.ID], m.Frame)
+			if a.decErr[s.ID] == "" {
+				a.decErr[s.ID] = err.Error()
+			}
+		case res != nil && res.Decrypted:
+			msg.Decrypted, msg.Inner, msg.Integrity = true, res.Payloads, res.Integrity.String()
+			msg.InnerSummary = innerSummary(res.Payloads, x.IsV2())
+		}
+	}
+	for _, p := range append(append([]decode.Payload(nil), x.Payloads...), msg.Inner...) {
 		if n := p.Notify; n != nil {
 			msg.Notifies = append(msg.Notifies, NotifyInfo{Type: n.Type, Name: decode.NotifyName(x.IsV2(), n.Type), Error: decode.NotifyIsError(x.IsV2(), n.Type)})
 		}
@@ -391,6 +420,16 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		a.truncated = append(a.truncated, m.Frame)
 	}
 	s.update(msg, x, ex)
+	if msg.Decrypted {
+		a.phase2(s, msg)
+		if x.IsV2() && x.ExchangeType == 35 && msg.Response {
+			for _, n := range msg.Notifies {
+				if n.Type == 24 { // AUTHENTICATION_FAILED: the IKE SA was refused
+					s.Established = false
+				}
+			}
+		}
+	}
 	a.raise(evaluateLive(s, a.now, a.opts))
 }
 
@@ -729,11 +768,75 @@ func (a *Analyzer) close(s *Session) {
 	}
 }
 
-// tieFlows attaches ESP flows to the sessions between the same peers: the latest session
-// that began before the flow's first packet.
+// innerSummary lists decrypted payload types: "HASH SA NONCE ID ID".
+func innerSummary(ps []decode.Payload, v2 bool) string {
+	var b []byte
+	for i, p := range ps {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, p.Type.String()...)
+		if p.Notify != nil {
+			b = append(b, '(')
+			b = append(b, decode.NotifyName(v2, p.Notify.Type)...)
+			b = append(b, ')')
+		}
+	}
+	return string(b)
+}
+
+// phase2 learns from a decrypted Quick Mode, IKE_AUTH or CREATE_CHILD_SA: the proposals
+// offered and chosen, the proxy IDs or traffic selectors asked for, and the ESP SPIs.
+func (a *Analyzer) phase2(s *Session, msg *Msg) {
+	v2 := !msg.ISAKMPIsV1()
+	if !(msg.ExchangeType == 32 || v2 && (msg.ExchangeType == 35 || msg.ExchangeType == 36)) {
+		return
+	}
+	var ids []string
+	for _, p := range msg.Inner {
+		switch {
+		case p.SA != nil:
+			props := Proposals(p.SA, v2)
+			for _, pr := range p.SA.Proposals {
+				if len(pr.SPI) == 4 {
+					a.childSPI[uint32(pr.SPI[0])<<24|uint32(pr.SPI[1])<<16|uint32(pr.SPI[2])<<8|uint32(pr.SPI[3])] = s
+				}
+			}
+			if msg.Response {
+				if len(props) > 0 {
+					c := props[0]
+					s.Phase2Chosen = &c
+				}
+			} else {
+				s.Phase2Offered = props
+			}
+		case p.ID != nil && !v2:
+			ids = append(ids, p.ID.Text)
+		case p.TS != nil:
+			for _, t := range p.TS.Selectors {
+				ids = append(ids, fmt.Sprintf("%s %s-%s", p.Type, t.Start, t.End))
+			}
+		}
+	}
+	if !msg.Response && len(ids) > 0 {
+		if !v2 && len(ids) == 2 {
+			ids = []string{"local " + ids[0], "remote " + ids[1]}
+		}
+		s.Selectors = ids
+	}
+}
+
+// tieFlows attaches ESP flows to their sessions: by the SPI a decrypted negotiation
+// chose, else the latest session between the same peers that began before the flow.
 func (a *Analyzer) tieFlows() {
 	for _, f := range a.flowOrder {
 		if f.Session != 0 {
+			continue
+		}
+		if s := a.childSPI[f.SPI]; s != nil {
+			f.Session = s.ID
+			f.FromInitiator = f.Src.Addr() == s.Initiator.Addr()
+			s.ESP = append(s.ESP, f)
 			continue
 		}
 		list := a.byPeers[pairOf(f.Src.Addr(), f.Dst.Addr())]

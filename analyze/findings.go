@@ -35,6 +35,7 @@ const (
 	CodeMalformed        = "malformed"
 	CodeTruncated        = "truncated"
 	CodeStateLimit       = "state-limit"
+	CodeDecryptFailed    = "decrypt-failed"
 )
 
 // Where each implementation keeps the settings the findings name.
@@ -85,7 +86,7 @@ func evaluateLive(s *Session, now time.Time, opts Options) []Finding {
 	}
 	x := msg.ISAKMP
 	v2 := !msg.ISAKMPIsV1()
-	for _, p := range x.Payloads {
+	for _, p := range append(append([]decode.Payload(nil), x.Payloads...), msg.Inner...) {
 		if n := p.Notify; n != nil && decode.NotifyIsError(v2, n.Type) {
 			out = append(out, s.notifyFinding(msg, n, v2))
 		}
@@ -105,7 +106,7 @@ func spiList(spis [][]byte) string {
 		parts[i] = fmt.Sprintf("%x", s)
 	}
 	if len(parts) == 0 {
-		return "(the ISAKMP SA itself)"
+		return "(the SA these messages belong to)"
 	}
 	return strings.Join(parts, ", ")
 }
@@ -114,6 +115,21 @@ func spiList(spis [][]byte) string {
 func (s *Session) requestName(msg *Msg) string {
 	if !msg.ISAKMPIsV1() {
 		return msg.ExchangeName
+	}
+	if msg.ExchangeType == 5 && s.Established {
+		// An Informational after Phase 1 answers the latest Quick Mode.
+		step := ""
+		for _, m := range s.Messages {
+			if m == msg {
+				break
+			}
+			if m.ExchangeType == 32 && m.FromInitiator != msg.FromInitiator && m.Retransmit == 0 {
+				step = m.Step
+			}
+		}
+		if step != "" {
+			return step
+		}
 	}
 	if msg.ExchangeType == 5 && s.Reached != "" {
 		return s.Reached
@@ -156,7 +172,7 @@ func (s *Session) notifyFinding(msg *Msg, n *decode.Notify, v2 bool) Finding {
 		props := s.Offered
 		if phase == "Phase 2" || msg.ExchangeType == 35 {
 			phase = "Phase 2"
-			props = nil
+			props = s.Phase2Offered
 		}
 		if len(props) > 0 {
 			offered = "the initiator's offer (" + OfferText(props) + ")"
@@ -186,7 +202,7 @@ func (s *Session) notifyFinding(msg *Msg, n *decode.Notify, v2 bool) Finding {
 	case !v2 && n.Type == 18: // INVALID-ID-INFORMATION
 		if s.phaseOf(msg) != "Phase 1" && msg.ExchangeType != 2 && msg.ExchangeType != 4 {
 			return s.newFinding(CodeInvalidID, Error, ex, frames, msg.Time,
-				fmt.Sprintf("The %s sent INVALID-ID-INFORMATION: the Phase 2 proxy IDs do not match.", who),
+				fmt.Sprintf("The %s sent INVALID-ID-INFORMATION: the Phase 2 proxy IDs do not match%s.", who, s.selectorText()),
 				"The networks (encryption domains) one side proposes in Quick Mode are not what the other side has configured for this peer.",
 				"Make the local and remote subnets mirror images of each other on the two gateways. Where: "+whereTS+".")
 		}
@@ -205,8 +221,8 @@ func (s *Session) notifyFinding(msg *Msg, n *decode.Notify, v2 bool) Finding {
 			"Configure the same IKE version on both sides (strongSwan version=, libreswan keyexchange=/ikev2=, Cisco crypto ikev2 vs isakmp policies); prefer IKEv2.")
 	case v2 && n.Type == 38: // TS_UNACCEPTABLE
 		return s.newFinding(CodeTSUnacceptable, Error, ex, frames, msg.Time,
-			fmt.Sprintf("The %s answered with TS_UNACCEPTABLE: the traffic selectors do not match.", who),
-			"The subnets (and protocols/ports) one side proposes for the CHILD_SA are not within what the other side's policy allows.",
+			fmt.Sprintf("The %s answered with TS_UNACCEPTABLE: the traffic selectors do not match%s.", who, s.selectorText()),
+			"The subnets (and protocols/ports) one side proposes for the CHILD_SA are not within what the other side's policy allows. Less likely: the responder could not install the IPsec SA in its kernel and reports that as TS_UNACCEPTABLE (libreswan does).",
 			"Make the local and remote traffic selectors of the two gateways mirror images. Where: "+whereTS+".")
 	}
 	return s.newFinding(CodeErrorNotify, Warning, ex, frames, msg.Time,
@@ -233,6 +249,14 @@ func (s *Session) lastKEGroup(msg *Msg) (uint16, bool) {
 		}
 	}
 	return g, ok
+}
+
+// selectorText names what the initiator asked for in Phase 2, when keys showed it.
+func (s *Session) selectorText() string {
+	if len(s.Selectors) == 0 {
+		return ""
+	}
+	return " (the initiator asked for " + strings.Join(s.Selectors, ", ") + ")"
 }
 
 func notifyCause(v2 bool, t uint16) string {
@@ -544,7 +568,7 @@ func (s *Session) replyNotReaching() (Finding, bool) {
 func (s *Session) informationalAnswer(p pendingRequest, answers []*Msg) []Finding {
 	var enc []*Msg
 	for _, m := range answers {
-		if m.Encrypted {
+		if m.Encrypted && !m.Decrypted { // decrypted ones are reported by their notification
 			enc = append(enc, m)
 		}
 	}
@@ -577,6 +601,9 @@ func (s *Session) am3Missing(now time.Time, opts Options) []Finding {
 		var notes []*Msg
 		for _, m := range s.Messages {
 			if m.ExchangeType == 5 && m.FromInitiator && m.Time.After(am2[0].Time) {
+				if m.Decrypted && hasErrorNotify(m) {
+					return nil // the notification says it itself
+				}
 				notes = append(notes, m)
 			}
 		}
@@ -683,7 +710,7 @@ func evaluateFinal(s *Session, now time.Time, opts Options) []Finding {
 // an error answer; AUTHENTICATION_FAILED is by far the most common.
 func (s *Session) authInferred() []Finding {
 	for _, m := range s.Messages {
-		if m.ExchangeType != 35 || !m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() {
+		if m.ExchangeType != 35 || !m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() || m.Decrypted {
 			continue
 		}
 		if first, ok := skFirst(m); ok && first == decode.PayloadNotify {
@@ -726,7 +753,7 @@ func skLen(m *Msg) int {
 // SA, TSi and TSr means the IKE SA is up and the CHILD_SA was refused.
 func (s *Session) childInferred() []Finding {
 	for _, m := range s.Messages {
-		if m.ExchangeType != 35 || !m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() {
+		if m.ExchangeType != 35 || !m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() || m.Decrypted {
 			continue
 		}
 		first, ok := skFirst(m)
@@ -785,7 +812,7 @@ func (s *Session) skOverhead() int {
 func (s *Session) deleteInferred() []Finding {
 	var out []Finding
 	for _, m := range s.Messages {
-		if m.ExchangeType != 37 || m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() {
+		if m.ExchangeType != 37 || m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() || m.Decrypted {
 			continue
 		}
 		if first, ok := skFirst(m); ok && first == decode.PayloadDelete {
@@ -1217,6 +1244,16 @@ func (a *Analyzer) globalFindings() []Finding {
 			Next:    "Look at the source addresses of the first messages (frames listed); rate-limit or block them; strongSwan's cookie threshold (charon.cookie_threshold) protects the responder."})
 	}
 	out = append(out, a.proposalDiffs()...)
+	for _, s := range a.sessions {
+		frames := a.decFail[s.ID]
+		if len(frames) == 0 {
+			continue
+		}
+		out = append(out, s.newFinding(CodeDecryptFailed, Warning, "keys", capInts(frames, 50), s.First,
+			fmt.Sprintf("%d encrypted message(s) of this session did not decrypt with the keys given: %s.", len(frames), a.decErr[s.ID]),
+			"The keys belong to another IKE SA or another run of the daemons (keys change with every negotiation), name the wrong algorithm, or cover only one direction.",
+			"Take the keys from the same run as the capture (strongSwan: charon log at ike 4 or the save-keys plugin; libreswan: plutodebug=private), from both gateways if possible."))
+	}
 	return out
 }
 

@@ -86,7 +86,13 @@ type Session struct {
 	Phase2          int        `json:"phase2_exchanges"`
 	Phase2Done      int        `json:"phase2_completed"`
 	ESP             []*ESPFlow `json:"esp_flows"`
-	Retransmits     int        `json:"retransmissions"`
+	// Phase2Offered and Phase2Chosen are the Quick Mode / CHILD_SA proposals, and
+	// Selectors the proxy IDs / traffic selectors the initiator of that exchange asked
+	// for; known only with keys.
+	Phase2Offered []Proposal `json:"phase2_offered,omitempty"`
+	Phase2Chosen  *Proposal  `json:"phase2_chosen,omitempty"`
+	Selectors     []string   `json:"selectors,omitempty"`
+	Retransmits   int        `json:"retransmissions"`
 	// Duplicates counts messages seen twice within milliseconds: the capture point sees
 	// each packet on two interfaces, not a retransmission by the sender.
 	Duplicates int `json:"capture_duplicates,omitempty"`
@@ -151,6 +157,13 @@ type Msg struct {
 	Truncated bool              `json:"truncated,omitempty"`
 	// ISAKMP is the full decode, for reports that expand a message.
 	ISAKMP *decode.ISAKMP `json:"-"`
+	// Decrypted is set when keys opened the message; Inner holds its decrypted payloads
+	// and Integrity whether a checksum vouches for them ("verified", "not checked").
+	Decrypted    bool             `json:"decrypted,omitempty"`
+	Inner        []decode.Payload `json:"-"`
+	InnerSummary string           `json:"decrypted_payloads,omitempty"`
+	Integrity    string           `json:"integrity,omitempty"`
+	DecryptError string           `json:"decrypt_error,omitempty"`
 
 	hash     uint64
 	v2       bool

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/ikecrypt"
 )
 
 // DecodeSchemaVersion is the version of the `ikescope decode -f json` line format,
@@ -46,6 +47,9 @@ type MessageJSON struct {
 	Encrypted        *EncryptedJSON `json:"encrypted,omitempty"`
 	Errors           []string       `json:"errors"`
 
+	// Decrypted is what --keys opened: the encrypted payloads, decoded.
+	Decrypted *DecryptedJSON `json:"decrypted,omitempty"`
+
 	// ICMP errors about IKE or ESP packets
 	ICMP *ICMPJSON `json:"icmp,omitempty"`
 
@@ -53,6 +57,40 @@ type MessageJSON struct {
 	SPI    string  `json:"spi,omitempty"`
 	Seq    *uint32 `json:"seq,omitempty"`
 	ESPLen *int    `json:"esp_length,omitempty"`
+}
+
+// DecryptedJSON is the decrypted content of an encrypted message, or why it did not open.
+type DecryptedJSON struct {
+	Integrity string        `json:"integrity,omitempty"` // "verified" or "not checked"
+	KeySource string        `json:"key_source,omitempty"`
+	Payloads  []PayloadJSON `json:"payloads,omitempty"`
+	Errors    []string      `json:"errors,omitempty"`
+	Error     string        `json:"error,omitempty"` // the message did not decrypt
+	Fragment  string        `json:"fragment,omitempty"`
+}
+
+// NewDecryptedJSON builds the JSON of a decryption result; nil when there is nothing to say.
+func NewDecryptedJSON(res *ikecrypt.Result, err error) *DecryptedJSON {
+	if err != nil {
+		return &DecryptedJSON{Error: err.Error()}
+	}
+	if res == nil {
+		return nil
+	}
+	j := &DecryptedJSON{Integrity: res.Integrity.String(), KeySource: res.KeySource}
+	if f := res.Fragment; f != nil {
+		j.Fragment = fmt.Sprintf("%d/%d", f.Number, f.Total)
+	}
+	if !res.Decrypted {
+		return j
+	}
+	for i := range res.Payloads {
+		j.Payloads = append(j.Payloads, payloadJSON(&res.Payloads[i], res.Version == 2))
+	}
+	for _, e := range res.Errors {
+		j.Errors = append(j.Errors, e.Error())
+	}
+	return j
 }
 
 // ICMPJSON is an ICMP error and the IKE or ESP packet it quotes.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/ikecrypt"
 )
 
 // TreeWriter prints decoded messages as an indented tree, one block per message, for
@@ -116,6 +117,27 @@ func (t *TreeWriter) Write(m *decode.Message) {
 	}
 	for _, err := range x.Errors {
 		t.line(1, "error: %s", t.red.Text(err.Error()))
+	}
+}
+
+// WriteDecrypted prints what --keys opened of a message, under it, or why it did not open.
+func (t *TreeWriter) WriteDecrypted(m *decode.Message, res *ikecrypt.Result, err error) {
+	if err != nil {
+		t.line(1, "decryption failed: %v", err)
+		return
+	}
+	if res == nil || !res.Decrypted {
+		if res != nil && res.Fragment != nil {
+			t.line(1, "fragment %d of %d held for reassembly", res.Fragment.Number, res.Fragment.Total)
+		}
+		return
+	}
+	t.line(1, "decrypted (integrity %s, keys from %s):", res.Integrity, res.KeySource)
+	for i := range res.Payloads {
+		t.payload(&res.Payloads[i], res.Version == 2)
+	}
+	for _, e := range res.Errors {
+		t.line(1, "error: %v", e)
 	}
 }
 

@@ -55,6 +55,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	failOn := fs.String("fail-on", "", "exit with status 1 when a finding of at least this `severity` (warning or error) exists")
 	summary := fs.Bool("summary", false, "print one line per session (for cron and monitoring)")
 	timeout := fs.Duration("reply-timeout", 10*time.Second, "how long after a request the capture must go on before the request counts as unanswered")
+	keyFiles := addKeysFlag(fs)
 	files, err := parseFlags(fs, args, stderr)
 	if err != nil {
 		return err
@@ -102,7 +103,11 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	a := analyze.New(analyze.Options{ReplyTimeout: *timeout})
+	keys, err := loadKeys(*keyFiles)
+	if err != nil {
+		return err
+	}
+	a := analyze.New(analyze.Options{ReplyTimeout: *timeout, Keys: keys})
 	var readErr error
 	showProgress := isTerminal(stderr)
 	for _, name := range files {

@@ -468,3 +468,31 @@ func (s *progressBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// With keys, the analysis JSON carries the decrypted view and still fits the schema.
+func TestAnalyzeWithKeys(t *testing.T) {
+	out, errOut, code := runCmd(t, nil, "analyze", "-f", "json",
+		"--keys", "../../pcaps/ikev1-proxyid-mismatch.initiator.log", "--keys", "../../pcaps/ikev1-proxyid-mismatch.responder.log",
+		"../../pcaps/ikev1-proxyid-mismatch.pcap")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	validate(t, loadSchema(t, "analyze.schema.json"), "analyze --keys", []byte(out))
+	for _, want := range []string{`"code": "invalid-id"`, `"decrypted": true`, `"local 10.1.0.0/24"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("analyze --keys output lacks %s", want)
+		}
+	}
+	out, _, code = runCmd(t, nil, "decode", "--keys", "../../pcaps/ikev2-psk-mismatch.initiator.log", "../../pcaps/ikev2-psk-mismatch.pcap")
+	if code != exitOK || !strings.Contains(out, "decrypted (integrity verified") || !strings.Contains(out, "AUTHENTICATION_FAILED (error)") {
+		t.Errorf("decode --keys: exit %d, output:\n%s", code, out)
+	}
+	_, errOut, code = runCmd(t, nil, "analyze", "--keys", "../../pcaps/README.md", "../../pcaps/ikev2-psk.pcap")
+	if code != exitError || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "README.md") {
+		t.Errorf("a file without keys: exit %d, stderr %q", code, errOut)
+	}
+	out, _, code = runCmd(t, nil, "keys", "../../pcaps/ikev2-psk.initiator.log")
+	if code != exitOK || !strings.Contains(out, "ikev2_decryption_table") || !strings.Contains(out, "AES-CBC-256") {
+		t.Errorf("keys: exit %d, output:\n%s", code, out)
+	}
+}

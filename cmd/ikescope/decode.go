@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/ikecrypt"
 	"github.com/ikescope/ikescope/report"
 )
 
@@ -12,6 +13,7 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("decode", "ikescope decode [-f text|json] [-o FILE] CAPTURE...", stderr)
 	format := fs.String("f", "text", "output format: text (a tree per message) or json (one object per line)")
 	out := fs.String("o", "", "write to `FILE` instead of standard output")
+	keyFiles := addKeysFlag(fs)
 	files, err := parseFlags(fs, args, stderr)
 	if err != nil {
 		return err
@@ -22,13 +24,17 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if *format != "text" && *format != "json" {
 		return &usageError{fmt.Sprintf("unknown format %q for decode: use text or json", *format)}
 	}
+	keys, err := loadKeys(*keyFiles)
+	if err != nil {
+		return err
+	}
 	w, closeOut, err := createOutput(*out, stdout)
 	if err != nil {
 		return err
 	}
 	var firstErr error
 	for _, name := range files {
-		if err := decodeFile(name, stdin, *format, w, len(files) > 1); err != nil {
+		if err := decodeFile(name, stdin, *format, w, len(files) > 1, keys); err != nil {
 			// Report and go on with the next capture; the exit status still says it failed.
 			fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
 			if firstErr == nil {
@@ -42,7 +48,17 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	return firstErr
 }
 
-func decodeFile(name string, stdin io.Reader, format string, w io.Writer, several bool) error {
+func decodeFile(name string, stdin io.Reader, format string, w io.Writer, several bool, keys *ikecrypt.Keys) error {
+	var dec *ikecrypt.Decrypter
+	if keys != nil {
+		dec = ikecrypt.NewDecrypter(keys)
+	}
+	decrypt := func(m *decode.Message) (*ikecrypt.Result, error) {
+		if dec == nil || m.ISAKMP == nil || m.Kind != decode.KindISAKMP {
+			return nil, nil
+		}
+		return dec.Decrypt(m.ISAKMP)
+	}
 	var r *decode.Reader
 	var err error
 	if name == "-" {
@@ -61,7 +77,9 @@ func decodeFile(name string, stdin io.Reader, format string, w io.Writer, severa
 			capture = r.Name()
 		}
 		for r.Next() {
-			if err := report.WriteJSONLine(w, report.NewMessageJSON(capture, r.Message())); err != nil {
+			j := report.NewMessageJSON(capture, r.Message())
+			j.Decrypted = report.NewDecryptedJSON(decrypt(r.Message()))
+			if err := report.WriteJSONLine(w, j); err != nil {
 				return err
 			}
 		}
@@ -72,6 +90,8 @@ func decodeFile(name string, stdin io.Reader, format string, w io.Writer, severa
 		}
 		for r.Next() {
 			tw.Write(r.Message())
+			res, err := decrypt(r.Message())
+			tw.WriteDecrypted(r.Message(), res, err)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
