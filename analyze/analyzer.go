@@ -731,6 +731,7 @@ func (a *Analyzer) sweep() {
 func (a *Analyzer) close(s *Session) {
 	a.tieFlows()
 	a.raise(evaluateFinal(s, a.now, a.opts))
+	a.settle(s)
 	s.closed = true
 	if a.open[s.InitiatorSPI] == s {
 		delete(a.open, s.InitiatorSPI)
@@ -887,6 +888,18 @@ func (a *Analyzer) reconcile() {
 	}
 }
 
+// settle marks a session failed when any finding about it, raised live or at the end,
+// is an error; describe sees only the final ones.
+func (a *Analyzer) settle(s *Session) {
+	for _, f := range a.findings {
+		if f.Session == s.ID && f.Severity == Error {
+			s.Failed = true
+			return
+		}
+	}
+	s.Failed = false
+}
+
 // Finish ends the analysis: every session is evaluated as of the end of the input.
 func (a *Analyzer) Finish() *Result {
 	a.tieFlows()
@@ -898,6 +911,9 @@ func (a *Analyzer) Finish() *Result {
 	}
 	a.raise(a.globalFindings())
 	a.reconcile()
+	for _, s := range a.sessions {
+		a.settle(s)
+	}
 	r := &Result{Captures: a.captures, Sessions: a.sessions}
 	for _, f := range a.flowOrder {
 		if f.Session == 0 {
