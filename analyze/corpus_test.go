@@ -3,6 +3,7 @@ package analyze_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ikescope/ikescope/analyze"
@@ -65,5 +66,69 @@ func TestCorpusFindings(t *testing.T) {
 			res := analyzeFile(t, filepath.Join(dir, tt.file))
 			checkFindings(t, res, tt.findings)
 		})
+	}
+}
+
+// Every capture of the corpus goes through the analysis without a panic, and what comes
+// out holds together: sessions with messages in frame order, findings with text and
+// frames that exist, the named retries in one session each.
+func TestCorpusSanity(t *testing.T) {
+	dir := corpusDir(t)
+	var files []string
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && d.Name() == "_derived" {
+			return filepath.SkipDir
+		}
+		if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".pcap") || strings.HasSuffix(path, ".pcapng") || strings.HasSuffix(path, ".gz")) {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if len(files) < 50 {
+		t.Fatalf("only %d captures found under %s", len(files), dir)
+	}
+	for _, f := range files {
+		rel, _ := filepath.Rel(dir, f)
+		t.Run(rel, func(t *testing.T) {
+			res := analyzeFile(t, f)
+			for _, s := range res.Sessions {
+				if len(s.Messages) == 0 || s.State == "" {
+					t.Errorf("session %d has no messages or no state: %+v", s.ID, s)
+				}
+				for i := 1; i < len(s.Messages); i++ {
+					if s.Messages[i].Frame < s.Messages[i-1].Frame && s.Messages[i].Fragments == nil {
+						t.Errorf("session %d: frame %d after %d", s.ID, s.Messages[i].Frame, s.Messages[i-1].Frame)
+					}
+				}
+			}
+			for _, x := range res.Findings {
+				if x.Summary == "" || x.Cause == "" || x.Next == "" || x.Frames == nil {
+					t.Errorf("finding without text or frames: %+v", x)
+				}
+			}
+		})
+	}
+	// ikev2four: IKE_SA_INIT answered with a COOKIE and retried, one IKE SA.
+	res := analyzeFile(t, filepath.Join(dir, "tcpdump/tests/ikev2four.pcap"))
+	var steps []string
+	for _, m := range res.Sessions[0].Messages[:4] {
+		steps = append(steps, m.Step)
+	}
+	if got := strings.Join(steps, ", "); got != "IKE_SA_INIT request, IKE_SA_INIT response, IKE_SA_INIT request, IKE_SA_INIT response" || res.Sessions[0].Retransmits != 0 {
+		t.Errorf("ikev2four COOKIE retry: steps %q, retransmissions %d", got, res.Sessions[0].Retransmits)
+	}
+	// zeek-plugin-ikev2: INVALID_KE retry and IKE_AUTH in two IKEv2 fragments, one session.
+	res = analyzeFile(t, filepath.Join(dir, "zeek-plugin-ikev2/tests/Traces/ikev2.pcap"))
+	if len(res.Sessions) != 1 {
+		t.Fatalf("zeek ikev2.pcap: %d sessions, want 1", len(res.Sessions))
+	}
+	var frags []string
+	for _, m := range res.Sessions[0].Messages {
+		if m.Fragment != "" {
+			frags = append(frags, m.Step+" "+m.Fragment)
+		}
+	}
+	if got := strings.Join(frags, ", "); got != "IKE_AUTH request 1/2, IKE_AUTH request 2/2" {
+		t.Errorf("zeek ikev2.pcap fragments: %q", got)
 	}
 }

@@ -456,7 +456,9 @@ func (s *Session) stalledFinding(p pendingRequest, waited time.Duration, final b
 			"The peer does not answer a CHILD_SA negotiation or rekey: it lost the IKE SA state or the messages do not reach it.",
 			"Read both gateways' logs at this time; if one side restarted, delete the stale SAs (swanctl --terminate, ipsec down).")}
 	case "INFORMATIONAL request":
-		if m.Size <= 96 {
+		// A liveness check is an INFORMATIONAL whose SK payload holds nothing: its
+		// next-payload field, in the clear, says so.
+		if first, ok := skFirst(m); ok && first == decode.PayloadNone || m.Decrypted && len(m.Inner) == 0 {
 			cause := "The " + other + " is down, rebooted without telling (its IKE SA is gone), or the path between the gateways lost connectivity."
 			if ic, ok := s.icmpAbout(m.FromInitiator); ok {
 				frames = append(frames, ic.Frame)
