@@ -54,9 +54,13 @@ test-deps:
 vet:
 	$(GO) vet ./...
 
-# Benchmarks: a generated capture of about a million packets, ikescope against tshark and tcpdump.
+# Benchmarks: decoding a generated capture of a million packets against a bare read loop,
+# tshark and tcpdump; the analysis over 1 and 10 million messages with its peak memory;
+# live capture of a replayed capture at increasing rates (root, tcpreplay).
 bench: build test-deps
 	$(GO) test -run '^$$' -bench . -benchmem ./decode/
+	$(GO) test -run '^$$' -bench Analyze -benchtime 1x ./analyze/
+	$(GO) test -run '^$$' -bench LiveReplay -benchtime 1x -v ./cmd/ikescope/
 
 # Run each fuzz target for FUZZTIME (default 60s).
 FUZZTIME ?= 60s

@@ -232,6 +232,14 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeESPAnomaly, analyze.Info, []int{9, 11}},
 			{analyze.CodeDeleted, analyze.Info, []int{29}},
 		}},
+		{"ikev1-p2-proposal-mismatch-both.pcap", 1, "Phase 1 up, no IPsec SA, with errors", []want{
+			{analyze.CodePhase2Stalled, analyze.Error, []int{7, 8}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
+		{"ikev1-proxyid-mismatch-both.pcap", 1, "Phase 1 up, no IPsec SA, with errors", []want{
+			{analyze.CodePhase2Stalled, analyze.Error, []int{7, 8}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -310,6 +318,16 @@ func TestDecryptedFindings(t *testing.T) {
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{5}},
 		}, "TSi 10.1.0.0-10.1.0.255, TSr 10.2.0.0-10.2.0.255"},
+		{"ikev1-p2-proposal-mismatch-both", logs("ikev1-p2-proposal-mismatch-both"), "Phase 1 up, no IPsec SA", []want{
+			{analyze.CodeProposalDiff, analyze.Error, []int{7, 9}},
+			{analyze.CodeNoProposalChosen, analyze.Error, []int{8}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}, "encryption: 192.0.2.1 offers AES-CBC-128, 192.0.2.2 offers AES-GCM-16-256"},
+		{"ikev1-proxyid-mismatch-both", logs("ikev1-proxyid-mismatch-both"), "Phase 1 up, no IPsec SA", []want{
+			{analyze.CodeInvalidID, analyze.Error, []int{7, 9}},
+			{analyze.CodeInvalidID, analyze.Error, []int{8}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}, "192.0.2.1 asks for remote network 10.2.0.0/24, but 192.0.2.2's local network is 10.3.0.0/24"},
 		{"ikev2-psk-mismatch", logs("ikev2-psk-mismatch"), "failed at IKE_AUTH response", []want{
 			{analyze.CodeAuthFailed, analyze.Error, []int{4}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},

@@ -24,8 +24,10 @@ type Options struct {
 	// MaxMessages caps the messages kept per session for the ladder. Default 1000.
 	MaxMessages int
 	// Evict drops finished sessions once their findings are out, so that memory follows
-	// the number of live SAs (live capture). Files keep every session for the report.
-	Evict bool
+	// the number of live SAs (live capture). Files keep sessions for the report, up to
+	// MaxKept that went well and MaxKept that failed; the rest are counted. Default 10000.
+	Evict   bool
+	MaxKept int
 	// OnFinding, if set, is called with each finding as soon as it is known.
 	OnFinding func(Finding)
 	// Keys, if set, open encrypted messages: their payloads feed the findings (Phase 2
@@ -46,7 +48,13 @@ func (o *Options) defaults() {
 	if o.MaxMessages <= 0 {
 		o.MaxMessages = 1000
 	}
+	if o.MaxKept <= 0 {
+		o.MaxKept = 10000
+	}
 }
+
+// compactBatch is how many finished sessions wait before the held state is compacted.
+const compactBatch = 1024
 
 // captureDuplicate is how close two identical packets must be to count as one packet
 // captured twice (on two interfaces) rather than sent twice; no IKE implementation
@@ -84,7 +92,8 @@ type Analyzer struct {
 	flows     map[espKey]*ESPFlow
 	flowOrder []*ESPFlow
 	findings  []Finding
-	seen      map[string]bool
+	seen      map[int]map[string]bool // session -> "code/exchange" of the findings raised
+	failedIDs map[int]bool            // sessions with an error finding
 	captures  []Capture
 	cur       *Capture
 	now       time.Time
@@ -96,9 +105,16 @@ type Analyzer struct {
 	malformed map[int][]int // session -> frames
 	swept     time.Time
 	dec       *ikecrypt.Decrypter
-	childSPI  map[uint32]*Session // ESP SPIs negotiated in decrypted Phase 2 exchanges
-	decFail   map[int][]int       // session -> frames that did not decrypt
-	decErr    map[int]string
+	untied    []*ESPFlow // flows not yet tied to a session
+
+	keptOK, keptFailed       int
+	omittedOK, omittedFailed int
+	dropPending              int
+	childSPI                 map[uint32]*Session       // ESP SPIs negotiated in decrypted Phase 2 exchanges
+	p2Offers                 map[netip.Addr][]Proposal // Phase 2 proposals each gateway offered (decrypted)
+	p2IDs                    map[netip.Addr][2]string  // IKEv1 proxy IDs each gateway asked for: its local, its remote
+	decFail                  map[int][]int             // session -> frames that did not decrypt
+	decErr                   map[int]string
 }
 
 // New returns an Analyzer.
@@ -110,9 +126,12 @@ func New(opts Options) *Analyzer {
 		zero:      map[peerKey]*Session{},
 		byPeers:   map[peerKey][]*Session{},
 		flows:     map[espKey]*ESPFlow{},
-		seen:      map[string]bool{},
+		seen:      map[int]map[string]bool{},
+		failedIDs: map[int]bool{},
 		malformed: map[int][]int{},
 		childSPI:  map[uint32]*Session{},
+		p2Offers:  map[netip.Addr][]Proposal{},
+		p2IDs:     map[netip.Addr][2]string{},
 		decFail:   map[int][]int{},
 		decErr:    map[int]string{},
 	}
@@ -667,6 +686,7 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, First: m.Time, FirstFrame: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq}
 		a.flows[k] = f
 		a.flowOrder = append(a.flowOrder, f)
+		a.untied = append(a.untied, f)
 	} else {
 		switch {
 		case m.ESP.Seq == f.LastSeq && m.Time.Sub(f.Last) < captureDuplicate:
@@ -694,11 +714,19 @@ func (a *Analyzer) raise(fs []Finding) {
 		if f.Frames == nil {
 			f.Frames = []int{}
 		}
-		key := f.Code + "/" + itoa(f.Session) + "/" + f.Exchange
-		if a.seen[key] {
+		key := f.Code + "/" + f.Exchange
+		seen := a.seen[f.Session]
+		if seen == nil {
+			seen = map[string]bool{}
+			a.seen[f.Session] = seen
+		}
+		if seen[key] {
 			continue
 		}
-		a.seen[key] = true
+		seen[key] = true
+		if f.Severity == Error {
+			a.failedIDs[f.Session] = true
+		}
 		a.findings = append(a.findings, f)
 		if a.opts.OnFinding != nil {
 			a.opts.OnFinding(f)
@@ -715,17 +743,33 @@ func (a *Analyzer) Advance(now time.Time) {
 	a.sweep()
 }
 
-// sweep raises timed findings and finishes sessions that have been quiet too long.
+// sweep raises timed findings and finishes sessions that have been quiet too long. Only
+// open sessions are visited, and a session is evaluated again only when it has new
+// messages or has just gone quiet for the reply timeout: the cost follows the messages,
+// not the number of sweeps.
 func (a *Analyzer) sweep() {
-	for _, s := range append([]*Session(nil), a.sessions...) {
+	open := make([]*Session, 0, len(a.open)+len(a.zero))
+	for _, s := range a.open {
+		open = append(open, s)
+	}
+	for _, s := range a.zero {
+		open = append(open, s)
+	}
+	sort.Slice(open, func(i, j int) bool { return open[i].ID < open[j].ID })
+	for _, s := range open {
 		if s.closed {
 			continue
 		}
-		a.raise(evaluateTimed(s, a.now, a.opts, false))
+		quiet := a.now.Sub(s.Last) >= a.opts.ReplyTimeout
+		if s.Last.After(s.evaluated) || quiet && !s.quietSeen {
+			a.raise(evaluateTimed(s, a.now, a.opts, false))
+			s.evaluated, s.quietSeen = s.Last, quiet
+		}
 		if a.now.Sub(s.Last) > a.opts.IdleTimeout {
 			a.close(s)
 		}
 	}
+	a.compact(false)
 }
 
 func (a *Analyzer) close(s *Session) {
@@ -748,24 +792,93 @@ func (a *Analyzer) close(s *Session) {
 			m.ISAKMP = nil
 		}
 	}
+	// Live capture drops every finished session (its findings are out); a file keeps the
+	// first MaxKept of each kind for the report and counts the rest, so memory follows
+	// the live SAs however long the capture.
+	switch {
+	case a.opts.Evict:
+		s.dropped = true
+	case s.Failed && a.keptFailed >= a.opts.MaxKept:
+		s.dropped = true
+		a.omittedFailed++
+	case !s.Failed && a.keptOK >= a.opts.MaxKept:
+		s.dropped = true
+		a.omittedOK++
+	case s.Failed:
+		a.keptFailed++
+	default:
+		a.keptOK++
+	}
+	if s.dropped {
+		a.dropPending++
+	}
+}
+
+// compact forgets dropped sessions: their messages, ESP flows and findings.
+// It runs once enough sessions are waiting (the work is a pass over what is held), or
+// at the end.
+func (a *Analyzer) compact(force bool) {
+	batch := compactBatch
 	if a.opts.Evict {
-		for i, o := range a.sessions {
-			if o == s {
-				a.sessions = append(a.sessions[:i], a.sessions[i+1:]...)
-				break
+		batch = 64 // live capture: keep what is held close to the live SAs
+	}
+	if a.dropPending == 0 || !force && a.dropPending < batch {
+		return
+	}
+	a.dropPending = 0
+	gone := map[int]bool{}
+	kept := a.sessions[:0]
+	for _, s := range a.sessions {
+		if s.dropped {
+			gone[s.ID] = true
+			for _, f := range s.ESP {
+				delete(a.flows, espKey{spi: f.SPI, src: f.Src.Addr(), dst: f.Dst.Addr()})
+			}
+			for _, f := range s.ESP {
+				if a.childSPI[f.SPI] == s {
+					delete(a.childSPI, f.SPI)
+				}
+			}
+			continue
+		}
+		kept = append(kept, s)
+	}
+	clear(a.sessions[len(kept):])
+	a.sessions = kept
+	for k, list := range a.byPeers {
+		l := list[:0]
+		for _, s := range list {
+			if !s.dropped {
+				l = append(l, s)
 			}
 		}
-		k := pairOf(s.Initiator.Addr(), s.Responder.Addr())
-		list := a.byPeers[k]
-		for i, o := range list {
-			if o == s {
-				a.byPeers[k] = append(list[:i], list[i+1:]...)
-				break
-			}
-		}
-		if len(a.byPeers[k]) == 0 {
+		if len(l) == 0 {
 			delete(a.byPeers, k)
+		} else {
+			a.byPeers[k] = l
 		}
+	}
+	flows := a.flowOrder[:0]
+	for _, f := range a.flowOrder {
+		if !gone[f.Session] {
+			flows = append(flows, f)
+		}
+	}
+	clear(a.flowOrder[len(flows):])
+	a.flowOrder = flows
+	fs := a.findings[:0]
+	for _, f := range a.findings {
+		if !gone[f.Session] {
+			fs = append(fs, f)
+		}
+	}
+	a.findings = fs
+	for id := range gone {
+		delete(a.seen, id)
+		delete(a.failedIDs, id)
+		delete(a.malformed, id)
+		delete(a.decFail, id)
+		delete(a.decErr, id)
 	}
 }
 
@@ -808,7 +921,7 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 					c := props[0]
 					s.Phase2Chosen = &c
 				}
-			} else {
+			} else if s.Phase2Offered == nil {
 				s.Phase2Offered = props
 			}
 		case p.ID != nil && !v2:
@@ -819,7 +932,20 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 			}
 		}
 	}
-	if !msg.Response && len(ids) > 0 {
+	if !msg.Response {
+		// What the sender of this Phase 2 request offers and asks for, by address, so that
+		// when both gateways try (in one IKE SA or two) their views can be compared.
+		sender := msg.Src.Addr()
+		for _, p := range msg.Inner {
+			if p.SA != nil {
+				a.p2Offers[sender] = Proposals(p.SA, v2)
+			}
+		}
+		if !v2 && len(ids) == 2 {
+			a.p2IDs[sender] = [2]string{ids[0], ids[1]}
+		}
+	}
+	if !msg.Response && len(ids) > 0 && len(s.Selectors) == 0 {
 		if !v2 && len(ids) == 2 {
 			ids = []string{"local " + ids[0], "remote " + ids[1]}
 		}
@@ -830,10 +956,9 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 // tieFlows attaches ESP flows to their sessions: by the SPI a decrypted negotiation
 // chose, else the latest session between the same peers that began before the flow.
 func (a *Analyzer) tieFlows() {
-	for _, f := range a.flowOrder {
-		if f.Session != 0 {
-			continue
-		}
+	still := a.untied[:0]
+	defer func() { clear(a.untied[len(still):]); a.untied = still }()
+	for _, f := range a.untied {
 		if s := a.childSPI[f.SPI]; s != nil {
 			f.Session = s.ID
 			f.FromInitiator = f.Src.Addr() == s.Initiator.Addr()
@@ -851,6 +976,7 @@ func (a *Analyzer) tieFlows() {
 			best = list[0]
 		}
 		if best == nil {
+			still = append(still, f)
 			continue
 		}
 		f.Session = best.ID
@@ -891,13 +1017,7 @@ func (a *Analyzer) reconcile() {
 // settle marks a session failed when any finding about it, raised live or at the end,
 // is an error; describe sees only the final ones.
 func (a *Analyzer) settle(s *Session) {
-	for _, f := range a.findings {
-		if f.Session == s.ID && f.Severity == Error {
-			s.Failed = true
-			return
-		}
-	}
-	s.Failed = false
+	s.Failed = a.failedIDs[s.ID]
 }
 
 // Finish ends the analysis: every session is evaluated as of the end of the input.
@@ -911,10 +1031,19 @@ func (a *Analyzer) Finish() *Result {
 	}
 	a.raise(a.globalFindings())
 	a.reconcile()
+	clear(a.failedIDs)
+	for _, f := range a.findings {
+		if f.Severity == Error {
+			a.failedIDs[f.Session] = true
+		}
+	}
 	for _, s := range a.sessions {
 		a.settle(s)
 	}
-	r := &Result{Captures: a.captures, Sessions: a.sessions}
+	if !a.opts.Evict {
+		a.compact(true)
+	}
+	r := &Result{Captures: a.captures, Sessions: a.sessions, OmittedOK: a.omittedOK, OmittedFailed: a.omittedFailed}
 	for _, f := range a.flowOrder {
 		if f.Session == 0 {
 			r.Orphans = append(r.Orphans, f)

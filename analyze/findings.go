@@ -1246,6 +1246,7 @@ func (a *Analyzer) globalFindings() []Finding {
 			Next:    "Look at the source addresses of the first messages (frames listed); rate-limit or block them; strongSwan's cookie threshold (charon.cookie_threshold) protects the responder."})
 	}
 	out = append(out, a.proposalDiffs()...)
+	out = append(out, a.phase2Diffs()...)
 	for _, s := range a.sessions {
 		frames := a.decFail[s.ID]
 		if len(frames) == 0 {

@@ -104,6 +104,9 @@ type Session struct {
 
 	byMsgID    map[exchangeKey]*Exchange
 	closed     bool
+	dropped    bool            // finished and not kept (live capture, or past Options.MaxKept)
+	evaluated  time.Time       // Last when the timed findings were last evaluated
+	quietSeen  bool            // evaluated after going quiet for the reply timeout
 	reported   map[string]bool // finding keys already raised (live capture)
 	offeredBy  netip.Addr
 	natChecked bool
@@ -262,6 +265,10 @@ type Result struct {
 	Findings []Finding  `json:"findings"`
 	// Orphans are ESP flows no session could be tied to.
 	Orphans []*ESPFlow `json:"orphan_esp_flows"`
+	// OmittedOK and OmittedFailed count finished sessions not listed because the first
+	// Options.MaxKept of each kind already were (very long captures).
+	OmittedOK     int `json:"omitted_sessions_ok,omitempty"`
+	OmittedFailed int `json:"omitted_sessions_failed,omitempty"`
 }
 
 func itoa(n int) string {

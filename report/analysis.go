@@ -103,6 +103,8 @@ type analysisDoc struct {
 	Sessions      []*analyze.Session `json:"sessions"`
 	Findings      []analyze.Finding  `json:"findings"`
 	Orphans       []*analyze.ESPFlow `json:"orphan_esp_flows"`
+	OmittedOK     int                `json:"omitted_sessions_ok,omitempty"`
+	OmittedFailed int                `json:"omitted_sessions_failed,omitempty"`
 }
 
 // WriteAnalysisJSON writes the analysis as one JSON document.
@@ -111,7 +113,7 @@ func WriteAnalysisJSON(w io.Writer, r *analyze.Result) error {
 }
 
 func writeAnalysisJSON(w io.Writer, r *analyze.Result, rd *Redactor) error {
-	doc := analysisDoc{AnalysisSchemaVersion, rd.On(), r.Captures, r.Sessions, r.Findings, r.Orphans}
+	doc := analysisDoc{AnalysisSchemaVersion, rd.On(), r.Captures, r.Sessions, r.Findings, r.Orphans, r.OmittedOK, r.OmittedFailed}
 	if doc.Sessions == nil {
 		doc.Sessions = []*analyze.Session{}
 	}

@@ -26,6 +26,9 @@ func WriteText(w io.Writer, r *analyze.Result, st Style) error {
 	if rd != nil {
 		fmt.Fprintln(bw, "Redacted: addresses, identities and SPIs are pseudonyms; hashes, nonces and keys are left out.")
 	}
+	if r.OmittedOK+r.OmittedFailed > 0 {
+		fmt.Fprintf(bw, "Long capture: %d more finished sessions without errors and %d more failed ones are counted, not listed.\n", r.OmittedOK, r.OmittedFailed)
+	}
 	fmt.Fprintln(bw)
 	if len(r.Sessions) == 0 {
 		fmt.Fprintln(bw, "No IKE negotiation in the capture.")
