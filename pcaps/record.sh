@@ -625,6 +625,48 @@ rec_ikev1_proxyid_mismatch() {
 	run_failure 25
 }
 
+# IKEv1, disjoint ESP proposals as in ikev1-p2-proposal-mismatch, tried from
+# both ends: after A's Quick Mode is refused, B initiates its own child "net"
+# (ESP aes256gcm16) towards A and A refuses it too.
+rec_ikev1_p2_proposal_mismatch_both() {
+	begin_pair ikev1-p2-proposal-mismatch-both
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-28 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-28 \
+		PROP=aes128-sha256-modp2048 ESP=aes256gcm16 \
+		swanctl_conf b "$DB/swanctl.conf"
+	start_pair
+	initiate_from a child net 20
+	sleep 1
+	initiate_from b child net 20
+	sleep 1
+	finish_pair
+}
+
+# IKEv1 proxy-ID mismatch as in ikev1-proxyid-mismatch, tried from both ends:
+# after A's Quick Mode is refused, B initiates its child "net" (local
+# 10.3.0.0/24, remote 10.1.0.0/24) towards A and A refuses it too.
+rec_ikev1_proxyid_mismatch_both() {
+	begin_pair ikev1-proxyid-mismatch-both
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-29 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-29 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 LTS=10.3.0.0/24 RTS=10.1.0.0/24 \
+		swanctl_conf b "$DB/swanctl.conf"
+	start_pair
+	initiate_from a child net 20
+	sleep 1
+	initiate_from b child net 20
+	sleep 1
+	finish_pair
+}
+
 # IKEv1 Main Mode: the responder answers, but its replies are dropped in A's
 # INPUT chain (after the capture point): MM1 retransmitted, MM2 sent each time.
 rec_ikev1_reply_dropped() {
@@ -965,7 +1007,8 @@ SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev2-invalid-ke ikev2-ts-unacceptable ikev1-phase2-missing ikev2-esp-missing
 	ikev1-weak-crypto ikev1-truncated ikev2-tunnel-deleted ikev1-aggressive-unknown-id
 	ikev1-libreswan-invalid-major-version ikev2-libreswan-error-notify
-	ikev2-esp-loss ikev2-esp-seq-restart)
+	ikev2-esp-loss ikev2-esp-seq-restart ikev1-p2-proposal-mismatch-both
+	ikev1-proxyid-mismatch-both)
 
 usage() { printf 'usage: %s [--list] [scenario ...]\nscenarios: %s\n' "$0" "${SCENARIOS[*]}"; }
 

@@ -280,6 +280,16 @@ func messageDetail(m *analyze.Msg, s *analyze.Session, rd *Redactor) string {
 	} else {
 		parts = payloadParts(x, m.Response, rd)
 	}
+	if m.Decrypted {
+		// What --keys opened, in the same words as clear payloads.
+		inner := *x
+		inner.Payloads, inner.Encrypted = m.Inner, nil
+		parts = payloadParts(&inner, m.Response, rd)
+		if len(parts) == 0 {
+			parts = []string{"empty"}
+		}
+		parts[0] = "decrypted: " + parts[0]
+	}
 	if m.Fragments != nil {
 		if m.Fragments.Complete {
 			parts = append(parts, fmt.Sprintf("%d IP fragments", len(m.Fragments.Frames)))
