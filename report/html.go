@@ -284,6 +284,12 @@ func (h *htmlWriter) message(s *analyze.Session, m *analyze.Msg, failed bool) {
 		var buf bytes.Buffer
 		t := newMessageTree(&buf, s.First, rd)
 		t.Write(decodeMessage(m))
+		if m.Decrypted {
+			t.line(1, "decrypted (integrity %s):", m.Integrity)
+			for i := range m.Inner {
+				t.payload(&m.Inner[i], !m.ISAKMPIsV1())
+			}
+		}
 		t.Flush()
 		h.printf("<pre class=\"decode\">%s</pre>\n", esc(strings.TrimRight(buf.String(), "\n")))
 	}
