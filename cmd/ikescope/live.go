@@ -358,7 +358,7 @@ func (lc *liveCapture) closeAll() {
 // finding prints a finding the moment the analysis knows it.
 func (lc *liveCapture) finding(f analyze.Finding) {
 	if lc.jsonl {
-		b, err := json.Marshal(liveFindingLine{Type: "finding", Finding: f})
+		b, err := json.Marshal(liveFindingLine{Type: "finding", SchemaVersion: report.AnalysisSchemaVersion, Finding: f})
 		if err == nil {
 			lc.clearStatus()
 			lc.liveW.Write(append(b, '\n'))
@@ -389,9 +389,11 @@ func findingLine(f analyze.Finding) string {
 	return fmt.Sprintf("%s  %-7s  %-18s  %s  %s%s", t.Local().Format("2006-01-02 15:04:05.000"), strings.ToUpper(f.Severity.String()), f.Code, peers, where, f.Summary)
 }
 
-// liveFindingLine is a finding as -f jsonl streams it.
+// liveFindingLine is a finding as -f jsonl streams it: the finding event of
+// `ikescope analyze -f jsonl` (docs/schema/analyze-events.schema.json).
 type liveFindingLine struct {
-	Type string `json:"type"` // "finding"
+	Type          string `json:"type"` // "finding"
+	SchemaVersion int    `json:"schema_version"`
 	analyze.Finding
 }
 
