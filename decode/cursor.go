@@ -1,6 +1,9 @@
 package decode
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // cursor reads big-endian fields from a payload body with a sticky error: once a read runs
 // past the end, every later read returns zero and err names the first field that failed.
@@ -10,14 +13,32 @@ type cursor struct {
 	off  int
 	base int
 	err  error
+	// Where the cursor is, for error messages only: "SA proposal" with the proposal and
+	// transform numbers, or "traffic selector" with its number. Field names are built
+	// from these when a read fails, so reads that succeed allocate nothing.
+	ctx    string
+	n1, n2 int
 }
 
 func newCursor(b []byte, base int) cursor { return cursor{b: b, base: base} }
 
 func (c *cursor) fail(field string, err error) {
 	if c.err == nil {
-		c.err = &FieldError{Field: field, Offset: c.base + c.off, Err: err}
+		c.err = &FieldError{Field: c.where(field), Offset: c.base + c.off, Err: err}
 	}
+}
+
+// where names a field with the cursor's context: "SA proposal 1 transform 2 ID".
+func (c *cursor) where(field string) string {
+	switch {
+	case c.ctx == "":
+		return field
+	case c.n2 > 0:
+		return fmt.Sprintf("%s %d transform %d %s", c.ctx, c.n1, c.n2, field)
+	case c.n1 > 0:
+		return fmt.Sprintf("%s %d %s", c.ctx, c.n1, field)
+	}
+	return c.ctx + " " + field
 }
 
 func (c *cursor) need(n int, field string) bool {
@@ -91,25 +112,31 @@ func (c *cursor) abs() int { return c.base + c.off }
 // substructure reads the 4-byte header shared by proposals and transforms (IKEv1
 // payloads of types 2 and 3, IKEv2 substructures): a "more follow" byte, a reserved byte
 // and a length that includes the header. It returns a cursor over the body and moves past it.
-func (c *cursor) substructure(field string) (more uint8, body cursor, ok bool) {
+// The body cursor carries the context ctx n1 [transform n2] for its errors.
+func (c *cursor) substructure(ctx string, n1, n2 int) (more uint8, body cursor, ok bool) {
+	saved := *c
+	c.ctx, c.n1, c.n2 = ctx, n1, n2
+	defer func() { c.ctx, c.n1, c.n2 = saved.ctx, saved.n1, saved.n2 }()
 	start := c.off
-	more = c.u8(field + " next payload")
-	c.skip(1, field+" reserved")
-	n := int(c.u16(field + " length"))
+	more = c.u8("next payload")
+	c.skip(1, "reserved")
+	n := int(c.u16("length"))
 	if c.err != nil {
 		return 0, cursor{}, false
 	}
 	if n < 8 || start+n > len(c.b) {
 		c.off = start + 2
 		if n < 8 {
-			c.fail(field+" length", errLengthShort)
+			c.fail("length", errLengthShort)
 		} else {
-			c.fail(field+" length", errLengthLong)
+			c.fail("length", errLengthLong)
 		}
 		return 0, cursor{}, false
 	}
 	c.off = start + n
-	return more, newCursor(c.b[start+4:start+n], c.base+start+4), true
+	body = newCursor(c.b[start+4:start+n], c.base+start+4)
+	body.ctx, body.n1, body.n2 = ctx, n1, n2
+	return more, body, true
 }
 
 // adopt takes over the first error of a cursor over part of this one.

@@ -347,20 +347,19 @@ func parseSA(c *cursor, v2 bool) *SA {
 		}
 	}
 	for n := 1; c.remaining() > 0; n++ {
-		field := fmt.Sprintf("SA proposal %d", n)
 		start := c.off
-		more, sub, ok := c.substructure(field)
+		more, sub, ok := c.substructure("SA proposal", n, 0)
 		if !ok {
 			return sa
 		}
-		sa.Proposals = append(sa.Proposals, parseProposal(&sub, v2, field))
+		sa.Proposals = append(sa.Proposals, parseProposal(&sub, v2, n))
 		c.adopt(&sub)
 		if more == 0 {
 			break
 		}
 		if (v2 && more != 2) || (!v2 && more != uint8(PayloadV1Proposal)) {
 			c.off = start
-			c.fail(field+" next payload", errBadValue)
+			c.fail(fmt.Sprintf("SA proposal %d next payload", n), errBadValue)
 			return sa
 		}
 	}
@@ -370,31 +369,30 @@ func parseSA(c *cursor, v2 bool) *SA {
 	return sa
 }
 
-func parseProposal(c *cursor, v2 bool, field string) Proposal {
+func parseProposal(c *cursor, v2 bool, num int) Proposal {
 	p := Proposal{
-		Number:     c.u8(field + " number"),
-		ProtocolID: c.u8(field + " protocol"),
+		Number:     c.u8("number"),
+		ProtocolID: c.u8("protocol"),
 	}
-	spiSize := int(c.u8(field + " SPI size"))
-	p.NumTransforms = c.u8(field + " transform count")
-	p.SPI = c.bytes(spiSize, field+" SPI")
+	spiSize := int(c.u8("SPI size"))
+	p.NumTransforms = c.u8("transform count")
+	p.SPI = c.bytes(spiSize, "SPI")
 	for n := 1; c.remaining() > 0; n++ {
-		tfield := fmt.Sprintf("%s transform %d", field, n)
-		more, sub, ok := c.substructure(tfield)
+		more, sub, ok := c.substructure("SA proposal", num, n)
 		if !ok {
 			return p
 		}
 		var t Transform
 		if v2 {
-			t.Type = TransformType(sub.u8(tfield + " type"))
-			sub.skip(1, tfield+" reserved")
-			t.ID = sub.u16(tfield + " ID")
+			t.Type = TransformType(sub.u8("type"))
+			sub.skip(1, "reserved")
+			t.ID = sub.u16("ID")
 		} else {
-			t.Number = sub.u8(tfield + " number")
-			t.ID = uint16(sub.u8(tfield + " ID"))
-			sub.skip(2, tfield+" reserved")
+			t.Number = sub.u8("number")
+			t.ID = uint16(sub.u8("ID"))
+			sub.skip(2, "reserved")
 		}
-		t.Attributes = parseAttributes(&sub, tfield)
+		t.Attributes = parseAttributes(&sub)
 		p.Transforms = append(p.Transforms, t)
 		c.adopt(&sub)
 		if more == 0 {
@@ -402,16 +400,16 @@ func parseProposal(c *cursor, v2 bool, field string) Proposal {
 		}
 	}
 	if c.err == nil && len(p.Transforms) != int(p.NumTransforms) {
-		c.fail(field, fmt.Errorf("%w: %d transforms stated, %d present", errCount, p.NumTransforms, len(p.Transforms)))
+		c.fail("transforms", fmt.Errorf("%w: %d transforms stated, %d present", errCount, p.NumTransforms, len(p.Transforms)))
 	}
 	return p
 }
 
 // parseAttributes reads data attributes until the cursor is exhausted.
-func parseAttributes(c *cursor, field string) []Attribute {
+func parseAttributes(c *cursor) []Attribute {
 	var attrs []Attribute
 	for c.remaining() > 0 {
-		a, ok := parseAttribute(c, field)
+		a, ok := parseAttribute(c)
 		if !ok {
 			break
 		}
@@ -420,9 +418,9 @@ func parseAttributes(c *cursor, field string) []Attribute {
 	return attrs
 }
 
-func parseAttribute(c *cursor, field string) (Attribute, bool) {
-	t := c.u16(field + " attribute type")
-	v := c.u16(field + " attribute value")
+func parseAttribute(c *cursor) (Attribute, bool) {
+	t := c.u16("attribute type")
+	v := c.u16("attribute value")
 	if c.err != nil {
 		return Attribute{}, false
 	}
@@ -432,7 +430,7 @@ func parseAttribute(c *cursor, field string) (Attribute, bool) {
 		a.Value = uint64(v)
 		return a, true
 	}
-	a.Data = c.bytes(int(v), fmt.Sprintf("%s attribute %d value", field, a.Type))
+	a.Data = c.bytes(int(v), "attribute value")
 	if c.err != nil {
 		return a, false
 	}
@@ -642,7 +640,8 @@ func parseNotify(c *cursor, v2 bool) *Notify {
 		}
 	case !v2 && n.Type == 24576: // RESPONDER-LIFETIME
 		sub := newCursor(d, c.abs()-len(d))
-		n.Attributes = parseAttributes(&sub, "RESPONDER-LIFETIME")
+		sub.ctx = "RESPONDER-LIFETIME"
+		n.Attributes = parseAttributes(&sub)
 		if sub.err != nil {
 			c.err = sub.err
 		}
@@ -698,31 +697,32 @@ func parseTS(c *cursor) *TrafficSelectors {
 	ts := &TrafficSelectors{Count: c.u8("TS count")}
 	c.skip(3, "TS reserved")
 	for n := 1; c.remaining() > 0; n++ {
-		field := fmt.Sprintf("traffic selector %d", n)
+		c.ctx, c.n1 = "traffic selector", n
 		start := c.off
-		s := TrafficSelector{Type: c.u8(field + " type"), IPProtocol: c.u8(field + " protocol")}
-		slen := int(c.u16(field + " length"))
+		s := TrafficSelector{Type: c.u8("type"), IPProtocol: c.u8("protocol")}
+		slen := int(c.u16("length"))
 		if c.err != nil {
 			break
 		}
 		if slen < 4 || start+slen > len(c.b) {
 			c.off = start + 2
-			c.fail(field+" length", errLengthLong)
+			c.fail("length", errLengthLong)
 			break
 		}
 		sub := newCursor(c.b[start+4:start+slen], c.base+start+4)
+		sub.ctx, sub.n1 = c.ctx, c.n1
 		switch s.Type {
 		case 7, 8: // TS_IPV4_ADDR_RANGE, TS_IPV6_ADDR_RANGE
 			n := 4
 			if s.Type == 8 {
 				n = 16
 			}
-			s.StartPort = sub.u16(field + " start port")
-			s.EndPort = sub.u16(field + " end port")
-			s.Start, _ = netip.AddrFromSlice(sub.bytes(n, field+" start address"))
-			s.End, _ = netip.AddrFromSlice(sub.bytes(n, field+" end address"))
+			s.StartPort = sub.u16("start port")
+			s.EndPort = sub.u16("end port")
+			s.Start, _ = netip.AddrFromSlice(sub.bytes(n, "start address"))
+			s.End, _ = netip.AddrFromSlice(sub.bytes(n, "end address"))
 			if sub.err == nil && sub.remaining() != 0 {
-				sub.fail(field, errTrailingData)
+				sub.fail("addresses", errTrailingData)
 			}
 		default:
 			s.Data = sub.rest()
@@ -734,6 +734,7 @@ func parseTS(c *cursor) *TrafficSelectors {
 		}
 		c.off = start + slen
 	}
+	c.ctx, c.n1 = "", 0
 	if c.err == nil && len(ts.Selectors) != int(ts.Count) {
 		c.fail("TS count", fmt.Errorf("%w: %d selectors stated, %d present", errCount, ts.Count, len(ts.Selectors)))
 	}
@@ -758,7 +759,7 @@ func parseConfig(c *cursor, v2 bool) *Config {
 		if !v2 && t&0x8000 != 0 {
 			a.Short, a.Number, a.Length = true, uint64(l), 2
 		} else {
-			a.Value = c.bytes(int(l), fmt.Sprintf("config attribute %d value", a.Type))
+			a.Value = c.bytes(int(l), "config attribute value")
 			a.Length = int(l)
 			if len(a.Value) <= 8 {
 				for _, b := range a.Value {
