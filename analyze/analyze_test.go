@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
@@ -473,5 +474,47 @@ func TestProposalDiff(t *testing.T) {
 	}
 	if analyze.Diff(a, a) != nil {
 		t.Error("identical proposals differ")
+	}
+}
+
+// ESP to an SPI after the Delete for its SA: the real negotiation, Delete and ESP of
+// pcaps/ikev1-main-psk.pcap (keys from its logs), plus one ESP packet 5 s after the end
+// on the SPI the initiator deleted, as a sender that missed the Delete would send it.
+func TestESPAfterDelete(t *testing.T) {
+	keys, err := ikecrypt.LoadKeys(filepath.Join("..", "pcaps", "ikev1-main-psk.initiator.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := decode.Open(filepath.Join("..", "pcaps", "ikev1-main-psk.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	a := analyze.New(analyze.Options{Keys: keys})
+	a.StartCapture("ikev1-main-psk.pcap")
+	var last decode.Message
+	var toInit *decode.Message
+	for r.Next() {
+		m := r.Message()
+		a.Add(m)
+		last = *m
+		if m.Kind == decode.KindESP && m.Dst.Addr().String() == "192.0.2.1" && toInit == nil {
+			c := *m
+			toInit = &c
+		}
+	}
+	late := *toInit
+	late.Frame, late.Time = last.Frame+1, last.Time.Add(5*time.Second)
+	late.ESP.Seq = 99
+	a.Add(&late)
+	res := a.Finish()
+	var got *analyze.Finding
+	for i, f := range res.Findings {
+		if f.Code == analyze.CodeESPAnomaly {
+			got = &res.Findings[i]
+		}
+	}
+	if got == nil || got.Severity != analyze.Warning || !strings.Contains(got.Summary, "after the Delete") || got.Frames[1] != late.Frame {
+		t.Fatalf("finding %+v, want esp-anomaly for ESP after the Delete ending at frame %d", got, late.Frame)
 	}
 }

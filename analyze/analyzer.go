@@ -377,6 +377,14 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		}
 	}
 	for _, p := range append(append([]decode.Payload(nil), x.Payloads...), msg.Inner...) {
+		if d := p.Delete; d != nil && (d.ProtocolID == 2 || d.ProtocolID == 3) && d.SPISize == 4 {
+			if s.deleted == nil {
+				s.deleted = map[uint32]deletion{}
+			}
+			for _, spi := range d.SPIs {
+				s.deleted[uint32(spi[0])<<24|uint32(spi[1])<<16|uint32(spi[2])<<8|uint32(spi[3])] = deletion{m.Time, m.Frame}
+			}
+		}
 		if n := p.Notify; n != nil {
 			msg.Notifies = append(msg.Notifies, NotifyInfo{Type: n.Type, Name: decode.NotifyName(x.IsV2(), n.Type), Error: decode.NotifyIsError(x.IsV2(), n.Type)})
 		}

@@ -1082,6 +1082,14 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 			"Capture on one interface (tcpdump -i IFACE) to get each packet once."))
 	}
 	for _, f := range s.ESP {
+		// A Delete names the SPI its sender receives on; ESP to it afterwards (beyond what
+		// was in flight) goes to an SA that no longer exists.
+		if d, ok := s.deleted[f.SPI]; ok && f.Last.Sub(d.Time) > time.Second {
+			out = append(out, s.newFinding(CodeESPAnomaly, Warning, fmt.Sprintf("ESP %08x after Delete", f.SPI), []int{d.Frame, f.LastFrame}, d.Time,
+				fmt.Sprintf("ESP on SPI %08x goes on %s after the Delete for that SA (frame %d), until frame %d.", f.SPI, secs(f.Last.Sub(d.Time)), d.Frame, f.LastFrame),
+				"The sender did not take the Delete into account (it never arrived, or the sender ignores it), so it keeps using a stale SA that the receiver drops.",
+				"Check that the Informational with the Delete reaches the sender (UDP 500/4500 in that direction) and read the sender's log; clearing the stale SA there (ip xfrm state, clear crypto sa) restores traffic."))
+		}
 		if f.SeqGaps > 0 && f.SeqRestarts == 0 {
 			lost := int(f.LastSeq-f.FirstSeq) + 1 - f.Packets
 			out = append(out, s.newFinding(CodeESPAnomaly, Warning, fmt.Sprintf("ESP %08x gaps", f.SPI), []int{f.FirstFrame, f.LastFrame}, f.First,

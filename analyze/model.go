@@ -104,12 +104,19 @@ type Session struct {
 
 	byMsgID    map[exchangeKey]*Exchange
 	closed     bool
-	dropped    bool            // finished and not kept (live capture, or past Options.MaxKept)
-	evaluated  time.Time       // Last when the timed findings were last evaluated
-	quietSeen  bool            // evaluated after going quiet for the reply timeout
-	reported   map[string]bool // finding keys already raised (live capture)
+	dropped    bool                // finished and not kept (live capture, or past Options.MaxKept)
+	deleted    map[uint32]deletion // ESP/AH SPIs a Delete named, with when
+	evaluated  time.Time           // Last when the timed findings were last evaluated
+	quietSeen  bool                // evaluated after going quiet for the reply timeout
+	reported   map[string]bool     // finding keys already raised (live capture)
 	offeredBy  netip.Addr
 	natChecked bool
+}
+
+// deletion is when a Delete payload ended an ESP or AH SA.
+type deletion struct {
+	Time  time.Time
+	Frame int
 }
 
 // Exchange is one exchange: Main or Aggressive Mode (message ID 0), a Quick Mode, an
