@@ -3,8 +3,10 @@ package analyze
 import (
 	"fmt"
 	"hash/fnv"
+	"iter"
 	"net/netip"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
@@ -376,7 +378,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			msg.InnerSummary = innerSummary(res.Payloads, x.IsV2())
 		}
 	}
-	for _, p := range append(append([]decode.Payload(nil), x.Payloads...), msg.Inner...) {
+	for p := range msg.allPayloads(x) {
 		if d := p.Delete; d != nil && (d.ProtocolID == 2 || d.ProtocolID == 3) && d.SPISize == 4 {
 			if s.deleted == nil {
 				s.deleted = map[uint32]deletion{}
@@ -579,7 +581,7 @@ func stepName(ex *Exchange, msg *Msg) string {
 		if msg.Response {
 			step = 2 * n
 		}
-		return prefix + itoa(step)
+		return prefix + strconv.Itoa(step)
 	}
 	if msg.ISAKMPIsV1() {
 		return ex.Name
@@ -588,6 +590,19 @@ func stepName(ex *Exchange, msg *Msg) string {
 		return ex.Name + " response"
 	}
 	return ex.Name + " request"
+}
+
+// allPayloads yields a message's clear payloads, then those --keys decrypted.
+func (m *Msg) allPayloads(x *decode.ISAKMP) iter.Seq[*decode.Payload] {
+	return func(yield func(*decode.Payload) bool) {
+		for _, list := range [2][]decode.Payload{x.Payloads, m.Inner} {
+			for i := range list {
+				if !yield(&list[i]) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // ISAKMPIsV1 reports whether the message is IKEv1.

@@ -86,7 +86,7 @@ func evaluateLive(s *Session, now time.Time, opts Options) []Finding {
 	}
 	x := msg.ISAKMP
 	v2 := !msg.ISAKMPIsV1()
-	for _, p := range append(append([]decode.Payload(nil), x.Payloads...), msg.Inner...) {
+	for p := range msg.allPayloads(x) {
 		if n := p.Notify; n != nil && decode.NotifyIsError(v2, n.Type) {
 			out = append(out, s.notifyFinding(msg, n, v2))
 		}

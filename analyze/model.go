@@ -3,6 +3,7 @@ package analyze
 import (
 	"encoding/hex"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
@@ -25,7 +26,7 @@ func (s Severity) String() string {
 	if int(s) < len(severityNames) {
 		return severityNames[s]
 	}
-	return "Severity(" + itoa(int(s)) + ")"
+	return "Severity(" + strconv.Itoa(int(s)) + ")"
 }
 
 // MarshalText gives the severity's name in JSON.
@@ -276,26 +277,4 @@ type Result struct {
 	// Options.MaxKept of each kind already were (very long captures).
 	OmittedOK     int `json:"omitted_sessions_ok,omitempty"`
 	OmittedFailed int `json:"omitted_sessions_failed,omitempty"`
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }

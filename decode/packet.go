@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/google/gopacket"
@@ -28,7 +29,7 @@ func (k Kind) String() string {
 	if int(k) < len(kindNames) && kindNames[k] != "" {
 		return kindNames[k]
 	}
-	return "Kind(" + itoa(int(k)) + ")"
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
 
 // Message is one IKE, ESP or keepalive datagram with where and when it was seen.
@@ -545,26 +546,4 @@ func (d *Decoder) evict(emit func(*Message)) func(*fragSet) {
 // Flush reports fragment sets still waiting for pieces; call it at the end of a capture.
 func (d *Decoder) Flush(emit func(*Message)) {
 	d.frags.expireAll(func(fs *fragSet) { d.emitIncomplete(fs, emit) })
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }

@@ -131,9 +131,7 @@ func writeAnalysisJSON(w io.Writer, r *analyze.Result, rd *Redactor) error {
 	return enc.Encode(doc)
 }
 
-// CaptureLine is the first line of a report: "x.pcap: 14 packets over 8.1 s · 1 IKE SA · no ESP".
-func CaptureLine(c analyze.Capture, r *analyze.Result) string { return captureLine(c, r, nil) }
-
+// captureLine is the first line of a report: "x.pcap: 14 packets over 8.1 s · 1 IKE SA · no ESP".
 func captureLine(c analyze.Capture, r *analyze.Result, rd *Redactor) string {
 	n := 0
 	for _, s := range r.Sessions {
@@ -154,12 +152,10 @@ func captureLine(c analyze.Capture, r *analyze.Result, rd *Redactor) string {
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
 
-// SessionRow is a session as the sessions table shows it.
-func SessionRow(s *analyze.Session) []string { return sessionRow(s, nil) }
-
 // sessionHeader names the columns of sessionRow.
 var sessionHeader = []string{"#", "INITIATOR", "RESPONDER", "IKE", "MODE", "AUTH", "PROPOSAL AGREED", "STATE", "PHASE 2", "RETRANS", "ESP I→R/R→I"}
 
+// sessionRow is a session as the sessions table shows it.
 func sessionRow(s *analyze.Session, rd *Redactor) []string {
 	proposal := "-"
 	if s.Chosen != nil {

@@ -215,14 +215,6 @@ func messageLabel(m *analyze.Msg, rd *Redactor) string {
 	return b.String()
 }
 
-// MessageText describes a message in one line: its step and what it carries.
-func MessageText(m *analyze.Msg) string {
-	if m.Retransmit > 0 {
-		return messageLabel(m, nil)
-	}
-	return messageLabel(m, nil) + "  " + messageDetail(m, nil, nil)
-}
-
 // statusNotifyShort names the common status notifications briefly, for the ladder.
 var statusNotifyShort = map[string]string{
 	"NAT_DETECTION_SOURCE_IP":         "NAT-D",

@@ -143,12 +143,6 @@ func wrap(w io.Writer, indent, text string, width int) {
 	}
 }
 
-// WriteLadder draws a session's messages between its two peers (without the findings
-// that mark where it failed; WriteText draws ladders with them).
-func WriteLadder(w io.Writer, s *analyze.Session, st Style) {
-	writeLadder(w, newLadder(s, &analyze.Result{}, nil), st)
-}
-
 // ladderMarks are the characters a text ladder is drawn with.
 type ladderMarks struct {
 	line, right, left, fail, fold string
