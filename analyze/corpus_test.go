@@ -1,27 +1,13 @@
 package analyze_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode/decodetest"
 )
-
-// corpusDir finds ../shared/corpus next to the repository, where the captures of other
-// projects' test suites live. Without it the test skips, except in CI where it must run.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the capture corpus %s is missing (CI must have ../shared/corpus)", dir)
-		}
-		t.Skipf("no capture corpus at %s: skipping the tests on other projects' captures", dir)
-	}
-	return dir
-}
 
 // Real captures from other projects' test suites that show findings our own recordings
 // cannot: an implementation that stays on UDP 500 despite NAT-D (Openswan test), a
@@ -30,7 +16,7 @@ func corpusDir(t *testing.T) string {
 // NAT-T test), simultaneous starts (Arkime), an INVALID_KE retry and an inferred
 // authentication failure (Zeek).
 func TestCorpusFindings(t *testing.T) {
-	dir := corpusDir(t)
+	dir := decodetest.RequireCorpus(t)
 	tests := []struct {
 		file     string
 		findings []want
@@ -73,24 +59,14 @@ func TestCorpusFindings(t *testing.T) {
 // out holds together: sessions with messages in frame order, findings with text and
 // frames that exist, the named retries in one session each.
 func TestCorpusSanity(t *testing.T) {
-	dir := corpusDir(t)
-	var files []string
-	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err == nil && d.IsDir() && d.Name() == "_derived" {
-			return filepath.SkipDir
-		}
-		if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".pcap") || strings.HasSuffix(path, ".pcapng") || strings.HasSuffix(path, ".gz")) {
-			files = append(files, path)
-		}
-		return nil
-	})
+	dir := decodetest.RequireCorpus(t)
+	files := decodetest.CorpusCaptures(t, dir)
 	if len(files) < 50 {
 		t.Fatalf("only %d captures found under %s", len(files), dir)
 	}
-	for _, f := range files {
-		rel, _ := filepath.Rel(dir, f)
+	for _, rel := range files {
 		t.Run(rel, func(t *testing.T) {
-			res := analyzeFile(t, f)
+			res := analyzeFile(t, filepath.Join(dir, rel))
 			for _, s := range res.Sessions {
 				if len(s.Messages) == 0 || s.State == "" {
 					t.Errorf("session %d has no messages or no state: %+v", s.ID, s)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/decodetest"
 )
 
 // TestTcpdump takes tcpdump as a second opinion. The corpus holds tcpdump's own expected
@@ -28,7 +29,7 @@ import (
 // TestTcpdumpRegressions: ikescope must decode them without panicking and report what is
 // wrong with the same field tcpdump's output points at.
 func TestTcpdump(t *testing.T) {
-	corpus := requireCorpus(t)
+	corpus := decodetest.RequireCorpus(t)
 	dir := filepath.Join(corpus, "tcpdump", "tests")
 	tests := tcpdumpTests(t, filepath.Join(corpus, "tcpdump", "TESTS.txt"))
 	var compared int
@@ -759,7 +760,7 @@ func countedTruncated(_ *decode.Message, s decode.Stats) error {
 // checks that ikescope reports what is wrong with each: an error naming the same field as
 // tcpdump's output, truncation, or an incomplete IP datagram.
 func TestTcpdumpRegressions(t *testing.T) {
-	dir := filepath.Join(requireCorpus(t), "tcpdump", "tests")
+	dir := filepath.Join(decodetest.RequireCorpus(t), "tcpdump", "tests")
 	for _, rc := range tcpdumpRegressions {
 		t.Run(fmt.Sprintf("%s/%d", rc.capture, rc.frame), func(t *testing.T) {
 			dc := decodeCapture(t, filepath.Join(dir, rc.capture)) // fails on a panic

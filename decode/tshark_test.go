@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/decodetest"
 )
 
 // tsharkFields are the fields compared, in the order tshark prints them. frame.number
@@ -139,20 +140,20 @@ type tsharkFrame map[string]string
 func TestTshark(t *testing.T) {
 	tshark, err := exec.LookPath("tshark")
 	if err != nil {
-		skipOrFail(t, "tshark is not installed: run `make test` (it installs the test dependencies) "+
+		decodetest.SkipOrFail(t, "tshark is not installed: run `make test` (it installs the test dependencies) "+
 			"or `apt-get install tshark`")
 	}
 	conf := t.TempDir() // an empty Wireshark configuration: no key tables, default preferences
 
 	type capture struct{ name, path string }
 	var captures []capture
-	root := repoRoot(t)
+	root := decodetest.RepoRoot(t)
 	for _, rel := range repoCaptures(t) {
 		captures = append(captures, capture{rel, filepath.Join(root, filepath.FromSlash(rel))})
 	}
-	corpus := corpusDir(t)
+	corpus := decodetest.CorpusDir(t)
 	if corpus != "" {
-		for _, rel := range corpusCaptures(t, corpus) {
+		for _, rel := range decodetest.CorpusCaptures(t, corpus) {
 			captures = append(captures, capture{rel, filepath.Join(corpus, filepath.FromSlash(rel))})
 		}
 	}
@@ -191,7 +192,7 @@ func TestTshark(t *testing.T) {
 	}
 	if corpus == "" {
 		t.Run("corpus", func(t *testing.T) {
-			requireCorpus(t)
+			decodetest.RequireCorpus(t)
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/decodetest"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -20,40 +21,12 @@ import (
 // at ../shared/corpus beside the repository. A developer without the corpus gets a skip;
 // CI (CI=true) gets a failure.
 
-func inCI() bool { return os.Getenv("CI") == "true" }
-
-func skipOrFail(t testing.TB, msg string) {
-	t.Helper()
-	if inCI() {
-		t.Fatal(msg + " (CI=true: this must not be missing in CI)")
-	}
-	t.Skip(msg)
-}
-
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-}
-
 // corpusFile returns a file of the shared corpus, or skips (fails in CI) without it.
 func corpusFile(t testing.TB, rel string) string {
 	t.Helper()
-	p := filepath.Join(repoRoot(t), "..", "shared", "corpus", rel)
+	p := filepath.Join(decodetest.RepoRoot(t), "..", "shared", "corpus", rel)
 	if _, err := os.Stat(p); err != nil {
-		skipOrFail(t, "capture corpus file "+filepath.Clean(p)+" not found (../shared/corpus beside the repository)")
+		decodetest.SkipOrFail(t, "capture corpus file "+filepath.Clean(p)+" not found (../shared/corpus beside the repository)")
 	}
 	return p
 }
@@ -62,7 +35,7 @@ func corpusFile(t testing.TB, rel string) string {
 // but not yet in the repository are skipped when absent, even in CI.
 func pcapsFile(t testing.TB, name string, optional bool) string {
 	t.Helper()
-	p := filepath.Join(repoRoot(t), "pcaps", name)
+	p := filepath.Join(decodetest.RepoRoot(t), "pcaps", name)
 	if _, err := os.Stat(p); err != nil {
 		if optional {
 			t.Skip(p + " not recorded yet (bash pcaps/record.sh)")
