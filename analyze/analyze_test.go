@@ -387,6 +387,7 @@ func TestEveryCodeIsShown(t *testing.T) {
 		analyze.CodeNATTProblem: "TestCorpusFindings (tcpdump's ikev2four.pcap)",
 		analyze.CodeMalformed:   "TestCorpusFindings (tcpdump's isakmp-pointer-loop.pcap)",
 		analyze.CodeStateLimit:  "TestHalfOpenFloodIsCapped",
+		analyze.CodeRedirected:  "TestCorpusFindings (scapy's ikev2_notify_redirect.pcap)",
 	}
 	// Codes waiting for a capture that shows them, with the reason.
 	pending := map[string]string{}
@@ -408,7 +409,7 @@ var allCodes = []string{
 	analyze.CodeDeleted, analyze.CodeDPDUnanswered, analyze.CodeNATDetected, analyze.CodeNATTProblem,
 	analyze.CodeFragmentsLost, analyze.CodeESPMissing, analyze.CodeESPOneWay, analyze.CodeESPAnomaly,
 	analyze.CodeWeakCrypto, analyze.CodeAggressivePSK, analyze.CodeMalformed, analyze.CodeTruncated, analyze.CodeStateLimit,
-	analyze.CodeDecryptFailed,
+	analyze.CodeDecryptFailed, analyze.CodeRedirected,
 }
 
 // The successful captures produce no error.

@@ -38,6 +38,12 @@ func TestCorpusFindings(t *testing.T) {
 			{analyze.CodeWeakCrypto, analyze.Warning, []int{3, 4}},
 			{analyze.CodeNATDetected, analyze.Info, []int{5, 6}},
 		}},
+		{"scapy/test/pcaps/ikev2_notify_redirect.pcap", []want{
+			{analyze.CodeRedirected, analyze.Info, []int{2}},
+			{analyze.CodeNoProposalChosen, analyze.Error, []int{4}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3}},
+		}},
 		{"arkime/tests/pcap/IKEv1.pcap", []want{
 			{analyze.CodeNoResponse, analyze.Info, []int{1}},
 		}},

@@ -36,6 +36,7 @@ const (
 	CodeTruncated        = "truncated"
 	CodeStateLimit       = "state-limit"
 	CodeDecryptFailed    = "decrypt-failed"
+	CodeRedirected       = "redirected"
 )
 
 // Where each implementation keeps the settings the findings name.
@@ -89,6 +90,17 @@ func evaluateLive(s *Session, now time.Time, opts Options) []Finding {
 	for p := range msg.allPayloads(x) {
 		if n := p.Notify; n != nil && decode.NotifyIsError(v2, n.Type) {
 			out = append(out, s.notifyFinding(msg, n, v2))
+		}
+		if n := p.Notify; n != nil && v2 && n.Type == 16407 && msg.Response { // REDIRECT (RFC 5685)
+			gw := n.Gateway
+			if gw == "" {
+				gw = "another gateway"
+			}
+			s.redirectedTo = gw
+			out = append(out, s.newFinding(CodeRedirected, Info, msg.Step, []int{msg.Frame}, msg.Time,
+				fmt.Sprintf("The responder redirected the initiator to %s (IKEv2 gateway redirection, RFC 5685) instead of negotiating.", gw),
+				"The responder is set to send clients to another gateway: load balancing across a cluster, or maintenance. This is not an error by itself.",
+				"Check that the initiator then negotiates with "+gw+" (its IKE_SA_INIT carries REDIRECTED_FROM) and that "+gw+" is reachable and configured for this client."))
 		}
 		if d := p.Delete; d != nil {
 			out = append(out, s.newFinding(CodeDeleted, Info, msg.Step+"/"+fmt.Sprint(msg.Frame), []int{msg.Frame}, msg.Time,
@@ -1196,6 +1208,8 @@ func (s *Session) describe(fs []Finding) {
 		}
 	case s.Established:
 		s.State = "Phase 1 up, no IPsec SA"
+	case s.redirectedTo != "":
+		s.State = "redirected to " + s.redirectedTo
 	default:
 		s.State = "failed at " + s.Reached
 		if s.Reached == "" {

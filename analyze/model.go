@@ -103,15 +103,16 @@ type Session struct {
 	First      time.Time  `json:"first"`
 	Last       time.Time  `json:"last"`
 
-	byMsgID    map[exchangeKey]*Exchange
-	closed     bool
-	dropped    bool                // finished and not kept (live capture, or past Options.MaxKept)
-	deleted    map[uint32]deletion // ESP/AH SPIs a Delete named, with when
-	evaluated  time.Time           // Last when the timed findings were last evaluated
-	quietSeen  bool                // evaluated after going quiet for the reply timeout
-	reported   map[string]bool     // finding keys already raised (live capture)
-	offeredBy  netip.Addr
-	natChecked bool
+	byMsgID      map[exchangeKey]*Exchange
+	closed       bool
+	redirectedTo string              // the gateway an IKEv2 REDIRECT named
+	dropped      bool                // finished and not kept (live capture, or past Options.MaxKept)
+	deleted      map[uint32]deletion // ESP/AH SPIs a Delete named, with when
+	evaluated    time.Time           // Last when the timed findings were last evaluated
+	quietSeen    bool                // evaluated after going quiet for the reply timeout
+	reported     map[string]bool     // finding keys already raised (live capture)
+	offeredBy    netip.Addr
+	natChecked   bool
 }
 
 // deletion is when a Delete payload ended an ESP or AH SA.

@@ -157,11 +157,9 @@ var sessionHeader = []string{"#", "INITIATOR", "RESPONDER", "IKE", "MODE", "AUTH
 
 // sessionRow is a session as the sessions table shows it.
 func sessionRow(s *analyze.Session, rd *Redactor) []string {
-	proposal := "-"
+	proposal := "-" // no answer, a redirect, or the refusal the findings explain
 	if s.Chosen != nil {
 		proposal = s.Chosen.String()
-	} else if len(s.Offered) > 0 {
-		proposal = "none agreed"
 	}
 	auth := s.Auth
 	if auth == "" {
