@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -68,14 +69,38 @@ func (e *LineError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.L
 var ErrNoKeys = errors.New("no keys found")
 
 // LoadKeys reads a key file; see ParseKeys.
+// Keys name their source by the file's base name ("charon.log:195"); errors name the
+// file as it was given, so that it can be found.
 func LoadKeys(path string) (*Keys, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("key file %s: %w", path, err)
 	}
 	defer f.Close()
-	return ParseKeys(filepath.Base(path), f)
+	base := filepath.Base(path)
+	keys, err := ParseKeys(base, f)
+	var le *LineError
+	switch {
+	case errors.As(err, &le):
+		le.File = path
+	case err != nil && strings.HasPrefix(err.Error(), base+":"):
+		err = &namedError{name: path, prefix: base, err: err}
+	}
+	return keys, err
 }
+
+// namedError puts the path a file was given by in place of its base name.
+type namedError struct {
+	name, prefix string
+	err          error
+}
+
+func (e *namedError) Error() string { return e.name + strings.TrimPrefix(e.err.Error(), e.prefix) }
+func (e *namedError) Unwrap() error { return e.err }
 
 // maxKeyFile bounds what is read from one key source (logs can be large; 64 MiB is far
 // more than any charon log of one capture).
