@@ -80,22 +80,22 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{15}},
 		}},
-		{"ikev1-main-psk-mismatch.pcap", 1, "failed at MM5", []want{
+		{"ikev1-main-psk-mismatch.pcap", 1, "failed at MM5: auth-failed", []want{
 			{analyze.CodeAuthFailed, analyze.Error, []int{5, 6, 7, 8, 9, 10, 11, 12}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
-		{"ikev1-no-response.pcap", 1, "failed at MM1", []want{
+		{"ikev1-no-response.pcap", 1, "failed at MM1: no-response", []want{
 			{analyze.CodeNoResponse, analyze.Error, []int{1, 2, 3, 4}},
 		}},
-		{"ikev2-no-proposal.pcap", 1, "failed at IKE_SA_INIT response", []want{
+		{"ikev2-no-proposal.pcap", 1, "failed at IKE_SA_INIT response: no-proposal-chosen", []want{
 			{analyze.CodeNoProposalChosen, analyze.Error, []int{2}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1}},
 		}},
-		{"ikev2-psk-mismatch.pcap", 1, "failed at IKE_AUTH response", []want{
+		{"ikev2-psk-mismatch.pcap", 1, "failed at IKE_AUTH response: auth-failed", []want{
 			{analyze.CodeAuthFailed, analyze.Error, []int{4}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 		}},
-		{"ikev2-strongswan-libreswan.pcap", 1, "Phase 1 up, no IPsec SA", []want{
+		{"ikev2-strongswan-libreswan.pcap", 1, "IKE SA up, no CHILD_SA", []want{
 			{analyze.CodePhase2Stalled, analyze.Warning, []int{4}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{5}},
@@ -115,22 +115,22 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{17}},
 		}},
-		{"ikev2-ipfrag-lost.pcap", 1, "failed at IKE_AUTH request", []want{
+		{"ikev2-ipfrag-lost.pcap", 1, "failed at IKE_AUTH request: exchange-stalled", []want{
 			{analyze.CodeExchangeStalled, analyze.Error, []int{3, 4, 5, 8}},
 			{analyze.CodeFragmentsLost, analyze.Error, []int{3, 4, 5, 6, 7, 8, 9, 10}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 		}},
-		{"ikev2-ipfrag-lost-at-initiator.pcap", 1, "failed at IKE_AUTH request", []want{
+		{"ikev2-ipfrag-lost-at-initiator.pcap", 1, "failed at IKE_AUTH request: exchange-stalled", []want{
 			{analyze.CodeExchangeStalled, analyze.Error, []int{4, 6, 8, 12}},
 			{analyze.CodeFragmentsLost, analyze.Warning, []int{4, 6, 8, 12}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 		}},
-		{"ikev1-aggressive-psk-mismatch.pcap", 1, "failed at AM2", []want{
+		{"ikev1-aggressive-psk-mismatch.pcap", 1, "failed at AM2: auth-failed", []want{
 			{analyze.CodeAuthFailed, analyze.Error, []int{2, 4, 5, 6, 3}},
 			{analyze.CodeAggressivePSK, analyze.Warning, []int{1, 2}},
 			{analyze.CodeNATDetected, analyze.Info, []int{2}},
 		}},
-		{"ikev1-aggressive-unknown-id.pcap", 1, "failed at AM1", []want{
+		{"ikev1-aggressive-unknown-id.pcap", 1, "failed at AM1: auth-failed", []want{
 			{analyze.CodeAuthFailed, analyze.Error, []int{2}},
 			{analyze.CodeAggressivePSK, analyze.Warning, []int{1}},
 		}},
@@ -142,7 +142,7 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeESPOneWay, analyze.Error, []int{10, 14}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
-		{"ikev1-libreswan-invalid-major-version.pcap", 1, "failed at MM1", []want{
+		{"ikev1-libreswan-invalid-major-version.pcap", 1, "failed at MM1: error-notify", []want{
 			{analyze.CodeErrorNotify, analyze.Error, []int{2}},
 		}},
 		{"ikev1-natt-inside.pcap", 1, "established, ESP flowing", []want{
@@ -151,7 +151,7 @@ func TestPcaps(t *testing.T) {
 		{"ikev1-natt.pcap", 1, "established, ESP flowing", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
-		{"ikev1-p1-proposal-mismatch.pcap", 2, "failed at MM1", []want{
+		{"ikev1-p1-proposal-mismatch.pcap", 2, "failed at MM1: no-proposal-chosen", []want{
 			{analyze.CodeNoProposalChosen, analyze.Error, []int{2}},
 			{analyze.CodeProposalDiff, analyze.Error, []int{1, 3}},
 			{analyze.CodeNoProposalChosen, analyze.Error, []int{4}},
@@ -168,7 +168,7 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodePhase2Stalled, analyze.Error, []int{7, 8}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
-		{"ikev1-reply-dropped.pcap", 1, "failed at MM2", []want{
+		{"ikev1-reply-dropped.pcap", 1, "failed at MM2: reply-not-reaching", []want{
 			{analyze.CodeReplyNotReaching, analyze.Error, []int{1, 3, 5, 7, 2, 4, 6, 8}},
 		}},
 		{"ikev1-truncated.pcap", 1, "established, ESP flowing", []want{
@@ -191,7 +191,7 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeInvalidKE, analyze.Info, []int{2}},
 			{analyze.CodeDeleted, analyze.Info, []int{17}},
 		}},
-		{"ikev2-libreswan-error-notify.pcap", 1, "failed at IKE_SA_INIT response", []want{
+		{"ikev2-libreswan-error-notify.pcap", 1, "failed at IKE_SA_INIT response: no-proposal-chosen", []want{
 			{analyze.CodeNoProposalChosen, analyze.Error, []int{2}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1}},
 		}},
@@ -203,14 +203,14 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{15}},
 		}},
-		{"ikev2-no-proposal-both.pcap", 2, "failed at IKE_SA_INIT response", []want{
+		{"ikev2-no-proposal-both.pcap", 2, "failed at IKE_SA_INIT response: no-proposal-chosen", []want{
 			{analyze.CodeNoProposalChosen, analyze.Error, []int{2}},
 			{analyze.CodeProposalDiff, analyze.Error, []int{1, 2, 3, 4}},
 			{analyze.CodeNoProposalChosen, analyze.Error, []int{4}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3}},
 		}},
-		{"ikev2-ts-unacceptable.pcap", 1, "Phase 1 up, no IPsec SA", []want{
+		{"ikev2-ts-unacceptable.pcap", 1, "IKE SA up, no CHILD_SA", []want{
 			{analyze.CodePhase2Stalled, analyze.Warning, []int{4}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{5}},
@@ -228,7 +228,7 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{55}},
 		}},
-		{"ikev2-esp-seq-restart.pcap", 1, "established, ESP flowing", []want{
+		{"ikev2-esp-seq-restart.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 3}},
 			{analyze.CodeESPAnomaly, analyze.Info, []int{9, 11}},
 			{analyze.CodeDeleted, analyze.Info, []int{29}},
@@ -306,30 +306,30 @@ func TestDecryptedFindings(t *testing.T) {
 		findings []want
 		text     string // in the first finding's summary
 	}{
-		{"ikev1-proxyid-mismatch", logs("ikev1-proxyid-mismatch"), "Phase 1 up, no IPsec SA", []want{
+		{"ikev1-proxyid-mismatch", logs("ikev1-proxyid-mismatch"), "Phase 1 up, no IPsec SA, with errors", []want{
 			{analyze.CodeInvalidID, analyze.Error, []int{8}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}, "local 10.1.0.0/24, remote 10.2.0.0/24"},
-		{"ikev1-p2-proposal-mismatch", logs("ikev1-p2-proposal-mismatch"), "Phase 1 up, no IPsec SA", []want{
+		{"ikev1-p2-proposal-mismatch", logs("ikev1-p2-proposal-mismatch"), "Phase 1 up, no IPsec SA, with errors", []want{
 			{analyze.CodeNoProposalChosen, analyze.Error, []int{8}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}, "answered QM1 with NO-PROPOSAL-CHOSEN: Phase 2"},
-		{"ikev2-ts-unacceptable", logs("ikev2-ts-unacceptable"), "Phase 1 up, no IPsec SA", []want{
+		{"ikev2-ts-unacceptable", logs("ikev2-ts-unacceptable"), "IKE SA up, no CHILD_SA, with errors", []want{
 			{analyze.CodeTSUnacceptable, analyze.Error, []int{4}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{5}},
 		}, "TSi 10.1.0.0-10.1.0.255, TSr 10.2.0.0-10.2.0.255"},
-		{"ikev1-p2-proposal-mismatch-both", logs("ikev1-p2-proposal-mismatch-both"), "Phase 1 up, no IPsec SA", []want{
+		{"ikev1-p2-proposal-mismatch-both", logs("ikev1-p2-proposal-mismatch-both"), "Phase 1 up, no IPsec SA, with errors", []want{
 			{analyze.CodeProposalDiff, analyze.Error, []int{7, 9}},
 			{analyze.CodeNoProposalChosen, analyze.Error, []int{8}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}, "encryption: 192.0.2.1 offers AES-CBC-128, 192.0.2.2 offers AES-GCM-16-256"},
-		{"ikev1-proxyid-mismatch-both", logs("ikev1-proxyid-mismatch-both"), "Phase 1 up, no IPsec SA", []want{
+		{"ikev1-proxyid-mismatch-both", logs("ikev1-proxyid-mismatch-both"), "Phase 1 up, no IPsec SA, with errors", []want{
 			{analyze.CodeInvalidID, analyze.Error, []int{7, 9}},
 			{analyze.CodeInvalidID, analyze.Error, []int{8}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}, "192.0.2.1 asks for remote network 10.2.0.0/24, but 192.0.2.2's local network is 10.3.0.0/24"},
-		{"ikev2-psk-mismatch", logs("ikev2-psk-mismatch"), "failed at IKE_AUTH response", []want{
+		{"ikev2-psk-mismatch", logs("ikev2-psk-mismatch"), "failed at IKE_AUTH response: auth-failed", []want{
 			{analyze.CodeAuthFailed, analyze.Error, []int{4}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 		}, "AUTHENTICATION_FAILED"},
@@ -437,7 +437,7 @@ func TestLadderSteps(t *testing.T) {
 	res := analyzeFile(t, filepath.Join("..", "pcaps", "ikev1-main-psk.pcap"))
 	var steps []string
 	for _, m := range res.Sessions[0].Messages {
-		steps = append(steps, m.Step)
+		steps = append(steps, m.Step.String())
 	}
 	want := "MM1 MM2 MM3 MM4 MM5 MM6 QM1 QM2 QM3 Informational Informational"
 	if got := strings.Join(steps, " "); got != want {
@@ -447,7 +447,7 @@ func TestLadderSteps(t *testing.T) {
 	res = analyzeFile(t, filepath.Join("..", "pcaps", "ikev1-main-cert.pcap"))
 	steps = steps[:0]
 	for _, m := range res.Sessions[0].Messages[:8] {
-		steps = append(steps, m.Step+"/"+m.Fragment)
+		steps = append(steps, m.Step.String()+"/"+m.Fragment)
 	}
 	want = "MM1/ MM2/ MM3/ MM4/ MM5/1/0 MM5/2/2 MM6/1/0 MM6/2/2"
 	if got := strings.Join(steps, " "); got != want {
@@ -456,7 +456,7 @@ func TestLadderSteps(t *testing.T) {
 	res = analyzeFile(t, filepath.Join("..", "pcaps", "ikev1-main-psk-mismatch.pcap"))
 	var retrans []int
 	for _, m := range res.Sessions[0].Messages {
-		if m.Step == "MM5" {
+		if m.Step == analyze.StepMM5 {
 			retrans = append(retrans, m.Retransmit)
 		}
 	}

@@ -3,10 +3,8 @@ package analyze
 import (
 	"fmt"
 	"hash/fnv"
-	"iter"
 	"net/netip"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
@@ -93,9 +91,6 @@ type Analyzer struct {
 	byPeers   map[peerKey][]*Session
 	flows     map[espKey]*ESPFlow
 	flowOrder []*ESPFlow
-	findings  []Finding
-	seen      map[int]map[string]bool // session -> "code/exchange" of the findings raised
-	failedIDs map[int]bool            // sessions with an error finding
 	captures  []Capture
 	cur       *Capture
 	now       time.Time
@@ -104,38 +99,32 @@ type Analyzer struct {
 	dropFrame []int
 	frags     []decode.Message // incomplete datagrams with no session
 	truncated []int
-	malformed map[int][]int // session -> frames
 	swept     time.Time
 	dec       *ikecrypt.Decrypter
-	untied    []*ESPFlow // flows not yet tied to a session
+	untied    []*ESPFlow // flows that came before any IKE between their peers
 
 	keptOK, keptFailed       int
 	omittedOK, omittedFailed int
 	dropPending              int
 	childSPI                 map[uint32]*Session       // ESP SPIs negotiated in decrypted Phase 2 exchanges
+	ikeRekey                 map[SPI]*Session          // new IKE SA SPIs a decrypted CREATE_CHILD_SA named, by the SA rekeyed
 	p2Offers                 map[netip.Addr][]Proposal // Phase 2 proposals each gateway offered (decrypted)
 	p2IDs                    map[netip.Addr][2]string  // IKEv1 proxy IDs each gateway asked for: its local, its remote
-	decFail                  map[int][]int             // session -> frames that did not decrypt
-	decErr                   map[int]string
 }
 
 // New returns an Analyzer.
 func New(opts Options) *Analyzer {
 	opts.defaults()
 	a := &Analyzer{
-		opts:      opts,
-		open:      map[SPI]*Session{},
-		zero:      map[peerKey]*Session{},
-		byPeers:   map[peerKey][]*Session{},
-		flows:     map[espKey]*ESPFlow{},
-		seen:      map[int]map[string]bool{},
-		failedIDs: map[int]bool{},
-		malformed: map[int][]int{},
-		childSPI:  map[uint32]*Session{},
-		p2Offers:  map[netip.Addr][]Proposal{},
-		p2IDs:     map[netip.Addr][2]string{},
-		decFail:   map[int][]int{},
-		decErr:    map[int]string{},
+		opts:     opts,
+		open:     map[SPI]*Session{},
+		zero:     map[peerKey]*Session{},
+		byPeers:  map[peerKey][]*Session{},
+		flows:    map[espKey]*ESPFlow{},
+		childSPI: map[uint32]*Session{},
+		ikeRekey: map[SPI]*Session{},
+		p2Offers: map[netip.Addr][]Proposal{},
+		p2IDs:    map[netip.Addr][2]string{},
 	}
 	if opts.Keys != nil {
 		a.dec = ikecrypt.NewDecrypter(opts.Keys)
@@ -157,6 +146,17 @@ func (a *Analyzer) EndCapture(stats decode.Stats) {
 	a.cur.Frames = stats.Frames
 	a.cur.Truncated = stats.Truncated
 	a.cur.Stats = stats
+	// The capture's clock runs on every frame, IKE or not: a capture that went on for
+	// minutes after the last IKE message went on for minutes.
+	if !stats.First.IsZero() && (a.cur.First.IsZero() || stats.First.Before(a.cur.First)) {
+		a.cur.First = stats.First
+	}
+	if stats.Last.After(a.cur.Last) {
+		a.cur.Last = stats.Last
+	}
+	if a.cur.Last.After(a.now) {
+		a.now = a.cur.Last
+	}
 	if !a.cur.First.IsZero() {
 		a.cur.Duration = a.cur.Last.Sub(a.cur.First)
 	}
@@ -279,19 +279,8 @@ func (a *Analyzer) newSession(m *decode.Message, x *decode.ISAKMP) *Session {
 		s.Version = 1
 	}
 	s.InitiatorSPI = SPI(x.InitiatorSPI)
-	// Roles: IKEv2 says who sent it; in IKEv1 only the initiator sends a zero responder SPI.
-	fromInit := true
-	if x.IsV2() {
-		fromInit = x.Flags&decode.FlagInitiator != 0
-		s.RolesKnown = true
-	} else {
-		s.RolesKnown = SPI(x.ResponderSPI).IsZero()
-	}
-	if fromInit {
-		s.Initiator, s.Responder = m.Src, m.Dst
-	} else {
-		s.Initiator, s.Responder = m.Dst, m.Src
-	}
+	s.initRoles(m, x)
+	a.linkPredecessor(s, m, x)
 	a.sessions = append(a.sessions, s)
 	k := pairOf(m.Src.Addr(), m.Dst.Addr())
 	a.byPeers[k] = append(a.byPeers[k], s)
@@ -300,179 +289,6 @@ func (a *Analyzer) newSession(m *decode.Message, x *decode.ISAKMP) *Session {
 
 // openCount is the number of sessions held open; closed ones leave both maps.
 func (a *Analyzer) openCount() int { return len(a.open) + len(a.zero) }
-
-// fromInitiator tells whether the sender of m is the session's initiator.
-func (s *Session) fromInitiator(m *decode.Message, x *decode.ISAKMP) bool {
-	if x.IsV2() {
-		return x.Flags&decode.FlagInitiator != 0
-	}
-	src, dst := m.Src, m.Dst
-	if s.Initiator.Addr() == s.Responder.Addr() {
-		// Both ends on one address: only the ports tell them apart.
-		return src == s.Initiator || dst == s.Responder
-	}
-	switch {
-	case src.Addr() == s.Initiator.Addr():
-		return true
-	case src.Addr() == s.Responder.Addr():
-		return false
-	case dst.Addr() == s.Responder.Addr():
-		return true
-	case dst.Addr() == s.Initiator.Addr():
-		return false
-	}
-	return true
-}
-
-func (a *Analyzer) addISAKMP(m *decode.Message) {
-	x := m.ISAKMP
-	s := a.findSession(m, x)
-	if s == nil {
-		return
-	}
-	if s.ResponderSPI.IsZero() {
-		s.ResponderSPI = SPI(x.ResponderSPI)
-	}
-	s.Last = m.Time
-	fromInit := s.fromInitiator(m, x)
-	// Follow address and port changes (NAT, MOBIKE, the float to 4500).
-	if fromInit {
-		s.noteAddress(&s.Initiator, m.Src)
-		s.noteAddress(&s.Responder, m.Dst)
-	} else {
-		s.noteAddress(&s.Responder, m.Src)
-		s.noteAddress(&s.Initiator, m.Dst)
-	}
-	msg := &Msg{
-		Frame:         m.Frame,
-		Time:          m.Time,
-		Src:           m.Src,
-		Dst:           m.Dst,
-		FromInitiator: fromInit,
-		ExchangeType:  x.ExchangeType,
-		ExchangeName:  exchangeName(x),
-		MessageID:     x.MessageID,
-		Encrypted:     x.Encrypted != nil || hasSK(x),
-		Size:          int(x.Length),
-		Payloads:      x.PayloadSummary(),
-		Fragments:     m.Fragments,
-		Truncated:     x.Truncated || m.Kind == decode.KindIncomplete,
-		ISAKMP:        x,
-		v2:            x.IsV2(),
-		hash:          hashBytes(x.Contents),
-	}
-	for _, err := range x.Errors {
-		msg.Errors = append(msg.Errors, err.Error())
-	}
-	if a.dec != nil && m.Kind == decode.KindISAKMP {
-		res, err := a.dec.Decrypt(x)
-		switch {
-		case err != nil:
-			msg.DecryptError = err.Error()
-			a.decFail[s.ID] = append(a.decFail[s.ID], m.Frame)
-			if a.decErr[s.ID] == "" {
-				a.decErr[s.ID] = err.Error()
-			}
-		case res != nil && res.Decrypted:
-			msg.Decrypted, msg.Inner, msg.Integrity = true, res.Payloads, res.Integrity.String()
-			msg.InnerSummary = innerSummary(res.Payloads, x.IsV2())
-		}
-	}
-	for p := range msg.allPayloads(x) {
-		if d := p.Delete; d != nil && (d.ProtocolID == 2 || d.ProtocolID == 3) && d.SPISize == 4 {
-			if s.deleted == nil {
-				s.deleted = map[uint32]deletion{}
-			}
-			for _, spi := range d.SPIs {
-				s.deleted[uint32(spi[0])<<24|uint32(spi[1])<<16|uint32(spi[2])<<8|uint32(spi[3])] = deletion{m.Time, m.Frame}
-			}
-		}
-		if n := p.Notify; n != nil {
-			msg.Notifies = append(msg.Notifies, NotifyInfo{Type: n.Type, Name: decode.NotifyName(x.IsV2(), n.Type), Error: decode.NotifyIsError(x.IsV2(), n.Type)})
-		}
-	}
-	if m.Kind == decode.KindIncomplete {
-		msg.Payloads = "IP fragments, incomplete"
-	}
-	ex := s.exchangeFor(x, msg)
-	msg.exchange = ex
-	if n := len(ex.Messages); n > 0 {
-		if prev := ex.Messages[n-1]; prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && msg.Time.Sub(prev.Time) < captureDuplicate {
-			// The same packet again within milliseconds: the capture saw it twice.
-			s.Duplicates++
-			return
-		}
-	}
-	// A retransmission is the same bytes again from the same side.
-	for i := len(ex.Messages) - 1; i >= 0; i-- {
-		prev := ex.Messages[i]
-		if prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator {
-			msg.Retransmit = prev.Retransmit + 1
-			msg.Interval = msg.Time.Sub(prev.Time)
-			msg.Step = prev.Step
-			break
-		}
-	}
-	if n, total := fragmentOf(x); msg.Retransmit == 0 && n > 1 {
-		// Later IKE fragments (IKEv1 FRAG, IKEv2 SKF) belong to the step of the first.
-		for i := len(ex.Messages) - 1; i >= 0; i-- {
-			if prev := ex.Messages[i]; prev.FromInitiator == msg.FromInitiator {
-				msg.Step = prev.Step
-				break
-			}
-		}
-		msg.Fragment = fmt.Sprintf("%d/%d", n, total)
-	} else if n == 1 {
-		msg.Fragment = fmt.Sprintf("1/%d", total)
-	}
-	if msg.Retransmit > 0 {
-		s.Retransmits++
-	} else if msg.Step == "" {
-		msg.Step = stepName(ex, msg)
-		if msg.Response {
-			ex.Responses++
-		} else {
-			ex.Requests++
-		}
-	}
-	ex.Messages = append(ex.Messages, msg)
-	ex.Last = m.Time
-	if len(s.Messages) < a.opts.MaxMessages {
-		s.Messages = append(s.Messages, msg)
-	} else {
-		s.MessagesDropped++
-	}
-	if len(x.Errors) > 0 && !x.Truncated {
-		a.malformed[s.ID] = append(a.malformed[s.ID], m.Frame)
-	}
-	if m.Truncated && m.Kind != decode.KindIncomplete {
-		a.truncated = append(a.truncated, m.Frame)
-	}
-	s.update(msg, x, ex)
-	if msg.Decrypted {
-		a.phase2(s, msg)
-		if x.IsV2() && x.ExchangeType == 35 && msg.Response {
-			for _, n := range msg.Notifies {
-				if n.Type == 24 { // AUTHENTICATION_FAILED: the IKE SA was refused
-					s.Established = false
-				}
-			}
-		}
-	}
-	a.raise(evaluateLive(s, a.now, a.opts))
-}
-
-func (s *Session) noteAddress(cur *netip.AddrPort, seen netip.AddrPort) {
-	if *cur == seen {
-		return
-	}
-	if cur.Port() == 500 && seen.Port() == 4500 || cur.Port() != 4500 && seen.Port() == 4500 {
-		s.Floated = true
-	}
-	if seen.Port() == 4500 || cur.Addr() != seen.Addr() {
-		*cur = seen
-	}
-}
 
 // fragmentOf gives an IKE-level fragment's number and the total (0 when unknown), or 0, 0
 // for a message that is not a fragment.
@@ -506,194 +322,6 @@ func hashBytes(b []byte) uint64 {
 	return h.Sum64()
 }
 
-func exchangeName(x *decode.ISAKMP) string {
-	if !x.IsV2() {
-		switch x.ExchangeType {
-		case 2:
-			return "Main Mode"
-		case 4:
-			return "Aggressive Mode"
-		case 5:
-			return "Informational"
-		case 6:
-			return "Transaction"
-		case 32:
-			return "Quick Mode"
-		}
-	}
-	return x.ExchangeType.String()
-}
-
-// exchangeFor finds or creates the exchange a message belongs to and marks the message
-// as request or response.
-func (s *Session) exchangeFor(x *decode.ISAKMP, msg *Msg) *Exchange {
-	var k exchangeKey
-	if x.IsV2() {
-		msg.Response = x.Flags&decode.FlagResponse != 0
-		k = exchangeKey{id: x.MessageID, byInit: msg.FromInitiator != msg.Response, typ: x.ExchangeType}
-	} else {
-		k = exchangeKey{id: x.MessageID, typ: x.ExchangeType}
-	}
-	ex := s.byMsgID[k]
-	if ex == nil {
-		ex = &Exchange{
-			Type:        x.ExchangeType,
-			Name:        msg.ExchangeName,
-			MessageID:   x.MessageID,
-			ByInitiator: k.byInit,
-			First:       msg.Time,
-			Phase2:      isPhase2(x),
-		}
-		if !x.IsV2() {
-			ex.ByInitiator = msg.FromInitiator
-		}
-		s.byMsgID[k] = ex
-		s.Exchanges = append(s.Exchanges, ex)
-		if ex.Phase2 {
-			s.Phase2++
-		}
-	}
-	if !x.IsV2() {
-		msg.Response = msg.FromInitiator != ex.ByInitiator
-	}
-	ex.Encrypted = ex.Encrypted || msg.Encrypted
-	return ex
-}
-
-func isPhase2(x *decode.ISAKMP) bool {
-	if x.IsV2() {
-		return x.ExchangeType == 36 // CREATE_CHILD_SA
-	}
-	return x.ExchangeType == 32 // Quick Mode
-}
-
-// stepName names a new (not retransmitted) message within its exchange.
-func stepName(ex *Exchange, msg *Msg) string {
-	prefix := map[decode.ExchangeType]string{2: "MM", 4: "AM", 32: "QM"}[ex.Type]
-	if msg.ISAKMPIsV1() && prefix != "" {
-		n := 1
-		for _, prev := range ex.Messages {
-			if prev.Retransmit == 0 && prev.Response == msg.Response {
-				n++
-			}
-		}
-		step := 2*n - 1
-		if msg.Response {
-			step = 2 * n
-		}
-		return prefix + strconv.Itoa(step)
-	}
-	if msg.ISAKMPIsV1() {
-		return ex.Name
-	}
-	if msg.Response {
-		return ex.Name + " response"
-	}
-	return ex.Name + " request"
-}
-
-// allPayloads yields a message's clear payloads, then those --keys decrypted.
-func (m *Msg) allPayloads(x *decode.ISAKMP) iter.Seq[*decode.Payload] {
-	return func(yield func(*decode.Payload) bool) {
-		for _, list := range [2][]decode.Payload{x.Payloads, m.Inner} {
-			for i := range list {
-				if !yield(&list[i]) {
-					return
-				}
-			}
-		}
-	}
-}
-
-// ISAKMPIsV1 reports whether the message is IKEv1.
-func (m *Msg) ISAKMPIsV1() bool { return !m.v2 }
-
-// update moves the session's state forward with a new message.
-func (s *Session) update(msg *Msg, x *decode.ISAKMP, ex *Exchange) {
-	v2 := x.IsV2()
-	switch {
-	case !v2 && x.ExchangeType == 2:
-		s.Mode = "Main"
-	case !v2 && x.ExchangeType == 4:
-		s.Mode = "Aggressive"
-	case v2 && s.Mode == "":
-		s.Mode = "IKEv2"
-	}
-	if msg.Retransmit > 0 {
-		return
-	}
-	phase1 := (!v2 && (x.ExchangeType == 2 || x.ExchangeType == 4)) || (v2 && (x.ExchangeType == 34 || x.ExchangeType == 35 || x.ExchangeType == 43))
-	for _, p := range x.Payloads {
-		if p.SA == nil || !phase1 {
-			continue
-		}
-		props := Proposals(p.SA, v2)
-		if msg.Response {
-			if len(props) > 0 {
-				c := props[0]
-				s.Chosen = &c
-				if c.Auth != "" {
-					s.Auth = c.Auth
-				}
-			}
-		} else {
-			s.Offered = props
-			s.offeredBy = msg.Src.Addr()
-			if len(props) > 0 && s.Auth == "" && !v2 {
-				s.Auth = props[0].Auth
-			}
-		}
-	}
-	if phase1 {
-		s.Reached = msg.Step
-		s.checkNAT(msg, x)
-		if !v2 && natTVendorIDs(x) {
-			if s.NAT == nil {
-				s.NAT = &NATResult{Frames: []int{}}
-			}
-			if msg.FromInitiator {
-				s.NAT.InitiatorOffers = true
-			} else {
-				s.NAT.ResponderOffers = true
-			}
-		}
-	}
-	switch {
-	case !v2 && x.ExchangeType == 2 && msg.Step == "MM6",
-		!v2 && x.ExchangeType == 4 && msg.Step == "AM3":
-		s.Established = true
-	case !v2 && x.ExchangeType == 32:
-		s.Established = true // Quick Mode runs only under an ISAKMP SA
-	case v2 && x.ExchangeType == 35 && msg.Response:
-		s.Established = true
-	case v2 && (x.ExchangeType == 36 || x.ExchangeType == 37) && s.Mode != "":
-		s.Established = true
-	}
-	was := ex.Complete
-	switch {
-	case !v2 && x.ExchangeType == 2:
-		ex.Complete = ex.Responses >= 3 // MM6
-	case !v2 && (x.ExchangeType == 4 || x.ExchangeType == 32):
-		ex.Complete = ex.Requests >= 2 // AM3, QM3
-	default:
-		ex.Complete = ex.Responses > 0
-	}
-	// A CHILD_SA comes with a completed Quick Mode, IKE_AUTH or CREATE_CHILD_SA.
-	if ex.Complete && !was && (!v2 && x.ExchangeType == 32 || v2 && (x.ExchangeType == 35 || x.ExchangeType == 36) && !hasErrorNotify(msg)) {
-		s.Phase2Done++
-	}
-	ex.Reached = msg.Step
-}
-
-func hasErrorNotify(m *Msg) bool {
-	for _, n := range m.Notifies {
-		if n.Error {
-			return true
-		}
-	}
-	return false
-}
-
 func (a *Analyzer) latestFor(x, y netip.Addr) *Session {
 	list := a.byPeers[pairOf(x, y)]
 	for i := len(list) - 1; i >= 0; i-- {
@@ -709,7 +337,9 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, First: m.Time, FirstFrame: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq}
 		a.flows[k] = f
 		a.flowOrder = append(a.flowOrder, f)
-		a.untied = append(a.untied, f)
+		if !a.tie(f) {
+			a.untied = append(a.untied, f)
+		}
 	} else {
 		switch {
 		case m.ESP.Seq == f.LastSeq && m.Time.Sub(f.Last) < captureDuplicate:
@@ -729,31 +359,83 @@ func (a *Analyzer) addESP(m *decode.Message) {
 	f.Bytes += m.ESP.Len
 	f.Last = m.Time
 	f.LastFrame = m.Frame
+	if f.session != nil {
+		// ESP on its child SAs keeps an IKE SA alive, however long IKE is quiet.
+		f.session.active(m.Time)
+	}
 }
 
-// raise records findings not seen before and passes them to OnFinding.
-func (a *Analyzer) raise(fs []Finding) {
-	for _, f := range fs {
-		if f.Frames == nil {
-			f.Frames = []int{}
+// tie attaches an ESP flow to its IKE SA when it starts: by the SPI a decrypted
+// negotiation chose, else the latest SA between the same peers that began before it.
+func (a *Analyzer) tie(f *ESPFlow) bool {
+	s := a.childSPI[f.SPI]
+	if s == nil {
+		list := a.byPeers[pairOf(f.Src.Addr(), f.Dst.Addr())]
+		for i := len(list) - 1; i >= 0; i-- {
+			if !list[i].First.After(f.First) && !list[i].dropped {
+				s = list[i]
+				break
+			}
 		}
-		key := f.Code + "/" + f.Exchange
-		seen := a.seen[f.Session]
-		if seen == nil {
-			seen = map[string]bool{}
-			a.seen[f.Session] = seen
+	}
+	if s == nil {
+		return false
+	}
+	f.Session, f.session = s.ID, s
+	f.FromInitiator = f.Src.Addr() == s.Initiator.Addr()
+	s.ESP = append(s.ESP, f)
+	return true
+}
+
+// tieEarly attaches flows that began before any IKE between their peers (the capture
+// started with the SA already up) to the first SA between those peers.
+func (a *Analyzer) tieEarly() {
+	still := a.untied[:0]
+	for _, f := range a.untied {
+		list := a.byPeers[pairOf(f.Src.Addr(), f.Dst.Addr())]
+		if s := a.childSPI[f.SPI]; s != nil {
+			list = []*Session{s}
 		}
-		if seen[key] {
+		if len(list) == 0 || list[0].dropped {
+			still = append(still, f)
 			continue
 		}
-		seen[key] = true
-		if f.Severity == Error {
-			a.failedIDs[f.Session] = true
+		s := list[0]
+		f.Session, f.session = s.ID, s
+		f.FromInitiator = f.Src.Addr() == s.Initiator.Addr()
+		s.ESP = append(s.ESP, f)
+	}
+	clear(a.untied[len(still):])
+	a.untied = still
+}
+
+// active notes that the SA showed life at t.
+func (s *Session) active(t time.Time) {
+	if t.After(s.lastActive) {
+		s.lastActive = t
+	}
+}
+
+// refresh evaluates a session afresh and passes the findings that are new, or whose
+// severity changed, to OnFinding.
+func (a *Analyzer) refresh(s *Session, final bool) {
+	s.derive()
+	fs := s.evaluate(a.now, a.opts, final)
+	s.describe(fs)
+	s.findings = fs
+	if a.opts.OnFinding == nil {
+		return
+	}
+	if s.emitted == nil {
+		s.emitted = map[string]Severity{}
+	}
+	for _, f := range fs {
+		k := f.key()
+		if sev, ok := s.emitted[k]; ok && sev == f.Severity {
+			continue
 		}
-		a.findings = append(a.findings, f)
-		if a.opts.OnFinding != nil {
-			a.opts.OnFinding(f)
-		}
+		s.emitted[k] = f.Severity
+		a.opts.OnFinding(f)
 	}
 }
 
@@ -764,6 +446,21 @@ func (a *Analyzer) Advance(now time.Time) {
 		a.now = now
 	}
 	a.sweep()
+}
+
+// idleLimit is how long an SA may be quiet (no IKE, no ESP on its child SAs) before it
+// is finished. An SA that is up lives until its lifetime runs out (the negotiated one
+// where the capture shows it, else 24 hours, longer than any default); a negotiation
+// that never completed is finished after the idle timeout.
+func (s *Session) idleLimit(opts Options) time.Duration {
+	if !s.Established {
+		return opts.IdleTimeout
+	}
+	life := 24 * time.Hour
+	if s.Chosen != nil && s.Chosen.Lifetime > 0 {
+		life = s.Chosen.Lifetime
+	}
+	return max(life, opts.IdleTimeout)
 }
 
 // sweep raises timed findings and finishes sessions that have been quiet too long. Only
@@ -785,10 +482,10 @@ func (a *Analyzer) sweep() {
 		}
 		quiet := a.now.Sub(s.Last) >= a.opts.ReplyTimeout
 		if s.Last.After(s.evaluated) || quiet && !s.quietSeen {
-			a.raise(evaluateTimed(s, a.now, a.opts, false))
+			a.refresh(s, false)
 			s.evaluated, s.quietSeen = s.Last, quiet
 		}
-		if a.now.Sub(s.Last) > a.opts.IdleTimeout {
+		if a.now.Sub(s.lastActive) > s.idleLimit(a.opts) {
 			a.close(s)
 		}
 	}
@@ -796,9 +493,7 @@ func (a *Analyzer) sweep() {
 }
 
 func (a *Analyzer) close(s *Session) {
-	a.tieFlows()
-	a.raise(evaluateFinal(s, a.now, a.opts))
-	a.settle(s)
+	a.refresh(s, true)
 	s.closed = true
 	if a.open[s.InitiatorSPI] == s {
 		delete(a.open, s.InitiatorSPI)
@@ -849,18 +544,21 @@ func (a *Analyzer) compact(force bool) {
 		return
 	}
 	a.dropPending = 0
-	gone := map[int]bool{}
 	kept := a.sessions[:0]
 	for _, s := range a.sessions {
 		if s.dropped {
-			gone[s.ID] = true
 			for _, f := range s.ESP {
 				delete(a.flows, espKey{spi: f.SPI, src: f.Src.Addr(), dst: f.Dst.Addr()})
-			}
-			for _, f := range s.ESP {
 				if a.childSPI[f.SPI] == s {
 					delete(a.childSPI, f.SPI)
 				}
+				f.session = nil
+			}
+			if s.successor != nil {
+				s.successor.predecessor = nil
+			}
+			if s.predecessor != nil {
+				s.predecessor.successor = nil
 			}
 			continue
 		}
@@ -878,30 +576,23 @@ func (a *Analyzer) compact(force bool) {
 		if len(l) == 0 {
 			delete(a.byPeers, k)
 		} else {
+			clear(list[len(l):])
 			a.byPeers[k] = l
 		}
 	}
 	flows := a.flowOrder[:0]
 	for _, f := range a.flowOrder {
-		if !gone[f.Session] {
-			flows = append(flows, f)
+		if f.session == nil && f.Session != 0 {
+			continue // its session was dropped
 		}
+		flows = append(flows, f)
 	}
 	clear(a.flowOrder[len(flows):])
 	a.flowOrder = flows
-	fs := a.findings[:0]
-	for _, f := range a.findings {
-		if !gone[f.Session] {
-			fs = append(fs, f)
+	for k, s := range a.ikeRekey {
+		if s.dropped {
+			delete(a.ikeRekey, k)
 		}
-	}
-	a.findings = fs
-	for id := range gone {
-		delete(a.seen, id)
-		delete(a.failedIDs, id)
-		delete(a.malformed, id)
-		delete(a.decFail, id)
-		delete(a.decErr, id)
 	}
 }
 
@@ -932,12 +623,25 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 	var ids []string
 	for _, p := range msg.Inner {
 		switch {
+		case p.Auth != nil && v2 && msg.ExchangeType == decode.ExchangeIKEAuth && msg.FromInitiator:
+			// The method the initiator authenticated with, as the decrypted AUTH says.
+			s.Auth = decode.AuthMethodName(p.Auth.Method)
 		case p.SA != nil:
 			props := Proposals(p.SA, v2)
 			for _, pr := range p.SA.Proposals {
-				if len(pr.SPI) == 4 {
-					a.childSPI[uint32(pr.SPI[0])<<24|uint32(pr.SPI[1])<<16|uint32(pr.SPI[2])<<8|uint32(pr.SPI[3])] = s
+				switch {
+				case len(pr.SPI) == 4:
+					a.childSPI[spi32(pr.SPI)] = s
+				case len(pr.SPI) == 8 && v2 && msg.ExchangeType == decode.ExchangeCreateChildSA:
+					// An IKE SA rekey (RFC 7296 1.3.2): the new SA's SPI from each side.
+					a.ikeRekey[SPI(pr.SPI)] = s
+					if ns := a.open[SPI(pr.SPI)]; ns != nil && ns != s && s.successor == nil && ns.predecessor == nil {
+						s.successor, ns.predecessor = ns, s
+					}
 				}
+			}
+			if len(p.SA.Proposals) > 0 && len(p.SA.Proposals[0].SPI) == 8 {
+				continue // the IKE SA's own rekey: not a Phase 2 proposal
 			}
 			if msg.Response {
 				if len(props) > 0 {
@@ -976,93 +680,43 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 	}
 }
 
-// tieFlows attaches ESP flows to their sessions: by the SPI a decrypted negotiation
-// chose, else the latest session between the same peers that began before the flow.
-func (a *Analyzer) tieFlows() {
-	still := a.untied[:0]
-	defer func() { clear(a.untied[len(still):]); a.untied = still }()
-	for _, f := range a.untied {
-		if s := a.childSPI[f.SPI]; s != nil {
-			f.Session = s.ID
-			f.FromInitiator = f.Src.Addr() == s.Initiator.Addr()
-			s.ESP = append(s.ESP, f)
-			continue
-		}
-		list := a.byPeers[pairOf(f.Src.Addr(), f.Dst.Addr())]
-		var best *Session
-		for _, s := range list {
-			if !s.First.After(f.First) && (best == nil || s.First.After(best.First)) {
-				best = s
-			}
-		}
-		if best == nil && len(list) > 0 {
-			best = list[0]
-		}
-		if best == nil {
-			still = append(still, f)
-			continue
-		}
-		f.Session = best.ID
-		f.FromInitiator = f.Src.Addr() == best.Initiator.Addr()
-		best.ESP = append(best.ESP, f)
-	}
-}
-
 // reconcile revisits findings in the light of other sessions between the same peers: a
 // first message left unanswered while the peer's own negotiation with us succeeded is a
 // collision of simultaneous starts, not an unreachable peer.
 func (a *Analyzer) reconcile() {
-	byID := map[int]*Session{}
 	for _, s := range a.sessions {
-		byID[s.ID] = s
-	}
-	for i := range a.findings {
-		f := &a.findings[i]
-		s := byID[f.Session]
-		if f.Code != CodeNoResponse || f.Severity != Error || s == nil {
-			continue
-		}
-		for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
-			if o == s || !o.Established || o.First.Sub(s.First).Abs() > 30*time.Second {
+		for i := range s.findings {
+			f := &s.findings[i]
+			if f.Code != CodeNoResponse || f.Severity != Error {
 				continue
 			}
-			f.Severity = Info
-			f.Summary = fmt.Sprintf("The %s's %s went unanswered while both gateways started a negotiation at the same time; the other one (session %d, started by %s) came up.", "initiator", f.Exchange, o.ID, o.Initiator.Addr())
-			f.Cause = "Both sides had traffic for the tunnel and initiated at once; the responder answered the other negotiation and dropped this one. This is normal."
-			f.Next = "Nothing to fix. If it happens at every start, let only one side initiate (auto=add / start_action=none on the other)."
-			s.Failed = false
-			s.State = fmt.Sprintf("abandoned (session %d came up)", o.ID)
-			break
+			for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
+				if o == s || !o.Established || o.First.Sub(s.First).Abs() > 30*time.Second {
+					continue
+				}
+				f.Severity = Info
+				f.Summary = fmt.Sprintf("The initiator's %s went unanswered while both gateways started a negotiation at the same time; the other one (session %d, started by %s) came up.", f.Exchange, o.ID, o.Initiator.Addr())
+				f.Cause = "Both sides had traffic for the tunnel and initiated at once; the responder answered the other negotiation and dropped this one. This is normal."
+				f.Next = "Nothing to fix. If it happens at every start, let only one side initiate (auto=add / start_action=none on the other)."
+				s.abandonedFor = o.ID
+				s.describe(s.findings)
+				break
+			}
 		}
 	}
-}
-
-// settle marks a session failed when any finding about it, raised live or at the end,
-// is an error; describe sees only the final ones.
-func (a *Analyzer) settle(s *Session) {
-	s.Failed = a.failedIDs[s.ID]
 }
 
 // Finish ends the analysis: every session is evaluated as of the end of the input.
 func (a *Analyzer) Finish() *Result {
-	a.tieFlows()
+	a.tieEarly()
 	for _, s := range a.sessions {
 		if !s.closed {
-			a.raise(evaluateFinal(s, a.now, a.opts))
+			a.refresh(s, true)
 			s.closed = true
 		}
 	}
-	a.raise(a.globalFindings())
 	a.reconcile()
-	clear(a.failedIDs)
-	for _, f := range a.findings {
-		if f.Severity == Error {
-			a.failedIDs[f.Session] = true
-		}
-	}
-	for _, s := range a.sessions {
-		a.settle(s)
-	}
+	global := a.globalFindings()
 	if !a.opts.Evict {
 		a.compact(true)
 	}
@@ -1072,7 +726,18 @@ func (a *Analyzer) Finish() *Result {
 			r.Orphans = append(r.Orphans, f)
 		}
 	}
-	r.Findings = append([]Finding(nil), a.findings...)
+	for _, s := range a.sessions {
+		r.Findings = append(r.Findings, s.findings...)
+	}
+	r.Findings = append(r.Findings, global...)
+	if a.opts.OnFinding != nil {
+		for _, f := range global {
+			a.opts.OnFinding(f)
+		}
+	}
+	if r.Findings == nil {
+		r.Findings = []Finding{}
+	}
 	sort.SliceStable(r.Findings, func(i, j int) bool {
 		if r.Findings[i].Severity != r.Findings[j].Severity {
 			return r.Findings[i].Severity > r.Findings[j].Severity

@@ -77,41 +77,6 @@ func framesOf(msgs []*Msg) []int {
 	return out
 }
 
-// evaluateLive gives the findings one message can prove at once: notifications, deletes,
-// what was proposed and chosen, NAT detection.
-func evaluateLive(s *Session, now time.Time, opts Options) []Finding {
-	var out []Finding
-	msg := s.Messages[len(s.Messages)-1]
-	if msg.Retransmit > 0 {
-		return nil
-	}
-	x := msg.ISAKMP
-	v2 := !msg.ISAKMPIsV1()
-	for p := range msg.allPayloads(x) {
-		if n := p.Notify; n != nil && decode.NotifyIsError(v2, n.Type) {
-			out = append(out, s.notifyFinding(msg, n, v2))
-		}
-		if n := p.Notify; n != nil && v2 && n.Type == 16407 && msg.Response { // REDIRECT (RFC 5685)
-			gw := n.Gateway
-			if gw == "" {
-				gw = "another gateway"
-			}
-			s.redirectedTo = gw
-			out = append(out, s.newFinding(CodeRedirected, Info, msg.Step, []int{msg.Frame}, msg.Time,
-				fmt.Sprintf("The responder redirected the initiator to %s (IKEv2 gateway redirection, RFC 5685) instead of negotiating.", gw),
-				"The responder is set to send clients to another gateway: load balancing across a cluster, or maintenance. This is not an error by itself.",
-				"Check that the initiator then negotiates with "+gw+" (its IKE_SA_INIT carries REDIRECTED_FROM) and that "+gw+" is reachable and configured for this client."))
-		}
-		if d := p.Delete; d != nil {
-			out = append(out, s.newFinding(CodeDeleted, Info, msg.Step+"/"+fmt.Sprint(msg.Frame), []int{msg.Frame}, msg.Time,
-				fmt.Sprintf("The %s deleted %s SA(s) %s at %s.", side(msg.FromInitiator), decode.ProtocolName(v2, d.ProtocolID), spiList(d.SPIs), msg.Time.UTC().Format("15:04:05.000")),
-				"A Delete ends the SA on purpose: shutdown, rekey, an administrator, or an error the peer detected.",
-				"If the tunnel should still be up, read the "+side(msg.FromInitiator)+"'s log at this time for why it deleted the SA."))
-		}
-	}
-	return out
-}
-
 func spiList(spis [][]byte) string {
 	parts := make([]string, len(spis))
 	for i, s := range spis {
@@ -128,28 +93,26 @@ func (s *Session) requestName(msg *Msg) string {
 	if !msg.ISAKMPIsV1() {
 		return msg.ExchangeName
 	}
-	if msg.ExchangeType == 5 && s.Established {
-		// An Informational after Phase 1 answers the latest Quick Mode.
-		step := ""
+	if msg.ExchangeType == decode.ExchangeInformationalV1 {
+		// An Informational answers the latest step the other side sent before it: a
+		// Quick Mode once Phase 1 is up, else a Main or Aggressive Mode message.
+		step := StepNone
 		for _, m := range s.Messages {
 			if m == msg {
 				break
 			}
-			if m.ExchangeType == 32 && m.FromInitiator != msg.FromInitiator && m.Retransmit == 0 {
+			if m.FromInitiator != msg.FromInitiator && m.Retransmit == 0 && (m.ExchangeType == decode.ExchangeQuickMode || numberedFromInitiator(m.ExchangeType)) {
 				step = m.Step
 			}
 		}
-		if step != "" {
-			return step
+		if step != StepNone {
+			return step.String()
 		}
-	}
-	if msg.ExchangeType == 5 && s.Reached != "" {
-		return s.Reached
 	}
 	if msg.exchange != nil {
 		for _, m := range msg.exchange.Messages {
 			if m != msg && m.FromInitiator != msg.FromInitiator && m.Retransmit == 0 {
-				return m.Step
+				return m.Step.String()
 			}
 		}
 	}
@@ -158,12 +121,12 @@ func (s *Session) requestName(msg *Msg) string {
 
 func (s *Session) phaseOf(msg *Msg) string {
 	switch msg.ExchangeType {
-	case 32, 36:
+	case decode.ExchangeQuickMode, decode.ExchangeCreateChildSA:
 		return "Phase 2"
-	case 2, 4, 34:
+	case decode.ExchangeMainMode, decode.ExchangeAggressive, decode.ExchangeIKESAInit:
 		return "Phase 1"
-	case 5:
-		if !s.Established {
+	case decode.ExchangeInformationalV1:
+		if !s.upBefore(msg.Time) {
 			return "Phase 1" // an IKEv1 Informational answering Main or Aggressive Mode
 		}
 		return "Phase 2"
@@ -172,17 +135,17 @@ func (s *Session) phaseOf(msg *Msg) string {
 }
 
 // notifyFinding turns an error notification into its finding.
-func (s *Session) notifyFinding(msg *Msg, n *decode.Notify, v2 bool) Finding {
+func (s *Session) notifyFinding(msg *Msg, n NotifyInfo, v2 bool) Finding {
 	name := decode.NotifyName(v2, n.Type)
 	frames := []int{msg.Frame}
-	ex := msg.Step + "/" + name
+	ex := msg.Step.String() + "/" + name
 	who := side(msg.FromInitiator)
 	switch {
-	case n.Type == 14: // NO-PROPOSAL-CHOSEN / NO_PROPOSAL_CHOSEN
+	case n.Type == decode.NotifyNoProposalChosen: // NO-PROPOSAL-CHOSEN / NO_PROPOSAL_CHOSEN
 		phase := s.phaseOf(msg)
 		offered := "the initiator's proposals"
 		props := s.Offered
-		if phase == "Phase 2" || msg.ExchangeType == 35 {
+		if phase == "Phase 2" || msg.ExchangeType == decode.ExchangeIKEAuth {
 			phase = "Phase 2"
 			props = s.Phase2Offered
 		}
@@ -197,22 +160,22 @@ func (s *Session) notifyFinding(msg *Msg, n *decode.Notify, v2 bool) Finding {
 			fmt.Sprintf("The %s answered %s with %s: %s proposal mismatch.", who, s.requestName(msg), name, phase),
 			fmt.Sprintf("The %s accepts none of %s. The two gateways are configured with different %s algorithms (cipher, key length, hash/integrity, DH group, or lifetime/PFS settings on some implementations). Less likely: the %s has no connection for this peer at all, or only one for the other IKE version, and some implementations (libreswan) answer that with NO_PROPOSAL_CHOSEN too.", who, offered, phase, who),
 			"Compare both sides' "+phase+" proposals and make one match exactly. Where: "+where+".")
-	case v2 && n.Type == 17: // INVALID_KE_PAYLOAD
+	case v2 && n.Type == decode.NotifyInvalidKEPayload: // INVALID_KE_PAYLOAD
 		guess := "the one the initiator guessed"
 		if g, ok := s.lastKEGroup(msg); ok {
 			guess = decode.DHGroupName(g) + ", the group of the initiator's key exchange"
 		}
 		return s.newFinding(CodeInvalidKE, Info, ex, frames, msg.Time,
-			fmt.Sprintf("The responder answered IKE_SA_INIT with INVALID_KE_PAYLOAD: it wants DH group %s instead of %s.", decode.DHGroupName(n.Group), guess),
+			fmt.Sprintf("The responder answered IKE_SA_INIT with INVALID_KE_PAYLOAD: it wants DH group %s instead of %s.", decode.DHGroupName(n.group), guess),
 			"The initiator sends a key exchange for its first-choice group; the responder wants another of the offered groups. One retry with the group asked for is normal.",
-			"Nothing to fix if the retry succeeds. To save the round trip, put "+decode.DHGroupName(n.Group)+" first in the initiator's IKE proposal.")
-	case n.Type == 24 || !v2 && (n.Type == 23 || n.Type == 25): // AUTHENTICATION_FAILED, INVALID-HASH-INFORMATION, INVALID-SIGNATURE
+			"Nothing to fix if the retry succeeds. To save the round trip, put "+decode.DHGroupName(n.group)+" first in the initiator's IKE proposal.")
+	case n.Type == decode.NotifyAuthenticationFail || !v2 && (n.Type == decode.NotifyInvalidHashInfo || n.Type == decode.NotifyInvalidSignature): // AUTHENTICATION_FAILED, INVALID-HASH-INFORMATION, INVALID-SIGNATURE
 		return s.newFinding(CodeAuthFailed, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s sent %s in %s: authentication failed.", who, name, msg.Step),
 			"The peers could not verify each other: with pre-shared keys the keys differ or are filed under another identity; with certificates the CA is not trusted, the certificate expired, or its identity does not match what the peer expects.",
 			"Check the PSK entry for this peer on both sides and the identities each side sends and expects (address, FQDN or DN). Where: "+wherePSK+".")
-	case !v2 && n.Type == 18: // INVALID-ID-INFORMATION
-		if s.phaseOf(msg) != "Phase 1" && msg.ExchangeType != 2 && msg.ExchangeType != 4 {
+	case !v2 && n.Type == decode.NotifyInvalidIDInfo: // INVALID-ID-INFORMATION
+		if s.phaseOf(msg) != "Phase 1" && msg.ExchangeType != decode.ExchangeMainMode && msg.ExchangeType != decode.ExchangeAggressive {
 			return s.newFinding(CodeInvalidID, Error, ex, frames, msg.Time,
 				fmt.Sprintf("The %s sent INVALID-ID-INFORMATION: the Phase 2 proxy IDs do not match%s.", who, s.selectorText()),
 				"The networks (encryption domains) one side proposes in Quick Mode are not what the other side has configured for this peer.",
@@ -222,7 +185,7 @@ func (s *Session) notifyFinding(msg *Msg, n *decode.Notify, v2 bool) Finding {
 			fmt.Sprintf("The %s sent INVALID-ID-INFORMATION in Phase 1: it does not accept the peer's identity.", who),
 			"The ID type or value (address, FQDN, user FQDN, DN) one side sends is not the one the other side expects for this peer.",
 			"Check leftid/rightid (local and remote id) on both sides. Where: strongSwan local/remote id= in swanctl.conf; libreswan leftid/rightid; Cisco crypto isakmp identity.")
-	case n.Type == 5: // INVALID-MAJOR-VERSION / INVALID_MAJOR_VERSION
+	case n.Type == decode.NotifyInvalidMajorVersion: // INVALID-MAJOR-VERSION / INVALID_MAJOR_VERSION
 		offered := "IKEv1"
 		if v2 {
 			offered = "this IKE version"
@@ -231,7 +194,7 @@ func (s *Session) notifyFinding(msg *Msg, n *decode.Notify, v2 bool) Finding {
 			fmt.Sprintf("The %s answered with %s: it does not accept %s from this peer.", who, name, offered),
 			"The two gateways are configured for different IKE versions: one speaks IKEv1, the other accepts only IKEv2 (or IKEv1 is disabled, as in libreswan's ikev1-policy=reject).",
 			"Configure the same IKE version on both sides (strongSwan version=, libreswan keyexchange=/ikev2=, Cisco crypto ikev2 vs isakmp policies); prefer IKEv2.")
-	case v2 && n.Type == 38: // TS_UNACCEPTABLE
+	case v2 && n.Type == decode.NotifyTSUnacceptable: // TS_UNACCEPTABLE
 		return s.newFinding(CodeTSUnacceptable, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s answered with TS_UNACCEPTABLE: the traffic selectors do not match%s.", who, s.selectorText()),
 			"The subnets (and protocols/ports) one side proposes for the CHILD_SA are not within what the other side's policy allows. Less likely: the responder could not install the IPsec SA in its kernel and reports that as TS_UNACCEPTABLE (libreswan does).",
@@ -251,13 +214,8 @@ func (s *Session) lastKEGroup(msg *Msg) (uint16, bool) {
 		if m == msg {
 			break
 		}
-		if m.FromInitiator == msg.FromInitiator || m.ISAKMP == nil {
-			continue
-		}
-		for _, p := range m.ISAKMP.Payloads {
-			if p.KE != nil {
-				g, ok = p.KE.Group, true
-			}
+		if m.FromInitiator != msg.FromInitiator && m.hasKE {
+			g, ok = m.keGroup, true
 		}
 	}
 	return g, ok
@@ -271,23 +229,23 @@ func (s *Session) selectorText() string {
 	return " (the initiator asked for " + strings.Join(s.Selectors, ", ") + ")"
 }
 
-func notifyCause(v2 bool, t uint16) string {
+func notifyCause(v2 bool, t decode.NotifyType) string {
 	switch {
-	case !v2 && t == 16, v2 && t == 7: // PAYLOAD-MALFORMED, INVALID_SYNTAX
+	case !v2 && t == decode.NotifyPayloadMalformed, v2 && t == decode.NotifyInvalidSyntax: // PAYLOAD-MALFORMED, INVALID_SYNTAX
 		return "The peer could not parse a message. Before the ISAKMP SA is up this usually means it decrypted with a different key (pre-shared key mismatch); otherwise an implementation incompatibility."
-	case v2 && t == 4: // INVALID_IKE_SPI
+	case v2 && t == decode.NotifyInvalidIKESPI: // INVALID_IKE_SPI
 		return "The peer has no IKE SA for these SPIs: it restarted, or deleted the SA earlier."
-	case v2 && t == 9: // INVALID_MESSAGE_ID
+	case v2 && t == decode.NotifyInvalidMessageID: // INVALID_MESSAGE_ID
 		return "The message IDs are out of step, usually after one side restarted or lost state."
-	case v2 && (t == 35 || t == 34): // NO_ADDITIONAL_SAS, SINGLE_PAIR_REQUIRED
+	case v2 && (t == decode.NotifyNoAdditionalSAs || t == decode.NotifySinglePairRequired): // NO_ADDITIONAL_SAS, SINGLE_PAIR_REQUIRED
 		return "The peer refuses another CHILD_SA or the selectors proposed."
-	case v2 && t == 36: // INTERNAL_ADDRESS_FAILURE
+	case v2 && t == decode.NotifyInternalAddrFailure: // INTERNAL_ADDRESS_FAILURE
 		return "The responder could not assign a virtual IP (address pool empty or not configured)."
-	case v2 && t == 37: // FAILED_CP_REQUIRED
+	case v2 && t == decode.NotifyFailedCPRequired: // FAILED_CP_REQUIRED
 		return "The responder requires a configuration payload (virtual IP request) that the initiator did not send."
-	case v2 && t == 43: // TEMPORARY_FAILURE
+	case v2 && t == decode.NotifyTemporaryFailure: // TEMPORARY_FAILURE
 		return "The peer is busy with a simultaneous rekey or exchange; retrying later usually succeeds."
-	case v2 && t == 44: // CHILD_SA_NOT_FOUND
+	case v2 && t == decode.NotifyChildSANotFound: // CHILD_SA_NOT_FOUND
 		return "The peer has no CHILD_SA with that SPI: state diverged between the gateways."
 	}
 	return "The peer rejected the request with this error."
@@ -332,7 +290,7 @@ func needsReply(ex *Exchange, m *Msg) bool {
 		return true
 	}
 	switch m.Step {
-	case "MM1", "MM3", "MM5", "AM1", "QM1":
+	case StepMM1, StepMM3, StepMM5, StepAM1, StepQM1:
 		return true
 	}
 	return false
@@ -343,7 +301,7 @@ func needsReply(ex *Exchange, m *Msg) bool {
 func (s *Session) answeredElsewhere(p pendingRequest) []*Msg {
 	var out []*Msg
 	for _, m := range s.Messages {
-		if m.exchange != p.ex && m.FromInitiator != p.first.FromInitiator && m.Time.After(p.first.Time) && m.ExchangeType == 5 {
+		if m.exchange != p.ex && m.FromInitiator != p.first.FromInitiator && m.Time.After(p.first.Time) && m.ExchangeType == decode.ExchangeInformationalV1 {
 			out = append(out, m)
 		}
 	}
@@ -355,10 +313,14 @@ func (s *Session) answeredElsewhere(p pendingRequest) []*Msg {
 func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Finding {
 	var out []Finding
 	for _, p := range s.unanswered() {
-		if elsewhere := s.answeredElsewhere(p); len(elsewhere) > 0 && p.first.Step != "MM5" {
+		if elsewhere := s.answeredElsewhere(p); len(elsewhere) > 0 {
 			// IKEv1 answered with an Informational instead: clear ones are reported by
 			// their notification; encrypted ones are read from the step.
-			out = append(out, s.informationalAnswer(p, elsewhere)...)
+			if p.first.Step == StepMM5 {
+				out = append(out, s.mm5Answered(p, elsewhere)...)
+			} else {
+				out = append(out, s.informationalAnswer(p, elsewhere)...)
+			}
 			continue
 		}
 		last := p.copies[len(p.copies)-1]
@@ -386,10 +348,10 @@ func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Findin
 // tooShort says that the capture ended before an answer could be expected.
 func (s *Session) tooShort(p pendingRequest, waited time.Duration) Finding {
 	code := CodeExchangeStalled
-	if p.first.Step == "MM1" || p.first.Step == "AM1" || p.first.Step == "IKE_SA_INIT request" {
+	if p.first.Step == StepMM1 || p.first.Step == StepAM1 || p.first.Step == StepIKESAInitRequest {
 		code = CodeNoResponse
 	}
-	return s.newFinding(code, Info, p.first.Step, framesOf(p.copies), p.first.Time,
+	return s.newFinding(code, Info, p.first.Step.String(), framesOf(p.copies), p.first.Time,
 		fmt.Sprintf("The capture ends %s after %s, before an answer could be expected.", secs(waited), p.first.Step),
 		"Nothing can be concluded about this request: the capture stopped too soon.",
 		"Capture for longer (at least 30 s after the tunnel is started) to see whether the peer answers.")
@@ -422,52 +384,45 @@ func (s *Session) stalledFinding(p pendingRequest, waited time.Duration, final b
 	other := side(!m.FromInitiator)
 	frames := framesOf(p.copies)
 	sent := fmt.Sprintf("The %s sent %s %s and got no answer (the capture goes on %s after the last copy).", who, m.Step, retransText(p.copies), secs(waited))
-	if elsewhere := s.answeredElsewhere(p); len(elsewhere) > 0 && m.Step == "MM5" {
-		all := append(frames, framesOf(elsewhere)...)
-		return []Finding{s.newFinding(CodeAuthFailed, Error, "MM5", all, m.Time,
-			fmt.Sprintf("Main Mode stopped at MM5: the initiator sent its encrypted identity %s and the responder answered each time with an Informational (frames %s) instead of MM6.", retransText(p.copies), joinInts(framesOf(elsewhere))),
-			"The pre-shared keys differ. Messages 1-4 show the proposal and the DH exchange were accepted, so the keys derived from the PSK are what the responder could not use to read MM5; it reports the garbled message (PAYLOAD-MALFORMED or INVALID-HASH) in an Informational. Less likely: the responder files the PSK under another identity.",
-			fmt.Sprintf("Check the PSK for %s on the responder and for %s on the initiator, and the identity each side uses (address or FQDN). Where: %s.", s.Initiator.Addr(), s.Responder.Addr(), wherePSK))}
-	}
 	switch m.Step {
-	case "MM1", "AM1", "IKE_SA_INIT request":
+	case StepMM1, StepAM1, StepIKESAInitRequest:
 		cause := "The responder is unreachable or not answering: UDP 500 is blocked at or before it, its IKE daemon is not running or not listening on that address, there is no route, or it has no configuration for this initiator and stays silent."
 		if ic, ok := s.icmpAbout(m.FromInitiator); ok {
 			frames = append(frames, ic.Frame)
 			cause = s.icmpCause(ic)
 		}
-		return []Finding{s.newFinding(CodeNoResponse, Error, m.Step, frames, m.Time,
+		return []Finding{s.newFinding(CodeNoResponse, Error, m.Step.String(), frames, m.Time,
 			sent+" No message from "+s.Responder.Addr().String()+" at all.",
 			cause,
 			fmt.Sprintf("From the initiator, check the route and that the responder address %s is right; %s; on the responder, check the daemon listens on UDP 500 (ss -ulpn) and has a connection for %s. A capture on the responder's side tells whether the requests arrive.", s.Responder.Addr(), whereFirewall, s.Initiator.Addr()))}
-	case "MM3":
-		return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step, frames, m.Time,
+	case StepMM3:
+		return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step.String(), frames, m.Time,
 			sent+" Main Mode stopped at MM3 (no MM4).",
 			"The responder accepted the proposal (MM2) but does not continue after the key exchange: it has no pre-shared key or configuration for this peer's address, or the DH computation failed. Less likely: MM4 is lost on the way back.",
 			"On the responder, check there is a PSK/secret and a connection for "+s.Initiator.Addr().String()+" (with NAT, for its translated address), and read its log at this time. Where: "+wherePSK+".")}
-	case "MM5":
-		return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step, frames, m.Time,
+	case StepMM5:
+		return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step.String(), frames, m.Time,
 			sent+" Main Mode stopped at MM5 (no MM6).",
 			"The responder could not verify the initiator's identity and hash: most often the pre-shared keys differ, or the identity sent (address, FQDN) is not the one the responder expects. After NAT detection MM5 goes to UDP 4500, so a firewall blocking 4500 gives the same picture.",
 			"Check the PSK and the identities on both sides, and that UDP 4500 passes. Where: "+wherePSK+".")}
-	case "QM1":
-		return []Finding{s.newFinding(CodePhase2Stalled, Error, m.Step, frames, m.Time,
+	case StepQM1:
+		return []Finding{s.newFinding(CodePhase2Stalled, Error, m.Step.String(), frames, m.Time,
 			sent+" Phase 1 is up but Quick Mode stopped at QM1 (no QM2).",
 			"The responder does not accept the Phase 2 proposal or the proxy IDs (local/remote subnets) and stays silent rather than answering. Some implementations also drop Quick Mode for vendor features they do not support (for example responder-lifetime or commit bit handling).",
 			"Compare the Phase 2 proposals (cipher, hash, PFS group, lifetime) and the proxy IDs (subnets) on both gateways, and read the responder's log. Where: "+whereP2+"; subnets: "+whereTS+". With --keys ikescope shows the proposal and IDs inside QM1.")}
-	case "IKE_AUTH request":
+	case StepIKEAuthRequest:
 		cause := "The responder got IKE_SA_INIT but does not answer IKE_AUTH: it crashed, or the message does not reach it."
 		next := "Check that UDP 4500 passes both ways (IKE_AUTH moves to 4500 when NAT is detected) and read the responder's log."
 		if fragmented(p.copies) {
 			cause = fmt.Sprintf("IKE_AUTH is large (%d bytes) and travels in IP fragments. A firewall or NAT device that drops fragments is the usual cause: IKE_SA_INIT (small) gets through, IKE_AUTH (with certificates) does not.", m.Size)
 			next = "Enable IKEv2 fragmentation (RFC 7383) on both sides (strongSwan fragmentation=yes, libreswan fragmentation=yes, Cisco crypto ikev2 fragmentation), or let the firewall pass IP fragments."
 		}
-		return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step, frames, m.Time, sent, cause, next)}
-	case "CREATE_CHILD_SA request":
-		return []Finding{s.newFinding(CodePhase2Stalled, Error, m.Step, frames, m.Time, sent,
+		return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step.String(), frames, m.Time, sent, cause, next)}
+	case StepCreateChildRequest:
+		return []Finding{s.newFinding(CodePhase2Stalled, Error, m.Step.String(), frames, m.Time, sent,
 			"The peer does not answer a CHILD_SA negotiation or rekey: it lost the IKE SA state or the messages do not reach it.",
 			"Read both gateways' logs at this time; if one side restarted, delete the stale SAs (swanctl --terminate, ipsec down).")}
-	case "INFORMATIONAL request":
+	case StepInformationalReq:
 		// A liveness check is an INFORMATIONAL whose SK payload holds nothing: its
 		// next-payload field, in the clear, says so.
 		if first, ok := skFirst(m); ok && first == decode.PayloadNone || m.Decrypted && len(m.Inner) == 0 {
@@ -476,16 +431,16 @@ func (s *Session) stalledFinding(p pendingRequest, waited time.Duration, final b
 				frames = append(frames, ic.Frame)
 				cause = s.icmpCause(ic)
 			}
-			return []Finding{s.newFinding(CodeDPDUnanswered, Error, m.Step, frames, m.Time,
+			return []Finding{s.newFinding(CodeDPDUnanswered, Error, m.Step.String(), frames, m.Time,
 				fmt.Sprintf("The %s's liveness check (an empty INFORMATIONAL, %s) got no answer.", who, retransText(p.copies)),
 				cause,
 				"Check that the "+other+" is up and reachable over UDP 500/4500; after it returns, the "+who+" should renegotiate (check dpd_action / dpdaction=restart).")}
 		}
-		return []Finding{s.newFinding(CodeExchangeStalled, Warning, m.Step, frames, m.Time, sent,
+		return []Finding{s.newFinding(CodeExchangeStalled, Warning, m.Step.String(), frames, m.Time, sent,
 			"The "+other+" does not answer an INFORMATIONAL exchange (often a Delete): it is gone or unreachable.",
 			"Check that the "+other+" is reachable; a gateway that was deleting its SA will clean up on its own.")}
 	}
-	return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step, frames, m.Time, sent,
+	return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step.String(), frames, m.Time, sent,
 		"The "+other+" does not answer this request.", "Read the "+other+"'s log at this time.")}
 }
 
@@ -528,7 +483,7 @@ func joinInts(v []int) string {
 // answered it, so the answers are lost on the way back.
 func (s *Session) replyNotReaching() (Finding, bool) {
 	for _, ex := range s.Exchanges {
-		if ex.Type != 2 && ex.Type != 4 && ex.Type != 34 {
+		if ex.Type != decode.ExchangeMainMode && ex.Type != decode.ExchangeAggressive && ex.Type != decode.ExchangeIKESAInit {
 			continue
 		}
 		var firstReq, firstResp *Msg
@@ -536,14 +491,14 @@ func (s *Session) replyNotReaching() (Finding, bool) {
 		progressed := false
 		for _, m := range ex.Messages {
 			switch {
-			case !m.Response && (m.Step == "MM1" || m.Step == "AM1" || m.Step == "IKE_SA_INIT request"):
+			case !m.Response && (m.Step == StepMM1 || m.Step == StepAM1 || m.Step == StepIKESAInitRequest):
 				if firstReq == nil || m.hash == firstReq.hash {
 					if firstReq == nil {
 						firstReq = m
 					}
 					reqs = append(reqs, m)
 				}
-			case m.Response && (m.Step == "MM2" || m.Step == "AM2" || m.Step == "IKE_SA_INIT response"):
+			case m.Response && (m.Step == StepMM2 || m.Step == StepAM2 || m.Step == StepIKESAInitResponse):
 				if firstResp == nil {
 					firstResp = m
 				}
@@ -568,7 +523,7 @@ func (s *Session) replyNotReaching() (Finding, bool) {
 			continue
 		}
 		frames := append(framesOf(reqs), framesOf(resps)...)
-		return s.newFinding(CodeReplyNotReaching, Error, firstReq.Step, frames, firstReq.Time,
+		return s.newFinding(CodeReplyNotReaching, Error, firstReq.Step.String(), frames, firstReq.Time,
 			fmt.Sprintf("The responder answered %s %d times (%s) but the initiator kept retransmitting it %d times: the answers never reach the initiator.", firstReq.Step, len(resps), firstResp.Step, len(reqs)),
 			"Replies are lost on the way back: a firewall or NAT on the initiator's side drops the responder's UDP 500 answers (stateless rules allowing only outgoing UDP 500, or a NAT that maps the reply to another port), or the responder sends them from another address than the one the initiator talks to.",
 			"Capture on the initiator itself to see whether the replies arrive; allow UDP 500 and 4500 from "+s.Responder.Addr().String()+" back to "+s.Initiator.Addr().String()+"; check the responder answers from the address the initiator targets."), true
@@ -586,7 +541,7 @@ func (s *Session) informationalAnswer(p pendingRequest, answers []*Msg) []Findin
 			enc = append(enc, m)
 		}
 	}
-	if len(enc) == 0 || p.first.Step != "QM1" {
+	if len(enc) == 0 || p.first.Step != StepQM1 {
 		return nil
 	}
 	frames := append(framesOf(p.copies), framesOf(enc)...)
@@ -600,12 +555,12 @@ func (s *Session) informationalAnswer(p pendingRequest, answers []*Msg) []Findin
 // does not match, the initiator sends no AM3, usually an Informational instead.
 func (s *Session) am3Missing(now time.Time, opts Options) []Finding {
 	for _, ex := range s.Exchanges {
-		if ex.Type != 4 || s.Version != 1 || ex.Requests >= 2 {
+		if ex.Type != decode.ExchangeAggressive || s.Version != 1 || ex.Requests >= 2 {
 			continue
 		}
 		var am2 []*Msg
 		for _, m := range ex.Messages {
-			if m.Step == "AM2" {
+			if m.Step == StepAM2 {
 				am2 = append(am2, m)
 			}
 		}
@@ -614,7 +569,7 @@ func (s *Session) am3Missing(now time.Time, opts Options) []Finding {
 		}
 		var notes []*Msg
 		for _, m := range s.Messages {
-			if m.ExchangeType == 5 && m.FromInitiator && m.Time.After(am2[0].Time) {
+			if m.ExchangeType == decode.ExchangeInformationalV1 && m.FromInitiator && m.Time.After(am2[0].Time) {
 				if m.Decrypted && hasErrorNotify(m) {
 					return nil // the notification says it itself
 				}
@@ -643,12 +598,12 @@ func (s *Session) am3Missing(now time.Time, opts Options) []Finding {
 func (s *Session) qm3Lost() []Finding {
 	var out []Finding
 	for _, ex := range s.Exchanges {
-		if ex.Type != 32 || s.Version != 1 {
+		if ex.Type != decode.ExchangeQuickMode || s.Version != 1 {
 			continue
 		}
 		var qm2 []*Msg
 		for _, m := range ex.Messages {
-			if m.Step == "QM2" {
+			if m.Step == StepQM2 {
 				qm2 = append(qm2, m)
 			}
 		}
@@ -657,7 +612,7 @@ func (s *Session) qm3Lost() []Finding {
 		}
 		var frames []int
 		for _, m := range ex.Messages {
-			if m.Step == "QM2" || m.Step == "QM3" {
+			if m.Step == StepQM2 || m.Step == StepQM3 {
 				frames = append(frames, m.Frame)
 			}
 		}
@@ -683,7 +638,7 @@ func (s *Session) dpdUnanswered(now time.Time, opts Options, final bool) (Findin
 				lastOther = m.Time
 				continue
 			}
-			if m.ExchangeType == 5 && m.Encrypted && m.Retransmit == 0 {
+			if m.ExchangeType == decode.ExchangeInformationalV1 && m.Encrypted && m.Retransmit == 0 {
 				probes = append(probes, m)
 			}
 		}
@@ -704,31 +659,14 @@ func (s *Session) dpdUnanswered(now time.Time, opts Options, final bool) (Findin
 	return Finding{}, false
 }
 
-// evaluateFinal gives the findings that need the whole session: how far it got, Phase 2
-// and ESP, crypto hygiene, NAT.
-func evaluateFinal(s *Session, now time.Time, opts Options) []Finding {
-	out := evaluateTimed(s, now, opts, true)
-	out = append(out, s.authInferred()...)
-	out = append(out, s.childInferred()...)
-	out = append(out, s.deleteInferred()...)
-	out = append(out, s.natFindings()...)
-	out = append(out, s.cryptoFindings()...)
-	out = append(out, s.phase2Findings(now, opts)...)
-	out = append(out, s.espFindings(now, opts)...)
-	out = append(out, s.fragmentFindings()...)
-	s.describe(out)
-	return out
-}
-
 // authInferred: an IKEv2 IKE_AUTH response whose encrypted part begins with a notify is
 // an error answer; AUTHENTICATION_FAILED is by far the most common.
 func (s *Session) authInferred() []Finding {
 	for _, m := range s.Messages {
-		if m.ExchangeType != 35 || !m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() || m.Decrypted {
+		if m.ExchangeType != decode.ExchangeIKEAuth || !m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() || m.Decrypted {
 			continue
 		}
 		if first, ok := skFirst(m); ok && first == decode.PayloadNotify {
-			s.Established = false
 			return []Finding{s.newFinding(CodeAuthFailed, Error, "IKE_AUTH", []int{m.Frame}, m.Time,
 				fmt.Sprintf("The responder answered IKE_AUTH with a notification only (its encrypted part begins with N and is %d bytes): the IKE SA was refused, most likely AUTHENTICATION_FAILED.", m.Size),
 				"A successful IKE_AUTH response begins with the responder's identity (IDr). A bare notification at this step is almost always AUTHENTICATION_FAILED: the pre-shared keys differ, or the identity or certificate the initiator presented is not accepted.",
@@ -738,45 +676,24 @@ func (s *Session) authInferred() []Finding {
 	return nil
 }
 
-// skFirst returns the payload type that begins an SK payload.
-func skFirst(m *Msg) (decode.PayloadType, bool) {
-	if m.ISAKMP == nil {
-		return 0, false
-	}
-	for _, p := range m.ISAKMP.Payloads {
-		if p.Encrypted != nil && p.Encrypted.TotalFragments <= 1 {
-			return p.Encrypted.FirstPayload, true
-		}
-	}
-	return 0, false
-}
+// skFirst returns the payload type that begins a message's SK payload, as its clear
+// next-payload field says.
+func skFirst(m *Msg) (decode.PayloadType, bool) { return m.skFirst, m.hasSK }
 
-func skLen(m *Msg) int {
-	if m.ISAKMP == nil {
-		return 0
-	}
-	for _, p := range m.ISAKMP.Payloads {
-		if p.Encrypted != nil {
-			return len(p.Encrypted.Data)
-		}
-	}
-	return 0
-}
+// skLen is the size of a message's SK payload body (IV, payloads, padding, checksum).
+func skLen(m *Msg) int { return m.skLen }
 
 // childInferred: an IKE_AUTH response that carries the identity but is too short to hold
 // SA, TSi and TSr means the IKE SA is up and the CHILD_SA was refused.
 func (s *Session) childInferred() []Finding {
 	for _, m := range s.Messages {
-		if m.ExchangeType != 35 || !m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() || m.Decrypted {
+		if m.ExchangeType != decode.ExchangeIKEAuth || !m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() || m.Decrypted {
 			continue
 		}
 		first, ok := skFirst(m)
 		room := skLen(m) - s.skOverhead()
 		if !ok || first != decode.PayloadIDr || room >= minAuthWithChild {
 			continue
-		}
-		if s.Phase2Done > 0 {
-			s.Phase2Done--
 		}
 		return []Finding{s.newFinding(CodePhase2Stalled, Warning, "IKE_AUTH", []int{m.Frame}, m.Time,
 			fmt.Sprintf("The IKE SA came up but the responder's IKE_AUTH answer holds at most %d bytes of payloads (%d encrypted bytes): too few for IDr, AUTH and a CHILD_SA (SA, TSi, TSr), so the CHILD_SA was most likely refused.", room, skLen(m)),
@@ -826,7 +743,7 @@ func (s *Session) skOverhead() int {
 func (s *Session) deleteInferred() []Finding {
 	var out []Finding
 	for _, m := range s.Messages {
-		if m.ExchangeType != 37 || m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() || m.Decrypted {
+		if m.ExchangeType != decode.ExchangeInformational || m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() || m.Decrypted {
 			continue
 		}
 		if first, ok := skFirst(m); ok && first == decode.PayloadDelete {
@@ -899,7 +816,7 @@ func (s *Session) natFindings() []Finding {
 			}
 		}
 	}
-	if s.Version == 1 && nat.InitiatorOffers != nat.ResponderOffers && s.Reached != "MM1" && s.Reached != "AM1" {
+	if s.Version == 1 && nat.InitiatorOffers != nat.ResponderOffers && s.Reached != StepMM1 && s.Reached != StepAM1 {
 		who := "the initiator"
 		if nat.ResponderOffers {
 			who = "the responder"
@@ -921,7 +838,7 @@ func (s *Session) natFindings() []Finding {
 func (s *Session) pastNATD() bool {
 	for _, m := range s.Messages {
 		switch {
-		case m.Step == "MM5", m.Step == "AM3", m.ExchangeType == 35, m.ExchangeType == 32:
+		case m.Step == StepMM5, m.Step == StepAM3, m.ExchangeType == decode.ExchangeIKEAuth, m.ExchangeType == decode.ExchangeQuickMode:
 			return true
 		}
 	}
@@ -1010,28 +927,21 @@ func dedupe(v []string) []string {
 func (s *Session) phase1Frames() []int {
 	var out []int
 	for _, m := range s.Messages {
-		if m.Retransmit == 0 && (m.Step == "MM1" || m.Step == "MM2" || m.Step == "AM1" || m.Step == "AM2" || m.ExchangeType == 34) {
+		if m.Retransmit == 0 && (m.Step == StepMM1 || m.Step == StepMM2 || m.Step == StepAM1 || m.Step == StepAM2 || m.ExchangeType == decode.ExchangeIKESAInit) {
 			out = append(out, m.Frame)
 		}
 	}
 	return out
 }
 
-func (s *Session) establishedAt() (time.Time, int) {
-	for _, m := range s.Messages {
-		if m.Step == "MM6" || m.Step == "AM3" || m.Step == "IKE_AUTH response" {
-			return m.Time, m.Frame
-		}
-	}
-	return s.First, 0
-}
-
 func (s *Session) phase2Findings(now time.Time, opts Options) []Finding {
-	if s.Version != 1 || !s.Established || s.Phase2 > 0 {
+	// Only a Phase 1 seen to complete here: a capture that began later shows an SA
+	// whose Quick Modes may simply be older than the capture.
+	if s.Version != 1 || !s.Established || s.Phase2 > 0 || s.Reached != StepMM6 && s.Reached != StepAM3 {
 		return nil
 	}
-	at, frame := s.establishedAt()
-	if now.Sub(at) < opts.ReplyTimeout {
+	at, frame := s.establishedAt, s.establishedFrame
+	if now.Sub(at) < phase2Wait {
 		return nil
 	}
 	return []Finding{s.newFinding(CodePhase2Missing, Warning, "Quick Mode", []int{frame}, at,
@@ -1045,7 +955,7 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 		return nil
 	}
 	var out []Finding
-	at, frame := s.establishedAt()
+	at, frame := s.establishedAt, s.establishedFrame
 	if len(s.ESP) == 0 {
 		if now.Sub(at) < opts.ReplyTimeout {
 			return nil
@@ -1147,14 +1057,14 @@ func (s *Session) fragmentFindings() []Finding {
 				}
 			}
 		}
-		out = append(out, s.newFinding(CodeFragmentsLost, Error, m.Step, frames, m.Time,
+		out = append(out, s.newFinding(CodeFragmentsLost, Error, m.Step.String(), frames, m.Time,
 			fmt.Sprintf("%d IKE message(s) from the %s came as IP fragments with pieces missing (the first at frame %d: %s).%s", len(lost), side(m.FromInitiator), m.Frame, fragmentText(m.Fragments), evidence),
 			"A device on the path drops IP fragments (firewalls often drop non-first fragments), so large IKE messages (certificates in IKE_AUTH or MM5/MM6) never arrive whole.",
 			"Enable IKE fragmentation on both sides (IKEv2 RFC 7383: strongSwan/libreswan fragmentation=yes; IKEv1: strongSwan fragmentation=yes, Cisco crypto isakmp fragmentation), or let the path pass fragments, or use smaller certificates."))
 	}
 	if len(big) > 0 && len(lost) == 0 && !s.Established {
 		m := big[0]
-		out = append(out, s.newFinding(CodeFragmentsLost, Warning, m.Step, framesOf(big), m.Time,
+		out = append(out, s.newFinding(CodeFragmentsLost, Warning, m.Step.String(), framesOf(big), m.Time,
 			fmt.Sprintf("%d IKE message(s) were sent as IP fragments and the negotiation did not complete.", len(big)),
 			"No IKE fragmentation was used, so large messages depend on the path passing IP fragments; if a device beyond this capture point drops them the peer never sees the message.",
 			"Enable IKE fragmentation on both sides (strongSwan/libreswan fragmentation=yes)."))
@@ -1187,41 +1097,6 @@ func fragmentText(f *decode.Fragments) string {
 	return fmt.Sprintf("%d bytes arrived without the first fragment", f.Received)
 }
 
-// describe sets the session's state in words and whether it failed.
-func (s *Session) describe(fs []Finding) {
-	worst := -1
-	for _, f := range fs {
-		if int(f.Severity) > worst {
-			worst = int(f.Severity)
-		}
-	}
-	switch {
-	case s.Established && s.Phase2Done > 0:
-		s.State = "established"
-		if len(s.ESP) > 0 {
-			s.State += ", ESP flowing"
-		}
-		for _, f := range fs {
-			if f.Code == CodeDeleted && len(f.Frames) > 0 && s.lastFrame() == f.Frames[0]+1 {
-				s.State += ", then deleted by the " + deletedBy(f)
-			}
-		}
-	case s.Established:
-		s.State = "Phase 1 up, no IPsec SA"
-	case s.redirectedTo != "":
-		s.State = "redirected to " + s.redirectedTo
-	default:
-		s.State = "failed at " + s.Reached
-		if s.Reached == "" {
-			s.State = "incomplete"
-		}
-	}
-	s.Failed = worst == int(Error)
-	if s.Failed && s.Established {
-		s.State += ", with errors"
-	}
-}
-
 // globalFindings are about the input rather than one session.
 func (a *Analyzer) globalFindings() []Finding {
 	var out []Finding
@@ -1230,26 +1105,6 @@ func (a *Analyzer) globalFindings() []Finding {
 			Summary: fmt.Sprintf("%d IKE message(s) were cut short by the capture's snap length.", len(a.truncated)),
 			Cause:   "The capture was taken with a small snap length (tcpdump's old default of 68 or 96 bytes, or -s N), so the end of each message is missing.",
 			Next:    "Capture again with tcpdump -s 0 (whole packets)."})
-	}
-	for _, s := range a.sessions {
-		frames := a.malformed[s.ID]
-		if len(frames) == 0 {
-			continue
-		}
-		var first *Msg
-		for _, m := range s.Messages {
-			if m.Frame == frames[0] {
-				first = m
-			}
-		}
-		detail := ""
-		if first != nil && len(first.Errors) > 0 {
-			detail = " First problem: " + first.Errors[0] + "."
-		}
-		out = append(out, s.newFinding(CodeMalformed, Warning, "decode", capInts(frames, 50), s.First,
-			fmt.Sprintf("%d message(s) do not parse as ISAKMP/IKE.%s", len(frames), detail),
-			"The sender built a message its peer may not read either (an implementation bug or an incompatible extension), or the packet was corrupted on the way.",
-			"If the peer rejects these messages, report the frames to the sender's vendor; ikescope decode shows the field and offset."))
 	}
 	for _, m := range a.frags {
 		if m.Fragments == nil || len(m.Fragments.Frames) == 0 {
@@ -1269,16 +1124,6 @@ func (a *Analyzer) globalFindings() []Finding {
 	}
 	out = append(out, a.proposalDiffs()...)
 	out = append(out, a.phase2Diffs()...)
-	for _, s := range a.sessions {
-		frames := a.decFail[s.ID]
-		if len(frames) == 0 {
-			continue
-		}
-		out = append(out, s.newFinding(CodeDecryptFailed, Warning, "keys", capInts(frames, 50), s.First,
-			fmt.Sprintf("%d encrypted message(s) of this session did not decrypt with the keys given: %s.", len(frames), a.decErr[s.ID]),
-			"The keys belong to another IKE SA or another run of the daemons (keys change with every negotiation), name the wrong algorithm, or cover only one direction.",
-			"Take the keys from the same run as the capture (strongSwan: charon log at ike 4 or the save-keys plugin; libreswan: plutodebug=private), from both gateways if possible."))
-	}
 	return out
 }
 
@@ -1291,7 +1136,7 @@ func (a *Analyzer) proposalDiffs() []Finding {
 		var npc *Msg
 		for _, m := range s.Messages {
 			for _, n := range m.Notifies {
-				if n.Type == 14 && (m.ExchangeType == 2 || m.ExchangeType == 4 || m.ExchangeType == 34 || m.ExchangeType == 5 && !s.Established) {
+				if n.Type == decode.NotifyNoProposalChosen && (m.ExchangeType == decode.ExchangeMainMode || m.ExchangeType == decode.ExchangeAggressive || m.ExchangeType == decode.ExchangeIKESAInit || m.ExchangeType == decode.ExchangeInformationalV1 && !s.upBefore(m.Time)) {
 					npc = m
 				}
 			}
@@ -1333,3 +1178,6 @@ func capInts(v []int, n int) []int {
 	}
 	return v
 }
+
+// upBefore reports whether the IKE SA was up before t.
+func (s *Session) upBefore(t time.Time) bool { return s.Established && s.establishedAt.Before(t) }

@@ -71,9 +71,9 @@ type Session struct {
 	// responder accepted.
 	Offered []Proposal `json:"offered,omitempty"`
 	Chosen  *Proposal  `json:"chosen,omitempty"`
-	// Reached is the last step seen (MM6, AM3, IKE_AUTH, ...); State says in words how
-	// far the negotiation got.
-	Reached     string `json:"reached"`
+	// Reached is the last step of the IKE SA's own negotiation seen (MM6, AM3,
+	// IKE_AUTH response, ...); State says in words how far the negotiation got.
+	Reached     Step   `json:"reached"`
 	State       string `json:"state"`
 	Established bool   `json:"established"`
 	Failed      bool   `json:"failed"`
@@ -100,8 +100,14 @@ type Session struct {
 	// ICMP lists ICMP errors about this session's packets.
 	ICMP       []ICMPInfo `json:"icmp,omitempty"`
 	Keepalives int        `json:"nat_keepalives,omitempty"`
-	First      time.Time  `json:"first"`
-	Last       time.Time  `json:"last"`
+	// Timeline is the SA's life: up, IPsec SAs created and rekeyed, liveness checks,
+	// deletes; RekeyedFrom and RekeyedTo link an IKE SA to the one it replaced and the
+	// one that replaced it.
+	Timeline    []Event   `json:"timeline,omitempty"`
+	RekeyedFrom int       `json:"rekeyed_from,omitempty"`
+	RekeyedTo   int       `json:"rekeyed_to,omitempty"`
+	First       time.Time `json:"first"`
+	Last        time.Time `json:"last"`
 
 	byMsgID      map[exchangeKey]*Exchange
 	closed       bool
@@ -113,6 +119,21 @@ type Session struct {
 	reported     map[string]bool     // finding keys already raised (live capture)
 	offeredBy    netip.Addr
 	natChecked   bool
+
+	mmSeen     [3]bool           // a Main Mode message of each class was seen
+	mmSender   [3]netip.AddrPort // and who sent the first of each
+	lastActive time.Time         // the latest IKE message or ESP packet of the SA
+	malformed  []int             // frames that did not parse
+	decFail    []int             // frames that did not decrypt
+	decErr     string            // the first decryption error
+	findings   []Finding         // the latest evaluation's findings
+	emitted    map[string]Severity
+
+	establishedAt    time.Time // when the negotiation completed
+	establishedFrame int
+	abandonedFor     int // a simultaneous start: the session that came up instead
+	successor        *Session
+	predecessor      *Session
 }
 
 // deletion is when a Delete payload ended an ESP or AH SA.
@@ -132,7 +153,7 @@ type Exchange struct {
 	Messages    []*Msg    `json:"-"`
 	Requests    int       `json:"requests"`  // distinct request messages (not counting retransmissions)
 	Responses   int       `json:"responses"` // distinct response messages
-	Reached     string    `json:"reached"`
+	Reached     Step      `json:"reached"`
 	Complete    bool      `json:"complete"`
 	Phase2      bool      `json:"phase2,omitempty"`
 	Encrypted   bool      `json:"encrypted,omitempty"`
@@ -152,8 +173,8 @@ type Msg struct {
 	MessageID     uint32              `json:"message_id"`
 	// Step names the message within its exchange: MM1..MM6, AM1..AM3, QM1..QM3,
 	// "IKE_SA_INIT request", "IKE_AUTH response", "Informational", ...
-	Step     string `json:"step"`
-	Response bool   `json:"response"`
+	Step     Step `json:"step"`
+	Response bool `json:"response"`
 	// Retransmit is 0 for the first copy of a message and n for its n-th retransmission.
 	Retransmit int `json:"retransmit"`
 	// Fragment is "n/total" for an IKE-level fragment (IKEv1 FRAG, IKEv2 SKF); the total
@@ -177,16 +198,41 @@ type Msg struct {
 	Integrity    string           `json:"integrity,omitempty"`
 	DecryptError string           `json:"decrypt_error,omitempty"`
 
-	hash     uint64
-	v2       bool
-	exchange *Exchange
+	hash          uint64
+	v2            bool
+	exchange      *Exchange
+	class         v1Class // Main Mode: what the message carries
+	amStep        Step    // Aggressive Mode: the step its payloads show
+	zeroRSPI      bool    // the responder SPI in the header is zero
+	laterFragment bool    // an IKE fragment after the first of its message
+
+	// What the evaluation needs of the decoded message, kept so that the decode can be
+	// let go of (an SA gone quiet keeps its ladder, not every payload).
+	hasSK    bool               // an IKEv2 SK payload (not a fragment after the first)
+	skFirst  decode.PayloadType // the payload the SK payload begins with
+	skLen    int                // the SK payload's body length
+	hasKE    bool
+	keGroup  uint16
+	deletes  []deleteInfo
+	innerSA  bool // decrypted payloads hold an SA
+	innerAut bool // decrypted payloads hold AUTH
+	innerEAP bool // decrypted payloads hold EAP
+}
+
+// deleteInfo is a Delete payload: which protocol's SAs, by SPI.
+type deleteInfo struct {
+	Protocol uint8
+	SPIs     [][]byte
 }
 
 // NotifyInfo is a notification seen in a message.
 type NotifyInfo struct {
-	Type  uint16 `json:"type"`
-	Name  string `json:"name"`
-	Error bool   `json:"error"`
+	Type  decode.NotifyType `json:"type"`
+	Name  string            `json:"name"`
+	Error bool              `json:"error"`
+
+	group   uint16 // INVALID_KE_PAYLOAD: the group asked for (0: none given)
+	gateway string // REDIRECT: the gateway named
 }
 
 // ESPFlow is the ESP traffic of one SPI in one direction.
@@ -209,6 +255,8 @@ type ESPFlow struct {
 	SeqGaps       int            `json:"seq_gaps,omitempty"`
 	Duplicates    int            `json:"capture_duplicates,omitempty"`
 	AnomalyFrames []int          `json:"anomaly_frames,omitempty"`
+
+	session *Session
 }
 
 // ICMPInfo is an ICMP error about one of a session's packets.

@@ -435,20 +435,20 @@ var notifyV2 = map[uint16]string{
 // NotifyName returns the name of a notify message type. IKEv1 and IKEv2 reuse numbers
 // with different meanings, so the version is needed. Unknown types give
 // "NotifyType(N)".
-func NotifyName(v2 bool, t uint16) string {
+func NotifyName(v2 bool, t NotifyType) string {
 	if v2 {
-		return name16(notifyV2, t, "NotifyType")
+		return name16(notifyV2, uint16(t), "NotifyType")
 	}
-	return name16(notifyV1, t, "NotifyType")
+	return name16(notifyV1, uint16(t), "NotifyType")
 }
 
 // NotifyIsError reports whether a notify type lies in the error range. For both
 // versions that is 1-16383: RFC 7296 3.10.1 for IKEv2, and RFC 2408 3.14.1 for IKEv1,
 // whose error range is 1-8191 assigned/reserved plus 8192-16383 private-use errors.
 // Status types start at 16384 in both.
-func NotifyIsError(v2 bool, t uint16) bool {
+func NotifyIsError(v2 bool, t NotifyType) bool {
 	_ = v2 // same boundary in both versions; kept for symmetry with NotifyName
-	return t >= 1 && t <= 16383
+	return t.IsError()
 }
 
 // ---------------------------------------------------------------------------

@@ -120,7 +120,7 @@ func TestNotifyIsError(t *testing.T) {
 			{36136, false},
 			{65535, false},
 		} {
-			if got := NotifyIsError(v2, c.t); got != c.want {
+			if got := NotifyIsError(v2, NotifyType(c.t)); got != c.want {
 				t.Errorf("NotifyIsError(%v, %d) = %v, want %v", v2, c.t, got, c.want)
 			}
 		}
@@ -476,8 +476,8 @@ func allNameFuncs() []nameFunc {
 		{"PayloadType.String", "PayloadType", 0xff, func(v uint32) string { return PayloadType(v).String() }},
 		{"PayloadTypeLongName", "PayloadType", 0xff, func(v uint32) string { return PayloadTypeLongName(PayloadType(v)) }},
 		{"ExchangeType.String", "ExchangeType", 0xff, func(v uint32) string { return ExchangeType(v).String() }},
-		{"NotifyName v1", "NotifyType", 0xffff, func(v uint32) string { return NotifyName(false, u16(v)) }},
-		{"NotifyName v2", "NotifyType", 0xffff, func(v uint32) string { return NotifyName(true, u16(v)) }},
+		{"NotifyName v1", "NotifyType", 0xffff, func(v uint32) string { return NotifyName(false, NotifyType(u16(v))) }},
+		{"NotifyName v2", "NotifyType", 0xffff, func(v uint32) string { return NotifyName(true, NotifyType(u16(v))) }},
 		{"ProtocolName v1", "ProtocolID", 0xff, func(v uint32) string { return ProtocolName(false, u8(v)) }},
 		{"ProtocolName v2", "ProtocolID", 0xff, func(v uint32) string { return ProtocolName(true, u8(v)) }},
 		{"V1TransformName ISAKMP", "TransformID", 0xff, func(v uint32) string { return V1TransformName(1, u8(v)) }},

@@ -121,6 +121,9 @@ type Stats struct {
 	Reassembled int // datagrams rebuilt from fragments
 	Incomplete  int // datagrams whose fragments never all arrived
 	ICMP        int // ICMP errors about IKE or ESP packets
+	// First and Last are the timestamps of the earliest and latest frames of any kind:
+	// the capture's clock runs on every packet, not only on IKE and ESP.
+	First, Last time.Time
 }
 
 // Decoder turns frames into Messages. It keeps fragment state between frames, so one
@@ -196,6 +199,14 @@ func (d *Decoder) parser(first gopacket.LayerType) *gopacket.DecodingLayerParser
 // during the call; its ISAKMP and Fragments values belong to the caller and may be kept.
 func (d *Decoder) Decode(frame int, ci gopacket.CaptureInfo, link layers.LinkType, data []byte, emit func(*Message)) {
 	d.Stats.Frames++
+	if t := ci.Timestamp; !t.IsZero() {
+		if d.Stats.First.IsZero() || t.Before(d.Stats.First) {
+			d.Stats.First = t
+		}
+		if t.After(d.Stats.Last) {
+			d.Stats.Last = t
+		}
+	}
 	cut := ci.CaptureLength < ci.Length
 	if cut {
 		d.Stats.Truncated++

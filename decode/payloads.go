@@ -166,7 +166,7 @@ type Authentication struct {
 type Notify struct {
 	DOI        uint32 // IKEv1 only
 	ProtocolID uint8
-	Type       uint16
+	Type       NotifyType
 	SPI        []byte
 	Data       []byte
 
@@ -606,7 +606,7 @@ func parseNotify(c *cursor, v2 bool) *Notify {
 	}
 	n.ProtocolID = c.u8("notify protocol")
 	spiSize := int(c.u8("notify SPI size"))
-	n.Type = c.u16("notify type")
+	n.Type = NotifyType(c.u16("notify type"))
 	n.SPI = c.bytes(spiSize, "notify SPI")
 	n.Data = c.rest()
 	if c.err != nil {
@@ -785,7 +785,7 @@ func parseEAP(c *cursor) *EAP {
 }
 
 // FindNotify returns the first Notify payload of the given type, or nil.
-func (m *ISAKMP) FindNotify(t uint16) *Notify {
+func (m *ISAKMP) FindNotify(t NotifyType) *Notify {
 	for i := range m.Payloads {
 		if n := m.Payloads[i].Notify; n != nil && n.Type == t {
 			return n

@@ -67,7 +67,7 @@ func newLadder(s *analyze.Session, r *analyze.Result, rd *Redactor) *ladder {
 		failFrame = firstMessageFrame(s, fail.Frames)
 		l.failure = fail.Code
 		if !s.Established {
-			l.failure = stoppedAt(s) + ": " + fail.Code
+			l.failure = stoppedAt(s) // "failed at MM5: auth-failed"
 		}
 		if len(fail.Frames) > 0 {
 			l.failure += " (" + framesWord(fail.Frames) + ")"
@@ -153,32 +153,15 @@ func stoppedAt(s *analyze.Session) string {
 	if s.State != "" {
 		return s.State
 	}
-	return "stopped at " + s.Reached
-}
-
-// expectedNext names the message a stopped negotiation was waiting for.
-func expectedNext(step string) string {
-	for _, p := range []struct {
-		prefix string
-		last   int
-	}{{"MM", 6}, {"AM", 3}, {"QM", 3}} {
-		var n int
-		if _, err := fmt.Sscanf(step, p.prefix+"%d", &n); err == nil && n < p.last && step == fmt.Sprintf("%s%d", p.prefix, n) {
-			return fmt.Sprintf("%s%d", p.prefix, n+1)
-		}
-	}
-	if name, ok := strings.CutSuffix(step, " request"); ok {
-		return name + " response"
-	}
-	return ""
+	return "stopped at " + s.Reached.String()
 }
 
 // endText says how the ladder ends: what never came.
 func endText(s *analyze.Session, end time.Time) string {
 	var missing []string
 	if !s.Established {
-		if next := expectedNext(s.Reached); next != "" {
-			missing = append(missing, "no "+next)
+		if next := s.Reached.Next(); next != analyze.StepNone {
+			missing = append(missing, "no "+next.String())
 		}
 	}
 	if s.Phase2Done == 0 {
@@ -205,7 +188,7 @@ func endText(s *analyze.Session, end time.Time) string {
 // "MM5 retransmission 3 (+4.5 s)".
 func messageLabel(m *analyze.Msg, rd *Redactor) string {
 	var b strings.Builder
-	b.WriteString(m.Step)
+	b.WriteString(m.Step.String())
 	if m.Fragment != "" {
 		b.WriteString(" fragment " + m.Fragment)
 	}

@@ -14,21 +14,21 @@ import (
 // ladder row; the first copies and the last stay.
 func TestLadderFolds(t *testing.T) {
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	s := &analyze.Session{ID: 1, Version: 1, Mode: "Main", Reached: "MM5", State: "failed at MM5", First: start,
+	s := &analyze.Session{ID: 1, Version: 1, Mode: "Main", Reached: analyze.StepMM5, State: "failed at MM5: auth-failed", First: start,
 		Initiator: netip.MustParseAddrPort("192.0.2.1:4500"), Responder: netip.MustParseAddrPort("192.0.2.2:4500")}
 	frame := 0
-	add := func(fromInit bool, step string, exType uint8, retrans int, payloads string) {
+	add := func(fromInit bool, step analyze.Step, exType uint8, retrans int, payloads string) {
 		frame++
 		m := &analyze.Msg{Frame: frame, Time: start.Add(time.Duration(frame) * time.Second), FromInitiator: fromInit, Step: step,
 			ExchangeType: decode.ExchangeType(exType), Retransmit: retrans, Payloads: payloads, Interval: time.Second}
 		s.Messages = append(s.Messages, m)
 		s.Last = m.Time
 	}
-	add(true, "MM5", 2, 0, "encrypted(80 bytes)")
-	add(false, "Informational", 5, 0, "encrypted(64 bytes)")
+	add(true, analyze.StepMM5, 2, 0, "encrypted(80 bytes)")
+	add(false, analyze.StepInformationalV1, 5, 0, "encrypted(64 bytes)")
 	for i := 1; i <= 7; i++ {
-		add(true, "MM5", 2, i, "encrypted(80 bytes)")
-		add(false, "Informational", 5, 0, "encrypted(64 bytes)")
+		add(true, analyze.StepMM5, 2, i, "encrypted(80 bytes)")
+		add(false, analyze.StepInformationalV1, 5, 0, "encrypted(64 bytes)")
 	}
 	r := &analyze.Result{Sessions: []*analyze.Session{s}, Findings: []analyze.Finding{{Code: "auth-failed", Severity: analyze.Error, Session: 1, Frames: []int{1, 3}}}}
 	var b strings.Builder
@@ -59,7 +59,7 @@ func TestManySessions(t *testing.T) {
 		s := &analyze.Session{ID: i, Version: 2, Mode: "IKEv2", State: "established", Established: true, Phase2Done: 1,
 			Initiator: netip.MustParseAddrPort("192.0.2.1:500"), Responder: netip.MustParseAddrPort("198.51.100.2:500")}
 		if i > 30 {
-			s.State, s.Established, s.Failed, s.Phase2Done, s.Reached = "failed at IKE_SA_INIT request", false, true, 0, "IKE_SA_INIT request"
+			s.State, s.Established, s.Failed, s.Phase2Done, s.Reached = "failed at IKE_SA_INIT request", false, true, 0, analyze.StepIKESAInitRequest
 		}
 		r.Sessions = append(r.Sessions, s)
 	}

@@ -1,0 +1,389 @@
+package analyze
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ikescope/ikescope/decode"
+)
+
+// This file turns a session into its findings and its state. Both are derived afresh
+// from the session's messages each time, never patched: a later packet that refutes an
+// earlier conclusion changes the result of the next evaluation (later evidence wins),
+// and the state follows from the findings (failed exactly when there is an error).
+
+// derive sets what the messages say of the SA as a whole: whether its negotiation
+// completed, when, and how many IPsec SAs (CHILD_SAs) came with it.
+func (s *Session) derive() {
+	s.Established, s.establishedAt, s.establishedFrame = false, time.Time{}, 0
+	s.Phase2Done = 0
+	if s.Version == 2 {
+		s.deriveV2()
+	} else {
+		s.deriveV1()
+	}
+	s.RekeyedFrom, s.RekeyedTo = 0, 0
+	if s.predecessor != nil {
+		s.RekeyedFrom = s.predecessor.ID
+	}
+	if s.successor != nil {
+		s.RekeyedTo = s.successor.ID
+	}
+	s.Timeline = s.timeline()
+}
+
+func (s *Session) setEstablished(m *Msg) {
+	if !s.Established {
+		s.Established, s.establishedAt, s.establishedFrame = true, m.Time, m.Frame
+	}
+}
+
+// deriveV1: Main Mode is complete with MM6, Aggressive Mode with AM3; a Quick Mode, or
+// an encrypted Informational in a capture that saw no Phase 1 message, runs only under
+// an ISAKMP SA that is up. A Quick Mode creates IPsec SAs when QM3 is sent.
+func (s *Session) deriveV1() {
+	sawPhase1 := false
+	for _, ex := range s.Exchanges {
+		sawPhase1 = sawPhase1 || numberedFromInitiator(ex.Type)
+	}
+	for _, ex := range s.Exchanges {
+		for _, m := range ex.Messages {
+			switch {
+			case m.Step == StepMM6, m.Step == StepAM3:
+				s.setEstablished(m)
+			case ex.Type == decode.ExchangeQuickMode:
+				s.setEstablished(m)
+			case ex.Type == decode.ExchangeInformationalV1 && m.Encrypted && !sawPhase1:
+				s.setEstablished(m)
+			}
+		}
+		if ex.Type == decode.ExchangeQuickMode && ex.Complete {
+			s.Phase2Done++
+		}
+	}
+}
+
+// authOutcome is what an IKE_AUTH response says about the IKE SA.
+type authOutcome int
+
+const (
+	authAccepted authOutcome = iota // the responder's AUTH: the IKE SA is up
+	authRefused                     // an error notification only
+	authEAPRound                    // an EAP round: more IKE_AUTH exchanges must follow
+)
+
+// authResult reads an IKE_AUTH response: decrypted, by its payloads; encrypted, by the
+// payload its SK payload begins with (RFC 7296 1.2, 2.16: a successful response begins
+// with IDr, or with AUTH after EAP; an EAP round with IDr or EAP; a refusal is a
+// notification alone).
+func authResult(m *Msg) authOutcome {
+	if m.Decrypted {
+		switch {
+		case m.innerAut && !m.innerEAP:
+			return authAccepted
+		case m.innerEAP:
+			return authEAPRound
+		case hasErrorNotify(m):
+			return authRefused
+		}
+		return authAccepted
+	}
+	first, ok := skFirst(m)
+	switch {
+	case !ok:
+		return authAccepted
+	case first == decode.PayloadNotify:
+		return authRefused
+	case first == decode.PayloadEAP:
+		return authEAPRound
+	}
+	return authAccepted
+}
+
+// deriveV2: the IKE SA is up when the last IKE_AUTH response accepts it and no further
+// IKE_AUTH round is pending (EAP runs several); an answered CREATE_CHILD_SA, or an
+// INFORMATIONAL in a capture that saw no IKE_AUTH, shows an SA that was already up.
+// CHILD_SAs come with an accepting IKE_AUTH response that has room for one, and with
+// answered CREATE_CHILD_SAs that were not refused.
+func (s *Session) deriveV2() {
+	var lastAuth *Msg
+	var lastAuthReq *Msg
+	sawAuth := false
+	for _, m := range s.Messages {
+		if m.ExchangeType != decode.ExchangeIKEAuth || m.Retransmit > 0 || m.laterFragment {
+			continue
+		}
+		sawAuth = true
+		if m.Response {
+			lastAuth = m
+		} else {
+			lastAuthReq = m
+		}
+	}
+	if lastAuth != nil && authResult(lastAuth) == authAccepted && (lastAuthReq == nil || !lastAuthReq.Time.After(lastAuth.Time)) {
+		s.setEstablished(lastAuth)
+		if s.authCarriesChild(lastAuth) {
+			s.Phase2Done++
+		}
+	}
+	for _, ex := range s.Exchanges {
+		switch ex.Type {
+		case decode.ExchangeCreateChildSA:
+			for _, m := range ex.Messages {
+				if m.Response && m.Retransmit == 0 {
+					s.setEstablished(m)
+					if !childRefused(m) {
+						s.Phase2Done++
+					}
+				}
+			}
+		case decode.ExchangeInformational:
+			if !sawAuth && len(ex.Messages) > 0 {
+				s.setEstablished(ex.Messages[0])
+			}
+		}
+	}
+}
+
+// authCarriesChild tells whether an accepting IKE_AUTH response created a CHILD_SA: its
+// decrypted SA payload, or, encrypted, room for SA and traffic selectors besides IDr
+// and AUTH.
+func (s *Session) authCarriesChild(m *Msg) bool {
+	if m.Decrypted {
+		return m.innerSA
+	}
+	first, ok := skFirst(m)
+	if !ok {
+		return true
+	}
+	room := skLen(m) - s.skOverhead()
+	switch first {
+	case decode.PayloadIDr:
+		return room >= minAuthWithChild
+	case decode.PayloadAuth:
+		return room >= minAuthWithChild-12 // after EAP: no IDr
+	}
+	return true
+}
+
+// minChildResponse is the least a CREATE_CHILD_SA response that creates an SA holds
+// (RFC 7296 1.3): an SA payload with one proposal and one transform (4+8+4+8) and a
+// nonce of at least 16 bytes (4+16). A refusal is a notification (8 bytes or so).
+const minChildResponse = 44
+
+// childRefused tells whether a CREATE_CHILD_SA response refused the SA.
+func childRefused(m *Msg) bool {
+	if m.Decrypted {
+		return !m.innerSA
+	}
+	if hasErrorNotify(m) {
+		return true
+	}
+	first, ok := skFirst(m)
+	return ok && first == decode.PayloadNotify && skLen(m)-8-12-1 < minChildResponse
+}
+
+// evaluate gives every finding about the session as of now; final is set when the input
+// has ended and nothing more can arrive.
+func (s *Session) evaluate(now time.Time, opts Options, final bool) []Finding {
+	var out []Finding
+	out = append(out, s.messageFindings()...)
+	out = append(out, evaluateTimed(s, now, opts, final)...)
+	out = append(out, s.authInferred()...)
+	out = append(out, s.eapInferred(now, opts, final)...)
+	out = append(out, s.childInferred()...)
+	out = append(out, s.createChildInferred()...)
+	out = append(out, s.deleteInferred()...)
+	out = append(out, s.natFindings()...)
+	if blocked := s.natTBlocked(now, opts, final); len(blocked) > 0 {
+		out = withoutStep(out, CodeExchangeStalled, StepIKEAuthRequest)
+		out = append(out, blocked...)
+	}
+	out = append(out, s.informationalThenQuiet(now, opts)...)
+	out = append(out, s.cryptoFindings()...)
+	out = append(out, s.phase2Findings(now, opts)...)
+	out = append(out, s.espFindings(now, opts)...)
+	out = append(out, s.fragmentFindings()...)
+	out = append(out, s.decodeFindings()...)
+	out = s.laterEvidence(out)
+	return dedupeFindings(out)
+}
+
+// withoutStep drops the findings of one code about one step: a more precise finding
+// about the same messages replaces them.
+func withoutStep(fs []Finding, code string, step Step) []Finding {
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Code != code || f.Exchange != step.String() {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// dedupeFindings keeps the first finding of each code and exchange.
+func dedupeFindings(fs []Finding) []Finding {
+	seen := map[string]bool{}
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Frames == nil {
+			f.Frames = []int{}
+		}
+		k := f.key()
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, f)
+	}
+	return out
+}
+
+func (f *Finding) key() string { return f.Code + "/" + f.Exchange }
+
+// messageFindings are what single messages prove: error notifications, redirects and
+// deletes.
+func (s *Session) messageFindings() []Finding {
+	var out []Finding
+	s.redirectedTo = ""
+	for _, ex := range s.Exchanges {
+		for _, msg := range ex.Messages {
+			if msg.Retransmit > 0 {
+				continue
+			}
+			v2 := msg.v2
+			for _, n := range msg.Notifies {
+				if n.Error {
+					out = append(out, s.notifyFinding(msg, n, v2))
+				}
+				if v2 && n.Type == decode.NotifyRedirect && msg.Response {
+					gw := n.gateway
+					if gw == "" {
+						gw = "another gateway"
+					}
+					s.redirectedTo = gw
+					out = append(out, s.newFinding(CodeRedirected, Info, msg.Step.String(), []int{msg.Frame}, msg.Time,
+						fmt.Sprintf("The responder redirected the initiator to %s (IKEv2 gateway redirection, RFC 5685) instead of negotiating.", gw),
+						"The responder is set to send clients to another gateway: load balancing across a cluster, or maintenance. This is not an error by itself.",
+						"Check that the initiator then negotiates with "+gw+" (its IKE_SA_INIT carries REDIRECTED_FROM) and that "+gw+" is reachable and configured for this client."))
+				}
+			}
+			for _, d := range msg.deletes {
+				out = append(out, s.deleteFinding(msg, d))
+			}
+		}
+	}
+	return out
+}
+
+// laterEvidence revisits errors that later packets refute: a refusal after which the
+// same negotiation still completed did not stop the tunnel (an initiator that
+// answered MM2 with NO-PROPOSAL-CHOSEN, then accepted the retransmitted MM2), and a
+// refused Phase 2 request followed by a Phase 2 that succeeded is a warning, not a
+// failure.
+func (s *Session) laterEvidence(fs []Finding) []Finding {
+	for i := range fs {
+		f := &fs[i]
+		if f.Severity != Error || !refutable(f.Code) {
+			continue
+		}
+		if s.Established && s.establishedAt.After(f.Time) {
+			f.Severity = Warning
+			f.Summary += fmt.Sprintf(" Later the negotiation completed anyway (frame %d), so this did not stop the IKE SA.", s.establishedFrame)
+			continue
+		}
+		if t, frame, ok := s.childAfter(f.Time); ok && s.Established && !t.Before(f.Time) {
+			f.Severity = Warning
+			f.Summary += fmt.Sprintf(" A later IPsec SA negotiation succeeded (frame %d), so this did not stop the tunnel.", frame)
+		}
+	}
+	return fs
+}
+
+// refutable codes are conclusions a later success can overturn.
+func refutable(code string) bool {
+	switch code {
+	case CodeNoProposalChosen, CodeInvalidKE, CodeAuthFailed, CodeInvalidID, CodeTSUnacceptable,
+		CodeErrorNotify, CodePhase2Stalled, CodeExchangeStalled, CodeNoResponse:
+		return true
+	}
+	return false
+}
+
+// childAfter finds the first IPsec SA negotiation completed after t.
+func (s *Session) childAfter(t time.Time) (time.Time, int, bool) {
+	for _, ex := range s.Exchanges {
+		if !ex.Complete || !ex.Last.After(t) {
+			continue
+		}
+		switch {
+		case ex.Type == decode.ExchangeQuickMode:
+			return ex.Last, ex.Messages[len(ex.Messages)-1].Frame, true
+		case ex.Type == decode.ExchangeCreateChildSA:
+			for _, m := range ex.Messages {
+				if m.Response && m.Retransmit == 0 && !childRefused(m) {
+					return m.Time, m.Frame, true
+				}
+			}
+		}
+	}
+	return time.Time{}, 0, false
+}
+
+// describe sets the session's state in words and whether it failed, from its findings
+// alone: failed exactly when one of them is an error.
+func (s *Session) describe(fs []Finding) {
+	failed := false
+	var firstErr *Finding
+	for i := range fs {
+		if fs[i].Severity == Error {
+			failed = true
+			if firstErr == nil || fs[i].Time.Before(firstErr.Time) {
+				firstErr = &fs[i]
+			}
+		}
+	}
+	s.Failed = failed
+	switch {
+	case s.abandonedFor > 0:
+		s.State = fmt.Sprintf("abandoned (session %d came up)", s.abandonedFor)
+	case s.Established && s.Phase2Done > 0:
+		s.State = "established"
+		if len(s.ESP) > 0 {
+			s.State += ", ESP flowing"
+		}
+		if life := s.lifecycleText(); life != "" {
+			s.State += ", " + life
+		}
+	case s.Established && s.Version == 2:
+		s.State = "IKE SA up, no CHILD_SA"
+	case s.Established:
+		s.State = "Phase 1 up, no IPsec SA"
+	case s.redirectedTo != "":
+		s.State = "redirected to " + s.redirectedTo
+	case failed:
+		at := s.Reached
+		if at == StepNone {
+			at = s.lastStep()
+		}
+		s.State = "failed at " + at.String() + ": " + firstErr.Code
+	default:
+		s.State = "capture ends after " + s.lastStep().String()
+		if !s.RolesKnown {
+			s.State += " (roles guessed)"
+		}
+	}
+	if failed && s.Established && s.abandonedFor == 0 {
+		s.State += ", with errors"
+	}
+}
+
+// lastStep is the step of the session's latest distinct message.
+func (s *Session) lastStep() Step {
+	for i := len(s.Messages) - 1; i >= 0; i-- {
+		if m := s.Messages[i]; m.Step != StepNone {
+			return m.Step
+		}
+	}
+	return StepNone
+}

@@ -1,0 +1,289 @@
+package analyze
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ikescope/ikescope/decode"
+)
+
+// Inferences an expert draws from the clear parts of encrypted exchanges. Each rule
+// rests on what the protocol lets a message carry, not on one implementation's timing.
+
+// phase2Wait is how long after Phase 1 completes a Quick Mode is due. Implementations
+// start the Quick Mode that needed the ISAKMP SA as soon as MM6/AM3 completes it (RFC
+// 2409 5.5); several seconds without one mean nothing asked for an IPsec SA.
+const phase2Wait = 5 * time.Second
+
+// mm5Answered reads an MM5 that the responder answered with encrypted Informationals
+// instead of MM6. If the initiator repeated MM5 after the answer, it could not read the
+// answer: the two sides derived different keys, so the pre-shared keys differ. If it
+// sent MM5 once and stopped, it read the answer with the keys it derived: both sides
+// share the PSK and the responder refused the identity or the authentication.
+func (s *Session) mm5Answered(p pendingRequest, answers []*Msg) []Finding {
+	var enc []*Msg
+	for _, m := range answers {
+		if m.Encrypted && !m.Decrypted {
+			enc = append(enc, m)
+		}
+	}
+	if len(enc) == 0 {
+		return nil // clear or decrypted: the notification speaks for itself
+	}
+	frames := append(framesOf(p.copies), framesOf(enc)...)
+	repeated := false
+	for _, c := range p.copies {
+		if c.Time.After(enc[0].Time) {
+			repeated = true
+		}
+	}
+	if !repeated {
+		return []Finding{s.newFinding(CodeAuthFailed, Error, "MM5", frames, p.first.Time,
+			fmt.Sprintf("Main Mode stopped at MM5: the responder answered the initiator's identity with an encrypted Informational (frame %d) instead of MM6, and the initiator, which could read it, gave up.", enc[0].Frame),
+			"Both sides derived the same keys, so the pre-shared key matches: the initiator read the Informational and did not retry. The responder refused the initiator's identity or authentication: the ID it sent (address, FQDN, DN) is not the one the responder's connection expects (INVALID-ID-INFORMATION), or the authentication method or certificate is not accepted (AUTHENTICATION-FAILED).",
+			fmt.Sprintf("Check the identity %s sends (leftid / local id) against what %s expects for it (rightid / remote id), and the authentication method on both sides. With --keys ikescope reads the notification.", s.Initiator.Addr(), s.Responder.Addr()))}
+	}
+	return []Finding{s.newFinding(CodeAuthFailed, Error, "MM5", frames, p.first.Time,
+		fmt.Sprintf("Main Mode stopped at MM5: the initiator sent its encrypted identity %s and the responder answered with an Informational (frames %s) instead of MM6.", retransText(p.copies), joinInts(framesOf(enc))),
+		"The pre-shared keys differ. Messages 1-4 show the proposal and the DH exchange were accepted, so the keys derived from the PSK are what the responder could not use to read MM5; it reports the garbled message (PAYLOAD-MALFORMED or INVALID-HASH) in an Informational the initiator cannot read either, so it retransmits. Less likely: the responder files the PSK under another identity.",
+		fmt.Sprintf("Check the PSK for %s on the responder and for %s on the initiator, and the identity each side uses (address or FQDN). Where: %s.", s.Initiator.Addr(), s.Responder.Addr(), wherePSK))}
+}
+
+// deleteFinding reports a Delete payload, naming a rekey when it follows one.
+func (s *Session) deleteFinding(msg *Msg, d deleteInfo) Finding {
+	who := side(msg.FromInitiator)
+	what := decode.ProtocolName(msg.v2, d.Protocol) + " SA(s) " + spiList(d.SPIs)
+	if d.Protocol == decode.ProtocolISAKMP || len(d.SPIs) == 0 && msg.v2 {
+		what = "the IKE SA"
+		if !msg.v2 {
+			what = "the ISAKMP SA"
+		}
+	}
+	summary := fmt.Sprintf("The %s deleted %s at %s.", who, what, stamp(msg.Time))
+	if r := s.rekeyBefore(msg); r != nil {
+		summary = fmt.Sprintf("The %s deleted %s at %s, after the rekey in frame %d: the old SA gives way to the new one.", who, what, stamp(msg.Time), r.Frame)
+	}
+	return s.newFinding(CodeDeleted, Info, msg.Step.String()+"/"+fmt.Sprint(msg.Frame), []int{msg.Frame}, msg.Time,
+		summary,
+		"A Delete ends the SA on purpose: a rekey (the old SA after the new one is up), shutdown, an administrator, or an error the peer detected.",
+		"If the tunnel should still be up, read the "+who+"'s log at this time for why it deleted the SA.")
+}
+
+// stamp gives a time with its date, so that captures spanning days read right.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000 UTC") }
+
+// rekeyBefore returns the completed rekey a Delete follows: for IKEv1 a Quick Mode (or
+// a new ISAKMP SA) completed before it, for IKEv2 a CREATE_CHILD_SA exchange answered
+// before it with no other exchange between them from the same side (RFC 7296 2.8: the
+// old SA is deleted once the new one is up).
+func (s *Session) rekeyBefore(del *Msg) *Msg {
+	var last *Msg
+	for _, m := range s.Messages {
+		if !m.Time.Before(del.Time) || m == del {
+			break
+		}
+		if m.Retransmit > 0 {
+			continue
+		}
+		switch {
+		case m.v2 && m.ExchangeType == decode.ExchangeCreateChildSA && m.Response && !childRefused(m):
+			last = m
+		case !m.v2 && m.Step == StepQM3:
+			last = m
+		case m.v2 && m.ExchangeType == decode.ExchangeCreateChildSA:
+		case m.v2 && m.ExchangeType == decode.ExchangeInformational && len(m.deletes) > 0:
+		case m.v2 && m.ExchangeType == decode.ExchangeInformational && m.hasSK && m.skFirst == decode.PayloadDelete:
+		case m.v2:
+			last = nil
+		}
+	}
+	if last == nil || !s.Established || s.Phase2Done < 2 && !last.v2 {
+		return nil
+	}
+	return last
+}
+
+// eapInferred: IKE_AUTH rounds that carry EAP (several IKE_AUTH exchanges, RFC 7296 2.16)
+// that end without the responder's final AUTH, followed by nothing but an INFORMATIONAL
+// from the initiator or the end of the negotiation, are a failed EAP authentication.
+func (s *Session) eapInferred(now time.Time, opts Options, final bool) []Finding {
+	if s.Version != 2 || s.Established {
+		return nil
+	}
+	var rounds []*Msg
+	var lastResp *Msg
+	for _, m := range s.Messages {
+		if m.ExchangeType == decode.ExchangeIKEAuth && m.Retransmit == 0 && !m.laterFragment {
+			rounds = append(rounds, m)
+			if m.Response {
+				lastResp = m
+			}
+		}
+	}
+	if lastResp == nil || len(rounds) < 3 {
+		return nil // one IKE_AUTH exchange is not EAP
+	}
+	if authResult(lastResp) == authRefused {
+		return nil // authInferred or the notification says it
+	}
+	var closing *Msg
+	for _, m := range s.Messages {
+		if m.Time.After(lastResp.Time) && m.ExchangeType == decode.ExchangeInformational && m.FromInitiator && !m.Response {
+			closing = m
+			break
+		}
+	}
+	last := rounds[len(rounds)-1]
+	if closing == nil && (last != lastResp || !final && now.Sub(lastResp.Time) < opts.ReplyTimeout) {
+		return nil // a round still awaits its answer: the timed rules speak for it
+	}
+	frames := framesOf(rounds)
+	if closing != nil {
+		frames = append(frames, closing.Frame)
+	}
+	return []Finding{s.newFinding(CodeAuthFailed, Error, "IKE_AUTH EAP", frames, lastResp.Time,
+		fmt.Sprintf("The IKE_AUTH exchange ran %d rounds of EAP and ended without the responder's final AUTH%s: EAP authentication failed.", (len(rounds)+1)/2, closingText(closing)),
+		"The user's credentials (username or password), the EAP method, or the RADIUS/EAP backend behind the gateway rejected the client. The gateway's own certificate or PSK was accepted (the first round carried its AUTH).",
+		"Check the user's credentials and the EAP method both sides allow (strongSwan eap_id / auth = eap-mschapv2, Windows/macOS profile), and the RADIUS server's log. With --keys ikescope reads the EAP code.")}
+}
+
+func closingText(m *Msg) string {
+	if m == nil {
+		return ""
+	}
+	return fmt.Sprintf(", after which the initiator closed the SA with an INFORMATIONAL (frame %d)", m.Frame)
+}
+
+// createChildInferred: a CREATE_CHILD_SA response too small to carry an SA and a nonce,
+// beginning with a notification, refused the request. While another CHILD_SA carries
+// traffic, the IKE SA is not failed.
+func (s *Session) createChildInferred() []Finding {
+	var out []Finding
+	for _, m := range s.Messages {
+		if !m.v2 || m.ExchangeType != decode.ExchangeCreateChildSA || !m.Response || m.Retransmit > 0 || m.Decrypted || hasErrorNotify(m) || !childRefused(m) {
+			continue
+		}
+		sev := Error
+		cause := "The responder refused the new CHILD_SA: its traffic selectors are not allowed (TS_UNACCEPTABLE), its ESP proposal shares no algorithm (NO_PROPOSAL_CHOSEN), or the responder is busy with a simultaneous rekey (TEMPORARY_FAILURE)."
+		if s.Phase2Done > 0 {
+			sev = Warning
+			cause += " The IKE SA and the CHILD_SA already up are not affected."
+		}
+		out = append(out, s.newFinding(CodePhase2Stalled, sev, fmt.Sprintf("CREATE_CHILD_SA %d", m.MessageID), []int{m.Frame}, m.Time,
+			fmt.Sprintf("The %s refused a CREATE_CHILD_SA request: its answer (frame %d) holds a notification and no room for an SA (%d encrypted bytes).", side(m.FromInitiator), m.Frame, skLen(m)),
+			cause,
+			"Compare the traffic selectors and ESP proposals of the additional CHILD_SA on both gateways and read the responder's log. Where: "+whereTS+"; "+whereP2+". With --keys ikescope names the notification."))
+	}
+	return out
+}
+
+// natTBlocked: NAT was detected in IKE_SA_INIT, so IKE_AUTH moves to UDP 4500 (RFC 7296
+// 2.23). IKE_AUTH retransmitted unanswered on 4500 (a capture at the initiator), or
+// never arriving at all after the responder's IKE_SA_INIT answer (a capture at the
+// responder), means UDP 4500 does not pass.
+func (s *Session) natTBlocked(now time.Time, opts Options, final bool) []Finding {
+	nat := s.NAT
+	if s.Version != 2 || nat == nil || !(nat.InitiatorBehindNAT || nat.ResponderBehindNAT) || s.Established {
+		return nil
+	}
+	var initResp *Msg
+	var auth []*Msg
+	for _, m := range s.Messages {
+		switch {
+		case m.Step == StepIKESAInitResponse && !hasErrorNotify(m) && m.Retransmit == 0:
+			initResp = m
+		case m.ExchangeType == decode.ExchangeIKEAuth:
+			auth = append(auth, m)
+		}
+	}
+	if initResp == nil {
+		return nil
+	}
+	if len(auth) == 0 {
+		if now.Sub(initResp.Time) < opts.ReplyTimeout {
+			return nil
+		}
+		return []Finding{s.newFinding(CodeNATTProblem, Error, "IKE_AUTH on 4500", append(nat.Frames, initResp.Frame), initResp.Time,
+			fmt.Sprintf("NAT was detected in IKE_SA_INIT and the responder answered (frame %d), but no IKE_AUTH followed in the %s the capture went on: the initiator's IKE_AUTH on UDP 4500 never arrived here.", initResp.Frame, secs(now.Sub(initResp.Time))),
+			"After NAT detection the initiator sends IKE_AUTH from and to UDP 4500. A firewall or the NAT device drops UDP 4500 on the way, while UDP 500 passes.",
+			"Allow UDP 4500 both ways between the gateways (and on the NAT device); a capture at the initiator shows IKE_AUTH leaving on 4500.")}
+	}
+	for _, m := range auth {
+		if m.Response || m.Dst.Port() != 4500 || m.Fragments != nil {
+			return nil // answered, not on 4500, or in IP fragments (their loss explains it)
+		}
+	}
+	if !final && now.Sub(auth[len(auth)-1].Time) < opts.ReplyTimeout && len(auth) < 2 {
+		return nil
+	}
+	return []Finding{s.newFinding(CodeNATTProblem, Error, "IKE_AUTH on 4500", append(append([]int{}, nat.Frames...), framesOf(auth)...), auth[0].Time,
+		fmt.Sprintf("NAT was detected in IKE_SA_INIT, IKE_AUTH moved to UDP 4500 and was sent %s without an answer.", retransText(auth)),
+		"UDP 500 passes (IKE_SA_INIT was answered) but UDP 4500 does not: a firewall or the NAT device drops it in one direction.",
+		"Allow UDP 4500 both ways between the gateways (and through the NAT device); a capture at the responder shows whether IKE_AUTH arrives.")}
+}
+
+// informationalThenQuiet: an IKEv1 encrypted Informational that nothing answers (IKEv1
+// Informationals need no answer, RFC 2408 4.8), after which the ESP of the SA stops
+// while the capture goes on, was most likely a Delete.
+func (s *Session) informationalThenQuiet(now time.Time, opts Options) []Finding {
+	if s.Version != 1 || len(s.ESP) == 0 {
+		return nil
+	}
+	var lastESP time.Time
+	for _, f := range s.ESP {
+		if f.Last.After(lastESP) {
+			lastESP = f.Last
+		}
+	}
+	for _, m := range s.Messages {
+		if m.ExchangeType != decode.ExchangeInformationalV1 || !m.Encrypted || m.Decrypted || m.Retransmit > 0 {
+			continue
+		}
+		if lastESP.Before(m.Time) || lastESP.Sub(m.Time) > time.Second || now.Sub(m.Time) < opts.ReplyTimeout {
+			continue
+		}
+		answered := false
+		for _, o := range s.Messages {
+			if o.Time.After(m.Time) && o.FromInitiator != m.FromInitiator {
+				answered = true
+			}
+		}
+		if answered {
+			continue
+		}
+		return []Finding{s.newFinding(CodeDeleted, Info, "Informational/"+fmt.Sprint(m.Frame), []int{m.Frame}, m.Time,
+			fmt.Sprintf("The %s sent an encrypted Informational at %s, after which the ESP of this SA stopped while the capture went on %s: most likely a Delete.", side(m.FromInitiator), stamp(m.Time), secs(now.Sub(m.Time))),
+			"An IKEv1 Delete travels in an encrypted Informational that is not answered; the SA's traffic ends with it.",
+			"If the tunnel should still be up, read the "+side(m.FromInitiator)+"'s log at this time. With --keys ikescope shows the Delete.")}
+	}
+	return nil
+}
+
+// decodeFindings are about the session's messages as bytes: malformed ones, ones that
+// did not decrypt.
+func (s *Session) decodeFindings() []Finding {
+	var out []Finding
+	if len(s.malformed) > 0 {
+		var first *Msg
+		for _, m := range s.Messages {
+			if m.Frame == s.malformed[0] {
+				first = m
+			}
+		}
+		detail := ""
+		if first != nil && len(first.Errors) > 0 {
+			detail = " First problem: " + first.Errors[0] + "."
+		}
+		out = append(out, s.newFinding(CodeMalformed, Warning, "decode", capInts(s.malformed, 50), s.First,
+			fmt.Sprintf("%d message(s) do not parse as ISAKMP/IKE.%s", len(s.malformed), detail),
+			"The sender built a message its peer may not read either (an implementation bug or an incompatible extension), or the packet was corrupted on the way.",
+			"If the peer rejects these messages, report the frames to the sender's vendor; ikescope decode shows the field and offset."))
+	}
+	if len(s.decFail) > 0 {
+		out = append(out, s.newFinding(CodeDecryptFailed, Warning, "keys", capInts(s.decFail, 50), s.First,
+			fmt.Sprintf("%d encrypted message(s) of this session did not decrypt with the keys given: %s.", len(s.decFail), s.decErr),
+			"The keys belong to another IKE SA or another run of the daemons (keys change with every negotiation), name the wrong algorithm, or cover only one direction.",
+			"Take the keys from the same run as the capture (strongSwan: charon log at ike 4 or the save-keys plugin; libreswan: plutodebug=private), from both gateways if possible."))
+	}
+	return out
+}

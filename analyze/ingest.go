@@ -1,0 +1,554 @@
+package analyze
+
+import (
+	"fmt"
+	"iter"
+	"net/netip"
+
+	"github.com/ikescope/ikescope/decode"
+)
+
+// This file takes one IKE message into its session: who sent it (roles), which exchange
+// and step it is, whether it repeats an earlier one, and what it changes in the session.
+
+// senderRole says who sent an IKE message when the message itself tells: IKEv2 by its
+// I flag; IKEv1 by the responder cookie (zero only in MM1/AM1, RFC 2408 3.1) and by
+// what Main and Aggressive Mode messages carry. sure is false when only the order of
+// the exchange can tell (Main Mode's key exchange and identities, Quick Mode,
+// Informationals).
+func senderRole(x *decode.ISAKMP) (fromInit, sure bool) {
+	if x.IsV2() {
+		return x.Flags&decode.FlagInitiator != 0, true
+	}
+	zero := SPI(x.ResponderSPI).IsZero()
+	switch x.ExchangeType {
+	case decode.ExchangeMainMode:
+		if zero {
+			return true, true // MM1: only the initiator sends a zero responder cookie
+		}
+		if mainModeClass(x) == classSA {
+			return false, true // MM2: the responder's chosen proposal
+		}
+	case decode.ExchangeAggressive:
+		return aggressiveFromInit(aggressiveStep(x)), true
+	}
+	// An Informational with a zero responder cookie may be the responder refusing MM1.
+	return true, false
+}
+
+// initRoles sets the session's roles from its first message.
+func (s *Session) initRoles(m *decode.Message, x *decode.ISAKMP) {
+	fromInit, sure := senderRole(x)
+	s.RolesKnown = sure
+	if fromInit {
+		s.Initiator, s.Responder = m.Src, m.Dst
+	} else {
+		s.Initiator, s.Responder = m.Dst, m.Src
+	}
+}
+
+// fromInitiator tells whether the sender of m is the session's initiator, by the
+// message where it says, else by the addresses the session knows.
+func (s *Session) fromInitiator(m *decode.Message, x *decode.ISAKMP) bool {
+	if fromInit, sure := senderRole(x); sure {
+		return fromInit
+	}
+	src, dst := m.Src, m.Dst
+	if s.Initiator.Addr() == s.Responder.Addr() {
+		// Both ends on one address: only the ports tell them apart.
+		return src == s.Initiator || dst == s.Responder
+	}
+	switch {
+	case src.Addr() == s.Initiator.Addr():
+		return true
+	case src.Addr() == s.Responder.Addr():
+		return false
+	case dst.Addr() == s.Responder.Addr():
+		return true
+	case dst.Addr() == s.Initiator.Addr():
+		return false
+	}
+	return true
+}
+
+// sentByCurrentInitiator is fromInitiator by addresses alone: what the session's present
+// (possibly guessed) roles say of the sender.
+func (s *Session) sentByCurrentInitiator(m *decode.Message) bool {
+	if s.Initiator.Addr() == s.Responder.Addr() {
+		return m.Src == s.Initiator || m.Dst == s.Responder
+	}
+	if m.Src.Addr() == s.Initiator.Addr() {
+		return true
+	}
+	if m.Src.Addr() == s.Responder.Addr() {
+		return false
+	}
+	return m.Dst.Addr() == s.Responder.Addr()
+}
+
+// learnRoles settles guessed roles from a new message: a message whose sender it names
+// (MM1/MM2, Aggressive Mode, any IKEv2 message), or the order of Main Mode, where each
+// side sends its SA, key exchange and identity messages in turn and the initiator goes
+// first at each turn. It reports whether the roles turned out swapped.
+func (s *Session) learnRoles(m *decode.Message, x *decode.ISAKMP) (swapped bool) {
+	if s.RolesKnown {
+		return false
+	}
+	byAddr := s.sentByCurrentInitiator(m)
+	if fromInit, sure := senderRole(x); sure {
+		s.RolesKnown = true
+		return fromInit != byAddr
+	}
+	if x.IsV2() || x.ExchangeType != decode.ExchangeMainMode || x.MessageID != 0 {
+		return false
+	}
+	c := mainModeClass(x)
+	for prev := v1Class(0); prev <= c; prev++ {
+		if !s.mmSeen[prev] || s.mmSender[prev].Addr() == m.Src.Addr() {
+			continue
+		}
+		// The other side sent a message of class prev before this one of class c: the
+		// earlier sender is the initiator when the classes are equal, the responder
+		// when this one is later in the order.
+		s.RolesKnown = true
+		otherIsInit := prev == c
+		thisIsInit := !otherIsInit
+		return thisIsInit != byAddr
+	}
+	return false
+}
+
+// noteClass remembers the first sender of each kind of Main Mode message.
+func (s *Session) noteClass(m *decode.Message, x *decode.ISAKMP) {
+	if x.IsV2() || x.ExchangeType != decode.ExchangeMainMode || x.MessageID != 0 {
+		return
+	}
+	c := mainModeClass(x)
+	if !s.mmSeen[c] {
+		s.mmSeen[c], s.mmSender[c] = true, m.Src
+	}
+}
+
+// swapRoles exchanges initiator and responder after later messages showed the guess was
+// wrong, and renames every step that depended on it.
+func (s *Session) swapRoles() {
+	s.Initiator, s.Responder = s.Responder, s.Initiator
+	for _, ex := range s.Exchanges {
+		if !numberedFromInitiator(ex.Type) {
+			ex.ByInitiator = !ex.ByInitiator
+		}
+		for _, m := range ex.Messages {
+			m.FromInitiator = !m.FromInitiator
+		}
+	}
+	s.replay()
+}
+
+// numberedFromInitiator: Main and Aggressive Mode are always begun by the IKE SA's
+// initiator.
+func numberedFromInitiator(t decode.ExchangeType) bool {
+	return t == decode.ExchangeMainMode || t == decode.ExchangeAggressive
+}
+
+func (a *Analyzer) addISAKMP(m *decode.Message) {
+	x := m.ISAKMP
+	s := a.findSession(m, x)
+	if s == nil {
+		return
+	}
+	if s.ResponderSPI.IsZero() {
+		s.ResponderSPI = SPI(x.ResponderSPI)
+	}
+	s.Last = m.Time
+	s.active(m.Time)
+	if s.learnRoles(m, x) {
+		s.swapRoles()
+	}
+	s.noteClass(m, x)
+	fromInit := s.fromInitiator(m, x)
+	// Follow address and port changes (NAT, MOBIKE, the float to 4500).
+	if fromInit {
+		s.noteAddress(&s.Initiator, m.Src)
+		s.noteAddress(&s.Responder, m.Dst)
+	} else {
+		s.noteAddress(&s.Responder, m.Src)
+		s.noteAddress(&s.Initiator, m.Dst)
+	}
+	msg := &Msg{
+		Frame:         m.Frame,
+		Time:          m.Time,
+		Src:           m.Src,
+		Dst:           m.Dst,
+		FromInitiator: fromInit,
+		ExchangeType:  x.ExchangeType,
+		ExchangeName:  exchangeName(x),
+		MessageID:     x.MessageID,
+		Encrypted:     x.Encrypted != nil || hasSK(x),
+		Size:          int(x.Length),
+		Payloads:      x.PayloadSummary(),
+		Fragments:     m.Fragments,
+		Truncated:     x.Truncated || m.Kind == decode.KindIncomplete,
+		ISAKMP:        x,
+		v2:            x.IsV2(),
+		hash:          hashBytes(x.Contents),
+		zeroRSPI:      SPI(x.ResponderSPI).IsZero(),
+	}
+	if !msg.v2 && x.ExchangeType == decode.ExchangeMainMode {
+		msg.class = mainModeClass(x)
+	}
+	if !msg.v2 && x.ExchangeType == decode.ExchangeAggressive {
+		msg.amStep = aggressiveStep(x)
+	}
+	for _, err := range x.Errors {
+		msg.Errors = append(msg.Errors, err.Error())
+	}
+	if a.dec != nil && m.Kind == decode.KindISAKMP {
+		res, err := a.dec.Decrypt(x)
+		switch {
+		case err != nil:
+			msg.DecryptError = err.Error()
+			s.decFail = append(s.decFail, m.Frame)
+			if s.decErr == "" {
+				s.decErr = err.Error()
+			}
+		case res != nil && res.Decrypted:
+			msg.Decrypted, msg.Inner, msg.Integrity = true, res.Payloads, res.Integrity.String()
+			msg.InnerSummary = innerSummary(res.Payloads, x.IsV2())
+		}
+	}
+	for p := range msg.allPayloads(x) {
+		if d := p.Delete; d != nil && (d.ProtocolID == decode.ProtocolAH || d.ProtocolID == decode.ProtocolESP) && d.SPISize == 4 {
+			if s.deleted == nil {
+				s.deleted = map[uint32]deletion{}
+			}
+			for _, spi := range d.SPIs {
+				s.deleted[spi32(spi)] = deletion{m.Time, m.Frame}
+			}
+		}
+		if d := p.Delete; d != nil {
+			spis := make([][]byte, len(d.SPIs))
+			for i, spi := range d.SPIs {
+				spis[i] = append([]byte(nil), spi...)
+			}
+			msg.deletes = append(msg.deletes, deleteInfo{Protocol: d.ProtocolID, SPIs: spis})
+		}
+		if n := p.Notify; n != nil {
+			msg.Notifies = append(msg.Notifies, NotifyInfo{Type: n.Type, Name: decode.NotifyName(x.IsV2(), n.Type), Error: n.Type.IsError(),
+				group: n.Group, gateway: n.Gateway})
+		}
+		switch {
+		case p.KE != nil:
+			msg.hasKE, msg.keGroup = true, p.KE.Group
+		case p.Encrypted != nil && p.Encrypted.TotalFragments <= 1:
+			msg.hasSK, msg.skFirst, msg.skLen = true, p.Encrypted.FirstPayload, len(p.Encrypted.Data)
+		}
+	}
+	for _, p := range msg.Inner {
+		msg.innerSA = msg.innerSA || p.SA != nil
+		msg.innerAut = msg.innerAut || p.Type == decode.PayloadAuth
+		msg.innerEAP = msg.innerEAP || p.Type == decode.PayloadEAP
+	}
+	if m.Kind == decode.KindIncomplete {
+		msg.Payloads = "IP fragments, incomplete"
+	}
+	ex := s.exchangeFor(x, msg)
+	msg.exchange = ex
+	if n := len(ex.Messages); n > 0 {
+		if prev := ex.Messages[n-1]; prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && msg.Time.Sub(prev.Time) < captureDuplicate {
+			// The same packet again within milliseconds: the capture saw it twice.
+			s.Duplicates++
+			return
+		}
+	}
+	// A retransmission is the same bytes again from the same side.
+	for i := len(ex.Messages) - 1; i >= 0; i-- {
+		prev := ex.Messages[i]
+		if prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator {
+			msg.Retransmit = prev.Retransmit + 1
+			msg.Interval = msg.Time.Sub(prev.Time)
+			break
+		}
+	}
+	if n, total := fragmentOf(x); n > 1 {
+		msg.Fragment = fmt.Sprintf("%d/%d", n, total)
+		msg.laterFragment = true
+	} else if n == 1 {
+		msg.Fragment = fmt.Sprintf("1/%d", total)
+	}
+	if msg.Retransmit > 0 {
+		s.Retransmits++
+	}
+	ex.Messages = append(ex.Messages, msg)
+	ex.Last = m.Time
+	if len(s.Messages) < a.opts.MaxMessages {
+		s.Messages = append(s.Messages, msg)
+	} else {
+		s.MessagesDropped++
+	}
+	if len(x.Errors) > 0 && !x.Truncated {
+		s.malformed = append(s.malformed, m.Frame)
+	}
+	if m.Truncated && m.Kind != decode.KindIncomplete {
+		a.truncated = append(a.truncated, m.Frame)
+	}
+	s.step(msg, ex)
+	s.update(msg, x, ex)
+	if msg.Decrypted {
+		a.phase2(s, msg)
+	}
+	if msg.Retransmit == 0 && (len(msg.Notifies) > 0 || hasDelete(msg)) {
+		// Notifications and deletes are known the moment they arrive.
+		a.refresh(s, false)
+	}
+}
+
+func hasDelete(m *Msg) bool { return len(m.deletes) > 0 }
+
+func spi32(b []byte) uint32 {
+	if len(b) < 4 {
+		return 0
+	}
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+// step names a message within its exchange. Main and Aggressive Mode steps follow from
+// what the message carries and who sent it; Quick Mode steps from the order; other
+// exchanges have a request and a response. A retransmission or a later IKE fragment
+// takes the step of the copy it repeats.
+func (s *Session) step(msg *Msg, ex *Exchange) {
+	if msg.Retransmit > 0 || msg.laterFragment {
+		for i := len(ex.Messages) - 2; i >= 0; i-- {
+			prev := ex.Messages[i]
+			if prev.FromInitiator == msg.FromInitiator && (prev.hash == msg.hash || msg.laterFragment) {
+				msg.Step = prev.Step
+				return
+			}
+		}
+	}
+	switch {
+	case !msg.v2 && ex.Type == decode.ExchangeMainMode:
+		msg.Step = mainModeStep(msg.class, msg.FromInitiator)
+	case !msg.v2 && ex.Type == decode.ExchangeAggressive:
+		msg.Step = msg.amStep
+	case !msg.v2 && ex.Type == decode.ExchangeQuickMode:
+		n := 1
+		if msg.Response {
+			n = 2
+		} else {
+			for _, prev := range ex.Messages {
+				if prev != msg && !prev.Response && prev.Retransmit == 0 && !prev.laterFragment {
+					n = 3
+				}
+			}
+		}
+		msg.Step = MakeStep(ex.Type, n)
+	case msg.Response:
+		msg.Step = MakeStep(ex.Type, 2)
+	default:
+		msg.Step = MakeStep(ex.Type, 1)
+	}
+}
+
+// replay derives the session's steps and state again from its messages, after the
+// roles changed.
+func (s *Session) replay() {
+	s.Reached, s.Mode, s.Offered, s.Chosen, s.Auth = StepNone, "", nil, nil, ""
+	s.NAT, s.natChecked = nil, false
+	for _, ex := range s.Exchanges {
+		ex.Requests, ex.Responses, ex.Complete = 0, 0, false
+		msgs := ex.Messages
+		ex.Messages = ex.Messages[:0:0]
+		for _, m := range msgs {
+			ex.Messages = append(ex.Messages, m)
+			if !m.v2 && !numberedFromInitiator(ex.Type) {
+				m.Response = m.FromInitiator != ex.ByInitiator
+			} else if !m.v2 {
+				m.Response = !m.FromInitiator
+			}
+			s.step(m, ex)
+			if m.ISAKMP != nil {
+				s.update(m, m.ISAKMP, ex)
+			}
+		}
+	}
+}
+
+func (s *Session) noteAddress(cur *netip.AddrPort, seen netip.AddrPort) {
+	if *cur == seen {
+		return
+	}
+	if cur.Port() == 500 && seen.Port() == 4500 || cur.Port() != 4500 && seen.Port() == 4500 {
+		s.Floated = true
+	}
+	if seen.Port() == 4500 || cur.Addr() != seen.Addr() {
+		*cur = seen
+	}
+}
+
+func exchangeName(x *decode.ISAKMP) string {
+	if !x.IsV2() {
+		switch x.ExchangeType {
+		case decode.ExchangeMainMode:
+			return "Main Mode"
+		case decode.ExchangeAggressive:
+			return "Aggressive Mode"
+		case decode.ExchangeInformationalV1:
+			return "Informational"
+		case decode.ExchangeTransaction:
+			return "Transaction"
+		case decode.ExchangeQuickMode:
+			return "Quick Mode"
+		}
+	}
+	return x.ExchangeType.String()
+}
+
+// exchangeFor finds or creates the exchange a message belongs to and marks the message
+// as request or response.
+func (s *Session) exchangeFor(x *decode.ISAKMP, msg *Msg) *Exchange {
+	var k exchangeKey
+	if x.IsV2() {
+		msg.Response = x.Flags&decode.FlagResponse != 0
+		k = exchangeKey{id: x.MessageID, byInit: msg.FromInitiator != msg.Response, typ: x.ExchangeType}
+	} else {
+		k = exchangeKey{id: x.MessageID, typ: x.ExchangeType}
+	}
+	ex := s.byMsgID[k]
+	if ex == nil {
+		ex = &Exchange{
+			Type:        x.ExchangeType,
+			Name:        msg.ExchangeName,
+			MessageID:   x.MessageID,
+			ByInitiator: k.byInit,
+			First:       msg.Time,
+			Phase2:      isPhase2(x),
+		}
+		if !x.IsV2() {
+			// Main and Aggressive Mode are the initiator's; a Quick Mode or an
+			// Informational belongs to whoever sent its first message.
+			ex.ByInitiator = msg.FromInitiator || numberedFromInitiator(x.ExchangeType)
+		}
+		s.byMsgID[k] = ex
+		s.Exchanges = append(s.Exchanges, ex)
+		if ex.Phase2 {
+			s.Phase2++
+		}
+	}
+	if !x.IsV2() {
+		msg.Response = msg.FromInitiator != ex.ByInitiator
+	}
+	ex.Encrypted = ex.Encrypted || msg.Encrypted
+	return ex
+}
+
+func isPhase2(x *decode.ISAKMP) bool {
+	if x.IsV2() {
+		return x.ExchangeType == decode.ExchangeCreateChildSA
+	}
+	return x.ExchangeType == decode.ExchangeQuickMode
+}
+
+// allPayloads yields a message's clear payloads, then those --keys decrypted.
+func (m *Msg) allPayloads(x *decode.ISAKMP) iter.Seq[*decode.Payload] {
+	return func(yield func(*decode.Payload) bool) {
+		var clear []decode.Payload
+		if x != nil {
+			clear = x.Payloads
+		}
+		for _, list := range [2][]decode.Payload{clear, m.Inner} {
+			for i := range list {
+				if !yield(&list[i]) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// ISAKMPIsV1 reports whether the message is IKEv1.
+func (m *Msg) ISAKMPIsV1() bool { return !m.v2 }
+
+// phase1 reports whether a message belongs to the negotiation of the IKE SA itself.
+func phase1(v2 bool, t decode.ExchangeType) bool {
+	if v2 {
+		return t == decode.ExchangeIKESAInit || t == decode.ExchangeIKEAuth || t == decode.ExchangeIKEIntermediate
+	}
+	return t == decode.ExchangeMainMode || t == decode.ExchangeAggressive
+}
+
+// update moves the session's state forward with a new message.
+func (s *Session) update(msg *Msg, x *decode.ISAKMP, ex *Exchange) {
+	v2 := x.IsV2()
+	switch {
+	case !v2 && x.ExchangeType == decode.ExchangeMainMode:
+		s.Mode = "Main"
+	case !v2 && x.ExchangeType == decode.ExchangeAggressive:
+		s.Mode = "Aggressive"
+	case v2 && s.Mode == "":
+		s.Mode = "IKEv2"
+	}
+	if msg.Retransmit > 0 || msg.laterFragment {
+		return
+	}
+	if msg.Response {
+		ex.Responses++
+	} else {
+		ex.Requests++
+	}
+	p1 := phase1(v2, x.ExchangeType)
+	for _, p := range x.Payloads {
+		if p.SA == nil || !p1 {
+			continue
+		}
+		props := Proposals(p.SA, v2)
+		if msg.Response {
+			if len(props) > 0 {
+				c := props[0]
+				s.Chosen = &c
+				if c.Auth != "" {
+					s.Auth = c.Auth
+				}
+			}
+		} else {
+			s.Offered = props
+			s.offeredBy = msg.Src.Addr()
+			if len(props) > 0 && s.Auth == "" && !v2 {
+				s.Auth = props[0].Auth
+			}
+		}
+	}
+	if p1 {
+		s.Reached = msg.Step
+		s.checkNAT(msg, x)
+		if !v2 && natTVendorIDs(x) {
+			if s.NAT == nil {
+				s.NAT = &NATResult{Frames: []int{}}
+			}
+			if msg.FromInitiator {
+				s.NAT.InitiatorOffers = true
+			} else {
+				s.NAT.ResponderOffers = true
+			}
+		}
+	}
+	switch {
+	case !v2 && x.ExchangeType == decode.ExchangeMainMode:
+		ex.Complete = ex.Complete || msg.Step == StepMM6
+	case !v2 && x.ExchangeType == decode.ExchangeAggressive:
+		ex.Complete = ex.Complete || msg.Step == StepAM3
+	case !v2 && x.ExchangeType == decode.ExchangeQuickMode:
+		ex.Complete = ex.Complete || msg.Step == StepQM3
+	default:
+		ex.Complete = ex.Responses > 0
+	}
+	ex.Reached = msg.Step
+}
+
+func hasErrorNotify(m *Msg) bool {
+	for _, n := range m.Notifies {
+		if n.Error {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,222 @@
+package analyze
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ikescope/ikescope/decode"
+)
+
+// A tunnel's life is a timeline: up, IPsec SAs created and rekeyed, liveness checks,
+// deleted by whom, or rekeyed into a successor IKE SA.
+
+// EventKind says what happened to an SA.
+type EventKind string
+
+// Lifecycle events.
+const (
+	EventUp           EventKind = "up"            // the IKE SA's negotiation completed
+	EventChildUp      EventKind = "child-up"      // an IPsec SA (CHILD_SA) was created
+	EventChildRekeyed EventKind = "child-rekeyed" // an IPsec SA was replaced by a new one
+	EventChildRefused EventKind = "child-refused" // a CHILD_SA request was refused
+	EventRekeyed      EventKind = "rekeyed"       // the IKE SA was rekeyed into a successor
+	EventRekeyedFrom  EventKind = "rekeyed-from"  // this IKE SA replaced a predecessor
+	EventDPD          EventKind = "dpd"           // a liveness check
+	EventDeleted      EventKind = "deleted"       // a Delete
+)
+
+// Event is one moment in an SA's life.
+type Event struct {
+	Time    time.Time `json:"time"`
+	Frame   int       `json:"frame"`
+	Kind    EventKind `json:"kind"`
+	By      string    `json:"by,omitempty"`      // "initiator" or "responder"
+	Session int       `json:"session,omitempty"` // the other IKE SA of a rekey
+	Detail  string    `json:"detail,omitempty"`
+}
+
+// linkPredecessor ties a new IKE SA to the one it rekeys: exactly, by the SPIs a
+// decrypted CREATE_CHILD_SA named; without keys, an IKEv2 SA whose first message is not
+// IKE_SA_INIT (a rekeyed IKE SA begins with no IKE_SA_INIT of its own, RFC 7296 2.18)
+// continues the latest SA between the same peers that ran a CREATE_CHILD_SA and then
+// only INFORMATIONAL exchanges (the Delete of the old SA).
+func (a *Analyzer) linkPredecessor(s *Session, m *decode.Message, x *decode.ISAKMP) {
+	if o := a.ikeRekey[s.InitiatorSPI]; o != nil && o != s && o.successor == nil {
+		o.successor, s.predecessor = s, o
+		return
+	}
+	if !x.IsV2() || x.ExchangeType == decode.ExchangeIKESAInit {
+		return
+	}
+	list := a.byPeers[pairOf(m.Src.Addr(), m.Dst.Addr())]
+	for i := len(list) - 1; i >= 0; i-- {
+		o := list[i]
+		if o == s || o.Version != 2 || o.successor != nil || o.dropped {
+			continue
+		}
+		if t, ok := o.lastIKERekeyCandidate(); ok && !t.After(m.Time) {
+			o.successor, s.predecessor = s, o
+			s.RolesKnown = true
+		}
+		return
+	}
+}
+
+// lastIKERekeyCandidate reports whether the SA's latest exchanges are an answered
+// CREATE_CHILD_SA followed by INFORMATIONALs only, and when that CREATE_CHILD_SA was.
+func (s *Session) lastIKERekeyCandidate() (time.Time, bool) {
+	for i := len(s.Exchanges) - 1; i >= 0; i-- {
+		ex := s.Exchanges[i]
+		switch ex.Type {
+		case decode.ExchangeInformational:
+			continue
+		case decode.ExchangeCreateChildSA:
+			if ex.Complete {
+				return ex.Last, true
+			}
+		}
+		return time.Time{}, false
+	}
+	return time.Time{}, false
+}
+
+// timeline lists the SA's life in order.
+func (s *Session) timeline() []Event {
+	var out []Event
+	if s.predecessor != nil {
+		out = append(out, Event{Time: s.First, Frame: s.firstFrame(), Kind: EventRekeyedFrom, Session: s.predecessor.ID,
+			Detail: s.predecessor.InitiatorSPI.String() + "/" + s.predecessor.ResponderSPI.String() + " -> " + s.InitiatorSPI.String() + "/" + s.ResponderSPI.String()})
+	}
+	if s.Established && (s.Reached == StepMM6 || s.Reached == StepAM3 || s.Reached == StepIKEAuthResponse) {
+		out = append(out, Event{Time: s.establishedAt, Frame: s.establishedFrame, Kind: EventUp})
+	}
+	children := 0
+	if s.Version == 2 && s.Established && s.Reached == StepIKEAuthResponse && s.authCarriesChild(s.lastAuthResponse()) {
+		children++
+		out = append(out, Event{Time: s.establishedAt, Frame: s.establishedFrame, Kind: EventChildUp, By: "initiator"})
+	}
+	for _, m := range s.Messages {
+		if m.Retransmit > 0 || m.laterFragment {
+			continue
+		}
+		by := side(m.FromInitiator)
+		switch {
+		case !m.v2 && m.Step == StepQM3:
+			kind := EventChildUp
+			if children > 0 {
+				kind = EventChildRekeyed
+			}
+			children++
+			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: kind, By: side(m.exchange.ByInitiator)})
+		case m.v2 && m.ExchangeType == decode.ExchangeCreateChildSA && m.Response:
+			by = side(!m.FromInitiator) // who asked
+			switch {
+			case childRefused(m):
+				out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventChildRefused, By: by})
+			case s.successor != nil && s.isLastCreateChild(m):
+				out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventRekeyed, By: by, Session: s.successor.ID,
+					Detail: s.InitiatorSPI.String() + "/" + s.ResponderSPI.String() + " -> " + s.successor.InitiatorSPI.String() + "/" + s.successor.ResponderSPI.String()})
+			case children > 0:
+				children++
+				out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventChildRekeyed, By: by})
+			default:
+				children++
+				out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventChildUp, By: by})
+			}
+		case m.v2 && m.ExchangeType == decode.ExchangeInformational && !m.Response && m.hasSK && m.skFirst == decode.PayloadNone,
+			m.v2 && m.ExchangeType == decode.ExchangeInformational && !m.Response && m.Decrypted && len(m.Inner) == 0:
+			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDPD, By: by})
+		case !m.v2 && hasDPD(m):
+			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDPD, By: by})
+		case len(m.deletes) > 0 || m.v2 && m.ExchangeType == decode.ExchangeInformational && !m.Response && !m.Decrypted && m.hasSK && m.skFirst == decode.PayloadDelete:
+			detail := ""
+			for _, d := range m.deletes {
+				detail = decode.ProtocolName(m.v2, d.Protocol) + " " + spiList(d.SPIs)
+			}
+			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDeleted, By: by, Detail: detail})
+		}
+	}
+	return out
+}
+
+func hasDPD(m *Msg) bool {
+	for _, n := range m.Notifies {
+		if n.Type == decode.NotifyRUThere {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Session) firstFrame() int {
+	if len(s.Messages) == 0 {
+		return 0
+	}
+	return s.Messages[0].Frame
+}
+
+func (s *Session) lastAuthResponse() *Msg {
+	var last *Msg
+	for _, m := range s.Messages {
+		if m.ExchangeType == decode.ExchangeIKEAuth && m.Response && m.Retransmit == 0 && !m.laterFragment {
+			last = m
+		}
+	}
+	return last
+}
+
+// isLastCreateChild reports whether m answers the session's last CREATE_CHILD_SA.
+func (s *Session) isLastCreateChild(m *Msg) bool {
+	for i := len(s.Messages) - 1; i >= 0; i-- {
+		o := s.Messages[i]
+		if o.v2 && o.ExchangeType == decode.ExchangeCreateChildSA && o.Response && o.Retransmit == 0 {
+			return o == m
+		}
+	}
+	return false
+}
+
+// lifecycleText sums the timeline up for the state line: "CHILD_SA rekeyed 2 times,
+// rekeyed into session 4", "then deleted by the responder".
+func (s *Session) lifecycleText() string {
+	rekeys, lastDelete := 0, ""
+	var last EventKind
+	for _, e := range s.Timeline {
+		switch e.Kind {
+		case EventChildRekeyed:
+			rekeys++
+		case EventDeleted:
+			lastDelete = e.By
+		}
+		last = e.Kind
+	}
+	var parts []string
+	if rekeys > 0 {
+		name := "IPsec SA"
+		if s.Version == 2 {
+			name = "CHILD_SA"
+		}
+		parts = append(parts, fmt.Sprintf("%s rekeyed %s", name, times(rekeys)))
+	}
+	switch {
+	case s.successor != nil:
+		parts = append(parts, fmt.Sprintf("IKE SA rekeyed into session %d", s.successor.ID))
+	case last == EventDeleted:
+		parts = append(parts, "then deleted by the "+lastDelete)
+	}
+	out := ""
+	for i, p := range parts {
+		if i > 0 {
+			out += ", "
+		}
+		out += p
+	}
+	return out
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
+}
