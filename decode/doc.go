@@ -10,7 +10,9 @@
 // nothing in a packet is trusted: every length and count is checked before it is used,
 // a malformed message is decoded as far as it goes and carries errors naming the field
 // and offset, and a message cut short by the capture's snap length is marked truncated,
-// not malformed. decode never prints and never panics.
+// not malformed. Rules broken by a message that still parses (a KE value of the wrong
+// length, an unpaired NAT detection payload, bytes after the last payload, IKE on UDP 4500
+// without the non-ESP marker) are Anomalies, not errors. decode never prints and never panics.
 //
 // Memory: ISAKMP layers point into the bytes they were decoded from. The Reader copies
 // each IKE datagram once, so the messages it returns stay valid after the next read.

@@ -153,13 +153,35 @@ func checkISAKMPInvariants(t *testing.T, data []byte, m *decode.ISAKMP, err erro
 		if m.Encrypted != nil {
 			body = len(m.Encrypted.Data)
 		}
-		if decode.HeaderLen+body != int(m.Length) {
-			t.Fatalf("no errors, not truncated, but 28 + %d bytes of payloads != Length %d", body, m.Length)
+		// Payloads that stop short of the header's length leave extra data, an anomaly
+		// that starts where they stop.
+		if decode.HeaderLen+body != int(m.Length) && !fuzzHasAnomaly(m, decode.AnomalyExtraData, decode.HeaderLen+body) {
+			t.Fatalf("no errors, not truncated, but 28 + %d bytes of payloads != Length %d and no extra-data anomaly at %d: %v",
+				body, m.Length, decode.HeaderLen+body, m.Anomalies)
 		}
+	}
+	for _, a := range m.Anomalies {
+		if a.Offset < 0 || a.Offset > len(data) || a.Detail == "" || strings.ContainsAny(a.Detail, "\n\r") ||
+			strings.HasPrefix(a.Kind.String(), "AnomalyKind(") {
+			t.Errorf("anomaly %v: offset outside the %d-byte message, no detail, or an unnamed kind", a, len(data))
+		}
+	}
+	if len(m.Errors) == 0 && !m.Truncated && len(m.LayerPayload()) > 0 && !fuzzHasAnomaly(m, decode.AnomalyExtraData, -1) {
+		t.Fatalf("%d bytes after the header's length, neither an error nor an anomaly", len(m.LayerPayload()))
 	}
 	if m.Truncated && int64(m.Length) <= int64(len(data)) {
 		t.Fatalf("truncated, but Length %d fits in %d bytes", m.Length, len(data))
 	}
+}
+
+// fuzzHasAnomaly reports whether m has an anomaly of the kind at the offset (any offset for -1).
+func fuzzHasAnomaly(m *decode.ISAKMP, kind decode.AnomalyKind, off int) bool {
+	for _, a := range m.Anomalies {
+		if a.Kind == kind && (off < 0 || a.Offset == off) {
+			return true
+		}
+	}
+	return false
 }
 
 func fuzzContainsErr(errs []error, err error) bool {

@@ -1,5 +1,7 @@
 package decode
 
+import "fmt"
+
 // DecodeInner parses the plaintext of an IKEv2 SK payload (or of reassembled SKF
 // fragments) or the decrypted body of an IKEv1 message: a payload chain that starts with a
 // payload of type first, for a message of IKEv2 (v2) or IKEv1. It uses the same parsers as
@@ -13,6 +15,9 @@ func DecodeInner(plain []byte, first PayloadType, v2 bool) ([]Payload, []error) 
 	if v2 {
 		m.MajorVersion = 2
 	}
-	m.walkPayloads(plain, 0, first)
+	if end, parsed := m.walkPayloads(plain, 0, first); parsed && end < len(plain) {
+		// The caller strips the padding, so what is left is an error, not slack.
+		m.addErr("payload chain", end, fmt.Errorf("%w: %d bytes", errTrailingData, len(plain)-end))
+	}
 	return m.Payloads, m.Errors
 }

@@ -94,6 +94,10 @@ type ISAKMP struct {
 
 	// Errors found while decoding; the message is decoded as far as it goes.
 	Errors []error
+	// Anomalies are protocol violations that did not stop decoding: a KE value of the
+	// wrong length, a NAT detection payload without its partner, bytes after the last
+	// payload. They are not errors: the message parsed.
+	Anomalies []Anomaly
 	// Truncated is set when the capture cut the message short (snap length).
 	Truncated bool
 }
@@ -133,7 +137,7 @@ func (m *ISAKMP) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error 
 
 // decode decodes data; cut says whether the capture may have cut the message short.
 func (m *ISAKMP) decode(data []byte, cut bool) error {
-	*m = ISAKMP{Payloads: m.Payloads[:0]}
+	*m = ISAKMP{Payloads: m.Payloads[:0], Anomalies: m.Anomalies[:0]}
 	if len(data) < HeaderLen {
 		return &FieldError{Field: "ISAKMP header", Offset: 0, Err: errShort}
 	}
@@ -159,10 +163,29 @@ func (m *ISAKMP) decode(data []byte, cut bool) error {
 		end = int(m.Length)
 	}
 	m.BaseLayer = layers.BaseLayer{Contents: data[:end], Payload: data[end:]}
-	if !m.Truncated && m.Length >= HeaderLen && end < len(data) {
-		m.addErr("ISAKMP message", end, fmt.Errorf("%w: %d bytes after the length the header gives", errTrailingData, len(data)-end))
+	chainEnd, parsed := m.decodePayloads(data[:end])
+	// Bytes after the last payload: inside the header's length (the chain ends early) or
+	// after it (the datagram is longer than the message). When the chain parsed, the
+	// message is whole and they are an anomaly, as tcpdump and Wireshark take them;
+	// otherwise the header's length may be the lie, and the bytes after it an error.
+	after := 0
+	if !m.Truncated && m.Length >= HeaderLen {
+		after = len(data) - end
 	}
-	m.decodePayloads(data[:end])
+	switch {
+	case parsed && chainEnd < end && after > 0:
+		m.addAnomaly(AnomalyExtraData, chainEnd, "extra data after the last payload: %s, %d inside the length the header gives and %d after it",
+			nBytes(end-chainEnd+after), end-chainEnd, after)
+	case parsed && chainEnd < end:
+		m.addAnomaly(AnomalyExtraData, chainEnd, "extra data after the last payload: %s", nBytes(end-chainEnd))
+	case parsed && after > 0:
+		m.addAnomaly(AnomalyExtraData, end, "extra data after the last payload: %s after the length the header gives", nBytes(after))
+	case after > 0:
+		m.addErr("ISAKMP message", end, fmt.Errorf("%w: %d bytes after the length the header gives", errTrailingData, after))
+	}
+	if m.Encrypted == nil {
+		m.findAnomalies(parsed && !m.Truncated)
+	}
 	return nil
 }
 
@@ -170,29 +193,33 @@ func (m *ISAKMP) addErr(field string, off int, err error) {
 	m.Errors = append(m.Errors, &FieldError{Field: field, Offset: off, Err: err})
 }
 
-// decodePayloads walks the generic payload chain (RFC 2408 3.2, RFC 7296 3.2).
-func (m *ISAKMP) decodePayloads(msg []byte) {
+// decodePayloads walks the generic payload chain (RFC 2408 3.2, RFC 7296 3.2) and says
+// where it ended and whether it parsed, as walkPayloads does.
+func (m *ISAKMP) decodePayloads(msg []byte) (end int, parsed bool) {
 	if !m.IsV2() && m.Flags&FlagEncryption != 0 {
 		m.Encrypted = &Encrypted{FirstPayload: m.NextPayload, Data: msg[HeaderLen:]}
-		return
+		return len(msg), true
 	}
-	m.walkPayloads(msg, HeaderLen, m.NextPayload)
+	return m.walkPayloads(msg, HeaderLen, m.NextPayload)
 }
 
 // walkPayloads decodes the payload chain that starts at off in msg with a payload of type
-// next, appending to m.Payloads and m.Errors. Offsets are offsets in msg.
-func (m *ISAKMP) walkPayloads(msg []byte, off int, next PayloadType) {
+// next, appending to m.Payloads and m.Errors. Offsets are offsets in msg. parsed says the
+// chain ended with next payload NONE (or with SK) inside msg, every payload's length
+// fitting; end is then where the last payload ended, and msg[end:] is left for the caller
+// to judge. Errors in a payload's body do not stop the chain.
+func (m *ISAKMP) walkPayloads(msg []byte, off int, next PayloadType) (end int, parsed bool) {
 	v2 := m.IsV2()
 	for n := 1; next != PayloadNone; n++ {
 		field := func() string { return fmt.Sprintf("payload %d (%s)", n, next) }
 		if off+4 > len(msg) {
 			m.cut(field(), off, errShort)
-			return
+			return off, false
 		}
 		plen := int(binary.BigEndian.Uint16(msg[off+2 : off+4]))
 		if plen < 4 {
 			m.addErr(field()+" length", off+2, errCycle)
-			return
+			return off, false
 		}
 		p := Payload{
 			Type:     next,
@@ -212,13 +239,13 @@ func (m *ISAKMP) walkPayloads(msg []byte, off int, next PayloadType) {
 					p.Encrypted.FirstPayload = PayloadType(msg[off])
 				}
 				m.Payloads = append(m.Payloads, p)
-				return
+				return len(msg), false
 			}
 			m.addErr(field()+" length", off+2, errLengthLong)
 			p.Body = msg[off+4:]
 			p.Partial = true
 			m.Payloads = append(m.Payloads, p)
-			return
+			return len(msg), false
 		}
 		p.Body = msg[off+4 : off+plen]
 		following := PayloadType(msg[off])
@@ -236,9 +263,7 @@ func (m *ISAKMP) walkPayloads(msg []byte, off int, next PayloadType) {
 		off += plen
 		next = following
 	}
-	if off < len(msg) {
-		m.addErr("payload chain", off, fmt.Errorf("%w: %d bytes", errTrailingData, len(msg)-off))
-	}
+	return off, true
 }
 
 // cut records that decoding ran out of bytes: truncation when the capture cut the

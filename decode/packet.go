@@ -467,15 +467,15 @@ func (d *Decoder) transport(m *Message, src, dst netip.Addr, proto uint8, b []by
 			d.Stats.Keepalives++
 			m.Kind = KindKeepalive
 			emit(m)
-		case EncapISAKMP:
-			d.isakmp(m, enc.Payload, cut, emit)
+		case EncapISAKMP, EncapISAKMPNoMarker:
+			d.isakmp(m, enc.Payload, cut, enc.Kind == EncapISAKMPNoMarker, emit)
 		case EncapESP:
 			d.esp(m, enc.Payload, emit)
 		default:
 			d.Stats.Other++
 		}
 	case sport == 500 || dport == 500:
-		d.isakmp(m, body, cut, emit)
+		d.isakmp(m, body, cut, false, emit)
 	default:
 		d.Stats.Other++
 	}
@@ -492,8 +492,9 @@ func (d *Decoder) esp(m *Message, b []byte, emit func(*Message)) {
 	emit(m)
 }
 
-// isakmp copies the message out of the frame buffer and decodes it.
-func (d *Decoder) isakmp(m *Message, b []byte, cut bool, emit func(*Message)) {
+// isakmp copies the message out of the frame buffer and decodes it; noMarker says it came
+// on UDP 4500 without the non-ESP marker.
+func (d *Decoder) isakmp(m *Message, b []byte, cut, noMarker bool, emit func(*Message)) {
 	d.Stats.ISAKMP++
 	m.Kind = KindISAKMP
 	m.Truncated = m.Truncated || cut
@@ -502,6 +503,9 @@ func (d *Decoder) isakmp(m *Message, b []byte, cut bool, emit func(*Message)) {
 	msg := &ISAKMP{}
 	if err := msg.decode(own, cut); err != nil && m.Err == nil {
 		m.Err = err
+	}
+	if noMarker {
+		msg.addNoMarker()
 	}
 	m.ISAKMP = msg
 	emit(m)

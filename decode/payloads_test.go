@@ -229,12 +229,6 @@ func TestMalformed(t *testing.T) {
 				0000000c 00000030 01010000`,
 			wantErr: errLengthLong, wantField: "SA proposal 1 length",
 		},
-		{
-			name: "bytes after the last payload",
-			hex: `0102030405060708 0000000000000000 2b202208 00000000 00000024
-				00000004 00004006`,
-			wantErr: errTrailingData, wantField: "payload chain",
-		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,7 +31,8 @@ Examples:
 Formats: table (default on a terminal), text (default otherwise), markdown (for tickets:
 mermaid ladders), html (one self-contained page), json (one document), jsonl (one event
 per line). Exit status: 0 when the analysis ran, 1 when --fail-on is met, 2 for usage
-errors and unreadable captures.
+errors and unreadable captures or key files. A --keys file that holds no IKE keys is
+noted on standard error and the analysis runs without it.
 `
 
 // formatByExtension picks the format for -o FILE when -f is not given.
@@ -103,7 +104,11 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	keys, err := loadKeys(*keyFiles)
+	// A key file without keys (the log of a negotiation that never derived any) is worth
+	// a note, not the analysis: the capture says what went wrong without them.
+	keys, err := loadKeys(*keyFiles, func(file string) {
+		fmt.Fprintf(stderr, "ikescope: %s: no IKE keys in it; analysing without them\n", file)
+	})
 	if err != nil {
 		return err
 	}

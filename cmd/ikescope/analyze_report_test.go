@@ -487,12 +487,65 @@ func TestAnalyzeWithKeys(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "decrypted (integrity verified") || !strings.Contains(out, "AUTHENTICATION_FAILED (error)") {
 		t.Errorf("decode --keys: exit %d, output:\n%s", code, out)
 	}
-	_, errOut, code = runCmd(t, nil, "analyze", "--keys", "../../pcaps/README.md", "../../pcaps/ikev2-psk.pcap")
-	if code != exitError || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "README.md") {
-		t.Errorf("a file without keys: exit %d, stderr %q", code, errOut)
-	}
 	out, _, code = runCmd(t, nil, "keys", "../../pcaps/ikev2-psk.initiator.log")
 	if code != exitOK || !strings.Contains(out, "ikev2_decryption_table") || !strings.Contains(out, "AES-CBC-256") {
 		t.Errorf("keys: exit %d, output:\n%s", code, out)
+	}
+}
+
+// A key file that holds no keys (the log of a negotiation that never derived any) earns
+// a note naming it, and the analysis runs as it would without --keys; a key file that
+// cannot be read or is malformed still ends the run.
+func TestAnalyzeKeyFileWithoutKeys(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "pluto.log")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	malformed := filepath.Join(dir, "ikev2_decryption_table")
+	if err := os.WriteFile(malformed, []byte("0123456789abcdef,fedcba9876543210,not-a-key\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const capture = "../../pcaps/ikev2-psk-mismatch.pcap"
+	want, wantErr, wantCode := runCmd(t, nil, "analyze", "-f", "json", capture)
+	note := "ikescope: " + empty + ": no IKE keys in it; analysing without them\n"
+
+	tests := []struct {
+		name     string
+		args     []string
+		code     exitCode
+		stderr   string // exactly, when the analysis runs
+		contains string // in stderr, when it does not
+	}{
+		{"empty log", []string{"--keys", empty}, wantCode, note + wantErr, ""},
+		{"README without keys", []string{"--keys", "../../pcaps/README.md"}, wantCode,
+			"ikescope: ../../pcaps/README.md: no IKE keys in it; analysing without them\n" + wantErr, ""},
+		{"empty log beside a log with keys", []string{"--keys", empty, "--keys", "../../pcaps/ikev2-psk-mismatch.initiator.log"}, wantCode, note + wantErr, ""},
+		{"missing file", []string{"--keys", filepath.Join(dir, "nope.log")}, exitError, "", "nope.log"},
+		{"malformed table", []string{"--keys", malformed}, exitError, "", malformed + ":1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(append([]string{"analyze", "-f", "json"}, tt.args...), capture)
+			out, errOut, code := runCmd(t, nil, args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tt.code, errOut)
+			}
+			if tt.code == exitError {
+				if out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, tt.contains) {
+					t.Errorf("stderr %q, want one line naming %q and no report", errOut, tt.contains)
+				}
+				return
+			}
+			if errOut != tt.stderr {
+				t.Errorf("stderr %q, want %q", errOut, tt.stderr)
+			}
+			if !strings.Contains(out, `"findings"`) {
+				t.Errorf("no analysis on stdout:\n%.300s", out)
+			}
+			if len(tt.args) == 2 && out != want {
+				t.Errorf("the analysis differs from the one without --keys")
+			}
+		})
 	}
 }

@@ -24,7 +24,7 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if *format != "text" && *format != "json" {
 		return &usageError{fmt.Sprintf("unknown format %q for decode: use text or json", *format)}
 	}
-	keys, err := loadKeys(*keyFiles)
+	keys, err := loadKeys(*keyFiles, nil)
 	if err != nil {
 		return err
 	}

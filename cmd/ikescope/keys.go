@@ -23,11 +23,20 @@ func addKeysFlag(fs *flag.FlagSet) *keyFiles {
 }
 
 // loadKeys reads and merges the key files; nil when none were given.
-func loadKeys(files keyFiles) (*ikecrypt.Keys, error) {
+//
+// A file that holds no keys (ikecrypt.ErrNoKeys) is an error when it is the only source,
+// unless noKeys is set: then noKeys is called with the file's name, the file is skipped and
+// the run goes on with the keys the other files hold, or without keys. Unreadable and
+// malformed files are errors either way.
+func loadKeys(files keyFiles, noKeys func(file string)) (*ikecrypt.Keys, error) {
 	var all *ikecrypt.Keys
 	var none error
 	for _, f := range files {
 		k, err := ikecrypt.LoadKeys(f)
+		if errors.Is(err, ikecrypt.ErrNoKeys) && noKeys != nil {
+			noKeys(f)
+			continue
+		}
 		if errors.Is(err, ikecrypt.ErrNoKeys) && len(files) > 1 {
 			// One peer's log may hold no keys (libreswan without plutodebug=private);
 			// the other's may be enough.
@@ -59,7 +68,7 @@ func runKeys(args []string, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return &usageError{"keys needs at least one key file or daemon log"}
 	}
-	keys, err := loadKeys(keyFiles(files))
+	keys, err := loadKeys(keyFiles(files), nil)
 	if err != nil {
 		return err
 	}

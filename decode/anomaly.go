@@ -1,0 +1,144 @@
+package decode
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// AnomalyKind says which protocol violation an Anomaly is.
+type AnomalyKind uint8
+
+// Protocol violations found in messages that still decode.
+const (
+	// AnomalyKELength: the data of an IKEv2 KE payload is not as long as its group's
+	// public value (RFC 7296 3.4; RFC 5903 7, RFC 8031 2 for the elliptic curves).
+	AnomalyKELength AnomalyKind = iota + 1
+	// AnomalyInvalidKEGroupMissing: an IKEv2 INVALID_KE_PAYLOAD notification without the
+	// two-octet group it must carry (RFC 7296 3.10.1).
+	AnomalyInvalidKEGroupMissing
+	// AnomalyNATDUnpaired: an IKEv2 message with NAT_DETECTION_SOURCE_IP but no
+	// NAT_DETECTION_DESTINATION_IP, or the reverse (RFC 7296 2.23).
+	AnomalyNATDUnpaired
+	// AnomalyNATDSingle: an IKEv1 message with one NAT-D payload, where the remote
+	// address's hash and at least one local one are required (RFC 3947 3.2).
+	AnomalyNATDSingle
+	// AnomalyExtraData: bytes after the last payload of a chain that parsed, inside the
+	// length the header gives or after it in the datagram.
+	AnomalyExtraData
+	// AnomalyNoNonESPMarker: an ISAKMP message on UDP 4500 without the four zero bytes
+	// that must precede it (RFC 3948 2.2).
+	AnomalyNoNonESPMarker
+)
+
+var anomalyKindNames = [...]string{
+	AnomalyKELength:              "ke-length",
+	AnomalyInvalidKEGroupMissing: "invalid-ke-group-missing",
+	AnomalyNATDUnpaired:          "nat-d-unpaired",
+	AnomalyNATDSingle:            "nat-d-single",
+	AnomalyExtraData:             "extra-data",
+	AnomalyNoNonESPMarker:        "no-non-esp-marker",
+}
+
+// String returns the kind's name ("ke-length"), or "AnomalyKind(N)".
+func (k AnomalyKind) String() string {
+	if int(k) < len(anomalyKindNames) && anomalyKindNames[k] != "" {
+		return anomalyKindNames[k]
+	}
+	return "AnomalyKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Anomaly is a protocol violation in a message that does not stop its decoding: the
+// message's payloads are all there, but the sender broke a rule (unlike ISAKMP.Errors,
+// which say where decoding could not go on).
+type Anomaly struct {
+	Kind   AnomalyKind
+	Offset int    // byte offset from the start of the ISAKMP message
+	Detail string // the facts, for people: "extra data after the last payload: 39 bytes"
+}
+
+// String returns "kind at offset N: detail".
+func (a Anomaly) String() string {
+	return fmt.Sprintf("%s at offset %d: %s", a.Kind, a.Offset, a.Detail)
+}
+
+func (m *ISAKMP) addAnomaly(kind AnomalyKind, off int, format string, args ...any) {
+	m.Anomalies = append(m.Anomalies, Anomaly{Kind: kind, Offset: off, Detail: fmt.Sprintf(format, args...)})
+}
+
+// nBytes says "1 byte" or "N bytes".
+func nBytes(n int) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return strconv.Itoa(n) + " bytes"
+}
+
+// addNoMarker records that the message came on UDP 4500 without the non-ESP marker.
+func (m *ISAKMP) addNoMarker() {
+	m.addAnomaly(AnomalyNoNonESPMarker, 0, "ISAKMP message on UDP 4500 without the 4-byte non-ESP marker")
+}
+
+// keDataLen is the length of a KE payload's data for each group whose public value has
+// one length: the prime's length for MODP groups (RFC 7296 3.4: "MUST be equal to the
+// length of the prime modulus"; RFC 2409 6, RFC 3526, RFC 5114), x and y for the ECP
+// groups (RFC 5903 7, RFC 5114 4, RFC 6954 3), the u coordinate for Curve25519 and
+// Curve448 (RFC 8031 2). Groups not listed (EC2N, GOST, ML-KEM, private ones) are not checked.
+var keDataLen = map[uint16]int{
+	1: 96, 2: 128, 5: 192, 14: 256, 15: 384, 16: 512, 17: 768, 18: 1024, // MODP
+	22: 128, 23: 256, 24: 256, // MODP with prime-order subgroups
+	19: 2 * 32, 20: 2 * 48, 21: 2 * 66, 25: 2 * 24, 26: 2 * 28, // NIST ECP
+	27: 2 * 28, 28: 2 * 32, 29: 2 * 48, 30: 2 * 64, // Brainpool
+	31: 32, 32: 56, // Curve25519, Curve448
+}
+
+// findAnomalies looks for protocol violations in the payloads of a message whose chain
+// was walked; complete says the chain ended where it should and the capture did not cut
+// it, so a payload missing from it is missing from the message.
+func (m *ISAKMP) findAnomalies(complete bool) {
+	v2 := m.IsV2()
+	natdSrc, natdDst, natdV1 := -1, -1, 0
+	firstNATD := -1
+	for i := range m.Payloads {
+		p := &m.Payloads[i]
+		switch {
+		case v2 && p.KE != nil && !p.Partial && p.Err == nil:
+			if want, ok := keDataLen[p.KE.Group]; ok && len(p.KE.Data) != want {
+				m.addAnomaly(AnomalyKELength, p.Offset, "KE data of %d bytes for group %d (%s), which needs %d",
+					len(p.KE.Data), p.KE.Group, DHGroupName(p.KE.Group), want)
+			}
+		case v2 && p.Notify != nil && !p.Partial && p.Err == nil:
+			switch p.Notify.Type {
+			case 17: // INVALID_KE_PAYLOAD
+				if len(p.Notify.Data) < 2 {
+					m.addAnomaly(AnomalyInvalidKEGroupMissing, p.Offset,
+						"INVALID_KE_PAYLOAD without the 2-byte group: %s of notification data", nBytes(len(p.Notify.Data)))
+				}
+			case 16388: // NAT_DETECTION_SOURCE_IP
+				if natdSrc < 0 {
+					natdSrc = p.Offset
+				}
+			case 16389: // NAT_DETECTION_DESTINATION_IP
+				if natdDst < 0 {
+					natdDst = p.Offset
+				}
+			}
+		case !v2 && (p.Type == PayloadV1NATD || p.Type == PayloadV1NATDDraft):
+			natdV1++
+			if firstNATD < 0 {
+				firstNATD = p.Offset
+			}
+		}
+	}
+	if !complete {
+		return
+	}
+	switch {
+	case natdSrc >= 0 && natdDst < 0:
+		m.addAnomaly(AnomalyNATDUnpaired, natdSrc, "NAT_DETECTION_SOURCE_IP without NAT_DETECTION_DESTINATION_IP")
+	case natdDst >= 0 && natdSrc < 0:
+		m.addAnomaly(AnomalyNATDUnpaired, natdDst, "NAT_DETECTION_DESTINATION_IP without NAT_DETECTION_SOURCE_IP")
+	}
+	if natdV1 == 1 {
+		m.addAnomaly(AnomalyNATDSingle, firstNATD, "one NAT-D payload; at least two are required (the peer's address and ours)")
+	}
+}
