@@ -1,0 +1,432 @@
+package analyze_test
+
+// Properties the analysis must keep whatever part of a negotiation a capture holds. Each
+// real capture (pcaps/ and the shared corpus) is analysed whole and then transformed:
+//
+//   - cut: the capture started later, at each IKE or ESP message in turn (cutting between
+//     other frames is the same as cutting at the next message);
+//   - pause: a 20-minute and a 3-hour pause inserted between two exchanges once the IKE
+//     SA is up;
+//   - concat: the capture followed by the next one in sorted order, and the other way
+//     round, as one capture.
+//
+// and the analyses of the transformed streams are held against the whole one.
+//
+// The analysis does not hold all of these yet (it is being rewritten); until it does, a
+// violation is logged and the subtest skipped, unless IKESCOPE_PROPS_STRICT=1 makes it a
+// failure.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/decodetest"
+)
+
+const (
+	// maxCuts caps the cut positions per capture: the capture is cut at its first
+	// maxCuts IKE/ESP messages only (each cut keeps the whole rest of the capture). Every
+	// capture in pcaps/ has far fewer; only nDPI's ipsec_isakmp_esp.pcap (834) has more.
+	maxCuts = 400
+	// maxPauses caps the positions per capture where a pause is inserted.
+	maxPauses = 8
+	// concatGap is how long after the first capture's end the second one starts.
+	concatGap = time.Second
+)
+
+// pauses are inserted between exchanges: one longer than the idle timeout, one much
+// longer (an IKE SA rekeys after hours).
+var pauses = []time.Duration{20 * time.Minute, 3 * time.Hour}
+
+// The invariants, each reported as its own subtest.
+const (
+	invRoles     = "roles-never-flip"
+	invFirstStep = "no-MM1-AM1-with-responder-cookie"
+	invNoErrors  = "no-new-error-findings"
+	invPause     = "pause-keeps-sessions"
+	invFailed    = "failed-matches-error-findings"
+)
+
+var invariants = []string{invRoles, invFirstStep, invNoErrors, invPause, invFailed}
+
+func strictProps() bool { return os.Getenv("IKESCOPE_PROPS_STRICT") == "1" }
+
+type propCapture struct {
+	name string // as the test names it: pcaps/x.pcap, or the path within the corpus
+	path string
+}
+
+func TestProperties(t *testing.T) {
+	var pcaps []propCapture
+	for _, p := range pcapFiles(t) {
+		pcaps = append(pcaps, propCapture{"pcaps/" + filepath.Base(p), p})
+	}
+	runProperties(t, pcaps)
+	t.Run("corpus", func(t *testing.T) {
+		dir := decodetest.RequireCorpus(t)
+		var corpus []propCapture
+		for _, rel := range decodetest.CorpusCaptures(t, dir) {
+			corpus = append(corpus, propCapture{rel, filepath.Join(dir, rel)})
+		}
+		runProperties(t, corpus)
+	})
+}
+
+// runProperties checks every capture of a list; each is concatenated with the next one
+// in the list (the last with the first).
+func runProperties(t *testing.T, caps []propCapture) {
+	for i, c := range caps {
+		next := caps[(i+1)%len(caps)]
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := newPropRun(t, c)
+			p.checkCuts()
+			p.checkPauses()
+			if next.path != c.path {
+				p.checkConcat(next)
+			}
+			p.report(t)
+		})
+	}
+}
+
+// propRun holds one capture's whole analysis and the violations found so far.
+type propRun struct {
+	t         *testing.T
+	c         propCapture
+	s         *capStream
+	full      *analyze.Result
+	errorFree bool
+	viol      map[string][]string
+}
+
+func newPropRun(t *testing.T, c propCapture) *propRun {
+	s := loadStream(t, c.path)
+	p := &propRun{t: t, c: c, s: s, viol: map[string][]string{}}
+	p.full = analyzeStream(s.Name, s.Msgs, s.Stats, analyze.Options{})
+	p.errorFree = !hasError(p.full)
+	// The whole capture itself must have consistent step names and failure flags.
+	p.checkOne("whole capture", s.Msgs, p.full, nil, false, false)
+	return p
+}
+
+func (p *propRun) add(inv, variant, format string, args ...any) {
+	p.viol[inv] = append(p.viol[inv], variant+": "+fmt.Sprintf(format, args...))
+}
+
+// report gives each invariant its own subtest. A capture with many sessions repeats the
+// same violation in every cut: past maxReported lines, only the count is given.
+func (p *propRun) report(t *testing.T) {
+	const maxReported = 40
+	for _, inv := range invariants {
+		t.Run(inv, func(t *testing.T) {
+			v := p.viol[inv]
+			say := t.Logf
+			if strictProps() {
+				say = t.Errorf
+			}
+			for i, line := range v {
+				if i == maxReported {
+					say("%s: %d more violations", p.c.name, len(v)-maxReported)
+					break
+				}
+				say("%s: %s", p.c.name, line)
+			}
+			if len(v) > 0 && !strictProps() {
+				t.Skipf("%d violations (not failing: set IKESCOPE_PROPS_STRICT=1)", len(v))
+			}
+		})
+	}
+}
+
+// checkCuts starts the capture at each IKE/ESP message after the first.
+func (p *propRun) checkCuts() {
+	points := cutPoints(p.s.Msgs)
+	for k, i := range points {
+		if k >= maxCuts {
+			break
+		}
+		if i == 0 {
+			continue // nothing dropped: the whole capture
+		}
+		msgs := cutAt(p.s.Msgs, i)
+		label := fmt.Sprintf("cut at message %d (frame %d)", k+1, p.s.Msgs[i].Frame)
+		res := analyzeStream(p.s.Name, msgs, streamStats(msgs), analyze.Options{})
+		p.checkOne(label, msgs, res, []*analyze.Result{p.full}, p.errorFree, false)
+	}
+}
+
+// checkPauses inserts each pause before each exchange that starts once the IKE SA is up.
+func (p *propRun) checkPauses() {
+	for _, i := range pausePoints(p.s.Msgs, p.full) {
+		for _, d := range pauses {
+			msgs := shiftFrom(p.s.Msgs, i, d)
+			label := fmt.Sprintf("%s pause before frame %d", fmtPause(d), p.s.Msgs[i].Frame)
+			res := analyzeStream(p.s.Name, msgs, streamStats(msgs), analyze.Options{})
+			p.checkOne(label, msgs, res, []*analyze.Result{p.full}, p.errorFree, true)
+		}
+	}
+}
+
+func fmtPause(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return fmt.Sprintf("%dm", d/time.Minute)
+}
+
+// checkConcat runs this capture followed by next, and next followed by this one.
+func (p *propRun) checkConcat(next propCapture) {
+	o := loadStream(p.t, next.path)
+	oFull := analyzeStream(o.Name, o.Msgs, o.Stats, analyze.Options{})
+	fulls := []*analyze.Result{p.full, oFull}
+	bothFree := p.errorFree && !hasError(oFull)
+	// Two captures of one run (pcaps/ikev1-natt.pcap and its -inside twin, taken on both
+	// sides of the NAT) or byte-identical copies hold the same IKE SA: concatenated, it
+	// is seen again 1 s after it ended, from another address. Still checked, but said.
+	shared := false
+	spis := map[analyze.SPI]bool{}
+	for _, s := range p.full.Sessions {
+		spis[s.InitiatorSPI] = true
+	}
+	for _, s := range oFull.Sessions {
+		shared = shared || spis[s.InitiatorSPI] && !s.InitiatorSPI.IsZero()
+	}
+	for _, order := range []struct {
+		label string
+		a, b  *capStream
+	}{
+		{"concatenated, then " + next.name, p.s, o},
+		{"concatenated after " + next.name, o, p.s},
+	} {
+		frames := max(order.a.Stats.Frames, lastFrame(order.a.Msgs))
+		msgs := concatStreams(order.a.Msgs, order.b.Msgs, frames, concatGap)
+		res := analyzeStream(order.a.Name+"+"+order.b.Name, msgs, streamStats(msgs), analyze.Options{})
+		label := order.label
+		if shared {
+			label += " (both hold the same IKE SA)"
+		}
+		p.checkOne(label, msgs, res, fulls, bothFree, false)
+	}
+}
+
+// checkOne holds one analysis of a (transformed) stream against the invariants. fulls
+// are the whole analyses of its inputs (none for the whole capture itself); errorFree
+// says they had no error finding; paused that the stream is the capture with a pause.
+func (p *propRun) checkOne(label string, msgs []decode.Message, res *analyze.Result, fulls []*analyze.Result, errorFree, paused bool) {
+	// 1. Roles never flip. Addresses are compared, not ports: with NAT-T the initiator
+	// floats to 4500, and a NAT may map that to another source port. Only when both peers
+	// share an address do the ports tell them apart.
+	type saKey struct {
+		spi     analyze.SPI
+		version int
+	}
+	before := map[saKey][]*analyze.Session{}
+	for _, f := range fulls {
+		for _, s := range f.Sessions {
+			k := saKey{s.InitiatorSPI, s.Version}
+			before[k] = append(before[k], s)
+		}
+	}
+	for _, s := range res.Sessions {
+		was := before[saKey{s.InitiatorSPI, s.Version}]
+		if len(was) == 0 || !s.RolesKnown || sameInitiator(s, was) {
+			continue
+		}
+		var whole []string
+		for _, w := range was {
+			whole = append(whole, w.Initiator.String())
+		}
+		p.add(invRoles, label, "session %d (IKEv%d, initiator SPI %s) has initiator %s (roles known), the whole capture %s",
+			s.ID, s.Version, s.InitiatorSPI, s.Initiator, strings.Join(whole, ", "))
+	}
+
+	// 2. An IKEv1 message with the responder cookie set is not the first of Main or
+	// Aggressive Mode.
+	var byFrame map[int]*decode.ISAKMP
+	for _, s := range res.Sessions {
+		for _, m := range s.Messages {
+			step := fmt.Sprint(m.Step)
+			if step != "MM1" && step != "AM1" {
+				continue
+			}
+			h := m.ISAKMP
+			if h == nil { // a finished session lets go of its payloads
+				if byFrame == nil {
+					byFrame = isakmpByFrame(msgs)
+				}
+				h = byFrame[m.Frame]
+			}
+			if h == nil || h.IsV2() || h.ResponderSPI == ([8]byte{}) {
+				continue
+			}
+			p.add(invFirstStep, label, "session %d: frame %d named %s with responder cookie %x",
+				s.ID, m.Frame, step, h.ResponderSPI)
+		}
+	}
+
+	// 3. No error where the inputs had none.
+	if fulls != nil && errorFree {
+		for _, f := range res.Findings {
+			if f.Severity == analyze.Error {
+				p.add(invNoErrors, label, "error finding %s (session %d, frames %v): %s", f.Code, f.Session, f.Frames, f.Summary)
+			}
+		}
+	}
+
+	// 4. A pause does not split an IKE SA into two sessions (nor merge any).
+	if paused && len(res.Sessions) != len(fulls[0].Sessions) {
+		p.add(invPause, label, "%d sessions, the whole capture %d%s", len(res.Sessions), len(fulls[0].Sessions), sessionList(res))
+	}
+
+	// 5. Failed, a "failed ..." state and an error finding go together.
+	errSessions := map[int]bool{}
+	for _, f := range res.Findings {
+		if f.Severity == analyze.Error {
+			errSessions[f.Session] = true
+		}
+	}
+	for _, s := range res.Sessions {
+		if strings.HasPrefix(s.State, "failed") && !s.Failed {
+			p.add(invFailed, label, "session %d: state %q but Failed is false", s.ID, s.State)
+		}
+		if s.Failed != errSessions[s.ID] {
+			p.add(invFailed, label, "session %d (state %q): Failed=%v, error finding for it: %v", s.ID, s.State, s.Failed, errSessions[s.ID])
+		}
+	}
+}
+
+// pausePoints returns the stream indices of the IKE messages where a new exchange starts
+// after the IKE SA is first up, at most maxPauses of them spread over the capture. The
+// IKE SA is up at the message that completes Main Mode (MM6), Aggressive Mode (AM3) or
+// IKE_AUTH (its response), or failing those at the first Quick Mode, CREATE_CHILD_SA or
+// IKEv2 INFORMATIONAL message, in the whole capture's analysis. A new exchange is an IKE
+// message whose initiator SPI, exchange type or message ID differs from the IKE message
+// before it, and it must be between exchanges: no exchange of the whole capture's
+// analysis has messages both before it and from it on (a pause while an IKEv2 window
+// holds two requests in flight would leave a request unanswered for real).
+func pausePoints(msgs []decode.Message, full *analyze.Result) []int {
+	up := 0 // frame where the IKE SA is first up
+	for _, s := range full.Sessions {
+		if !s.Established {
+			continue
+		}
+		for _, m := range s.Messages {
+			step := fmt.Sprint(m.Step)
+			t := m.ExchangeType
+			ok := s.Version == 1 && (step == "MM6" || step == "AM3" || t == 32) ||
+				s.Version == 2 && (t == 35 && m.Response || t == 36 || t == 37)
+			if ok {
+				if up == 0 || m.Frame < up {
+					up = m.Frame
+				}
+				break
+			}
+		}
+	}
+	if up == 0 {
+		return nil
+	}
+	type span struct{ first, last int }
+	var spans []span
+	for _, s := range full.Sessions {
+		for _, ex := range s.Exchanges {
+			if len(ex.Messages) == 0 {
+				continue
+			}
+			sp := span{ex.Messages[0].Frame, ex.Messages[0].Frame}
+			for _, m := range ex.Messages {
+				sp.first, sp.last = min(sp.first, m.Frame), max(sp.last, m.Frame)
+			}
+			spans = append(spans, sp)
+		}
+	}
+	between := func(frame int) bool {
+		for _, sp := range spans {
+			if sp.first < frame && frame <= sp.last {
+				return false
+			}
+		}
+		return true
+	}
+	type exKey struct {
+		spi [8]byte
+		typ decode.ExchangeType
+		id  uint32
+	}
+	var points []int
+	var prev exKey
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Kind != decode.KindISAKMP || m.ISAKMP == nil {
+			continue
+		}
+		k := exKey{m.ISAKMP.InitiatorSPI, m.ISAKMP.ExchangeType, m.ISAKMP.MessageID}
+		if m.Frame > up && k != prev && between(m.Frame) {
+			points = append(points, i)
+		}
+		prev = k
+	}
+	if len(points) <= maxPauses {
+		return points
+	}
+	spread := make([]int, maxPauses)
+	for j := range spread {
+		spread[j] = points[j*(len(points)-1)/(maxPauses-1)]
+	}
+	return spread
+}
+
+func hasError(res *analyze.Result) bool {
+	for _, f := range res.Findings {
+		if f.Severity == analyze.Error {
+			return true
+		}
+	}
+	return false
+}
+
+// sameInitiator reports whether s has the initiator of one of the sessions was, by
+// address; where a session's peers share an address, s must not have its responder's
+// address and port as initiator.
+func sameInitiator(s *analyze.Session, was []*analyze.Session) bool {
+	for _, w := range was {
+		if s.Initiator.Addr() != w.Initiator.Addr() {
+			continue
+		}
+		if w.Initiator.Addr() == w.Responder.Addr() && (s.Initiator == w.Responder || s.Responder == w.Initiator) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// sessionList describes the sessions of an analysis briefly, for a failure message.
+func sessionList(res *analyze.Result) string {
+	var b strings.Builder
+	for _, s := range res.Sessions {
+		fmt.Fprintf(&b, "; #%d %s/%s %s frames %d-%d", s.ID, s.InitiatorSPI, s.ResponderSPI, s.State, firstFrame(s), lastMsgFrame(s))
+	}
+	return b.String()
+}
+
+func firstFrame(s *analyze.Session) int {
+	if len(s.Messages) == 0 {
+		return 0
+	}
+	return s.Messages[0].Frame
+}
+
+func lastMsgFrame(s *analyze.Session) int {
+	if len(s.Messages) == 0 {
+		return 0
+	}
+	return s.Messages[len(s.Messages)-1].Frame
+}
