@@ -53,6 +53,12 @@ func (o *Options) defaults() {
 	}
 }
 
+// How a finished session was counted against Options.MaxKept.
+const (
+	keptOK = 1 + iota
+	keptFailed
+)
+
 // compactBatch is how many finished sessions wait before the held state is compacted.
 const compactBatch = 1024
 
@@ -106,6 +112,7 @@ type Analyzer struct {
 	keptOK, keptFailed       int
 	omittedOK, omittedFailed int
 	dropPending              int
+	closed                   map[SPI]*Session          // finished sessions kept for the report, by initiator SPI
 	childSPI                 map[uint32]*Session       // ESP SPIs negotiated in decrypted Phase 2 exchanges
 	ikeRekey                 map[SPI]*Session          // new IKE SA SPIs a decrypted CREATE_CHILD_SA named, by the SA rekeyed
 	p2Offers                 map[netip.Addr][]Proposal // Phase 2 proposals each gateway offered (decrypted)
@@ -122,6 +129,7 @@ func New(opts Options) *Analyzer {
 		byPeers:  map[peerKey][]*Session{},
 		flows:    map[espKey]*ESPFlow{},
 		childSPI: map[uint32]*Session{},
+		closed:   map[SPI]*Session{},
 		ikeRekey: map[SPI]*Session{},
 		p2Offers: map[netip.Addr][]Proposal{},
 		p2IDs:    map[netip.Addr][2]string{},
@@ -245,6 +253,13 @@ func (a *Analyzer) findSession(m *decode.Message, x *decode.ISAKMP) *Session {
 		s = nil
 	}
 	if s == nil {
+		if c := a.closed[spiI]; c != nil && (spiR.IsZero() || c.ResponderSPI.IsZero() || c.ResponderSPI == spiR) {
+			// The same SPIs after a long quiet spell: the same SA, still alive.
+			delete(a.closed, spiI)
+			a.reopen(c)
+			a.open[spiI] = c
+			return c
+		}
 		s = a.newSession(m, x)
 		if s == nil {
 			return nil
@@ -252,6 +267,18 @@ func (a *Analyzer) findSession(m *decode.Message, x *decode.ISAKMP) *Session {
 		a.open[spiI] = s
 	}
 	return s
+}
+
+// reopen takes a finished session back when its SPIs reappear.
+func (a *Analyzer) reopen(s *Session) {
+	s.closed = false
+	switch {
+	case s.keptAs == keptFailed:
+		a.keptFailed--
+	case s.keptAs == keptOK:
+		a.keptOK--
+	}
+	s.keptAs = 0
 }
 
 func (a *Analyzer) newSession(m *decode.Message, x *decode.ISAKMP) *Session {
@@ -524,11 +551,15 @@ func (a *Analyzer) close(s *Session) {
 		a.omittedOK++
 	case s.Failed:
 		a.keptFailed++
+		s.keptAs = keptFailed
 	default:
 		a.keptOK++
+		s.keptAs = keptOK
 	}
 	if s.dropped {
 		a.dropPending++
+	} else if !s.InitiatorSPI.IsZero() {
+		a.closed[s.InitiatorSPI] = s
 	}
 }
 

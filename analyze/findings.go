@@ -263,6 +263,9 @@ type pendingRequest struct {
 func (s *Session) unanswered() []pendingRequest {
 	var out []pendingRequest
 	for _, ex := range s.Exchanges {
+		if ex.Partial || ex.Type == decode.ExchangeMainMode && !s.RolesKnown {
+			continue // which message asks and which answers is a guess
+		}
 		var last *Msg
 		for _, m := range ex.Messages {
 			if m.Retransmit == 0 {
@@ -519,8 +522,8 @@ func (s *Session) replyNotReaching() (Finding, bool) {
 				late++
 			}
 		}
-		if late == 0 {
-			continue
+		if late == 0 || len(reqs) < 2 {
+			continue // the initiator must have repeated its request after an answer
 		}
 		frames := append(framesOf(reqs), framesOf(resps)...)
 		return s.newFinding(CodeReplyNotReaching, Error, firstReq.Step.String(), frames, firstReq.Time,
@@ -564,8 +567,8 @@ func (s *Session) am3Missing(now time.Time, opts Options) []Finding {
 				am2 = append(am2, m)
 			}
 		}
-		if len(am2) == 0 {
-			continue
+		if len(am2) == 0 || ex.Requests == 0 && !sawStep(ex, StepAM1) {
+			continue // without AM1 the capture began in the middle of the exchange
 		}
 		var notes []*Msg
 		for _, m := range s.Messages {
@@ -598,7 +601,7 @@ func (s *Session) am3Missing(now time.Time, opts Options) []Finding {
 func (s *Session) qm3Lost() []Finding {
 	var out []Finding
 	for _, ex := range s.Exchanges {
-		if ex.Type != decode.ExchangeQuickMode || s.Version != 1 {
+		if ex.Type != decode.ExchangeQuickMode || s.Version != 1 || ex.Partial {
 			continue
 		}
 		var qm2 []*Msg
@@ -1181,3 +1184,13 @@ func capInts(v []int, n int) []int {
 
 // upBefore reports whether the IKE SA was up before t.
 func (s *Session) upBefore(t time.Time) bool { return s.Established && s.establishedAt.Before(t) }
+
+// sawStep reports whether the exchange holds a message of the step.
+func sawStep(ex *Exchange, st Step) bool {
+	for _, m := range ex.Messages {
+		if m.Step == st {
+			return true
+		}
+	}
+	return false
+}

@@ -279,6 +279,19 @@ func (s *Session) decodeFindings() []Finding {
 			"The sender built a message its peer may not read either (an implementation bug or an incompatible extension), or the packet was corrupted on the way.",
 			"If the peer rejects these messages, report the frames to the sender's vendor; ikescope decode shows the field and offset."))
 	}
+	if len(s.anomalies) > 0 {
+		frames := make([]int, 0, len(s.anomalies))
+		for _, a := range s.anomalies {
+			if len(frames) == 0 || frames[len(frames)-1] != a.Frame {
+				frames = append(frames, a.Frame)
+			}
+		}
+		first := s.anomalies[0]
+		out = append(out, s.newFinding(CodeMalformed, Warning, "protocol", frames, s.First,
+			fmt.Sprintf("%d protocol violation(s) in messages that still decode; the first, in frame %d: %s.", len(s.anomalies), first.Frame, first.What.String()),
+			"The sender does not follow the RFC to the letter (a key exchange of the wrong size for its group, a notification missing its data or its partner, bytes after the last payload, IKE on UDP 4500 without the non-ESP marker). Strict peers reject such messages; lenient ones ignore the difference.",
+			"If the peer rejects or ignores these messages, report the frames to the sender's vendor; ikescope decode shows each one."))
+	}
 	if len(s.decFail) > 0 {
 		out = append(out, s.newFinding(CodeDecryptFailed, Warning, "keys", capInts(s.decFail, 50), s.First,
 			fmt.Sprintf("%d encrypted message(s) of this session did not decrypt with the keys given: %s.", len(s.decFail), s.decErr),

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"net/netip"
+	"time"
 
 	"github.com/ikescope/ikescope/decode"
 )
@@ -288,6 +289,11 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	if len(x.Errors) > 0 && !x.Truncated {
 		s.malformed = append(s.malformed, m.Frame)
 	}
+	for _, an := range x.Anomalies {
+		if len(s.anomalies) < 50 {
+			s.anomalies = append(s.anomalies, anomalyAt{m.Frame, an})
+		}
+	}
 	if m.Truncated && m.Kind != decode.KindIncomplete {
 		a.truncated = append(a.truncated, m.Frame)
 	}
@@ -427,6 +433,10 @@ func (s *Session) exchangeFor(x *decode.ISAKMP, msg *Msg) *Exchange {
 			// Main and Aggressive Mode are the initiator's; a Quick Mode or an
 			// Informational belongs to whoever sent its first message.
 			ex.ByInitiator = msg.FromInitiator || numberedFromInitiator(x.ExchangeType)
+			// The capture began inside this exchange: its first message here may be
+			// an answer.
+			ex.Partial = !s.RolesKnown && !numberedFromInitiator(x.ExchangeType) && !s.mmSeen[classSA] &&
+				msg.Time.Sub(s.First) < inFlight
 		}
 		s.byMsgID[k] = ex
 		s.Exchanges = append(s.Exchanges, ex)
@@ -440,6 +450,12 @@ func (s *Session) exchangeFor(x *decode.ISAKMP, msg *Msg) *Exchange {
 	ex.Encrypted = ex.Encrypted || msg.Encrypted
 	return ex
 }
+
+// inFlight bounds how long after a capture begins an exchange may still be one that was
+// already under way: IKEv1 peers give up on an exchange after retransmitting for about
+// a minute (racoon, pluto and charon all do), and half of that covers the first
+// retransmissions that would reveal it.
+const inFlight = 30 * time.Second
 
 func isPhase2(x *decode.ISAKMP) bool {
 	if x.IsV2() {

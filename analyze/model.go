@@ -127,11 +127,13 @@ type Session struct {
 	decFail    []int             // frames that did not decrypt
 	decErr     string            // the first decryption error
 	findings   []Finding         // the latest evaluation's findings
+	anomalies  []anomalyAt       // protocol violations that did not stop decoding
 	emitted    map[string]Severity
 
 	establishedAt    time.Time // when the negotiation completed
 	establishedFrame int
 	abandonedFor     int // a simultaneous start: the session that came up instead
+	keptAs           int // keptOK or keptFailed once finished and kept
 	successor        *Session
 	predecessor      *Session
 }
@@ -149,16 +151,19 @@ type Exchange struct {
 	Name      string              `json:"exchange_type_name"`
 	MessageID uint32              `json:"message_id"`
 	// ByInitiator is set when the IKE SA's initiator sent the request.
-	ByInitiator bool      `json:"by_initiator"`
-	Messages    []*Msg    `json:"-"`
-	Requests    int       `json:"requests"`  // distinct request messages (not counting retransmissions)
-	Responses   int       `json:"responses"` // distinct response messages
-	Reached     Step      `json:"reached"`
-	Complete    bool      `json:"complete"`
-	Phase2      bool      `json:"phase2,omitempty"`
-	Encrypted   bool      `json:"encrypted,omitempty"`
-	First       time.Time `json:"first"`
-	Last        time.Time `json:"last"`
+	ByInitiator bool   `json:"by_initiator"`
+	Messages    []*Msg `json:"-"`
+	Requests    int    `json:"requests"`  // distinct request messages (not counting retransmissions)
+	Responses   int    `json:"responses"` // distinct response messages
+	Reached     Step   `json:"reached"`
+	Complete    bool   `json:"complete"`
+	Phase2      bool   `json:"phase2,omitempty"`
+	Encrypted   bool   `json:"encrypted,omitempty"`
+	// Partial is set when the capture began inside this exchange and which side began
+	// it is not known (an IKEv1 Quick Mode or Informational seen without its start).
+	Partial bool      `json:"partial,omitempty"`
+	First   time.Time `json:"first"`
+	Last    time.Time `json:"last"`
 }
 
 // Msg is one IKE message as the ladder shows it.
@@ -217,6 +222,12 @@ type Msg struct {
 	innerSA  bool // decrypted payloads hold an SA
 	innerAut bool // decrypted payloads hold AUTH
 	innerEAP bool // decrypted payloads hold EAP
+}
+
+// anomalyAt is a protocol violation seen in one frame.
+type anomalyAt struct {
+	Frame int
+	What  decode.Anomaly
 }
 
 // deleteInfo is a Delete payload: which protocol's SAs, by SPI.
