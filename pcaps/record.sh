@@ -1201,6 +1201,9 @@ EOF
 # retransmission timers (first retransmit after 4 s) are kept here.
 rec_ikev2_eap_wrong_password() {
 	local CHARON_PLUGINS="$CHARON_PLUGINS eap-identity eap-mschapv2"
+	apt_install libcharon-extauth-plugins # eap-mschapv2 (eap-identity is in -extra-)
+	[ -e /usr/lib/ipsec/plugins/libstrongswan-eap-mschapv2.so ] ||
+		die "eap-mschapv2 plugin missing (libcharon-extauth-plugins)"
 	begin_pair ikev2-eap-wrong-password
 	eap_conf a "$DA/swanctl.conf" ikescope-wrong-password
 	eap_conf b "$DB/swanctl.conf" ikescope-alice-password
