@@ -1021,61 +1021,54 @@ at_second() {
 	sleep "$d"
 }
 
-# IKEv2 tunnel whose SAs A rekeys during the run: the CHILD_SA every 10 s (ESP
-# with PFS, so CREATE_CHILD_SA carries KE), the IKE SA at 15 s; A has
-# dpd_delay 4s. rand_time = 0, so the rekeys come on time. Pings at 0, 11,
-# 16.5 and 21 s; A deletes the IKE SA at 24 s. B has no rekey or DPD timers.
+# rekey_steps: initiate from A, 5 pings, an idle gap (A's DPD fires at about
+# 6 and 10 s), then one ping a second from 12.5 to 25.5 s (so no DPD is due
+# while the SAs are rekeyed), A deletes the IKE SA at 26 s. Times count from
+# the end of the initiation, where the SAs' rekey timers start.
+rekey_steps() {
+	initiate net
+	mark_time
+	ping_tunnel 5
+	at_second 12.5
+	ping_tunnel 14 1
+	at_second 26
+	sw "$DA" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
+	sleep 1
+}
+
+# IKEv2 tunnel whose SAs A rekeys during the run: the CHILD_SA every 11 s (ESP
+# with PFS, so CREATE_CHILD_SA carries KE), the IKE SA at 17 s; A has
+# dpd_delay 4s. rand_time = 0, so the rekeys come on time. B has no rekey or
+# DPD timers. See rekey_steps.
 rec_ikev2_rekey() {
 	begin_pair ikev2-rekey
 	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-30 \
 		PROP=aes256-sha256-modp2048 ESP=aes256-sha256-modp2048 \
-		REKEY=15s CREKEY=10s DPD=4s \
+		REKEY=17s CREKEY=11s DPD=4s \
 		swanctl_conf a "$DA/swanctl.conf"
 	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-30 \
 		PROP=aes256-sha256-modp2048 ESP=aes256-sha256-modp2048 \
 		swanctl_conf b "$DB/swanctl.conf"
 	start_pair
-	mark_time
-	initiate net
-	ping_tunnel 5
-	at_second 11
-	ping_tunnel 4
-	at_second 16.5
-	ping_tunnel 4
-	at_second 21
-	ping_tunnel 4
-	at_second 24
-	sw "$DA" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
-	sleep 1
+	rekey_steps
 	finish_pair
 }
 
 # The same for IKEv1: Main Mode, Quick Mode with PFS; A rekeys the IPsec SA
-# every 10 s (a new Quick Mode, then a Delete for the old SA), reauthenticates
-# the ISAKMP SA at 20 s (IKEv1 has no IKE rekeying: a new Main Mode) and has
-# dpd_delay 4s. Pings at 0, 11, 16 and 22.5 s; A deletes at 26 s.
+# after 11 s (a new Quick Mode; the old SA is deleted when it expires),
+# reauthenticates the ISAKMP SA at 19 s (IKEv1 has no IKE rekeying: a new Main
+# Mode and Quick Mode) and has dpd_delay 4s. See rekey_steps.
 rec_ikev1_rekey() {
 	begin_pair ikev1-rekey
 	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-31 \
 		PROP=aes128-sha256-modp2048 ESP=aes128-sha256-modp2048 \
-		REAUTH=20s CREKEY=10s DPD=4s \
+		REAUTH=19s CREKEY=11s DPD=4s \
 		swanctl_conf a "$DA/swanctl.conf"
 	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-31 \
 		PROP=aes128-sha256-modp2048 ESP=aes128-sha256-modp2048 \
 		swanctl_conf b "$DB/swanctl.conf"
 	start_pair
-	mark_time
-	initiate net
-	ping_tunnel 5
-	at_second 11
-	ping_tunnel 4
-	at_second 16
-	ping_tunnel 4
-	at_second 22.5
-	ping_tunnel 4
-	at_second 26
-	sw "$DA" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
-	sleep 1
+	rekey_steps
 	finish_pair
 }
 
