@@ -10,8 +10,8 @@
 # on veth links between namespaces named iks-* using documentation addresses
 # outside (192.0.2.0/24; 198.51.100.0/24 behind the router of ikev2-ipfrag-lost,
 # ikev2-esp-loss and ikev2-esp-seq-restart;
-# 198.51.100.0/24 inside and 203.0.113.0/24 outside the NAT of ikev1-natt and
-# ikev2-natt; 2001:db8:1::/64 for ikev2-ipv6-cert) and 10.1.0.0/24, 10.2.0.0/24
+# 198.51.100.0/24 inside and 203.0.113.0/24 outside the NAT of ikev1-natt,
+# ikev2-natt and ikev2-natt-4500-blocked; 2001:db8:1::/64 for ikev2-ipv6-cert) and 10.1.0.0/24, 10.2.0.0/24
 # inside (10.3.0.0/24 only appears in configurations and traffic selectors).
 # See README.md.
 
@@ -120,8 +120,12 @@ SHORT_RETRANSMIT=('retransmit_timeout = 2.0' 'retransmit_base = 1.5' 'retransmit
 #   LADDRS local_addrs [own address]         RADDRS remote_addrs [peer's address]
 #   LTS    local_ts [own subnet]             RTS    remote_ts [peer's subnet]
 #   DPD    dpd_delay [0]                     DPDT   dpd_timeout (IKEv1 only) [not set]
+#   REKEY  IKE rekey_time [0]                REAUTH reauth_time [0]
+#   CREKEY the child's rekey_time [0]; with any of these three set, rand_time = 0
+#          is added at both levels, so the rekeys happen exactly on time
+#   XCHILD more child sections, written as they are into the children block
 swanctl_conf() {
-	local side=$1 file=$2 laddr raddr lid rid lts rts dpdt=''
+	local side=$1 file=$2 laddr raddr lid rid lts rts dpdt='' rand='' crand=''
 	if [ "$side" = a ]; then
 		laddr=$ADDR_A raddr=$ADDR_B lid=$IDA rid=$IDB lts=$NET_A rts=$NET_B
 	else
@@ -130,6 +134,12 @@ swanctl_conf() {
 	laddr=${LADDRS:-$laddr} raddr=${RADDRS:-$raddr} lts=${LTS:-$lts} rts=${RTS:-$rts}
 	[ -n "${DPDT:-}" ] && dpdt="
         dpd_timeout = $DPDT"
+	if [ -n "${REKEY:-}${REAUTH:-}${CREKEY:-}" ]; then
+		rand="
+        rand_time = 0"
+		crand="
+                rand_time = 0"
+	fi
 	cat >"$file" <<EOF
 connections {
     gw-gw {
@@ -138,8 +148,8 @@ connections {
         local_addrs = $laddr
         remote_addrs = $raddr
         proposals = $PROP
-        rekey_time = 0
-        reauth_time = 0
+        rekey_time = ${REKEY:-0}
+        reauth_time = ${REAUTH:-0}$rand
         dpd_delay = ${DPD:-0}$dpdt
         local {
             auth = psk
@@ -154,9 +164,9 @@ connections {
                 local_ts = $lts
                 remote_ts = $rts
                 esp_proposals = $ESP
-                rekey_time = 0
+                rekey_time = ${CREKEY:-0}$crand
                 start_action = none
-            }
+            }${XCHILD:-}
         }
     }
 }
@@ -998,6 +1008,217 @@ rec_ikev2_esp_seq_restart() {
 	finish_pair
 }
 
+# --------------------------------------------------------------------------
+# rekeying, refused second child, blocked NAT-T port, EAP, refused identity
+# --------------------------------------------------------------------------
+
+# mark_time, then at_second T: sleep until T seconds after the mark
+T0=0
+mark_time() { T0=$(date +%s.%N); }
+at_second() {
+	local d
+	d=$(awk -v t0="$T0" -v t="$1" -v now="$(date +%s.%N)" 'BEGIN { d = t0 + t - now; printf "%.2f", (d > 0 ? d : 0) }')
+	sleep "$d"
+}
+
+# rekey_steps: initiate from A, 5 pings, an idle gap (A's DPD fires at about
+# 6 and 10 s), then one ping a second from 12.5 to 25.5 s (so no DPD is due
+# while the SAs are rekeyed), A deletes the IKE SA at 26 s. Times count from
+# the end of the initiation, where the SAs' rekey timers start.
+rekey_steps() {
+	initiate net
+	mark_time
+	ping_tunnel 5
+	at_second 12.5
+	ping_tunnel 14 1
+	at_second 26
+	sw "$DA" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
+	sleep 1
+}
+
+# IKEv2 tunnel whose SAs A rekeys during the run: the CHILD_SA every 11 s (ESP
+# with PFS, so CREATE_CHILD_SA carries KE), the IKE SA at 17 s; A has
+# dpd_delay 4s. rand_time = 0, so the rekeys come on time. B has no rekey or
+# DPD timers. See rekey_steps.
+rec_ikev2_rekey() {
+	begin_pair ikev2-rekey
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-30 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256-modp2048 \
+		REKEY=17s CREKEY=11s DPD=4s \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-30 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256-modp2048 \
+		swanctl_conf b "$DB/swanctl.conf"
+	start_pair
+	rekey_steps
+	finish_pair
+}
+
+# The same for IKEv1: Main Mode, Quick Mode with PFS; A rekeys the IPsec SA
+# after 11 s (a new Quick Mode; the old SA is deleted when it expires),
+# reauthenticates the ISAKMP SA at 19 s (IKEv1 has no IKE rekeying: a new Main
+# Mode and Quick Mode) and has dpd_delay 4s. See rekey_steps.
+rec_ikev1_rekey() {
+	begin_pair ikev1-rekey
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-31 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256-modp2048 \
+		REAUTH=19s CREKEY=11s DPD=4s \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-31 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256-modp2048 \
+		swanctl_conf b "$DB/swanctl.conf"
+	start_pair
+	rekey_steps
+	finish_pair
+}
+
+# IKEv2: the first CHILD_SA (net) comes up in IKE_AUTH and carries pings; then
+# A initiates a second child (10.1.0.0/24 <-> 10.3.0.0/24), for which B has no
+# configuration: CREATE_CHILD_SA answered with TS_UNACCEPTABLE. More pings on
+# the first child, then A deletes the IKE SA.
+rec_ikev2_child_refused() {
+	begin_pair ikev2-child-refused
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-32 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 XCHILD='
+            second {
+                local_ts = 10.1.0.0/24
+                remote_ts = 10.3.0.0/24
+                esp_proposals = aes256-sha256
+                rekey_time = 0
+                start_action = none
+            }' \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-32 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf b "$DB/swanctl.conf"
+	start_pair
+	initiate net
+	ping_tunnel 3
+	initiate_from a child second 20
+	ping_tunnel 3
+	sw "$DA" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
+	sleep 1
+	finish_pair
+}
+
+# IKEv2 through the NAT of ns_setup_nat, whose router drops UDP 4500 in its
+# FORWARD chain: IKE_SA_INIT on 500 detects the NAT, IKE_AUTH on 4500 never
+# arrives; A retransmits it and gives up (short retransmission timers).
+# Captured at A (NAME.pcap) and at B (NAME-at-responder.pcap).
+rec_ikev2_natt_4500_blocked() {
+	local ADDR_A=198.51.100.10 ADDR_B=203.0.113.2
+	begin_pair ikev2-natt-4500-blocked ns_setup_nat
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
+	local at_b=$WORK/$NAME/$NAME-at-responder.pcap
+	ip netns exec "$NS_R" iptables -A FORWARD -p udp --dport 4500 -j DROP
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-33 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-33 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 RADDRS=%any \
+		swanctl_conf b "$DB/swanctl.conf"
+	capture_start "$CAP" "$NS_A" iks-a0
+	capture_start "$at_b" "$NS_B" iks-b0
+	start_daemons
+	initiate net 25
+	sleep 1
+	iptables_counters "$NS_R" FORWARD
+	finish_pair "$at_b"
+}
+
+# eap_conf SIDE FILE PASSWORD: swanctl.conf for rec_ikev2_eap_wrong_password:
+# A authenticates with EAP-MSCHAPv2 as user "alice" (PASSWORD is the one A
+# uses, or the one B knows for alice), B with a PSK; B asks for the EAP
+# identity itself (eap_id = %any).
+eap_conf() {
+	local side=$1 file=$2 pw=$3 laddr raddr lauth rauth lts rts
+	if [ "$side" = a ]; then
+		laddr=$ADDR_A raddr=$ADDR_B lts=$NET_A rts=$NET_B
+		lauth='auth = eap-mschapv2
+            id = gw-a.example.net
+            eap_id = alice'
+		rauth='auth = psk
+            id = gw-b.example.net'
+	else
+		laddr=$ADDR_B raddr=$ADDR_A lts=$NET_B rts=$NET_A
+		lauth='auth = psk
+            id = gw-b.example.net'
+		rauth='auth = eap-mschapv2
+            id = gw-a.example.net
+            eap_id = %any'
+	fi
+	cat >"$file" <<EOF
+connections {
+    gw-gw {
+        version = 2
+        local_addrs = $laddr
+        remote_addrs = $raddr
+        proposals = aes256-sha256-modp2048
+        rekey_time = 0
+        reauth_time = 0
+        dpd_delay = 0
+        local {
+            $lauth
+        }
+        remote {
+            $rauth
+        }
+        children {
+            net {
+                local_ts = $lts
+                remote_ts = $rts
+                esp_proposals = aes256-sha256
+                rekey_time = 0
+                start_action = none
+            }
+        }
+    }
+}
+secrets {
+    ike-b {
+        id-a = gw-a.example.net
+        id-b = gw-b.example.net
+        secret = "ikescope-sample-psk-34"
+    }
+    eap-alice {
+        id = alice
+        secret = "$pw"
+    }
+}
+EOF
+}
+
+# IKEv2, EAP-MSCHAPv2 with the wrong user password (see eap_conf). B's
+# EAP-MSCHAPv2 waits 2 s before it answers a wrong response, so the default
+# retransmission timers (first retransmit after 4 s) are kept here.
+rec_ikev2_eap_wrong_password() {
+	local CHARON_PLUGINS="$CHARON_PLUGINS eap-identity eap-mschapv2"
+	apt_install libcharon-extauth-plugins # eap-mschapv2 (eap-identity is in -extra-)
+	[ -e /usr/lib/ipsec/plugins/libstrongswan-eap-mschapv2.so ] ||
+		die "eap-mschapv2 plugin missing (libcharon-extauth-plugins)"
+	begin_pair ikev2-eap-wrong-password
+	eap_conf a "$DA/swanctl.conf" ikescope-wrong-password
+	eap_conf b "$DB/swanctl.conf" ikescope-alice-password
+	run_failure 20
+}
+
+# IKEv1 Main Mode: both sides hold the same PSK, but B's connection expects
+# the remote identity gw-c.example.net (its secret is bound to that and B's
+# own identity, so B finds the same key); A sends ID_IPV4_ADDR 192.0.2.1 in MM5.
+rec_ikev1_main_id_refused() {
+	begin_pair ikev1-main-id-refused
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-35 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=1 IDA=gw-c.example.net IDB=192.0.2.2 PSK=ikescope-sample-psk-35 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
+		swanctl_conf b "$DB/swanctl.conf"
+	run_failure 25
+}
+
 SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev2-psk-mismatch ikev2-no-proposal ikev1-no-response ikev2-strongswan-libreswan
 	ikev2-cert-ipfrag ikev2-ipv6-cert ikev2-ipfrag-lost ikev1-main-cert
@@ -1008,7 +1229,8 @@ SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev1-weak-crypto ikev1-truncated ikev2-tunnel-deleted ikev1-aggressive-unknown-id
 	ikev1-libreswan-invalid-major-version ikev2-libreswan-error-notify
 	ikev2-esp-loss ikev2-esp-seq-restart ikev1-p2-proposal-mismatch-both
-	ikev1-proxyid-mismatch-both)
+	ikev1-proxyid-mismatch-both ikev2-rekey ikev1-rekey ikev2-child-refused
+	ikev2-natt-4500-blocked ikev2-eap-wrong-password ikev1-main-id-refused)
 
 usage() { printf 'usage: %s [--list] [scenario ...]\nscenarios: %s\n' "$0" "${SCENARIOS[*]}"; }
 
