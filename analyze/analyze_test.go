@@ -72,6 +72,47 @@ func TestPcaps(t *testing.T) {
 		{"ikev1-main-psk.pcap", 1, "established, ESP flowing", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
+		// Lifecycle: the CHILD_SA rekeyed, the IKE SA rekeyed into a successor that
+		// carries on (frames 33-36), liveness checks, deletes after each rekey.
+		{"ikev2-rekey.pcap", 2, "established, ESP flowing, CHILD_SA rekeyed once, IKE SA rekeyed into session 2", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{21}},
+			{analyze.CodeDeleted, analyze.Info, []int{35}},
+			{analyze.CodeDeleted, analyze.Info, []int{49}},
+			{analyze.CodeDeleted, analyze.Info, []int{59}},
+		}},
+		// Phase 2 rekeyed, DPD answered, a reauthentication that begins on UDP 4500, and
+		// Deletes nobody answers while ESP flows: no dpd-unanswered, no nat-t-problem.
+		{"ikev1-rekey.pcap", 2, "established, ESP flowing, IPsec SA rekeyed once", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+			{analyze.CodeNATDetected, analyze.Info, []int{44, 45}},
+		}},
+		// A second CHILD_SA refused while the first carries ESP: a warning, not a failure.
+		{"ikev2-child-refused.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
+			{analyze.CodePhase2Stalled, analyze.Warning, []int{12}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{19}},
+		}},
+		{"ikev2-natt-4500-blocked.pcap", 1, "failed at IKE_AUTH request: nat-t-problem", []want{
+			{analyze.CodeNATTProblem, analyze.Error, []int{1, 2, 3, 4, 5, 6}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+		}},
+		{"ikev2-natt-4500-blocked-at-responder.pcap", 1, "capture ends after IKE_SA_INIT response", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeNATTProblem, analyze.Info, []int{1, 2}},
+		}},
+		// EAP-MSCHAPv2 with a wrong password, read without keys from the shape of the
+		// IKE_AUTH rounds and the initiator's closing INFORMATIONAL.
+		{"ikev2-eap-wrong-password.pcap", 1, "failed at IKE_AUTH response: auth-failed", []want{
+			{analyze.CodeAuthFailed, analyze.Error, []int{3, 4, 5, 6, 7, 8, 9}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+		}},
+		// MM5 answered once by an encrypted Informational, the initiator silent: the PSK
+		// matches and the identity was refused.
+		{"ikev1-main-id-refused.pcap", 1, "failed at MM5: auth-failed", []want{
+			{analyze.CodeAuthFailed, analyze.Error, []int{5, 6}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
 		{"ikev1-aggressive-psk.pcap", 1, "established, ESP flowing", []want{
 			{analyze.CodeAggressivePSK, analyze.Warning, []int{1, 2}},
 			{analyze.CodeNATDetected, analyze.Info, []int{2}},

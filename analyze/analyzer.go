@@ -112,11 +112,12 @@ type Analyzer struct {
 	keptOK, keptFailed       int
 	omittedOK, omittedFailed int
 	dropPending              int
-	closed                   map[SPI]*Session          // finished sessions kept for the report, by initiator SPI
-	childSPI                 map[uint32]*Session       // ESP SPIs negotiated in decrypted Phase 2 exchanges
-	ikeRekey                 map[SPI]*Session          // new IKE SA SPIs a decrypted CREATE_CHILD_SA named, by the SA rekeyed
-	p2Offers                 map[netip.Addr][]Proposal // Phase 2 proposals each gateway offered (decrypted)
-	p2IDs                    map[netip.Addr][2]string  // IKEv1 proxy IDs each gateway asked for: its local, its remote
+	closed                   map[SPI]*Session            // finished sessions kept for the report, by initiator SPI
+	lastESP                  map[[2]netip.Addr]time.Time // the latest ESP packet from one address to another
+	childSPI                 map[uint32]*Session         // ESP SPIs negotiated in decrypted Phase 2 exchanges
+	ikeRekey                 map[SPI]*Session            // new IKE SA SPIs a decrypted CREATE_CHILD_SA named, by the SA rekeyed
+	p2Offers                 map[netip.Addr][]Proposal   // Phase 2 proposals each gateway offered (decrypted)
+	p2IDs                    map[netip.Addr][2]string    // IKEv1 proxy IDs each gateway asked for: its local, its remote
 }
 
 // New returns an Analyzer.
@@ -130,6 +131,7 @@ func New(opts Options) *Analyzer {
 		flows:    map[espKey]*ESPFlow{},
 		childSPI: map[uint32]*Session{},
 		closed:   map[SPI]*Session{},
+		lastESP:  map[[2]netip.Addr]time.Time{},
 		ikeRekey: map[SPI]*Session{},
 		p2Offers: map[netip.Addr][]Proposal{},
 		p2IDs:    map[netip.Addr][2]string{},
@@ -382,6 +384,9 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		}
 		f.LastSeq = m.ESP.Seq
 	}
+	if k := [2]netip.Addr{m.Src.Addr(), m.Dst.Addr()}; m.Time.After(a.lastESP[k]) {
+		a.lastESP[k] = m.Time
+	}
 	f.Packets++
 	f.Bytes += m.ESP.Len
 	f.Last = m.Time
@@ -446,6 +451,8 @@ func (s *Session) active(t time.Time) {
 // refresh evaluates a session afresh and passes the findings that are new, or whose
 // severity changed, to OnFinding.
 func (a *Analyzer) refresh(s *Session, final bool) {
+	i, r := s.Initiator.Addr(), s.Responder.Addr()
+	s.espFrom = [2]time.Time{a.lastESP[[2]netip.Addr{r, i}], a.lastESP[[2]netip.Addr{i, r}]}
 	s.derive()
 	fs := s.evaluate(a.now, a.opts, final)
 	s.describe(fs)

@@ -635,10 +635,18 @@ func (s *Session) dpdUnanswered(now time.Time, opts Options, final bool) (Findin
 	}
 	for _, fromInit := range []bool{true, false} {
 		var probes []*Msg
-		var lastOther time.Time
+		// RFC 3706: R-U-THERE is sent only when nothing comes from the peer. ESP from the
+		// peer after an unanswered Informational shows the peer alive (the Informational
+		// was a Delete or a notification, which need no answer).
+		lastOther := s.espFrom[0] // ESP from the responder
+		if !fromInit {
+			lastOther = s.espFrom[1]
+		}
 		for _, m := range s.Messages {
 			if m.FromInitiator != fromInit {
-				lastOther = m.Time
+				if m.Time.After(lastOther) {
+					lastOther = m.Time
+				}
 				continue
 			}
 			if m.ExchangeType == decode.ExchangeInformationalV1 && m.Encrypted && m.Retransmit == 0 {
@@ -692,6 +700,9 @@ func (s *Session) childInferred() []Finding {
 	for _, m := range s.Messages {
 		if m.ExchangeType != decode.ExchangeIKEAuth || !m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() || m.Decrypted {
 			continue
+		}
+		if !s.Established || m != s.lastAuthResponse() {
+			continue // an EAP round or a refusal: not the answer that creates the CHILD_SA
 		}
 		first, ok := skFirst(m)
 		room := skLen(m) - s.skOverhead()
@@ -751,7 +762,7 @@ func (s *Session) deleteInferred() []Finding {
 		}
 		if first, ok := skFirst(m); ok && first == decode.PayloadDelete {
 			out = append(out, s.newFinding(CodeDeleted, Info, "INFORMATIONAL/"+fmt.Sprint(m.Frame), []int{m.Frame}, m.Time,
-				fmt.Sprintf("The %s deleted an SA at %s (an INFORMATIONAL whose encrypted part begins with a Delete).", side(m.FromInitiator), m.Time.UTC().Format("15:04:05.000")),
+				s.inferredDeleteText(m),
 				"A Delete ends an IKE or CHILD SA on purpose: shutdown, rekey, an administrator, or an error the peer detected.",
 				"If the tunnel should still be up, read the "+side(m.FromInitiator)+"'s log at this time. With --keys ikescope shows which SA."))
 		}
@@ -799,7 +810,8 @@ func (s *Session) natFindings() []Finding {
 		out = append(out, s.newFinding(CodeNATDetected, Info, "NAT-D", nat.Frames, t,
 			"NAT detection: "+strings.Join(summary, "; ")+".", cause,
 			"Nothing to fix if the tunnel works. Make sure UDP 4500 passes both ways and that NAT keepalives keep the mapping open."))
-		if !s.Floated && s.pastNATD() {
+		onNATT := s.Initiator.Port() == 4500 || s.Responder.Port() == 4500 // a reauthentication may begin on 4500
+		if !s.Floated && !onNATT && s.pastNATD() {
 			sev, cause := Error, "One side does not do NAT traversal (disabled, or an old implementation), so ESP will not pass the NAT."
 			if s.Established {
 				sev = Warning
@@ -1193,4 +1205,12 @@ func sawStep(ex *Exchange, st Step) bool {
 		}
 	}
 	return false
+}
+
+// inferredDeleteText describes an encrypted Delete, naming the rekey it follows.
+func (s *Session) inferredDeleteText(m *Msg) string {
+	if r := s.rekeyBefore(m); r != nil {
+		return fmt.Sprintf("The %s deleted an SA at %s (an INFORMATIONAL whose encrypted part begins with a Delete), after the rekey in frame %d: the old SA gives way to the new one.", side(m.FromInitiator), stamp(m.Time), r.Frame)
+	}
+	return fmt.Sprintf("The %s deleted an SA at %s (an INFORMATIONAL whose encrypted part begins with a Delete).", side(m.FromInitiator), stamp(m.Time))
 }

@@ -165,7 +165,7 @@ func (s *Session) createChildInferred() []Finding {
 		}
 		sev := Error
 		cause := "The responder refused the new CHILD_SA: its traffic selectors are not allowed (TS_UNACCEPTABLE), its ESP proposal shares no algorithm (NO_PROPOSAL_CHOSEN), or the responder is busy with a simultaneous rekey (TEMPORARY_FAILURE)."
-		if s.Phase2Done > 0 {
+		if s.Phase2Done > 0 || len(s.ESP) > 0 || !s.espFrom[0].IsZero() || !s.espFrom[1].IsZero() {
 			sev = Warning
 			cause += " The IKE SA and the CHILD_SA already up are not affected."
 		}
@@ -196,14 +196,20 @@ func (s *Session) natTBlocked(now time.Time, opts Options, final bool) []Finding
 			auth = append(auth, m)
 		}
 	}
-	if initResp == nil {
-		return nil
+	if initResp == nil || s.Chosen == nil || s.redirectedTo != "" {
+		return nil // no accepted IKE_SA_INIT: nothing has to follow on 4500
 	}
 	if len(auth) == 0 {
-		if now.Sub(initResp.Time) < opts.ReplyTimeout {
-			return nil
+		if waited := now.Sub(initResp.Time); waited < opts.ReplyTimeout {
+			if !final {
+				return nil
+			}
+			return []Finding{s.newFinding(CodeNATTProblem, Info, "IKE_AUTH on 4500", withFrame(nat.Frames, initResp.Frame), initResp.Time,
+				fmt.Sprintf("NAT was detected in IKE_SA_INIT and the responder answered (frame %d); the capture ends %s later, before IKE_AUTH on UDP 4500.", initResp.Frame, secs(waited)),
+				"If the capture ran on after this, IKE_AUTH never arrived here: after NAT detection it travels on UDP 4500, which a firewall or the NAT device may drop while UDP 500 passes.",
+				"Capture for longer; check that UDP 4500 passes both ways between the gateways.")}
 		}
-		return []Finding{s.newFinding(CodeNATTProblem, Error, "IKE_AUTH on 4500", append(nat.Frames, initResp.Frame), initResp.Time,
+		return []Finding{s.newFinding(CodeNATTProblem, Error, "IKE_AUTH on 4500", withFrame(nat.Frames, initResp.Frame), initResp.Time,
 			fmt.Sprintf("NAT was detected in IKE_SA_INIT and the responder answered (frame %d), but no IKE_AUTH followed in the %s the capture went on: the initiator's IKE_AUTH on UDP 4500 never arrived here.", initResp.Frame, secs(now.Sub(initResp.Time))),
 			"After NAT detection the initiator sends IKE_AUTH from and to UDP 4500. A firewall or the NAT device drops UDP 4500 on the way, while UDP 500 passes.",
 			"Allow UDP 4500 both ways between the gateways (and on the NAT device); a capture at the initiator shows IKE_AUTH leaving on 4500.")}
@@ -299,4 +305,15 @@ func (s *Session) decodeFindings() []Finding {
 			"Take the keys from the same run as the capture (strongSwan: charon log at ike 4 or the save-keys plugin; libreswan: plutodebug=private), from both gateways if possible."))
 	}
 	return out
+}
+
+// withFrame returns frames with f added unless it is there already.
+func withFrame(frames []int, f int) []int {
+	out := append([]int{}, frames...)
+	for _, x := range out {
+		if x == f {
+			return out
+		}
+	}
+	return append(out, f)
 }

@@ -132,8 +132,9 @@ type Session struct {
 
 	establishedAt    time.Time // when the negotiation completed
 	establishedFrame int
-	abandonedFor     int // a simultaneous start: the session that came up instead
-	keptAs           int // keptOK or keptFailed once finished and kept
+	abandonedFor     int          // a simultaneous start: the session that came up instead
+	keptAs           int          // keptOK or keptFailed once finished and kept
+	espFrom          [2]time.Time // the latest ESP between the peers from the responder [0] and from the initiator [1], whichever SA it belongs to
 	successor        *Session
 	predecessor      *Session
 }
