@@ -429,6 +429,7 @@ func TestEveryCodeIsShown(t *testing.T) {
 		analyze.CodeMalformed:   "TestCorpusFindings (tcpdump's isakmp-pointer-loop.pcap)",
 		analyze.CodeStateLimit:  "TestHalfOpenFloodIsCapped",
 		analyze.CodeRedirected:  "TestCorpusFindings (scapy's ikev2_notify_redirect.pcap)",
+		analyze.CodeNoIKE:       "TestCorpusFindings (tcpdump's 02-sunrise-sunset-esp.pcap)",
 	}
 	// Codes waiting for a capture that shows them, with the reason.
 	pending := map[string]string{}
@@ -450,7 +451,7 @@ var allCodes = []string{
 	analyze.CodeDeleted, analyze.CodeDPDUnanswered, analyze.CodeNATDetected, analyze.CodeNATTProblem,
 	analyze.CodeFragmentsLost, analyze.CodeESPMissing, analyze.CodeESPOneWay, analyze.CodeESPAnomaly,
 	analyze.CodeWeakCrypto, analyze.CodeAggressivePSK, analyze.CodeMalformed, analyze.CodeTruncated, analyze.CodeStateLimit,
-	analyze.CodeDecryptFailed, analyze.CodeRedirected,
+	analyze.CodeDecryptFailed, analyze.CodeRedirected, analyze.CodeNoIKE,
 }
 
 // The successful captures produce no error.

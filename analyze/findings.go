@@ -37,6 +37,7 @@ const (
 	CodeStateLimit       = "state-limit"
 	CodeDecryptFailed    = "decrypt-failed"
 	CodeRedirected       = "redirected"
+	CodeNoIKE            = "no-ike"
 )
 
 // Where each implementation keeps the settings the findings name.
@@ -1095,13 +1096,6 @@ func (s *Session) lastFrame() int {
 	return s.Messages[len(s.Messages)-1].Frame
 }
 
-func deletedBy(f Finding) string {
-	if strings.HasPrefix(f.Summary, "The responder") {
-		return "responder"
-	}
-	return "initiator"
-}
-
 func fragmentText(f *decode.Fragments) string {
 	switch {
 	case f.Total > 0:
@@ -1115,6 +1109,22 @@ func fragmentText(f *decode.Fragments) string {
 // globalFindings are about the input rather than one session.
 func (a *Analyzer) globalFindings() []Finding {
 	var out []Finding
+	for _, c := range a.captures {
+		if c.Messages > 0 {
+			continue
+		}
+		f := Finding{Code: CodeNoIKE, Severity: Warning, Frames: []int{}, Time: c.First,
+			Summary: fmt.Sprintf("No IKE message in %s: nothing negotiated a tunnel while it ran, and there is no ESP either.", captureName(c)),
+			Cause:   "Nothing asked for a tunnel: no traffic matched a security policy that requires IPsec (or there is no such policy), so no gateway started IKE. Or UDP 500 and 4500 are blocked before this capture point, or the capture filter or interface misses them.",
+			Next:    "Check the security policy (ip xfrm policy, setkey -DP, show crypto map) and send traffic that matches it; capture on the interface facing the peer with the filter 'udp port 500 or udp port 4500 or esp'."}
+		if c.ESP > 0 {
+			f.Severity = Info
+			f.Summary = fmt.Sprintf("No IKE message in %s, but %d ESP packets: the IPsec SAs were negotiated before the capture began.", captureName(c), c.ESP)
+			f.Cause = "IKE runs only to set SAs up, rekey them and check liveness; an SA that is up carries ESP for hours without it. The capture started after the negotiation (the next rekey will show IKE), or IKE runs on another path than the ESP."
+			f.Next = "Capture across a rekey (its interval is the SA lifetime, often 1 to 8 hours) or restart the tunnel while capturing to see the negotiation; the ESP flows below show which SPIs carry traffic in which direction."
+		}
+		out = append(out, f)
+	}
 	if len(a.truncated) > 0 {
 		out = append(out, Finding{Code: CodeTruncated, Severity: Warning, Frames: capInts(a.truncated, 50), Time: a.now,
 			Summary: fmt.Sprintf("%d IKE message(s) were cut short by the capture's snap length.", len(a.truncated)),
@@ -1213,4 +1223,11 @@ func (s *Session) inferredDeleteText(m *Msg) string {
 		return fmt.Sprintf("The %s deleted an SA at %s (an INFORMATIONAL whose encrypted part begins with a Delete), after the rekey in frame %d: the old SA gives way to the new one.", side(m.FromInitiator), stamp(m.Time), r.Frame)
 	}
 	return fmt.Sprintf("The %s deleted an SA at %s (an INFORMATIONAL whose encrypted part begins with a Delete).", side(m.FromInitiator), stamp(m.Time))
+}
+
+func captureName(c Capture) string {
+	if c.Name == "" {
+		return "the capture"
+	}
+	return c.Name
 }

@@ -91,8 +91,12 @@ func (s *Session) rekeyBefore(del *Msg) *Msg {
 		case !m.v2 && m.Step == StepQM3:
 			last = m
 		case m.v2 && m.ExchangeType == decode.ExchangeCreateChildSA:
-		case m.v2 && m.ExchangeType == decode.ExchangeInformational && len(m.deletes) > 0:
-		case m.v2 && m.ExchangeType == decode.ExchangeInformational && m.hasSK && m.skFirst == decode.PayloadDelete:
+		case !m.Response && (len(m.deletes) > 0 || m.v2 && m.ExchangeType == decode.ExchangeInformational && m.hasSK && m.skFirst == decode.PayloadDelete):
+			// The rekey's own Delete came already: a later one is another matter.
+			if m.FromInitiator == del.FromInitiator {
+				last = nil
+			}
+		case m.v2 && m.ExchangeType == decode.ExchangeInformational && m.Response:
 		case m.v2:
 			last = nil
 		}
