@@ -35,10 +35,16 @@ func analyzeFile(t *testing.T, path string, keyFiles ...string) *analyze.Result 
 			keys.Merge(k)
 		}
 	}
-	a := analyze.New(analyze.Options{Keys: keys})
+	a := analyze.New(analyze.Options{})
+	var dec *ikecrypt.Decrypter
+	if keys != nil {
+		dec = ikecrypt.NewDecrypter(keys)
+	}
 	a.StartCapture(filepath.Base(path))
 	for r.Next() {
-		a.Add(r.Message())
+		m := r.Message()
+		dec.Open(m)
+		a.Add(m)
 	}
 	a.EndCapture(r.Stats())
 	if err := r.Err(); err != nil {
@@ -533,12 +539,14 @@ func TestESPAfterDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	a := analyze.New(analyze.Options{Keys: keys})
+	a := analyze.New(analyze.Options{})
+	dec := ikecrypt.NewDecrypter(keys)
 	a.StartCapture("ikev1-main-psk.pcap")
 	var last decode.Message
 	var toInit *decode.Message
 	for r.Next() {
 		m := r.Message()
+		dec.Open(m)
 		a.Add(m)
 		last = *m
 		if m.Kind == decode.KindESP && m.Dst.Addr().String() == "192.0.2.1" && toInit == nil {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
-	"github.com/ikescope/ikescope/decode/ikecrypt"
 )
 
 // Options tune the analysis. The zero value means the defaults.
@@ -30,9 +29,6 @@ type Options struct {
 	MaxKept int
 	// OnFinding, if set, is called with each finding as soon as it is known.
 	OnFinding func(Finding)
-	// Keys, if set, open encrypted messages: their payloads feed the findings (Phase 2
-	// proposals, proxy IDs, traffic selectors, notifications) and tie ESP to CHILD_SAs.
-	Keys *ikecrypt.Keys
 }
 
 func (o *Options) defaults() {
@@ -106,7 +102,6 @@ type Analyzer struct {
 	frags     []decode.Message // incomplete datagrams with no session
 	truncated []int
 	swept     time.Time
-	dec       *ikecrypt.Decrypter
 	untied    []*ESPFlow // flows that came before any IKE between their peers
 
 	keptOK, keptFailed       int
@@ -135,9 +130,6 @@ func New(opts Options) *Analyzer {
 		ikeRekey: map[SPI]*Session{},
 		p2Offers: map[netip.Addr][]Proposal{},
 		p2IDs:    map[netip.Addr][2]string{},
-	}
-	if opts.Keys != nil {
-		a.dec = ikecrypt.NewDecrypter(opts.Keys)
 	}
 	return a
 }

@@ -203,18 +203,17 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	for _, err := range x.Errors {
 		msg.Errors = append(msg.Errors, err.Error())
 	}
-	if a.dec != nil && m.Kind == decode.KindISAKMP {
-		res, err := a.dec.Decrypt(x)
+	if o := m.Opened; o != nil {
 		switch {
-		case err != nil:
-			msg.DecryptError = err.Error()
+		case o.Err != nil:
+			msg.DecryptError = o.Err.Error()
 			s.decFail = append(s.decFail, m.Frame)
 			if s.decErr == "" {
-				s.decErr = err.Error()
+				s.decErr = o.Err.Error()
 			}
-		case res != nil && res.Decrypted:
-			msg.Decrypted, msg.Inner, msg.Integrity = true, res.Payloads, res.Integrity.String()
-			msg.InnerSummary = innerSummary(res.Payloads, x.IsV2())
+		default:
+			msg.Decrypted, msg.Inner, msg.Integrity = true, o.Payloads, o.Integrity
+			msg.InnerSummary = innerSummary(o.Payloads, x.IsV2())
 		}
 	}
 	for p := range msg.allPayloads(x) {

@@ -53,6 +53,17 @@ type Message struct {
 	// Err is set when the datagram could not be decoded at all (an ESP header or ISAKMP
 	// header too short to read).
 	Err error
+	// Opened is what keys opened of an encrypted IKE message. The stage between decoding
+	// and the analysis sets it (decode/ikecrypt's Decrypter.Open); nil when no keys
+	// were tried or the message is not encrypted.
+	Opened *Opened
+}
+
+// Opened is the decrypted content of one IKE message.
+type Opened struct {
+	Payloads  []Payload // the decrypted payloads; nil when Err is set
+	Integrity string    // what vouches for them: "verified", "not checked"
+	Err       error     // why the message did not decrypt
 }
 
 // ESPHeader is the clear part of an ESP packet.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/ikecrypt"
 	"github.com/ikescope/ikescope/report"
 )
 
@@ -112,11 +113,16 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	a := analyze.New(analyze.Options{ReplyTimeout: *timeout, Keys: keys})
+	a := analyze.New(analyze.Options{ReplyTimeout: *timeout})
+	// Decryption is a stage of its own between decoding and the analysis.
+	var dec *ikecrypt.Decrypter
+	if keys != nil {
+		dec = ikecrypt.NewDecrypter(keys)
+	}
 	var readErr error
 	showProgress := isTerminal(stderr)
 	for _, name := range files {
-		if err := feed(a, name, stdin, showProgress, stderr); err != nil {
+		if err := feed(a, dec, name, stdin, showProgress, stderr); err != nil {
 			fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
 			readErr = errAlreadyReported
 		}
@@ -149,7 +155,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 // feed reads one capture into the analysis. A capture that breaks off still counts for
 // what came before the damage. With progress set, a capture that takes more than a second
 // to read shows how far it is on stderr (a terminal).
-func feed(a *analyze.Analyzer, name string, stdin io.Reader, progress bool, stderr io.Writer) error {
+func feed(a *analyze.Analyzer, dec *ikecrypt.Decrypter, name string, stdin io.Reader, progress bool, stderr io.Writer) error {
 	var r *decode.Reader
 	var err error
 	var counted *countingReader
@@ -177,6 +183,7 @@ func feed(a *analyze.Analyzer, name string, stdin io.Reader, progress bool, stde
 	spis := map[[8]byte]bool{}
 	for r.Next() {
 		m := r.Message()
+		dec.Open(m)
 		a.Add(m)
 		if p != nil {
 			p.frames.Store(int64(r.Frames()))

@@ -87,3 +87,20 @@ func (d *Decrypter) Decrypt(m *decode.ISAKMP) (*Result, error) {
 	}
 	return nil, nil
 }
+
+// Open decrypts an IKE message in place: it sets m.Opened when the message is encrypted
+// and keys were tried, so that the analysis reads decrypted payloads without calling
+// into this package. Messages that are not IKE, or that no key covers, are left as they
+// are.
+func (d *Decrypter) Open(m *decode.Message) {
+	if d == nil || m.Kind != decode.KindISAKMP || m.ISAKMP == nil {
+		return
+	}
+	res, err := d.Decrypt(m.ISAKMP)
+	switch {
+	case err != nil:
+		m.Opened = &decode.Opened{Err: err}
+	case res != nil && res.Decrypted:
+		m.Opened = &decode.Opened{Payloads: res.Payloads, Integrity: res.Integrity.String()}
+	}
+}
