@@ -453,15 +453,25 @@ func (a *Analyzer) refresh(s *Session, final bool) {
 		return
 	}
 	if s.emitted == nil {
-		s.emitted = map[string]Severity{}
+		s.emitted = map[string]Finding{}
 	}
+	now := map[string]bool{}
 	for _, f := range fs {
 		k := f.key()
-		if sev, ok := s.emitted[k]; ok && sev == f.Severity {
+		now[k] = true
+		if old, ok := s.emitted[k]; ok && old.Severity == f.Severity {
 			continue
 		}
-		s.emitted[k] = f.Severity
+		s.emitted[k] = f
 		a.opts.OnFinding(f)
+	}
+	// A finding said earlier that later packets refuted is withdrawn, not left standing.
+	for k, f := range s.emitted {
+		if !now[k] {
+			delete(s.emitted, k)
+			f.Withdrawn = true
+			a.opts.OnFinding(f)
+		}
 	}
 }
 

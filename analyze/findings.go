@@ -40,15 +40,6 @@ const (
 	CodeNoIKE            = "no-ike"
 )
 
-// Where each implementation keeps the settings the findings name.
-const (
-	wherePSK       = "strongSwan: secrets in swanctl.conf (or ipsec.secrets); libreswan: /etc/ipsec.secrets; racoon: psk.txt; Cisco: crypto isakmp key / tunnel-group ipsec-attributes"
-	whereProposals = "strongSwan: proposals= in swanctl.conf (ike= in ipsec.conf); libreswan: ike= / esp= in ipsec.conf; racoon: proposal blocks in racoon.conf; Cisco: crypto isakmp policy / crypto ikev2 proposal"
-	whereP2        = "strongSwan: esp_proposals= in the children section (esp= in ipsec.conf); libreswan: esp= / phase2alg=; racoon: sainfo blocks; Cisco: crypto ipsec transform-set / crypto map set pfs"
-	whereTS        = "strongSwan: local_ts/remote_ts (leftsubnet/rightsubnet); libreswan: leftsubnet/rightsubnet; racoon: sainfo and the SPD (setkey); Cisco: the crypto ACL"
-	whereFirewall  = "allow UDP 500 and UDP 4500 both ways between the gateways (and IP protocol 50 when NAT-T is not in use)"
-)
-
 func (s *Session) peers() string {
 	return s.Initiator.String() + " → " + s.Responder.String()
 }
@@ -137,6 +128,12 @@ func (s *Session) phaseOf(msg *Msg) string {
 
 // notifyFinding turns an error notification into its finding.
 func (s *Session) notifyFinding(msg *Msg, n NotifyInfo, v2 bool) Finding {
+	f := s.notifyFindingText(msg, n, v2)
+	f.Step, f.Notify, f.By = msg.Step, n.Name, side(msg.FromInitiator)
+	return f
+}
+
+func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
 	name := decode.NotifyName(v2, n.Type)
 	frames := []int{msg.Frame}
 	ex := msg.Step.String() + "/" + name
@@ -153,14 +150,14 @@ func (s *Session) notifyFinding(msg *Msg, n NotifyInfo, v2 bool) Finding {
 		if len(props) > 0 {
 			offered = "the initiator's offer (" + OfferText(props) + ")"
 		}
-		where := whereProposals
+		where := SettingProposals
 		if phase == "Phase 2" {
-			where = whereP2
+			where = SettingPhase2
 		}
 		return s.newFinding(CodeNoProposalChosen, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s answered %s with %s: %s proposal mismatch.", who, s.requestName(msg), name, phase),
 			fmt.Sprintf("The %s accepts none of %s. The two gateways are configured with different %s algorithms (cipher, key length, hash/integrity, DH group, or lifetime/PFS settings on some implementations). Less likely: the %s has no connection for this peer at all, or only one for the other IKE version, and some implementations (libreswan) answer that with NO_PROPOSAL_CHOSEN too.", who, offered, phase, who),
-			"Compare both sides' "+phase+" proposals and make one match exactly. Where: "+where+".")
+			"Compare both sides' "+phase+" proposals and make one match exactly.").where(where)
 	case v2 && n.Type == decode.NotifyInvalidKEPayload: // INVALID_KE_PAYLOAD
 		guess := "the one the initiator guessed"
 		if g, ok := s.lastKEGroup(msg); ok {
@@ -174,18 +171,18 @@ func (s *Session) notifyFinding(msg *Msg, n NotifyInfo, v2 bool) Finding {
 		return s.newFinding(CodeAuthFailed, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s sent %s in %s: authentication failed.", who, name, msg.Step),
 			"The peers could not verify each other: with pre-shared keys the keys differ or are filed under another identity; with certificates the CA is not trusted, the certificate expired, or its identity does not match what the peer expects.",
-			"Check the PSK entry for this peer on both sides and the identities each side sends and expects (address, FQDN or DN). Where: "+wherePSK+".")
+			"Check the PSK entry for this peer on both sides and the identities each side sends and expects (address, FQDN or DN).").where(SettingPSK)
 	case !v2 && n.Type == decode.NotifyInvalidIDInfo: // INVALID-ID-INFORMATION
 		if s.phaseOf(msg) != "Phase 1" && msg.ExchangeType != decode.ExchangeMainMode && msg.ExchangeType != decode.ExchangeAggressive {
 			return s.newFinding(CodeInvalidID, Error, ex, frames, msg.Time,
 				fmt.Sprintf("The %s sent INVALID-ID-INFORMATION: the Phase 2 proxy IDs do not match%s.", who, s.selectorText()),
 				"The networks (encryption domains) one side proposes in Quick Mode are not what the other side has configured for this peer.",
-				"Make the local and remote subnets mirror images of each other on the two gateways. Where: "+whereTS+".")
+				"Make the local and remote subnets mirror images of each other on the two gateways.").where(SettingSelectors)
 		}
 		return s.newFinding(CodeInvalidID, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s sent INVALID-ID-INFORMATION in Phase 1: it does not accept the peer's identity.", who),
 			"The ID type or value (address, FQDN, user FQDN, DN) one side sends is not the one the other side expects for this peer.",
-			"Check leftid/rightid (local and remote id) on both sides. Where: strongSwan local/remote id= in swanctl.conf; libreswan leftid/rightid; Cisco crypto isakmp identity.")
+			"Check the local and remote identities on both sides.").where(SettingIdentity)
 	case n.Type == decode.NotifyInvalidMajorVersion: // INVALID-MAJOR-VERSION / INVALID_MAJOR_VERSION
 		offered := "IKEv1"
 		if v2 {
@@ -199,7 +196,7 @@ func (s *Session) notifyFinding(msg *Msg, n NotifyInfo, v2 bool) Finding {
 		return s.newFinding(CodeTSUnacceptable, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s answered with TS_UNACCEPTABLE: the traffic selectors do not match%s.", who, s.selectorText()),
 			"The subnets (and protocols/ports) one side proposes for the CHILD_SA are not within what the other side's policy allows. Less likely: the responder could not install the IPsec SA in its kernel and reports that as TS_UNACCEPTABLE (libreswan does).",
-			"Make the local and remote traffic selectors of the two gateways mirror images. Where: "+whereTS+".")
+			"Make the local and remote traffic selectors of the two gateways mirror images.").where(SettingSelectors)
 	}
 	return s.newFinding(CodeErrorNotify, Warning, ex, frames, msg.Time,
 		fmt.Sprintf("The %s sent the error notification %s in %s.", who, name, msg.Step),
@@ -383,6 +380,14 @@ func fragmented(copies []*Msg) bool {
 
 // stalledFinding names an unanswered request by its step.
 func (s *Session) stalledFinding(p pendingRequest, waited time.Duration, final bool) []Finding {
+	fs := s.stalledFindingText(p, waited, final)
+	for i := range fs {
+		fs[i].Step, fs[i].By = p.first.Step, side(p.first.FromInitiator)
+	}
+	return fs
+}
+
+func (s *Session) stalledFindingText(p pendingRequest, waited time.Duration, final bool) []Finding {
 	m := p.first
 	who := side(m.FromInitiator)
 	other := side(!m.FromInitiator)
@@ -398,22 +403,22 @@ func (s *Session) stalledFinding(p pendingRequest, waited time.Duration, final b
 		return []Finding{s.newFinding(CodeNoResponse, Error, m.Step.String(), frames, m.Time,
 			sent+" No message from "+s.Responder.Addr().String()+" at all.",
 			cause,
-			fmt.Sprintf("From the initiator, check the route and that the responder address %s is right; %s; on the responder, check the daemon listens on UDP 500 (ss -ulpn) and has a connection for %s. A capture on the responder's side tells whether the requests arrive.", s.Responder.Addr(), whereFirewall, s.Initiator.Addr()))}
+			fmt.Sprintf("From the initiator, check the route and that the responder address %s is right; allow UDP 500 and 4500 both ways; on the responder, check the daemon listens on UDP 500 (ss -ulpn) and has a connection for %s. A capture on the responder's side tells whether the requests arrive.", s.Responder.Addr(), s.Initiator.Addr())).where(SettingFirewall)}
 	case StepMM3:
 		return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step.String(), frames, m.Time,
 			sent+" Main Mode stopped at MM3 (no MM4).",
 			"The responder accepted the proposal (MM2) but does not continue after the key exchange: it has no pre-shared key or configuration for this peer's address, or the DH computation failed. Less likely: MM4 is lost on the way back.",
-			"On the responder, check there is a PSK/secret and a connection for "+s.Initiator.Addr().String()+" (with NAT, for its translated address), and read its log at this time. Where: "+wherePSK+".")}
+			"On the responder, check there is a PSK/secret and a connection for "+s.Initiator.Addr().String()+" (with NAT, for its translated address), and read its log at this time.").where(SettingPSK)}
 	case StepMM5:
 		return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step.String(), frames, m.Time,
 			sent+" Main Mode stopped at MM5 (no MM6).",
 			"The responder could not verify the initiator's identity and hash: most often the pre-shared keys differ, or the identity sent (address, FQDN) is not the one the responder expects. After NAT detection MM5 goes to UDP 4500, so a firewall blocking 4500 gives the same picture.",
-			"Check the PSK and the identities on both sides, and that UDP 4500 passes. Where: "+wherePSK+".")}
+			"Check the PSK and the identities on both sides, and that UDP 4500 passes.").where(SettingPSK)}
 	case StepQM1:
 		return []Finding{s.newFinding(CodePhase2Stalled, Error, m.Step.String(), frames, m.Time,
 			sent+" Phase 1 is up but Quick Mode stopped at QM1 (no QM2).",
 			"The responder does not accept the Phase 2 proposal or the proxy IDs (local/remote subnets) and stays silent rather than answering. Some implementations also drop Quick Mode for vendor features they do not support (for example responder-lifetime or commit bit handling).",
-			"Compare the Phase 2 proposals (cipher, hash, PFS group, lifetime) and the proxy IDs (subnets) on both gateways, and read the responder's log. Where: "+whereP2+"; subnets: "+whereTS+". With --keys ikescope shows the proposal and IDs inside QM1.")}
+			"Compare the Phase 2 proposals (cipher, hash, PFS group, lifetime) and the proxy IDs (subnets) on both gateways, and read the responder's log. With --keys ikescope shows the proposal and IDs inside QM1.").where(SettingPhase2, SettingSelectors)}
 	case StepIKEAuthRequest:
 		cause := "The responder got IKE_SA_INIT but does not answer IKE_AUTH: it crashed, or the message does not reach it."
 		next := "Check that UDP 4500 passes both ways (IKE_AUTH moves to 4500 when NAT is detected) and read the responder's log."
@@ -552,7 +557,7 @@ func (s *Session) informationalAnswer(p pendingRequest, answers []*Msg) []Findin
 	return []Finding{s.newFinding(CodePhase2Stalled, Error, "QM1", frames, p.first.Time,
 		fmt.Sprintf("Phase 1 is up but the responder answered QM1 with an encrypted Informational (frame %d) instead of QM2: it rejected the Phase 2 proposal or the proxy IDs.", enc[0].Frame),
 		"An IKEv1 responder that cannot accept a Quick Mode answers with a notification: NO-PROPOSAL-CHOSEN when the ESP/AH proposals (cipher, integrity, PFS group, lifetime) share nothing, INVALID-ID-INFORMATION when the proxy IDs (local/remote subnets) are not what it has configured for this peer. Both are equally common; the Informational is encrypted, so the capture alone does not tell which.",
-		"Compare the Phase 2 proposals and the subnets on both gateways, and read the responder's log at "+enc[0].Time.UTC().Format("15:04:05")+". Where: "+whereP2+"; subnets: "+whereTS+". With --keys ikescope reads the notification and the exact proposal and IDs.")}
+		"Compare the Phase 2 proposals and the subnets on both gateways, and read the responder's log at "+enc[0].Time.UTC().Format("15:04:05")+". With --keys ikescope reads the notification and the exact proposal and IDs.").where(SettingPhase2, SettingSelectors)}
 }
 
 // am3Missing: in Aggressive Mode the initiator checks the responder's hash in AM2; when it
@@ -585,13 +590,13 @@ func (s *Session) am3Missing(now time.Time, opts Options) []Finding {
 			return []Finding{s.newFinding(CodeAuthFailed, Error, "AM2", frames, am2[0].Time,
 				fmt.Sprintf("Aggressive Mode stopped at AM2: the initiator answered the responder's AM2 with an Informational (frame %d) instead of AM3.", notes[0].Frame),
 				"The initiator could not verify the responder's hash in AM2: the pre-shared keys differ (most likely), or the responder's identity is not the one the initiator expects. The Informational carries the initiator's complaint (AUTHENTICATION-FAILED or INVALID-HASH-INFORMATION).",
-				fmt.Sprintf("Check the PSK for %s on the initiator and for the initiator's identity on the responder, and the identities both sides use. Where: %s.", s.Responder.Addr(), wherePSK))}
+				fmt.Sprintf("Check the PSK for %s on the initiator and for the initiator's identity on the responder, and the identities both sides use.", s.Responder.Addr())).where(SettingPSK)}
 		}
 		if len(am2) >= 2 || now.Sub(am2[len(am2)-1].Time) >= opts.ReplyTimeout {
 			return []Finding{s.newFinding(CodeExchangeStalled, Error, "AM2", frames, am2[0].Time,
 				fmt.Sprintf("Aggressive Mode stopped at AM2: the responder sent AM2 %s and the initiator never sent AM3.", retransText(am2)),
 				"The initiator could not authenticate the responder (pre-shared key or identity mismatch), or AM2 does not reach it.",
-				"Check the PSK and identities on both sides; capture on the initiator to see whether AM2 arrives. Where: "+wherePSK+".")}
+				"Check the PSK and identities on both sides; capture on the initiator to see whether AM2 arrives.").where(SettingPSK)}
 		}
 	}
 	return nil
@@ -682,7 +687,7 @@ func (s *Session) authInferred() []Finding {
 			return []Finding{s.newFinding(CodeAuthFailed, Error, "IKE_AUTH", []int{m.Frame}, m.Time,
 				fmt.Sprintf("The responder answered IKE_AUTH with a notification only (its encrypted part begins with N and is %d bytes): the IKE SA was refused, most likely AUTHENTICATION_FAILED.", m.Size),
 				"A successful IKE_AUTH response begins with the responder's identity (IDr). A bare notification at this step is almost always AUTHENTICATION_FAILED: the pre-shared keys differ, or the identity or certificate the initiator presented is not accepted.",
-				"Check the PSK and the identities on both sides (local/remote id), or the certificate chain and CA trust. Where: "+wherePSK+". With --keys ikescope reads the notification itself.")}
+				"Check the PSK and the identities on both sides (local/remote id), or the certificate chain and CA trust. With --keys ikescope reads the notification itself.").where(SettingPSK)}
 		}
 	}
 	return nil
@@ -713,7 +718,7 @@ func (s *Session) childInferred() []Finding {
 		return []Finding{s.newFinding(CodePhase2Stalled, Warning, "IKE_AUTH", []int{m.Frame}, m.Time,
 			fmt.Sprintf("The IKE SA came up but the responder's IKE_AUTH answer holds at most %d bytes of payloads (%d encrypted bytes): too few for IDr, AUTH and a CHILD_SA (SA, TSi, TSr), so the CHILD_SA was most likely refused.", room, skLen(m)),
 			"The responder authenticated the initiator but would not create the IPsec SA: usually the traffic selectors do not match (TS_UNACCEPTABLE), the ESP proposals share no algorithm (NO_PROPOSAL_CHOSEN), or the responder failed to install the SA in its kernel.",
-			"Compare the traffic selectors and ESP proposals of both gateways and read the responder's log. Where: "+whereTS+"; "+whereP2+". With --keys ikescope names the notification.")}
+			"Compare the traffic selectors and ESP proposals of both gateways and read the responder's log. With --keys ikescope names the notification.").where(SettingSelectors, SettingPhase2)}
 	}
 	return nil
 }
@@ -905,7 +910,7 @@ func (s *Session) cryptoFindings() []Finding {
 			out = append(out, s.newFinding(CodeWeakCrypto, Warning, "Phase 1", frames, s.First,
 				"The negotiated Phase 1 proposal uses weak algorithms: "+strings.Join(dedupe(w), ", ")+".",
 				"These are broken or too short by current standards (NIST SP 800-131A, RFC 8247): traffic protected by them can be decrypted or forged by a capable attacker.",
-				"Move both gateways to AES-GCM or AES-CBC with SHA-256 or better and DH group 14, 19 or higher. Where: "+whereProposals+"."))
+				"Move both gateways to AES-GCM or AES-CBC with SHA-256 or better and DH group 14, 19 or higher.").where(SettingProposals))
 		}
 	} else if len(s.Offered) > 0 {
 		var all []string
@@ -916,7 +921,7 @@ func (s *Session) cryptoFindings() []Finding {
 			out = append(out, s.newFinding(CodeWeakCrypto, Info, "Phase 1 offer", frames, s.First,
 				"The initiator offers weak algorithms among its proposals: "+strings.Join(dedupe(all), ", ")+".",
 				"A responder that accepts them would protect the tunnel weakly.",
-				"Remove them from the offer. Where: "+whereProposals+"."))
+				"Remove them from the offer.").where(SettingProposals))
 		}
 	}
 	if s.Mode == "Aggressive" && (s.Auth == "PSK" || s.Auth == "XAUTH-PSK") {
@@ -1189,7 +1194,7 @@ func (a *Analyzer) proposalDiffs() []Finding {
 			out = append(out, s.newFinding(CodeProposalDiff, Error, "proposals", frames, npc.Time,
 				"Both gateways' Phase 1 proposals are visible and share no suite. "+strings.Join(parts, "; ")+".",
 				"The closest pair of proposals differs only in what is listed; that is the setting to align.",
-				"Change one side so the listed attribute matches. Where: "+whereProposals+"."))
+				"Change one side so the listed attribute matches.").where(SettingProposals))
 			reported[pair] = true
 			break
 		}

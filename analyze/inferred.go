@@ -46,7 +46,7 @@ func (s *Session) mm5Answered(p pendingRequest, answers []*Msg) []Finding {
 	return []Finding{s.newFinding(CodeAuthFailed, Error, "MM5", frames, p.first.Time,
 		fmt.Sprintf("Main Mode stopped at MM5: the initiator sent its encrypted identity %s and the responder answered with an Informational (frames %s) instead of MM6.", retransText(p.copies), joinInts(framesOf(enc))),
 		"The pre-shared keys differ. Messages 1-4 show the proposal and the DH exchange were accepted, so the keys derived from the PSK are what the responder could not use to read MM5; it reports the garbled message (PAYLOAD-MALFORMED or INVALID-HASH) in an Informational the initiator cannot read either, so it retransmits. Less likely: the responder files the PSK under another identity.",
-		fmt.Sprintf("Check the PSK for %s on the responder and for %s on the initiator, and the identity each side uses (address or FQDN). Where: %s.", s.Initiator.Addr(), s.Responder.Addr(), wherePSK))}
+		fmt.Sprintf("Check the PSK for %s on the responder and for %s on the initiator, and the identity each side uses (address or FQDN).", s.Initiator.Addr(), s.Responder.Addr())).where(SettingPSK)}
 }
 
 // deleteFinding reports a Delete payload, naming a rekey when it follows one.
@@ -176,7 +176,7 @@ func (s *Session) createChildInferred() []Finding {
 		out = append(out, s.newFinding(CodePhase2Stalled, sev, fmt.Sprintf("CREATE_CHILD_SA %d", m.MessageID), []int{m.Frame}, m.Time,
 			fmt.Sprintf("The %s refused a CREATE_CHILD_SA request: its answer (frame %d) holds a notification and no room for an SA (%d encrypted bytes).", side(m.FromInitiator), m.Frame, skLen(m)),
 			cause,
-			"Compare the traffic selectors and ESP proposals of the additional CHILD_SA on both gateways and read the responder's log. Where: "+whereTS+"; "+whereP2+". With --keys ikescope names the notification."))
+			"Compare the traffic selectors and ESP proposals of the additional CHILD_SA on both gateways and read the responder's log. With --keys ikescope names the notification.").where(SettingSelectors, SettingPhase2))
 	}
 	return out
 }

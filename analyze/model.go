@@ -120,15 +120,15 @@ type Session struct {
 	offeredBy    netip.Addr
 	natChecked   bool
 
-	mmSeen     [3]bool           // a Main Mode message of each class was seen
-	mmSender   [3]netip.AddrPort // and who sent the first of each
-	lastActive time.Time         // the latest IKE message or ESP packet of the SA
-	malformed  []int             // frames that did not parse
-	decFail    []int             // frames that did not decrypt
-	decErr     string            // the first decryption error
-	findings   []Finding         // the latest evaluation's findings
-	anomalies  []anomalyAt       // protocol violations that did not stop decoding
-	emitted    map[string]Severity
+	mmSeen     [3]bool            // a Main Mode message of each class was seen
+	mmSender   [3]netip.AddrPort  // and who sent the first of each
+	lastActive time.Time          // the latest IKE message or ESP packet of the SA
+	malformed  []int              // frames that did not parse
+	decFail    []int              // frames that did not decrypt
+	decErr     string             // the first decryption error
+	findings   []Finding          // the latest evaluation's findings
+	anomalies  []anomalyAt        // protocol violations that did not stop decoding
+	emitted    map[string]Finding // findings passed to OnFinding, by key
 
 	establishedAt    time.Time // when the negotiation completed
 	establishedFrame int
@@ -312,6 +312,16 @@ type Finding struct {
 	Summary  string    `json:"summary"`
 	Cause    string    `json:"cause"`
 	Next     string    `json:"next_steps"`
+	// Where names the settings the finding points at (keys of Settings); reports list
+	// where each implementation keeps them once per report.
+	Where []string `json:"where,omitempty"`
+	// Step, Notify and By are the finding's facts as values: the step it is about, the
+	// notification that shows it, and who sent that ("initiator", "responder").
+	Step   Step   `json:"step,omitempty"`
+	Notify string `json:"notify,omitempty"`
+	By     string `json:"by,omitempty"`
+	// Withdrawn is set on a live event for a finding that later evidence refuted.
+	Withdrawn bool `json:"withdrawn,omitempty"`
 }
 
 // Capture describes one input of the analysis.

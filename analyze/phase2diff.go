@@ -32,7 +32,7 @@ func (a *Analyzer) phase2Diffs() []Finding {
 				out = append(out, s.newFinding(CodeProposalDiff, Error, "Phase 2 proposals", frames, s.First,
 					"Both gateways' Phase 2 proposals are visible (decrypted) and share no suite. "+strings.Join(parts, "; ")+".",
 					"The closest pair of proposals differs only in what is listed; that is the setting to align.",
-					"Change one side so the listed attribute matches. Where: "+whereP2+"."))
+					"Change one side so the listed attribute matches.").where(SettingPhase2))
 				done[pair] = true
 			}
 		}
@@ -49,7 +49,7 @@ func (a *Analyzer) phase2Diffs() []Finding {
 			out = append(out, s.newFinding(CodeInvalidID, Error, "proxy IDs", frames, s.First,
 				"Both gateways' proxy IDs are visible (decrypted) and are not mirror images: "+strings.Join(parts, "; ")+".",
 				"Each side's local subnet must be the other side's remote subnet; here they differ, so each rejects the other's Quick Mode.",
-				"Make the subnets mirror images. Where: "+whereTS+"."))
+				"Make the subnets mirror images.").where(SettingSelectors))
 			done[pair] = true
 		}
 	}
