@@ -1,0 +1,272 @@
+package analyze_test
+
+import (
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode/decodetest"
+)
+
+// sessionExpect is what the analysis must say about one IKE SA of a corpus capture, in
+// session order: IKE version, the real initiator's address (IKEv2: the sender with the I
+// flag; IKEv1: the sender of MM1/AM1 or the other end of MM2/AM2), whether the roles are
+// known, the exact state, and the set of finding codes with severities
+// ("code:severity ..."; order and repeats do not matter).
+type sessionExpect struct {
+	v          int
+	init       string
+	rolesKnown bool
+	state      string
+	codes      string
+}
+
+// corpusExpect is one capture's reviewed expectation. capture holds the findings that
+// belong to no session. knownWrong, when set, says how ikescope's present output differs
+// from what the capture holds; the entry encodes what is true and is skipped.
+type corpusExpect struct {
+	file       string
+	sessions   []sessionExpect
+	capture    string
+	knownWrong string
+}
+
+// Reviewed expectations for every capture of the shared corpus (see its MANIFEST.md),
+// written from tshark's per-packet view (_derived/tshark-4.0.17-per-packet) and the source
+// project's own expected output. Fuzzed regression captures only need to go through
+// without a panic and say malformed (or, for unfinished IP fragments, fragments lost).
+var corpusExpectations = []corpusExpect{
+	// IPv6 IKEv1. Frame 1: MM1 from ::2 (cookie e8836b35…) never answered; 25 s later ::4 sends its own MM1 (frame 2), ::2 answers (3), MM3–MM6 (4–7), two Quick Modes 0x00e9298a (8/10/12) and 0xce371e55 (9/11/13) started by ::4, then ESP both ways (Arkime IKEv1.test: one identity-protection SA).
+	{file: "arkime/tests/pcap/IKEv1.pcap", sessions: []sessionExpect{{1, "2003:51:6012::2", true, "abandoned (session 2 came up)", "no-response:info"}, {1, "2003:51:6012::4", true, "established, ESP flowing", ""}},
+		knownWrong: "s2 reported as \"IPsec SA rekeyed once\": the two Quick Modes complete 17 ms apart (frames 12, 13) and ::4 sends on both SPIs 0xe8f1f49c and 0x8905e940, interleaved, up to frames 305-309; two parallel IPsec SAs, no rekey"},
+	// IPv6 IKEv2 to a Fortinet. SA 8e7779… started by ::4 (I flag, frames 2–5), extra CHILD_SA 10/11, Deletes by ::2 at 48/51; SA e5bc67… by ::2 (frame 1 unanswered, retried 38, up at 41), Delete 42, CREATE_CHILD_SA 44/45 and 50/53, DPD every 5 s; ESP 0x3d713158/0x3d713159 (and 0x92c780d4/0xcf0014be back) from frame 46 to the end.
+	{file: "arkime/tests/pcap/IKEv2.pcap", sessions: []sessionExpect{{2, "2003:51:6012::2", true, "established, ESP flowing", "deleted:info"}, {2, "2003:51:6012::4", true, "established, ESP flowing, then deleted by the responder", "deleted:info"}},
+		knownWrong: "ESP 0x3d713158/0x3d713159 (frames 46-197) is attached to session 2, which had no CREATE_CHILD_SA after frame 11 and whose SAs ::2 deleted at 48/51; it belongs to session 1 (CREATE_CHILD_SA responses 45, 53), so session 1's esp-missing (frame 41) is false; and the CREATE_CHILD_SAs 10/11, 44/45, 50/53 are reported as rekeys while old and new SPIs carry traffic side by side (0x3d713155 with 0x3d713156 to frames 36/34; 0x3d713158 with 0x3d713159 to the end)"},
+	// ESP+AH only, no IKE.
+	{file: "arkime/tests/pcap/ah-esp.pcap", capture: "no-ike:info"},
+	// SYNTHETIC (Arkime generator). Frames 1/3: IKEv1 MM messages with SA+CERT and both cookies, sent by .100/::100 (MM2: the initiator is the other end). Frames 2/4: IKEv2 IKE_SA_INIT with flags 0x00 (I clear, not a response), message ID 1 and a responder SPI: a request from the SA's responder, a protocol violation. Frames 6/7: empty, unencrypted MM headers on 4500 (no payloads); 5/8 ESP-in-UDP.
+	{file: "arkime/tests/pcap/ike-cert_synthetic.pcap", sessions: []sessionExpect{{1, "10.1.1.200", true, "capture ends after MM2", ""}, {2, "172.16.0.100", true, "capture ends after IKE_SA_INIT request", "malformed:warning"}, {1, "2001:db8::200", true, "capture ends after MM2", ""}, {2, "2001:db8::100", true, "capture ends after IKE_SA_INIT request", "malformed:warning"}, {1, "10.55.0.1", false, "capture ends after MM6 (roles guessed)", "malformed:warning"}},
+		knownWrong: "frames 2 and 4 are IKE_SA_INIT sent by the SA's responder (flags 0x00, message ID 1, R SPI set): ikescope says no-response:error and \"No message from 172.16.0.50 at all\" although frame 2 comes from 172.16.0.50; the message is a protocol violation, not an unanswered request. Frames 6/7 are empty unencrypted MM headers seen without the exchange's start: ikescope calls them MM5/MM6, roles known and \"Phase 1 up\", though nothing was authenticated"},
+	// ESP only, no IKE.
+	{file: "arkime/tests/pcap/wireshark-esp.pcap", capture: "no-ike:info"},
+	// Borderware AM2 (cert+sig) from 10.0.0.2 to ike-scan at 10.0.0.1 (check-decode SAMPLE06): 3DES/SHA1/group 2 chosen.
+	{file: "ike-scan/_derived_pcap/pkt-aggr-cert-response.pcap", sessions: []sessionExpect{{1, "10.0.0.1", true, "capture ends after AM2", "weak-crypto:warning"}}},
+	// Netscreen AM2 from 10.0.0.2 (check-decode SAMPLE02): PSK, 3DES/SHA1/group 2.
+	{file: "ike-scan/_derived_pcap/pkt-aggr-mode-response.pcap", sessions: []sessionExpect{{1, "10.0.0.1", true, "capture ends after AM2", "aggressive-psk:warning weak-crypto:warning"}}},
+	// ike-scan AM1 with PSK (check-packet SAMPLE03), nothing after it.
+	{file: "ike-scan/_derived_pcap/pkt-aggressive.pcap", sessions: []sessionExpect{{1, "10.0.0.1", true, "capture ends after AM1", "aggressive-psk:warning no-response:info weak-crypto:info"}}},
+	// FW-1 4.0 Informational notify 9101 from 10.0.0.2 to ike-scan (check-decode SAMPLE08), initiator cookie deadbeef… is ike-scan's, responder cookie 0.
+	{file: "ike-scan/_derived_pcap/pkt-checkpoint-notify.pcap", sessions: []sessionExpect{{1, "10.0.0.1", false, "capture ends after Informational (roles guessed)", "error-notify:warning"}},
+		knownWrong: "the notify comes from the gateway (10.0.0.2) to ike-scan; its initiator cookie deadbeef... is ike-scan's (10.0.0.1) and the responder cookie is 0, yet ikescope makes 10.0.0.2 the initiator (\"The initiator sent the error notification\")"},
+	// ike-scan MM1 with custom transforms (check-packet SAMPLE02).
+	{file: "ike-scan/_derived_pcap/pkt-custom-proposal.pcap", sessions: []sessionExpect{{1, "10.0.0.1", true, "capture ends after MM1", "no-response:info weak-crypto:info"}}},
+	// ike-scan default MM1, 8 transforms incl. DES/MD5/MODP_768 (check-packet SAMPLE01).
+	{file: "ike-scan/_derived_pcap/pkt-default-proposal.pcap", sessions: []sessionExpect{{1, "10.0.0.1", true, "capture ends after MM1", "no-response:info weak-crypto:info"}}},
+	// ike-scan IKE_SA_INIT request (check-packet SAMPLE05).
+	{file: "ike-scan/_derived_pcap/pkt-ikev2.pcap", sessions: []sessionExpect{{2, "10.0.0.1", true, "capture ends after IKE_SA_INIT request", "no-response:info weak-crypto:info"}}},
+	// CheckPoint NGX MM2 from 10.0.0.2 (check-decode SAMPLE01): 3DES/SHA1/group 2.
+	{file: "ike-scan/_derived_pcap/pkt-main-mode-response.pcap", sessions: []sessionExpect{{1, "10.0.0.1", true, "capture ends after MM2", "weak-crypto:warning"}}},
+	// CheckPoint NGX MM2 over NAT-T on 4500 (check-decode SAMPLE07).
+	{file: "ike-scan/_derived_pcap/pkt-main-natt-response.pcap", sessions: []sessionExpect{{1, "10.0.0.1", true, "capture ends after MM2", "weak-crypto:warning"}}},
+	// Deliberately malformed ike-scan request (check-packet SAMPLE04): header length runs past the datagram.
+	{file: "ike-scan/_derived_pcap/pkt-malformed.pcap", sessions: []sessionExpect{{1, "10.0.0.1", false, "capture ends after Transaction (roles guessed)", "malformed:warning"}}},
+	// CheckPoint NO-PROPOSAL-CHOSEN notify from 10.0.0.2 answering ike-scan's MM1 (check-decode SAMPLE03); initiator cookie deadbeef… is ike-scan's.
+	{file: "ike-scan/_derived_pcap/pkt-notify-response.pcap", sessions: []sessionExpect{{1, "10.0.0.1", false, "failed at Informational: no-proposal-chosen", "no-proposal-chosen:error"}},
+		knownWrong: "the NO-PROPOSAL-CHOSEN comes from the CheckPoint (10.0.0.2) answering ike-scan's MM1 (check-decode SAMPLE03); ikescope makes 10.0.0.2 the initiator (\"The initiator answered Informational\")"},
+	// ike-scan MM1 with one transform (check-packet SAMPLE06).
+	{file: "ike-scan/_derived_pcap/pkt-single-trans.pcap", sessions: []sessionExpect{{1, "10.0.0.1", true, "capture ends after MM1", "no-response:info weak-crypto:info"}}},
+	// strongSwan 4.0.5 IKE_SA_INIT response (R flag) with only N(NO_PROPOSAL_CHOSEN) (check-decode SAMPLE05).
+	{file: "ike-scan/_derived_pcap/pkt-v2-notify-response.pcap", sessions: []sessionExpect{{2, "10.0.0.1", true, "failed at IKE_SA_INIT response: no-proposal-chosen", "no-proposal-chosen:error"}}},
+	// strongSwan 4.0.5 IKE_SA_INIT response (check-decode SAMPLE04), SHA-1 PRF chosen.
+	{file: "ike-scan/_derived_pcap/pkt-v2-sainit-response.pcap", sessions: []sessionExpect{{2, "10.0.0.1", true, "capture ends after IKE_SA_INIT response", "weak-crypto:warning"}}},
+	// MM1/MM2 (1,2), initiator sends Informational NO-PROPOSAL-CHOSEN (3, notify 14), responder resends MM2 10 s later (4), MM3–MM6 (5–8), Quick Mode (9–11), ESP both ways from frame 12.
+	{file: "joy/test/pcaps/ikev1.pcap", sessions: []sessionExpect{{1, "192.168.140.205", true, "established, ESP flowing", "no-proposal-chosen:warning weak-crypto:warning"}}},
+	// = wireshark ikev2-decrypt-aes192ctr: SA_INIT, AUTH, INFORMATIONAL Delete by the initiator (5/6).
+	{file: "joy/test/pcaps/ikev2.pcap", sessions: []sessionExpect{{2, "192.168.1.14", true, "established, then deleted by the initiator", "deleted:info"}}},
+	// One MM1 from .23 to the broadcast address.
+	{file: "libreswan/testing/pluto/inputs/01-isakmp-broadcast.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "capture ends after MM1", "no-response:info weak-crypto:info"}}},
+	// One MM2 (both cookies) from .45 to .23: the initiator is .23.
+	{file: "libreswan/testing/pluto/inputs/01-isakmp-vid-first-resp.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "capture ends after MM2", "weak-crypto:warning"}}},
+	// One MM1 from .23 (VID before SA).
+	{file: "libreswan/testing/pluto/inputs/01-isakmp-vid-first.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "capture ends after MM1", "no-response:info weak-crypto:info"}}},
+	// One MM2 from .45: the initiator is .23.
+	{file: "libreswan/testing/pluto/inputs/01-isakmp-vid-second-resp.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "capture ends after MM2", "weak-crypto:warning"}}},
+	// MM1 from .23 sent twice, 10.4 s apart, never answered.
+	{file: "libreswan/testing/pluto/inputs/02-isakmp-vid-first.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "failed at MM1: no-response", "no-response:error weak-crypto:info"}}},
+	// Windows AuthIP packet (exchange 243, private payloads): one message, nothing to judge; roles unknown.
+	{file: "libreswan/testing/pluto/replay-authip-01/weirdike-eastwest.pcap-ike.pcap", sessions: []sessionExpect{{1, "192.1.2.45", false, "capture ends after ExchangeType(243) (roles guessed)", ""}}},
+	// Cisco FlexVPN SA_INIT/AUTH, then AH (ndpiReader: IPSec).
+	{file: "nDPI/tests/cfgs/default/pcap/ah.pcapng", sessions: []sessionExpect{{2, "10.2.3.2", true, "established", ""}}},
+	// Cisco FlexVPN SA_INIT/AUTH, then ESP.
+	{file: "nDPI/tests/cfgs/default/pcap/esp.pcapng", sessions: []sessionExpect{{2, "10.2.3.2", true, "established, ESP flowing", ""}}},
+	// Client 192.168.2.100 (behind NAT, capture taken at the client) to 12 gateways: 40 IKE SAs up on 4500 with ESP, 29 SA_INIT probes (COOKIE retry, answered) never followed by IKE_AUTH, one unanswered SA_INIT.
+	{file: "nDPI/tests/cfgs/default/pcap/ipsec_isakmp_esp.pcap", sessions: []sessionExpect{{2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning malformed:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "invalid-ke:info nat-detected:info weak-crypto:info"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:info nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing, then deleted by the responder", "deleted:info exchange-stalled:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "failed at IKE_SA_INIT request: no-response", "nat-detected:info no-response:error weak-crypto:info"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "esp-anomaly:warning nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "invalid-ke:info nat-detected:info weak-crypto:info"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "invalid-ke:info nat-detected:info weak-crypto:info"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "capture ends after IKE_SA_INIT response", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}, {2, "192.168.2.100", true, "established, ESP flowing", "nat-detected:info weak-crypto:warning"}},
+		knownWrong: "29 sessions \"failed at IKE_SA_INIT response: nat-t-problem\" (error: the initiator's IKE_AUTH on UDP 4500 never arrived): the capture is taken at the initiator 192.168.2.100 (its private address, NAT on its side), so an IKE_AUTH it sent would be in it; it never sent one (SA_INIT probes repeated every few minutes, e.g. frames 401-404), and UDP 4500 works to the same gateways (109.237.187.227: 3 SAs up on 4500 with ESP)"},
+	// ESP only, no IKE (packetgen esp_spec.rb).
+	{file: "packetgen-plugin-ipsec/spec/esp-tfc.pcapng", capture: "no-ike:info"},
+	// ESP only, no IKE (packetgen esp_spec.rb).
+	{file: "packetgen-plugin-ipsec/spec/esp-transport-esn.pcapng", capture: "no-ike:info"},
+	// ESP only, no IKE (packetgen esp_spec.rb).
+	{file: "packetgen-plugin-ipsec/spec/esp4-cbc.pcapng", capture: "no-ike:info"},
+	// ESP only, no IKE (packetgen esp_spec.rb).
+	{file: "packetgen-plugin-ipsec/spec/esp4-ctr-hmac.pcapng", capture: "no-ike:info"},
+	// ESP only, no IKE (packetgen esp_spec.rb).
+	{file: "packetgen-plugin-ipsec/spec/esp4-gcm.pcapng", capture: "no-ike:info"},
+	// SA_INIT + IKE_AUTH with AES-GCM SK (packetgen ike_spec.rb), no ESP in the capture.
+	{file: "packetgen-plugin-ipsec/spec/ikev2.pcapng", sessions: []sessionExpect{{2, "201.25.64.1", true, "established", ""}}},
+	// SA_INIT + IKE_AUTH with AES-CBC/HMAC-SHA256 SK; the responder chose MODP_1024 (weak-crypto).
+	{file: "packetgen-plugin-ipsec/spec/ikev2_cbc_hmac.pcapng", sessions: []sessionExpect{{2, "201.25.64.1", true, "established", "weak-crypto:warning"}}},
+	// IKEv2 entirely on 4500: three IKE SAs in turn, each SA_INIT/AUTH, ESP-in-UDP, then INFORMATIONAL Deletes by the initiator.
+	{file: "scapy/test/pcaps/ikev2_nat_t.pcapng", sessions: []sessionExpect{{2, "192.168.245.131", true, "established, ESP flowing, then deleted by the initiator", "deleted:info"}, {2, "192.168.245.131", true, "established, ESP flowing, then deleted by the initiator", "deleted:info"}, {2, "192.168.245.131", true, "established, ESP flowing, then deleted by the initiator", "deleted:info"}}},
+	// SA_INIT to .52 answered with REDIRECT (frame 2); SA_INIT to .53 with REDIRECTED_FROM answered NO_PROPOSAL_CHOSEN (frame 4); both show NAT-D mismatch.
+	{file: "scapy/test/pcaps/ikev2_notify_redirect.pcap", sessions: []sessionExpect{{2, "10.5.2.60", true, "redirected to moneybin.duckburg.disney.com", "nat-detected:info redirected:info"}, {2, "10.5.2.60", true, "failed at IKE_SA_INIT response: no-proposal-chosen", "nat-detected:info no-proposal-chosen:error"}}},
+	// IKE_INTERMEDIATE and IKE_AUTH on 4500 (SKF fragments), every packet captured twice; capture begins after SA_INIT.
+	{file: "suricata-verify/tests/detect-bypass-udp/input.pcap", sessions: []sessionExpect{{2, "192.168.0.3", true, "established", ""}}},
+	// SYNTHETIC ESP only.
+	{file: "suricata-verify/tests/eve-flow-esp/input.pcap", capture: "no-ike:info"},
+	// SYNTHETIC single MM1 with a duplicated proposal.
+	{file: "suricata-verify/tests/ikev1-duplicate-proposals/generated.pcap", sessions: []sessionExpect{{1, "192.168.12.1", true, "capture ends after MM1", "no-response:info weak-crypto:info"}}},
+	// Main Mode + Quick Mode, PSK AES/SHA1/group 2 (suricata ikev1 test.yaml: exchange_type 2, SHA1 / MODP_1024).
+	{file: "suricata-verify/tests/ikev1-rules/ikev1-isakmp-main-mode.pcap", sessions: []sessionExpect{{1, "192.168.12.1", true, "established", "weak-crypto:warning"}}},
+	// Single IKE_SA_INIT request with a weak DH group (suricata alert: weak DH).
+	{file: "suricata-verify/tests/ikev2-weak-dh/IKEv2_SA_INIT_2-8-weak.pcap", sessions: []sessionExpect{{2, "212.158.157.2", true, "capture ends after IKE_SA_INIT request", "no-response:info weak-crypto:info"}}},
+	// ESP only.
+	{file: "tcpdump/tests/02-sunrise-sunset-esp.pcap", capture: "no-ike:info"},
+	// ESP only.
+	{file: "tcpdump/tests/08-sunrise-sunset-aes.pcap", capture: "no-ike:info"},
+	// ESP only.
+	{file: "tcpdump/tests/08-sunrise-sunset-esp2.pcap", capture: "no-ike:info"},
+	// Main Mode + Quick Mode (isakmp5-v.out), 3DES/SHA1-class weak chosen.
+	{file: "tcpdump/tests/ISAKMP_sa_setup.pcap", sessions: []sessionExpect{{1, "10.0.0.1", true, "established", "weak-crypto:warning"}}},
+	// One truncated ESP-in-UDP first fragment (MF set, 46 of 65613 bytes captured; esp_truncated.out: [|esp]).
+	{file: "tcpdump/tests/esp_truncated.pcap", capture: "ike-fragments-lost:warning no-ike:warning"},
+	// ESP-in-UDP only.
+	{file: "tcpdump/tests/espudp1.pcap", capture: "no-ike:info"},
+	// FUZZ: first IP fragment (MF set) never completed.
+	{file: "tcpdump/tests/ikev1_id_ipv6_addr_subnet-oobr.pcap", capture: "ike-fragments-lost:warning no-ike:warning"},
+	// One IKE_AUTH request with a plaintext IDi whose IPv4 address is 1 byte (ikev2-id-normal.out: len=5 01000000de ipv4:de) and 39 trailing bytes.
+	{file: "tcpdump/tests/ikev2-id-normal.pcap", sessions: []sessionExpect{{2, "127.0.0.1", true, "capture ends after IKE_AUTH request", "exchange-stalled:info malformed:warning"}}},
+	// One IKE_AUTH request with a 1-byte IDi (ikev2-id-short.out: [payload too short]).
+	{file: "tcpdump/tests/ikev2-id-short.pcap", sessions: []sessionExpect{{2, "127.0.0.1", true, "capture ends after IKE_AUTH request", "exchange-stalled:info malformed:warning"}}},
+	// COOKIE-retried SA_INIT, AUTH, 14 CREATE_CHILD_SA (one of them rekeys the IKE SA), INFORMATIONAL Delete on the new SA (ikev2four.out); NAT-D mismatch on 500 without float.
+	{file: "tcpdump/tests/ikev2four.pcap", sessions: []sessionExpect{{2, "192.168.1.2", true, "established, CHILD_SA rekeyed 3 times, IKE SA rekeyed into session 2", "nat-detected:info nat-t-problem:warning phase2-stalled:warning weak-crypto:warning"}, {2, "192.168.1.2", true, "IKE SA up, no CHILD_SA", "deleted:info exchange-stalled:info"}}},
+	// FUZZ: one malformed IKE_SA_INIT request.
+	{file: "tcpdump/tests/ikev2pI2-segfault.pcapng", sessions: []sessionExpect{{2, "192.1.2.45", true, "capture ends after IKE_SA_INIT request", "malformed:warning no-response:info weak-crypto:info"}}},
+	// Frame 1 IKE_SA_INIT request (R SPI 0); frame 2, one day later, IKE_AUTH request carrying R SPI c02e7a3031a03188 (ikev2pI2.out): the SA_INIT response reached the initiator but is not in the capture.
+	{file: "tcpdump/tests/ikev2pI2.pcap", sessions: []sessionExpect{{2, "192.1.2.45", true, "capture ends after IKE_AUTH request", "exchange-stalled:info weak-crypto:info"}},
+		knownWrong: "no-response:error on IKE_SA_INIT (frame 1) and state failed: frame 2 is an IKE_AUTH request carrying the responder's SPI c02e7a3031a03188, so the responder did answer; the response is just not in the capture"},
+	// FUZZ: bad UDP length on 4500.
+	{file: "tcpdump/tests/isakmp-3948-oobr-2.pcap", capture: "no-ike:warning"},
+	// FUZZ: exchange 190 with a broken Delete (isakmp1.out).
+	{file: "tcpdump/tests/isakmp-delete-segfault.pcap", sessions: []sessionExpect{{1, "127.0.0.1", false, "capture ends after ExchangeType(190) request (roles guessed)", "malformed:warning"}}},
+	// FUZZ-ish: one MM5 (I→R) with a plaintext 248-byte FQDN ID (isakmp3.out: phase 1 I ident).
+	{file: "tcpdump/tests/isakmp-identification-segfault.pcap", sessions: []sessionExpect{{1, "127.0.0.1", true, "capture ends after MM5", "exchange-stalled:info"}}},
+	// FUZZ: IP first fragments (MF) never completed.
+	{file: "tcpdump/tests/isakmp-ikev1_n_print-oobr.pcap", capture: "ike-fragments-lost:warning no-ike:warning"},
+	// Informational with a notify chain that never ends (isakmp-no-none-np.out); both cookies zero.
+	{file: "tcpdump/tests/isakmp-no-none-np.pcapng", sessions: []sessionExpect{{1, "192.168.1.25", false, "failed at Informational: error-notify", "error-notify:error malformed:warning"}}},
+	// FUZZ: payload pointer loop (isakmp2.out: phase 1 ? base).
+	{file: "tcpdump/tests/isakmp-pointer-loop.pcap", sessions: []sessionExpect{{1, "129.170.249.126", false, "capture ends after Base (roles guessed)", "malformed:warning"}}},
+	// FUZZ: garbage on 4500.
+	{file: "tcpdump/tests/isakmp-rfc3948-oobr.pcap", capture: "no-ike:warning"},
+	// FUZZ: IP fragments never completed.
+	{file: "tcpdump/tests/isakmp-various-oobr.pcap", capture: "ike-fragments-lost:warning no-ike:warning"},
+	// NAT-T Main Mode floated to 4500, Quick Modes whose QM3 never appears, ESP from one side only (isakmp4.out); see TestCorpusFindings.
+	{file: "tcpdump/tests/isakmp4500.pcap", sessions: []sessionExpect{{1, "192.1.2.254", true, "established, ESP flowing, with errors", "esp-one-way:error nat-detected:info phase2-stalled:error weak-crypto:warning"}}},
+	// FUZZ: first IP fragment never completed.
+	{file: "tcpdump/tests/isakmpv1-attr-oobr.pcap", capture: "ike-fragments-lost:warning no-ike:warning"},
+	// ESP only.
+	{file: "wireshark/test/captures/esp-bug-12671.pcapng.gz", capture: "no-ike:info"},
+	// MM1–MM6 (1–6), Mode-Config/XAUTH transactions (7–13), Quick Mode 0xb1167ba3 (14–16) at the very end of the capture.
+	{file: "wireshark/test/captures/ikev1-bug-12610.pcapng.gz", sessions: []sessionExpect{{1, "192.168.0.100", true, "established", "weak-crypto:warning"}},
+		knownWrong: "esp-missing (frame 6) counts from MM6, but the Quick Mode completes in frame 16, the last frame of the capture: no ESP could be expected yet"},
+	// Aggressive Mode PSK (1–3), Mode-Config transactions, no Quick Mode.
+	{file: "wireshark/test/captures/ikev1-bug-12620.pcapng.gz", sessions: []sessionExpect{{1, "192.168.0.100", true, "Phase 1 up, no IPsec SA", "aggressive-psk:warning weak-crypto:warning"}}},
+	// MM with certs (1–6); only MM2 carries NAT-T VIDs (draft + RFC 3947), MM1 has DPD + unknown; QM1 (7) resent at 8, QM2 9, QM3 10 = last frame.
+	{file: "wireshark/test/captures/ikev1-certs.pcap", sessions: []sessionExpect{{1, "192.168.12.118", true, "established", "nat-t-problem:info weak-crypto:warning"}},
+		knownWrong: "esp-missing (frame 6) counts from MM6, but the only IPsec SA completes with QM3 in frame 10, the last frame of the capture: no ESP could be expected yet"},
+	// SA_INIT/AUTH (3DES), INFORMATIONAL Delete by the initiator (5).
+	{file: "wireshark/test/captures/ikev2-decrypt-3des-sha1_160.pcap", sessions: []sessionExpect{{2, "192.168.1.14", true, "established, then deleted by the initiator", "deleted:info weak-crypto:warning"}}},
+	// SA_INIT/AUTH, INFORMATIONAL Delete by the initiator.
+	{file: "wireshark/test/captures/ikev2-decrypt-aes128ccm12-2.pcap", sessions: []sessionExpect{{2, "192.168.1.14", true, "established, then deleted by the initiator", "deleted:info"}}},
+	// SA_INIT/AUTH, INFORMATIONAL Delete by the initiator (I flag on frame 5).
+	{file: "wireshark/test/captures/ikev2-decrypt-aes128ccm12.pcap", sessions: []sessionExpect{{2, "192.168.1.2", true, "established, then deleted by the initiator", "deleted:info"}}},
+	// SA_INIT/AUTH, INFORMATIONAL Delete by the initiator 8.5 s later.
+	{file: "wireshark/test/captures/ikev2-decrypt-aes192ctr.pcap", sessions: []sessionExpect{{2, "192.168.1.14", true, "established, then deleted by the initiator", "deleted:info"}}},
+	// SA_INIT/AUTH only.
+	{file: "wireshark/test/captures/ikev2-decrypt-aes256cbc.pcapng", sessions: []sessionExpect{{2, "192.168.1.2", true, "established", ""}}},
+	// SA_INIT/AUTH only.
+	{file: "wireshark/test/captures/ikev2-decrypt-aes256ccm16.pcapng", sessions: []sessionExpect{{2, "192.168.1.14", true, "established", ""}}},
+	// SA_INIT/AUTH at t=0.2 s, no ESP for 71.6 s, then INFORMATIONAL Delete from the responder (flags 0x00, frame 5).
+	{file: "wireshark/test/captures/ikev2-decrypt-aes256gcm16.pcap", sessions: []sessionExpect{{2, "192.168.1.2", true, "established, then deleted by the responder", "deleted:info esp-missing:warning"}}},
+	// SA_INIT/AUTH at t=0.2 s, no ESP for 71.6 s, then INFORMATIONAL Delete from the responder (flags 0x00, frame 5).
+	{file: "wireshark/test/captures/ikev2-decrypt-aes256gcm8.pcap", sessions: []sessionExpect{{2, "192.168.1.14", true, "established, then deleted by the responder", "deleted:info esp-missing:warning"}}},
+	// SA_INIT → INVALID_KE (2), retry with MODP3072 (3/4), IKE_AUTH on 4500 in 2 SKF fragments (5/6), short IKE_AUTH response (7); see TestCorpusFindings.
+	{file: "zeek-plugin-ikev2/tests/Traces/ikev2.pcap", sessions: []sessionExpect{{2, "172.16.158.1", true, "failed at IKE_AUTH response: auth-failed", "auth-failed:error invalid-ke:info nat-detected:info"}}},
+}
+
+func codeSet(s string) string {
+	f := strings.Fields(s)
+	sort.Strings(f)
+	out := f[:0]
+	for i, c := range f {
+		if i == 0 || c != f[i-1] {
+			out = append(out, c)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func findingCodes(res *analyze.Result, session int) string {
+	var cs []string
+	for _, x := range res.Findings {
+		if x.Session == session {
+			cs = append(cs, x.Code+":"+x.Severity.String())
+		}
+	}
+	return codeSet(strings.Join(cs, " "))
+}
+
+func TestCorpusExpectations(t *testing.T) {
+	dir := decodetest.RequireCorpus(t)
+	files := decodetest.CorpusCaptures(t, dir)
+	byFile := map[string]corpusExpect{}
+	for _, e := range corpusExpectations {
+		if _, dup := byFile[e.file]; dup {
+			t.Fatalf("two expectations for %s", e.file)
+		}
+		byFile[e.file] = e
+	}
+	for _, rel := range files {
+		if _, ok := byFile[rel]; !ok {
+			t.Errorf("%s: no reviewed expectation", rel)
+		}
+	}
+	for _, e := range corpusExpectations {
+		e := e
+		t.Run(e.file, func(t *testing.T) {
+			res := analyzeFile(t, filepath.Join(dir, e.file))
+			if e.knownWrong != "" {
+				t.Skipf("ikescope is known to be wrong here: %s", e.knownWrong)
+			}
+			if got, want := findingCodes(res, 0), codeSet(e.capture); got != want {
+				t.Errorf("capture findings %q, want %q", got, want)
+			}
+			if len(res.Sessions) != len(e.sessions) {
+				t.Fatalf("%d sessions, want %d", len(res.Sessions), len(e.sessions))
+			}
+			for i, want := range e.sessions {
+				s := res.Sessions[i]
+				if s.Version != want.v || s.Initiator.Addr().String() != want.init || s.RolesKnown != want.rolesKnown || s.State != want.state {
+					t.Errorf("session %d: v%d initiator %s roles known %v state %q; want v%d %s %v %q",
+						s.ID, s.Version, s.Initiator.Addr(), s.RolesKnown, s.State, want.v, want.init, want.rolesKnown, want.state)
+				}
+				if got, w := findingCodes(res, s.ID), codeSet(want.codes); got != w {
+					t.Errorf("session %d findings %q, want %q", s.ID, got, w)
+				}
+			}
+		})
+	}
+}
