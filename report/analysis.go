@@ -172,8 +172,8 @@ func sessionRow(s *analyze.Session, rd *Redactor) []string {
 	espI, espR := espCounts(s)
 	return []string{
 		fmt.Sprint(s.ID),
-		rd.AddrPort(s.Initiator),
-		rd.AddrPort(s.Responder),
+		rd.AddrPort(s.Initiator) + roleMark(s),
+		rd.AddrPort(s.Responder) + roleMark(s),
 		fmt.Sprintf("v%d", s.Version),
 		mode,
 		auth,

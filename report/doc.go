@@ -7,6 +7,7 @@
 //	analysis.go    formats, Style, Write; the JSON document; sessions rows; --summary
 //	table.go       the terminal report (-f table, -f text) and its text ladder
 //	ladder.go      the ladder every format draws: rows, folding, failure point, message texts
+//	lifecycle.go   guessed roles, SA timelines and ESP without IKE, in words every format shares
 //	markdown.go    -f markdown: summary lines, findings, mermaid ladders, <details> blocks
 //	html.go        -f html: one self-contained page with SVG ladders and every decode
 //	jsonl.go       -f jsonl events, and JSON output with --redact

@@ -78,7 +78,8 @@ func (h *htmlWriter) sessions() {
 	r, rd := h.r, h.rd
 	h.printf("<section id=\"sessions\">\n<h2>Sessions</h2>\n")
 	if len(r.Sessions) == 0 {
-		h.printf("<p>No IKE negotiation in the capture.</p>\n</section>\n")
+		h.printf("<p class=\"no-ike\">%s</p>\n</section>\n", esc(noIKEText(r)))
+		h.orphans()
 		return
 	}
 	h.printf("<ul class=\"verdicts\">\n")
@@ -96,8 +97,12 @@ func (h *htmlWriter) sessions() {
 				codes = append(codes, "<code>"+esc(f.Code)+"</code>")
 			}
 		}
-		h.printf("<li class=\"%s\"><span class=\"badge %s\">%s</span> <a href=\"#session-%d\">Session %d</a> <span class=\"peers\">%s → %s</span> · %s · <strong>%s</strong>",
-			sevClass(sev), sevClass(sev), word, s.ID, s.ID, esc(rd.AddrPort(s.Initiator)), esc(rd.AddrPort(s.Responder)), esc(sessionTitle(s)), esc(rd.Text(s.State)))
+		guessed := ""
+		if !s.RolesKnown {
+			guessed = " <span class=\"guess\">(roles guessed)</span>"
+		}
+		h.printf("<li class=\"%s\"><span class=\"badge %s\">%s</span> <a href=\"#session-%d\">Session %d</a> <span class=\"peers\">%s → %s</span>%s · %s · <strong>%s</strong>",
+			sevClass(sev), sevClass(sev), word, s.ID, s.ID, esc(rd.AddrPort(s.Initiator)), esc(rd.AddrPort(s.Responder)), guessed, esc(sessionTitle(s)), esc(rd.Text(s.State)))
 		if len(codes) > 0 {
 			h.printf(" · %s", strings.Join(codes, ", "))
 		}
@@ -119,7 +124,52 @@ func (h *htmlWriter) sessions() {
 		}
 		h.printf("</tr>\n")
 	}
-	h.printf("</tbody>\n</table></div>\n</section>\n")
+	h.printf("</tbody>\n</table></div>\n")
+	if anyRolesGuessed(r) {
+		h.printf("<p class=\"legend\">%s</p>\n", esc(guessLegend))
+	}
+	h.printf("</section>\n")
+	h.orphans()
+}
+
+// orphans lists the ESP flows tied to no IKE SA, with what that means.
+func (h *htmlWriter) orphans() {
+	if len(h.r.Orphans) == 0 {
+		return
+	}
+	h.printf("<section id=\"esp-without-ike\">\n<h2>ESP without IKE</h2>\n<p>%s</p>\n", esc(orphanMeaning))
+	h.printf("<div class=\"scroll\"><table class=\"esp orphans\"><thead><tr>")
+	for _, c := range espHeader {
+		h.printf("<th>%s</th>", esc(c))
+	}
+	h.printf("</tr></thead><tbody>\n")
+	for _, f := range h.r.Orphans {
+		h.printf("<tr>")
+		for _, c := range espRow(f, h.rd) {
+			h.printf("<td>%s</td>", esc(c))
+		}
+		h.printf("</tr>\n")
+	}
+	h.printf("</tbody></table></div>\n</section>\n")
+}
+
+// timeline writes a session's life as a table, each frame linked to its message.
+func (h *htmlWriter) timeline(s *analyze.Session) {
+	h.printf("<h3>Timeline</h3>\n<div class=\"scroll\"><table class=\"timeline\"><caption>Times in %s</caption><thead><tr><th>frame</th><th>time (s)</th><th>event</th></tr></thead><tbody>\n", esc(timelineTimeNote))
+	for _, row := range timelineRows(h.r, s, h.rd) {
+		h.printf("<tr><td>%s</td><td class=\"t\">%.3f</td><td>%s</td></tr>\n", h.frameLink(s, row.frame), row.at, esc(row.text))
+	}
+	h.printf("</tbody></table></div>\n")
+}
+
+// frameLink is a frame number linked to the session's message in it, when there is one.
+func (h *htmlWriter) frameLink(s *analyze.Session, frame int) string {
+	for _, m := range s.Messages {
+		if m.Frame == frame {
+			return fmt.Sprintf("<a href=\"#s%d-f%d\">%d</a>", s.ID, frame, frame)
+		}
+	}
+	return fmt.Sprint(frame)
 }
 
 func sevClass(s analyze.Severity) string {
@@ -214,12 +264,15 @@ func (h *htmlWriter) session(s *analyze.Session) {
 	l := newLadder(s, h.r, rd)
 	h.printf("<section class=\"session\" id=\"session-%d\">\n<h2>Session %d · %s · %s</h2>\n", s.ID, s.ID, esc(sessionTitle(s)), esc(rd.Text(s.State)))
 	espI, espR := espCounts(s)
-	h.printf("<p class=\"meta\"><span class=\"peers\">%s</span> (initiator) → <span class=\"peers\">%s</span> (responder)", esc(l.initName), esc(l.respName))
+	h.printf("<p class=\"meta\"><span class=\"peers\">%s</span> (%s) → <span class=\"peers\">%s</span> (%s)", esc(l.initName), l.initRole, esc(l.respName), l.respRole)
 	if rd == nil {
 		h.printf(" · SPIs <code>%s</code> / <code>%s</code>", s.InitiatorSPI, s.ResponderSPI)
 	}
 	h.printf(" · %d message%s over %s · ESP %d / %d packets · capture %s</p>\n", len(s.Messages), plural(len(s.Messages)), esc(seconds(s.Last.Sub(s.First))), espI, espR, esc(rd.Capture(s.Capture)))
 	h.ladderSVG(l)
+	if showTimeline(s) {
+		h.timeline(s)
+	}
 	h.proposals(s)
 	h.printf("<h3>Messages</h3>\n<div class=\"messages\">\n")
 	failFrame := -1
@@ -369,7 +422,7 @@ func (h *htmlWriter) ladderSVG(l *ladder) {
 		x    int
 		name string
 		role string
-	}{{svgLifeI, l.initName, "initiator"}, {svgLifeR, l.respName, "responder"}} {
+	}{{svgLifeI, l.initName, l.initRole}, {svgLifeR, l.respName, l.respRole}} {
 		h.printf("<g class=\"peer\"><rect x=\"%d\" y=\"6\" width=\"200\" height=\"36\" rx=\"6\"/><text x=\"%d\" y=\"21\" text-anchor=\"middle\" class=\"peer-name\">%s</text><text x=\"%d\" y=\"36\" text-anchor=\"middle\" class=\"peer-role\">%s</text></g>\n",
 			clampX(p.x-100), clampX(p.x-100)+100, esc(clip(p.name, 28)), clampX(p.x-100)+100, p.role)
 		h.printf("<line class=\"life\" x1=\"%d\" y1=\"42\" x2=\"%d\" y2=\"%d\"/>\n", p.x, p.x, height-8)
@@ -519,6 +572,8 @@ svg.ladder .note.end text{font-size:12px;fill:var(--muted)}
 .messages .detail{color:var(--muted)}
 pre.decode{margin:0;padding:8px 12px;border-top:1px solid var(--line);background:var(--panel);overflow-x:auto;font-size:12.5px;line-height:1.45}
 p.note{color:var(--muted);font-style:italic;padding:0 10px}
+p.legend,.guess{color:var(--muted);font-size:.9em}
+table.timeline td.t{text-align:right}
 footer{color:var(--muted);font-size:.85em;margin:30px auto 24px;border-top:1px solid var(--line);padding-top:8px}
 @media print{.tools{display:none}figure.ladder{overflow:visible}}
 `

@@ -43,6 +43,8 @@ type ladder struct {
 	endAt    float64 // seconds since the session's first message
 	initName string  // "192.0.2.1:4500"
 	respName string
+	initRole string // "initiator", or "initiator?" when the roles are guessed
+	respRole string
 }
 
 // foldAfter is how many copies of a message a ladder shows before it folds the rest
@@ -53,6 +55,7 @@ const foldAfter = 3
 // says how long the capture went on after the last message.
 func newLadder(s *analyze.Session, r *analyze.Result, rd *Redactor) *ladder {
 	l := &ladder{s: s, initName: rd.AddrPort(s.Initiator), respName: rd.AddrPort(s.Responder)}
+	l.initRole, l.respRole = roleNames(s)
 	// The first error finding of the session marks where it failed.
 	var fail *analyze.Finding
 	for i := range r.Findings {

@@ -71,7 +71,7 @@ func WriteMarkdown(w io.Writer, r *analyze.Result, st Style) error {
 	fmt.Fprintln(bw, "## Sessions")
 	fmt.Fprintln(bw)
 	if len(r.Sessions) == 0 {
-		fmt.Fprintln(bw, "No IKE negotiation in the capture.")
+		fmt.Fprintln(bw, mdEscape(noIKEText(r)))
 		fmt.Fprintln(bw)
 	}
 	for _, s := range r.Sessions {
@@ -86,6 +86,12 @@ func WriteMarkdown(w io.Writer, r *analyze.Result, st Style) error {
 				row(cells...)
 			}
 		})
+		if anyRolesGuessed(r) {
+			fmt.Fprintf(bw, "%s\n\n", mdEscape(guessLegend))
+		}
+	}
+	if len(r.Orphans) > 0 {
+		mdOrphans(bw, r, rd)
 	}
 
 	fmt.Fprintln(bw, "## Findings")
@@ -161,8 +167,12 @@ func mdSessionLine(r *analyze.Result, s *analyze.Session, rd *Redactor) string {
 	if !s.Established && sev < analyze.Warning {
 		sev = analyze.Warning
 	}
-	line := fmt.Sprintf("%s [session %d](#session-%d): `%s` → `%s` · %s · %s", severityMark(sev), s.ID, s.ID,
-		rd.AddrPort(s.Initiator), rd.AddrPort(s.Responder), mdEscape(sessionTitle(s)), mdEscape(rd.Text(s.State)))
+	guessed := ""
+	if !s.RolesKnown {
+		guessed = " (roles guessed)"
+	}
+	line := fmt.Sprintf("%s [session %d](#session-%d): `%s` → `%s`%s · %s · %s", severityMark(sev), s.ID, s.ID,
+		rd.AddrPort(s.Initiator), rd.AddrPort(s.Responder), guessed, mdEscape(sessionTitle(s)), mdEscape(rd.Text(s.State)))
 	if len(codes) > 0 {
 		line += " · " + strings.Join(codes, ", ")
 	}
@@ -203,13 +213,16 @@ func mdSession(w io.Writer, r *analyze.Result, s *analyze.Session, rd *Redactor)
 	l := newLadder(s, r, rd)
 	fmt.Fprintf(w, "## Session %d\n\n", s.ID)
 	fmt.Fprintf(w, "%s · %s", mdEscape(sessionTitle(s)), mdEscape(rd.Text(s.State)))
-	fmt.Fprintf(w, " · `%s` (initiator) → `%s` (responder)", l.initName, l.respName)
+	fmt.Fprintf(w, " · `%s` (%s) → `%s` (%s)", l.initName, l.initRole, l.respName, l.respRole)
 	if rd == nil {
 		fmt.Fprintf(w, " · SPIs `%s` / `%s`", s.InitiatorSPI, s.ResponderSPI)
 	}
 	espI, espR := espCounts(s)
 	fmt.Fprintf(w, " · %d message%s over %s · ESP %d / %d packets\n\n", len(s.Messages), plural(len(s.Messages)), seconds(s.Last.Sub(s.First)), espI, espR)
 	mermaidLadder(w, l)
+	if showTimeline(s) {
+		mdTimeline(w, r, s, rd)
+	}
 	mdProposals(w, s, rd)
 	mdMessages(w, l, rd)
 	mdESP(w, s, rd)
@@ -250,8 +263,8 @@ func mermaidText(s string) string {
 func mermaidLadder(w io.Writer, l *ladder) {
 	fmt.Fprintln(w, "```mermaid")
 	fmt.Fprintln(w, "sequenceDiagram")
-	fmt.Fprintf(w, "    participant I as %s (initiator)\n", mermaidText(l.initName))
-	fmt.Fprintf(w, "    participant R as %s (responder)\n", mermaidText(l.respName))
+	fmt.Fprintf(w, "    participant I as %s (%s)\n", mermaidText(l.initName), l.initRole)
+	fmt.Fprintf(w, "    participant R as %s (%s)\n", mermaidText(l.respName), l.respRole)
 	for i, row := range l.rows {
 		if i == maxDiagramRows {
 			fmt.Fprintf(w, "    Note over I,R: %d more rows in the message list below\n", len(l.rows)-i)
@@ -386,6 +399,47 @@ func side(fromInit bool) string {
 	return "responder"
 }
 
+// mdTimelineOpen is how many events a Markdown timeline shows before it folds into a
+// <details> block.
+const mdTimelineOpen = 8
+
+// mdTimeline writes a session's life as a small table, folded when it is long.
+func mdTimeline(w io.Writer, r *analyze.Result, s *analyze.Session, rd *Redactor) {
+	rows := timelineRows(r, s, rd)
+	if len(rows) > mdTimelineOpen {
+		fmt.Fprintf(w, "<details><summary>Timeline (%d events, %s)</summary>\n\n", len(rows), timelineTimeNote)
+	} else {
+		fmt.Fprintf(w, "Timeline (%s):\n\n", timelineTimeNote)
+	}
+	mdTable(w, []string{"frame", "time", "event"}, func(row func(...string)) {
+		for _, e := range rows {
+			row(fmt.Sprint(e.frame), fmt.Sprintf("%.3f", e.at), e.text)
+		}
+	})
+	if len(rows) > mdTimelineOpen {
+		fmt.Fprintln(w, "</details>")
+		fmt.Fprintln(w)
+	}
+}
+
+// mdOrphans lists the ESP flows tied to no IKE SA, with what that means.
+func mdOrphans(w io.Writer, r *analyze.Result, rd *Redactor) {
+	fmt.Fprintln(w, "## ESP without IKE")
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%s\n\n", mdEscape(orphanMeaning))
+	mdTable(w, espHeader, func(row func(...string)) {
+		for i, f := range r.Orphans {
+			if i == maxOrphanRows {
+				break
+			}
+			row(espRow(f, rd)...)
+		}
+	})
+	if more := moreOrphansText(r); more != "" {
+		fmt.Fprintf(w, "%s\n\n", mdEscape(more))
+	}
+}
+
 // mdESP lists the session's ESP flows.
 func mdESP(w io.Writer, s *analyze.Session, rd *Redactor) {
 	if len(s.ESP) == 0 {
@@ -414,7 +468,12 @@ func espRow(f *analyze.ESPFlow, rd *Redactor) []string {
 	if f.SeqGaps > 0 {
 		seq += fmt.Sprintf(", %d gaps", f.SeqGaps)
 	}
-	return []string{rd.SPI(fmt.Sprintf("%08x", f.SPI)), rd.AddrPort(f.Src), rd.AddrPort(f.Dst), encap,
+	// ESP straight over IP has no ports: the address alone says it.
+	src, dst := rd.Addr(f.Src.Addr()), rd.Addr(f.Dst.Addr())
+	if f.Encap {
+		src, dst = rd.AddrPort(f.Src), rd.AddrPort(f.Dst)
+	}
+	return []string{rd.SPI(fmt.Sprintf("%08x", f.SPI)), src, dst, encap,
 		fmt.Sprint(f.Packets), fmt.Sprint(f.Bytes), fmt.Sprintf("%d-%d", f.FirstFrame, f.LastFrame), seq}
 }
 

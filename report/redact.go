@@ -96,8 +96,11 @@ func NewRedactor(r *analyze.Result) *Redactor {
 		}
 		for _, m := range s.Messages {
 			if m.ISAKMP != nil {
-				rd.learn(m.ISAKMP)
+				rd.learn(m.ISAKMP.Payloads, m.ISAKMP.IsV2())
 			}
+			// Decrypted payloads name identities and SPIs too (a Delete's SPIs reach the
+			// timeline's text).
+			rd.learn(m.Inner, s.Version == 2)
 		}
 	}
 	for _, f := range r.Orphans {
@@ -106,11 +109,11 @@ func NewRedactor(r *analyze.Result) *Redactor {
 	return rd
 }
 
-// learn registers what one decoded message carries that must not leave the report.
-func (rd *Redactor) learn(x *decode.ISAKMP) {
-	v2 := x.IsV2()
-	for i := range x.Payloads {
-		p := &x.Payloads[i]
+// learn registers what a message's payloads (or its decrypted ones) carry that must not
+// leave the report.
+func (rd *Redactor) learn(payloads []decode.Payload, v2 bool) {
+	for i := range payloads {
+		p := &payloads[i]
 		switch {
 		case p.SA != nil:
 			for _, pr := range p.SA.Proposals {

@@ -31,7 +31,7 @@ func WriteText(w io.Writer, r *analyze.Result, st Style) error {
 	}
 	fmt.Fprintln(bw)
 	if len(r.Sessions) == 0 {
-		fmt.Fprintln(bw, "No IKE negotiation in the capture.")
+		wrap(bw, "", noIKEText(r), st.width())
 	} else {
 		fmt.Fprintln(bw, "SESSIONS")
 		t := newTable(bw, st)
@@ -40,8 +40,15 @@ func WriteText(w io.Writer, r *analyze.Result, st Style) error {
 			t.Append(sessionRow(s, rd))
 		}
 		t.Render()
+		if anyRolesGuessed(r) {
+			fmt.Fprintln(bw, " "+guessLegend)
+		}
 	}
 	fmt.Fprintln(bw)
+	if len(r.Orphans) > 0 {
+		writeOrphans(bw, r, st, rd)
+		fmt.Fprintln(bw)
+	}
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(bw, "FINDINGS: none")
 	} else {
@@ -49,6 +56,22 @@ func WriteText(w io.Writer, r *analyze.Result, st Style) error {
 		for _, f := range r.Findings {
 			writeFinding(bw, f, st, rd)
 		}
+	}
+	timelines, skippedTimelines := 0, 0
+	for _, s := range r.Sessions {
+		if !showTimeline(s) {
+			continue
+		}
+		if timelines == maxTextLadders {
+			skippedTimelines++
+			continue
+		}
+		timelines++
+		fmt.Fprintln(bw)
+		writeTimeline(bw, r, s, st, rd)
+	}
+	if skippedTimelines > 0 {
+		fmt.Fprintf(bw, "\n%d more sessions have a timeline; it is in -f html and -f markdown, and in -f json.\n", skippedTimelines)
 	}
 	ladders, skipped := 0, 0
 	for _, s := range r.Sessions {
@@ -143,6 +166,45 @@ func wrap(w io.Writer, indent, text string, width int) {
 	}
 }
 
+// writeOrphans lists the ESP flows tied to no IKE SA, with what that means.
+func writeOrphans(w io.Writer, r *analyze.Result, st Style, rd *Redactor) {
+	fmt.Fprintln(w, "ESP WITHOUT IKE")
+	wrap(w, " ", orphanMeaning, st.width())
+	t := newTable(w, st)
+	header := make([]string, len(espHeader))
+	for i, h := range espHeader {
+		header[i] = strings.ToUpper(h)
+	}
+	t.Header(header)
+	for i, f := range r.Orphans {
+		if i == maxOrphanRows {
+			break
+		}
+		t.Append(espRow(f, rd))
+	}
+	t.Render()
+	if more := moreOrphansText(r); more != "" {
+		fmt.Fprintln(w, " "+more)
+	}
+}
+
+// writeTimeline writes a session's life, one event a line, with times counted from the
+// start of the capture:
+//
+//	TIMELINE · session 1 · IKEv2 · seconds since the start of the capture
+//	 frame     time  event
+//	     4    0.065  IKE SA up
+//	    20   11.085  CHILD_SA rekeyed (by the initiator)
+func writeTimeline(w io.Writer, r *analyze.Result, s *analyze.Session, st Style, rd *Redactor) {
+	fmt.Fprintf(w, "TIMELINE · session %d · %s · %s\n", s.ID, sessionTitle(s), timelineTimeNote)
+	fmt.Fprintln(w, " frame     time  event")
+	for _, row := range timelineRows(r, s, rd) {
+		var b strings.Builder
+		wrap(&b, "                 ", row.text, st.width())
+		fmt.Fprintf(w, " %5d %8.3f  %s", row.frame, row.at, strings.TrimLeft(b.String(), " "))
+	}
+}
+
 // ladderMarks are the characters a text ladder is drawn with.
 type ladderMarks struct {
 	line, right, left, fail, fold string
@@ -166,7 +228,7 @@ func writeLadder(w io.Writer, l *ladder, st Style) {
 		mk = boxMarks
 	}
 	s := l.s
-	title := fmt.Sprintf("LADDER · session %d · %s · %s", s.ID, sessionTitle(s), stoppedAt(s))
+	title := fmt.Sprintf("LADDER · session %d · %s · %s%s", s.ID, sessionTitle(s), stoppedAt(s), rolesGuessedSuffix(s))
 	if st.Color && s.Failed {
 		title = severityColor[analyze.Error] + title + colorReset
 	}
@@ -178,8 +240,8 @@ func writeLadder(w io.Writer, l *ladder, st Style) {
 		}
 	}
 	width = min(width, 52)
-	left := l.initName + " (initiator)"
-	fmt.Fprintf(w, " frame     time  %s  %s (responder)\n", padRight(left, width), l.respName)
+	left := l.initName + " (" + l.initRole + ")"
+	fmt.Fprintf(w, " frame     time  %s  %s (%s)\n", padRight(left, width), l.respName, l.respRole)
 	for _, r := range l.rows {
 		switch r.kind {
 		case rowFolded:

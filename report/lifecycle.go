@@ -1,0 +1,168 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ikescope/ikescope/analyze"
+)
+
+// What every format says beyond one negotiation: which side initiated when the capture
+// began too late to know, what happened to an SA over its life (the timeline), and ESP
+// whose IKE the capture does not hold.
+
+// guessMark follows an address whose role (initiator or responder) is a guess.
+const guessMark = " (?)"
+
+// guessLegend explains guessMark under a sessions table.
+const guessLegend = "(?) the capture began after the first message: which side initiated is a guess"
+
+// roleMark is guessMark for a session whose roles are guessed, else "".
+func roleMark(s *analyze.Session) string {
+	if s.RolesKnown {
+		return ""
+	}
+	return guessMark
+}
+
+// anyRolesGuessed reports whether a sessions table needs guessLegend.
+func anyRolesGuessed(r *analyze.Result) bool {
+	for _, s := range r.Sessions {
+		if !s.RolesKnown {
+			return true
+		}
+	}
+	return false
+}
+
+// rolesGuessedSuffix is " · roles guessed" for a ladder heading, unless the state the
+// heading already carries says so.
+func rolesGuessedSuffix(s *analyze.Session) string {
+	if s.RolesKnown || strings.Contains(s.State, "roles guessed") {
+		return ""
+	}
+	return " · roles guessed"
+}
+
+// roleNames are the words under a session's two peers: "initiator" and "responder", with a
+// question mark each when the roles are guessed.
+func roleNames(s *analyze.Session) (initiator, responder string) {
+	if s.RolesKnown {
+		return "initiator", "responder"
+	}
+	return "initiator?", "responder?"
+}
+
+// showTimeline says whether a session's life is worth a timeline of its own: more than
+// the one event the sessions table already tells.
+func showTimeline(s *analyze.Session) bool { return len(s.Timeline) > 1 }
+
+// timelineRow is one event of a session's life as every format shows it.
+type timelineRow struct {
+	frame int
+	at    float64 // seconds since the capture's first packet
+	text  string  // "CHILD_SA rekeyed (by the initiator)"
+}
+
+// timelineTimeNote says what a timeline's time column counts.
+const timelineTimeNote = "seconds since the start of the capture"
+
+// timelineRows is a session's timeline in words, with times counted from the start of
+// its capture so that the timelines of an SA and of the one that replaced it line up.
+func timelineRows(r *analyze.Result, s *analyze.Session, rd *Redactor) []timelineRow {
+	start := captureStart(r, s)
+	rows := make([]timelineRow, 0, len(s.Timeline))
+	for _, e := range s.Timeline {
+		rows = append(rows, timelineRow{frame: e.Frame, at: e.Time.Sub(start).Seconds(), text: eventText(s, e, rd)})
+	}
+	return rows
+}
+
+// captureStart is the time of the first packet of the session's capture.
+func captureStart(r *analyze.Result, s *analyze.Session) time.Time {
+	for _, c := range r.Captures {
+		if c.Name == s.Capture && !c.First.IsZero() {
+			return c.First
+		}
+	}
+	return s.First
+}
+
+// eventText says what happened in words: "IKE SA up", "CHILD_SA rekeyed (by the
+// initiator)", "deleted by the responder: ESP c1a2b3c4". Details may carry SPIs, so they
+// go through the redactor.
+func eventText(s *analyze.Session, e analyze.Event, rd *Redactor) string {
+	child, sa := "CHILD_SA", "IKE SA"
+	if s.Version == 1 {
+		child, sa = "IPsec SA", "Phase 1 (ISAKMP SA)"
+	}
+	by := ""
+	if e.By != "" {
+		by = " (by the " + e.By + ")"
+	}
+	detail := rd.Text(e.Detail)
+	var t string
+	switch e.Kind {
+	case analyze.EventUp:
+		t = sa + " up"
+	case analyze.EventChildUp:
+		t = child + " created" + by
+	case analyze.EventChildRekeyed:
+		t = child + " rekeyed" + by
+	case analyze.EventChildRefused:
+		t = child + " refused"
+		if e.By != "" {
+			t += " (asked for by the " + e.By + ")"
+		}
+	case analyze.EventRekeyed:
+		t = fmt.Sprintf("IKE SA rekeyed into session %d%s", e.Session, by)
+	case analyze.EventRekeyedFrom:
+		t = fmt.Sprintf("continues session %d (rekey)", e.Session)
+	case analyze.EventDPD:
+		t = "liveness check"
+		if e.By != "" {
+			t += " (" + e.By + ")"
+		}
+	case analyze.EventDeleted:
+		switch {
+		case detail != "" && e.By != "":
+			return "deleted by the " + e.By + ": " + detail
+		case detail != "":
+			return "deleted: " + detail
+		case e.By != "":
+			return "Delete from the " + e.By + " (encrypted: which SA is not known)"
+		}
+		return "Delete (encrypted: which SA is not known)"
+	default:
+		t = string(e.Kind) + by
+	}
+	if detail != "" {
+		t += ": " + detail
+	}
+	return t
+}
+
+// orphanMeaning is what ESP tied to no IKE SA means.
+const orphanMeaning = "These SAs were negotiated before the capture began (the capture started late; the next rekey will show IKE), or their IKE runs elsewhere."
+
+// noIKEText is what a report says when the capture holds no IKE. Without ESP either, it
+// tells an admin where to look; with ESP, the ESP-without-IKE section explains it.
+func noIKEText(r *analyze.Result) string {
+	if len(r.Orphans) > 0 {
+		return "No IKE negotiation in the capture."
+	}
+	return "No IKE in the capture: nothing asked for a tunnel while it ran, or UDP 500 and 4500 are blocked before the capture point. " +
+		"Check that a security policy sends this traffic into IPsec (ip xfrm policy, setkey -DP, show crypto map), and that no firewall or ACL in front of the capture point drops UDP 500 and 4500."
+}
+
+// maxOrphanRows caps the ESP-without-IKE table of the text and Markdown reports.
+const maxOrphanRows = 50
+
+// moreOrphansText says how many orphan flows a capped table leaves out, or "".
+func moreOrphansText(r *analyze.Result) string {
+	if n := len(r.Orphans) - maxOrphanRows; n > 0 {
+		return fmt.Sprintf("%d more flow%s without IKE are in -f html and -f json.", n, plural(n))
+	}
+	return ""
+}
