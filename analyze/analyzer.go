@@ -394,12 +394,24 @@ func (a *Analyzer) addESP(m *decode.Message) {
 func (a *Analyzer) tie(f *ESPFlow) bool {
 	s := a.childSPI[f.SPI]
 	if s == nil {
+		// The SA whose latest IPsec SA negotiation came last before the flow began;
+		// failing that, the latest SA between the peers.
 		list := a.byPeers[pairOf(f.Src.Addr(), f.Dst.Addr())]
+		var latest *Session
 		for i := len(list) - 1; i >= 0; i-- {
-			if !list[i].First.After(f.First) && !list[i].dropped {
-				s = list[i]
-				break
+			c := list[i]
+			if c.First.After(f.First) || c.dropped {
+				continue
 			}
+			if latest == nil {
+				latest = c
+			}
+			if !c.lastChildAt.IsZero() && !c.lastChildAt.After(f.First) && (s == nil || c.lastChildAt.After(s.lastChildAt)) {
+				s = c
+			}
+		}
+		if s == nil {
+			s = latest
 		}
 	}
 	if s == nil {
@@ -735,7 +747,7 @@ func (a *Analyzer) reconcile() {
 					continue
 				}
 				f.Severity = Info
-				f.Summary = fmt.Sprintf("The initiator's %s went unanswered while both gateways started a negotiation at the same time; the other one (session %d, started by %s) came up.", f.Exchange, o.ID, o.Initiator.Addr())
+				f.Summary = fmt.Sprintf("The initiator's %s went unanswered while both gateways started negotiations %s apart; the other one (session %d, started by %s) came up.", f.Exchange, secs(o.First.Sub(s.First).Abs()), o.ID, o.Initiator.Addr())
 				f.Cause = "Both sides had traffic for the tunnel and initiated at once; the responder answered the other negotiation and dropped this one. This is normal."
 				f.Next = "Nothing to fix. If it happens at every start, let only one side initiate (auto=add / start_action=none on the other)."
 				s.abandonedFor = o.ID

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -270,7 +271,8 @@ func (s *Session) unanswered() []pendingRequest {
 				last = m
 			}
 		}
-		if last == nil || last.Response || !needsReply(ex, last) {
+		if last == nil || last.Response || !needsReply(ex, last) || s.movedOn(last) ||
+			last.v2 && ex.Type == decode.ExchangeIKESAInit && !last.FromInitiator { // a protocol violation, reported as such
 			continue
 		}
 		p := pendingRequest{ex: ex, first: last}
@@ -282,6 +284,33 @@ func (s *Session) unanswered() []pendingRequest {
 		out = append(out, p)
 	}
 	return out
+}
+
+// movedOn reports whether the sender of a request went on as only an answer lets it:
+// an IKEv2 peer sends its next request only after the answer to the last one (RFC 7296
+// 2.3, a window of one unless both raise it), and the next request carries the
+// responder's SPI that only IKE_SA_INIT's answer gives; an IKEv1 side sends its next
+// Main Mode message only after the other side's. The answer then simply is not in the
+// capture (captured elsewhere, or lost on the capture's side only).
+func (s *Session) movedOn(req *Msg) bool {
+	for _, ex := range s.Exchanges {
+		for _, m := range ex.Messages {
+			if m.FromInitiator != req.FromInitiator || m.Response || m.Retransmit > 0 || m.laterFragment || !m.Time.After(req.Time) {
+				continue
+			}
+			switch {
+			case req.v2 && m.v2 && m.MessageID > req.MessageID:
+				return true
+			case req.v2 && req.ExchangeType == decode.ExchangeIKESAInit && m.ExchangeType != decode.ExchangeIKESAInit:
+				return true // it knows the responder's SPI
+			}
+			switch {
+			case !req.v2 && numbered(req.ExchangeType) && m.ExchangeType == req.ExchangeType && m.MessageID == req.MessageID && m.Step.N() > req.Step.N():
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // needsReply says whether a request expects an answer in its own exchange. IKEv1 QM3,
@@ -846,7 +875,7 @@ func (s *Session) natFindings() []Finding {
 		if nat.InitiatorBehindNAT || nat.ResponderBehindNAT {
 			sev = Warning
 		}
-		out = append(out, s.newFinding(CodeNATTProblem, sev, "NAT-T VIDs", nat.Frames, t,
+		out = append(out, s.newFinding(CodeNATTProblem, sev, "NAT-T VIDs", withFrames(nat.Frames, s.phase1Frames()), t,
 			"Only "+who+" announces NAT traversal (RFC 3947 or draft Vendor IDs).",
 			"The other side has NAT-T disabled or does not support it; through a NAT the tunnel will not carry traffic.",
 			"Enable NAT traversal on both gateways if there is any NAT between them."))
@@ -976,7 +1005,8 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 		return nil
 	}
 	var out []Finding
-	at, frame := s.establishedAt, s.establishedFrame
+	// ESP is due once an IPsec SA exists: count from the first negotiation that made one.
+	at, frame := s.firstChild()
 	if len(s.ESP) == 0 {
 		if now.Sub(at) < opts.ReplyTimeout {
 			return nil
@@ -1119,7 +1149,7 @@ func (a *Analyzer) globalFindings() []Finding {
 			continue
 		}
 		f := Finding{Code: CodeNoIKE, Severity: Warning, Frames: []int{}, Time: c.First,
-			Summary: fmt.Sprintf("No IKE message in %s: nothing negotiated a tunnel while it ran, and there is no ESP either.", captureName(c)),
+			Summary: fmt.Sprintf("No IKE message in %s: nothing negotiated a tunnel while it ran, and no ESP packet could be read either.", captureName(c)),
 			Cause:   "Nothing asked for a tunnel: no traffic matched a security policy that requires IPsec (or there is no such policy), so no gateway started IKE. Or UDP 500 and 4500 are blocked before this capture point, or the capture filter or interface misses them.",
 			Next:    "Check the security policy (ip xfrm policy, setkey -DP, show crypto map) and send traffic that matches it; capture on the interface facing the peer with the filter 'udp port 500 or udp port 4500 or esp'."}
 		if c.ESP > 0 {
@@ -1235,4 +1265,24 @@ func captureName(c Capture) string {
 		return "the capture"
 	}
 	return c.Name
+}
+
+// firstChild is when and where the first IPsec SA of the session was negotiated.
+func (s *Session) firstChild() (time.Time, int) {
+	for _, e := range s.Timeline {
+		if e.Kind == EventChildUp || e.Kind == EventChildRekeyed {
+			return e.Time, e.Frame
+		}
+	}
+	return s.establishedAt, s.establishedFrame
+}
+
+// withFrames merges two frame lists, each frame once, in order.
+func withFrames(a, b []int) []int {
+	out := append([]int{}, a...)
+	for _, f := range b {
+		out = withFrame(out, f)
+	}
+	sort.Ints(out)
+	return out
 }

@@ -204,6 +204,12 @@ func (s *Session) natTBlocked(now time.Time, opts Options, final bool) []Finding
 		return nil // no accepted IKE_SA_INIT: nothing has to follow on 4500
 	}
 	if len(auth) == 0 {
+		if nat.InitiatorTranslated {
+			// The capture is on the initiator's side of the NAT (the responder hashed
+			// another address for it than the one here): an IKE_AUTH it sent would be
+			// in the capture, so it never sent one. Not a matter of UDP 4500.
+			return nil
+		}
 		if waited := now.Sub(initResp.Time); waited < opts.ReplyTimeout {
 			if !final {
 				return nil

@@ -32,8 +32,14 @@ func senderRole(x *decode.ISAKMP) (fromInit, sure bool) {
 		}
 	case decode.ExchangeAggressive:
 		return aggressiveFromInit(aggressiveStep(x)), true
+	case decode.ExchangeInformationalV1:
+		if zero && !SPI(x.InitiatorSPI).IsZero() {
+			// Before the responder cookie exists only the responder has anything to
+			// say: a refusal of MM1 or AM1 (NO-PROPOSAL-CHOSEN, INVALID-MAJOR-VERSION,
+			// vendor notices). A guess: an initiator may also give up that way.
+			return false, false
+		}
 	}
-	// An Informational with a zero responder cookie may be the responder refusing MM1.
 	return true, false
 }
 
@@ -104,6 +110,9 @@ func (s *Session) learnRoles(m *decode.Message, x *decode.ISAKMP) (swapped bool)
 		return false
 	}
 	c := mainModeClass(x)
+	if c == classUnknown {
+		return false
+	}
 	for prev := v1Class(0); prev <= c; prev++ {
 		if !s.mmSeen[prev] || s.mmSender[prev].Addr() == m.Src.Addr() {
 			continue
@@ -125,7 +134,7 @@ func (s *Session) noteClass(m *decode.Message, x *decode.ISAKMP) {
 		return
 	}
 	c := mainModeClass(x)
-	if !s.mmSeen[c] {
+	if c != classUnknown && !s.mmSeen[c] {
 		s.mmSeen[c], s.mmSender[c] = true, m.Src
 	}
 }
@@ -298,6 +307,10 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	}
 	s.step(msg, ex)
 	s.update(msg, x, ex)
+	if msg.Retransmit == 0 && (msg.Step == StepQM3 || msg.v2 && msg.Response &&
+		(x.ExchangeType == decode.ExchangeIKEAuth || x.ExchangeType == decode.ExchangeCreateChildSA) && !hasErrorNotify(msg)) {
+		s.lastChildAt = msg.Time
+	}
 	if msg.Decrypted {
 		a.phase2(s, msg)
 	}

@@ -103,7 +103,7 @@ func (s *Session) timeline() []Event {
 		switch {
 		case !m.v2 && m.Step == StepQM3:
 			kind := EventChildUp
-			if children > 0 {
+			if children > 0 && s.deleteFollows(m) {
 				kind = EventChildRekeyed
 			}
 			children++
@@ -116,7 +116,7 @@ func (s *Session) timeline() []Event {
 			case s.successor != nil && s.isLastCreateChild(m):
 				out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventRekeyed, By: by, Session: s.successor.ID,
 					Detail: s.InitiatorSPI.String() + "/" + s.ResponderSPI.String() + " -> " + s.successor.InitiatorSPI.String() + "/" + s.successor.ResponderSPI.String()})
-			case children > 0:
+			case children > 0 && s.deleteFollows(m):
 				children++
 				out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventChildRekeyed, By: by})
 			default:
@@ -137,6 +137,76 @@ func (s *Session) timeline() []Event {
 		}
 	}
 	return out
+}
+
+// deleteFollows tells a rekey from an additional IPsec SA: a rekey deletes the old SA
+// once the new one is up (RFC 7296 2.8, RFC 2409 and every implementation), so a Delete
+// comes after the new SA's negotiation and before the next one; an additional SA has
+// none, and old and new SPIs go on carrying traffic side by side.
+func (s *Session) deleteFollows(created *Msg) bool {
+	if s.sideBySide(created) {
+		return false
+	}
+	after := false
+	for _, m := range s.Messages {
+		if m == created {
+			after = true
+			continue
+		}
+		if !after || m.Retransmit > 0 {
+			continue
+		}
+		switch {
+		case !m.v2 && m.Step == StepQM3, m.v2 && m.ExchangeType == decode.ExchangeCreateChildSA && m.Response:
+			return false // the next negotiation came first
+		case s.deleteLike(m):
+			return true
+		}
+	}
+	return false
+}
+
+// sideBySide reports whether ESP that began before an IPsec SA negotiation goes on,
+// from the same sender, well after the first ESP that began after it: two SAs in use at
+// once, an additional SA rather than a rekey (a rekeying sender moves its traffic to
+// the new SA at once; only its inbound old SA lingers).
+func (s *Session) sideBySide(created *Msg) bool {
+	const drain = 2 * time.Second
+	for _, nf := range s.ESP {
+		if nf.First.Before(created.Time) {
+			continue
+		}
+		for _, of := range s.ESP {
+			if of.Src.Addr() == nf.Src.Addr() && of.First.Before(created.Time) && of.Last.Sub(nf.First) > drain {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// deleteLike reports whether a message carries a Delete: decrypted, by its payload; an
+// IKEv2 INFORMATIONAL request by the payload its SK payload begins with; an IKEv1
+// encrypted Informational that the other side does not answer at once (a Dead Peer
+// Detection R-U-THERE is acknowledged at once, RFC 3706 5.3; a Delete is not answered).
+func (s *Session) deleteLike(m *Msg) bool {
+	switch {
+	case len(m.deletes) > 0:
+		return true
+	case m.Decrypted:
+		return false
+	case m.v2:
+		return m.ExchangeType == decode.ExchangeInformational && !m.Response && m.hasSK && m.skFirst == decode.PayloadDelete
+	case m.ExchangeType != decode.ExchangeInformationalV1 || !m.Encrypted:
+		return false
+	}
+	for _, o := range s.Messages {
+		if o.Time.Before(m.Time) || o == m || o.FromInitiator == m.FromInitiator {
+			continue
+		}
+		return !(o.ExchangeType == decode.ExchangeInformationalV1 && o.Time.Sub(m.Time) < 2*time.Second)
+	}
+	return true
 }
 
 func hasDPD(m *Msg) bool {

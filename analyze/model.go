@@ -134,6 +134,7 @@ type Session struct {
 	establishedFrame int
 	abandonedFor     int          // a simultaneous start: the session that came up instead
 	keptAs           int          // keptOK or keptFailed once finished and kept
+	lastChildAt      time.Time    // the latest negotiation that created an IPsec SA (QM3, IKE_AUTH or CREATE_CHILD_SA answer)
 	espFrom          [2]time.Time // the latest ESP between the peers from the responder [0] and from the initiator [1], whichever SA it belongs to
 	successor        *Session
 	predecessor      *Session

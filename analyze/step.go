@@ -69,6 +69,8 @@ func (s Step) String() string {
 	switch {
 	case s == StepNone:
 		return ""
+	case t == decode.ExchangeMainMode && s.N() == 0:
+		return "Main Mode"
 	case t == decode.ExchangeMainMode:
 		return "MM" + strconv.Itoa(s.N())
 	case t == decode.ExchangeAggressive:
@@ -100,6 +102,7 @@ const (
 	classSA v1Class = iota
 	classKE
 	classAuth
+	classUnknown // carries nothing that places it (no payload at all)
 )
 
 func mainModeClass(x *decode.ISAKMP) v1Class {
@@ -114,11 +117,18 @@ func mainModeClass(x *decode.ISAKMP) v1Class {
 			return classKE
 		}
 	}
-	return classAuth
+	if len(x.Payloads) == 0 {
+		return classUnknown
+	}
+	return classAuth // identities and hash sent in clear (an authentication-only SA)
 }
 
-// mainModeStep is the Main Mode step of a message of class c from one side.
+// mainModeStep is the Main Mode step of a message of class c from one side; a message
+// that carries nothing has no step it can be placed at.
 func mainModeStep(c v1Class, fromInit bool) Step {
+	if c == classUnknown {
+		return MakeStep(decode.ExchangeMainMode, 0)
+	}
 	n := 1 + 2*int(c)
 	if !fromInit {
 		n++
@@ -153,6 +163,8 @@ func (s Step) Next() Step {
 	t, n := s.Exchange(), s.N()
 	switch {
 	case s == StepNone:
+		return StepNone
+	case n == 0:
 		return StepNone
 	case t == decode.ExchangeMainMode && n < 6, t == decode.ExchangeQuickMode && n < 3, t == decode.ExchangeAggressive && n < 3:
 		return s + 1

@@ -28,6 +28,10 @@ const (
 	// AnomalyNoNonESPMarker: an ISAKMP message on UDP 4500 without the four zero bytes
 	// that must precede it (RFC 3948 2.2).
 	AnomalyNoNonESPMarker
+	// AnomalyHeader: header fields that contradict the exchange: an IKE_SA_INIT with a
+	// message ID other than 0, or an IKE_SA_INIT request without the Initiator flag (RFC
+	// 7296 2.2, 3.1: only the original initiator sends IKE_SA_INIT requests).
+	AnomalyHeader
 )
 
 var anomalyKindNames = [...]string{
@@ -37,6 +41,7 @@ var anomalyKindNames = [...]string{
 	AnomalyNATDSingle:            "nat-d-single",
 	AnomalyExtraData:             "extra-data",
 	AnomalyNoNonESPMarker:        "no-non-esp-marker",
+	AnomalyHeader:                "header",
 }
 
 // String returns the kind's name ("ke-length"), or "AnomalyKind(N)".
@@ -96,6 +101,18 @@ var keDataLen = map[uint16]int{
 // it, so a payload missing from it is missing from the message.
 func (m *ISAKMP) findAnomalies(complete bool) {
 	v2 := m.IsV2()
+	if !v2 && m.NextPayload == PayloadNone && m.Flags&FlagEncryption == 0 && len(m.Payloads) == 0 &&
+		(m.ExchangeType == ExchangeMainMode || m.ExchangeType == ExchangeAggressive || m.ExchangeType == ExchangeQuickMode) {
+		m.addAnomaly(AnomalyHeader, 16, "%s message without any payload", exchangeNames[uint8(m.ExchangeType)])
+	}
+	if v2 && m.ExchangeType == ExchangeIKESAInit {
+		if m.MessageID != 0 {
+			m.addAnomaly(AnomalyHeader, 20, "IKE_SA_INIT with message ID %d (must be 0)", m.MessageID)
+		}
+		if m.Flags&(FlagInitiator|FlagResponse) == 0 {
+			m.addAnomaly(AnomalyHeader, 19, "IKE_SA_INIT request without the Initiator flag: only the original initiator sends one")
+		}
+	}
 	natdSrc, natdDst, natdV1 := -1, -1, 0
 	firstNATD := -1
 	for i := range m.Payloads {

@@ -52,8 +52,8 @@ func mustNotContain(t *testing.T, what, out string, unwanted ...string) {
 }
 
 // A capture that begins with the responder's refusal (ike-scan's CheckPoint
-// NO-PROPOSAL-CHOSEN, a lone Informational) cannot tell who initiated: every format says
-// the roles are a guess. A lone MM2 names its sender, so there the roles are known.
+// NO-PROPOSAL-CHOSEN, a lone Informational with the responder cookie still zero) is read
+// as the responder answering MM1, which is a guess: every format says so. A lone MM2 names its sender, so there the roles are known.
 func TestReportRolesGuessed(t *testing.T) {
 	r := analyzeFiles(t, corpusFile(t, "ike-scan/_derived_pcap/pkt-notify-response.pcap"))
 	if len(r.Sessions) != 1 || r.Sessions[0].RolesKnown {
@@ -62,15 +62,15 @@ func TestReportRolesGuessed(t *testing.T) {
 	out := render(t, r, Style{})
 	for _, f := range []Format{FormatText, FormatTable} {
 		mustContain(t, string(f), out[f],
-			"10.0.0.2:500 (?)", "10.0.0.1:500 (?)", "\n "+guessLegend+"\n",
+			"10.0.0.1:500 (?)", "10.0.0.2:500 (?)", "\n "+guessLegend+"\n",
 			"LADDER · session 1 · IKEv1 · failed at Informational: no-proposal-chosen · roles guessed\n",
-			"10.0.0.2:500 (initiator?)", "10.0.0.1:500 (responder?)")
+			"10.0.0.1:500 (initiator?)", "10.0.0.2:500 (responder?)")
 	}
 	mustContain(t, "markdown", out[FormatMarkdown],
-		"`10.0.0.2:500` → `10.0.0.1:500` (roles guessed)", "| `10.0.0.2:500 (?)` | `10.0.0.1:500 (?)` |",
-		"\n"+guessLegend+"\n", "participant I as 10.0.0.2#58;500 (initiator?)", "`10.0.0.2:500` (initiator?) → `10.0.0.1:500` (responder?)")
+		"`10.0.0.1:500` → `10.0.0.2:500` (roles guessed)", "| `10.0.0.1:500 (?)` | `10.0.0.2:500 (?)` |",
+		"\n"+guessLegend+"\n", "participant I as 10.0.0.1#58;500 (initiator?)", "`10.0.0.1:500` (initiator?) → `10.0.0.2:500` (responder?)")
 	mustContain(t, "html", out[FormatHTML],
-		`<span class="guess">(roles guessed)</span>`, "<td>10.0.0.2:500 (?)</td>", `<p class="legend">`+esc(guessLegend)+"</p>",
+		`<span class="guess">(roles guessed)</span>`, "<td>10.0.0.1:500 (?)</td>", `<p class="legend">`+esc(guessLegend)+"</p>",
 		`class="peer-role">initiator?</text>`, "(initiator?) →")
 
 	// When the state already says the roles are guessed, the ladder heading does not say
