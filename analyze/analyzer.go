@@ -677,7 +677,7 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 		switch {
 		case p.Auth != nil && v2 && msg.ExchangeType == decode.ExchangeIKEAuth && msg.FromInitiator:
 			// The method the initiator authenticated with, as the decrypted AUTH says.
-			s.Auth = decode.AuthMethodName(p.Auth.Method)
+			s.Auth = authShort(p.Auth.Method)
 		case p.SA != nil:
 			props := Proposals(p.SA, v2)
 			for _, pr := range p.SA.Proposals {
@@ -797,4 +797,24 @@ func (a *Analyzer) Finish() *Result {
 		return r.Findings[i].Time.Before(r.Findings[j].Time)
 	})
 	return r
+}
+
+// authShort names an IKEv2 authentication method (RFC 7296 3.8, RFC 7427) the way the
+// AUTH column shows IKEv1's: PSK, RSA, ECDSA.
+func authShort(m uint8) string {
+	switch m {
+	case 1:
+		return "RSA"
+	case 2:
+		return "PSK"
+	case 3:
+		return "DSS"
+	case 9, 10, 11:
+		return "ECDSA"
+	case 13:
+		return "NULL"
+	case 14:
+		return "signature (RFC 7427)"
+	}
+	return decode.AuthMethodName(m)
 }

@@ -203,6 +203,13 @@ func (h *htmlWriter) findings() {
 		}
 		h.printf("</details>\n")
 	}
+	if settings := settingsOf(h.r); len(settings) > 0 {
+		h.printf("<h3>Where to look</h3>\n<dl class=\"settings\">\n")
+		for _, info := range settings {
+			h.printf("<dt>%s</dt><dd>%s</dd>\n", esc(info.Title), esc(settingLine(info)))
+		}
+		h.printf("</dl>\n")
+	}
 	h.printf("</section>\n")
 }
 

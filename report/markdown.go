@@ -116,6 +116,14 @@ func WriteMarkdown(w io.Writer, r *analyze.Result, st Style) error {
 		fmt.Fprintln(bw, "</details>")
 		fmt.Fprintln(bw)
 	}
+	if settings := settingsOf(r); len(settings) > 0 {
+		fmt.Fprintln(bw, "### Where to look")
+		fmt.Fprintln(bw)
+		for _, info := range settings {
+			fmt.Fprintf(bw, "- **%s:** %s\n", mdEscape(info.Title), mdEscape(settingLine(info)))
+		}
+		fmt.Fprintln(bw)
+	}
 
 	detailed := detailedSessions(r)
 	for _, s := range detailed {

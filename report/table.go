@@ -57,6 +57,13 @@ func WriteText(w io.Writer, r *analyze.Result, st Style) error {
 			writeFinding(bw, f, st, rd)
 		}
 	}
+	if settings := settingsOf(r); len(settings) > 0 {
+		fmt.Fprintln(bw)
+		fmt.Fprintln(bw, "WHERE TO LOOK")
+		for _, info := range settings {
+			wrap(bw, "   ", info.Title+": "+settingLine(info), st.width())
+		}
+	}
 	timelines, skippedTimelines := 0, 0
 	for _, s := range r.Sessions {
 		if !showTimeline(s) {
