@@ -458,7 +458,11 @@ func (a *Analyzer) refresh(s *Session, final bool) {
 	i, r := s.Initiator.Addr(), s.Responder.Addr()
 	s.espFrom = [2]time.Time{a.lastESP[[2]netip.Addr{r, i}], a.lastESP[[2]netip.Addr{i, r}]}
 	s.derive()
-	fs := s.evaluate(a.now, a.opts, final)
+	now := a.now
+	if final {
+		now = a.endOf(s)
+	}
+	fs := s.evaluate(now, a.opts, final)
 	s.describe(fs)
 	s.findings = fs
 	if a.opts.OnFinding == nil {
@@ -467,10 +471,10 @@ func (a *Analyzer) refresh(s *Session, final bool) {
 	if s.emitted == nil {
 		s.emitted = map[string]Finding{}
 	}
-	now := map[string]bool{}
+	current := map[string]bool{}
 	for _, f := range fs {
 		k := f.key()
-		now[k] = true
+		current[k] = true
 		if old, ok := s.emitted[k]; ok && old.Severity == f.Severity {
 			continue
 		}
@@ -479,7 +483,7 @@ func (a *Analyzer) refresh(s *Session, final bool) {
 	}
 	// A finding said earlier that later packets refuted is withdrawn, not left standing.
 	for k, f := range s.emitted {
-		if !now[k] {
+		if !current[k] {
 			delete(s.emitted, k)
 			f.Withdrawn = true
 			a.opts.OnFinding(f)
@@ -817,4 +821,20 @@ func authShort(m uint8) string {
 		return "signature (RFC 7427)"
 	}
 	return decode.AuthMethodName(m)
+}
+
+// endOf is when the capture a session was seen in ended: several captures given
+// together each keep their own clock, so one that ends early does not borrow the time
+// of another.
+func (a *Analyzer) endOf(s *Session) time.Time {
+	end := time.Time{}
+	for i := range a.captures {
+		if c := &a.captures[i]; c.Name == s.Capture && c.Last.After(end) {
+			end = c.Last
+		}
+	}
+	if end.Before(s.lastActive) {
+		return a.now // still going (live), or the session went on in a later capture
+	}
+	return end
 }

@@ -30,6 +30,22 @@ func (s *Session) derive() {
 		s.RekeyedTo = s.successor.ID
 	}
 	s.Timeline = s.timeline()
+	s.redirectedTo = ""
+	for _, m := range s.Messages {
+		for _, n := range m.Notifies {
+			if m.v2 && m.Response && n.Type == decode.NotifyRedirect && m.Retransmit == 0 {
+				s.redirectedTo = redirectGateway(n)
+			}
+		}
+	}
+}
+
+// redirectGateway is the gateway an IKEv2 REDIRECT names.
+func redirectGateway(n NotifyInfo) string {
+	if n.gateway == "" {
+		return "another gateway"
+	}
+	return n.gateway
 }
 
 func (s *Session) setEstablished(m *Msg) {
@@ -245,7 +261,6 @@ func (f *Finding) key() string { return f.Code + "/" + f.Exchange }
 // deletes.
 func (s *Session) messageFindings() []Finding {
 	var out []Finding
-	s.redirectedTo = ""
 	for _, ex := range s.Exchanges {
 		for _, msg := range ex.Messages {
 			if msg.Retransmit > 0 {
@@ -257,11 +272,7 @@ func (s *Session) messageFindings() []Finding {
 					out = append(out, s.notifyFinding(msg, n, v2))
 				}
 				if v2 && n.Type == decode.NotifyRedirect && msg.Response {
-					gw := n.gateway
-					if gw == "" {
-						gw = "another gateway"
-					}
-					s.redirectedTo = gw
+					gw := redirectGateway(n)
 					out = append(out, s.newFinding(CodeRedirected, Info, msg.Step.String(), []int{msg.Frame}, msg.Time,
 						fmt.Sprintf("The responder redirected the initiator to %s (IKEv2 gateway redirection, RFC 5685) instead of negotiating.", gw),
 						"The responder is set to send clients to another gateway: load balancing across a cluster, or maintenance. This is not an error by itself.",
@@ -347,8 +358,12 @@ func (s *Session) describe(fs []Finding) {
 	switch {
 	case s.abandonedFor > 0:
 		s.State = fmt.Sprintf("abandoned (session %d came up)", s.abandonedFor)
-	case s.Established && s.Phase2Done > 0:
+	case s.Established && (s.Phase2Done > 0 || s.predecessor != nil && s.predecessor.Phase2Done > 0):
+		// A rekeyed IKE SA takes over its predecessor's CHILD_SAs (RFC 7296 2.18).
 		s.State = "established"
+		if s.predecessor != nil {
+			s.State += fmt.Sprintf(" (continues session %d)", s.predecessor.ID)
+		}
 		if len(s.ESP) > 0 {
 			s.State += ", ESP flowing"
 		}

@@ -151,3 +151,31 @@ func TestRekeyLinksSuccessor(t *testing.T) {
 		}
 	}
 }
+
+// Captures given together keep their own clocks: a capture that ends right after its
+// negotiation does not borrow the hours of a later one and gain an esp-missing.
+func TestCapturesKeepTheirClocks(t *testing.T) {
+	first := pcapStream(t, "ikev2-psk.pcap")
+	msgs := first.Msgs[:4] // IKE_SA_INIT, IKE_AUTH: the capture stops before any ESP
+	later := pcapStream(t, "ikev1-main-psk.pcap")
+	a := analyze.New(analyze.Options{})
+	a.StartCapture("first")
+	for i := range msgs {
+		m := msgs[i]
+		a.Add(&m)
+	}
+	a.EndCapture(streamStats(msgs))
+	a.StartCapture("later")
+	for i := range later.Msgs {
+		m := later.Msgs[i]
+		m.Time = m.Time.Add(6 * time.Hour)
+		a.Add(&m)
+	}
+	a.EndCapture(streamStats(later.Msgs))
+	res := a.Finish()
+	for _, f := range res.Findings {
+		if f.Session == 1 && f.Code == analyze.CodeESPMissing {
+			t.Errorf("the first capture borrowed the later one's clock: %q", f.Summary)
+		}
+	}
+}
