@@ -142,14 +142,22 @@ func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
 	switch {
 	case n.Type == decode.NotifyNoProposalChosen: // NO-PROPOSAL-CHOSEN / NO_PROPOSAL_CHOSEN
 		phase := s.phaseOf(msg)
-		offered := "the initiator's proposals"
+		offered := "any of the initiator's proposals"
 		props := s.Offered
 		if phase == "Phase 2" || msg.ExchangeType == decode.ExchangeIKEAuth {
 			phase = "Phase 2"
 			props = s.Phase2Offered
 		}
 		if len(props) > 0 {
-			offered = "the initiator's offer (" + OfferText(props) + ")"
+			offered = "any of the initiator's offer (" + OfferText(props) + ")"
+		}
+		if msg.FromInitiator && phase == "Phase 1" {
+			// The initiator refusing the answer: the responder's choice is what it
+			// does not accept.
+			offered = "the proposal the responder chose"
+			if s.Chosen != nil {
+				offered += " (" + s.Chosen.String() + ")"
+			}
 		}
 		where := SettingProposals
 		if phase == "Phase 2" {
@@ -157,7 +165,7 @@ func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
 		}
 		return s.newFinding(CodeNoProposalChosen, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s answered %s with %s: %s proposal mismatch.", who, s.requestName(msg), name, phase),
-			fmt.Sprintf("The %s accepts none of %s. The two gateways are configured with different %s algorithms (cipher, key length, hash/integrity, DH group, or lifetime/PFS settings on some implementations). Less likely: the %s has no connection for this peer at all, or only one for the other IKE version, and some implementations (libreswan) answer that with NO_PROPOSAL_CHOSEN too.", who, offered, phase, who),
+			fmt.Sprintf("The %s does not accept %s. The two gateways are configured with different %s algorithms (cipher, key length, hash/integrity, DH group, or lifetime/PFS settings on some implementations). Less likely: the %s has no connection for this peer at all, or only one for the other IKE version, and some implementations (libreswan) answer that with NO_PROPOSAL_CHOSEN too.", who, offered, phase, who),
 			"Compare both sides' "+phase+" proposals and make one match exactly.").where(where)
 	case v2 && n.Type == decode.NotifyInvalidKEPayload: // INVALID_KE_PAYLOAD
 		guess := "the one the initiator guessed"
