@@ -179,3 +179,37 @@ func TestCapturesKeepTheirClocks(t *testing.T) {
 		}
 	}
 }
+
+// Live capture hears a conclusion the moment it is known and hears it again when later
+// packets change it: an IKE_SA_INIT unanswered for 30 s is no-response, and when the
+// answer and the rest of the negotiation then arrive the finding is withdrawn. The
+// strongSwan negotiation is delayed by 30 s in the test.
+func TestLiveFindingsAreWithdrawn(t *testing.T) {
+	s := pcapStream(t, "ikev2-psk.pcap")
+	var events []analyze.Finding
+	a := analyze.New(analyze.Options{OnFinding: func(f analyze.Finding) { events = append(events, f) }})
+	a.StartCapture(s.Name)
+	first := s.Msgs[0]
+	a.Add(&first)
+	a.Advance(first.Time.Add(30 * time.Second))
+	for i := 1; i < len(s.Msgs); i++ {
+		m := s.Msgs[i]
+		m.Time = m.Time.Add(30 * time.Second)
+		a.Add(&m)
+	}
+	a.EndCapture(streamStats(s.Msgs))
+	res := a.Finish()
+	var said, withdrawn bool
+	for _, f := range events {
+		if f.Code == analyze.CodeNoResponse {
+			said = said || !f.Withdrawn && f.Severity == analyze.Error
+			withdrawn = withdrawn || f.Withdrawn
+		}
+	}
+	if !said || !withdrawn {
+		t.Errorf("no-response said %v, withdrawn %v; want both (events %+v)", said, withdrawn, events)
+	}
+	if findCode(res, analyze.CodeNoResponse) != nil || res.Sessions[0].Failed {
+		t.Errorf("the final result still holds the refuted no-response: %q", res.Sessions[0].State)
+	}
+}

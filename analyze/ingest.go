@@ -314,13 +314,24 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	if msg.Decrypted {
 		a.phase2(s, msg)
 	}
-	if msg.Retransmit == 0 && (len(msg.Notifies) > 0 || hasDelete(msg)) {
-		// Notifications and deletes are known the moment they arrive.
+	if msg.Retransmit == 0 && (len(msg.Notifies) > 0 || hasDelete(msg) || completes(msg)) {
+		// Notifications and deletes are known the moment they arrive; a completed
+		// negotiation may refute what was said before it.
 		a.refresh(s, false)
 	}
 }
 
 func hasDelete(m *Msg) bool { return len(m.deletes) > 0 }
+
+// completes reports whether a message completes a negotiation: MM6, AM3, QM3, or the
+// answer to IKE_AUTH or CREATE_CHILD_SA.
+func completes(m *Msg) bool {
+	switch m.Step {
+	case StepMM6, StepAM3, StepQM3, StepIKEAuthResponse, StepCreateChildResponse:
+		return true
+	}
+	return false
+}
 
 func spi32(b []byte) uint32 {
 	if len(b) < 4 {

@@ -386,7 +386,13 @@ func findingLine(f analyze.Finding) string {
 	if t.IsZero() {
 		t = time.Now()
 	}
-	return fmt.Sprintf("%s  %-7s  %-18s  %s  %s%s", t.Local().Format("2006-01-02 15:04:05.000"), strings.ToUpper(f.Severity.String()), f.Code, peers, where, f.Summary)
+	sev := strings.ToUpper(f.Severity.String())
+	summary := f.Summary
+	if f.Withdrawn {
+		// Later packets refuted what was said earlier about this session.
+		sev, summary = "WITHDRAWN", "no longer holds: "+summary
+	}
+	return fmt.Sprintf("%s  %-7s  %-18s  %s  %s%s", t.Local().Format("2006-01-02 15:04:05.000"), sev, f.Code, peers, where, summary)
 }
 
 // liveFindingLine is a finding as -f jsonl streams it: the finding event of
