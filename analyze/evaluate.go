@@ -15,13 +15,12 @@ import (
 // derive sets what the messages say of the SA as a whole: whether its negotiation
 // completed, when, and how many IPsec SAs (CHILD_SAs) came with it.
 func (s *Session) derive() {
-	s.Established, s.establishedAt, s.establishedFrame = false, time.Time{}, 0
-	s.Phase2Done = 0
-	if s.Version == 2 {
-		s.deriveV2()
-	} else {
-		s.deriveV1()
+	var st saState
+	for _, m := range s.Messages {
+		st = advance(st, m, s.authCarriesChild)
 	}
+	s.Established, s.establishedAt, s.establishedFrame = st.established, st.at, st.frame
+	s.Phase2Done = st.children
 	s.RekeyedFrom, s.RekeyedTo = 0, 0
 	if s.predecessor != nil {
 		s.RekeyedFrom = s.predecessor.ID
@@ -46,37 +45,6 @@ func redirectGateway(n NotifyInfo) string {
 		return "another gateway"
 	}
 	return n.gateway
-}
-
-func (s *Session) setEstablished(m *Msg) {
-	if !s.Established {
-		s.Established, s.establishedAt, s.establishedFrame = true, m.Time, m.Frame
-	}
-}
-
-// deriveV1: Main Mode is complete with MM6, Aggressive Mode with AM3; a Quick Mode, or
-// an encrypted Informational in a capture that saw no Phase 1 message, runs only under
-// an ISAKMP SA that is up. A Quick Mode creates IPsec SAs when QM3 is sent.
-func (s *Session) deriveV1() {
-	sawPhase1 := false
-	for _, ex := range s.Exchanges {
-		sawPhase1 = sawPhase1 || numberedFromInitiator(ex.Type)
-	}
-	for _, ex := range s.Exchanges {
-		for _, m := range ex.Messages {
-			switch {
-			case m.Step == StepMM6, m.Step == StepAM3:
-				s.setEstablished(m)
-			case ex.Type == decode.ExchangeQuickMode:
-				s.setEstablished(m)
-			case ex.Type == decode.ExchangeInformationalV1 && m.Encrypted && !sawPhase1:
-				s.setEstablished(m)
-			}
-		}
-		if ex.Type == decode.ExchangeQuickMode && ex.Complete {
-			s.Phase2Done++
-		}
-	}
 }
 
 // authOutcome is what an IKE_AUTH response says about the IKE SA.
@@ -114,51 +82,6 @@ func authResult(m *Msg) authOutcome {
 		return authEAPRound
 	}
 	return authAccepted
-}
-
-// deriveV2: the IKE SA is up when the last IKE_AUTH response accepts it and no further
-// IKE_AUTH round is pending (EAP runs several); an answered CREATE_CHILD_SA, or an
-// INFORMATIONAL in a capture that saw no IKE_AUTH, shows an SA that was already up.
-// CHILD_SAs come with an accepting IKE_AUTH response that has room for one, and with
-// answered CREATE_CHILD_SAs that were not refused.
-func (s *Session) deriveV2() {
-	var lastAuth *Msg
-	var lastAuthReq *Msg
-	sawAuth := false
-	for _, m := range s.Messages {
-		if m.ExchangeType != decode.ExchangeIKEAuth || m.Retransmit > 0 || m.laterFragment {
-			continue
-		}
-		sawAuth = true
-		if m.Response {
-			lastAuth = m
-		} else {
-			lastAuthReq = m
-		}
-	}
-	if lastAuth != nil && authResult(lastAuth) == authAccepted && (lastAuthReq == nil || !lastAuthReq.Time.After(lastAuth.Time)) {
-		s.setEstablished(lastAuth)
-		if s.authCarriesChild(lastAuth) {
-			s.Phase2Done++
-		}
-	}
-	for _, ex := range s.Exchanges {
-		switch ex.Type {
-		case decode.ExchangeCreateChildSA:
-			for _, m := range ex.Messages {
-				if m.Response && m.Retransmit == 0 {
-					s.setEstablished(m)
-					if !childRefused(m) {
-						s.Phase2Done++
-					}
-				}
-			}
-		case decode.ExchangeInformational:
-			if !sawAuth && len(ex.Messages) > 0 {
-				s.setEstablished(ex.Messages[0])
-			}
-		}
-	}
 }
 
 // authCarriesChild tells whether an accepting IKE_AUTH response created a CHILD_SA: its
