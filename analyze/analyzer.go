@@ -673,7 +673,7 @@ func innerSummary(ps []decode.Payload, v2 bool) string {
 // offered and chosen, the proxy IDs or traffic selectors asked for, and the ESP SPIs.
 func (a *Analyzer) phase2(s *Session, msg *Msg) {
 	v2 := !msg.ISAKMPIsV1()
-	if !(msg.ExchangeType == 32 || v2 && (msg.ExchangeType == 35 || msg.ExchangeType == 36)) {
+	if !(msg.ExchangeType == decode.ExchangeQuickMode || v2 && (msg.ExchangeType == decode.ExchangeIKEAuth || msg.ExchangeType == decode.ExchangeCreateChildSA)) {
 		return
 	}
 	var ids []string

@@ -3,6 +3,8 @@ package analyze
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ikescope/ikescope/decode"
 )
 
 // phase2Diffs compares what the two gateways offered and asked for in Phase 2, when keys
@@ -19,7 +21,7 @@ func (a *Analyzer) phase2Diffs() []Finding {
 		}
 		var frames []int
 		for _, m := range s.Messages {
-			if m.ExchangeType == 32 && m.Decrypted {
+			if m.ExchangeType == decode.ExchangeQuickMode && m.Decrypted {
 				frames = append(frames, m.Frame)
 			}
 		}

@@ -149,11 +149,11 @@ func v1Proposal(p *decode.Proposal, t *decode.Transform) Proposal {
 	var keyLen uint64
 	var enc string
 	for _, a := range t.Attributes {
-		if a.Type == 14 && p.ProtocolID == 1 || a.Type == 6 && p.ProtocolID != 1 {
+		if a.Type == 14 && p.ProtocolID == decode.ProtocolISAKMP || a.Type == 6 && p.ProtocolID != decode.ProtocolISAKMP {
 			keyLen = a.Value
 		}
 	}
-	if p.ProtocolID == 1 { // Phase 1, RFC 2409 Appendix A
+	if p.ProtocolID == decode.ProtocolISAKMP { // Phase 1, RFC 2409 Appendix A
 		for _, a := range t.Attributes {
 			v := uint32(a.Value)
 			switch a.Type {
@@ -179,7 +179,7 @@ func v1Proposal(p *decode.Proposal, t *decode.Transform) Proposal {
 		return pr
 	}
 	// Phase 2, RFC 2407 4.5: the transform ID is the cipher (ESP) or the algorithm (AH).
-	if p.ProtocolID == 3 {
+	if p.ProtocolID == decode.ProtocolESP {
 		pr.Encryption = []string{withKeyLen(name16(espNames, t.ID, decode.V1TransformName(3, uint8(t.ID))), keyLen)}
 	} else {
 		pr.Integrity = []string{decode.V1TransformName(p.ProtocolID, uint8(t.ID))}
@@ -198,7 +198,7 @@ func v1Proposal(p *decode.Proposal, t *decode.Transform) Proposal {
 		case 4:
 			pr.Mode = modeName(v)
 		case 5:
-			if p.ProtocolID == 3 {
+			if p.ProtocolID == decode.ProtocolESP {
 				pr.Integrity = []string{nameOr(p2AuthNames, v, decode.V1AttrValueName(3, 5, v))}
 			}
 		}

@@ -553,7 +553,7 @@ func notifyJSON(n *decode.Notify, v2 bool) *NotifyJSON {
 	if len(n.Data) > 0 {
 		j.Data = hexs(n.Data)
 	}
-	if v2 && n.Type == 17 && len(n.Data) >= 2 {
+	if v2 && n.Type == decode.NotifyInvalidKEPayload && len(n.Data) >= 2 {
 		j.Group, j.GroupName = ip(int(n.Group)), decode.DHGroupName(n.Group)
 	}
 	for _, h := range n.HashAlgs {

@@ -381,7 +381,7 @@ func (t *TreeWriter) notify(name string, n *decode.Notify, v2 bool) {
 	}
 	detail := ""
 	switch {
-	case v2 && n.Type == 17 && len(n.Data) >= 2:
+	case v2 && n.Type == decode.NotifyInvalidKEPayload && len(n.Data) >= 2:
 		detail = "  wants group " + decode.DHGroupName(n.Group)
 	case len(n.HashAlgs) > 0:
 		names := make([]string, len(n.HashAlgs))

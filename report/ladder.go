@@ -319,7 +319,7 @@ func payloadParts(x *decode.ISAKMP, response bool, rd *Redactor) []string {
 			} else {
 				parts = append(parts, "KE")
 			}
-		case p.Type == 20 || p.Type == 130: // IKEv1 NAT-D (RFC 3947, draft)
+		case p.Type == decode.PayloadV1NATD || p.Type == decode.PayloadV1NATDDraft: // RFC 3947, draft
 			natd++
 		case p.Notify != nil:
 			name := decode.NotifyName(v2, p.Notify.Type)
