@@ -95,6 +95,9 @@ type Analyzer struct {
 	flowOrder []*ESPFlow
 	captures  []Capture
 	cur       *Capture
+	curIdx    int                 // the index of cur
+	multi     bool                // messages come from several captures
+	flowSPI   map[uint32]*ESPFlow // ESP flows by SPI, to find one flow seen at several points
 	now       time.Time
 	nextID    int
 	dropped   int // sessions not kept because of MaxOpen
@@ -127,6 +130,7 @@ func New(opts Options) *Analyzer {
 		childSPI: map[uint32]*Session{},
 		closed:   map[SPI]*Session{},
 		lastESP:  map[[2]netip.Addr]time.Time{},
+		flowSPI:  map[uint32]*ESPFlow{},
 		ikeRekey: map[SPI]*Session{},
 		p2Offers: map[netip.Addr][]Proposal{},
 		p2IDs:    map[netip.Addr][2]string{},
@@ -137,7 +141,7 @@ func New(opts Options) *Analyzer {
 // StartCapture begins a new input; messages added after it belong to it.
 func (a *Analyzer) StartCapture(name string) {
 	a.captures = append(a.captures, Capture{Name: name})
-	a.cur = &a.captures[len(a.captures)-1]
+	a.cur, a.curIdx = &a.captures[len(a.captures)-1], len(a.captures)-1
 }
 
 // EndCapture records the decoder's counts for the current input.
@@ -172,6 +176,7 @@ func (a *Analyzer) Add(m *decode.Message) {
 	if a.cur == nil {
 		a.StartCapture("")
 	}
+	m = a.localize(m)
 	if a.cur.First.IsZero() || m.Time.Before(a.cur.First) {
 		a.cur.First = m.Time
 	}
@@ -212,7 +217,7 @@ func (a *Analyzer) addICMP(m *decode.Message) {
 	if s == nil {
 		return
 	}
-	s.ICMP = append(s.ICMP, ICMPInfo{Frame: m.Frame, Time: m.Time, From: m.Src.Addr(), Meaning: e.Meaning(),
+	s.ICMP = append(s.ICMP, ICMPInfo{Frame: refFrame(m.Frame), ref: m.Frame, Time: m.Time, From: m.Src.Addr(), Meaning: e.Meaning(),
 		About: e.Dst, ToInit: e.Src.Addr() == s.Initiator.Addr()})
 }
 
@@ -354,9 +359,25 @@ func (a *Analyzer) latestFor(x, y netip.Addr) *Session {
 func (a *Analyzer) addESP(m *decode.Message) {
 	k := espKey{spi: m.ESP.SPI, src: m.Src.Addr(), dst: m.Dst.Addr()}
 	f := a.flows[k]
+	if f == nil && a.multi {
+		// The same SPI at another capture point, with other addresses across a NAT.
+		if g := a.flowSPI[m.ESP.SPI]; g != nil && g.sights[a.curIdx] == nil {
+			f = g
+			a.flows[k] = g
+		}
+	}
+	if f != nil && a.multi {
+		if a.espElsewhere(f, m) {
+			return
+		}
+	}
 	if f == nil {
-		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, First: m.Time, FirstFrame: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq}
+		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, First: m.Time, FirstFrame: refFrame(m.Frame), firstRef: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq}
 		a.flows[k] = f
+		a.flowSPI[m.ESP.SPI] = f
+		if a.multi {
+			f.sights = map[int]*flowSight{a.curIdx: {packets: 1, lastSeq: m.ESP.Seq, last: m.Time, firstRef: m.Frame}}
+		}
 		a.flowOrder = append(a.flowOrder, f)
 		if !a.tie(f) {
 			a.untied = append(a.untied, f)
@@ -369,7 +390,8 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		case m.ESP.Seq <= f.LastSeq:
 			f.SeqRestarts++
 			if len(f.AnomalyFrames) < 10 {
-				f.AnomalyFrames = append(f.AnomalyFrames, m.Frame)
+				f.AnomalyFrames = append(f.AnomalyFrames, refFrame(m.Frame))
+				f.anomalyRefs = append(f.anomalyRefs, m.Frame)
 			}
 		case m.ESP.Seq > f.LastSeq+1:
 			f.SeqGaps++
@@ -382,11 +404,37 @@ func (a *Analyzer) addESP(m *decode.Message) {
 	f.Packets++
 	f.Bytes += m.ESP.Len
 	f.Last = m.Time
-	f.LastFrame = m.Frame
+	f.LastFrame, f.lastRef = refFrame(m.Frame), m.Frame
 	if f.session != nil {
 		// ESP on its child SAs keeps an IKE SA alive, however long IKE is quiet.
 		f.session.active(m.Time)
 	}
+}
+
+// espElsewhere takes an ESP packet of a flow seen at several capture points: counted
+// for its capture point, and for the flow only when no other point counted it already
+// (same sequence number). It reports whether the packet was a copy.
+func (a *Analyzer) espElsewhere(f *ESPFlow, m *decode.Message) bool {
+	if f.sights == nil {
+		f.sights = map[int]*flowSight{}
+	}
+	fs := f.sights[a.curIdx]
+	if fs == nil {
+		fs = &flowSight{firstRef: m.Frame}
+		f.sights[a.curIdx] = fs
+	} else if m.ESP.Seq == fs.lastSeq && m.Time.Sub(fs.last) < captureDuplicate {
+		return false // a duplicate within this capture: the usual rules count it
+	}
+	fs.packets++
+	fs.lastSeq, fs.last = m.ESP.Seq, m.Time
+	if m.ESP.Seq <= f.LastSeq && len(f.sights) > 1 && f.Packets > 0 {
+		for c, o := range f.sights {
+			if c != a.curIdx && o.packets > 0 && m.ESP.Seq <= o.lastSeq {
+				return true // another point counted this sequence number
+			}
+		}
+	}
+	return false
 }
 
 // tie attaches an ESP flow to its IKE SA when it starts: by the SPI a decrypted
@@ -462,7 +510,10 @@ func (a *Analyzer) refresh(s *Session, final bool) {
 	if final {
 		now = a.endOf(s)
 	}
-	fs := s.evaluate(now, a.opts, final)
+	fs := s.evaluate(now, a.opts, final, a.lossFindings(s))
+	for i := range fs {
+		a.finishFinding(&fs[i])
+	}
 	s.describe(fs)
 	s.findings = fs
 	if a.opts.OnFinding == nil {
@@ -773,6 +824,17 @@ func (a *Analyzer) Finish() *Result {
 	}
 	a.reconcile()
 	global := a.globalFindings()
+	for i := range global {
+		a.finishFinding(&global[i])
+	}
+	for _, f := range a.flowOrder {
+		if len(f.sights) > 1 || a.multi && len(f.sights) == 1 {
+			f.SeenAt = map[string]int{}
+			for c, fs := range f.sights {
+				f.SeenAt[a.captureName(c)] = fs.packets
+			}
+		}
+	}
 	if !a.opts.Evict {
 		a.compact(true)
 	}

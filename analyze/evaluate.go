@@ -124,8 +124,10 @@ func childRefused(m *Msg) bool {
 
 // evaluate gives every finding about the session as of now; final is set when the input
 // has ended and nothing more can arrive.
-func (s *Session) evaluate(now time.Time, opts Options, final bool) []Finding {
-	var out []Finding
+func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Finding) []Finding {
+	// Losses placed between capture points come first: they say more than the same
+	// conclusion drawn from one side.
+	out := append([]Finding(nil), placed...)
 	out = append(out, s.messageFindings()...)
 	out = append(out, evaluateTimed(s, now, opts, final)...)
 	out = append(out, s.authInferred()...)

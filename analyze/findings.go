@@ -434,7 +434,7 @@ func (s *Session) stalledFindingText(p pendingRequest, waited time.Duration, fin
 	case StepMM1, StepAM1, StepIKESAInitRequest:
 		cause := "The responder is unreachable or not answering: UDP 500 is blocked at or before it, its IKE daemon is not running or not listening on that address, there is no route, or it has no configuration for this initiator and stays silent."
 		if ic, ok := s.icmpAbout(m.FromInitiator); ok {
-			frames = append(frames, ic.Frame)
+			frames = append(frames, ic.ref)
 			cause = s.icmpCause(ic)
 		}
 		return []Finding{s.newFinding(CodeNoResponse, Error, m.Step.String(), frames, m.Time,
@@ -474,7 +474,7 @@ func (s *Session) stalledFindingText(p pendingRequest, waited time.Duration, fin
 		if first, ok := skFirst(m); ok && first == decode.PayloadNone || m.Decrypted && len(m.Inner) == 0 {
 			cause := "The " + other + " is down, rebooted without telling (its IKE SA is gone), or the path between the gateways lost connectivity."
 			if ic, ok := s.icmpAbout(m.FromInitiator); ok {
-				frames = append(frames, ic.Frame)
+				frames = append(frames, ic.ref)
 				cause = s.icmpCause(ic)
 			}
 			return []Finding{s.newFinding(CodeDPDUnanswered, Error, m.Step.String(), frames, m.Time,
@@ -508,13 +508,13 @@ func (s *Session) icmpCause(ic ICMPInfo) string {
 	}
 	switch {
 	case ic.Meaning == "port unreachable" && ic.From == peer:
-		return fmt.Sprintf("%s itself answered with ICMP port unreachable (frame %d): the host is up and reachable, but nothing listens on UDP %d; its IKE daemon is not running (crashed or stopped) or listens on another address.", peer, ic.Frame, ic.About.Port())
+		return fmt.Sprintf("%s itself answered with ICMP port unreachable (frame %d): the host is up and reachable, but nothing listens on UDP %d; its IKE daemon is not running (crashed or stopped) or listens on another address.", peer, ic.ref, ic.About.Port())
 	case ic.Meaning == "administratively prohibited":
-		return fmt.Sprintf("%s answered with ICMP administratively prohibited (frame %d): a firewall rejects the IKE packets.", ic.From, ic.Frame)
+		return fmt.Sprintf("%s answered with ICMP administratively prohibited (frame %d): a firewall rejects the IKE packets.", ic.From, ic.ref)
 	case ic.Meaning == "fragment reassembly time exceeded":
-		return fmt.Sprintf("%s reports that it could not reassemble the IP fragments in time (ICMP, frame %d): some fragments never reached it.", ic.From, ic.Frame)
+		return fmt.Sprintf("%s reports that it could not reassemble the IP fragments in time (ICMP, frame %d): some fragments never reached it.", ic.From, ic.ref)
 	}
-	return fmt.Sprintf("%s answered with ICMP %s (frame %d) about these packets.", ic.From, ic.Meaning, ic.Frame)
+	return fmt.Sprintf("%s answered with ICMP %s (frame %d) about these packets.", ic.From, ic.Meaning, ic.ref)
 }
 
 func joinInts(v []int) string {
@@ -850,7 +850,7 @@ func (s *Session) natFindings() []Finding {
 		if len(real) == 0 {
 			cause = "Either a NAT translates that side's address, or that side forces UDP encapsulation on purpose (strongSwan encap=yes, or a userland ESP backend such as kernel-libipsec), which it does by sending a deliberately wrong hash. From this capture point the two look the same; a capture on the other side of the suspected NAT tells them apart."
 		}
-		out = append(out, s.newFinding(CodeNATDetected, Info, "NAT-D", nat.Frames, t,
+		out = append(out, s.newFinding(CodeNATDetected, Info, "NAT-D", nat.refs, t,
 			"NAT detection: "+strings.Join(summary, "; ")+".", cause,
 			"Nothing to fix if the tunnel works. Make sure UDP 4500 passes both ways and that NAT keepalives keep the mapping open."))
 		onNATT := s.Initiator.Port() == 4500 || s.Responder.Port() == 4500 // a reauthentication may begin on 4500
@@ -860,13 +860,13 @@ func (s *Session) natFindings() []Finding {
 				sev = Warning
 				cause = "The negotiation still worked on UDP 500, so either no NAT really rewrites these packets (a gateway reports another address than it sends from) or one side does not do NAT traversal; ESP as IP protocol 50 will not pass a real NAT."
 			}
-			out = append(out, s.newFinding(CodeNATTProblem, sev, "NAT-D", nat.Frames, t,
+			out = append(out, s.newFinding(CodeNATTProblem, sev, "NAT-D", nat.refs, t,
 				"NAT was detected but IKE never moved from UDP 500 to 4500.", cause,
 				"Enable NAT-T on both gateways (libreswan nat-traversal / encapsulation=yes, Cisco crypto isakmp nat-traversal) and allow UDP 4500; check the addresses each gateway believes it uses."))
 		}
 		for _, f := range s.ESP {
 			if !f.Encap {
-				out = append(out, s.newFinding(CodeNATTProblem, Error, "ESP", []int{f.FirstFrame}, f.First,
+				out = append(out, s.newFinding(CodeNATTProblem, Error, "ESP", []int{f.firstRef}, f.First,
 					fmt.Sprintf("NAT was detected but ESP (SPI %08x) travels as IP protocol 50, not inside UDP 4500.", f.SPI),
 					"ESP on protocol 50 does not pass most NAT devices: the gateways negotiated UDP encapsulation but one side does not use it.",
 					"Check that both sides use UDP-encapsulated ESP when NAT is detected (Cisco: crypto isakmp nat-traversal; strongSwan/libreswan do it by default)."))
@@ -883,7 +883,7 @@ func (s *Session) natFindings() []Finding {
 		if nat.InitiatorBehindNAT || nat.ResponderBehindNAT {
 			sev = Warning
 		}
-		out = append(out, s.newFinding(CodeNATTProblem, sev, "NAT-T VIDs", withFrames(nat.Frames, s.phase1Frames()), t,
+		out = append(out, s.newFinding(CodeNATTProblem, sev, "NAT-T VIDs", withFrames(nat.refs, s.phase1Frames()), t,
 			"Only "+who+" announces NAT traversal (RFC 3947 or draft Vendor IDs).",
 			"The other side has NAT-T disabled or does not support it; through a NAT the tunnel will not carry traffic.",
 			"Enable NAT traversal on both gateways if there is any NAT between them."))
@@ -1041,7 +1041,7 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 		var frames []int
 		pk := 0
 		for _, f := range flows {
-			frames = append(frames, f.FirstFrame, f.LastFrame)
+			frames = append(frames, f.firstRef, f.lastRef)
 			pk += f.Packets
 		}
 		out = append(out, s.newFinding(CodeESPOneWay, Error, "ESP", frames, flows[0].First,
@@ -1053,7 +1053,7 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 	for _, f := range s.ESP {
 		dups += f.Duplicates
 		if f.Duplicates > 0 {
-			dupFrames = append(dupFrames, f.FirstFrame)
+			dupFrames = append(dupFrames, f.firstRef)
 		}
 	}
 	if dups > 0 {
@@ -1066,20 +1066,20 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 		// A Delete names the SPI its sender receives on; ESP to it afterwards (beyond what
 		// was in flight) goes to an SA that no longer exists.
 		if d, ok := s.deleted[f.SPI]; ok && f.Last.Sub(d.Time) > time.Second {
-			out = append(out, s.newFinding(CodeESPAnomaly, Warning, fmt.Sprintf("ESP %08x after Delete", f.SPI), []int{d.Frame, f.LastFrame}, d.Time,
-				fmt.Sprintf("ESP on SPI %08x goes on %s after the Delete for that SA (frame %d), until frame %d.", f.SPI, secs(f.Last.Sub(d.Time)), d.Frame, f.LastFrame),
+			out = append(out, s.newFinding(CodeESPAnomaly, Warning, fmt.Sprintf("ESP %08x after Delete", f.SPI), []int{d.Frame, f.lastRef}, d.Time,
+				fmt.Sprintf("ESP on SPI %08x goes on %s after the Delete for that SA (frame %d), until frame %d.", f.SPI, secs(f.Last.Sub(d.Time)), d.Frame, f.lastRef),
 				"The sender did not take the Delete into account (it never arrived, or the sender ignores it), so it keeps using a stale SA that the receiver drops.",
 				"Check that the Informational with the Delete reaches the sender (UDP 500/4500 in that direction) and read the sender's log; clearing the stale SA there (ip xfrm state, clear crypto sa) restores traffic."))
 		}
 		if f.SeqGaps > 0 && f.SeqRestarts == 0 {
 			lost := int(f.LastSeq-f.FirstSeq) + 1 - f.Packets
-			out = append(out, s.newFinding(CodeESPAnomaly, Warning, fmt.Sprintf("ESP %08x gaps", f.SPI), []int{f.FirstFrame, f.LastFrame}, f.First,
+			out = append(out, s.newFinding(CodeESPAnomaly, Warning, fmt.Sprintf("ESP %08x gaps", f.SPI), []int{f.firstRef, f.lastRef}, f.First,
 				fmt.Sprintf("ESP sequence numbers on SPI %08x jump %d times: %d of %d packets never passed this capture point.", f.SPI, f.SeqGaps, lost, lost+f.Packets),
 				"Packets are lost between the sender and the capture point (a congested or lossy link, a policer, a queue that overflows), or the capture itself dropped them (see the kernel drop count of the capture).",
 				"Check the capture's drop statistics, then the interfaces and links between the sender and this point for errors and drops."))
 		}
 		if f.SeqRestarts > 0 {
-			out = append(out, s.newFinding(CodeESPAnomaly, Warning, fmt.Sprintf("ESP %08x", f.SPI), f.AnomalyFrames, f.First,
+			out = append(out, s.newFinding(CodeESPAnomaly, Warning, fmt.Sprintf("ESP %08x", f.SPI), f.anomalyRefs, f.First,
 				fmt.Sprintf("ESP sequence numbers on SPI %08x went backwards %d times.", f.SPI, f.SeqRestarts),
 				"The sender restarted the SA without renegotiating it, or the capture sees duplicated or reordered packets (two capture points, or load-balanced paths).",
 				"Check whether the sender rebooted or failed over at those times; the receiver's anti-replay window will drop the old numbers."))
@@ -1110,9 +1110,9 @@ func (s *Session) fragmentFindings() []Finding {
 		evidence := ""
 		for _, ic := range s.ICMP {
 			if ic.Meaning == "fragment reassembly time exceeded" {
-				frames = append(frames, ic.Frame)
+				frames = append(frames, ic.ref)
 				if evidence == "" {
-					evidence = fmt.Sprintf(" %s confirms it with ICMP reassembly time exceeded (frame %d).", ic.From, ic.Frame)
+					evidence = fmt.Sprintf(" %s confirms it with ICMP reassembly time exceeded (frame %d).", ic.From, ic.ref)
 				}
 			}
 		}

@@ -214,12 +214,12 @@ func (s *Session) natTBlocked(now time.Time, opts Options, final bool) []Finding
 			if !final {
 				return nil
 			}
-			return []Finding{s.newFinding(CodeNATTProblem, Info, "IKE_AUTH on 4500", withFrame(nat.Frames, initResp.Frame), initResp.Time,
+			return []Finding{s.newFinding(CodeNATTProblem, Info, "IKE_AUTH on 4500", withFrame(nat.refs, initResp.Frame), initResp.Time,
 				fmt.Sprintf("NAT was detected in IKE_SA_INIT and the responder answered (frame %d); the capture ends %s later, before IKE_AUTH on UDP 4500.", initResp.Frame, secs(waited)),
 				"If the capture ran on after this, IKE_AUTH never arrived here: after NAT detection it travels on UDP 4500, which a firewall or the NAT device may drop while UDP 500 passes.",
 				"Capture for longer; check that UDP 4500 passes both ways between the gateways.")}
 		}
-		return []Finding{s.newFinding(CodeNATTProblem, Error, "IKE_AUTH on 4500", withFrame(nat.Frames, initResp.Frame), initResp.Time,
+		return []Finding{s.newFinding(CodeNATTProblem, Error, "IKE_AUTH on 4500", withFrame(nat.refs, initResp.Frame), initResp.Time,
 			fmt.Sprintf("NAT was detected in IKE_SA_INIT and the responder answered (frame %d), but no IKE_AUTH followed in the %s the capture went on: the initiator's IKE_AUTH on UDP 4500 never arrived here.", initResp.Frame, secs(now.Sub(initResp.Time))),
 			"After NAT detection the initiator sends IKE_AUTH from and to UDP 4500. A firewall or the NAT device drops UDP 4500 on the way, while UDP 500 passes.",
 			"Allow UDP 4500 both ways between the gateways (and on the NAT device); a capture at the initiator shows IKE_AUTH leaving on 4500.")}
@@ -232,7 +232,7 @@ func (s *Session) natTBlocked(now time.Time, opts Options, final bool) []Finding
 	if !final && now.Sub(auth[len(auth)-1].Time) < opts.ReplyTimeout && len(auth) < 2 {
 		return nil
 	}
-	return []Finding{s.newFinding(CodeNATTProblem, Error, "IKE_AUTH on 4500", append(append([]int{}, nat.Frames...), framesOf(auth)...), auth[0].Time,
+	return []Finding{s.newFinding(CodeNATTProblem, Error, "IKE_AUTH on 4500", append(append([]int{}, nat.refs...), framesOf(auth)...), auth[0].Time,
 		fmt.Sprintf("NAT was detected in IKE_SA_INIT, IKE_AUTH moved to UDP 4500 and was sent %s without an answer.", retransText(auth)),
 		"UDP 500 passes (IKE_SA_INIT was answered) but UDP 4500 does not: a firewall or the NAT device drops it in one direction.",
 		"Allow UDP 4500 both ways between the gateways (and through the NAT device); a capture at the responder shows whether IKE_AUTH arrives.")}

@@ -186,6 +186,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	}
 	msg := &Msg{
 		Frame:         m.Frame,
+		FrameNumber:   refFrame(m.Frame),
 		Time:          m.Time,
 		Src:           m.Src,
 		Dst:           m.Dst,
@@ -202,6 +203,11 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		v2:            x.IsV2(),
 		hash:          hashBytes(x.Contents),
 		zeroRSPI:      SPI(x.ResponderSPI).IsZero(),
+		capIdx:        a.curIdx,
+		capture:       a.cur.Name,
+	}
+	if len(a.captures) > 1 {
+		msg.Capture = a.cur.Name
 	}
 	if !msg.v2 && x.ExchangeType == decode.ExchangeMainMode {
 		msg.class = mainModeClass(x)
@@ -262,8 +268,15 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	}
 	ex := s.exchangeFor(x, msg)
 	msg.exchange = ex
+	if a.multi {
+		if first := sameElsewhere(ex, msg); first != nil {
+			// The same packet at another capture point: one message, seen twice.
+			a.sighted(first, msg)
+			return
+		}
+	}
 	if n := len(ex.Messages); n > 0 {
-		if prev := ex.Messages[n-1]; prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && msg.Time.Sub(prev.Time) < captureDuplicate {
+		if prev := ex.Messages[n-1]; prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && prev.capIdx == msg.capIdx && msg.Time.Sub(prev.Time) < captureDuplicate {
 			// The same packet again within milliseconds: the capture saw it twice.
 			s.Duplicates++
 			return

@@ -82,6 +82,14 @@ func (s *Session) lastIKERekeyCandidate() (time.Time, bool) {
 
 // timeline lists the SA's life in order.
 func (s *Session) timeline() []Event {
+	out := s.events()
+	for i := range out {
+		out[i].Frame = refFrame(out[i].Frame) // the number in its own capture
+	}
+	return out
+}
+
+func (s *Session) events() []Event {
 	var out []Event
 	if s.predecessor != nil {
 		out = append(out, Event{Time: s.First, Frame: s.firstFrame(), Kind: EventRekeyedFrom, Session: s.predecessor.ID,

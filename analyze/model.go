@@ -170,7 +170,11 @@ type Exchange struct {
 
 // Msg is one IKE message as the ladder shows it.
 type Msg struct {
-	Frame         int                 `json:"frame"`
+	// Frame is the frame reference (the frame number, for the first capture);
+	// FrameNumber is the number Wireshark shows in the message's own capture.
+	Frame         int                 `json:"-"`
+	FrameNumber   int                 `json:"frame"`
+	Capture       string              `json:"capture,omitempty"`
 	Time          time.Time           `json:"time"`
 	Src           netip.AddrPort      `json:"src"`
 	Dst           netip.AddrPort      `json:"dst"`
@@ -205,6 +209,12 @@ type Msg struct {
 	Integrity    string           `json:"integrity,omitempty"`
 	DecryptError string           `json:"decrypt_error,omitempty"`
 
+	// Seen lists the other capture points that saw this message.
+	Seen []Sighting `json:"seen,omitempty"`
+
+	capIdx        int    // the capture it was first seen in
+	capture       string // and its name
+	seenIdx       []int  // the other captures that saw it
 	hash          uint64
 	v2            bool
 	exchange      *Exchange
@@ -260,7 +270,7 @@ type ESPFlow struct {
 	Bytes         int            `json:"bytes"`
 	First         time.Time      `json:"first"`
 	Last          time.Time      `json:"last"`
-	FirstFrame    int            `json:"first_frame"`
+	FirstFrame    int            `json:"first_frame"` // frame numbers in their own captures
 	LastFrame     int            `json:"last_frame"`
 	FirstSeq      uint32         `json:"first_seq"`
 	LastSeq       uint32         `json:"last_seq"`
@@ -268,13 +278,20 @@ type ESPFlow struct {
 	SeqGaps       int            `json:"seq_gaps,omitempty"`
 	Duplicates    int            `json:"capture_duplicates,omitempty"`
 	AnomalyFrames []int          `json:"anomaly_frames,omitempty"`
+	// SeenAt counts the flow's packets at each capture point, with several captures.
+	SeenAt map[string]int `json:"seen_at,omitempty"`
 
-	session *Session
+	session     *Session
+	sights      map[int]*flowSight // what each capture saw of it
+	firstRef    int                // FirstFrame, LastFrame and AnomalyFrames as frame references
+	lastRef     int
+	anomalyRefs []int
 }
 
 // ICMPInfo is an ICMP error about one of a session's packets.
 type ICMPInfo struct {
-	Frame   int            `json:"frame"`
+	Frame   int `json:"frame"` // in its own capture
+	ref     int
 	Time    time.Time      `json:"time"`
 	From    netip.Addr     `json:"from"`
 	Meaning string         `json:"meaning"`
@@ -295,24 +312,29 @@ type NATResult struct {
 	// alone does not match may instead be forcing UDP encapsulation on purpose.
 	InitiatorTranslated bool  `json:"initiator_translated"`
 	ResponderTranslated bool  `json:"responder_translated"`
-	Frames              []int `json:"frames"`
-	InitiatorOffers     bool  `json:"initiator_offers_natt"`
-	ResponderOffers     bool  `json:"responder_offers_natt"`
+	Frames              []int `json:"frames"` // in their own captures
+	refs                []int
+	InitiatorOffers     bool `json:"initiator_offers_natt"`
+	ResponderOffers     bool `json:"responder_offers_natt"`
 }
 
 // Finding is one conclusion about a capture.
 type Finding struct {
-	Code     string    `json:"code"`
-	Severity Severity  `json:"severity"`
-	Session  int       `json:"session,omitempty"` // 0 when it concerns no one session
-	SPIs     string    `json:"spis,omitempty"`
-	Peers    string    `json:"peers,omitempty"`
-	Exchange string    `json:"exchange,omitempty"`
-	Frames   []int     `json:"frames"`
-	Time     time.Time `json:"time"`
-	Summary  string    `json:"summary"`
-	Cause    string    `json:"cause"`
-	Next     string    `json:"next_steps"`
+	Code     string   `json:"code"`
+	Severity Severity `json:"severity"`
+	Session  int      `json:"session,omitempty"` // 0 when it concerns no one session
+	SPIs     string   `json:"spis,omitempty"`
+	Peers    string   `json:"peers,omitempty"`
+	Exchange string   `json:"exchange,omitempty"`
+	// Frames are the frames that show it: frame numbers of the first capture, frame
+	// references (capture and frame) with several; Evidence names each one's capture,
+	// and JSON writes those as "frames".
+	Frames   []int      `json:"-"`
+	Evidence []FrameRef `json:"frames"`
+	Time     time.Time  `json:"time"`
+	Summary  string     `json:"summary"`
+	Cause    string     `json:"cause"`
+	Next     string     `json:"next_steps"`
 	// Where names the settings the finding points at (keys of Settings); reports list
 	// where each implementation keeps them once per report.
 	Where []string `json:"where,omitempty"`
@@ -323,6 +345,9 @@ type Finding struct {
 	By     string `json:"by,omitempty"`
 	// Withdrawn is set on a live event for a finding that later evidence refuted.
 	Withdrawn bool `json:"withdrawn,omitempty"`
+	// LostBetween names the capture that saw the packets and the one they never
+	// reached, when several capture points place a loss.
+	LostBetween []string `json:"lost_between,omitempty"`
 }
 
 // Capture describes one input of the analysis.
@@ -336,6 +361,12 @@ type Capture struct {
 	Duration  time.Duration `json:"duration_ns"`
 	Truncated int           `json:"truncated_frames,omitempty"`
 	Stats     decode.Stats  `json:"-"`
+	// With several captures: how far this capture's clock was shifted to line up with
+	// the first one, on how many shared packets that rests, and why it stands apart
+	// when it shares none.
+	ClockOffset   time.Duration `json:"clock_offset_ns,omitempty"`
+	SharedPackets int           `json:"shared_packets,omitempty"`
+	Apart         string        `json:"apart,omitempty"`
 }
 
 // Result is the whole analysis.

@@ -77,7 +77,8 @@ func (s *Session) checkNAT(msg *Msg, x *decode.ISAKMP) {
 	}
 	nat := s.NAT
 	nat.Checked = true
-	nat.Frames = append(nat.Frames, msg.Frame)
+	nat.Frames = append(nat.Frames, refFrame(msg.Frame))
+	nat.refs = append(nat.refs, msg.Frame)
 	if msg.FromInitiator {
 		nat.InitiatorOffers = true
 	} else {

@@ -14,7 +14,7 @@ import (
 
 // AnalysisSchemaVersion is the version of `ikescope analyze -f json`, documented in
 // docs/analyze-json.md.
-const AnalysisSchemaVersion = 1
+const AnalysisSchemaVersion = 2
 
 // Style says how a report is written.
 type Style struct {

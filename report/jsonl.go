@@ -13,7 +13,7 @@ import (
 
 // EventsSchemaVersion is the version of `ikescope analyze -f jsonl`, described by
 // docs/schema/analyze-events.schema.json.
-const EventsSchemaVersion = 1
+const EventsSchemaVersion = 2
 
 // Event types of `ikescope analyze -f jsonl`, in the order they are written: each capture,
 // then each session followed by its messages and ESP flows, then ESP flows that belong to

@@ -260,21 +260,24 @@ func TestAnalyzeJSON(t *testing.T) {
 		Findings []struct {
 			Code     string `json:"code"`
 			Severity string `json:"severity"`
-			Frames   []int  `json:"frames"`
-			Summary  string `json:"summary"`
-			Cause    string `json:"cause"`
-			Next     string `json:"next_steps"`
-			Session  int    `json:"session"`
+			Frames   []struct {
+				Capture string `json:"capture"`
+				Frame   int    `json:"frame"`
+			} `json:"frames"`
+			Summary string `json:"summary"`
+			Cause   string `json:"cause"`
+			Next    string `json:"next_steps"`
+			Session int    `json:"session"`
 		} `json:"findings"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.SchemaVersion != 1 || len(doc.Sessions) != 1 || len(doc.Findings) == 0 {
+	if doc.SchemaVersion != 2 || len(doc.Sessions) != 1 || len(doc.Findings) == 0 {
 		t.Fatalf("document %+v", doc)
 	}
 	f := doc.Findings[0]
-	if f.Code != "no-proposal-chosen" || f.Severity != "error" || f.Session != 1 || len(f.Frames) != 1 || f.Frames[0] != 2 || f.Cause == "" || f.Next == "" {
+	if f.Code != "no-proposal-chosen" || f.Severity != "error" || f.Session != 1 || len(f.Frames) != 1 || f.Frames[0].Frame != 2 || f.Frames[0].Capture == "" || f.Cause == "" || f.Next == "" {
 		t.Errorf("first finding %+v", f)
 	}
 }

@@ -1,0 +1,409 @@
+package analyze
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/ikescope/ikescope/decode"
+)
+
+// Several captures of one tunnel (both gateways, a firewall in between) are one story:
+// the same packet seen at two points is one message with a transit delay, and a packet
+// seen at one point and never at the other was lost between them. The caller feeds the
+// captures merged in time order (each shifted by its clock offset, EstimateOffset) and
+// says which capture each message comes from with SetCapture.
+
+// A frame reference names a frame of one of the captures: the capture's index in the
+// high bits and the frame number, as Wireshark shows it, in the low 32. For the first
+// capture a reference is its frame number, so one capture reads as it always did.
+func makeRef(capture, frame int) int { return capture<<32 | frame }
+
+// refCapture and refFrame take a frame reference apart.
+func refCapture(ref int) int { return ref >> 32 }
+func refFrame(ref int) int   { return ref & 0xffffffff }
+
+// FrameRef is a frame of a named capture, as findings cite their evidence.
+type FrameRef struct {
+	Capture string `json:"capture"`
+	Frame   int    `json:"frame"`
+}
+
+// Sighting is one more capture point that saw a message: where, which frame, when (on
+// the common timeline) and how long after the first sighting.
+type Sighting struct {
+	Capture string        `json:"capture"`
+	Frame   int           `json:"frame"`
+	Time    time.Time     `json:"time"`
+	Transit time.Duration `json:"transit_ns"`
+}
+
+// transitMax bounds the transit delay between two capture points of one path, after
+// the clocks are aligned: longer than any path between two gateways, shorter than the
+// one-second retransmission intervals of IKE daemons, so a copy is not taken for the
+// next retransmission.
+const transitMax = 500 * time.Millisecond
+
+// SetCapture makes the i-th capture (in the order StartCapture named them) the one the
+// next messages come from, for input merged from several captures.
+func (a *Analyzer) SetCapture(i int) {
+	if i >= 0 && i < len(a.captures) {
+		a.cur, a.curIdx = &a.captures[i], i
+		if i > 0 {
+			a.multi = true
+		}
+	}
+}
+
+// SetClock records what the caller learnt of a capture's clock: the offset it was
+// shifted by to line it up with the first capture, and on how many shared packets that
+// rests (0: it shares none and stands apart).
+func (a *Analyzer) SetClock(i int, offset time.Duration, shared int, apart string) {
+	if i >= 0 && i < len(a.captures) {
+		c := &a.captures[i]
+		c.ClockOffset, c.SharedPackets, c.Apart = offset, shared, apart
+	}
+}
+
+// localize gives a message of the current capture frame references in place of frame
+// numbers. The first capture's are unchanged.
+func (a *Analyzer) localize(m *decode.Message) *decode.Message {
+	if a.curIdx == 0 {
+		return m
+	}
+	c := *m
+	c.Frame = makeRef(a.curIdx, m.Frame)
+	if f := m.Fragments; f != nil {
+		fc := *f
+		fc.Frames = make([]int, len(f.Frames))
+		for i, fr := range f.Frames {
+			fc.Frames[i] = makeRef(a.curIdx, fr)
+		}
+		c.Fragments = &fc
+	}
+	return &c
+}
+
+// captureName names capture i.
+func (a *Analyzer) captureName(i int) string {
+	if i >= 0 && i < len(a.captures) {
+		return a.captures[i].Name
+	}
+	return ""
+}
+
+// evidence turns frame references into named frames.
+func (a *Analyzer) evidence(frames []int) []FrameRef {
+	out := make([]FrameRef, len(frames))
+	for i, f := range frames {
+		out[i] = FrameRef{Capture: a.captureName(refCapture(f)), Frame: refFrame(f)}
+	}
+	return out
+}
+
+// sameElsewhere finds the message a new one repeats from another capture point: the
+// same bytes from the same side, first seen at another capture, not yet seen at this
+// one, within the transit bound. Copies of a retransmitted message pair up in order.
+func sameElsewhere(ex *Exchange, msg *Msg) *Msg {
+	var best *Msg
+	for _, prev := range ex.Messages {
+		if prev.hash != msg.hash || prev.FromInitiator != msg.FromInitiator || prev.capIdx == msg.capIdx || prev.seenAt(msg.capIdx) {
+			continue
+		}
+		if d := msg.Time.Sub(prev.Time).Abs(); d <= transitMax && (best == nil || prev.Time.Before(best.Time)) {
+			best = prev
+		}
+	}
+	return best
+}
+
+// seenAt reports whether a capture saw the message.
+func (m *Msg) seenAt(capIdx int) bool {
+	if m.capIdx == capIdx {
+		return true
+	}
+	for _, c := range m.seenIdx {
+		if c == capIdx {
+			return true
+		}
+	}
+	return false
+}
+
+// sighted records another capture point's copy of a message.
+func (a *Analyzer) sighted(first *Msg, copy *Msg) {
+	first.seenIdx = append(first.seenIdx, copy.capIdx)
+	first.Seen = append(first.Seen, Sighting{Capture: a.captureName(copy.capIdx), Frame: refFrame(copy.Frame),
+		Time: copy.Time, Transit: copy.Time.Sub(first.Time)})
+}
+
+// flowSight is what one capture point saw of an ESP flow.
+type flowSight struct {
+	packets  int
+	lastSeq  uint32
+	last     time.Time
+	firstRef int
+}
+
+// lossFindings place losses between capture points: a message or ESP packets seen at
+// one point and never at another point on the same path, which saw the session's other
+// traffic at that time.
+func (a *Analyzer) lossFindings(s *Session) []Finding {
+	if !a.multi {
+		return nil
+	}
+	var out []Finding
+	// Which captures saw this session at all, and over which time.
+	seen := map[int][2]time.Time{}
+	note := func(c int, t time.Time) {
+		w, ok := seen[c]
+		if !ok || t.Before(w[0]) {
+			w[0] = t
+		}
+		if !ok || t.After(w[1]) {
+			w[1] = t
+		}
+		seen[c] = w
+	}
+	for _, m := range s.Messages {
+		note(m.capIdx, m.Time)
+		for i, c := range m.seenIdx {
+			note(c, m.Seen[i].Time)
+		}
+	}
+	for _, f := range s.ESP {
+		for c, fs := range f.sights {
+			note(c, fs.last)
+		}
+	}
+	if len(seen) < 2 {
+		return nil
+	}
+	covers := func(c int, t time.Time) bool {
+		cp := a.captures[c]
+		return !t.Before(cp.First) && !t.After(cp.Last)
+	}
+	type group struct {
+		step      Step
+		fromInit  bool
+		at, miss  int
+		frames    []int
+		msgs      []*Msg
+		fragments bool
+	}
+	var groups []*group
+	for _, m := range s.Messages {
+		for c := range seen {
+			if m.seenAt(c) || !covers(c, m.Time) {
+				continue
+			}
+			var g *group
+			for _, x := range groups {
+				if x.step == m.Step && x.fromInit == m.FromInitiator && x.at == m.capIdx && x.miss == c {
+					g = x
+				}
+			}
+			if g == nil {
+				g = &group{step: m.Step, fromInit: m.FromInitiator, at: m.capIdx, miss: c}
+				groups = append(groups, g)
+			}
+			g.frames = append(g.frames, m.Frame)
+			g.msgs = append(g.msgs, m)
+			g.fragments = g.fragments || m.Fragments != nil
+		}
+	}
+	for _, g := range groups {
+		sender, receiver := s.Initiator.Addr(), s.Responder.Addr()
+		if !g.fromInit {
+			sender, receiver = receiver, sender
+		}
+		at, miss := a.captureName(g.at), a.captureName(g.miss)
+		code, cause, next := CodeExchangeStalled, "A device between the two capture points drops these packets: a firewall, an ACL or a NAT on the path.", "Check the firewalls and NAT devices between the two capture points for UDP 500/4500 in this direction."
+		exch := g.step.String()
+		switch {
+		case g.fragments:
+			code = CodeFragmentsLost
+			cause = "The message travels in IP fragments and a device between the capture points drops fragments (many firewalls drop non-first fragments)."
+			next = "Enable IKE fragmentation on both sides (RFC 7383; strongSwan/libreswan fragmentation=yes) or let the path pass IP fragments."
+		case g.step.First() || g.step == StepIKESAInitRequest:
+			code = CodeNoResponse
+			exch = g.step.String()
+		case g.step == StepMM2 || g.step == StepAM2 || g.step == StepIKESAInitResponse:
+			code = CodeReplyNotReaching
+			exch = map[Step]Step{StepMM2: StepMM1, StepAM2: StepAM1, StepIKESAInitResponse: StepIKESAInitRequest}[g.step].String()
+		}
+		f := s.newFinding(code, Error, exch, g.frames, g.msgs[0].Time,
+			fmt.Sprintf("%s left %s (%s %s) and never reached %s (%s): dropped between the capture points.", stepCopies(g.step, len(g.msgs)), sender, at, framesHash(g.frames), receiver, miss),
+			cause, next)
+		f.LostBetween = []string{at, miss}
+		f.Step, f.By = g.step, side(g.fromInit)
+		out = append(out, f)
+	}
+	for _, fl := range s.ESP {
+		if len(fl.sights) < 2 && len(seen) < 2 {
+			continue
+		}
+		up, upN := -1, 0
+		for c, fs := range fl.sights {
+			if fs.packets > upN {
+				up, upN = c, fs.packets
+			}
+		}
+		for c := range seen {
+			if c == up || !covers(c, fl.First) {
+				continue
+			}
+			got := 0
+			if fs := fl.sights[c]; fs != nil {
+				got = fs.packets
+			}
+			if got >= upN {
+				continue
+			}
+			at, miss := a.captureName(up), a.captureName(c)
+			code, sev := CodeESPAnomaly, Warning
+			if got == 0 {
+				code, sev = CodeESPOneWay, Error
+			}
+			f := s.newFinding(code, sev, fmt.Sprintf("ESP %08x lost", fl.SPI), []int{fl.sights[up].firstRef}, fl.First,
+				fmt.Sprintf("ESP on SPI %08x from %s: %d packets left %s, %d reached %s: %d dropped between the capture points.", fl.SPI, fl.Src.Addr(), upN, at, got, miss, upN-got),
+				"A device between the capture points drops ESP in this direction (IP protocol 50, or UDP 4500 for ESP in UDP): a firewall rule, an ACL, or a NAT that lost its mapping.",
+				"Check the firewalls and NAT devices between the two capture points for ESP / UDP 4500 in this direction.")
+			f.LostBetween = []string{at, miss}
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	return out
+}
+
+func stepCopies(st Step, n int) string {
+	if n == 1 {
+		return st.String()
+	}
+	return fmt.Sprintf("%s (%d copies)", st, n)
+}
+
+// framesHash lists frames of one capture as "#2 #4 #6".
+func framesHash(frames []int) string {
+	out := ""
+	for i, f := range frames {
+		if i > 0 {
+			out += " "
+		}
+		out += fmt.Sprintf("#%d", refFrame(f))
+	}
+	return out
+}
+
+// EstimateOffset estimates how far a second capture's clock is ahead of a first one's,
+// from packets both captured, as NTP does: packets going one way arrive later by the
+// offset plus the path delay, packets going the other way by the offset minus it, so
+// the mean of the two directions' medians is the offset. Each packet is a Fingerprint;
+// ok is false when the captures share no packet. With packets in one direction only,
+// the offset includes the path delay.
+func EstimateOffset(first, second []Fingerprint) (offset time.Duration, shared int, ok bool) {
+	at := make(map[uint64]Fingerprint, len(first))
+	for _, f := range first {
+		if _, dup := at[f.Key]; !dup {
+			at[f.Key] = f
+		}
+	}
+	bySrc := map[netip.Addr][]time.Duration{}
+	for _, g := range second {
+		f, ok := at[g.Key]
+		if !ok {
+			continue
+		}
+		delete(at, g.Key)
+		shared++
+		bySrc[f.Src] = append(bySrc[f.Src], g.Time.Sub(f.Time))
+	}
+	if shared == 0 {
+		return 0, 0, false
+	}
+	var medians []time.Duration
+	for _, ds := range bySrc {
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		medians = append(medians, ds[len(ds)/2])
+	}
+	sort.Slice(medians, func(i, j int) bool { return medians[i] < medians[j] })
+	if len(medians) == 1 {
+		return medians[0], shared, true
+	}
+	// The two directions: the smallest and the largest median.
+	return (medians[0] + medians[len(medians)-1]) / 2, shared, true
+}
+
+// Fingerprint identifies a packet a capture point saw, to find it at another point: an
+// IKE message by a hash of its bytes, an ESP packet by SPI and sequence number.
+type Fingerprint struct {
+	Key  uint64
+	Time time.Time
+	Src  netip.Addr // as this capture saw it: the direction the packet went
+}
+
+// FingerprintOf gives a message's fingerprint, or false for messages that have none.
+func FingerprintOf(m *decode.Message) (Fingerprint, bool) {
+	switch {
+	case m.Kind == decode.KindISAKMP && m.ISAKMP != nil:
+		return Fingerprint{Key: hashBytes(m.ISAKMP.Contents), Time: m.Time, Src: m.Src.Addr()}, true
+	case m.Kind == decode.KindESP:
+		return Fingerprint{Key: 1<<63 | uint64(m.ESP.SPI)<<31 ^ uint64(m.ESP.Seq), Time: m.Time, Src: m.Src.Addr()}, true
+	}
+	return Fingerprint{}, false
+}
+
+func refFrames(refs []int) []int {
+	if refs == nil {
+		return nil
+	}
+	out := make([]int, len(refs))
+	for i, r := range refs {
+		out[i] = refFrame(r)
+	}
+	return out
+}
+
+// refText writes the frame references that text cites as "capture#frame": a frame of
+// a capture after the first is a reference above 2^32, a number no other text holds.
+func (a *Analyzer) refText(text string) string {
+	if len(a.captures) < 2 {
+		return text
+	}
+	return bigNumber.ReplaceAllStringFunc(text, func(n string) string {
+		v, err := strconv.Atoi(n)
+		if err != nil || refCapture(v) <= 0 || refCapture(v) >= len(a.captures) {
+			return n
+		}
+		return a.captureName(refCapture(v)) + "#" + strconv.Itoa(refFrame(v))
+	})
+}
+
+var bigNumber = regexp.MustCompile(`\b[0-9]{10,}\b`)
+
+// FrameName names a frame reference for people: its number, with its capture's name
+// when the result holds several captures ("gw-b.pcap#12").
+func (r *Result) FrameName(ref int) string {
+	if len(r.Captures) < 2 {
+		return strconv.Itoa(refFrame(ref))
+	}
+	c := refCapture(ref)
+	if c < 0 || c >= len(r.Captures) {
+		return strconv.Itoa(refFrame(ref))
+	}
+	return r.Captures[c].Name + "#" + strconv.Itoa(refFrame(ref))
+}
+
+// finishFinding names the captures of a finding's evidence and of the frames its text
+// cites.
+func (a *Analyzer) finishFinding(f *Finding) {
+	if f.Frames == nil {
+		f.Frames = []int{}
+	}
+	f.Evidence = a.evidence(f.Frames)
+	f.Summary, f.Cause, f.Next = a.refText(f.Summary), a.refText(f.Cause), a.refText(f.Next)
+}
