@@ -305,6 +305,7 @@ func (a *Analyzer) newSession(m *decode.Message, x *decode.ISAKMP) *Session {
 		s.Version = 1
 	}
 	s.InitiatorSPI = SPI(x.InitiatorSPI)
+	s.capIdx = a.curIdx
 	s.initRoles(m, x)
 	a.linkPredecessor(s, m, x)
 	a.sessions = append(a.sessions, s)
@@ -466,7 +467,7 @@ func (a *Analyzer) tie(f *ESPFlow) bool {
 		return false
 	}
 	f.Session, f.session = s.ID, s
-	f.FromInitiator = f.Src.Addr() == s.Initiator.Addr()
+	f.FromInitiator = s.isInitiator(f.Src.Addr(), f.Dst.Addr())
 	s.ESP = append(s.ESP, f)
 	return true
 }
@@ -486,7 +487,7 @@ func (a *Analyzer) tieEarly() {
 		}
 		s := list[0]
 		f.Session, f.session = s.ID, s
-		f.FromInitiator = f.Src.Addr() == s.Initiator.Addr()
+		f.FromInitiator = s.isInitiator(f.Src.Addr(), f.Dst.Addr())
 		s.ESP = append(s.ESP, f)
 	}
 	clear(a.untied[len(still):])

@@ -147,7 +147,29 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 	out = append(out, s.fragmentFindings()...)
 	out = append(out, s.decodeFindings()...)
 	out = s.laterEvidence(out)
-	return dedupeFindings(out)
+	return supersede(dedupeFindings(out), len(placed))
+}
+
+// supersede drops the one-sided conclusions about a message whose loss several
+// capture points placed: "no answer to IKE_AUTH" says less than "IKE_AUTH never
+// reached the responder's capture point".
+func supersede(fs []Finding, placed int) []Finding {
+	if placed == 0 {
+		return fs
+	}
+	out := fs[:0]
+	for i, f := range fs {
+		drop := false
+		if i >= placed && (f.Code == CodeExchangeStalled || f.Code == CodeNoResponse || f.Code == CodeReplyNotReaching) {
+			for _, p := range fs[:placed] {
+				drop = drop || len(p.LostBetween) > 0 && p.Step == f.Step && p.By == f.By
+			}
+		}
+		if !drop {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // withoutStep drops the findings of one code about one step: a more precise finding

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
@@ -65,6 +66,10 @@ func (s *Session) fromInitiator(m *decode.Message, x *decode.ISAKMP) bool {
 		// Both ends on one address: only the ports tell them apart.
 		return src == s.Initiator || dst == s.Responder
 	}
+	if len(s.addrsI) > 1 || len(s.addrsR) > 1 {
+		// Seen at several capture points, across a NAT: any address a side had.
+		return s.isInitiator(src.Addr(), dst.Addr())
+	}
 	switch {
 	case src.Addr() == s.Initiator.Addr():
 		return true
@@ -76,6 +81,43 @@ func (s *Session) fromInitiator(m *decode.Message, x *decode.ISAKMP) bool {
 		return false
 	}
 	return true
+}
+
+// notePeers remembers every address each side of the session was seen with (at several
+// capture points across a NAT the same side has two), and files the session under each
+// address pair so that ESP between those addresses finds it.
+func (a *Analyzer) notePeers(s *Session, m *decode.Message, fromInit bool) {
+	src, dst := m.Src.Addr(), m.Dst.Addr()
+	if !fromInit {
+		src, dst = dst, src
+	}
+	newPair := !slices.Contains(s.addrsI, src) || !slices.Contains(s.addrsR, dst)
+	if !slices.Contains(s.addrsI, src) {
+		s.addrsI = append(s.addrsI, src)
+	}
+	if !slices.Contains(s.addrsR, dst) {
+		s.addrsR = append(s.addrsR, dst)
+	}
+	if newPair {
+		k := pairOf(src, dst)
+		if !slices.Contains(a.byPeers[k], s) {
+			a.byPeers[k] = append(a.byPeers[k], s)
+		}
+	}
+}
+
+// isInitiator tells whether traffic from src to dst goes from the initiator, by every
+// address the two sides were seen with.
+func (s *Session) isInitiator(src, dst netip.Addr) bool {
+	switch {
+	case slices.Contains(s.addrsI, src) && !slices.Contains(s.addrsR, src):
+		return true
+	case slices.Contains(s.addrsR, src) && !slices.Contains(s.addrsI, src):
+		return false
+	case slices.Contains(s.addrsR, dst):
+		return true
+	}
+	return src == s.Initiator.Addr()
 }
 
 // sentByCurrentInitiator is fromInitiator by addresses alone: what the session's present
@@ -143,6 +185,7 @@ func (s *Session) noteClass(m *decode.Message, x *decode.ISAKMP) {
 // wrong, and renames every step that depended on it.
 func (s *Session) swapRoles() {
 	s.Initiator, s.Responder = s.Responder, s.Initiator
+	s.addrsI, s.addrsR = s.addrsR, s.addrsI
 	for _, ex := range s.Exchanges {
 		if !numberedFromInitiator(ex.Type) {
 			ex.ByInitiator = !ex.ByInitiator
@@ -176,13 +219,20 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	}
 	s.noteClass(m, x)
 	fromInit := s.fromInitiator(m, x)
-	// Follow address and port changes (NAT, MOBIKE, the float to 4500).
-	if fromInit {
-		s.noteAddress(&s.Initiator, m.Src)
-		s.noteAddress(&s.Responder, m.Dst)
-	} else {
-		s.noteAddress(&s.Responder, m.Src)
-		s.noteAddress(&s.Initiator, m.Dst)
+	if a.curIdx == s.capIdx {
+		// Follow address and port changes (NAT, MOBIKE, the float to 4500) as the
+		// session's own capture point sees them.
+		if fromInit {
+			s.noteAddress(&s.Initiator, m.Src)
+			s.noteAddress(&s.Responder, m.Dst)
+		} else {
+			s.noteAddress(&s.Responder, m.Src)
+			s.noteAddress(&s.Initiator, m.Dst)
+		}
+	}
+	a.notePeers(s, m, fromInit)
+	if len(a.captures) > 1 && !slices.Contains(s.Captures, a.cur.Name) {
+		s.Captures = append(s.Captures, a.cur.Name)
 	}
 	msg := &Msg{
 		Frame:         m.Frame,
@@ -205,6 +255,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		zeroRSPI:      SPI(x.ResponderSPI).IsZero(),
 		capIdx:        a.curIdx,
 		capture:       a.cur.Name,
+		incomplete:    m.Kind == decode.KindIncomplete,
 	}
 	if len(a.captures) > 1 {
 		msg.Capture = a.cur.Name

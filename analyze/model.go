@@ -103,7 +103,9 @@ type Session struct {
 	// Timeline is the SA's life: up, IPsec SAs created and rekeyed, liveness checks,
 	// deletes; RekeyedFrom and RekeyedTo link an IKE SA to the one it replaced and the
 	// one that replaced it.
-	Timeline    []Event   `json:"timeline,omitempty"`
+	Timeline []Event `json:"timeline,omitempty"`
+	// Captures names every capture that saw the SA, when there are several.
+	Captures    []string  `json:"captures,omitempty"`
 	RekeyedFrom int       `json:"rekeyed_from,omitempty"`
 	RekeyedTo   int       `json:"rekeyed_to,omitempty"`
 	First       time.Time `json:"first"`
@@ -132,10 +134,12 @@ type Session struct {
 
 	establishedAt    time.Time // when the negotiation completed
 	establishedFrame int
-	abandonedFor     int          // a simultaneous start: the session that came up instead
-	keptAs           int          // keptOK or keptFailed once finished and kept
-	lastChildAt      time.Time    // the latest negotiation that created an IPsec SA (QM3, IKE_AUTH or CREATE_CHILD_SA answer)
-	espFrom          [2]time.Time // the latest ESP between the peers from the responder [0] and from the initiator [1], whichever SA it belongs to
+	abandonedFor     int       // a simultaneous start: the session that came up instead
+	keptAs           int       // keptOK or keptFailed once finished and kept
+	lastChildAt      time.Time // the latest negotiation that created an IPsec SA (QM3, IKE_AUTH or CREATE_CHILD_SA answer)
+	espFrom          [2]time.Time
+	capIdx           int          // the capture the session was first seen in
+	addrsI, addrsR   []netip.Addr // every address each side was seen with // the latest ESP between the peers from the responder [0] and from the initiator [1], whichever SA it belongs to
 	successor        *Session
 	predecessor      *Session
 }
@@ -215,6 +219,8 @@ type Msg struct {
 	capIdx        int    // the capture it was first seen in
 	capture       string // and its name
 	seenIdx       []int  // the other captures that saw it
+	partialAt     []int  // captures that saw only some of its IP fragments
+	incomplete    bool   // this copy is some IP fragments of a datagram that never completed
 	hash          uint64
 	v2            bool
 	exchange      *Exchange

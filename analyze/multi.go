@@ -39,6 +39,10 @@ type Sighting struct {
 	Frame   int           `json:"frame"`
 	Time    time.Time     `json:"time"`
 	Transit time.Duration `json:"transit_ns"`
+	// Incomplete is set when this point saw only some IP fragments of the message.
+	Incomplete bool `json:"incomplete,omitempty"`
+
+	capIdx int
 }
 
 // transitMax bounds the transit delay between two capture points of one path, after
@@ -110,7 +114,16 @@ func (a *Analyzer) evidence(frames []int) []FrameRef {
 func sameElsewhere(ex *Exchange, msg *Msg) *Msg {
 	var best *Msg
 	for _, prev := range ex.Messages {
-		if prev.hash != msg.hash || prev.FromInitiator != msg.FromInitiator || prev.capIdx == msg.capIdx || prev.seenAt(msg.capIdx) {
+		if prev.FromInitiator != msg.FromInitiator || prev.capIdx == msg.capIdx || prev.seenAt(msg.capIdx) {
+			continue
+		}
+		// The same bytes; or, where one point saw only some IP fragments of the
+		// datagram, the same header (exchange, message ID, direction).
+		same := prev.hash == msg.hash
+		if !same && (prev.incomplete || msg.incomplete) {
+			same = prev.Response == msg.Response && prev.MessageID == msg.MessageID && prev.ExchangeType == msg.ExchangeType
+		}
+		if !same {
 			continue
 		}
 		if d := msg.Time.Sub(prev.Time).Abs(); d <= transitMax && (best == nil || prev.Time.Before(best.Time)) {
@@ -137,7 +150,28 @@ func (m *Msg) seenAt(capIdx int) bool {
 func (a *Analyzer) sighted(first *Msg, copy *Msg) {
 	first.seenIdx = append(first.seenIdx, copy.capIdx)
 	first.Seen = append(first.Seen, Sighting{Capture: a.captureName(copy.capIdx), Frame: refFrame(copy.Frame),
-		Time: copy.Time, Transit: copy.Time.Sub(first.Time)})
+		Time: copy.Time, Transit: copy.Time.Sub(first.Time), Incomplete: copy.incomplete, capIdx: copy.capIdx})
+	if first.incomplete && !copy.incomplete {
+		// The whole message was seen elsewhere: the fragments were lost here.
+		first.partialAt = append(first.partialAt, first.capIdx)
+	}
+	if copy.incomplete {
+		first.partialAt = append(first.partialAt, copy.capIdx)
+	}
+}
+
+// wholeAt reports whether a capture saw the whole message (not only some of its IP
+// fragments).
+func (m *Msg) wholeAt(capIdx int) bool {
+	if !m.seenAt(capIdx) {
+		return false
+	}
+	for _, c := range m.partialAt {
+		if c == capIdx {
+			return false
+		}
+	}
+	return !(m.incomplete && m.capIdx == capIdx)
 }
 
 // flowSight is what one capture point saw of an ESP flow.
@@ -196,23 +230,31 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 	}
 	var groups []*group
 	for _, m := range s.Messages {
+		whole := false
 		for c := range seen {
-			if m.seenAt(c) || !covers(c, m.Time) {
+			whole = whole || m.wholeAt(c)
+		}
+		for c := range seen {
+			if m.wholeAt(c) || !whole || !covers(c, m.Time) {
 				continue
+			}
+			at := m.capIdx
+			if !m.wholeAt(at) {
+				at = c0(m, seen) // the point that saw it whole
 			}
 			var g *group
 			for _, x := range groups {
-				if x.step == m.Step && x.fromInit == m.FromInitiator && x.at == m.capIdx && x.miss == c {
+				if x.step == m.Step && x.fromInit == m.FromInitiator && x.at == at && x.miss == c {
 					g = x
 				}
 			}
 			if g == nil {
-				g = &group{step: m.Step, fromInit: m.FromInitiator, at: m.capIdx, miss: c}
+				g = &group{step: m.Step, fromInit: m.FromInitiator, at: at, miss: c}
 				groups = append(groups, g)
 			}
-			g.frames = append(g.frames, m.Frame)
+			g.frames = append(g.frames, m.wholeRef(at))
 			g.msgs = append(g.msgs, m)
-			g.fragments = g.fragments || m.Fragments != nil
+			g.fragments = g.fragments || m.Fragments != nil || m.seenAt(c) // seen there in part only
 		}
 	}
 	for _, g := range groups {
@@ -235,8 +277,12 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 			code = CodeReplyNotReaching
 			exch = map[Step]Step{StepMM2: StepMM1, StepAM2: StepAM1, StepIKESAInitResponse: StepIKESAInitRequest}[g.step].String()
 		}
+		how := "never reached"
+		if g.fragments && g.msgs[0].seenAt(g.miss) {
+			how = "reached only in part (some of its IP fragments) at"
+		}
 		f := s.newFinding(code, Error, exch, g.frames, g.msgs[0].Time,
-			fmt.Sprintf("%s left %s (%s %s) and never reached %s (%s): dropped between the capture points.", stepCopies(g.step, len(g.msgs)), sender, at, framesHash(g.frames), receiver, miss),
+			fmt.Sprintf("%s left %s (%s %s) and %s %s (%s): dropped between the capture points.", stepCopies(g.step, len(g.msgs)), sender, at, framesHash(g.frames), how, receiver, miss),
 			cause, next)
 		f.LostBetween = []string{at, miss}
 		f.Step, f.By = g.step, side(g.fromInit)
@@ -406,4 +452,27 @@ func (a *Analyzer) finishFinding(f *Finding) {
 	}
 	f.Evidence = a.evidence(f.Frames)
 	f.Summary, f.Cause, f.Next = a.refText(f.Summary), a.refText(f.Cause), a.refText(f.Next)
+}
+
+// c0 is a capture that saw the message whole.
+func c0(m *Msg, seen map[int][2]time.Time) int {
+	for c := range seen {
+		if m.wholeAt(c) {
+			return c
+		}
+	}
+	return m.capIdx
+}
+
+// wholeRef is the frame reference of the message's copy at a capture.
+func (m *Msg) wholeRef(capIdx int) int {
+	if m.capIdx == capIdx {
+		return m.Frame
+	}
+	for _, sg := range m.Seen {
+		if sg.capIdx == capIdx {
+			return makeRef(capIdx, sg.Frame)
+		}
+	}
+	return m.Frame
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +31,8 @@ type Style struct {
 	Redact bool
 	// Version is the ikescope version named in the Markdown and HTML reports.
 	Version string
+
+	multi bool // the result holds several captures: frames name theirs
 }
 
 func (st Style) width() int {
@@ -135,7 +139,7 @@ func writeAnalysisJSON(w io.Writer, r *analyze.Result, rd *Redactor) error {
 func captureLine(c analyze.Capture, r *analyze.Result, rd *Redactor) string {
 	n := 0
 	for _, s := range r.Sessions {
-		if s.Capture == c.Name {
+		if s.Capture == c.Name || slices.Contains(s.Captures, c.Name) {
 			n++
 		}
 	}
@@ -147,7 +151,14 @@ func captureLine(c analyze.Capture, r *analyze.Result, rd *Redactor) string {
 	if n == 1 {
 		sa = "IKE SA"
 	}
-	return fmt.Sprintf("%s: %d packets over %s · %d IKE messages · %d %s · %s", rd.Capture(c.Name), c.Frames, seconds(c.Duration), c.Messages, n, sa, esp)
+	line := fmt.Sprintf("%s: %d packets over %s · %d IKE messages · %d %s · %s", rd.Capture(c.Name), c.Frames, seconds(c.Duration), c.Messages, n, sa, esp)
+	switch {
+	case c.Apart != "":
+		line += " · apart: " + c.Apart
+	case c.SharedPackets > 0:
+		line += fmt.Sprintf(" · %d packets shared with %s, its clock %s", c.SharedPackets, rd.Capture(r.Captures[0].Name), offsetText(c.ClockOffset))
+	}
+	return line
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
@@ -186,6 +197,35 @@ func sessionRow(s *analyze.Session, rd *Redactor) []string {
 }
 
 // framesText lists frame numbers in order: "5 6 7 8".
+// findingFrames names the frames a finding cites: "5 6 7" with one capture,
+// "gw-a.pcap#5 gw-b.pcap#5" with several.
+func findingFrames(f analyze.Finding, st Style, rd *Redactor) string {
+	if !st.multi || len(f.Evidence) != len(f.Frames) {
+		return framesText(f.Frames)
+	}
+	ev := append([]analyze.FrameRef(nil), f.Evidence...)
+	sort.SliceStable(ev, func(i, j int) bool {
+		if ev[i].Capture != ev[j].Capture {
+			return false
+		}
+		return ev[i].Frame < ev[j].Frame
+	})
+	parts := make([]string, len(ev))
+	for i, e := range ev {
+		parts[i] = rd.Capture(e.Capture) + "#" + strconv.Itoa(e.Frame)
+	}
+	return strings.Join(parts, " ")
+}
+
+// frameRefText names one frame reference: its number, with its capture with several.
+func frameRefText(r *analyze.Result, ref int, rd *Redactor) string {
+	name := r.FrameName(ref)
+	if i := strings.LastIndexByte(name, '#'); i >= 0 {
+		return rd.Capture(name[:i]) + name[i:]
+	}
+	return name
+}
+
 func framesText(frames []int) string {
 	fs := append([]int(nil), frames...)
 	sort.Ints(fs)
@@ -227,3 +267,16 @@ func writeSummary(w io.Writer, r *analyze.Result, rd *Redactor) error {
 	}
 	return bw.Flush()
 }
+
+// offsetText says how far a clock is off: "ahead by 1.250 s", "in step (within 1 ms)".
+func offsetText(d time.Duration) string {
+	switch {
+	case d.Abs() < time.Millisecond:
+		return "in step (within 1 ms)"
+	case d > 0:
+		return "ahead by " + seconds3(d)
+	}
+	return "behind by " + seconds3(-d)
+}
+
+func seconds3(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }

@@ -19,8 +19,9 @@ import (
 // of inline script open a message when its ladder arrow or frame number is followed.
 func WriteHTML(w io.Writer, r *analyze.Result, st Style) error {
 	rd := st.redactor(r)
+	st.multi = len(r.Captures) > 1
 	bw := bufio.NewWriter(w)
-	h := &htmlWriter{w: bw, r: r, rd: rd}
+	h := &htmlWriter{w: bw, r: r, rd: rd, st: st}
 	h.page(st)
 	return bw.Flush()
 }
@@ -29,6 +30,7 @@ type htmlWriter struct {
 	w  *bufio.Writer
 	r  *analyze.Result
 	rd *Redactor
+	st Style
 }
 
 func esc(s string) string { return html.EscapeString(s) }
@@ -225,7 +227,11 @@ func (h *htmlWriter) finding(f analyze.Finding) {
 		h.printf(" · %s", esc(rd.Text(f.Exchange)))
 	}
 	if len(f.Frames) > 0 {
-		h.printf(" · %s", h.frameLinks(f.Session, f.Frames))
+		if h.st.multi {
+			h.printf(" · frames %s", esc(findingFrames(f, h.st, h.rd)))
+		} else {
+			h.printf(" · %s", h.frameLinks(f.Session, f.Frames))
+		}
 	}
 	h.printf("</header>\n<p class=\"summary\">%s</p>\n", esc(rd.Text(f.Summary)))
 	if f.Cause != "" {

@@ -32,6 +32,7 @@ type ladderRow struct {
 	failed   bool   // the message is where the session failed (the first error finding's frame)
 	folded   int    // rowFolded: how many messages
 	frames   []int  // rowFolded: the folded frames
+	frame    string // the frame as shown: "12", or with several captures "A12"
 }
 
 // ladder is what every format needs to draw a session.
@@ -45,6 +46,8 @@ type ladder struct {
 	respName string
 	initRole string // "initiator", or "initiator?" when the roles are guessed
 	respRole string
+	points   string // with several captures: "A = gw-a.pcap, B = gw-b.pcap"
+	r        *analyze.Result
 }
 
 // foldAfter is how many copies of a message a ladder shows before it folds the rest
@@ -54,7 +57,7 @@ const foldAfter = 3
 // newLadder builds a session's ladder. Findings give the failure point; the capture's end
 // says how long the capture went on after the last message.
 func newLadder(s *analyze.Session, r *analyze.Result, rd *Redactor) *ladder {
-	l := &ladder{s: s, initName: rd.AddrPort(s.Initiator), respName: rd.AddrPort(s.Responder)}
+	l := &ladder{s: s, r: r, initName: rd.AddrPort(s.Initiator), respName: rd.AddrPort(s.Responder)}
 	l.initRole, l.respRole = roleNames(s)
 	// The first error finding of the session marks where it failed.
 	var fail *analyze.Finding
@@ -73,7 +76,7 @@ func newLadder(s *analyze.Session, r *analyze.Result, rd *Redactor) *ladder {
 			l.failure = stoppedAt(s) // "failed at MM5: auth-failed"
 		}
 		if len(fail.Frames) > 0 {
-			l.failure += " (" + framesWord(fail.Frames) + ")"
+			l.failure += " (" + framesWord(*fail, rd, len(r.Captures) > 1) + ")"
 		}
 	}
 	// How many copies of each message there are, to fold long runs of retransmissions.
@@ -89,10 +92,21 @@ func newLadder(s *analyze.Session, r *analyze.Result, rd *Redactor) *ladder {
 			fold = nil
 		}
 	}
+	multi := len(r.Captures) > 1
+	if multi {
+		var pts []string
+		for i, c := range r.Captures {
+			pts = append(pts, pointLetter(i)+" = "+rd.Capture(c.Name))
+		}
+		l.points = strings.Join(pts, ", ")
+	}
 	for _, m := range s.Messages {
 		label, detail := messageLabel(m, rd), ""
 		if m.Retransmit == 0 {
 			detail = messageDetail(m, s, rd)
+		}
+		if multi {
+			detail = strings.TrimSuffix(seenText(m, r)+" · "+detail, " · ")
 		}
 		folding := m.Retransmit >= foldAfter && m.Retransmit < copies[chainKey(m)]
 		echo := fold != nil && m.Retransmit == 0 && label+detail == lastText[m.FromInitiator]
@@ -108,7 +122,7 @@ func newLadder(s *analyze.Session, r *analyze.Result, rd *Redactor) *ladder {
 		lastText[m.FromInitiator] = label + detail
 		l.rows = append(l.rows, ladderRow{
 			kind: rowMessage, msg: m, at: m.Time.Sub(s.First).Seconds(), fromInit: m.FromInitiator,
-			label: label, detail: detail, failed: m.Frame == failFrame,
+			label: label, detail: detail, failed: m.Frame == failFrame, frame: frameLabel(m, r),
 		})
 	}
 	flush()
@@ -129,11 +143,59 @@ func chainKey(m *analyze.Msg) string {
 }
 
 // framesWord is "frame 2" or "frames 5 6 7".
-func framesWord(frames []int) string {
-	if len(frames) == 1 {
-		return fmt.Sprintf("frame %d", frames[0])
+func framesWord(f analyze.Finding, rd *Redactor, multi bool) string {
+	text := findingFrames(f, Style{multi: multi}, rd)
+	if len(f.Frames) == 1 {
+		return "frame " + text
 	}
-	return "frames " + framesText(frames)
+	return "frames " + text
+}
+
+// pointLetter names the i-th capture point in a ladder: A, B, C, ...
+func pointLetter(i int) string {
+	if i < 26 {
+		return string(rune('A' + i))
+	}
+	return fmt.Sprintf("P%d", i+1)
+}
+
+// frameLabel shows a message's frame: its number, or with several captures the letter
+// of the capture it was first seen in and its number there ("B12").
+func frameLabel(m *analyze.Msg, r *analyze.Result) string {
+	n := m.FrameNumber
+	if n == 0 {
+		n = m.Frame // a message built without the analysis
+	}
+	if len(r.Captures) < 2 {
+		return fmt.Sprint(n)
+	}
+	for i, c := range r.Captures {
+		if c.Name == m.Capture {
+			return pointLetter(i) + fmt.Sprint(n)
+		}
+	}
+	return fmt.Sprint(n)
+}
+
+// seenText says at which capture points a message was seen and when: "at A, B +0.4 ms",
+// or "at B only" when the other points never saw it.
+func seenText(m *analyze.Msg, r *analyze.Result) string {
+	idx := map[string]int{}
+	for i, c := range r.Captures {
+		idx[c.Name] = i
+	}
+	points := []string{pointLetter(idx[m.Capture])}
+	transit := ""
+	for _, sg := range m.Seen {
+		points = append(points, pointLetter(idx[sg.Capture]))
+		if transit == "" {
+			transit = fmt.Sprintf(" +%.1f ms", float64(sg.Transit.Microseconds())/1000)
+		}
+	}
+	if len(m.Seen) == 0 {
+		return "at " + points[0] + " only"
+	}
+	return "at " + strings.Join(points, ", ") + transit
 }
 
 // firstMessageFrame returns the first of frames that is a message of s (in ladder order),

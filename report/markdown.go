@@ -56,6 +56,7 @@ const maxDiagramRows = 150
 // It renders on GitHub and GitLab; elsewhere it still reads as plain text.
 func WriteMarkdown(w io.Writer, r *analyze.Result, st Style) error {
 	rd := st.redactor(r)
+	st.multi = len(r.Captures) > 1
 	bw := bufio.NewWriter(w)
 	fmt.Fprintln(bw, "# ikescope report")
 	fmt.Fprintln(bw)
@@ -106,12 +107,12 @@ func WriteMarkdown(w io.Writer, r *analyze.Result, st Style) error {
 			infos = append(infos, f)
 			continue
 		}
-		mdFinding(bw, f, rd)
+		mdFinding(bw, f, st, rd)
 	}
 	if len(infos) > 0 {
 		fmt.Fprintf(bw, "<details><summary>%d informational finding%s</summary>\n\n", len(infos), plural(len(infos)))
 		for _, f := range infos {
-			mdFinding(bw, f, rd)
+			mdFinding(bw, f, st, rd)
 		}
 		fmt.Fprintln(bw, "</details>")
 		fmt.Fprintln(bw)
@@ -187,7 +188,7 @@ func mdSessionLine(r *analyze.Result, s *analyze.Session, rd *Redactor) string {
 	return line
 }
 
-func mdFinding(w io.Writer, f analyze.Finding, rd *Redactor) {
+func mdFinding(w io.Writer, f analyze.Finding, st Style, rd *Redactor) {
 	title := fmt.Sprintf("%s · %s", strings.ToUpper(f.Severity.String()), f.Code)
 	if f.Session > 0 {
 		title += fmt.Sprintf(" · session %d", f.Session)
@@ -195,7 +196,7 @@ func mdFinding(w io.Writer, f analyze.Finding, rd *Redactor) {
 	fmt.Fprintf(w, "### %s\n\n", title)
 	var where []string
 	if len(f.Frames) > 0 {
-		where = append(where, "**Frames:** "+framesText(f.Frames))
+		where = append(where, "**Frames:** "+findingFrames(f, st, rd))
 	}
 	if f.Exchange != "" {
 		where = append(where, "**Where:** "+mdEscape(rd.Text(f.Exchange)))
@@ -300,7 +301,7 @@ func mermaidLadder(w io.Writer, l *ladder) {
 		if row.failed && row.msg.Response {
 			arrow = "--x"
 		}
-		text := fmt.Sprintf("[%d] +%.3fs %s", row.msg.Frame, row.at, row.label)
+		text := fmt.Sprintf("[%s] +%.3fs %s", row.frame, row.at, row.label)
 		if row.detail != "" {
 			text += " · " + row.detail
 		}
@@ -392,7 +393,7 @@ func mdMessages(w io.Writer, l *ladder, rd *Redactor) {
 			if m.Retransmit > 0 {
 				detail = "same bytes again"
 			}
-			row(fmt.Sprint(m.Frame), fmt.Sprintf("%.3f", m.Time.Sub(s.First).Seconds()), side(m.FromInitiator),
+			row(frameLabel(m, l.r), fmt.Sprintf("%.3f", m.Time.Sub(s.First).Seconds()), side(m.FromInitiator),
 				messageLabel(m, rd), detail)
 		}
 	})

@@ -19,6 +19,7 @@ import (
 // plain ASCII apart from a few typographic marks (-f text).
 func WriteText(w io.Writer, r *analyze.Result, st Style) error {
 	rd := st.redactor(r)
+	st.multi = len(r.Captures) > 1
 	bw := bufio.NewWriter(w)
 	for _, c := range r.Captures {
 		fmt.Fprintln(bw, captureLine(c, r, rd))
@@ -140,7 +141,7 @@ func writeFinding(w io.Writer, f analyze.Finding, st Style, rd *Redactor) {
 		where = append(where, fmt.Sprintf("session %d", f.Session))
 	}
 	if len(f.Frames) > 0 {
-		where = append(where, "frames "+framesText(f.Frames))
+		where = append(where, "frames "+findingFrames(f, st, rd))
 	}
 	label := fmt.Sprintf("%-7s", strings.ToUpper(f.Severity.String()))
 	if st.Color {
@@ -240,6 +241,9 @@ func writeLadder(w io.Writer, l *ladder, st Style) {
 		title = severityColor[analyze.Error] + title + colorReset
 	}
 	fmt.Fprintln(w, title)
+	if l.points != "" {
+		fmt.Fprintf(w, " capture points: %s\n", l.points)
+	}
 	width := 24
 	for _, r := range l.rows {
 		if r.kind == rowMessage {
@@ -262,7 +266,7 @@ func writeLadder(w io.Writer, l *ladder, st Style) {
 			if detail != "" {
 				detail = "  " + detail
 			}
-			fmt.Fprintf(w, "%s%5d %8.3f  %s%s\n", mark, r.msg.Frame, r.at, arrow(r.label, r.fromInit, width, mk), detail)
+			fmt.Fprintf(w, "%s%5s %8.3f  %s%s\n", mark, r.frame, r.at, arrow(r.label, r.fromInit, width, mk), detail)
 		}
 	}
 	if s.MessagesDropped > 0 {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,10 +122,15 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	var readErr error
 	showProgress := isTerminal(stderr)
-	for _, name := range files {
-		if err := feed(a, dec, name, stdin, showProgress, stderr); err != nil {
-			fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
-			readErr = errAlreadyReported
+	if len(files) > 1 && !slices.Contains(files, "-") {
+		// Several capture points of one tunnel: one story on one timeline.
+		readErr = feedMerged(a, dec, files, stderr)
+	} else {
+		for _, name := range files {
+			if err := feed(a, dec, name, stdin, showProgress, stderr); err != nil {
+				fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
+				readErr = errAlreadyReported
+			}
 		}
 	}
 	res := a.Finish()

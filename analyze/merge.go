@@ -1,0 +1,90 @@
+package analyze
+
+import (
+	"time"
+
+	"github.com/ikescope/ikescope/decode"
+)
+
+// Source is one capture read in order; decode.Reader is one.
+type Source interface {
+	Name() string
+	Next() bool
+	Message() *decode.Message
+	Stats() decode.Stats
+	Err() error
+}
+
+// LineUp names the captures (in the order they will be fed) and lines their clocks up
+// from the packets they share (their Fingerprints, a first pass over each): each
+// capture's offset against the first, through any capture already placed. A capture
+// that shares no packet keeps its own clock and is marked as standing apart. It returns
+// the offsets.
+func (a *Analyzer) LineUp(names []string, prints [][]Fingerprint) []time.Duration {
+	offsets := make([]time.Duration, len(names))
+	known := make([]bool, len(names))
+	for i, name := range names {
+		a.StartCapture(name)
+		if i == 0 {
+			known[0] = true
+			continue
+		}
+		for j := 0; j < i && !known[i]; j++ {
+			if !known[j] {
+				continue
+			}
+			if off, shared, ok := EstimateOffset(prints[j], prints[i]); ok {
+				offsets[i], known[i] = offsets[j]+off, true
+				a.SetClock(i, offsets[i], shared, "")
+			}
+		}
+		if !known[i] {
+			a.SetClock(i, 0, 0, "it shares no packet with the other captures (other peers, or another time): analysed side by side")
+		}
+	}
+	return offsets
+}
+
+// FeedMerged adds the captures LineUp named, merged in time order on the common
+// timeline: each message shifted by its capture's offset and marked with its capture,
+// open (decryption, may be nil) applied first. It returns each source's read error.
+func (a *Analyzer) FeedMerged(srcs []Source, offsets []time.Duration, open func(*decode.Message)) []error {
+	errs := make([]error, len(srcs))
+	pending := make([]*decode.Message, len(srcs))
+	next := func(i int) {
+		pending[i] = nil
+		if srcs[i].Next() {
+			m := *srcs[i].Message() // the source reuses its message
+			m.Time = m.Time.Add(-offsets[i])
+			pending[i] = &m
+			return
+		}
+		a.SetCapture(i)
+		st := srcs[i].Stats()
+		if !st.First.IsZero() {
+			st.First, st.Last = st.First.Add(-offsets[i]), st.Last.Add(-offsets[i])
+		}
+		a.EndCapture(st)
+		errs[i] = srcs[i].Err()
+	}
+	for i := range srcs {
+		next(i)
+	}
+	for {
+		best := -1
+		for i, m := range pending {
+			if m != nil && (best < 0 || m.Time.Before(pending[best].Time)) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return errs
+		}
+		a.SetCapture(best)
+		if open != nil {
+			open(pending[best])
+		}
+		a.Add(pending[best])
+		next(best)
+	}
+}
