@@ -9,9 +9,9 @@
 # Needs root. Installs missing Debian packages with apt-get. All traffic stays
 # on veth links between namespaces named iks-* using documentation addresses
 # outside (192.0.2.0/24; 198.51.100.0/24 behind the router of ikev2-ipfrag-lost,
-# ikev2-esp-loss and ikev2-esp-seq-restart;
+# ikev2-esp-loss, ikev2-esp-seq-restart and the two-* scenarios but two-nat;
 # 198.51.100.0/24 inside and 203.0.113.0/24 outside the NAT of ikev1-natt,
-# ikev2-natt and ikev2-natt-4500-blocked; 2001:db8:1::/64 for ikev2-ipv6-cert) and 10.1.0.0/24, 10.2.0.0/24
+# ikev2-natt, ikev2-natt-4500-blocked and two-nat; 2001:db8:1::/64 for ikev2-ipv6-cert) and 10.1.0.0/24, 10.2.0.0/24
 # inside (10.3.0.0/24 only appears in configurations and traffic selectors).
 # See README.md.
 
