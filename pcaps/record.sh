@@ -9,9 +9,9 @@
 # Needs root. Installs missing Debian packages with apt-get. All traffic stays
 # on veth links between namespaces named iks-* using documentation addresses
 # outside (192.0.2.0/24; 198.51.100.0/24 behind the router of ikev2-ipfrag-lost,
-# ikev2-esp-loss and ikev2-esp-seq-restart;
+# ikev2-esp-loss, ikev2-esp-seq-restart and the two-* scenarios but two-nat;
 # 198.51.100.0/24 inside and 203.0.113.0/24 outside the NAT of ikev1-natt,
-# ikev2-natt and ikev2-natt-4500-blocked; 2001:db8:1::/64 for ikev2-ipv6-cert) and 10.1.0.0/24, 10.2.0.0/24
+# ikev2-natt, ikev2-natt-4500-blocked and two-nat; 2001:db8:1::/64 for ikev2-ipv6-cert) and 10.1.0.0/24, 10.2.0.0/24
 # inside (10.3.0.0/24 only appears in configurations and traffic selectors).
 # See README.md.
 
@@ -1219,6 +1219,132 @@ rec_ikev1_main_id_refused() {
 	run_failure 25
 }
 
+# --------------------------------------------------------------------------
+# two-sided captures: one run captured at three points at once
+# --------------------------------------------------------------------------
+
+# Every two-* scenario puts a router namespace (iks-r) between the gateways and
+# runs three tcpdumps at the same time: on iks-a0 in iks-a (NAME.gw-a.pcap, the
+# initiator's outside interface), on iks-b0 in iks-b (NAME.gw-b.pcap, the
+# responder's outside interface) and with `-i any` in iks-r (NAME.router.pcap,
+# LINKTYPE_LINUX_SLL2: a forwarded packet appears twice, in on one router
+# interface and out on the other; a packet the router drops appears once, in).
+# All three use the same filter and run on this host, so they share one clock.
+TWO_FILTER="$CAP_FILTER_FRAG or icmp"
+TWO_GWB='' TWO_RTR=''
+# two_start: the three captures (after begin_pair and the swanctl.conf files),
+# then the daemons
+two_start() {
+	CAP=$WORK/$NAME/$NAME.gw-a.pcap
+	TWO_GWB=$WORK/$NAME/$NAME.gw-b.pcap
+	TWO_RTR=$WORK/$NAME/$NAME.router.pcap
+	capture_start "$CAP" "$NS_A" iks-a0 "$TWO_FILTER"
+	capture_start "$TWO_GWB" "$NS_B" iks-b0 "$TWO_FILTER"
+	capture_start "$TWO_RTR" "$NS_R" any "$TWO_FILTER"
+	log "router interface indexes: $(ip -n "$NS_R" -o link | awk '{printf "%s %s ", $1, $2}')"
+	start_daemons
+}
+two_finish() { finish_pair "$TWO_GWB" "$TWO_RTR"; }
+
+# two_psk_conf N: IKEv2 PSK swanctl.conf for both gateways (B accepts A from
+# any address when RADDRS_B is set, as behind the NAT)
+two_psk_conf() {
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK="ikescope-sample-psk-$1" \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK="ikescope-sample-psk-$1" \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 RADDRS=${RADDRS_B:-} \
+		swanctl_conf b "$DB/swanctl.conf"
+}
+
+# IKEv2 PSK tunnel through the router of ns_setup_routed (A 192.0.2.1, B
+# 198.51.100.2), nothing dropped: 5 pings, Delete. Every packet is in all
+# three captures (twice in the router's).
+rec_two_healthy() {
+	local ADDR_A=192.0.2.1 ADDR_B=198.51.100.2
+	begin_pair two-healthy ns_setup_routed
+	two_psk_conf 36
+	two_start
+	tunnel_steps
+	iptables_counters "$NS_R" FORWARD
+	two_finish
+}
+
+# The same, but once the CHILD_SA is up the router drops every ESP-in-UDP
+# packet that comes in from B (iks-rb): UDP to port 4500 whose first 4 payload
+# bytes are not the zero non-ESP marker. IKE on 4500 (the Delete) still passes.
+rec_two_esp_oneway() {
+	local ADDR_A=192.0.2.1 ADDR_B=198.51.100.2
+	begin_pair two-esp-oneway ns_setup_routed
+	two_psk_conf 37
+	two_start
+	initiate net
+	ip netns exec "$NS_R" iptables -A FORWARD -i iks-rb -s "$ADDR_B" "${ESP_IN_UDP_MATCH[@]}" -j DROP
+	ping_tunnel 5
+	iptables_counters "$NS_R" FORWARD
+	sw "$DA" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
+	sleep 1
+	two_finish
+}
+
+# IKEv2 through the router, which drops every UDP packet from B's port 500
+# coming in on iks-rb: B answers each IKE_SA_INIT request (and each of A's
+# retransmissions) but no answer reaches A; A gives up (short timers).
+rec_two_reply_dropped() {
+	local ADDR_A=192.0.2.1 ADDR_B=198.51.100.2
+	begin_pair two-reply-dropped ns_setup_routed
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
+	two_psk_conf 38
+	ip netns exec "$NS_R" iptables -A FORWARD -i iks-rb -s "$ADDR_B" -p udp --sport 500 -j DROP
+	two_start
+	initiate net 25
+	sleep 1
+	iptables_counters "$NS_R" FORWARD
+	two_finish
+}
+
+# IKEv2 with certificates (RSA-4096), IKEv2 fragmentation off, MTU 1280 on
+# every link, so the IKE_AUTH request leaves A in two IPv4 fragments. The
+# router drops every IPv4 fragment, first ones included (MF set or offset not
+# zero), in raw PREROUTING: nothing of IKE_AUTH reaches B; A retransmits it and
+# gives up (short timers).
+rec_two_frag_dropped() {
+	local ADDR_A=192.0.2.1 ADDR_B=198.51.100.2
+	begin_pair two-frag-dropped ns_setup_routed 1280
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
+	cert_pair
+	ip netns exec "$NS_R" iptables -t raw -A PREROUTING -m u32 --u32 '4&0x3FFF=0x1:0x3FFF' -j DROP
+	V=2 FRAG=no IDA=gw-a.example.net IDB=gw-b.example.net \
+		PROP=aes256-sha256-modp3072 ESP=aes256-sha256 \
+		swanctl_conf_cert_both
+	two_start
+	initiate net 25
+	sleep 1
+	iptables_counters "$NS_R" PREROUTING raw
+	two_finish
+}
+
+# IKEv2 PSK tunnel through the masquerading NAT of ns_setup_nat (A
+# 198.51.100.10 inside, seen as 203.0.113.1 outside; B 203.0.113.2), which
+# also maps A's source port 500 to 40500 and 4500 to 44500: 5 pings, Delete.
+# gw-a and gw-b see the same packets with different addresses and ports.
+rec_two_nat() {
+	local ADDR_A=198.51.100.10 ADDR_B=203.0.113.2
+	begin_pair two-nat ns_setup_nat
+	RADDRS_B=%any two_psk_conf 40
+	# translate the ports too, the same way on every recording
+	ip netns exec "$NS_R" iptables -t nat -I POSTROUTING 1 -o iks-rb -p udp --sport 500 \
+		-j MASQUERADE --to-ports 40500
+	ip netns exec "$NS_R" iptables -t nat -I POSTROUTING 2 -o iks-rb -p udp --sport 4500 \
+		-j MASQUERADE --to-ports 44500
+	two_start
+	tunnel_steps
+	iptables_counters "$NS_R" POSTROUTING nat
+	two_finish
+}
+
 SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev2-psk-mismatch ikev2-no-proposal ikev1-no-response ikev2-strongswan-libreswan
 	ikev2-cert-ipfrag ikev2-ipv6-cert ikev2-ipfrag-lost ikev1-main-cert
@@ -1230,7 +1356,8 @@ SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev1-libreswan-invalid-major-version ikev2-libreswan-error-notify
 	ikev2-esp-loss ikev2-esp-seq-restart ikev1-p2-proposal-mismatch-both
 	ikev1-proxyid-mismatch-both ikev2-rekey ikev1-rekey ikev2-child-refused
-	ikev2-natt-4500-blocked ikev2-eap-wrong-password ikev1-main-id-refused)
+	ikev2-natt-4500-blocked ikev2-eap-wrong-password ikev1-main-id-refused
+	two-healthy two-esp-oneway two-reply-dropped two-frag-dropped two-nat)
 
 usage() { printf 'usage: %s [--list] [scenario ...]\nscenarios: %s\n' "$0" "${SCENARIOS[*]}"; }
 
