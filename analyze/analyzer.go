@@ -360,11 +360,18 @@ func (a *Analyzer) latestFor(x, y netip.Addr) *Session {
 func (a *Analyzer) addESP(m *decode.Message) {
 	k := espKey{spi: m.ESP.SPI, src: m.Src.Addr(), dst: m.Dst.Addr()}
 	f := a.flows[k]
-	if f == nil && a.multi {
-		// The same SPI at another capture point, with other addresses across a NAT.
-		if g := a.flowSPI[m.ESP.SPI]; g != nil && g.sights[a.curIdx] == nil {
+	if f == nil {
+		g := a.flowSPI[m.ESP.SPI]
+		switch {
+		case g != nil && a.multi && g.sights[a.curIdx] == nil:
+			// The same SPI at another capture point, with other addresses across a NAT.
 			f = g
 			a.flows[k] = g
+		case g != nil && g.LastSeq == m.ESP.Seq && m.Time.Sub(g.Last) < captureDuplicate:
+			// The same packet again within milliseconds under other addresses: a
+			// capture on a NAT router sees it before and after translation.
+			g.Duplicates++
+			return
 		}
 	}
 	if f != nil && a.multi {

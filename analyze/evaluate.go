@@ -165,6 +165,13 @@ func supersede(fs []Finding, placed int) []Finding {
 				drop = drop || len(p.LostBetween) > 0 && p.Step == f.Step && p.By == f.By
 			}
 		}
+		if i >= placed && f.Code == CodeNATTProblem && f.Severity == Info {
+			// "IKE_AUTH may not have arrived" when a capture point shows the answer it
+			// needed was lost on the way.
+			for _, p := range fs[:placed] {
+				drop = drop || len(p.LostBetween) > 0 && p.Step == StepIKESAInitResponse
+			}
+		}
 		if !drop {
 			out = append(out, f)
 		}

@@ -216,10 +216,14 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 	if len(seen) < 2 {
 		return nil
 	}
+	// A capture covers the time from its first packet to its last, and, as the capture
+	// points of one tunnel are taken together, on to the session's last message: a file
+	// does not record when its capture stopped. Findings that rest on that say so.
 	covers := func(c int, t time.Time) bool {
 		cp := a.captures[c]
-		return !t.Before(cp.First) && !t.After(cp.Last)
+		return !t.Before(cp.First) && !t.After(maxTime(cp.Last, s.Last))
 	}
+	afterEnd := func(c int, t time.Time) bool { return t.After(a.captures[c].Last) }
 	type group struct {
 		step      Step
 		fromInit  bool
@@ -227,6 +231,7 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 		frames    []int
 		msgs      []*Msg
 		fragments bool
+		afterEnd  bool // the missing point's capture holds nothing after these messages
 	}
 	var groups []*group
 	for _, m := range s.Messages {
@@ -255,6 +260,7 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 			g.frames = append(g.frames, m.wholeRef(at))
 			g.msgs = append(g.msgs, m)
 			g.fragments = g.fragments || m.Fragments != nil || m.seenAt(c) // seen there in part only
+			g.afterEnd = g.afterEnd || afterEnd(c, m.Time)
 		}
 	}
 	for _, g := range groups {
@@ -284,6 +290,9 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 		f := s.newFinding(code, Error, exch, g.frames, g.msgs[0].Time,
 			fmt.Sprintf("%s left %s (%s %s) and %s %s (%s): dropped between the capture points.", stepCopies(g.step, len(g.msgs)), sender, at, framesHash(g.frames), how, receiver, miss),
 			cause, next)
+		if g.afterEnd {
+			f.Summary += fmt.Sprintf(" (%s holds nothing after %s: if its capture stopped there, this is not proven.)", miss, stamp(a.captures[g.miss].Last))
+		}
 		f.LostBetween = []string{at, miss}
 		f.Step, f.By = g.step, side(g.fromInit)
 		out = append(out, f)
@@ -475,4 +484,11 @@ func (m *Msg) wholeRef(capIdx int) int {
 		}
 	}
 	return m.Frame
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -156,7 +156,7 @@ func captureLine(c analyze.Capture, r *analyze.Result, rd *Redactor) string {
 	case c.Apart != "":
 		line += " · apart: " + c.Apart
 	case c.SharedPackets > 0:
-		line += fmt.Sprintf(" · %d packets shared with %s, its clock %s", c.SharedPackets, rd.Capture(r.Captures[0].Name), offsetText(c.ClockOffset))
+		line += fmt.Sprintf(" · %d packet%s shared with %s, its clock %s", c.SharedPackets, plural(c.SharedPackets), rd.Capture(r.Captures[0].Name), offsetText(c.ClockOffset))
 	}
 	return line
 }

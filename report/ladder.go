@@ -189,7 +189,7 @@ func seenText(m *analyze.Msg, r *analyze.Result) string {
 	for _, sg := range m.Seen {
 		points = append(points, pointLetter(idx[sg.Capture]))
 		if transit == "" {
-			transit = fmt.Sprintf(" +%.1f ms", float64(sg.Transit.Microseconds())/1000)
+			transit = " +" + transitText(sg.Transit)
 		}
 	}
 	if len(m.Seen) == 0 {
@@ -506,4 +506,15 @@ func verdict(r *analyze.Result, s *analyze.Session) analyze.Severity {
 		}
 	}
 	return worst
+}
+
+// transitText is a transit delay: "45 µs", "1.2 ms", "0.35 s".
+func transitText(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%d µs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+	}
+	return fmt.Sprintf("%.2f s", d.Seconds())
 }

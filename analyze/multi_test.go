@@ -1,0 +1,164 @@
+package analyze_test
+
+// Several captures of one tunnel, recorded at both gateways at once (pcaps/two-*.gw-a,
+// gw-b, see pcaps/README.md): one story, each packet counted once, losses placed between
+// the capture points, clocks lined up. Skewed clocks are made in the test by shifting one
+// capture's timestamps.
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode"
+)
+
+// sliceSource is a decoded capture replayed as an analyze.Source.
+type sliceSource struct {
+	name  string
+	msgs  []decode.Message
+	stats decode.Stats
+	i     int
+	cur   decode.Message
+}
+
+func (s *sliceSource) Name() string { return s.name }
+func (s *sliceSource) Next() bool {
+	if s.i >= len(s.msgs) {
+		return false
+	}
+	s.cur = s.msgs[s.i]
+	s.i++
+	return true
+}
+func (s *sliceSource) Message() *decode.Message { return &s.cur }
+func (s *sliceSource) Stats() decode.Stats      { return s.stats }
+func (s *sliceSource) Err() error               { return nil }
+
+// analyzeTogether analyses captures of pcaps/ as the command does with several files,
+// each shifted in time by shift[i] first.
+func analyzeTogether(t *testing.T, names []string, shift map[int]time.Duration) *analyze.Result {
+	t.Helper()
+	var srcs []analyze.Source
+	var prints [][]analyze.Fingerprint
+	for i, n := range names {
+		st := pcapStream(t, n)
+		msgs := append([]decode.Message(nil), st.Msgs...)
+		var fps []analyze.Fingerprint
+		for j := range msgs {
+			msgs[j].Time = msgs[j].Time.Add(shift[i])
+			if fp, ok := analyze.FingerprintOf(&msgs[j]); ok {
+				fps = append(fps, fp)
+			}
+		}
+		stats := st.Stats
+		if !stats.First.IsZero() {
+			stats.First, stats.Last = stats.First.Add(shift[i]), stats.Last.Add(shift[i])
+		}
+		srcs = append(srcs, &sliceSource{name: n, msgs: msgs, stats: stats})
+		prints = append(prints, fps)
+	}
+	a := analyze.New(analyze.Options{})
+	offsets := a.LineUp(names, prints)
+	a.FeedMerged(srcs, offsets, nil)
+	return a.Finish()
+}
+
+type lossWant struct {
+	code        string
+	lostBetween string // "seen-at missing-at", short names
+}
+
+func TestTwoCapturePoints(t *testing.T) {
+	tests := []struct {
+		set    string
+		errors []lossWant
+	}{
+		{"two-healthy", nil},
+		{"two-nat", nil},
+		{"two-esp-oneway", []lossWant{{analyze.CodeESPOneWay, "gw-b gw-a"}}},
+		{"two-reply-dropped", []lossWant{{analyze.CodeReplyNotReaching, "gw-b gw-a"}}},
+		{"two-frag-dropped", []lossWant{{analyze.CodeFragmentsLost, "gw-a gw-b"}}},
+	}
+	short := func(name string) string {
+		name = strings.TrimSuffix(filepath.Base(name), ".pcap")
+		return name[strings.LastIndexByte(name, '.')+1:]
+	}
+	for _, tt := range tests {
+		a, b := tt.set+".gw-a.pcap", tt.set+".gw-b.pcap"
+		aloneA := analyzeFile(t, filepath.Join("..", "pcaps", a)).Sessions[0]
+		aloneB := analyzeFile(t, filepath.Join("..", "pcaps", b)).Sessions[0]
+		wantMsgs, wantRetrans := max(len(aloneA.Messages), len(aloneB.Messages)), max(aloneA.Retransmits, aloneB.Retransmits)
+		wantESP := max(espPackets(aloneA), espPackets(aloneB))
+		for _, order := range [][]string{{a, b}, {b, a}} {
+			for _, skew := range []time.Duration{0, 3700 * time.Millisecond, -90 * time.Minute} {
+				name := tt.set + "/" + short(order[0]) + "-first/skew" + skew.String()
+				t.Run(name, func(t *testing.T) {
+					res := analyzeTogether(t, order, map[int]time.Duration{1: skew})
+					if len(res.Sessions) != 1 {
+						t.Fatalf("%d sessions, want one SA seen at two points", len(res.Sessions))
+					}
+					s := res.Sessions[0]
+					// Every packet counted once: as many IKE messages and retransmissions as
+					// the side that saw most, no duplicates.
+					if len(s.Messages) != wantMsgs || s.Retransmits != wantRetrans || s.Duplicates != 0 {
+						t.Errorf("%d messages, %d retransmissions, %d duplicates; want %d, %d and 0",
+							len(s.Messages), s.Retransmits, s.Duplicates, wantMsgs, wantRetrans)
+					}
+					if got := espPackets(s); got != wantESP {
+						t.Errorf("%d ESP packets, want %d (each counted once)", got, wantESP)
+					}
+					// The clock offset found within a millisecond of the shift.
+					if c := res.Captures[1]; (c.ClockOffset-skew).Abs() > time.Millisecond || c.SharedPackets == 0 {
+						t.Errorf("clock offset %s on %d packets, want %s", c.ClockOffset, c.SharedPackets, skew)
+					}
+					var got []string
+					for _, f := range res.Findings {
+						if f.Code == analyze.CodeESPAnomaly {
+							t.Errorf("esp-anomaly on merged captures: %s", f.Summary)
+						}
+						if f.Severity != analyze.Error {
+							continue
+						}
+						lb := ""
+						if len(f.LostBetween) == 2 {
+							lb = short(f.LostBetween[0]) + " " + short(f.LostBetween[1])
+						}
+						got = append(got, f.Code+" "+lb)
+					}
+					var want []string
+					for _, w := range tt.errors {
+						want = append(want, w.code+" "+w.lostBetween)
+					}
+					if strings.Join(got, ", ") != strings.Join(want, ", ") {
+						t.Errorf("errors %q, want %q", got, want)
+					}
+				})
+			}
+		}
+	}
+}
+
+// Captures with nothing in common stay apart: each keeps its sessions and its clock,
+// and says why it was not merged.
+func TestUnrelatedCapturesStayApart(t *testing.T) {
+	res := analyzeTogether(t, []string{"ikev2-psk.pcap", "ikev1-main-psk-mismatch.pcap"}, map[int]time.Duration{1: 5 * time.Hour})
+	if len(res.Sessions) != 2 || res.Captures[1].Apart == "" || res.Captures[1].SharedPackets != 0 {
+		t.Fatalf("sessions %d, second capture %+v; want two sessions apart", len(res.Sessions), res.Captures[1])
+	}
+	for _, s := range res.Sessions {
+		if s.Capture == "ikev2-psk.pcap" && s.Failed || s.Capture != "ikev2-psk.pcap" && !s.Failed {
+			t.Errorf("session %d of %s: failed=%v %q", s.ID, s.Capture, s.Failed, s.State)
+		}
+	}
+}
+
+func espPackets(s *analyze.Session) int {
+	n := 0
+	for _, f := range s.ESP {
+		n += f.Packets
+	}
+	return n
+}
