@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/netip"
+	"slices"
 	"sort"
 	"time"
 
@@ -380,7 +381,8 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		}
 	}
 	if f == nil {
-		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, First: m.Time, FirstFrame: refFrame(m.Frame), firstRef: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq}
+		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, First: m.Time, FirstFrame: refFrame(m.Frame), firstRef: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq,
+			capture: a.cur.Name}
 		a.flows[k] = f
 		a.flowSPI[m.ESP.SPI] = f
 		if a.multi {
@@ -456,7 +458,7 @@ func (a *Analyzer) tie(f *ESPFlow) bool {
 		var latest *Session
 		for i := len(list) - 1; i >= 0; i-- {
 			c := list[i]
-			if c.First.After(f.First) || c.dropped {
+			if c.First.After(f.First) || c.dropped || !c.inCapture(f.capture) {
 				continue
 			}
 			if latest == nil {
@@ -488,11 +490,17 @@ func (a *Analyzer) tieEarly() {
 		if s := a.childSPI[f.SPI]; s != nil {
 			list = []*Session{s}
 		}
-		if len(list) == 0 || list[0].dropped {
+		var s *Session
+		for _, c := range list {
+			if !c.dropped && c.inCapture(f.capture) {
+				s = c
+				break
+			}
+		}
+		if s == nil {
 			still = append(still, f)
 			continue
 		}
-		s := list[0]
 		f.Session, f.session = s.ID, s
 		f.FromInitiator = s.isInitiator(f.Src.Addr(), f.Dst.Addr())
 		s.ESP = append(s.ESP, f)
@@ -806,7 +814,7 @@ func (a *Analyzer) reconcile() {
 				continue
 			}
 			for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
-				if o == s || !o.Established || o.First.Sub(s.First).Abs() > 30*time.Second {
+				if o == s || !o.Established || o.First.Sub(s.First).Abs() > 30*time.Second || !sameCapture(s, o) {
 					continue
 				}
 				f.Severity = Info
@@ -907,4 +915,15 @@ func (a *Analyzer) endOf(s *Session) time.Time {
 		return a.now // still going (live), or the session went on in a later capture
 	}
 	return end
+}
+
+// sameCapture reports whether two sessions were seen in a common capture: captures
+// given together that share nothing are separate stories.
+func sameCapture(s, o *Session) bool {
+	return s.Capture == o.Capture || slices.Contains(o.Captures, s.Capture) || slices.Contains(s.Captures, o.Capture)
+}
+
+// inCapture reports whether the session was seen in the named capture.
+func (s *Session) inCapture(name string) bool {
+	return s.Capture == name || slices.Contains(s.Captures, name)
 }

@@ -289,6 +289,7 @@ type ESPFlow struct {
 
 	session     *Session
 	sights      map[int]*flowSight // what each capture saw of it
+	capture     string             // the capture it was first seen in
 	firstRef    int                // FirstFrame, LastFrame and AnomalyFrames as frame references
 	lastRef     int
 	anomalyRefs []int

@@ -263,7 +263,18 @@ func writeSummary(w io.Writer, r *analyze.Result, rd *Redactor) error {
 				}
 			}
 		}
-		fmt.Fprintf(bw, "%s session=%d ikev%d %s -> %s state=%q findings=%s\n", worst, s.ID, s.Version, rd.AddrPort(s.Initiator), rd.AddrPort(s.Responder), rd.Text(s.State), strings.Join(codes, ","))
+		capture := ""
+		if len(r.Captures) > 1 {
+			names := s.Captures
+			if len(names) == 0 {
+				names = []string{s.Capture}
+			}
+			for i := range names {
+				names[i] = rd.Capture(names[i])
+			}
+			capture = " capture=" + strings.Join(names, ",")
+		}
+		fmt.Fprintf(bw, "%s session=%d%s ikev%d %s -> %s state=%q findings=%s\n", worst, s.ID, capture, s.Version, rd.AddrPort(s.Initiator), rd.AddrPort(s.Responder), rd.Text(s.State), strings.Join(codes, ","))
 	}
 	return bw.Flush()
 }

@@ -281,3 +281,40 @@ func TestAnalyzeJSON(t *testing.T) {
 		t.Errorf("first finding %+v", f)
 	}
 }
+
+// Two capture points of one tunnel in one command: the loss is placed between them in
+// every format, frames name their capture, and the order of the files does not matter.
+func TestAnalyzeTwoCapturePoints(t *testing.T) {
+	a, b := "../../pcaps/two-esp-oneway.gw-a.pcap", "../../pcaps/two-esp-oneway.gw-b.pcap"
+	for _, files := range [][]string{{a, b}, {b, a}} {
+		out, _, code := runCmd(t, nil, append([]string{"analyze", "-f", "text"}, files...)...)
+		if code != exitOK {
+			t.Fatalf("exit %d", code)
+		}
+		for _, want := range []string{"ERROR   esp-one-way", "frames ../../pcaps/two-esp-oneway.gw-b.pcap#6", "packets shared with",
+			"capture points: A = " + files[0]} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%v: text lacks %q:\n%s", files, want, out)
+			}
+		}
+		js, _, _ := runCmd(t, nil, append([]string{"analyze", "-f", "json"}, files...)...)
+		var doc struct {
+			Findings []struct {
+				Code        string   `json:"code"`
+				Summary     string   `json:"summary"`
+				LostBetween []string `json:"lost_between"`
+			} `json:"findings"`
+		}
+		if err := json.Unmarshal([]byte(js), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if len(doc.Findings) == 0 || doc.Findings[0].Code != "esp-one-way" || len(doc.Findings[0].LostBetween) != 2 || doc.Findings[0].LostBetween[0] != b ||
+			!strings.Contains(doc.Findings[0].Summary, "5 packets left "+b+", 0 reached "+a) {
+			t.Errorf("%v: first finding %+v, want esp-one-way lost between gw-b and gw-a", files, doc.Findings)
+		}
+		sum, _, code := runCmd(t, nil, append([]string{"analyze", "--summary", "--fail-on", "error"}, files...)...)
+		if code != exitFindings || !strings.Contains(sum, "capture="+a+","+b) {
+			t.Errorf("%v: --summary --fail-on error: exit %d, %q", files, code, sum)
+		}
+	}
+}
