@@ -320,6 +320,12 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	ex := s.exchangeFor(x, msg)
 	msg.exchange = ex
 	if a.multi {
+		if copyHere(ex, msg) {
+			// The same packet again at the same point within milliseconds (a router
+			// capture sees it coming in and going out).
+			s.Duplicates++
+			return
+		}
 		if first := sameElsewhere(ex, msg); first != nil {
 			// The same packet at another capture point: one message, seen twice.
 			a.sighted(first, msg)

@@ -492,3 +492,22 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// copyHere reports whether this capture point saw the message already, within
+// milliseconds: the capture saw one packet twice.
+func copyHere(ex *Exchange, msg *Msg) bool {
+	for _, prev := range ex.Messages {
+		if prev.hash != msg.hash || prev.FromInitiator != msg.FromInitiator {
+			continue
+		}
+		if prev.capIdx == msg.capIdx && msg.Time.Sub(prev.Time).Abs() < captureDuplicate {
+			return true
+		}
+		for _, sg := range prev.Seen {
+			if sg.capIdx == msg.capIdx && msg.Time.Sub(sg.Time).Abs() < captureDuplicate {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -162,3 +162,26 @@ func espPackets(s *analyze.Session) int {
 	}
 	return n
 }
+
+// Three capture points (initiator, the router between, responder) work the same way;
+// the router's capture sees each forwarded packet twice (in and out), which is one
+// packet, not a retransmission.
+func TestThreeCapturePoints(t *testing.T) {
+	res := analyzeTogether(t, []string{"two-esp-oneway.gw-a.pcap", "two-esp-oneway.router.pcap", "two-esp-oneway.gw-b.pcap"}, nil)
+	if len(res.Sessions) != 1 {
+		t.Fatalf("%d sessions, want 1", len(res.Sessions))
+	}
+	s := res.Sessions[0]
+	if len(s.Messages) != 6 || s.Retransmits != 0 {
+		t.Errorf("%d messages, %d retransmissions; want 6 and 0", len(s.Messages), s.Retransmits)
+	}
+	var errs []string
+	for _, f := range res.Findings {
+		if f.Severity == analyze.Error {
+			errs = append(errs, f.Code+" "+strings.Join(f.LostBetween, " "))
+		}
+	}
+	if len(errs) != 1 || !strings.HasPrefix(errs[0], analyze.CodeESPOneWay+" ") || !strings.HasSuffix(errs[0], " two-esp-oneway.gw-a.pcap") {
+		t.Errorf("errors %q, want one esp-one-way that never reached gw-a", errs)
+	}
+}

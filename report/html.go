@@ -342,8 +342,8 @@ func (h *htmlWriter) message(s *analyze.Session, m *analyze.Msg, failed bool) {
 	if m.Retransmit > 0 {
 		detail = "same bytes again"
 	}
-	h.printf("<details class=\"%s\" id=\"s%d-f%d\"><summary><span class=\"frame\">frame %d</span> <span class=\"t\">%.3f s</span> <span class=\"dir\" title=\"%s\">%s</span> <b>%s</b> <span class=\"detail\">%s</span></summary>\n",
-		class, s.ID, m.Frame, m.Frame, m.Time.Sub(s.First).Seconds(), "from the "+side(m.FromInitiator), dir, esc(messageLabel(m, rd)), esc(detail))
+	h.printf("<details class=\"%s\" id=\"s%d-f%d\"><summary><span class=\"frame\">frame %s</span> <span class=\"t\">%.3f s</span> <span class=\"dir\" title=\"%s\">%s</span> <b>%s</b> <span class=\"detail\">%s</span></summary>\n",
+		class, s.ID, m.Frame, frameLabel(m, h.r), m.Time.Sub(s.First).Seconds(), "from the "+side(m.FromInitiator), dir, esc(messageLabel(m, rd)), esc(detail))
 	if m.ISAKMP == nil {
 		h.printf("<p class=\"note\">The full decode of this message was not kept (its session ended cleanly while the capture went on). It carried: %s, %d bytes.</p>\n", esc(rd.Text(m.Payloads)), m.Size)
 	} else {
@@ -469,9 +469,9 @@ func (h *htmlWriter) ladderSVG(l *ladder) {
 		if row.detail != "" {
 			full += " · " + row.detail
 		}
-		h.printf("<a href=\"#s%d-f%d\"><g class=\"%s\" data-frame=\"%d\"><title>frame %d, +%.3f s: %s</title>", s.ID, m.Frame, class, m.Frame, m.Frame, row.at, esc(full))
+		h.printf("<a href=\"#s%d-f%d\"><g class=\"%s\" data-frame=\"%d\"><title>frame %s, +%.3f s: %s</title>", s.ID, m.Frame, class, m.Frame, row.frame, row.at, esc(full))
 		h.printf("<rect class=\"hit\" x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\"/>", y, svgWidth, svgRowH)
-		h.printf("<text x=\"8\" y=\"%d\" class=\"frame\">%d</text><text x=\"120\" y=\"%d\" class=\"time\" text-anchor=\"end\">%.3f</text>", ay+4, m.Frame, ay+4, row.at)
+		h.printf("<text x=\"8\" y=\"%d\" class=\"frame\">%s</text><text x=\"120\" y=\"%d\" class=\"time\" text-anchor=\"end\">%.3f</text>", ay+4, row.frame, ay+4, row.at)
 		h.printf("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" marker-end=\"url(#%s-ah)\"/>", x1, ay, x2, ay, id)
 		mid := (svgLifeI + svgLifeR) / 2
 		label := row.label
