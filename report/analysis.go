@@ -167,7 +167,7 @@ func seconds(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds())
 var sessionHeader = []string{"#", "INITIATOR", "RESPONDER", "IKE", "MODE", "AUTH", "PROPOSAL AGREED", "STATE", "PHASE 2", "RETRANS", "ESP I→R/R→I"}
 
 // sessionRow is a session as the sessions table shows it.
-func sessionRow(s *analyze.Session, rd *Redactor) []string {
+func sessionRow(s *analyze.Session, r *analyze.Result, rd *Redactor) []string {
 	proposal := "-" // no answer, a redirect, or the refusal the findings explain
 	if s.Chosen != nil {
 		proposal = s.Chosen.String()
@@ -181,8 +181,12 @@ func sessionRow(s *analyze.Session, rd *Redactor) []string {
 		mode = "-"
 	}
 	espI, espR := espCounts(s)
+	id := fmt.Sprint(s.ID)
+	if len(r.Captures) > 1 {
+		id += " " + sessionPoints(s, r) // the capture points that saw it
+	}
 	return []string{
-		fmt.Sprint(s.ID),
+		id,
 		rd.AddrPort(s.Initiator) + roleMark(s),
 		rd.AddrPort(s.Responder) + roleMark(s),
 		fmt.Sprintf("v%d", s.Version),
@@ -291,3 +295,27 @@ func offsetText(d time.Duration) string {
 }
 
 func seconds3(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
+
+// sessionPoints lists the capture points that saw a session by letter: "A,B".
+func sessionPoints(s *analyze.Session, r *analyze.Result) string {
+	names := s.Captures
+	if len(names) == 0 {
+		names = []string{s.Capture}
+	}
+	var out []string
+	for i, c := range r.Captures {
+		if slices.Contains(names, c.Name) {
+			out = append(out, pointLetter(i))
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// pointsLegend names the capture points: "capture points: A = gw-a.pcap, B = gw-b.pcap".
+func pointsLegend(r *analyze.Result, rd *Redactor) string {
+	var pts []string
+	for i, c := range r.Captures {
+		pts = append(pts, pointLetter(i)+" = "+rd.Capture(c.Name))
+	}
+	return "capture points: " + strings.Join(pts, ", ")
+}

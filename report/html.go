@@ -117,7 +117,7 @@ func (h *htmlWriter) sessions() {
 	h.printf("</tr></thead>\n<tbody>\n")
 	for _, s := range r.Sessions {
 		h.printf("<tr>")
-		for i, c := range sessionRow(s, rd) {
+		for i, c := range sessionRow(s, r, rd) {
 			if i == 0 {
 				h.printf("<td><a href=\"#session-%d\">%s</a></td>", s.ID, esc(c))
 				continue
@@ -129,6 +129,9 @@ func (h *htmlWriter) sessions() {
 	h.printf("</tbody>\n</table></div>\n")
 	if anyRolesGuessed(r) {
 		h.printf("<p class=\"legend\">%s</p>\n", esc(guessLegend))
+	}
+	if len(r.Captures) > 1 {
+		h.printf("<p class=\"legend\">%s</p>\n", esc(pointsLegend(r, h.rd)))
 	}
 	h.printf("</section>\n")
 	h.orphans()

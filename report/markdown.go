@@ -82,13 +82,16 @@ func WriteMarkdown(w io.Writer, r *analyze.Result, st Style) error {
 		fmt.Fprintln(bw)
 		mdTable(bw, sessionHeader, func(row func(...string)) {
 			for _, s := range r.Sessions {
-				cells := sessionRow(s, rd)
+				cells := sessionRow(s, r, rd)
 				cells[1], cells[2] = "`"+cells[1]+"`", "`"+cells[2]+"`"
 				row(cells...)
 			}
 		})
 		if anyRolesGuessed(r) {
 			fmt.Fprintf(bw, "%s\n\n", mdEscape(guessLegend))
+		}
+		if len(r.Captures) > 1 {
+			fmt.Fprintf(bw, "%s\n\n", mdEscape(pointsLegend(r, rd)))
 		}
 	}
 	if len(r.Orphans) > 0 {

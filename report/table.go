@@ -38,9 +38,12 @@ func WriteText(w io.Writer, r *analyze.Result, st Style) error {
 		t := newTable(bw, st)
 		t.Header(sessionHeader)
 		for _, s := range r.Sessions {
-			t.Append(sessionRow(s, rd))
+			t.Append(sessionRow(s, r, rd))
 		}
 		t.Render()
+		if len(r.Captures) > 1 {
+			fmt.Fprintln(bw, " "+pointsLegend(r, rd))
+		}
 		if anyRolesGuessed(r) {
 			fmt.Fprintln(bw, " "+guessLegend)
 		}
