@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
@@ -39,7 +40,7 @@ func (a *Analyzer) LineUp(names []string, prints [][]Fingerprint) []time.Duratio
 			}
 		}
 		if !known[i] {
-			a.SetClock(i, 0, 0, "it shares no packet with the other captures (other peers, or another time): analysed side by side")
+			a.SetClock(i, 0, 0, apartReason(prints[0], prints[i]))
 		}
 	}
 	return offsets
@@ -87,4 +88,43 @@ func (a *Analyzer) FeedMerged(srcs []Source, offsets []time.Duration, open func(
 		a.Add(pending[best])
 		next(best)
 	}
+}
+
+// apartReason says why a capture shares no packet with the first: other peers, another
+// time, or, with the same peers at the same time, no common traffic.
+func apartReason(first, other []Fingerprint) string {
+	const tail = ": analysed side by side"
+	if len(first) == 0 || len(other) == 0 {
+		return "one of them holds no IKE or ESP" + tail
+	}
+	addrs := map[netip.Addr]bool{}
+	for _, f := range first {
+		addrs[f.Src] = true
+	}
+	common := false
+	for _, f := range other {
+		common = common || addrs[f.Src]
+	}
+	span := func(fs []Fingerprint) (time.Time, time.Time) {
+		lo, hi := fs[0].Time, fs[0].Time
+		for _, f := range fs {
+			if f.Time.Before(lo) {
+				lo = f.Time
+			}
+			if f.Time.After(hi) {
+				hi = f.Time
+			}
+		}
+		return lo, hi
+	}
+	lo1, hi1 := span(first)
+	lo2, hi2 := span(other)
+	overlap := !lo2.After(hi1) && !lo1.After(hi2)
+	switch {
+	case !common:
+		return "no packet in common with the first capture: other peers" + tail
+	case !overlap:
+		return "no packet in common with the first capture: the same peers at another time (or clocks hours apart)" + tail
+	}
+	return "no packet in common with the first capture, though it has the same peers at the same time" + tail
 }
