@@ -57,7 +57,9 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	redact := fs.Bool("redact", false, "replace addresses, identities, certificate names and SPIs with pseudonyms, for a public ticket")
 	failOn := fs.String("fail-on", "", "exit with status 1 when a finding of at least this `severity` (warning or error) exists")
 	summary := fs.Bool("summary", false, "print one line per session (for cron and monitoring)")
-	timeout := fs.Duration("reply-timeout", 10*time.Second, "how long after a request the capture must go on before the request counts as unanswered")
+	timeout := new(time.Duration)
+	*timeout = 10 * time.Second
+	fs.Var(secondsOrDuration{timeout}, "reply-timeout", "how long after a request the capture must go on before the request counts as unanswered, in seconds or as a duration (default 10s)")
 	keyFiles := addKeysFlag(fs)
 	files, err := parseFlags(fs, args, stderr)
 	if err != nil {

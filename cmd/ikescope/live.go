@@ -47,9 +47,10 @@ func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.save, "w", "", "also save the captured packets to `FILE` (pcapng), to attach or run ikescope analyze on later")
 	fs.StringVar(&f.format, "f", "", "`format` of the final report: table (default on a terminal), text, json, or jsonl (findings as JSON lines as they happen, then the report as one line). Findings as they happen go to standard output (standard error with -f json, so that standard output is one JSON document)")
 	fs.StringVar(&f.out, "o", "", "write the final report to `FILE` instead of standard output")
-	fs.DurationVar(&f.duration, "duration", 0, "stop after this long (e.g. 90s, 10m); default: until Ctrl-C or SIGTERM")
+	fs.Var(secondsOrDuration{&f.duration}, "duration", "stop after this long, in seconds (6) or as a duration (90s, 10m); default: until Ctrl-C or SIGTERM")
 	fs.IntVar(&f.count, "count", 0, "stop after `N` captured packets")
-	fs.DurationVar(&f.replyTimeout, "reply-timeout", 10*time.Second, "how long a request may go unanswered before it is reported")
+	f.replyTimeout = 10 * time.Second
+	fs.Var(secondsOrDuration{&f.replyTimeout}, "reply-timeout", "how long a request may go unanswered before it is reported, in seconds or as a duration (default 10s)")
 	fs.StringVar(&f.user, "Z", "", "after opening the capture, run as `USER` (default: nobody, when started as root)")
 	fs.BoolVar(&f.noDrop, "no-drop-privileges", false, "keep running as the user that started ikescope")
 	fs.BoolVar(&f.promisc, "promisc", false, "put the interface in promiscuous mode (for a mirror port; a gateway sees its own traffic without it)")
