@@ -400,10 +400,14 @@ func retransText(copies []*Msg) string {
 		return "once"
 	}
 	var iv []string
-	for _, m := range copies[1:] {
+	for i, m := range copies[1:] {
+		if i == 5 && len(copies) > 7 {
+			iv = append(iv, fmt.Sprintf("… %d more", len(copies)-7), "+"+secs(copies[len(copies)-1].Interval))
+			break
+		}
 		iv = append(iv, "+"+secs(m.Interval))
 	}
-	return fmt.Sprintf("%d times (retransmissions at %s)", len(copies), strings.Join(iv, ", "))
+	return fmt.Sprintf("%d times (retransmissions at %s after the copy before)", len(copies), strings.Join(iv, ", "))
 }
 
 func fragmented(copies []*Msg) bool {

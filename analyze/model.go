@@ -338,10 +338,13 @@ type Finding struct {
 	// and JSON writes those as "frames".
 	Frames   []int      `json:"-"`
 	Evidence []FrameRef `json:"frames"`
-	Time     time.Time  `json:"time"`
-	Summary  string     `json:"summary"`
-	Cause    string     `json:"cause"`
-	Next     string     `json:"next_steps"`
+	// FramesOmitted counts the frames left out between the first and the last ones
+	// cited (a retransmission storm).
+	FramesOmitted int       `json:"frames_omitted,omitempty"`
+	Time          time.Time `json:"time"`
+	Summary       string    `json:"summary"`
+	Cause         string    `json:"cause"`
+	Next          string    `json:"next_steps"`
 	// Where names the settings the finding points at (keys of Settings); reports list
 	// where each implementation keeps them once per report.
 	Where []string `json:"where,omitempty"`

@@ -45,6 +45,9 @@ type Sighting struct {
 	capIdx int
 }
 
+// keepFrames is how many of its first and of its last frames a finding cites.
+const keepFrames = 10
+
 // transitMax bounds the transit delay between two capture points of one path, after
 // the clocks are aligned: longer than any path between two gateways, shorter than the
 // one-second retransmission intervals of IKE daemons, so a copy is not taken for the
@@ -458,6 +461,11 @@ func (r *Result) FrameName(ref int) string {
 func (a *Analyzer) finishFinding(f *Finding) {
 	if f.Frames == nil {
 		f.Frames = []int{}
+	}
+	if n := len(f.Frames); n > 2*keepFrames {
+		// A retransmission storm cites its first and last copies and a count.
+		f.Frames = append(append([]int(nil), f.Frames[:keepFrames]...), f.Frames[n-keepFrames:]...)
+		f.FramesOmitted = n - 2*keepFrames
 	}
 	f.Evidence = a.evidence(f.Frames)
 	f.Summary, f.Cause, f.Next = a.refText(f.Summary), a.refText(f.Cause), a.refText(f.Next)

@@ -64,3 +64,26 @@ func TestIdleSessionsAreEvicted(t *testing.T) {
 		t.Errorf("%d findings reported as they happened, want one no-response per finished SA", findings)
 	}
 }
+
+// One IKE_SA_INIT retransmitted a hundred thousand times is one session with one
+// finding that cites its first and last copies and counts the rest.
+func TestRetransmissionStormIsBounded(t *testing.T) {
+	a := analyze.New(analyze.Options{})
+	start := time.Unix(1700000000, 0)
+	for i := 0; i < 100000; i++ {
+		m := saInit(0, start.Add(time.Duration(i)*10*time.Millisecond))
+		m.Frame = i + 1
+		a.Add(m)
+	}
+	res := a.Finish()
+	if len(res.Sessions) != 1 || len(res.Findings) != 1 {
+		t.Fatalf("%d sessions, %d findings; want 1 and 1", len(res.Sessions), len(res.Findings))
+	}
+	f := res.Findings[0]
+	if len(f.Summary) > 1000 {
+		t.Errorf("summary of %d bytes: %.200s…", len(f.Summary), f.Summary)
+	}
+	if f.Code != analyze.CodeNoResponse || len(f.Evidence) != 20 || f.FramesOmitted != 100000-20 || f.Evidence[19].Frame != 100000 {
+		t.Errorf("%s with %d frames cited (last %v), %d omitted; want no-response citing 20 and omitting %d", f.Code, len(f.Evidence), f.Evidence[len(f.Evidence)-1], f.FramesOmitted, 100000-20)
+	}
+}
