@@ -204,6 +204,14 @@ func sessionRow(s *analyze.Session, r *analyze.Result, rd *Redactor) []string {
 // findingFrames names the frames a finding cites: "5 6 7" with one capture,
 // "gw-a.pcap#5 gw-b.pcap#5" with several.
 func findingFrames(f analyze.Finding, st Style, rd *Redactor) string {
+	if f.FramesOmitted > 0 && len(f.Frames) >= 2 {
+		// The first and last copies of a storm, and how many lie between.
+		half := len(f.Frames) / 2
+		head, tail := f, f
+		head.Frames, head.Evidence, head.FramesOmitted = f.Frames[:half], f.Evidence[:min(half, len(f.Evidence))], 0
+		tail.Frames, tail.Evidence, tail.FramesOmitted = f.Frames[half:], f.Evidence[min(half, len(f.Evidence)):], 0
+		return findingFrames(head, st, rd) + fmt.Sprintf(" … %d more … ", f.FramesOmitted) + findingFrames(tail, st, rd)
+	}
 	if !st.multi || len(f.Evidence) != len(f.Frames) {
 		return framesText(f.Frames)
 	}

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ikescope/ikescope/analyze"
 )
 
 // Where each implementation keeps a setting is said once per report, however many
@@ -28,5 +30,13 @@ func TestWhereToLookOnce(t *testing.T) {
 				t.Errorf("%s %s: a finding still carries its own vendor hints", file, f)
 			}
 		}
+	}
+}
+
+// A storm's finding shows its first and last frames and how many lie between.
+func TestFramesOmittedShown(t *testing.T) {
+	f := analyze.Finding{Frames: []int{1, 2, 99, 100}, FramesOmitted: 94}
+	if got := findingFrames(f, Style{}, nil); got != "1 2 … 94 more … 99 100" {
+		t.Errorf("frames %q", got)
 	}
 }
