@@ -614,6 +614,7 @@ func (a *Analyzer) sweep() {
 func (a *Analyzer) close(s *Session) {
 	a.refresh(s, true)
 	s.closed = true
+	s.name()
 	if a.open[s.InitiatorSPI] == s {
 		delete(a.open, s.InitiatorSPI)
 	}
@@ -839,6 +840,9 @@ func (a *Analyzer) Finish() *Result {
 		}
 	}
 	a.reconcile()
+	for _, s := range a.sessions {
+		s.name()
+	}
 	global := a.globalFindings()
 	for i := range global {
 		a.finishFinding(&global[i])

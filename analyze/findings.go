@@ -84,7 +84,7 @@ func spiList(spis [][]byte) string {
 // requestName names what a response answers: "IKE_SA_INIT", "MM1", or the message itself.
 func (s *Session) requestName(msg *Msg) string {
 	if !msg.ISAKMPIsV1() {
-		return msg.ExchangeName
+		return exchangeNameOf(msg.v2, msg.ExchangeType)
 	}
 	if msg.ExchangeType == decode.ExchangeInformationalV1 {
 		// An Informational answers the latest step the other side sent before it: a
@@ -109,7 +109,7 @@ func (s *Session) requestName(msg *Msg) string {
 			}
 		}
 	}
-	return msg.ExchangeName
+	return exchangeNameOf(msg.v2, msg.ExchangeType)
 }
 
 func (s *Session) phaseOf(msg *Msg) string {
@@ -124,13 +124,13 @@ func (s *Session) phaseOf(msg *Msg) string {
 		}
 		return "Phase 2"
 	}
-	return msg.ExchangeName
+	return exchangeNameOf(msg.v2, msg.ExchangeType)
 }
 
 // notifyFinding turns an error notification into its finding.
 func (s *Session) notifyFinding(msg *Msg, n NotifyInfo, v2 bool) Finding {
 	f := s.notifyFindingText(msg, n, v2)
-	f.Step, f.Notify, f.By = msg.Step, n.Name, side(msg.FromInitiator)
+	f.Step, f.Notify, f.By = msg.Step, decode.NotifyName(v2, n.Type), side(msg.FromInitiator)
 	return f
 }
 

@@ -242,11 +242,9 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		Dst:           m.Dst,
 		FromInitiator: fromInit,
 		ExchangeType:  x.ExchangeType,
-		ExchangeName:  exchangeName(x),
 		MessageID:     x.MessageID,
 		Encrypted:     x.Encrypted != nil || hasSK(x),
 		Size:          int(x.Length),
-		Payloads:      x.PayloadSummary(),
 		Fragments:     m.Fragments,
 		Truncated:     x.Truncated || m.Kind == decode.KindIncomplete,
 		ISAKMP:        x,
@@ -279,7 +277,6 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			}
 		default:
 			msg.Decrypted, msg.Inner, msg.Integrity = true, o.Payloads, o.Integrity
-			msg.InnerSummary = innerSummary(o.Payloads, x.IsV2())
 		}
 	}
 	for p := range msg.allPayloads(x) {
@@ -299,7 +296,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			msg.deletes = append(msg.deletes, deleteInfo{Protocol: d.ProtocolID, SPIs: spis})
 		}
 		if n := p.Notify; n != nil {
-			msg.Notifies = append(msg.Notifies, NotifyInfo{Type: n.Type, Name: decode.NotifyName(x.IsV2(), n.Type), Error: n.Type.IsError(),
+			msg.Notifies = append(msg.Notifies, NotifyInfo{Type: n.Type, Error: n.Type.IsError(),
 				group: n.Group, gateway: n.Gateway})
 		}
 		switch {
@@ -313,9 +310,6 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		msg.innerSA = msg.innerSA || p.SA != nil
 		msg.innerAut = msg.innerAut || p.Type == decode.PayloadAuth
 		msg.innerEAP = msg.innerEAP || p.Type == decode.PayloadEAP
-	}
-	if m.Kind == decode.KindIncomplete {
-		msg.Payloads = "IP fragments, incomplete"
 	}
 	ex := s.exchangeFor(x, msg)
 	msg.exchange = ex
@@ -484,9 +478,9 @@ func (s *Session) noteAddress(cur *netip.AddrPort, seen netip.AddrPort) {
 	}
 }
 
-func exchangeName(x *decode.ISAKMP) string {
-	if !x.IsV2() {
-		switch x.ExchangeType {
+func exchangeNameOf(v2 bool, t decode.ExchangeType) string {
+	if !v2 {
+		switch t {
 		case decode.ExchangeMainMode:
 			return "Main Mode"
 		case decode.ExchangeAggressive:
@@ -499,7 +493,36 @@ func exchangeName(x *decode.ISAKMP) string {
 			return "Quick Mode"
 		}
 	}
-	return x.ExchangeType.String()
+	return t.String()
+}
+
+// name gives a session's messages and exchanges the names reports show. The analysis
+// itself decides on typed values only; names are made once, for the sessions that are
+// reported, while the decoded messages are still at hand.
+func (s *Session) name() {
+	for _, ex := range s.Exchanges {
+		if ex.Name == "" {
+			ex.Name = exchangeNameOf(s.Version == 2, ex.Type)
+		}
+		for _, m := range ex.Messages {
+			if m.ExchangeName != "" {
+				continue
+			}
+			m.ExchangeName = exchangeNameOf(m.v2, m.ExchangeType)
+			switch {
+			case m.incomplete:
+				m.Payloads = "IP fragments, incomplete"
+			case m.ISAKMP != nil:
+				m.Payloads = m.ISAKMP.PayloadSummary()
+			}
+			if m.Decrypted {
+				m.InnerSummary = innerSummary(m.Inner, m.v2)
+			}
+			for i := range m.Notifies {
+				m.Notifies[i].Name = decode.NotifyName(m.v2, m.Notifies[i].Type)
+			}
+		}
+	}
 }
 
 // exchangeFor finds or creates the exchange a message belongs to and marks the message
@@ -516,7 +539,6 @@ func (s *Session) exchangeFor(x *decode.ISAKMP, msg *Msg) *Exchange {
 	if ex == nil {
 		ex = &Exchange{
 			Type:        x.ExchangeType,
-			Name:        msg.ExchangeName,
 			MessageID:   x.MessageID,
 			ByInitiator: k.byInit,
 			First:       msg.Time,
