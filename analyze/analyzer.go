@@ -440,6 +440,12 @@ func (a *Analyzer) espElsewhere(f *ESPFlow, m *decode.Message) bool {
 	if m.ESP.Seq <= f.LastSeq && len(f.sights) > 1 && f.Packets > 0 {
 		for c, o := range f.sights {
 			if c != a.curIdx && o.packets > 0 && m.ESP.Seq <= o.lastSeq {
+				if m.ESP.Seq == o.lastSeq {
+					// The same packet at the next point: its transit delay.
+					f.transitSum += m.Time.Sub(o.last)
+					f.transitN++
+					f.Transit = f.transitSum / time.Duration(f.transitN)
+				}
 				return true // another point counted this sequence number
 			}
 		}

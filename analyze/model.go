@@ -284,13 +284,17 @@ type ESPFlow struct {
 	SeqGaps       int            `json:"seq_gaps,omitempty"`
 	Duplicates    int            `json:"capture_duplicates,omitempty"`
 	AnomalyFrames []int          `json:"anomaly_frames,omitempty"`
-	// SeenAt counts the flow's packets at each capture point, with several captures.
-	SeenAt map[string]int `json:"seen_at,omitempty"`
+	// SeenAt counts the flow's packets at each capture point, with several captures,
+	// and Transit is the mean delay of a packet from the first point to the next.
+	SeenAt  map[string]int `json:"seen_at,omitempty"`
+	Transit time.Duration  `json:"transit_ns,omitempty"`
 
 	session     *Session
 	sights      map[int]*flowSight // what each capture saw of it
 	capture     string             // the capture it was first seen in
-	firstRef    int                // FirstFrame, LastFrame and AnomalyFrames as frame references
+	transitSum  time.Duration
+	transitN    int
+	firstRef    int // FirstFrame, LastFrame and AnomalyFrames as frame references
 	lastRef     int
 	anomalyRefs []int
 }

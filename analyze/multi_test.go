@@ -107,6 +107,11 @@ func TestTwoCapturePoints(t *testing.T) {
 						t.Errorf("%d messages, %d retransmissions, %d duplicates; want %d, %d and 0",
 							len(s.Messages), s.Retransmits, s.Duplicates, wantMsgs, wantRetrans)
 					}
+					for _, f := range s.ESP {
+						if f.Packets > 0 && len(f.SeenAt) == 2 && f.SeenAt[a] > 0 && f.SeenAt[b] > 0 && (f.Transit <= 0 || f.Transit > time.Millisecond) {
+							t.Errorf("ESP %08x seen at both points: transit %s, want a few microseconds", f.SPI, f.Transit)
+						}
+					}
 					if got := espPackets(s); got != wantESP {
 						t.Errorf("%d ESP packets, want %d (each counted once)", got, wantESP)
 					}
