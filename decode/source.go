@@ -37,8 +37,9 @@ func (e *CaptureError) Unwrap() error { return e.Err }
 // ErrNotCapture is wrapped by CaptureError when a file is neither pcap nor pcapng.
 var ErrNotCapture = errors.New("not a pcap or pcapng capture")
 
-// maxSnaplen is the largest frame we accept, as tcpdump does (MAXIMUM_SNAPLEN).
-const maxSnaplen = 262144
+// MaxSnapLen is the largest frame decode accepts, as tcpdump does (MAXIMUM_SNAPLEN); a
+// live capture keeps at most this much of each packet.
+const MaxSnapLen = 262144
 
 type packetSource interface {
 	ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
@@ -130,7 +131,7 @@ func NewReader(name string, r io.Reader, closer io.Closer) (*Reader, error) {
 		}
 		// The header's snap length sizes pcapgo's buffer: never trust it beyond what
 		// tcpdump accepts. Some writers put 0 or a small value there; allow the maximum.
-		pr.SetSnaplen(maxSnaplen)
+		pr.SetSnaplen(MaxSnapLen)
 		rd.src, rd.link = pr, pr.LinkType()
 		if !LinkTypeSupported(rd.link) {
 			return nil, unsupportedLink(name, rd.link)

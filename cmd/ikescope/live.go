@@ -19,6 +19,7 @@ import (
 
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/live"
 	"github.com/ikescope/ikescope/report"
 )
 
@@ -88,18 +89,18 @@ func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	// Check what can be checked before anything is opened: a typo in the filter should not
 	// need root to be found.
 	if f.filter != "" {
-		if err := decode.CheckFilter(f.filter); err != nil {
+		if err := live.CheckFilter(f.filter); err != nil {
 			return err
 		}
 	}
 
 	lc := &liveCapture{flags: f, stdout: stdout, stderr: stderr}
 	defer lc.closeAll()
-	opts := decode.LiveOptions{Interface: f.iface, Filter: f.filter, Promisc: f.promisc, BufferSize: f.bufferKiB << 10}
+	opts := live.Options{Interface: f.iface, Filter: f.filter, Promisc: f.promisc, BufferSize: f.bufferKiB << 10}
 	if f.save != "" {
 		opts.OnFrame = lc.saveFrame
 	}
-	src, err := decode.OpenLive(opts)
+	src, err := live.Open(opts)
 	if err != nil {
 		return err
 	}
@@ -127,7 +128,7 @@ func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 type liveCapture struct {
 	flags          liveFlags
 	stdout, stderr io.Writer
-	src            *decode.Live
+	src            *live.Source
 	a              *analyze.Analyzer
 
 	reportW  io.Writer
@@ -318,7 +319,7 @@ func (lc *liveCapture) add(m *decode.Message) {
 	}
 }
 
-func (lc *liveCapture) finishSave(st decode.LiveStats, stErr error) error {
+func (lc *liveCapture) finishSave(st live.Stats, stErr error) error {
 	if lc.ng == nil {
 		return nil
 	}
@@ -425,7 +426,7 @@ type liveCaptureJSON struct {
 	Saved            string `json:"saved,omitempty"`
 }
 
-func (lc *liveCapture) writeReport(res *analyze.Result, st decode.LiveStats) error {
+func (lc *liveCapture) writeReport(res *analyze.Result, st live.Stats) error {
 	var err error
 	switch lc.flags.format {
 	case "jsonl":
@@ -590,7 +591,7 @@ func dropPrivileges(name string) error {
 
 // listInterfaces prints what ikescope live -i accepts, as tcpdump -D does.
 func listInterfaces(w io.Writer) error {
-	ifs, err := decode.LiveInterfaces()
+	ifs, err := live.Interfaces()
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package decode_test
+package live_test
 
 import (
 	"errors"
@@ -14,22 +14,23 @@ import (
 	"github.com/google/gopacket/pcap"
 
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/live"
 )
 
-func TestLiveFilterFor(t *testing.T) {
-	if got := decode.LiveFilterFor("  "); got != decode.LiveFilter {
-		t.Errorf("no extra filter: %q, want LiveFilter", got)
+func TestFilterFor(t *testing.T) {
+	if got := live.FilterFor("  "); got != live.Filter {
+		t.Errorf("no extra filter: %q, want live.Filter", got)
 	}
-	want := "(" + decode.LiveFilter + ") and (host 192.0.2.1)"
-	if got := decode.LiveFilterFor("host 192.0.2.1"); got != want {
+	want := "(" + live.Filter + ") and (host 192.0.2.1)"
+	if got := live.FilterFor("host 192.0.2.1"); got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
 
-// TestLiveFilterMatches runs the filter libpcap compiles on the frames it must and must
+// TestFilterMatches runs the filter libpcap compiles on the frames it must and must
 // not let through: what ikescope decodes passes, the rest stays in the kernel.
-func TestLiveFilterMatches(t *testing.T) {
-	bpf, err := pcap.NewBPF(layers.LinkTypeEthernet, 65535, decode.LiveFilter)
+func TestFilterMatches(t *testing.T) {
+	bpf, err := pcap.NewBPF(layers.LinkTypeEthernet, 65535, live.Filter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,11 +79,11 @@ func liveFrame(t *testing.T, et layers.EthernetType, ls ...gopacket.Serializable
 }
 
 func TestCheckFilter(t *testing.T) {
-	if err := decode.CheckFilter("host 192.0.2.1 and not port 22"); err != nil {
+	if err := live.CheckFilter("host 192.0.2.1 and not port 22"); err != nil {
 		t.Errorf("good filter refused: %v", err)
 	}
-	err := decode.CheckFilter("hots 192.0.2.1")
-	if !errors.Is(err, decode.ErrFilter) {
+	err := live.CheckFilter("hots 192.0.2.1")
+	if !errors.Is(err, live.ErrFilter) {
 		t.Fatalf("got %v, want ErrFilter", err)
 	}
 	// libpcap's own words, and the filter as given.
@@ -93,19 +94,19 @@ func TestCheckFilter(t *testing.T) {
 	}
 }
 
-func TestOpenLiveNoSuchInterface(t *testing.T) {
-	_, err := decode.OpenLive(decode.LiveOptions{Interface: "iksl-nosuch0"})
-	if !errors.Is(err, decode.ErrNoSuchInterface) {
+func TestOpenNoSuchInterface(t *testing.T) {
+	_, err := live.Open(live.Options{Interface: "iksl-nosuch0"})
+	if !errors.Is(err, live.ErrNoSuchInterface) {
 		t.Fatalf("got %v, want ErrNoSuchInterface", err)
 	}
-	var le *decode.LiveError
+	var le *live.Error
 	if !errors.As(err, &le) || !strings.Contains(le.Hint, "lo") || !strings.Contains(le.Hint, "any") {
 		t.Errorf("the error does not list the interfaces: %v", err)
 	}
 }
 
-func TestLiveInterfaces(t *testing.T) {
-	ifs, err := decode.LiveInterfaces()
+func TestInterfaces(t *testing.T) {
+	ifs, err := live.Interfaces()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,16 +120,16 @@ func TestLiveInterfaces(t *testing.T) {
 	}
 }
 
-// TestLiveLoopback captures a real IKE_SA_INIT sent over the loopback interface (root).
+// TestLoopback captures a real IKE_SA_INIT sent over the loopback interface (root).
 // The filter adds the sender's own port, so other traffic on lo does not matter.
-func TestLiveLoopback(t *testing.T) {
+func TestLoopback(t *testing.T) {
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("CI=true: this live-capture test must run, as root")
 		}
 		t.Skip("live capture on lo needs root (or CAP_NET_RAW); run as root, or set CI=true to make this a failure")
 	}
-	ike := liveFirstISAKMP(t, "../pcaps/ikev2-psk.pcap")
+	ike := liveFirstISAKMP(t, "../../pcaps/ikev2-psk.pcap")
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +138,7 @@ func TestLiveLoopback(t *testing.T) {
 	port := conn.LocalAddr().(*net.UDPAddr).Port
 
 	var frames int
-	l, err := decode.OpenLive(decode.LiveOptions{
+	l, err := live.Open(live.Options{
 		Interface: "lo",
 		Filter:    "udp src port " + strconv.Itoa(port),
 		OnFrame:   func(gopacket.CaptureInfo, []byte) { frames++ },

@@ -1,4 +1,9 @@
-package decode
+// Package live captures IKE and ESP on a network interface with libpcap and decodes what
+// it captures with a decode.Decoder.
+//
+// It is the one package of ikescope that needs cgo (gopacket/pcap links libpcap); decode,
+// analyze and report are pure Go and build with CGO_ENABLED=0.
+package live
 
 import (
 	"errors"
@@ -12,19 +17,22 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcap"
+
+	"github.com/ikescope/ikescope/decode"
 )
 
-// LiveFilter is the BPF filter of a live capture: IKE on UDP 500 and 4500, ESP on IP
+// Filter is the BPF filter of a live capture: IKE on UDP 500 and 4500, ESP on IP
 // protocol 50, and IP fragments, which may be pieces of a large IKE message (IPv4
 // fragments after the first carry no UDP header, so a port filter alone misses them;
 // IPv6 fragments carry a Fragment header, next header 44).
-const LiveFilter = "udp port 500 or udp port 4500 or esp or (ip[6:2] & 0x1fff != 0) or (ip6[6] == 44)"
+const Filter = "udp port 500 or udp port 4500 or esp or (ip[6:2] & 0x1fff != 0) or (ip6[6] == 44)"
 
-// LiveOptions say what a live capture listens to.
-type LiveOptions struct {
+// Options say what a live capture listens to.
+type Options struct {
 	// Interface is the interface to capture on; "any" captures on all of them (Linux).
 	Interface string
-	// Filter, if not empty, narrows LiveFilter: the capture sees "(LiveFilter) and (Filter)".
+	// Filter, if not empty, narrows the package's Filter: the capture sees
+	// "(live.Filter) and (Filter)".
 	Filter string
 	// SnapLen is the most bytes kept of each packet; 0 keeps whole packets.
 	SnapLen int
@@ -43,15 +51,15 @@ type LiveOptions struct {
 	OnFrame func(ci gopacket.CaptureInfo, data []byte)
 }
 
-// LiveError is a problem opening or reading a live capture, worded for the person at the
+// Error is a problem opening or reading a live capture, worded for the person at the
 // console: what went wrong and what to do about it.
-type LiveError struct {
+type Error struct {
 	Interface string
 	Err       error
 	Hint      string
 }
 
-func (e *LiveError) Error() string {
+func (e *Error) Error() string {
 	s := e.Err.Error()
 	if e.Interface != "" {
 		s = e.Interface + ": " + s
@@ -62,9 +70,9 @@ func (e *LiveError) Error() string {
 	return s
 }
 
-func (e *LiveError) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error { return e.Err }
 
-// Errors a live capture can fail with, wrapped in a LiveError.
+// Errors a live capture can fail with, wrapped in an Error.
 var (
 	ErrNoSuchInterface = errors.New("no such interface")
 	ErrInterfaceDown   = errors.New("interface is down")
@@ -72,67 +80,68 @@ var (
 	ErrFilter          = errors.New("bad capture filter")
 	ErrLinkType        = errors.New("link type not supported")
 	ErrCaptureEnded    = errors.New("capture ended")
-	errLiveFailed      = errors.New("live capture failed")
+	errFailed          = errors.New("live capture failed")
 )
 
-// LiveStats are the capture's own counts, from the kernel.
-type LiveStats struct {
+// Stats are the capture's own counts, from the kernel (the decoder's counts are
+// decode.Stats, from Source.Stats).
+type Stats struct {
 	Received    int           // packets that passed the filter
 	Dropped     int           // dropped by the kernel: the capture buffer was full (the reader too slow)
 	IfDropped   int           // dropped by the interface or its driver before the kernel saw them
 	CaptureTime time.Duration // since the capture was opened
 }
 
-// Live is a capture on a network interface. Read it from one goroutine:
+// Source is a capture on a network interface. Read it from one goroutine:
 //
-//	l, err := decode.OpenLive(decode.LiveOptions{Interface: "eth0"})
+//	src, err := live.Open(live.Options{Interface: "eth0"})
 //	for {
-//		if _, err := l.Read(func(m *decode.Message) { ... }); err != nil { ... }
+//		if _, err := src.Read(func(m *decode.Message) { ... }); err != nil { ... }
 //	}
-type Live struct {
-	opts    LiveOptions
+type Source struct {
+	opts    Options
 	handle  *pcap.Handle
 	link    layers.LinkType
 	filter  string
 	snaplen int
-	dec     *Decoder
+	dec     *decode.Decoder
 	frame   int
 	started time.Time
 	err     error
 }
 
 const (
-	defaultLiveBuffer  = 8 << 20
-	defaultLiveLatency = 50 * time.Millisecond
+	defaultBuffer  = 8 << 20
+	defaultLatency = 50 * time.Millisecond
 )
 
-// LiveFilterFor gives the filter a capture with the user's extra filter runs.
-func LiveFilterFor(extra string) string {
+// FilterFor gives the filter a capture with the user's extra filter runs.
+func FilterFor(extra string) string {
 	if strings.TrimSpace(extra) == "" {
-		return LiveFilter
+		return Filter
 	}
-	return "(" + LiveFilter + ") and (" + extra + ")"
+	return "(" + Filter + ") and (" + extra + ")"
 }
 
-// CheckFilter compiles a user's filter as OpenLive would, without opening anything (no
-// privileges needed), and returns libpcap's complaint as a LiveError.
+// CheckFilter compiles a user's filter as Open would, without opening anything (no
+// privileges needed), and returns libpcap's complaint as an Error.
 func CheckFilter(extra string) error {
-	if _, err := pcap.CompileBPFFilter(layers.LinkTypeEthernet, maxSnaplen, LiveFilterFor(extra)); err != nil {
+	if _, err := pcap.CompileBPFFilter(layers.LinkTypeEthernet, decode.MaxSnapLen, FilterFor(extra)); err != nil {
 		return filterError("", extra, err)
 	}
 	return nil
 }
 
 func filterError(iface, extra string, err error) error {
-	return &LiveError{Interface: iface, Err: fmt.Errorf("%w %q: %s", ErrFilter, extra, strings.TrimSpace(err.Error())),
+	return &Error{Interface: iface, Err: fmt.Errorf("%w %q: %s", ErrFilter, extra, strings.TrimSpace(err.Error())),
 		Hint: "the filter uses tcpdump's syntax (man pcap-filter), e.g. \"host 192.0.2.1\""}
 }
 
-// OpenLive opens a capture on an interface, with LiveFilter narrowed by opts.Filter.
-func OpenLive(opts LiveOptions) (*Live, error) {
+// Open opens a capture on an interface, with Filter narrowed by opts.Filter.
+func Open(opts Options) (*Source, error) {
 	iface := opts.Interface
 	if iface == "" {
-		return nil, &LiveError{Err: ErrNoSuchInterface, Hint: "name one: " + interfaceNames()}
+		return nil, &Error{Err: ErrNoSuchInterface, Hint: "name one: " + interfaceNames()}
 	}
 	if err := checkInterface(iface); err != nil {
 		return nil, err
@@ -142,18 +151,18 @@ func OpenLive(opts LiveOptions) (*Live, error) {
 			return nil, err
 		}
 	}
-	if opts.SnapLen <= 0 || opts.SnapLen > maxSnaplen {
-		opts.SnapLen = maxSnaplen
+	if opts.SnapLen <= 0 || opts.SnapLen > decode.MaxSnapLen {
+		opts.SnapLen = decode.MaxSnapLen
 	}
 	if opts.BufferSize <= 0 {
-		opts.BufferSize = defaultLiveBuffer
+		opts.BufferSize = defaultBuffer
 	}
 	if opts.Latency <= 0 {
-		opts.Latency = defaultLiveLatency
+		opts.Latency = defaultLatency
 	}
 	in, err := pcap.NewInactiveHandle(iface)
 	if err != nil {
-		return nil, &LiveError{Interface: iface, Err: fmt.Errorf("%w: %v", errLiveFailed, err)}
+		return nil, &Error{Interface: iface, Err: fmt.Errorf("%w: %v", errFailed, err)}
 	}
 	defer in.CleanUp()
 	for _, set := range []error{
@@ -163,20 +172,20 @@ func OpenLive(opts LiveOptions) (*Live, error) {
 		in.SetTimeout(opts.Latency),
 	} {
 		if set != nil {
-			return nil, &LiveError{Interface: iface, Err: fmt.Errorf("%w: %v", errLiveFailed, set)}
+			return nil, &Error{Interface: iface, Err: fmt.Errorf("%w: %v", errFailed, set)}
 		}
 	}
 	h, err := in.Activate()
 	if err != nil {
 		return nil, activateError(iface, err)
 	}
-	l := &Live{opts: opts, handle: h, link: h.LinkType(), snaplen: opts.SnapLen, dec: NewDecoder(), started: time.Now()}
-	if !LinkTypeSupported(l.link) {
+	l := &Source{opts: opts, handle: h, link: h.LinkType(), snaplen: opts.SnapLen, dec: decode.NewDecoder(), started: time.Now()}
+	if !decode.LinkTypeSupported(l.link) {
 		h.Close()
-		return nil, &LiveError{Interface: iface, Err: fmt.Errorf("%w: %s (%d)", ErrLinkType, pcap.DatalinkValToName(int(l.link)), int(l.link)),
+		return nil, &Error{Interface: iface, Err: fmt.Errorf("%w: %s (%d)", ErrLinkType, pcap.DatalinkValToName(int(l.link)), int(l.link)),
 			Hint: "capture on an Ethernet interface, with -i any, or on a raw IP interface"}
 	}
-	l.filter = LiveFilterFor(opts.Filter)
+	l.filter = FilterFor(opts.Filter)
 	if err := h.SetBPFFilter(l.filter); err != nil {
 		h.Close()
 		return nil, filterError(iface, opts.Filter, err)
@@ -189,14 +198,14 @@ func activateError(iface string, err error) error {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "No Such Device"):
-		return &LiveError{Interface: iface, Err: ErrNoSuchInterface, Hint: "interfaces here: " + interfaceNames()}
+		return &Error{Interface: iface, Err: ErrNoSuchInterface, Hint: "interfaces here: " + interfaceNames()}
 	case strings.Contains(msg, "Permission Denied"), strings.Contains(msg, "Operation not permitted"), strings.Contains(msg, "ermission denied"):
-		return &LiveError{Interface: iface, Err: ErrPermission,
+		return &Error{Interface: iface, Err: ErrPermission,
 			Hint: "capturing needs root or the CAP_NET_RAW capability: run with sudo, or grant it once with sudo setcap cap_net_raw,cap_net_admin=eip $(command -v ikescope)"}
 	case strings.Contains(msg, "Not Up"):
-		return &LiveError{Interface: iface, Err: ErrInterfaceDown, Hint: "bring it up with: ip link set " + iface + " up"}
+		return &Error{Interface: iface, Err: ErrInterfaceDown, Hint: "bring it up with: ip link set " + iface + " up"}
 	}
-	return &LiveError{Interface: iface, Err: fmt.Errorf("%w: %s", errLiveFailed, strings.TrimPrefix(msg, "Error: "))}
+	return &Error{Interface: iface, Err: fmt.Errorf("%w: %s", errFailed, strings.TrimPrefix(msg, "Error: "))}
 }
 
 // checkInterface tells early, without privileges, that an interface does not exist or
@@ -216,10 +225,10 @@ func checkInterface(iface string) error {
 				}
 			}
 		}
-		return &LiveError{Interface: iface, Err: ErrNoSuchInterface, Hint: "interfaces here: " + interfaceNames()}
+		return &Error{Interface: iface, Err: ErrNoSuchInterface, Hint: "interfaces here: " + interfaceNames()}
 	}
 	if ifi.Flags&net.FlagUp == 0 {
-		return &LiveError{Interface: iface, Err: ErrInterfaceDown, Hint: "bring it up with: ip link set " + iface + " up"}
+		return &Error{Interface: iface, Err: ErrInterfaceDown, Hint: "bring it up with: ip link set " + iface + " up"}
 	}
 	return nil
 }
@@ -241,7 +250,7 @@ func interfaceNames() string {
 // message it yields (none for a frame that is not IKE or ESP, more when it completes a
 // fragmented datagram). It reports whether a frame arrived. The *Message is valid only
 // during the call; its ISAKMP and Fragments values may be kept. An error ends the capture.
-func (l *Live) Read(emit func(*Message)) (bool, error) {
+func (l *Source) Read(emit func(*decode.Message)) (bool, error) {
 	if l.err != nil {
 		return false, l.err
 	}
@@ -250,7 +259,7 @@ func (l *Live) Read(emit func(*Message)) (bool, error) {
 	case err == pcap.NextErrorTimeoutExpired:
 		return false, nil
 	case err == io.EOF:
-		l.err = &LiveError{Interface: l.opts.Interface, Err: ErrCaptureEnded}
+		l.err = &Error{Interface: l.opts.Interface, Err: ErrCaptureEnded}
 		return false, l.err
 	case err != nil:
 		msg := err.Error()
@@ -258,7 +267,7 @@ func (l *Live) Read(emit func(*Message)) (bool, error) {
 			msg = herr.Error()
 		}
 		msg = lowerFirst(errors.New(msg))
-		l.err = &LiveError{Interface: l.opts.Interface, Err: fmt.Errorf("%w: %s", ErrCaptureEnded, msg),
+		l.err = &Error{Interface: l.opts.Interface, Err: fmt.Errorf("%w: %s", ErrCaptureEnded, msg),
 			Hint: "the interface went down or away; check ip link show " + l.opts.Interface}
 		return false, l.err
 	}
@@ -271,30 +280,30 @@ func (l *Live) Read(emit func(*Message)) (bool, error) {
 }
 
 // Flush reports fragment sets still waiting for pieces; call it when the capture stops.
-func (l *Live) Flush(emit func(*Message)) { l.dec.Flush(emit) }
+func (l *Source) Flush(emit func(*decode.Message)) { l.dec.Flush(emit) }
 
 // Stats returns what the decoder has counted so far.
-func (l *Live) Stats() Stats { return l.dec.Stats }
+func (l *Source) Stats() decode.Stats { return l.dec.Stats }
 
 // Frames returns the number of frames read so far.
-func (l *Live) Frames() int { return l.frame }
+func (l *Source) Frames() int { return l.frame }
 
 // LinkType is the capture's link type.
-func (l *Live) LinkType() layers.LinkType { return l.link }
+func (l *Source) LinkType() layers.LinkType { return l.link }
 
 // Filter is the BPF filter the capture runs.
-func (l *Live) Filter() string { return l.filter }
+func (l *Source) Filter() string { return l.filter }
 
 // SnapLen is the most bytes kept of a packet.
-func (l *Live) SnapLen() int { return l.snaplen }
+func (l *Source) SnapLen() int { return l.snaplen }
 
 // Interface is the interface captured on.
-func (l *Live) Interface() string { return l.opts.Interface }
+func (l *Source) Interface() string { return l.opts.Interface }
 
 // CaptureStats asks the kernel for its counts: packets that passed the filter and
 // packets dropped because the capture buffer was full.
-func (l *Live) CaptureStats() (LiveStats, error) {
-	st := LiveStats{CaptureTime: time.Since(l.started)}
+func (l *Source) CaptureStats() (Stats, error) {
+	st := Stats{CaptureTime: time.Since(l.started)}
 	ps, err := l.handle.Stats()
 	if err != nil {
 		return st, err
@@ -304,13 +313,13 @@ func (l *Live) CaptureStats() (LiveStats, error) {
 }
 
 // Close ends the capture.
-func (l *Live) Close() error {
+func (l *Source) Close() error {
 	l.handle.Close()
 	return nil
 }
 
-// LiveInterface is an interface one can capture on, as libpcap lists it.
-type LiveInterface struct {
+// Interface is an interface one can capture on, as libpcap lists it.
+type Interface struct {
 	Name        string
 	Description string
 	Up          bool
@@ -326,15 +335,15 @@ const (
 	pcapIfRunning  = 0x4
 )
 
-// LiveInterfaces lists the interfaces libpcap can capture on (tcpdump -D).
-func LiveInterfaces() ([]LiveInterface, error) {
+// Interfaces lists the interfaces libpcap can capture on (tcpdump -D).
+func Interfaces() ([]Interface, error) {
 	devs, err := pcap.FindAllDevs()
 	if err != nil {
-		return nil, &LiveError{Err: fmt.Errorf("cannot list interfaces: %v", err)}
+		return nil, &Error{Err: fmt.Errorf("cannot list interfaces: %v", err)}
 	}
-	out := make([]LiveInterface, 0, len(devs))
+	out := make([]Interface, 0, len(devs))
 	for _, d := range devs {
-		li := LiveInterface{Name: d.Name, Description: d.Description,
+		li := Interface{Name: d.Name, Description: d.Description,
 			Loopback: d.Flags&pcapIfLoopback != 0, Up: d.Flags&pcapIfUp != 0, Running: d.Flags&pcapIfRunning != 0}
 		for _, a := range d.Addresses {
 			if a.IP == nil {
@@ -349,4 +358,13 @@ func LiveInterfaces() ([]LiveInterface, error) {
 		out = append(out, li)
 	}
 	return out, nil
+}
+
+// lowerFirst is libpcap's message with a lower-case first letter, as Go errors read.
+func lowerFirst(err error) string {
+	s := err.Error()
+	if s != "" && s[0] >= 'A' && s[0] <= 'Z' {
+		s = string(s[0]+'a'-'A') + s[1:]
+	}
+	return s
 }
