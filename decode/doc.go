@@ -6,6 +6,9 @@
 // ISAKMP messages (IKEv1, RFC 2408/2409 with the IPsec DOI of RFC 2407, and IKEv2,
 // RFC 7296), the RFC 3948 non-ESP marker and NAT keepalive, and the ESP header.
 //
+// decode is pure Go. Capture on a live interface, which needs libpcap through cgo, is in
+// the subpackage decode/live; it feeds frames to a Decoder as the Reader does.
+//
 // The design goal is that a packet which is not IKE or ESP costs no allocation, and that
 // nothing in a packet is trusted: every length and count is checked before it is used,
 // a malformed message is decoded as far as it goes and carries errors naming the field
