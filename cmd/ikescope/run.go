@@ -32,6 +32,7 @@ Commands:
   decode    print every IKE/ISAKMP and ESP message, payload by payload
   keys      print the IKE keys found in key tables and daemon logs as Wireshark tables
   live      capture on an interface: findings as they happen, the report on Ctrl-C
+  version   print the version, revision and build time, for bug reports
 
 Examples:
   ikescope analyze gw-outside.pcap
@@ -72,8 +73,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) exitCode {
 	case "live":
 		err = runLive(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "ikescope", version)
-		return exitOK
+		err = runVersion(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
