@@ -66,8 +66,9 @@ const (
 // Formats lists the formats in the order the usage text gives them.
 var Formats = []Format{FormatTable, FormatText, FormatMarkdown, FormatHTML, FormatJSON, FormatJSONL}
 
-// ParseFormat reads a format name; "md" is short for markdown.
+// ParseFormat reads a format name in any case (json, JSON); "md" is short for markdown.
 func ParseFormat(s string) (Format, bool) {
+	s = strings.ToLower(s)
 	if s == "md" {
 		return FormatMarkdown, true
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/ikescope/ikescope/report"
 )
 
-const analyzeSynopsis = "ikescope analyze [-f table|text|markdown|html|json|jsonl] [-o FILE] [--redact] [--summary] [--fail-on warning|error] CAPTURE..."
+const analyzeSynopsis = "ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]... [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error] CAPTURE..."
 
 const analyzeExamples = `
 Examples:
@@ -49,17 +49,19 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	fs := newFlagSet("analyze", analyzeSynopsis, stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: %s\n\nRebuild every IKE negotiation in the captures, say what went wrong and what to check.\n\nOptions:\n", analyzeSynopsis)
-		fs.PrintDefaults()
+		printOptions(fs)
 		fmt.Fprint(fs.Output(), analyzeExamples)
 	}
-	format := fs.String("f", "", "output `format`: table, text, markdown, html, json or jsonl (default table on a terminal, else from -o's extension, else text)")
+	format := fs.String("f", "", "output `FORMAT`: table, text, markdown, html, json or jsonl, in any case (default table on a terminal, else from -o's extension, else text)")
 	out := fs.String("o", "", "write to `FILE` instead of standard output")
+	addLongForm(fs, "f", "format")
+	addLongForm(fs, "o", "output")
 	redact := fs.Bool("redact", false, "replace addresses, identities, certificate names and SPIs with pseudonyms, for a public ticket")
-	failOn := fs.String("fail-on", "", "exit with status 1 when a finding of at least this `severity` (warning or error) exists")
+	failOn := fs.String("fail-on", "", "exit with status 1 when a finding of at least this `SEVERITY` (warning or error) exists")
 	summary := fs.Bool("summary", false, "print one line per session (for cron and monitoring)")
 	timeout := new(time.Duration)
 	*timeout = 10 * time.Second
-	fs.Var(secondsOrDuration{timeout}, "reply-timeout", "how long after a request the capture must go on before the request counts as unanswered, in seconds or as a duration (default 10s)")
+	fs.Var(secondsOrDuration{timeout}, "reply-timeout", "count a request as unanswered when the capture goes on `SECONDS` after it without a reply (or a duration: 2.5s, 1m; default 10s)")
 	keyFiles := addKeysFlag(fs)
 	files, err := parseFlags(fs, args, stderr)
 	if err != nil {

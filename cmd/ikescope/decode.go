@@ -3,16 +3,39 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/decode/ikecrypt"
 	"github.com/ikescope/ikescope/report"
 )
 
+const decodeSynopsis = "ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... CAPTURE..."
+
+const decodeExamples = `
+Examples:
+  ikescope decode gw-outside.pcap                          # a tree per message, like Wireshark's
+  ikescope decode --keys charon.log gw-outside.pcap        # encrypted payloads decrypted too
+  ikescope decode -f json capture.pcapng.gz | jq 'select(.exchange_type_name=="IKE_AUTH")'
+  ikescope decode -o decode.txt gw-a.pcap gw-b.pcap        # a heading per capture
+  tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope decode -
+
+Formats: text (default: a tree per message, frame numbers as Wireshark shows them) and json
+(one object per line, docs/decode-json.md). Exit status: 0 when every capture was read, 2
+for usage errors and unreadable captures or key files.
+`
+
 func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("decode", "ikescope decode [-f text|json] [-o FILE] CAPTURE...", stderr)
-	format := fs.String("f", "text", "output format: text (a tree per message) or json (one object per line)")
+	fs := newFlagSet("decode", decodeSynopsis, stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: %s\n\nPrint every IKE/ISAKMP and ESP message in the captures, payload by payload.\n\nOptions:\n", decodeSynopsis)
+		printOptions(fs)
+		fmt.Fprint(fs.Output(), decodeExamples)
+	}
+	format := fs.String("f", "text", "output `FORMAT`: text (a tree per message, the default) or json (one object per line), in any case")
 	out := fs.String("o", "", "write to `FILE` instead of standard output")
+	addLongForm(fs, "f", "format")
+	addLongForm(fs, "o", "output")
 	keyFiles := addKeysFlag(fs)
 	files, err := parseFlags(fs, args, stderr)
 	if err != nil {
@@ -21,6 +44,7 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return &usageError{"decode needs at least one capture file (or - for standard input)"}
 	}
+	*format = strings.ToLower(*format)
 	if *format != "text" && *format != "json" {
 		return &usageError{fmt.Sprintf("unknown format %q for decode: use text or json", *format)}
 	}
