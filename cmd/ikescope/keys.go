@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/decode/ikecrypt"
 )
 
@@ -32,6 +34,9 @@ func loadKeys(files keyFiles, noKeys func(file string)) (*ikecrypt.Keys, error) 
 	var all *ikecrypt.Keys
 	var none error
 	for _, f := range files {
+		if isCapture(f) {
+			return nil, fmt.Errorf("%s is a packet capture, not a key file: keys come from Wireshark's decryption tables, \"ikev2 I|R\" lines or a charon log (to analyse the capture: ikescope analyze %s)", f, f)
+		}
 		k, err := ikecrypt.LoadKeys(f)
 		if errors.Is(err, ikecrypt.ErrNoKeys) && noKeys != nil {
 			noKeys(f)
@@ -80,6 +85,23 @@ Examples:
 Exit status: 0 when keys were found, 2 when a file is unreadable, holds no keys or is not
 a key file.
 `
+
+// isCapture reports whether path is a pcap or pcapng capture, gzip-compressed or not:
+// given where a key file belongs, it would be parsed as text and its bytes quoted back
+// as malformed key lines. Only regular files are looked at, so that a pipe
+// (--keys <(ssh gw cat charon.log)) is read once, by the key parser.
+func isCapture(path string) bool {
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	r, err := decode.Open(path)
+	if err != nil {
+		return false
+	}
+	r.Close()
+	return true
+}
 
 // runKeys prints the keys found in key files and daemon logs as Wireshark's tables.
 func runKeys(args []string, stdout, stderr io.Writer) error {
