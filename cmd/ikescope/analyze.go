@@ -105,16 +105,54 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		}
 	}
 
-	// Open the output first: a typo in -o should not cost the time of reading the captures.
-	w, closeOut, err := createOutput(*out, stdout)
-	if err != nil {
-		return err
-	}
 	// A key file without keys (the log of a negotiation that never derived any) is worth
 	// a note, not the analysis: the capture says what went wrong without them.
 	keys, err := loadKeys(*keyFiles, func(file string) {
 		fmt.Fprintf(stderr, "ikescope: %s: no IKE keys in it; analysing without them\n", file)
 	})
+	if err != nil {
+		return err
+	}
+	// Open the captures before the output, and the output before reading them: a capture
+	// that cannot be opened leaves no empty report behind (nor an -o file overwritten with
+	// one), and a typo in -o does not cost the time of reading the captures.
+	var readErr error
+	var unreadable []string
+	fail := func(name string, err error) {
+		fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
+		unreadable = append(unreadable, name)
+		readErr = errAlreadyReported
+	}
+	showProgress := isTerminal(stderr)
+	merged := len(files) > 1 && !slices.Contains(files, "-")
+	var inputs []openedCapture
+	var readable []string
+	for _, name := range files {
+		if merged {
+			// Several capture points of one tunnel are read twice (to line their clocks up,
+			// then to analyse them); here they are only opened to see which can be read.
+			r, err := decode.Open(name)
+			if err != nil {
+				fail(name, err)
+				continue
+			}
+			r.Close()
+			readable = append(readable, name)
+			continue
+		}
+		c, err := openCapture(name, stdin, showProgress)
+		if err != nil {
+			fail(name, err)
+			continue
+		}
+		defer c.r.Close()
+		inputs = append(inputs, c)
+		readable = append(readable, name)
+	}
+	if len(readable) == 0 {
+		return readErr
+	}
+	w, closeOut, err := createOutput(*out, stdout)
 	if err != nil {
 		return err
 	}
@@ -124,14 +162,14 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if keys != nil {
 		dec = ikecrypt.NewDecrypter(keys)
 	}
-	var readErr error
-	showProgress := isTerminal(stderr)
-	if len(files) > 1 && !slices.Contains(files, "-") {
+	if merged {
 		// Several capture points of one tunnel: one story on one timeline.
-		readErr = feedMerged(a, dec, files, stderr)
+		if err := feedMerged(a, dec, readable, stderr); err != nil {
+			readErr = err
+		}
 	} else {
-		for _, name := range files {
-			if err := feed(a, dec, name, stdin, showProgress, stderr); err != nil {
+		for _, c := range inputs {
+			if err := feed(a, dec, c, stderr); err != nil {
 				fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
 				readErr = errAlreadyReported
 			}
@@ -149,6 +187,10 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if len(unreadable) > 0 {
+		// The errors came before the report; say again, after it, what it leaves out.
+		fmt.Fprintf(stderr, "ikescope: the report leaves out %d of %d captures, which could not be read: %s\n", len(unreadable), len(files), strings.Join(unreadable, ", "))
+	}
 	if readErr != nil {
 		return readErr
 	}
@@ -162,28 +204,37 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// feed reads one capture into the analysis. A capture that breaks off still counts for
-// what came before the damage. With progress set, a capture that takes more than a second
-// to read shows how far it is on stderr (a terminal).
-func feed(a *analyze.Analyzer, dec *ikecrypt.Decrypter, name string, stdin io.Reader, progress bool, stderr io.Writer) error {
-	var r *decode.Reader
+// openedCapture is a capture whose header has been read, with the byte counter of its
+// progress line when it has one.
+type openedCapture struct {
+	r       *decode.Reader
+	counted *countingReader
+}
+
+// openCapture opens a capture ("-" is standard input) and reads its header. With progress
+// set, the bytes read are counted for the progress line.
+func openCapture(name string, stdin io.Reader, progress bool) (openedCapture, error) {
+	var c openedCapture
 	var err error
-	var counted *countingReader
 	switch {
 	case name == "-" && progress:
-		counted = &countingReader{r: stdin}
-		r, err = decode.NewReader("standard input", counted, nil)
+		c.counted = &countingReader{r: stdin}
+		c.r, err = decode.NewReader("standard input", c.counted, nil)
 	case name == "-":
-		r, err = decode.NewReader("standard input", stdin, nil)
+		c.r, err = decode.NewReader("standard input", stdin, nil)
 	case progress:
-		counted, r, err = openCounted(name)
+		c.counted, c.r, err = openCounted(name)
 	default:
-		r, err = decode.Open(name)
+		c.r, err = decode.Open(name)
 	}
-	if err != nil {
-		return err
-	}
-	defer r.Close()
+	return c, err
+}
+
+// feed reads one opened capture into the analysis. A capture that breaks off still counts
+// for what came before the damage. A capture with a byte counter that takes more than a
+// second to read shows how far it is on stderr (a terminal).
+func feed(a *analyze.Analyzer, dec *ikecrypt.Decrypter, c openedCapture, stderr io.Writer) error {
+	r, counted := c.r, c.counted
 	a.StartCapture(r.Name())
 	var p *progressLine
 	if counted != nil {

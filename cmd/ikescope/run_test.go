@@ -318,3 +318,59 @@ func TestAnalyzeTwoCapturePoints(t *testing.T) {
 		}
 	}
 }
+
+// An unreadable capture, the only one given, gets its one-line error and no report: not
+// on standard output, not in -o's file. Beside readable ones, it is left out and named.
+func TestAnalyzeUnreadableCapture(t *testing.T) {
+	dir := t.TempDir()
+	notCapture := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notCapture, []byte("hello, this is text\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "nope.pcap")
+	for _, bad := range []string{notCapture, missing} {
+		for _, args := range [][]string{{"analyze"}, {"analyze", "--summary"}, {"analyze", "-f", "json"}} {
+			out, errOut, code := runCmd(t, nil, append(args, bad)...)
+			if code != exitError || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, bad) {
+				t.Errorf("%v %s: exit %d, stdout %q, stderr %q; want exit 2, no report, one line naming the file", args, bad, code, out, errOut)
+			}
+		}
+		// -o FILE: an earlier report there is not overwritten with an empty one.
+		report := filepath.Join(dir, "report.txt")
+		os.WriteFile(report, []byte("yesterday's report\n"), 0o644)
+		_, errOut, code := runCmd(t, nil, "analyze", "-o", report, bad)
+		if got, _ := os.ReadFile(report); code != exitError || string(got) != "yesterday's report\n" {
+			t.Errorf("analyze -o report.txt %s: exit %d, stderr %q, file now %q", bad, code, errOut, got)
+		}
+		// Standard input that is not a capture is no different.
+		out, errOut, code := runCmd(t, []byte("hello\n"), "analyze", "-")
+		if code != exitError || out != "" || !strings.Contains(errOut, "standard input") {
+			t.Errorf("analyze - (text): exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+	}
+	// Several captures, some readable: the report covers those, and names the others.
+	good := "../../pcaps/ikev1-main-psk-mismatch.pcap"
+	for _, files := range [][]string{{good, notCapture, missing}, {notCapture, "-"}} {
+		stdin, _ := os.ReadFile(good)
+		out, errOut, code := runCmd(t, stdin, append([]string{"analyze", "-f", "text"}, files...)...)
+		if code != exitError || !strings.Contains(out, "auth-failed") {
+			t.Errorf("%v: exit %d, report %q", files, code, out)
+		}
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		last := lines[len(lines)-1]
+		if len(lines) != len(files) || !strings.Contains(last, "leaves out") || !strings.Contains(last, notCapture) || strings.Contains(last, good) {
+			t.Errorf("%v: stderr %q; want a line per unreadable capture, then one naming them", files, errOut)
+		}
+	}
+}
+
+// decode -o FILE with no capture that opens leaves an earlier FILE as it was.
+func TestDecodeUnreadableCaptureKeepsOutput(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "decode.txt")
+	os.WriteFile(out, []byte("earlier\n"), 0o644)
+	_, errOut, code := runCmd(t, nil, "decode", "-o", out, filepath.Join(dir, "nope.pcap"))
+	if got, _ := os.ReadFile(out); code != exitError || string(got) != "earlier\n" || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q, %s now %q", code, errOut, out, got)
+	}
+}
