@@ -28,6 +28,7 @@ Examples:
   ikescope analyze -f json capture.pcap | jq '.findings[] | select(.severity=="error")'
   ikescope analyze -f jsonl capture.pcap | jq -c 'select(.type=="finding")'
   ikescope analyze --summary --fail-on error nightly.pcap || echo "tunnel trouble"
+  ikescope analyze --summary -f json nightly.pcap | jq -c 'select(.worst_severity!="ok")'
   tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope analyze -
 
 Formats: table (default on a terminal), text (default otherwise), markdown (for tickets:
@@ -58,7 +59,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	addLongForm(fs, "o", "output")
 	redact := fs.Bool("redact", false, "replace addresses, identities, certificate names and SPIs with pseudonyms, for a public ticket")
 	failOn := fs.String("fail-on", "", "exit with status 1 when a finding of at least this `SEVERITY` (warning or error) exists")
-	summary := fs.Bool("summary", false, "print one line per session (for cron and monitoring)")
+	summary := fs.Bool("summary", false, "print one line per session (for cron and monitoring); with -f json (or jsonl) a JSON object per line")
 	timeout := new(time.Duration)
 	*timeout = 10 * time.Second
 	fs.Var(secondsOrDuration{timeout}, "reply-timeout", "count a request as unanswered when the capture goes on `SECONDS` after it without a reply (or a duration: 2.5s, 1m; default 10s)")
@@ -91,6 +92,12 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		f = formatByExtension[strings.ToLower(filepath.Ext(*out))]
 	default:
 		f = report.FormatText
+	}
+	if *summary && f != report.FormatTable && f != report.FormatText && f != report.FormatJSON && f != report.FormatJSONL {
+		if *format != "" {
+			return &usageError{fmt.Sprintf("--summary writes text lines or JSON lines (-f text or -f json), not %s", f)}
+		}
+		f = report.FormatText // -o summary.html: the lines, whatever the name says
 	}
 	noColor := os.Getenv("NO_COLOR") != ""
 	st := report.Style{
@@ -176,9 +183,12 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		}
 	}
 	res := a.Finish()
-	if *summary {
+	switch {
+	case *summary && (f == report.FormatJSON || f == report.FormatJSONL):
+		err = report.WriteSummaryJSON(w, res, st)
+	case *summary:
 		err = report.WriteSummaryStyle(w, res, st)
-	} else {
+	default:
 		err = report.Write(w, res, f, st)
 	}
 	if cerr := closeOut(); err == nil {
