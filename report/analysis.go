@@ -66,8 +66,9 @@ const (
 // Formats lists the formats in the order the usage text gives them.
 var Formats = []Format{FormatTable, FormatText, FormatMarkdown, FormatHTML, FormatJSON, FormatJSONL}
 
-// ParseFormat reads a format name; "md" is short for markdown.
+// ParseFormat reads a format name in any case (json, JSON); "md" is short for markdown.
 func ParseFormat(s string) (Format, bool) {
+	s = strings.ToLower(s)
 	if s == "md" {
 		return FormatMarkdown, true
 	}
@@ -256,8 +257,27 @@ func WriteSummaryStyle(w io.Writer, r *analyze.Result, st Style) error {
 	return writeSummary(w, r, st.redactor(r))
 }
 
-func writeSummary(w io.Writer, r *analyze.Result, rd *Redactor) error {
-	bw := bufio.NewWriter(w)
+// SummarySchemaVersion is the version of the summary's JSON lines (docs/reports.md).
+const SummarySchemaVersion = 1
+
+// summaryJSON is one session of `ikescope analyze --summary -f json`.
+type summaryJSON struct {
+	SchemaVersion int      `json:"schema_version"`
+	ID            int      `json:"id"`
+	Captures      []string `json:"captures"`
+	IKEVersion    int      `json:"ikev"`
+	Initiator     string   `json:"initiator"`
+	Responder     string   `json:"responder"`
+	RolesKnown    bool     `json:"roles_known"`
+	State         string   `json:"state"`
+	Worst         string   `json:"worst_severity"`
+	Findings      []string `json:"findings"`
+}
+
+// summaries is the summary of every session: the worst severity of its warnings and
+// errors and their codes, each once.
+func summaries(r *analyze.Result, rd *Redactor) []summaryJSON {
+	var out []summaryJSON
 	for _, s := range r.Sessions {
 		worst := "ok"
 		codes := []string{}
@@ -275,18 +295,45 @@ func writeSummary(w io.Writer, r *analyze.Result, rd *Redactor) error {
 				}
 			}
 		}
+		names := s.Captures
+		if len(names) == 0 {
+			names = []string{s.Capture}
+		}
+		captures := make([]string, len(names))
+		for i, n := range names {
+			captures[i] = rd.Capture(n)
+		}
+		out = append(out, summaryJSON{
+			SchemaVersion: SummarySchemaVersion, ID: s.ID, Captures: captures, IKEVersion: s.Version,
+			Initiator: rd.AddrPort(s.Initiator), Responder: rd.AddrPort(s.Responder), RolesKnown: s.RolesKnown,
+			State: rd.Text(s.State), Worst: worst, Findings: codes,
+		})
+	}
+	return out
+}
+
+func writeSummary(w io.Writer, r *analyze.Result, rd *Redactor) error {
+	bw := bufio.NewWriter(w)
+	for _, s := range summaries(r, rd) {
 		capture := ""
 		if len(r.Captures) > 1 {
-			names := s.Captures
-			if len(names) == 0 {
-				names = []string{s.Capture}
-			}
-			for i := range names {
-				names[i] = rd.Capture(names[i])
-			}
-			capture = " capture=" + strings.Join(names, ",")
+			capture = " capture=" + strings.Join(s.Captures, ",")
 		}
-		fmt.Fprintf(bw, "%s session=%d%s ikev%d %s -> %s state=%q findings=%s\n", worst, s.ID, capture, s.Version, rd.AddrPort(s.Initiator), rd.AddrPort(s.Responder), rd.Text(s.State), strings.Join(codes, ","))
+		fmt.Fprintf(bw, "%s session=%d%s ikev%d %s -> %s state=%q findings=%s\n", s.Worst, s.ID, capture, s.IKEVersion, s.Initiator, s.Responder, s.State, strings.Join(s.Findings, ","))
+	}
+	return bw.Flush()
+}
+
+// WriteSummaryJSON writes the summary as JSON lines, one object per session
+// (`ikescope analyze --summary -f json`, docs/reports.md).
+func WriteSummaryJSON(w io.Writer, r *analyze.Result, st Style) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for _, s := range summaries(r, st.redactor(r)) {
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
 	}
 	return bw.Flush()
 }

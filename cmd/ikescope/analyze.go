@@ -18,7 +18,7 @@ import (
 	"github.com/ikescope/ikescope/report"
 )
 
-const analyzeSynopsis = "ikescope analyze [-f table|text|markdown|html|json|jsonl] [-o FILE] [--redact] [--summary] [--fail-on warning|error] CAPTURE..."
+const analyzeSynopsis = "ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]... [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error] CAPTURE..."
 
 const analyzeExamples = `
 Examples:
@@ -28,6 +28,7 @@ Examples:
   ikescope analyze -f json capture.pcap | jq '.findings[] | select(.severity=="error")'
   ikescope analyze -f jsonl capture.pcap | jq -c 'select(.type=="finding")'
   ikescope analyze --summary --fail-on error nightly.pcap || echo "tunnel trouble"
+  ikescope analyze --summary -f json nightly.pcap | jq -c 'select(.worst_severity!="ok")'
   tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope analyze -
 
 Formats: table (default on a terminal), text (default otherwise), markdown (for tickets:
@@ -49,17 +50,19 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	fs := newFlagSet("analyze", analyzeSynopsis, stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: %s\n\nRebuild every IKE negotiation in the captures, say what went wrong and what to check.\n\nOptions:\n", analyzeSynopsis)
-		fs.PrintDefaults()
+		printOptions(fs)
 		fmt.Fprint(fs.Output(), analyzeExamples)
 	}
-	format := fs.String("f", "", "output `format`: table, text, markdown, html, json or jsonl (default table on a terminal, else from -o's extension, else text)")
+	format := fs.String("f", "", "output `FORMAT`: table, text, markdown, html, json or jsonl, in any case (default table on a terminal, else from -o's extension, else text)")
 	out := fs.String("o", "", "write to `FILE` instead of standard output")
+	addLongForm(fs, "f", "format")
+	addLongForm(fs, "o", "output")
 	redact := fs.Bool("redact", false, "replace addresses, identities, certificate names and SPIs with pseudonyms, for a public ticket")
-	failOn := fs.String("fail-on", "", "exit with status 1 when a finding of at least this `severity` (warning or error) exists")
-	summary := fs.Bool("summary", false, "print one line per session (for cron and monitoring)")
+	failOn := fs.String("fail-on", "", "exit with status 1 when a finding of at least this `SEVERITY` (warning or error) exists")
+	summary := fs.Bool("summary", false, "print one line per session (for cron and monitoring); with -f json (or jsonl) a JSON object per line")
 	timeout := new(time.Duration)
 	*timeout = 10 * time.Second
-	fs.Var(secondsOrDuration{timeout}, "reply-timeout", "how long after a request the capture must go on before the request counts as unanswered, in seconds or as a duration (default 10s)")
+	fs.Var(secondsOrDuration{timeout}, "reply-timeout", "count a request as unanswered when the capture goes on `SECONDS` after it without a reply (or a duration: 2.5s, 1m; default 10s)")
 	keyFiles := addKeysFlag(fs)
 	files, err := parseFlags(fs, args, stderr)
 	if err != nil {
@@ -90,6 +93,12 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	default:
 		f = report.FormatText
 	}
+	if *summary && f != report.FormatTable && f != report.FormatText && f != report.FormatJSON && f != report.FormatJSONL {
+		if *format != "" {
+			return &usageError{fmt.Sprintf("--summary writes text lines or JSON lines (-f text or -f json), not %s", f)}
+		}
+		f = report.FormatText // -o summary.html: the lines, whatever the name says
+	}
 	noColor := os.Getenv("NO_COLOR") != ""
 	st := report.Style{
 		Boxes:   f == report.FormatTable && !noColor,
@@ -103,16 +112,54 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		}
 	}
 
-	// Open the output first: a typo in -o should not cost the time of reading the captures.
-	w, closeOut, err := createOutput(*out, stdout)
-	if err != nil {
-		return err
-	}
 	// A key file without keys (the log of a negotiation that never derived any) is worth
 	// a note, not the analysis: the capture says what went wrong without them.
 	keys, err := loadKeys(*keyFiles, func(file string) {
 		fmt.Fprintf(stderr, "ikescope: %s: no IKE keys in it; analysing without them\n", file)
 	})
+	if err != nil {
+		return err
+	}
+	// Open the captures before the output, and the output before reading them: a capture
+	// that cannot be opened leaves no empty report behind (nor an -o file overwritten with
+	// one), and a typo in -o does not cost the time of reading the captures.
+	var readErr error
+	var unreadable []string
+	fail := func(name string, err error) {
+		fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
+		unreadable = append(unreadable, name)
+		readErr = errAlreadyReported
+	}
+	showProgress := isTerminal(stderr)
+	merged := len(files) > 1 && !slices.Contains(files, "-")
+	var inputs []openedCapture
+	var readable []string
+	for _, name := range files {
+		if merged {
+			// Several capture points of one tunnel are read twice (to line their clocks up,
+			// then to analyse them); here they are only opened to see which can be read.
+			r, err := decode.Open(name)
+			if err != nil {
+				fail(name, err)
+				continue
+			}
+			r.Close()
+			readable = append(readable, name)
+			continue
+		}
+		c, err := openCapture(name, stdin, showProgress)
+		if err != nil {
+			fail(name, err)
+			continue
+		}
+		defer c.r.Close()
+		inputs = append(inputs, c)
+		readable = append(readable, name)
+	}
+	if len(readable) == 0 {
+		return readErr
+	}
+	w, closeOut, err := createOutput(*out, stdout)
 	if err != nil {
 		return err
 	}
@@ -122,23 +169,26 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if keys != nil {
 		dec = ikecrypt.NewDecrypter(keys)
 	}
-	var readErr error
-	showProgress := isTerminal(stderr)
-	if len(files) > 1 && !slices.Contains(files, "-") {
+	if merged {
 		// Several capture points of one tunnel: one story on one timeline.
-		readErr = feedMerged(a, dec, files, stderr)
+		if err := feedMerged(a, dec, readable, stderr); err != nil {
+			readErr = err
+		}
 	} else {
-		for _, name := range files {
-			if err := feed(a, dec, name, stdin, showProgress, stderr); err != nil {
+		for _, c := range inputs {
+			if err := feed(a, dec, c, stderr); err != nil {
 				fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
 				readErr = errAlreadyReported
 			}
 		}
 	}
 	res := a.Finish()
-	if *summary {
+	switch {
+	case *summary && (f == report.FormatJSON || f == report.FormatJSONL):
+		err = report.WriteSummaryJSON(w, res, st)
+	case *summary:
 		err = report.WriteSummaryStyle(w, res, st)
-	} else {
+	default:
 		err = report.Write(w, res, f, st)
 	}
 	if cerr := closeOut(); err == nil {
@@ -146,6 +196,10 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	if err != nil {
 		return err
+	}
+	if len(unreadable) > 0 {
+		// The errors came before the report; say again, after it, what it leaves out.
+		fmt.Fprintf(stderr, "ikescope: the report leaves out %d of %d captures, which could not be read: %s\n", len(unreadable), len(files), strings.Join(unreadable, ", "))
 	}
 	if readErr != nil {
 		return readErr
@@ -160,28 +214,37 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// feed reads one capture into the analysis. A capture that breaks off still counts for
-// what came before the damage. With progress set, a capture that takes more than a second
-// to read shows how far it is on stderr (a terminal).
-func feed(a *analyze.Analyzer, dec *ikecrypt.Decrypter, name string, stdin io.Reader, progress bool, stderr io.Writer) error {
-	var r *decode.Reader
+// openedCapture is a capture whose header has been read, with the byte counter of its
+// progress line when it has one.
+type openedCapture struct {
+	r       *decode.Reader
+	counted *countingReader
+}
+
+// openCapture opens a capture ("-" is standard input) and reads its header. With progress
+// set, the bytes read are counted for the progress line.
+func openCapture(name string, stdin io.Reader, progress bool) (openedCapture, error) {
+	var c openedCapture
 	var err error
-	var counted *countingReader
 	switch {
 	case name == "-" && progress:
-		counted = &countingReader{r: stdin}
-		r, err = decode.NewReader("standard input", counted, nil)
+		c.counted = &countingReader{r: stdin}
+		c.r, err = decode.NewReader("standard input", c.counted, nil)
 	case name == "-":
-		r, err = decode.NewReader("standard input", stdin, nil)
+		c.r, err = decode.NewReader("standard input", stdin, nil)
 	case progress:
-		counted, r, err = openCounted(name)
+		c.counted, c.r, err = openCounted(name)
 	default:
-		r, err = decode.Open(name)
+		c.r, err = decode.Open(name)
 	}
-	if err != nil {
-		return err
-	}
-	defer r.Close()
+	return c, err
+}
+
+// feed reads one opened capture into the analysis. A capture that breaks off still counts
+// for what came before the damage. A capture with a byte counter that takes more than a
+// second to read shows how far it is on stderr (a terminal).
+func feed(a *analyze.Analyzer, dec *ikecrypt.Decrypter, c openedCapture, stderr io.Writer) error {
+	r, counted := c.r, c.counted
 	a.StartCapture(r.Name())
 	var p *progressLine
 	if counted != nil {

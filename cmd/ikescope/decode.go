@@ -3,16 +3,39 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/decode/ikecrypt"
 	"github.com/ikescope/ikescope/report"
 )
 
+const decodeSynopsis = "ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... CAPTURE..."
+
+const decodeExamples = `
+Examples:
+  ikescope decode gw-outside.pcap                          # a tree per message, like Wireshark's
+  ikescope decode --keys charon.log gw-outside.pcap        # encrypted payloads decrypted too
+  ikescope decode -f json capture.pcapng.gz | jq 'select(.exchange_type_name=="IKE_AUTH")'
+  ikescope decode -o decode.txt gw-a.pcap gw-b.pcap        # a heading per capture
+  tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope decode -
+
+Formats: text (default: a tree per message, frame numbers as Wireshark shows them) and json
+(one object per line, docs/decode-json.md). Exit status: 0 when every capture was read, 2
+for usage errors and unreadable captures or key files.
+`
+
 func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("decode", "ikescope decode [-f text|json] [-o FILE] CAPTURE...", stderr)
-	format := fs.String("f", "text", "output format: text (a tree per message) or json (one object per line)")
+	fs := newFlagSet("decode", decodeSynopsis, stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: %s\n\nPrint every IKE/ISAKMP and ESP message in the captures, payload by payload.\n\nOptions:\n", decodeSynopsis)
+		printOptions(fs)
+		fmt.Fprint(fs.Output(), decodeExamples)
+	}
+	formatFlag := fs.String("f", "text", "output `FORMAT`: text (a tree per message, the default) or json (one object per line), in any case")
 	out := fs.String("o", "", "write to `FILE` instead of standard output")
+	addLongForm(fs, "f", "format")
+	addLongForm(fs, "o", "output")
 	keyFiles := addKeysFlag(fs)
 	files, err := parseFlags(fs, args, stderr)
 	if err != nil {
@@ -21,25 +44,35 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return &usageError{"decode needs at least one capture file (or - for standard input)"}
 	}
-	if *format != "text" && *format != "json" {
-		return &usageError{fmt.Sprintf("unknown format %q for decode: use text or json", *format)}
+	format := strings.ToLower(*formatFlag)
+	if format != "text" && format != "json" {
+		return &usageError{fmt.Sprintf("unknown format %q for decode: use text or json", *formatFlag)}
 	}
 	keys, err := loadKeys(*keyFiles, nil)
 	if err != nil {
 		return err
 	}
-	w, closeOut, err := createOutput(*out, stdout)
-	if err != nil {
-		return err
-	}
+	// The output is created when the first capture opens: captures that cannot be opened
+	// leave no empty file behind in -o's place.
 	var firstErr error
+	var w io.Writer
+	closeOut := func() error { return nil }
 	for _, name := range files {
-		if err := decodeFile(name, stdin, *format, w, len(files) > 1, keys); err != nil {
+		r, err := openCaptureReader(name, stdin)
+		if err == nil && w == nil {
+			if w, closeOut, err = createOutput(*out, stdout); err != nil {
+				r.Close()
+				return err
+			}
+		}
+		if err == nil {
+			err = decodeCapture(r, format, w, len(files) > 1, keys)
+			r.Close()
+		}
+		if err != nil {
 			// Report and go on with the next capture; the exit status still says it failed.
 			fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
-			if firstErr == nil {
-				firstErr = errAlreadyReported
-			}
+			firstErr = errAlreadyReported
 		}
 	}
 	if err := closeOut(); err != nil && firstErr == nil {
@@ -48,7 +81,16 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	return firstErr
 }
 
-func decodeFile(name string, stdin io.Reader, format string, w io.Writer, several bool, keys *ikecrypt.Keys) error {
+// openCaptureReader opens a capture file and reads its header; "-" is standard input.
+func openCaptureReader(name string, stdin io.Reader) (*decode.Reader, error) {
+	if name == "-" {
+		return decode.NewReader("standard input", stdin, nil)
+	}
+	return decode.Open(name)
+}
+
+// decodeCapture prints every message of an opened capture in format.
+func decodeCapture(r *decode.Reader, format string, w io.Writer, several bool, keys *ikecrypt.Keys) error {
 	var dec *ikecrypt.Decrypter
 	if keys != nil {
 		dec = ikecrypt.NewDecrypter(keys)
@@ -59,17 +101,6 @@ func decodeFile(name string, stdin io.Reader, format string, w io.Writer, severa
 		}
 		return dec.Decrypt(m.ISAKMP)
 	}
-	var r *decode.Reader
-	var err error
-	if name == "-" {
-		r, err = decode.NewReader("standard input", stdin, nil)
-	} else {
-		r, err = decode.Open(name)
-	}
-	if err != nil {
-		return err
-	}
-	defer r.Close()
 	switch format {
 	case "json":
 		capture := ""

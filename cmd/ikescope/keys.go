@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/decode/ikecrypt"
 )
 
@@ -32,6 +34,9 @@ func loadKeys(files keyFiles, noKeys func(file string)) (*ikecrypt.Keys, error) 
 	var all *ikecrypt.Keys
 	var none error
 	for _, f := range files {
+		if isCapture(f) {
+			return nil, fmt.Errorf("%s is a packet capture, not a key file: keys come from Wireshark's decryption tables, \"ikev2 I|R\" lines or a charon log (to analyse the capture: ikescope analyze %s)", f, f)
+		}
 		k, err := ikecrypt.LoadKeys(f)
 		if errors.Is(err, ikecrypt.ErrNoKeys) && noKeys != nil {
 			noKeys(f)
@@ -58,9 +63,50 @@ func loadKeys(files keyFiles, noKeys func(file string)) (*ikecrypt.Keys, error) 
 	return all, nil
 }
 
+const keysSynopsis = "ikescope keys KEYFILE|DAEMON-LOG..."
+
+const keysHelp = `
+Print the IKE keys found in the files as Wireshark's two decryption tables, for
+Wireshark (Preferences > Protocols > ISAKMP) or for ikescope --keys. Keys from several
+files are merged.
+
+Options: none; every argument is a file to read. A file may be:
+  - Wireshark's ikev1_decryption_table or ikev2_decryption_table (strongSwan's save-keys
+    plugin writes them too);
+  - "ikev2 I|R 0xSPIi 0xSPIr integ:0xKEY encr:0xKEY" lines (tcpdump -E secrets, libreswan);
+  - a strongSwan charon log written at "ike 4" (or higher) log level.
+A packet capture is not a key file: give it to ikescope analyze or decode.
+
+Examples:
+  ikescope keys /var/log/charon.log > ikev2_decryption_table
+  ikescope keys gw-a-charon.log gw-b-charon.log            # both peers' logs, merged
+  ikescope analyze --keys /var/log/charon.log gw-outside.pcap
+
+Exit status: 0 when keys were found, 2 when a file is unreadable, holds no keys or is not
+a key file.
+`
+
+// isCapture reports whether path is a pcap or pcapng capture, gzip-compressed or not:
+// given where a key file belongs, it would be parsed as text and its bytes quoted back
+// as malformed key lines. Only regular files are looked at, so that a pipe
+// (--keys <(ssh gw cat charon.log)) is read once, by the key parser.
+func isCapture(path string) bool {
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	r, err := decode.Open(path)
+	if err != nil {
+		return false
+	}
+	r.Close()
+	return true
+}
+
 // runKeys prints the keys found in key files and daemon logs as Wireshark's tables.
 func runKeys(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("keys", "ikescope keys FILE...", stderr)
+	fs := newFlagSet("keys", keysSynopsis, stderr)
+	fs.Usage = func() { fmt.Fprintf(fs.Output(), "Usage: %s\n%s", keysSynopsis, keysHelp) }
 	files, err := parseFlags(fs, args, stderr)
 	if err != nil {
 		return err

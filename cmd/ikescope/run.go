@@ -21,9 +21,10 @@ const (
 const usage = `ikescope explains why an IPsec tunnel did not come up, from a packet capture.
 
 Usage:
-  ikescope analyze [-f table|text|markdown|html|json|jsonl] [-o FILE] [--keys FILE] [--redact] [--summary] [--fail-on warning|error] CAPTURE...
-  ikescope decode [-f text|json] [-o FILE] [--keys FILE] CAPTURE...
-  ikescope keys KEYFILE|CHARON-LOG...
+  ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]...
+                   [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error] CAPTURE...
+  ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... CAPTURE...
+  ikescope keys KEYFILE|DAEMON-LOG...
   ikescope live -i INTERFACE [-w FILE.pcapng] [--filter EXPR] [-f table|text|json|jsonl] [-o FILE]
   ikescope version
 
@@ -32,6 +33,7 @@ Commands:
   decode    print every IKE/ISAKMP and ESP message, payload by payload
   keys      print the IKE keys found in key tables and daemon logs as Wireshark tables
   live      capture on an interface: findings as they happen, the report on Ctrl-C
+  version   print the version, revision and build time, for bug reports
 
 Examples:
   ikescope analyze gw-outside.pcap
@@ -72,8 +74,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) exitCode {
 	case "live":
 		err = runLive(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "ikescope", version)
-		return exitOK
+		err = runVersion(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -119,6 +120,45 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// addLongForm registers long as another name of the one-letter flag short
+// (--format next to -f), as tcpdump and tshark users type them.
+func addLongForm(fs *flag.FlagSet, short, long string) {
+	fs.Var(fs.Lookup(short).Value, long, "same as -"+short)
+}
+
+// printOptions lists the options of fs as the usage lines spell them: one dash for
+// one-letter flags, two for the others, a long form beside its short one ("-f, --format").
+func printOptions(fs *flag.FlagSet) {
+	w := fs.Output()
+	longOf := map[string]string{}
+	fs.VisitAll(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Usage, "same as -") {
+			longOf[strings.TrimPrefix(f.Usage, "same as -")] = f.Name
+		}
+	})
+	fs.VisitAll(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Usage, "same as -") {
+			return
+		}
+		name, usage := flag.UnquoteUsage(f)
+		line := "  " + dashed(f.Name)
+		if long := longOf[f.Name]; long != "" {
+			line += ", " + dashed(long)
+		}
+		if name != "" {
+			line += " " + name
+		}
+		fmt.Fprintf(w, "%s\n    \t%s\n", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
+	})
+}
+
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // parseFlags parses args, allowing flags after the file names (ikescope decode x.pcap -f json).

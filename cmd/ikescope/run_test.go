@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -316,5 +317,125 @@ func TestAnalyzeTwoCapturePoints(t *testing.T) {
 		if code != exitFindings || !strings.Contains(sum, "capture="+a+","+b) {
 			t.Errorf("%v: --summary --fail-on error: exit %d, %q", files, code, sum)
 		}
+	}
+}
+
+// An unreadable capture, the only one given, gets its one-line error and no report: not
+// on standard output, not in -o's file. Beside readable ones, it is left out and named.
+func TestAnalyzeUnreadableCapture(t *testing.T) {
+	dir := t.TempDir()
+	notCapture := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notCapture, []byte("hello, this is text\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "nope.pcap")
+	for _, bad := range []string{notCapture, missing} {
+		for _, args := range [][]string{{"analyze"}, {"analyze", "--summary"}, {"analyze", "-f", "json"}} {
+			out, errOut, code := runCmd(t, nil, append(args, bad)...)
+			if code != exitError || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, bad) {
+				t.Errorf("%v %s: exit %d, stdout %q, stderr %q; want exit 2, no report, one line naming the file", args, bad, code, out, errOut)
+			}
+		}
+		// -o FILE: an earlier report there is not overwritten with an empty one.
+		report := filepath.Join(dir, "report.txt")
+		os.WriteFile(report, []byte("yesterday's report\n"), 0o644)
+		_, errOut, code := runCmd(t, nil, "analyze", "-o", report, bad)
+		if got, _ := os.ReadFile(report); code != exitError || string(got) != "yesterday's report\n" {
+			t.Errorf("analyze -o report.txt %s: exit %d, stderr %q, file now %q", bad, code, errOut, got)
+		}
+		// Standard input that is not a capture is no different.
+		out, errOut, code := runCmd(t, []byte("hello\n"), "analyze", "-")
+		if code != exitError || out != "" || !strings.Contains(errOut, "standard input") {
+			t.Errorf("analyze - (text): exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+	}
+	// Several captures, some readable: the report covers those, and names the others.
+	good := "../../pcaps/ikev1-main-psk-mismatch.pcap"
+	for _, files := range [][]string{{good, notCapture, missing}, {notCapture, "-"}} {
+		stdin, _ := os.ReadFile(good)
+		out, errOut, code := runCmd(t, stdin, append([]string{"analyze", "-f", "text"}, files...)...)
+		if code != exitError || !strings.Contains(out, "auth-failed") {
+			t.Errorf("%v: exit %d, report %q", files, code, out)
+		}
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		last := lines[len(lines)-1]
+		if len(lines) != len(files) || !strings.Contains(last, "leaves out") || !strings.Contains(last, notCapture) || strings.Contains(last, good) {
+			t.Errorf("%v: stderr %q; want a line per unreadable capture, then one naming them", files, errOut)
+		}
+	}
+}
+
+// decode -o FILE with no capture that opens leaves an earlier FILE as it was.
+func TestDecodeUnreadableCaptureKeepsOutput(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "decode.txt")
+	os.WriteFile(out, []byte("earlier\n"), 0o644)
+	_, errOut, code := runCmd(t, nil, "decode", "-o", out, filepath.Join(dir, "nope.pcap"))
+	if got, _ := os.ReadFile(out); code != exitError || string(got) != "earlier\n" || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q, %s now %q", code, errOut, out, got)
+	}
+}
+
+// --summary honours -f and -o: JSON lines with -f json (or an -o FILE.json), the text
+// lines in -o's file.
+func TestSummaryFormats(t *testing.T) {
+	a, b := "../../pcaps/two-esp-oneway.gw-a.pcap", "../../pcaps/two-esp-oneway.gw-b.pcap"
+	mismatch := "../../pcaps/ikev1-main-psk-mismatch.pcap"
+	type line struct {
+		SchemaVersion int      `json:"schema_version"`
+		ID            int      `json:"id"`
+		Captures      []string `json:"captures"`
+		IKEv          int      `json:"ikev"`
+		Initiator     string   `json:"initiator"`
+		Responder     string   `json:"responder"`
+		RolesKnown    bool     `json:"roles_known"`
+		State         string   `json:"state"`
+		Worst         string   `json:"worst_severity"`
+		Findings      []string `json:"findings"`
+	}
+	parse := func(t *testing.T, out string) []line {
+		t.Helper()
+		var lines []line
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			var v line
+			dec := json.NewDecoder(strings.NewReader(l))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&v); err != nil {
+				t.Fatalf("not a summary JSON line: %v: %s", err, l)
+			}
+			lines = append(lines, v)
+		}
+		return lines
+	}
+	out, _, code := runCmd(t, nil, "analyze", "--summary", "-f", "JSON", mismatch)
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	got := parse(t, out)
+	want := line{1, 1, []string{mismatch}, 1, "192.0.2.1:4500", "192.0.2.2:4500", true, "failed at MM5: auth-failed", "error", []string{"auth-failed"}}
+	if len(got) != 1 || fmt.Sprint(got[0]) != fmt.Sprint(want) {
+		t.Errorf("--summary -f json:\n got %+v\nwant %+v", got, want)
+	}
+	out, _, _ = runCmd(t, nil, "analyze", "--summary", "-f", "jsonl", a, b)
+	if got := parse(t, out); len(got) != 1 || len(got[0].Captures) != 2 || got[0].Worst != "error" || got[0].Findings[0] != "esp-one-way" {
+		t.Errorf("--summary -f jsonl, two captures: %+v", got)
+	}
+	out, _, _ = runCmd(t, nil, "analyze", "--summary", "-f", "json", "../../pcaps/ikev2-psk.pcap")
+	if !strings.Contains(out, `"worst_severity":"ok","findings":[]}`) {
+		t.Errorf("a working tunnel's summary: %s", out)
+	}
+
+	dir := t.TempDir()
+	text, _, _ := runCmd(t, nil, "analyze", "--summary", mismatch)
+	jsonl, _, _ := runCmd(t, nil, "analyze", "--summary", "-f", "json", mismatch)
+	for file, want := range map[string]string{"summary.txt": text, "summary.log": text, "summary.html": text, "summary.json": jsonl, "summary.jsonl": jsonl} {
+		path := filepath.Join(dir, file)
+		out, errOut, code := runCmd(t, nil, "analyze", "--summary", "-o", path, mismatch)
+		if got, _ := os.ReadFile(path); code != exitOK || out != "" || string(got) != want {
+			t.Errorf("--summary -o %s: exit %d, stdout %q, stderr %q, file %q, want %q", file, code, out, errOut, got, want)
+		}
+	}
+	if _, errOut, code := runCmd(t, nil, "analyze", "--summary", "-f", "html", mismatch); code != exitError || !strings.Contains(errOut, "--summary writes") {
+		t.Errorf("--summary -f html: exit %d, stderr %q", code, errOut)
 	}
 }
