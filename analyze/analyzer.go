@@ -30,6 +30,9 @@ type Options struct {
 	MaxKept int
 	// OnFinding, if set, is called with each finding as soon as it is known.
 	OnFinding func(Finding)
+	// OnSession, if set, is called when a session's state changes (up, rekeyed,
+	// deleted, failed) with the session as it now is; it must not keep the pointer.
+	OnSession func(*Session)
 }
 
 func (o *Options) defaults() {
@@ -536,8 +539,12 @@ func (a *Analyzer) refresh(s *Session, final bool) {
 	for i := range fs {
 		a.finishFinding(&fs[i])
 	}
+	was := s.State
 	s.describe(fs)
 	s.findings = fs
+	if a.opts.OnSession != nil && s.State != was {
+		a.opts.OnSession(s)
+	}
 	if a.opts.OnFinding == nil {
 		return
 	}

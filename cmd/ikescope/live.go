@@ -199,7 +199,7 @@ func (lc *liveCapture) run() error {
 	if lc.status {
 		lc.track = newSATracker()
 	}
-	lc.a = analyze.New(analyze.Options{ReplyTimeout: f.replyTimeout, Evict: true, OnFinding: lc.finding})
+	lc.a = analyze.New(analyze.Options{ReplyTimeout: f.replyTimeout, Evict: true, OnFinding: lc.finding, OnSession: lc.session})
 	lc.a.StartCapture("live capture on " + f.iface)
 
 	sigs := make(chan os.Signal, 1)
@@ -372,6 +372,32 @@ func (lc *liveCapture) finding(f analyze.Finding) {
 	}
 	lc.clearStatus()
 	fmt.Fprintln(lc.liveW, findingLine(f))
+}
+
+// session prints a session's new state the moment it changes: up, rekeyed, deleted,
+// failed.
+func (lc *liveCapture) session(s *analyze.Session) {
+	if lc.jsonl {
+		if b, err := report.SessionEventJSON(s, lc.a.Now()); err == nil {
+			lc.clearStatus()
+			lc.liveW.Write(append(b, '\n'))
+		}
+		return
+	}
+	if lc.quiet {
+		return
+	}
+	lc.clearStatus()
+	fmt.Fprintln(lc.liveW, sessionLine(s, lc.a.Now()))
+}
+
+// sessionLine is a session's state on one line, in the layout of finding lines.
+func sessionLine(s *analyze.Session, at time.Time) string {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return fmt.Sprintf("%s  %-7s  %-18s  %s  session %d: %s", at.Local().Format("2006-01-02 15:04:05.000"), "SESSION", "state",
+		s.Initiator.String()+" → "+s.Responder.String(), s.ID, s.State)
 }
 
 // findingLine is a finding on one line: time, severity, code, peers, summary.

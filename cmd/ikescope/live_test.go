@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -552,11 +553,13 @@ type reportLine struct {
 	Report analysisDoc `json:"report"`
 }
 
-// readStream collects a jsonl stream: the findings as they came, and the report line.
+// readStream collects a jsonl stream: the findings as they came, and the report line;
+// the session states as they came are in sessionStates.
 func readStream(t testing.TB, lines []string) ([]findingDoc, *reportLine) {
 	t.Helper()
 	var found []findingDoc
 	var rep *reportLine
+	sessionStates = sessionStates[:0]
 	for _, line := range lines {
 		var head struct {
 			Type string `json:"type"`
@@ -571,6 +574,15 @@ func readStream(t testing.TB, lines []string) ([]findingDoc, *reportLine) {
 				t.Fatal(err)
 			}
 			found = append(found, f)
+		case "session":
+			var st struct {
+				ID    int    `json:"id"`
+				State string `json:"state"`
+			}
+			if err := json.Unmarshal([]byte(line), &st); err != nil {
+				t.Fatal(err)
+			}
+			sessionStates = append(sessionStates, st.State)
 		case "report":
 			if rep != nil {
 				t.Fatal("two report lines")
@@ -588,6 +600,9 @@ func readStream(t testing.TB, lines []string) ([]findingDoc, *reportLine) {
 	}
 	return found, rep
 }
+
+// sessionStates are the session events' states readStream saw, in order.
+var sessionStates []string
 
 // finish interrupts ikescope as a user's Ctrl-C would and returns its whole output.
 func finish(t *testing.T, p *process) []string {
@@ -643,6 +658,10 @@ func TestLiveEndToEnd(t *testing.T) {
 		}
 		time.Sleep(300 * time.Millisecond) // the last replies reach the capture
 		findings, rep := readStream(t, finish(t, live))
+		// The tunnel's state came as events while it happened, not only in the report.
+		if !slices.ContainsFunc(sessionStates, func(s string) bool { return strings.HasPrefix(s, "established") }) {
+			t.Errorf("no session event saying the tunnel is up; session events: %q", sessionStates)
+		}
 
 		if rep.Capture.KernelDropped != 0 || rep.Capture.InterfaceDropped != 0 {
 			t.Errorf("capture dropped packets: %+v", rep.Capture)
