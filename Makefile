@@ -7,11 +7,11 @@ DEMO    ?= pcaps/ikev1-main-psk-mismatch.pcap
 # Debian packages the tests use: libpcap headers for live capture (cgo); the reference
 # decoders tshark and tcpdump that the tests compare ikescope with; strongSwan (charon with
 # the userland ESP plugin), iproute2 and iptables for the live-capture test between real
-# IKE daemons in network namespaces; tcpreplay for the live benchmark; Chromium to render
+# IKE daemons in network namespaces (curl scrapes its metrics there); tcpreplay for the live benchmark; Chromium to render
 # the HTML report.
 TEST_PKGS := libpcap-dev tshark tcpdump strongswan-charon strongswan-swanctl \
 	libcharon-extra-plugins libstrongswan-standard-plugins iproute2 iptables iputils-ping \
-	tcpreplay chromium
+	tcpreplay chromium curl
 BUILD_PKGS := libpcap-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

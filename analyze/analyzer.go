@@ -944,3 +944,16 @@ func sameCapture(s, o *Session) bool {
 func (s *Session) inCapture(name string) bool {
 	return s.Capture == name || slices.Contains(s.Captures, name)
 }
+
+// Open returns the sessions held open now (live capture's view of the tunnels), in the
+// order they began. The analyzer is not safe for concurrent use: call it from the
+// goroutine that adds messages, or under the same lock.
+func (a *Analyzer) Open() []*Session {
+	var out []*Session
+	for _, s := range a.sessions {
+		if !s.closed && !s.dropped {
+			out = append(out, s)
+		}
+	}
+	return out
+}

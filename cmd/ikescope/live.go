@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -23,7 +24,7 @@ import (
 	"github.com/ikescope/ikescope/report"
 )
 
-const liveSynopsis = "ikescope live -i INTERFACE [--filter EXPR] [-w FILE.pcapng] [--duration D] [--count N] [-f table|text|json|jsonl] [-o FILE] [-Z USER]"
+const liveSynopsis = "ikescope live -i INTERFACE [--filter EXPR] [-w FILE.pcapng] [--duration D] [--count N] [-f table|text|json|jsonl] [-o FILE] [-Z USER] [--metrics ADDR]"
 
 // How often the analysis clock moves on while the capture waits for packets (so a reply
 // timeout fires on time), and how often the status line is redrawn.
@@ -36,6 +37,7 @@ type liveFlags struct {
 	iface, filter, save, format, out, user string
 	list, noDrop, promisc                  bool
 	duration, replyTimeout                 time.Duration
+	metrics                                string
 	count, bufferKiB                       int
 }
 
@@ -50,6 +52,7 @@ func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.out, "o", "", "write the final report to `FILE` instead of standard output")
 	fs.Var(secondsOrDuration{&f.duration}, "duration", "stop after this long, in seconds (6) or as a duration (90s, 10m); default: until Ctrl-C or SIGTERM")
 	fs.IntVar(&f.count, "count", 0, "stop after `N` captured packets")
+	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. :9743): IKE SAs by state and peer pair, findings, ESP per SA, capture drops")
 	f.replyTimeout = 10 * time.Second
 	fs.Var(secondsOrDuration{&f.replyTimeout}, "reply-timeout", "how long a request may go unanswered before it is reported, in seconds or as a duration (default 10s)")
 	fs.StringVar(&f.user, "Z", "", "after opening the capture, run as `USER` (default: nobody, when started as root)")
@@ -141,6 +144,9 @@ type liveCapture struct {
 	ng       *pcapgo.NgWriter
 	saveErr  error
 
+	mu      sync.Mutex   // held while the analysis is fed, so that a metrics scrape reads it whole
+	metrics *liveMetrics // --metrics
+
 	status      bool // a status line is drawn on stderr (a terminal)
 	statusShown bool
 	track       *saTracker
@@ -200,6 +206,14 @@ func (lc *liveCapture) run() error {
 		lc.track = newSATracker()
 	}
 	lc.a = analyze.New(analyze.Options{ReplyTimeout: f.replyTimeout, Evict: true, OnFinding: lc.finding, OnSession: lc.session})
+	if f.metrics != "" {
+		lc.metrics = newLiveMetrics(&lc.mu, func() *analyze.Analyzer { return lc.a })
+		if err := lc.metrics.serve(f.metrics); err != nil {
+			return err
+		}
+		defer lc.metrics.close()
+		fmt.Fprintf(lc.stderr, "ikescope: Prometheus metrics on http://%s/metrics\n", f.metrics)
+	}
 	lc.a.StartCapture("live capture on " + f.iface)
 
 	sigs := make(chan os.Signal, 1)
@@ -242,7 +256,14 @@ loop:
 			case <-deadline:
 				break loop
 			case now := <-advance.C:
+				lc.mu.Lock()
 				lc.a.Advance(now)
+				lc.mu.Unlock()
+				if lc.metrics != nil {
+					if st, err := lc.src.CaptureStats(); err == nil {
+						lc.metrics.dropped.Set(float64(st.Dropped + st.IfDropped))
+					}
+				}
 				if lc.ng != nil && lc.saveErr == nil {
 					if err := lc.ng.Flush(); err != nil {
 						lc.saveFailed(err)
@@ -288,6 +309,7 @@ loop:
 	}
 	lc.clearStatus()
 	lc.src.Flush(emit)
+	lc.metrics.close() // no scrape reads the analysis while it finishes
 	lc.a.Advance(time.Now())
 	lc.quiet = !lc.jsonl
 	st, stErr := lc.src.CaptureStats()
@@ -313,7 +335,9 @@ loop:
 
 // add takes one decoded message.
 func (lc *liveCapture) add(m *decode.Message) {
+	lc.mu.Lock()
 	lc.a.Add(m)
+	lc.mu.Unlock()
 	if lc.track != nil {
 		lc.track.note(m)
 	}
@@ -359,6 +383,9 @@ func (lc *liveCapture) closeAll() {
 
 // finding prints a finding the moment the analysis knows it.
 func (lc *liveCapture) finding(f analyze.Finding) {
+	if lc.metrics != nil && !f.Withdrawn {
+		lc.metrics.findings.WithLabelValues(f.Code, f.Severity.String()).Inc()
+	}
 	if lc.jsonl {
 		b, err := json.Marshal(liveFindingLine{Type: "finding", SchemaVersion: report.AnalysisSchemaVersion, Finding: f})
 		if err == nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -644,7 +645,8 @@ func TestLiveEndToEnd(t *testing.T) {
 	t.Run("tunnel", func(t *testing.T) {
 		saved := filepath.Join(t.TempDir(), "tunnel.pcapng")
 		// Started as root without -Z, ikescope drops to nobody once capturing.
-		live := l.startLive(t, bin, "iksl-a0", "-w", saved)
+		metricsAddr := net.JoinHostPort(labAddrA, "9743") // in the gateway's own namespace
+		live := l.startLive(t, bin, "iksl-a0", "-w", saved, "--metrics", metricsAddr)
 		if user := processUser(t, live.cmd.Process.Pid); user != "nobody" {
 			t.Errorf("ikescope runs as %q after opening the capture, want nobody", user)
 		}
@@ -657,6 +659,15 @@ func TestLiveEndToEnd(t *testing.T) {
 			t.Fatalf("pings through the tunnel were lost:\n%s", ping)
 		}
 		time.Sleep(300 * time.Millisecond) // the last replies reach the capture
+		// While it runs, the monitoring sees the tunnel up and carrying ESP.
+		time.Sleep(700 * time.Millisecond) // an analysis tick
+		metrics := sh(t, 10*time.Second, "ip", "netns", "exec", l.nsA, "curl", "-sS", "--max-time", "5", "http://"+metricsAddr+"/metrics")
+		for _, want := range []string{`ikescope_ike_sas{initiator="` + labAddrA + `",responder="` + labAddrB + `",state="up"} 1`,
+			`ikescope_esp_packets{direction="initiator_to_responder",initiator="` + labAddrA + `"`, "ikescope_esp_last_seconds{", "ikescope_capture_dropped_packets 0"} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("metrics lack %q:\n%s", want, metrics)
+			}
+		}
 		findings, rep := readStream(t, finish(t, live))
 		// The tunnel's state came as events while it happened, not only in the report.
 		if !slices.ContainsFunc(sessionStates, func(s string) bool { return strings.HasPrefix(s, "established") }) {
