@@ -585,7 +585,7 @@ func (a *Analyzer) Advance(now time.Time) {
 // where the capture shows it, else 24 hours, longer than any default); a negotiation
 // that never completed is finished after the idle timeout.
 func (s *Session) idleLimit(opts Options) time.Duration {
-	if !s.Established {
+	if !s.Established || s.endedByDelete() {
 		return opts.IdleTimeout
 	}
 	life := 24 * time.Hour
@@ -956,4 +956,18 @@ func (a *Analyzer) Open() []*Session {
 		}
 	}
 	return out
+}
+
+// endedByDelete reports whether the session's last IKE exchange was a Delete: an SA
+// that was deleted is gone once it has been quiet for the idle timeout, not after its
+// lifetime (should its SPIs come back, a kept session re-attaches).
+func (s *Session) endedByDelete() bool {
+	for i := len(s.Messages) - 1; i >= 0; i-- {
+		m := s.Messages[i]
+		if m.Response || m.Retransmit > 0 {
+			continue
+		}
+		return s.deleteLike(m)
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package analyze_test
 import (
 	"encoding/binary"
 	"net/netip"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -85,5 +86,45 @@ func TestRetransmissionStormIsBounded(t *testing.T) {
 	}
 	if f.Code != analyze.CodeNoResponse || len(f.Evidence) != 20 || f.FramesOmitted != 100000-20 || f.Evidence[19].Frame != 100000 {
 		t.Errorf("%s with %d frames cited (last %v), %d omitted; want no-response citing 20 and omitting %d", f.Code, len(f.Evidence), f.Evidence[len(f.Evidence)-1], f.FramesOmitted, 100000-20)
+	}
+}
+
+// A gateway's day: a negotiation every 30 s (the strongSwan IKEv2 tunnel of
+// pcaps/ikev2-psk.pcap replayed with fresh SPIs, ESP and its Delete), evicted as live
+// capture does. What is held follows the live SAs, not the day's length.
+func TestDayOfNegotiationsStaysFlat(t *testing.T) {
+	s := loadStream(t, filepath.Join("..", "pcaps", "ikev2-psk.pcap"))
+	a := analyze.New(analyze.Options{Evict: true})
+	start := s.Msgs[0].Time
+	maxOpen := 0
+	const runs = 2880 // 24 h
+	for run := 0; run < runs; run++ {
+		shift := time.Duration(run) * 30 * time.Second
+		for i := range s.Msgs {
+			m := s.Msgs[i]
+			m.Time = start.Add(shift + m.Time.Sub(start))
+			m.Frame += run * 100
+			if x := m.ISAKMP; x != nil {
+				c := *x
+				binary.BigEndian.PutUint32(c.InitiatorSPI[:4], uint32(run))
+				if c.ResponderSPI != [8]byte{} {
+					binary.BigEndian.PutUint32(c.ResponderSPI[:4], uint32(run))
+				}
+				c.Contents = append(append([]byte(nil), x.Contents...), byte(run), byte(run>>8))
+				m.ISAKMP = &c
+			}
+			if m.Kind == decode.KindESP {
+				m.ESP.SPI ^= uint32(run) << 8
+			}
+			a.Add(&m)
+		}
+		a.Advance(start.Add(shift + 29*time.Second))
+		maxOpen = max(maxOpen, len(a.Open()))
+	}
+	res := a.Finish()
+	// Each SA is deleted within its run; with the 10-minute idle timeout about 20 are
+	// held at once.
+	if maxOpen > 40 || len(res.Sessions) > 40+64 {
+		t.Errorf("held %d sessions at most and %d at the end, over a day of %d SAs each deleted: memory grows with the day", maxOpen, len(res.Sessions), runs)
 	}
 }
