@@ -431,11 +431,12 @@ func TestEveryCodeIsShown(t *testing.T) {
 		t.Skip("run together with TestPcaps")
 	}
 	elsewhere := map[string]string{
-		analyze.CodeNATTProblem: "TestCorpusFindings (tcpdump's ikev2four.pcap)",
-		analyze.CodeMalformed:   "TestCorpusFindings (tcpdump's isakmp-pointer-loop.pcap)",
-		analyze.CodeStateLimit:  "TestHalfOpenFloodIsCapped",
-		analyze.CodeRedirected:  "TestCorpusFindings (scapy's ikev2_notify_redirect.pcap)",
-		analyze.CodeNoIKE:       "TestCorpusFindings (tcpdump's 02-sunrise-sunset-esp.pcap)",
+		analyze.CodeNATTProblem:  "TestCorpusFindings (tcpdump's ikev2four.pcap)",
+		analyze.CodeMalformed:    "TestCorpusFindings (tcpdump's isakmp-pointer-loop.pcap)",
+		analyze.CodeStateLimit:   "TestHalfOpenFloodIsCapped",
+		analyze.CodeRedirected:   "TestCorpusFindings (scapy's ikev2_notify_redirect.pcap)",
+		analyze.CodeNoIKE:        "TestCorpusFindings (tcpdump's 02-sunrise-sunset-esp.pcap)",
+		analyze.CodeCaptureDrops: "live capture only: TestCaptureDropsNoted",
 	}
 	// Codes waiting for a capture that shows them, with the reason.
 	pending := map[string]string{}
@@ -457,7 +458,7 @@ var allCodes = []string{
 	analyze.CodeDeleted, analyze.CodeDPDUnanswered, analyze.CodeNATDetected, analyze.CodeNATTProblem,
 	analyze.CodeFragmentsLost, analyze.CodeESPMissing, analyze.CodeESPOneWay, analyze.CodeESPAnomaly,
 	analyze.CodeWeakCrypto, analyze.CodeAggressivePSK, analyze.CodeMalformed, analyze.CodeTruncated, analyze.CodeStateLimit,
-	analyze.CodeDecryptFailed, analyze.CodeRedirected, analyze.CodeNoIKE,
+	analyze.CodeDecryptFailed, analyze.CodeRedirected, analyze.CodeNoIKE, analyze.CodeCaptureDrops,
 }
 
 // The successful captures produce no error.

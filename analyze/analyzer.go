@@ -100,6 +100,7 @@ type Analyzer struct {
 	captures  []Capture
 	cur       *Capture
 	curIdx    int                 // the index of cur
+	notes     []Finding           // findings the caller noted (Note)
 	multi     bool                // messages come from several captures
 	flowSPI   map[uint32]*ESPFlow // ESP flows by SPI, to find one flow seen at several points
 	now       time.Time
@@ -856,8 +857,8 @@ func (a *Analyzer) Finish() *Result {
 	for _, s := range a.sessions {
 		s.name()
 	}
-	global := a.globalFindings()
-	for i := range global {
+	global := append(a.globalFindings(), a.notes...)
+	for i := range global[:len(global)-len(a.notes)] {
 		a.finishFinding(&global[i])
 	}
 	for _, f := range a.flowOrder {
@@ -882,7 +883,7 @@ func (a *Analyzer) Finish() *Result {
 	}
 	r.Findings = append(r.Findings, global...)
 	if a.opts.OnFinding != nil {
-		for _, f := range global {
+		for _, f := range global[:len(global)-len(a.notes)] {
 			a.opts.OnFinding(f)
 		}
 	}
@@ -970,4 +971,14 @@ func (s *Session) endedByDelete() bool {
 		return s.deleteLike(m)
 	}
 	return false
+}
+
+// Note records a finding about the input rather than any session (live capture's
+// dropped packets, say): it is passed to OnFinding now and listed in the result.
+func (a *Analyzer) Note(f Finding) {
+	a.finishFinding(&f)
+	a.notes = append(a.notes, f)
+	if a.opts.OnFinding != nil {
+		a.opts.OnFinding(f)
+	}
 }

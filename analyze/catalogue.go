@@ -42,6 +42,7 @@ var Catalogue = []Entry{
 	{CodeDecryptFailed, Warning, "the keys given do not open these messages"},
 	{CodeRedirected, Info, "sent to another gateway (RFC 5685)"},
 	{CodeNoIKE, Warning, "no IKE in the capture"},
+	{CodeCaptureDrops, Warning, "the capture dropped packets"},
 }
 
 // Setting keys: the families of configuration a finding points at.

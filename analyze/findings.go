@@ -39,6 +39,7 @@ const (
 	CodeDecryptFailed    = "decrypt-failed"
 	CodeRedirected       = "redirected"
 	CodeNoIKE            = "no-ike"
+	CodeCaptureDrops     = "capture-drops"
 )
 
 func (s *Session) peers() string {

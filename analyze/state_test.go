@@ -128,3 +128,25 @@ func TestDayOfNegotiationsStaysFlat(t *testing.T) {
 		t.Errorf("held %d sessions at most and %d at the end, over a day of %d SAs each deleted: memory grows with the day", maxOpen, len(res.Sessions), runs)
 	}
 }
+
+// A finding about the input that the caller notes (live capture's dropped packets) is
+// passed on at once and listed in the result with the analysis's own.
+func TestCaptureDropsNoted(t *testing.T) {
+	var said []analyze.Finding
+	a := analyze.New(analyze.Options{OnFinding: func(f analyze.Finding) { said = append(said, f) }})
+	a.StartCapture("live capture on eth0")
+	a.Note(analyze.Finding{Code: analyze.CodeCaptureDrops, Severity: analyze.Warning, Summary: "dropped 12 packets"})
+	res := a.Finish()
+	count := func(fs []analyze.Finding) int {
+		n := 0
+		for _, f := range fs {
+			if f.Code == analyze.CodeCaptureDrops && f.Frames != nil {
+				n++
+			}
+		}
+		return n
+	}
+	if count(said) != 1 || count(res.Findings) != 1 {
+		t.Errorf("passed on %d, in the result %d; want the noted finding once in each", count(said), count(res.Findings))
+	}
+}

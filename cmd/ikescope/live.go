@@ -147,6 +147,8 @@ type liveCapture struct {
 	mu      sync.Mutex   // held while the analysis is fed, so that a metrics scrape reads it whole
 	metrics *liveMetrics // --metrics
 
+	dropsSaid int // dropped packets already reported
+
 	status      bool // a status line is drawn on stderr (a terminal)
 	statusShown bool
 	track       *saTracker
@@ -259,11 +261,7 @@ loop:
 				lc.mu.Lock()
 				lc.a.Advance(now)
 				lc.mu.Unlock()
-				if lc.metrics != nil {
-					if st, err := lc.src.CaptureStats(); err == nil {
-						lc.metrics.dropped.Set(float64(st.Dropped + st.IfDropped))
-					}
-				}
+				lc.checkDrops(now)
 				if lc.ng != nil && lc.saveErr == nil {
 					if err := lc.ng.Flush(); err != nil {
 						lc.saveFailed(err)
@@ -399,6 +397,29 @@ func (lc *liveCapture) finding(f analyze.Finding) {
 	}
 	lc.clearStatus()
 	fmt.Fprintln(lc.liveW, findingLine(f))
+}
+
+// checkDrops reports packets the kernel or the interface dropped since the last look,
+// as a finding (the analysis may miss what they held) and in the metrics.
+func (lc *liveCapture) checkDrops(now time.Time) {
+	st, err := lc.src.CaptureStats()
+	if err != nil {
+		return
+	}
+	n := st.Dropped + st.IfDropped
+	if lc.metrics != nil {
+		lc.metrics.dropped.Set(float64(n))
+	}
+	if n <= lc.dropsSaid {
+		return
+	}
+	lc.mu.Lock()
+	lc.a.Note(analyze.Finding{Code: analyze.CodeCaptureDrops, Severity: analyze.Warning, Time: now,
+		Summary: fmt.Sprintf("The capture on %s dropped %d packets so far (%d by the kernel, %d by the interface): findings may miss what they held.", lc.flags.iface, n, st.Dropped, st.IfDropped),
+		Cause:   "Packets came faster than ikescope read them, or the kernel's capture buffer is too small for the bursts.",
+		Next:    "Raise --buffer-size, narrow --filter to the gateways' addresses, or capture with tcpdump -w and analyse the file."})
+	lc.mu.Unlock()
+	lc.dropsSaid = n
 }
 
 // session prints a session's new state the moment it changes: up, rekeyed, deleted,
