@@ -24,7 +24,7 @@ import (
 	"github.com/ikescope/ikescope/report"
 )
 
-const liveSynopsis = "ikescope live -i INTERFACE [--filter EXPR] [-w FILE.pcapng] [--duration D] [--count N] [-f table|text|json|jsonl] [-o FILE] [-Z USER] [--metrics ADDR]"
+const liveSynopsis = "ikescope live -i INTERFACE [--filter EXPR] [-w FILE.pcapng] [--duration D] [--count N] [-f table|text|json|jsonl] [-G SECONDS] [-C MB] [-W N] [-o FILE] [-Z USER] [--metrics ADDR]"
 
 // How often the analysis clock moves on while the capture waits for packets (so a reply
 // timeout fires on time), and how often the status line is redrawn.
@@ -38,6 +38,8 @@ type liveFlags struct {
 	list, noDrop, promisc                  bool
 	duration, replyTimeout                 time.Duration
 	metrics                                string
+	rotateEvery                            time.Duration
+	rotateMB, rotateCount                  int
 	count, bufferKiB                       int
 }
 
@@ -52,6 +54,9 @@ func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.out, "o", "", "write the final report to `FILE` instead of standard output")
 	fs.Var(secondsOrDuration{&f.duration}, "duration", "stop after this long, in seconds (6) or as a duration (90s, 10m); default: until Ctrl-C or SIGTERM")
 	fs.IntVar(&f.count, "count", 0, "stop after `N` captured packets")
+	fs.Var(secondsOrDuration{&f.rotateEvery}, "G", "with -w: start a new file every `SECONDS` (name the files with strftime conversions, like tcpdump: -w 'ike-%Y%m%d-%H%M%S.pcapng')")
+	fs.IntVar(&f.rotateMB, "C", 0, "with -w: start a new file when the current one reaches `MB` million bytes")
+	fs.IntVar(&f.rotateCount, "W", 0, "with -w and -G or -C: keep a ring of `N` files, overwriting the oldest")
 	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. :9743): IKE SAs by state and peer pair, findings, ESP per SA, capture drops")
 	f.replyTimeout = 10 * time.Second
 	fs.Var(secondsOrDuration{&f.replyTimeout}, "reply-timeout", "how long a request may go unanswered before it is reported, in seconds or as a duration (default 10s)")
@@ -75,8 +80,14 @@ func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if f.noDrop && f.user != "" {
 		return &usageError{"-Z and --no-drop-privileges contradict each other"}
 	}
-	if f.count < 0 || f.duration < 0 || f.bufferKiB < 0 {
-		return &usageError{"--count, --duration and --buffer-size cannot be negative"}
+	if f.count < 0 || f.duration < 0 || f.bufferKiB < 0 || f.rotateEvery < 0 || f.rotateMB < 0 || f.rotateCount < 0 {
+		return &usageError{"--count, --duration, --buffer-size, -G, -C and -W cannot be negative"}
+	}
+	if (f.rotateEvery > 0 || f.rotateMB > 0) && f.save == "" {
+		return &usageError{"-G and -C rotate the file -w writes: give -w FILE"}
+	}
+	if f.rotateCount > 0 && f.rotateEvery == 0 && f.rotateMB == 0 {
+		return &usageError{"-W keeps a ring of files rotated by -G or -C: give one of them"}
 	}
 	if f.format == "" {
 		f.format = "text"
@@ -114,11 +125,20 @@ func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	w, closeOut, err := createOutput(f.out, stdout)
-	if err != nil {
-		return err
+	if f.out != "" && f.out != "-" {
+		// A file ikescope may be asked to open again (SIGHUP, logrotate).
+		rf, err := openReopenFile(f.out)
+		if err != nil {
+			return err
+		}
+		lc.reportW, lc.closeOut, lc.outFile = rf, rf.Close, rf
+	} else {
+		w, closeOut, err := createOutput(f.out, stdout)
+		if err != nil {
+			return err
+		}
+		lc.reportW, lc.closeOut = w, closeOut
 	}
-	lc.reportW, lc.closeOut = w, closeOut
 	if !f.noDrop {
 		if err := dropPrivileges(f.user); err != nil {
 			return err
@@ -140,12 +160,18 @@ type liveCapture struct {
 	jsonl    bool
 	quiet    bool // the capture is over: text findings are in the report, not printed again
 
-	saveFile *os.File
-	ng       *pcapgo.NgWriter
-	saveErr  error
+	saveFile   *os.File
+	ng         *pcapgo.NgWriter
+	saveErr    error
+	ngIntf     pcapgo.NgInterface // the capture's interface, for each file of -w
+	saveName   string             // the file being written
+	saveOpened time.Time
+	saveBytes  int64
+	saveSeq    int
 
 	mu      sync.Mutex   // held while the analysis is fed, so that a metrics scrape reads it whole
 	metrics *liveMetrics // --metrics
+	outFile *reopenFile  // -o FILE, opened again on SIGHUP
 
 	dropsSaid int // dropped packets already reported
 
@@ -156,26 +182,81 @@ type liveCapture struct {
 }
 
 func (lc *liveCapture) openSave() error {
-	f, err := os.Create(lc.flags.save)
+	if lc.ngIntf.Name == "" {
+		lc.ngIntf = pcapgo.NgInterface{
+			Name:                lc.flags.iface,
+			Filter:              lc.src.Filter(),
+			OS:                  runtime.GOOS,
+			LinkType:            lc.src.LinkType(),
+			SnapLength:          uint32(lc.src.SnapLen()),
+			TimestampResolution: 9,
+		}
+	}
+	return lc.openSaveFile(time.Now())
+}
+
+// openSaveFile starts the next file of -w: its name from the pattern and the time (and
+// the ring's position with -W), a pcapng header for the capture's interface.
+func (lc *liveCapture) openSaveFile(now time.Time) error {
+	name := saveName(lc.flags.save, now, lc.saveSeq, lc.flags.rotateCount, lc.flags.rotateEvery > 0 || lc.flags.rotateMB > 0)
+	f, err := os.Create(name)
 	if err != nil {
-		return fmt.Errorf("cannot write %s: %v", lc.flags.save, unwrapPath(err))
+		return fmt.Errorf("cannot write %s: %v", name, unwrapPath(err))
 	}
-	intf := pcapgo.NgInterface{
-		Name:                lc.flags.iface,
-		Filter:              lc.src.Filter(),
-		OS:                  runtime.GOOS,
-		LinkType:            lc.src.LinkType(),
-		SnapLength:          uint32(lc.src.SnapLen()),
-		TimestampResolution: 9,
-	}
-	ng, err := pcapgo.NewNgWriterInterface(f, intf, pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{
+	ng, err := pcapgo.NewNgWriterInterface(f, lc.ngIntf, pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{
 		Hardware: runtime.GOARCH, OS: runtime.GOOS, Application: "ikescope " + version}})
 	if err != nil {
 		f.Close()
-		return fmt.Errorf("cannot write %s: %v", lc.flags.save, err)
+		return fmt.Errorf("cannot write %s: %v", name, err)
 	}
-	lc.saveFile, lc.ng = f, ng
+	lc.saveFile, lc.ng, lc.saveName, lc.saveOpened, lc.saveBytes = f, ng, name, now, 0
+	lc.saveSeq++
 	return nil
+}
+
+// rotate closes the current file of -w and starts the next one when -G or -C says so.
+func (lc *liveCapture) rotate(now time.Time) {
+	f := lc.flags
+	due := f.rotateEvery > 0 && now.Sub(lc.saveOpened) >= f.rotateEvery ||
+		f.rotateMB > 0 && lc.saveBytes >= int64(f.rotateMB)*1_000_000
+	if !due || lc.ng == nil {
+		return
+	}
+	err := lc.ng.Flush()
+	if cerr := lc.saveFile.Close(); err == nil {
+		err = cerr
+	}
+	lc.ng, lc.saveFile = nil, nil
+	if err == nil {
+		err = lc.openSaveFile(now)
+	}
+	if err != nil {
+		lc.saveFailed(err)
+	}
+}
+
+// saveName names a file of -w as tcpdump does: the pattern through strftime (%Y %m %d
+// %H %M %S), and, rotating by size or time without a time in the pattern, a number
+// after the name (a ring of ring files with -W).
+func saveName(pattern string, now time.Time, seq, ring int, rotating bool) string {
+	name := strftime(pattern, now)
+	if !rotating || strings.Contains(pattern, "%") && ring == 0 {
+		return name
+	}
+	if ring > 0 {
+		seq %= ring
+	}
+	if seq == 0 && ring == 0 {
+		return name
+	}
+	return name + strconv.Itoa(seq)
+}
+
+// strftime expands the time conversions tcpdump's -w names use.
+func strftime(pattern string, t time.Time) string {
+	r := strings.NewReplacer("%Y", t.Format("2006"), "%m", t.Format("01"), "%d", t.Format("02"),
+		"%H", t.Format("15"), "%M", t.Format("04"), "%S", t.Format("05"), "%j", fmt.Sprintf("%03d", t.YearDay()), "%%", "%")
+	return r.Replace(pattern)
 }
 
 func (lc *liveCapture) saveFrame(ci gopacket.CaptureInfo, data []byte) {
@@ -185,14 +266,17 @@ func (lc *liveCapture) saveFrame(ci gopacket.CaptureInfo, data []byte) {
 	ci.InterfaceIndex = 0 // the file's one interface, not the kernel's index
 	if err := lc.ng.WritePacket(ci, data); err != nil {
 		lc.saveFailed(err)
+		return
 	}
+	lc.saveBytes += int64(len(data)) + 32 // the enhanced packet block's own bytes
+	lc.rotate(ci.Timestamp)
 }
 
 // saveFailed stops saving after a write error; the analysis goes on.
 func (lc *liveCapture) saveFailed(err error) {
 	lc.saveErr = err
 	lc.clearStatus()
-	fmt.Fprintf(lc.stderr, "ikescope: %s: %v; no longer saving packets (the analysis goes on)\n", lc.flags.save, err)
+	fmt.Fprintf(lc.stderr, "ikescope: %s: %v; no longer saving packets (the analysis goes on)\n", lc.saveName, err)
 }
 
 func (lc *liveCapture) run() error {
@@ -200,8 +284,11 @@ func (lc *liveCapture) run() error {
 	lc.started = time.Now()
 	lc.jsonl = f.format == "jsonl"
 	lc.liveW = lc.stdout
-	if f.format == "json" && f.out == "" {
+	switch {
+	case f.format == "json" && f.out == "":
 		lc.liveW = lc.stderr // standard output is one JSON document
+	case f.format == "jsonl" && lc.outFile != nil:
+		lc.liveW = lc.outFile // the event log goes to the file -o names, with the report line
 	}
 	lc.status = isTerminal(lc.stderr)
 	if lc.status {
@@ -220,6 +307,9 @@ func (lc *liveCapture) run() error {
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctl := make(chan os.Signal, 1)
+	signal.Notify(ctl, syscall.SIGHUP, syscall.SIGUSR1)
+	defer signal.Stop(ctl)
 	defer signal.Stop(sigs)
 	advance := time.NewTicker(liveAdvanceEvery)
 	defer advance.Stop()
@@ -255,6 +345,8 @@ loop:
 			select {
 			case <-sigs:
 				break loop
+			case sig := <-ctl:
+				lc.control(sig)
 			case <-deadline:
 				break loop
 			case now := <-advance.C:
@@ -361,7 +453,7 @@ func (lc *liveCapture) finishSave(st live.Stats, stErr error) error {
 		lc.saveErr = cerr
 	}
 	if lc.saveErr != nil {
-		return fmt.Errorf("saving %s: %v", lc.flags.save, lc.saveErr)
+		return fmt.Errorf("saving %s: %v", lc.saveName, lc.saveErr)
 	}
 	return nil
 }
@@ -397,6 +489,36 @@ func (lc *liveCapture) finding(f analyze.Finding) {
 	}
 	lc.clearStatus()
 	fmt.Fprintln(lc.liveW, findingLine(f))
+}
+
+// control answers SIGHUP (open -o again, for logrotate) and SIGUSR1 (the state of
+// every tunnel held now, on standard error).
+func (lc *liveCapture) control(sig os.Signal) {
+	lc.clearStatus()
+	switch sig {
+	case syscall.SIGHUP:
+		if lc.outFile == nil {
+			fmt.Fprintln(lc.stderr, "ikescope: SIGHUP: no -o file to open again")
+			return
+		}
+		if err := lc.outFile.reopen(); err != nil {
+			fmt.Fprintf(lc.stderr, "ikescope: %v\n", err)
+			return
+		}
+		fmt.Fprintf(lc.stderr, "ikescope: SIGHUP: %s opened again\n", lc.flags.out)
+	case syscall.SIGUSR1:
+		lc.mu.Lock()
+		now, open := lc.a.Now(), lc.a.Open()
+		lines := make([]string, len(open))
+		for i, s := range open {
+			lines[i] = sessionLine(s, now)
+		}
+		lc.mu.Unlock()
+		fmt.Fprintf(lc.stderr, "ikescope: %s held on %s, %d packets so far\n", plural(len(open), "IKE SA"), lc.flags.iface, lc.src.Frames())
+		for _, l := range lines {
+			fmt.Fprintln(lc.stderr, l)
+		}
+	}
 }
 
 // checkDrops reports packets the kernel or the interface dropped since the last look,
