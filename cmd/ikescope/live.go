@@ -604,9 +604,11 @@ type liveFindingLine struct {
 // liveReportLine ends a -f jsonl stream: the capture's counts and the whole analysis
 // (the document ikescope analyze -f json writes).
 type liveReportLine struct {
-	Type    string          `json:"type"` // "report"
-	Capture liveCaptureJSON `json:"capture"`
-	Report  json.RawMessage `json:"report"`
+	Type          string          `json:"type"` // "report"
+	SchemaVersion int             `json:"schema_version"`
+	Time          time.Time       `json:"time"`
+	Capture       liveCaptureJSON `json:"capture"`
+	Report        json.RawMessage `json:"report"`
 }
 
 type liveCaptureJSON struct {
@@ -634,7 +636,7 @@ func (lc *liveCapture) writeReport(res *analyze.Result, st live.Stats) error {
 		if err = json.Compact(&compact, doc.Bytes()); err != nil {
 			break
 		}
-		line := liveReportLine{Type: "report", Report: compact.Bytes(), Capture: liveCaptureJSON{
+		line := liveReportLine{Type: "report", SchemaVersion: report.EventsSchemaVersion, Time: time.Now().UTC(), Report: compact.Bytes(), Capture: liveCaptureJSON{
 			Interface: lc.flags.iface, Filter: lc.src.Filter(),
 			LinkType: int(lc.src.LinkType()), LinkTypeName: lc.src.LinkType().String(),
 			Packets: lc.src.Frames(), KernelReceived: st.Received, KernelDropped: st.Dropped, InterfaceDropped: st.IfDropped,
