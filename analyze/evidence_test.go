@@ -213,3 +213,40 @@ func TestLiveFindingsAreWithdrawn(t *testing.T) {
 		t.Errorf("the final result still holds the refuted no-response: %q", res.Sessions[0].State)
 	}
 }
+
+// ESP both ways, then the responder's stops while the initiator goes on sending: the
+// return traffic is lost, said while it happens. strongSwan's tunnel of
+// pcaps/ikev2-psk.pcap, the responder's ESP cut after its second packet and the
+// initiator's continued for 15 s, in the test.
+func TestESPThatStops(t *testing.T) {
+	s := pcapStream(t, "ikev2-psk.pcap")
+	var msgs []decode.Message
+	var fromR int
+	var lastI decode.Message
+	for _, m := range s.Msgs {
+		if m.Kind == decode.KindESP && m.Src.Addr().String() == "192.0.2.2" {
+			if fromR++; fromR > 2 {
+				continue
+			}
+		}
+		if m.Kind == decode.KindESP && m.Src.Addr().String() == "192.0.2.1" {
+			lastI = m
+		}
+		if m.Kind == decode.KindISAKMP && m.ISAKMP.ExchangeType == decode.ExchangeInformational {
+			continue // no Delete: the tunnel is meant to be up
+		}
+		msgs = append(msgs, m)
+	}
+	for i := 1; i <= 15; i++ {
+		m := lastI
+		m.Time = m.Time.Add(time.Duration(i) * time.Second)
+		m.ESP.Seq += uint32(i)
+		m.Frame = 100 + i
+		msgs = append(msgs, m)
+	}
+	res := analyzeStream(s.Name, msgs, streamStats(msgs), analyze.Options{})
+	f := findCode(res, analyze.CodeESPOneWay)
+	if f == nil || f.Severity != analyze.Error || !strings.Contains(f.Summary, "ESP from the responder stopped") {
+		t.Fatalf("finding %+v, want esp-one-way: the responder's ESP stopped", f)
+	}
+}

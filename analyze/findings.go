@@ -1037,6 +1037,9 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 			fromR = append(fromR, f)
 		}
 	}
+	if f, ok := s.espStopped(fromI, fromR, now, opts); ok {
+		out = append(out, f)
+	}
 	if len(fromI) == 0 || len(fromR) == 0 {
 		sender, silent := "initiator", "responder"
 		flows := fromI
@@ -1298,4 +1301,35 @@ func withFrames(a, b []int) []int {
 	}
 	sort.Ints(out)
 	return out
+}
+
+// espStopped: ESP went both ways, then one direction stopped while the other kept
+// sending for longer than the reply timeout: the return traffic is lost (a firewall
+// began dropping it, a one-sided rekey, the peer's SA gone). Live capture says it while
+// it happens.
+func (s *Session) espStopped(fromI, fromR []*ESPFlow, now time.Time, opts Options) (Finding, bool) {
+	last := func(fs []*ESPFlow) (t time.Time, f *ESPFlow) {
+		for _, x := range fs {
+			if x.Last.After(t) {
+				t, f = x.Last, x
+			}
+		}
+		return t, f
+	}
+	lastI, fi := last(fromI)
+	lastR, fr := last(fromR)
+	if fi == nil || fr == nil {
+		return Finding{}, false
+	}
+	sender, silent, quietSince, goesOn, stopped := "initiator", "responder", lastR, lastI, fr
+	if lastR.After(lastI) {
+		sender, silent, quietSince, goesOn, stopped = "responder", "initiator", lastI, lastR, fi
+	}
+	if goesOn.Sub(quietSince) <= opts.ReplyTimeout || now.Sub(quietSince) <= opts.ReplyTimeout {
+		return Finding{}, false
+	}
+	return s.newFinding(CodeESPOneWay, Error, "ESP stopped", []int{stopped.lastRef}, quietSince,
+		fmt.Sprintf("ESP from the %s stopped at %s (frame %d) while the %s kept sending for %s: the return traffic is lost.", silent, stamp(quietSince), stopped.lastRef, sender, secs(goesOn.Sub(quietSince))),
+		"Traffic went both ways, then one direction fell silent: a firewall or NAT on the path began dropping ESP (or UDP 4500) that way, the "+silent+" lost its SA (restart, one-sided rekey or delete), or it no longer routes the replies into the tunnel.",
+		"On the "+silent+", check the SA (ip xfrm state, show crypto ipsec sa: are packets decrypted and encrypted?), its log at this time, and the firewalls between the gateways for ESP/UDP 4500 in that direction."), true
 }
