@@ -22,10 +22,16 @@ const AnalysisSchemaVersion = 2
 type Style struct {
 	// Boxes allows box-drawing characters and arrows (a terminal); otherwise plain ASCII.
 	Boxes bool
-	// Color marks severities with ANSI colours (a terminal without NO_COLOR).
+	// Color marks severities with ANSI colours (--color: a terminal without NO_COLOR).
 	Color bool
-	// Width wraps prose at this many columns; 0 means 100.
+	// Width is the terminal's width: every line of the text report keeps within it, with
+	// tables folded and ladder details cut short. 0 (not a terminal) wraps prose at 100
+	// and lets tables and ladders be as wide as they need.
 	Width int
+	// Time is what the text ladder's time column shows (--time); the zero value is TimeRel.
+	Time TimeFormat
+	// Location is the zone absolute times are written in; nil means UTC.
+	Location *time.Location
 	// Redact replaces addresses, identities, certificate names and SPIs with pseudonyms
 	// and leaves out hashes, nonces, key exchange data and signatures (--redact).
 	Redact bool
@@ -40,6 +46,47 @@ func (st Style) width() int {
 		return 100
 	}
 	return st.Width
+}
+
+// maxWidth is the width tables and ladders must keep within, or 0 for no limit.
+func (st Style) maxWidth() int { return max(st.Width, 0) }
+
+func (st Style) location() *time.Location {
+	if st.Location == nil {
+		return time.UTC
+	}
+	return st.Location
+}
+
+// TimeFormat is what the ladder's time column of the text report counts, as tshark's -t.
+type TimeFormat string
+
+// The time formats of `ikescope analyze --time`.
+const (
+	TimeRel   TimeFormat = "" // seconds since the first frame of the session's capture
+	TimeAbs   TimeFormat = "abs"
+	TimeDelta TimeFormat = "delta" // seconds since the message before
+)
+
+// String is the format's name, for the usage text.
+func (t *TimeFormat) String() string {
+	if *t == TimeRel {
+		return "rel"
+	}
+	return string(*t)
+}
+
+// Set reads abs, rel or delta (a flag.Value).
+func (t *TimeFormat) Set(s string) error {
+	switch s {
+	case "rel":
+		*t = TimeRel
+	case string(TimeAbs), string(TimeDelta):
+		*t = TimeFormat(s)
+	default:
+		return fmt.Errorf("takes abs, rel or delta, not %q", s)
+	}
+	return nil
 }
 
 // redactor returns the Redactor for r, or nil when the style does not redact.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +17,7 @@ import (
 	"github.com/ikescope/ikescope/report"
 )
 
-const analyzeSynopsis = "ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]... [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error] CAPTURE..."
+const analyzeSynopsis = "ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]... [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error] [--time rel|abs|delta] [--color auto|always|never] CAPTURE..."
 
 const analyzeExamples = `
 Examples:
@@ -29,6 +28,7 @@ Examples:
   ikescope analyze -f jsonl capture.pcap | jq -c 'select(.type=="finding")'
   ikescope analyze --summary --fail-on error nightly.pcap || echo "tunnel trouble"
   ikescope analyze --summary -f json nightly.pcap | jq -c 'select(.worst_severity!="ok")'
+  ikescope analyze --color=always --time abs gw-outside.pcap | less -R
   tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope analyze -
 
 Formats: table (default on a terminal), text (default otherwise), markdown (for tickets:
@@ -63,6 +63,10 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	timeout := new(time.Duration)
 	*timeout = 10 * time.Second
 	fs.Var(secondsOrDuration{timeout}, "reply-timeout", "count a request as unanswered when the capture goes on `SECONDS` after it without a reply (or a duration: 2.5s, 1m; default 10s)")
+	color := colorAuto
+	fs.Var(&color, "color", "colour the severities: `WHEN` is auto (on a terminal without NO_COLOR or TERM=dumb), always (for less -R) or never")
+	timeMode := report.TimeRel
+	fs.Var(&timeMode, "time", "the ladder's time column: `FORMAT` is rel (seconds since the capture's first frame), abs (date and time of day) or delta (seconds since the message before)")
 	keyFiles := addKeysFlag(fs)
 	files, err := parseFlags(fs, args, stderr)
 	if err != nil {
@@ -79,6 +83,8 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		}
 	}
 	toTerminal := *out == "" && isTerminal(stdout)
+	// --color=always asks for the terminal report wherever it goes (less -R).
+	termStyle := toTerminal || (*out == "" && color == colorAlways)
 	var f report.Format
 	switch {
 	case *format != "":
@@ -86,7 +92,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		if f, ok = report.ParseFormat(*format); !ok {
 			return &usageError{fmt.Sprintf("unknown format %q for analyze: use table, text, markdown, html, json or jsonl", *format)}
 		}
-	case toTerminal:
+	case termStyle:
 		f = report.FormatTable
 	case formatByExtension[strings.ToLower(filepath.Ext(*out))] != "":
 		f = formatByExtension[strings.ToLower(filepath.Ext(*out))]
@@ -99,17 +105,16 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		}
 		f = report.FormatText // -o summary.html: the lines, whatever the name says
 	}
-	noColor := os.Getenv("NO_COLOR") != ""
 	st := report.Style{
-		Boxes:   f == report.FormatTable && !noColor,
-		Color:   f == report.FormatTable && toTerminal && !noColor,
-		Redact:  *redact,
-		Version: version,
+		Boxes:    f == report.FormatTable,
+		Color:    f == report.FormatTable && useColor(color, toTerminal, os.Getenv),
+		Redact:   *redact,
+		Version:  version,
+		Time:     timeMode,
+		Location: reportLocation(os.Getenv),
 	}
-	if toTerminal {
-		if cols, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && cols >= 60 {
-			st.Width = cols
-		}
+	if *out == "" {
+		st.Width = terminalWidth(stdout, os.Getenv)
 	}
 
 	// A key file without keys (the log of a negotiation that never derived any) is worth
@@ -377,14 +382,4 @@ func byteSize(n int64) string {
 		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
 	}
 	return fmt.Sprintf("%d B", n)
-}
-
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -57,6 +57,8 @@ func checkGolden(t *testing.T, golden, out string) {
 // Regenerate with `go test ./cmd/ikescope -update` and read the diff.
 func TestAnalyzeReportGolden(t *testing.T) {
 	t.Setenv("NO_COLOR", "")
+	t.Setenv("COLUMNS", "") // no width to keep to, as in a file
+	t.Setenv("TZ", "")      // absolute times in UTC
 	for _, file := range pcapFiles(t) {
 		name := captureName(file)
 		for _, f := range reportFormats {
@@ -369,11 +371,11 @@ func TestAnalyzeFormats(t *testing.T) {
 			}
 		})
 	}
-	// NO_COLOR takes the box characters away from -f table too.
+	// NO_COLOR asks for no colour, nothing more: -f table keeps its box characters.
 	t.Setenv("NO_COLOR", "1")
 	out, _, _ := runCmd(t, nil, "analyze", "-f", "table", file)
-	if strings.ContainsAny(out, "│─▶◀✖") {
-		t.Errorf("-f table with NO_COLOR set draws boxes:\n%s", out)
+	if !strings.ContainsAny(out, "│─▶◀✖") || strings.Contains(out, "\x1b[") {
+		t.Errorf("-f table with NO_COLOR set: want boxes and no colour:\n%s", out)
 	}
 }
 
