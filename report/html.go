@@ -3,8 +3,9 @@ package report
 import (
 	"bufio"
 	"bytes"
+	_ "embed"
 	"fmt"
-	"html"
+	"html/template"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -12,169 +13,133 @@ import (
 	"github.com/ikescope/ikescope/analyze"
 )
 
+// The page is built by html/template from html.tmpl: every value is escaped by the
+// template for the context it lands in (text, attribute, URL), never by hand.
+//
+//go:embed html.tmpl
+var htmlTemplateText string
+
+var htmlTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
+	"sevClass": sevClass,
+	"upper":    strings.ToUpper,
+}).Parse(htmlTemplateText))
+
+// An HTML page stays readable however large the capture: the sessions that did not come up
+// cleanly one by one, the rest grouped, identical findings as one card, and at most
+// htmlMaxSections session sections within htmlSectionBudget bytes, each with at most
+// htmlMaxMessages messages; a note says what was left out.
+const (
+	htmlMaxSections    = 60
+	htmlSectionBudget  = 2 << 20
+	htmlMaxMessages    = 150
+	htmlMaxMemberRows  = 500 // rows in the tables of grouped sessions, all groups together
+	htmlMaxFindings    = 200 // finding cards
+	htmlMaxFindingRefs = 50  // sessions and frames named on one card
+	htmlOpenCaptures   = 5   // capture lines shown before the rest fold
+)
+
+// htmlMaxBytes is the most a page weighs, whatever the capture.
+const htmlMaxBytes = 3 << 20
+
 // WriteHTML writes the report as one self-contained page: no external scripts, fonts or
 // styles (a Content-Security-Policy forbids loading any), the ladders drawn as inline SVG,
 // every message expandable to its full decode, and frame numbers everywhere so the reader
 // can open the same packets in Wireshark. The page works without JavaScript; a few lines
 // of inline script open a message when its ladder arrow or frame number is followed.
 func WriteHTML(w io.Writer, r *analyze.Result, st Style) error {
-	rd := st.redactor(r)
 	st.multi = len(r.Captures) > 1
+	h := &htmlBuilder{r: r, rd: st.redactor(r), st: st}
+	p, err := h.page()
+	if err != nil {
+		return err
+	}
 	bw := bufio.NewWriter(w)
-	h := &htmlWriter{w: bw, r: r, rd: rd, st: st}
-	h.page(st)
+	if err := htmlTemplate.ExecuteTemplate(bw, "page", p); err != nil {
+		return err
+	}
 	return bw.Flush()
 }
 
-type htmlWriter struct {
-	w  *bufio.Writer
-	r  *analyze.Result
-	rd *Redactor
-	st Style
+type htmlBuilder struct {
+	r     *analyze.Result
+	rd    *Redactor
+	st    Style
+	drawn map[int]bool
 }
 
-func esc(s string) string { return html.EscapeString(s) }
-
-func (h *htmlWriter) printf(format string, args ...any) { fmt.Fprintf(h.w, format, args...) }
-
-func (h *htmlWriter) page(st Style) {
-	r, rd := h.r, h.rd
-	var names []string
-	for _, c := range r.Captures {
-		names = append(names, rd.Capture(c.Name))
-	}
-	h.printf("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-	h.printf("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-	h.printf("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n")
-	h.printf("<meta name=\"generator\" content=\"ikescope%s\">\n", esc(versionSuffix(st.Version)))
-	h.printf("<title>ikescope report: %s</title>\n", esc(strings.Join(names, ", ")))
-	h.printf("<script>%s</script>\n", htmlErrorTrap)
-	h.printf("<style>%s</style>\n</head>\n<body>\n", htmlCSS)
-
-	h.printf("<header class=\"top\">\n<h1>ikescope report</h1>\n<ul class=\"captures\">\n")
-	for _, c := range r.Captures {
-		h.printf("<li>%s</li>\n", esc(captureLine(c, r, rd)))
-	}
-	h.printf("</ul>\n")
-	if rd != nil {
-		h.printf("<p class=\"redacted\">Redacted for sharing: addresses, identities, certificate names and SPIs are pseudonyms (the same one each time); hashes, nonces, key exchange data and signatures are left out.</p>\n")
-	}
-	h.printf("<p class=\"tools\"><button type=\"button\" id=\"expand\">Expand all messages</button> <button type=\"button\" id=\"collapse\">Collapse all</button></p>\n")
-	h.printf("</header>\n<main>\n")
-
-	h.sessions()
-	h.findings()
-	detailed := detailedSessions(r)
-	for _, s := range detailed {
-		h.session(s)
-	}
-	if note := notDetailedText(r, len(detailed)); note != "" {
-		h.printf("<p class=\"note\">%s</p>\n", esc(note))
-	}
-	h.printf("</main>\n<footer>Written by ikescope%s. Frame numbers are those Wireshark shows for the same capture.</footer>\n", esc(versionSuffix(st.Version)))
-	h.printf("<script>%s</script>\n</body>\n</html>\n", htmlScript)
+// The page as the template sees it.
+type htmlPage struct {
+	Version       string
+	Title         string
+	Captures      []string
+	MoreCaptures  []string // folded
+	Redacted      bool
+	NoIKE         string
+	Header        []string
+	Rows          []htmlRow
+	MoreSessions  int
+	Groups        []htmlGroup
+	GuessLegend   string
+	PointsLegend  string
+	Orphans       *htmlTable
+	OrphanNote    string
+	OrphanMeaning string
+	Findings      []htmlFinding
+	Infos         []htmlFinding
+	InfoCount     int
+	FindingsLeft  int
+	Settings      [][2]string
+	Sessions      []template.HTML // sections, each rendered by the "session" template
+	LeftOut       string
 }
 
-// sessions writes the verdict per session and the sessions table.
-func (h *htmlWriter) sessions() {
-	r, rd := h.r, h.rd
-	h.printf("<section id=\"sessions\">\n<h2>Sessions</h2>\n")
-	if len(r.Sessions) == 0 {
-		h.printf("<p class=\"no-ike\">%s</p>\n</section>\n", esc(noIKEText(r)))
-		h.orphans()
-		return
-	}
-	h.printf("<ul class=\"verdicts\">\n")
-	for _, s := range r.Sessions {
-		sev := verdict(r, s)
-		if !s.Established && sev < analyze.Warning {
-			sev = analyze.Warning
-		}
-		word := map[analyze.Severity]string{analyze.Error: "FAILED", analyze.Warning: "WARNING", analyze.Info: "OK"}[sev]
-		var codes []string
-		seen := map[string]bool{}
-		for _, f := range sessionFindings(r, s.ID) {
-			if f.Severity >= analyze.Warning && !seen[f.Code] {
-				seen[f.Code] = true
-				codes = append(codes, "<code>"+esc(f.Code)+"</code>")
-			}
-		}
-		guessed := ""
-		if !s.RolesKnown {
-			guessed = " <span class=\"guess\">(roles guessed)</span>"
-		}
-		h.printf("<li class=\"%s\"><span class=\"badge %s\">%s</span> <a href=\"#session-%d\">Session %d</a> <span class=\"peers\">%s → %s</span>%s · %s · <strong>%s</strong>",
-			sevClass(sev), sevClass(sev), word, s.ID, s.ID, esc(rd.AddrPort(s.Initiator)), esc(rd.AddrPort(s.Responder)), guessed, esc(sessionTitle(s)), esc(rd.Text(s.State)))
-		if len(codes) > 0 {
-			h.printf(" · %s", strings.Join(codes, ", "))
-		}
-		h.printf("</li>\n")
-	}
-	h.printf("</ul>\n<div class=\"scroll\"><table class=\"sessions\">\n<thead><tr>")
-	for _, c := range sessionHeader {
-		h.printf("<th>%s</th>", esc(c))
-	}
-	h.printf("</tr></thead>\n<tbody>\n")
-	for _, s := range r.Sessions {
-		h.printf("<tr>")
-		for i, c := range sessionRow(s, r, rd) {
-			if i == 0 {
-				h.printf("<td><a href=\"#session-%d\">%s</a></td>", s.ID, esc(c))
-				continue
-			}
-			h.printf("<td>%s</td>", esc(c))
-		}
-		h.printf("</tr>\n")
-	}
-	h.printf("</tbody>\n</table></div>\n")
-	if anyRolesGuessed(r) {
-		h.printf("<p class=\"legend\">%s</p>\n", esc(guessLegend))
-	}
-	if len(r.Captures) > 1 {
-		h.printf("<p class=\"legend\">%s</p>\n", esc(pointsLegend(r, h.rd)))
-	}
-	h.printf("</section>\n")
-	h.orphans()
+// htmlRow is a row of the sessions table: one session, or a group of alike ones.
+type htmlRow struct {
+	Sev     string // error, warning, ok
+	Word    string // FAILED, WARNING, OK
+	Session int    // one session; 0 for a group
+	Linked  bool
+	Group   string // "12 sessions", with its group's anchor
+	GroupID string
+	Cells   []string
+	Codes   []string
 }
 
-// orphans lists the ESP flows tied to no IKE SA, with what that means.
-func (h *htmlWriter) orphans() {
-	if len(h.r.Orphans) == 0 {
-		return
-	}
-	h.printf("<section id=\"esp-without-ike\">\n<h2>ESP without IKE</h2>\n<p>%s</p>\n", esc(orphanMeaning))
-	h.printf("<div class=\"scroll\"><table class=\"esp orphans\"><thead><tr>")
-	for _, c := range espHeader {
-		h.printf("<th>%s</th>", esc(c))
-	}
-	h.printf("</tr></thead><tbody>\n")
-	for _, f := range h.r.Orphans {
-		h.printf("<tr>")
-		for _, c := range espRow(f, h.rd) {
-			h.printf("<td>%s</td>", esc(c))
-		}
-		h.printf("</tr>\n")
-	}
-	h.printf("</tbody></table></div>\n</section>\n")
+// htmlGroup lists a group's sessions one by one, folded under the table.
+type htmlGroup struct {
+	ID    string
+	Title string
+	Rows  []htmlRow
+	More  int
 }
 
-// timeline writes a session's life as a table, each frame linked to its message.
-func (h *htmlWriter) timeline(s *analyze.Session) {
-	h.printf("<h3>Timeline</h3>\n<div class=\"scroll\"><table class=\"timeline\"><caption>Times in %s</caption><thead><tr><th>frame</th><th>time (s)</th><th>event</th></tr></thead><tbody>\n", esc(timelineTimeNote))
-	for _, row := range timelineRows(h.r, s, h.rd) {
-		h.printf("<tr><td>%s</td><td class=\"t\">%.3f</td><td>%s</td></tr>\n", h.frameLink(s, row.frame), row.at, esc(row.text))
-	}
-	h.printf("</tbody></table></div>\n")
+type htmlTable struct {
+	Caption string
+	Header  []string
+	Rows    [][]string
 }
 
-// frameLink is a frame number linked to the session's message in it, when there is one.
-func (h *htmlWriter) frameLink(s *analyze.Session, frame int) string {
-	for _, m := range s.Messages {
-		if m.Frame == frame {
-			return fmt.Sprintf("<a href=\"#s%d-f%d\">%d</a>", s.ID, frame, frame)
-		}
-	}
-	return fmt.Sprint(frame)
+type htmlRef struct {
+	Text string
+	Href string // "" when the frame has no message in the page
+}
+
+// htmlFinding is a finding card: one finding, or identical ones with a count.
+type htmlFinding struct {
+	Sev       string
+	Code      string
+	Count     int // findings in the group
+	Sessions  []htmlRef
+	MoreSess  int
+	Exchange  string
+	Frames    []htmlRef // one finding: its frames
+	FrameText string    // with several captures: the frames as text
+	Where     []string  // a group: "session 4: frames 5 6 7"
+	MoreWhere int
+	Peers     string
+	Summary   string
+	Cause     string
+	Next      string
 }
 
 func sevClass(s analyze.Severity) string {
@@ -187,149 +152,368 @@ func sevClass(s analyze.Severity) string {
 	return "ok"
 }
 
-// findings writes errors and warnings in full and the informational ones folded.
-func (h *htmlWriter) findings() {
-	h.printf("<section id=\"findings\">\n<h2>Findings</h2>\n")
-	if len(h.r.Findings) == 0 {
-		h.printf("<p>None.</p>\n")
+func sevWord(s analyze.Severity) string {
+	return map[analyze.Severity]string{analyze.Error: "FAILED", analyze.Warning: "WARNING", analyze.Info: "OK"}[s]
+}
+
+func (h *htmlBuilder) page() (*htmlPage, error) {
+	r, rd := h.r, h.rd
+	p := &htmlPage{Version: versionSuffix(h.st.Version), Redacted: rd != nil}
+	var names []string
+	for _, c := range r.Captures {
+		names = append(names, rd.Capture(c.Name))
+		p.Captures = append(p.Captures, captureLine(c, r, rd))
 	}
-	var infos []analyze.Finding
+	p.Title = strings.Join(names, ", ")
+	if len(p.Captures) > htmlOpenCaptures {
+		p.Captures, p.MoreCaptures = p.Captures[:htmlOpenCaptures], p.Captures[htmlOpenCaptures:]
+	}
+	if len(names) > 5 {
+		p.Title = fmt.Sprintf("%s and %d more captures", strings.Join(names[:5], ", "), len(names)-5)
+	}
+
+	// The sections first: the tables link the sessions that have one.
+	h.drawn = map[int]bool{}
+	used := 0
+	for _, s := range sectionCandidates(r) {
+		if len(p.Sessions) == htmlMaxSections {
+			break
+		}
+		var b bytes.Buffer
+		if err := htmlTemplate.ExecuteTemplate(&b, "session", h.session(s)); err != nil {
+			return nil, err
+		}
+		if used+b.Len() > htmlSectionBudget {
+			continue
+		}
+		used += b.Len()
+		p.Sessions = append(p.Sessions, template.HTML(b.String()))
+		h.drawn[s.ID] = true
+	}
+	p.LeftOut = leftOutText(r, h.drawn)
+
+	if len(r.Sessions) == 0 {
+		p.NoIKE = noIKEText(r)
+	}
+	h.sessions(p)
+	if len(r.Orphans) > 0 {
+		t := &htmlTable{Header: espHeader}
+		for i, f := range r.Orphans {
+			if i == maxOrphanRows {
+				break
+			}
+			t.Rows = append(t.Rows, espRow(f, rd))
+		}
+		p.Orphans, p.OrphanNote, p.OrphanMeaning = t, moreOrphansText(r), orphanMeaning
+	}
+	h.findings(p)
+	for _, info := range settingsOf(r) {
+		p.Settings = append(p.Settings, [2]string{info.Title, settingLine(info)})
+	}
+	return p, nil
+}
+
+// sessions fills the sessions table: a row per session that did not come up cleanly and
+// per group of alike sessions, each group's sessions folded under the table.
+func (h *htmlBuilder) sessions(p *htmlPage) {
+	r, rd := h.r, h.rd
+	if len(r.Sessions) == 0 {
+		return
+	}
+	p.Header = append([]string{"verdict"}, sessionHeader...)
+	p.Header = append(p.Header, "FINDINGS")
+	if anyRolesGuessed(r) {
+		p.GuessLegend = guessLegend
+	}
+	if len(r.Captures) > 1 {
+		p.PointsLegend = pointsLegend(r, rd)
+	}
+	members := 0
+	for i, g := range groupSessions(r, rd, maxSingleSessions) {
+		if i == maxSingleSessions+maxSessionGroups {
+			for _, g := range groupSessions(r, rd, maxSingleSessions)[i:] {
+				p.MoreSessions += len(g.sessions)
+			}
+			break
+		}
+		if g.single() {
+			p.Rows = append(p.Rows, h.sessionRow(g.sessions[0]))
+			continue
+		}
+		id := fmt.Sprintf("group-%d", len(p.Groups)+1)
+		row := htmlRow{Sev: sevClass(g.sev), Word: sevWord(g.sev), Group: fmt.Sprintf("%d sessions", len(g.sessions)), GroupID: id, Codes: g.codes}
+		row.Cells = groupCells(g, r, rd)
+		p.Rows = append(p.Rows, row)
+		hg := htmlGroup{ID: id, Title: groupText(g)}
+		for _, s := range g.sessions {
+			if members == htmlMaxMemberRows {
+				hg.More++
+				continue
+			}
+			members++
+			hg.Rows = append(hg.Rows, h.sessionRow(s))
+		}
+		p.Groups = append(p.Groups, hg)
+	}
+}
+
+func (h *htmlBuilder) sessionRow(s *analyze.Session) htmlRow {
+	sev := sessionVerdict(h.r, s)
+	cells := sessionRow(s, h.r, h.rd)
+	return htmlRow{Sev: sevClass(sev), Word: sevWord(sev), Session: s.ID, Linked: h.drawn[s.ID], Cells: cells[1:], Codes: sessionCodes(h.r, s)}
+}
+
+// groupCells are a group's cells of the sessions table (the number aside): what its
+// sessions share, "various" where they differ, and the counts added up.
+func groupCells(g sessionGroup, r *analyze.Result, rd *Redactor) []string {
+	var cells []string
+	var phase2, retrans, espI, espR int
+	for i, s := range g.sessions {
+		row := sessionRow(s, r, rd)[1:]
+		row[0], row[1] = g.init, g.resp
+		if i == 0 {
+			cells = row
+		}
+		for j := range cells {
+			if cells[j] != row[j] {
+				cells[j] = "various"
+			}
+		}
+		phase2 += s.Phase2Done
+		retrans += s.Retransmits
+		a, b := espCounts(s)
+		espI, espR = espI+a, espR+b
+	}
+	n := len(cells)
+	cells[n-3], cells[n-2], cells[n-1] = fmt.Sprint(phase2), fmt.Sprint(retrans), fmt.Sprintf("%d / %d", espI, espR)
+	return cells
+}
+
+// findings fills the finding cards: errors and warnings, then the informational ones,
+// identical findings as one card.
+func (h *htmlBuilder) findings(p *htmlPage) {
+	var serious, infos []analyze.Finding
 	for _, f := range h.r.Findings {
 		if f.Severity == analyze.Info {
 			infos = append(infos, f)
-			continue
-		}
-		h.finding(f)
-	}
-	if len(infos) > 0 {
-		h.printf("<details class=\"infos\"><summary>%d informational finding%s</summary>\n", len(infos), plural(len(infos)))
-		for _, f := range infos {
-			h.finding(f)
-		}
-		h.printf("</details>\n")
-	}
-	if settings := settingsOf(h.r); len(settings) > 0 {
-		h.printf("<h3>Where to look</h3>\n<dl class=\"settings\">\n")
-		for _, info := range settings {
-			h.printf("<dt>%s</dt><dd>%s</dd>\n", esc(info.Title), esc(settingLine(info)))
-		}
-		h.printf("</dl>\n")
-	}
-	h.printf("</section>\n")
-}
-
-func (h *htmlWriter) finding(f analyze.Finding) {
-	rd := h.rd
-	sev := f.Severity.String()
-	h.printf("<article class=\"finding %s\" data-code=\"%s\">\n<header><span class=\"badge %s\">%s</span> <code>%s</code>",
-		esc(sev), esc(f.Code), esc(sev), esc(strings.ToUpper(sev)), esc(f.Code))
-	if f.Session > 0 {
-		h.printf(" · <a href=\"#session-%d\">session %d</a>", f.Session, f.Session)
-	}
-	if f.Exchange != "" {
-		h.printf(" · %s", esc(rd.Text(f.Exchange)))
-	}
-	if len(f.Frames) > 0 {
-		if h.st.multi {
-			h.printf(" · frames %s", esc(findingFrames(f, h.st, h.rd)))
 		} else {
-			h.printf(" · %s", h.frameLinks(f.Session, f.Frames))
+			serious = append(serious, f)
 		}
 	}
-	h.printf("</header>\n<p class=\"summary\">%s</p>\n", esc(rd.Text(f.Summary)))
-	if f.Cause != "" {
-		h.printf("<p><strong>Likely cause:</strong> %s</p>\n", esc(rd.Text(f.Cause)))
+	cards := 0
+	add := func(to *[]htmlFinding, fs []analyze.Finding) {
+		for _, g := range groupFindings(fs, h.rd) {
+			if cards == htmlMaxFindings {
+				p.FindingsLeft += len(g.members)
+				continue
+			}
+			cards++
+			*to = append(*to, h.finding(g))
+		}
 	}
-	if f.Next != "" {
-		h.printf("<p><strong>Next steps:</strong> %s</p>\n", esc(rd.Text(f.Next)))
-	}
-	h.printf("</article>\n")
+	add(&p.Findings, serious)
+	add(&p.Infos, infos)
+	p.InfoCount = len(infos)
 }
 
-// frameLinks lists frames, each linked to its message when the session shows it.
-func (h *htmlWriter) frameLinks(session int, frames []int) string {
+func (h *htmlBuilder) finding(g findingGroup) htmlFinding {
+	f, rd := g.first, h.rd
+	c := htmlFinding{Sev: f.Severity.String(), Code: f.Code, Count: len(g.members), Exchange: rd.Text(f.Exchange),
+		Peers: rd.Text(g.samePeers()), Summary: rd.Text(f.Summary), Cause: rd.Text(f.Cause), Next: rd.Text(f.Next)}
+	for i, id := range g.sessions() {
+		if i == htmlMaxFindingRefs {
+			c.MoreSess = len(g.sessions()) - i
+			break
+		}
+		c.Sessions = append(c.Sessions, h.sessionRef(id))
+	}
+	if len(g.members) == 1 {
+		if len(f.Frames) > 0 {
+			if h.st.multi {
+				c.FrameText = "frames " + findingFrames(f, h.st, rd)
+			} else {
+				c.Frames = h.frameRefs(f.Session, f.Frames)
+			}
+		}
+		return c
+	}
+	c.Summary = fmt.Sprintf("Session %d, and the others alike: %s", f.Session, c.Summary)
+	if f.Session == 0 {
+		c.Summary = rd.Text(f.Summary)
+	}
+	for i, x := range g.members {
+		if i == htmlMaxFindingRefs {
+			c.MoreWhere = len(g.members) - i
+			break
+		}
+		var parts []string
+		if x.Session > 0 {
+			parts = append(parts, fmt.Sprintf("session %d", x.Session))
+		}
+		if len(x.Frames) > 0 {
+			parts = append(parts, framesWord(x, rd, h.st.multi))
+		}
+		if len(parts) > 0 {
+			c.Where = append(c.Where, strings.Join(parts, ": "))
+		}
+	}
+	return c
+}
+
+func (h *htmlBuilder) sessionRef(id int) htmlRef {
+	ref := htmlRef{Text: fmt.Sprint(id)}
+	if h.drawn[id] {
+		ref.Href = fmt.Sprintf("#session-%d", id)
+	}
+	return ref
+}
+
+// frameRefs lists frames, each linked to its message when the page shows it.
+func (h *htmlBuilder) frameRefs(session int, frames []int) []htmlRef {
 	msgs := map[int]bool{}
-	for _, s := range h.r.Sessions {
-		if s.ID == session {
-			for _, m := range s.Messages {
-				msgs[m.Frame] = true
+	if h.drawn[session] {
+		for _, s := range h.r.Sessions {
+			if s.ID == session {
+				for i, m := range s.Messages {
+					if i < htmlMaxMessages {
+						msgs[m.Frame] = true
+					}
+				}
 			}
 		}
 	}
-	word := "frames"
-	if len(frames) == 1 {
-		word = "frame"
-	}
-	var parts []string
+	var out []htmlRef
 	for _, f := range strings.Fields(framesText(frames)) {
 		var n int
 		fmt.Sscan(f, &n)
+		ref := htmlRef{Text: f}
 		if msgs[n] {
-			parts = append(parts, fmt.Sprintf("<a href=\"#s%d-f%d\">%d</a>", session, n, n))
-		} else {
-			parts = append(parts, f)
+			ref.Href = fmt.Sprintf("#s%d-f%d", session, n)
 		}
+		out = append(out, ref)
 	}
-	return word + " " + strings.Join(parts, " ")
+	return out
 }
 
-// session writes a session's section: the ladder, the proposals, every message with its
-// decode, and the ESP flows.
-func (h *htmlWriter) session(s *analyze.Session) {
-	rd := h.rd
-	l := newLadder(s, h.r, rd)
-	h.printf("<section class=\"session\" id=\"session-%d\">\n<h2>Session %d · %s · %s</h2>\n", s.ID, s.ID, esc(sessionTitle(s)), esc(rd.Text(s.State)))
+// htmlSession is a session's section as the template sees it.
+type htmlSession struct {
+	ID              int
+	Title, State    string
+	InitName, IRole string
+	RespName, RRole string
+	ISPI, RSPI      string // "" when redacted
+	Messages        int
+	Over            string
+	ESPI, ESPR      int
+	Capture         string
+	Ladder          svgLadder
+	Timeline        []htmlTimelineRow
+	TimelineNote    string
+	Offered         *htmlTable
+	Chosen          string
+	HasProposals    bool
+	NoneAccepted    bool
+	Msgs            []htmlMsg
+	MsgsLeft        int
+	Dropped         int
+	ESP             *htmlTable
+}
+
+type htmlTimelineRow struct {
+	Frame int
+	Href  string
+	At    string
+	Text  string
+}
+
+type htmlMsg struct {
+	ID      string
+	Class   string
+	Frame   string
+	At      string
+	From    string
+	Dir     string
+	Label   string
+	Detail  string
+	Decode  string
+	Kept    bool
+	Carried string // when the decode was not kept
+	Size    int
+}
+
+func (h *htmlBuilder) session(s *analyze.Session) htmlSession {
+	r, rd := h.r, h.rd
+	l := newLadder(s, r, rd)
 	espI, espR := espCounts(s)
-	h.printf("<p class=\"meta\"><span class=\"peers\">%s</span> (%s) → <span class=\"peers\">%s</span> (%s)", esc(l.initName), l.initRole, esc(l.respName), l.respRole)
+	v := htmlSession{ID: s.ID, Title: sessionTitle(s), State: rd.Text(s.State),
+		InitName: l.initName, IRole: l.initRole, RespName: l.respName, RRole: l.respRole,
+		Messages: len(s.Messages), Over: seconds(s.Last.Sub(s.First)), ESPI: espI, ESPR: espR,
+		Capture: rd.Capture(s.Capture), Dropped: s.MessagesDropped, TimelineNote: timelineTimeNote}
 	if rd == nil {
-		h.printf(" · SPIs <code>%s</code> / <code>%s</code>", s.InitiatorSPI, s.ResponderSPI)
+		v.ISPI, v.RSPI = fmt.Sprint(s.InitiatorSPI), fmt.Sprint(s.ResponderSPI)
 	}
-	h.printf(" · %d message%s over %s · ESP %d / %d packets · capture %s</p>\n", len(s.Messages), plural(len(s.Messages)), esc(seconds(s.Last.Sub(s.First))), espI, espR, esc(rd.Capture(s.Capture)))
-	h.ladderSVG(l)
+	v.Ladder = newSVGLadder(l)
+	v.Ladder.State = v.State
+	shown := map[int]bool{}
+	for i, m := range s.Messages {
+		if i == htmlMaxMessages {
+			v.MsgsLeft = len(s.Messages) - i
+			break
+		}
+		shown[m.Frame] = true
+	}
 	if showTimeline(s) {
-		h.timeline(s)
+		for i, e := range timelineRows(r, s, rd) {
+			if i == maxDiagramRows {
+				break
+			}
+			row := htmlTimelineRow{Frame: e.frame, At: fmt.Sprintf("%.3f", e.at), Text: e.text}
+			if shown[e.frame] {
+				row.Href = fmt.Sprintf("#s%d-f%d", s.ID, e.frame)
+			}
+			v.Timeline = append(v.Timeline, row)
+		}
 	}
-	h.proposals(s)
-	h.printf("<h3>Messages</h3>\n<div class=\"messages\">\n")
+	if len(s.Offered) > 0 || s.Chosen != nil {
+		v.HasProposals, v.NoneAccepted = true, s.Chosen == nil
+		if len(s.Offered) > 0 {
+			v.Offered = &htmlTable{Caption: "Offered by the initiator", Header: proposalHeader}
+			for i, p := range s.Offered {
+				v.Offered.Rows = append(v.Offered.Rows, proposalRow(i+1, p))
+			}
+		}
+		if s.Chosen != nil {
+			v.Chosen = s.Chosen.String()
+		}
+	}
 	failFrame := -1
 	for _, row := range l.rows {
 		if row.failed {
 			failFrame = row.msg.Frame
 		}
 	}
-	for _, m := range s.Messages {
-		h.message(s, m, m.Frame == failFrame)
+	for i, m := range s.Messages {
+		if i == htmlMaxMessages {
+			break
+		}
+		v.Msgs = append(v.Msgs, h.message(s, m, m.Frame == failFrame))
 	}
-	if s.MessagesDropped > 0 {
-		h.printf("<p class=\"note\">%d more messages were not kept.</p>\n", s.MessagesDropped)
-	}
-	h.printf("</div>\n")
 	if len(s.ESP) > 0 {
-		h.printf("<h3>ESP flows</h3>\n<div class=\"scroll\"><table class=\"esp\"><thead><tr>")
-		for _, c := range espHeader {
-			h.printf("<th>%s</th>", esc(c))
-		}
-		h.printf("</tr></thead><tbody>\n")
+		v.ESP = &htmlTable{Header: espHeader}
 		for _, f := range s.ESP {
-			h.printf("<tr>")
-			for _, c := range espRow(f, rd) {
-				h.printf("<td>%s</td>", esc(c))
-			}
-			h.printf("</tr>\n")
+			v.ESP.Rows = append(v.ESP.Rows, espRow(f, rd))
 		}
-		h.printf("</tbody></table></div>\n")
 	}
-	h.printf("</section>\n")
+	return v
 }
 
-// message writes one message as a <details> block: a summary line, and the full decode.
-func (h *htmlWriter) message(s *analyze.Session, m *analyze.Msg, failed bool) {
+// message is one message as a <details> block: a summary line, and the full decode.
+func (h *htmlBuilder) message(s *analyze.Session, m *analyze.Msg, failed bool) htmlMsg {
 	rd := h.rd
-	class := "msg"
-	if m.FromInitiator {
-		class += " from-i"
-	} else {
-		class += " from-r"
+	class := "msg from-i"
+	dir := "I → R"
+	if !m.FromInitiator {
+		class, dir = "msg from-r", "I ← R"
 	}
 	if m.Retransmit > 0 {
 		class += " retrans"
@@ -337,62 +521,33 @@ func (h *htmlWriter) message(s *analyze.Session, m *analyze.Msg, failed bool) {
 	if failed {
 		class += " failed"
 	}
-	dir := "I → R"
-	if !m.FromInitiator {
-		dir = "I ← R"
-	}
 	detail := messageDetail(m, s, rd)
 	if m.Retransmit > 0 {
 		detail = "same bytes again"
 	}
-	h.printf("<details class=\"%s\" id=\"s%d-f%d\"><summary><span class=\"frame\">frame %s</span> <span class=\"t\">%.3f s</span> <span class=\"dir\" title=\"%s\">%s</span> <b>%s</b> <span class=\"detail\">%s</span></summary>\n",
-		class, s.ID, m.Frame, frameLabel(m, h.r), m.Time.Sub(s.First).Seconds(), "from the "+side(m.FromInitiator), dir, esc(messageLabel(m, rd)), esc(detail))
+	v := htmlMsg{ID: fmt.Sprintf("s%d-f%d", s.ID, m.Frame), Class: class, Frame: frameLabel(m, h.r),
+		At: fmt.Sprintf("%.3f", m.Time.Sub(s.First).Seconds()), From: "from the " + side(m.FromInitiator), Dir: dir,
+		Label: messageLabel(m, rd), Detail: detail}
 	if m.ISAKMP == nil {
-		h.printf("<p class=\"note\">The full decode of this message was not kept (its session ended cleanly while the capture went on). It carried: %s, %d bytes.</p>\n", esc(rd.Text(m.Payloads)), m.Size)
-	} else {
-		var buf bytes.Buffer
-		t := newMessageTree(&buf, s.First, rd)
-		t.Write(decodeMessage(m))
-		if m.Decrypted {
-			t.line(1, "decrypted (integrity %s):", m.Integrity)
-			for i := range m.Inner {
-				t.payload(&m.Inner[i], !m.ISAKMPIsV1())
-			}
-		}
-		t.Flush()
-		h.printf("<pre class=\"decode\">%s</pre>\n", esc(strings.TrimRight(buf.String(), "\n")))
+		v.Carried, v.Size = rd.Text(m.Payloads), m.Size
+		return v
 	}
-	h.printf("</details>\n")
+	var buf bytes.Buffer
+	t := newMessageTree(&buf, s.First, rd)
+	t.Write(decodeMessage(m))
+	if m.Decrypted {
+		t.line(1, "decrypted (integrity %s):", m.Integrity)
+		for i := range m.Inner {
+			t.payload(&m.Inner[i], !m.ISAKMPIsV1())
+		}
+	}
+	t.Flush()
+	v.Kept, v.Decode = true, strings.TrimRight(buf.String(), "\n")
+	return v
 }
 
-// proposals writes the Phase 1 proposals offered and accepted.
-func (h *htmlWriter) proposals(s *analyze.Session) {
-	if len(s.Offered) == 0 && s.Chosen == nil {
-		return
-	}
-	h.printf("<details class=\"proposals\" open><summary>Proposals: %d offered, %s</summary>\n", len(s.Offered), map[bool]string{true: "one accepted", false: "none accepted"}[s.Chosen != nil])
-	if len(s.Offered) > 0 {
-		h.printf("<div class=\"scroll\"><table class=\"proposals\"><caption>Offered by the initiator</caption><thead><tr>")
-		for _, c := range proposalHeader {
-			h.printf("<th>%s</th>", esc(c))
-		}
-		h.printf("</tr></thead><tbody>\n")
-		for i, p := range s.Offered {
-			h.printf("<tr>")
-			for _, c := range proposalRow(i+1, p) {
-				h.printf("<td>%s</td>", esc(c))
-			}
-			h.printf("</tr>\n")
-		}
-		h.printf("</tbody></table></div>\n")
-	}
-	if s.Chosen != nil {
-		h.printf("<p>Accepted by the responder: <strong>%s</strong></p>\n", esc(s.Chosen.String()))
-	}
-	h.printf("</details>\n")
-}
-
-// Ladder geometry, in SVG user units.
+// Ladder geometry, in SVG user units. The SVG never shrinks below its CSS min-width:
+// a narrow window scrolls it instead.
 const (
 	svgWidth   = 960
 	svgLifeI   = 250 // x of the initiator's lifeline
@@ -412,12 +567,60 @@ func clip(s string, n int) string {
 	return string([]rune(s)[:n-1]) + "…"
 }
 
-// ladderSVG draws a ladder as inline SVG: the two peers as lifelines, each message an
-// arrow carrying its step above and its payloads below, linked to its decode.
-func (h *htmlWriter) ladderSVG(l *ladder) {
+// svgLadder is a ladder laid out for the "ladder" template: the two peers as lifelines,
+// each message an arrow carrying its step above and its payloads below, linked to its
+// decode.
+type svgLadder struct {
+	Session    int
+	W, H       int
+	Mid        int
+	Peers      []svgPeer
+	Rows       []svgRow
+	MoreRows   int
+	MoreY      int
+	Failure    string
+	FailY      int // the failure note's text
+	FailRectY  int
+	FailX      int
+	FailW      int
+	End        string
+	EndAt      string
+	EndY       int
+	State      string
+	Marker     string // the arrow head's id
+	MarkerLink string // url(#…)
+}
+
+type svgPeer struct {
+	RectX, CX, LifeX, Bottom int
+	Name, Role               string
+}
+
+type svgRow struct {
+	Fold     bool
+	Text     string // a folded run
+	Y        int
+	Href     string
+	Class    string
+	Frame    int
+	FrameTxt string
+	At       string
+	Title    string
+	AY       int
+	X1, X2   int
+	Label    string
+	Detail   string
+}
+
+func newSVGLadder(l *ladder) svgLadder {
 	s := l.s
+	rows := l.rows
+	more := 0
+	if len(rows) > maxDiagramRows {
+		rows, more = rows[:maxDiagramRows], len(rows)-maxDiagramRows
+	}
 	height := svgTop
-	for _, row := range l.rows {
+	for _, row := range rows {
 		if row.kind == rowFolded {
 			height += svgFoldH
 		} else {
@@ -428,27 +631,24 @@ func (h *htmlWriter) ladderSVG(l *ladder) {
 	if l.failure != "" {
 		notes++
 	}
-	height += notes*svgNoteH + 16
-	id := fmt.Sprintf("s%d", s.ID)
-	h.printf("<figure class=\"ladder\">\n<svg class=\"ladder\" id=\"ladder-%d\" viewBox=\"0 0 %d %d\" width=\"%d\" role=\"img\" aria-label=\"Message ladder of session %d\">\n",
-		s.ID, svgWidth, height, svgWidth, s.ID)
-	h.printf("<defs><marker id=\"%s-ah\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"context-stroke\"/></marker></defs>\n", id)
-	// Peers and lifelines.
-	for _, p := range []struct {
-		x    int
-		name string
-		role string
-	}{{svgLifeI, l.initName, l.initRole}, {svgLifeR, l.respName, l.respRole}} {
-		h.printf("<g class=\"peer\"><rect x=\"%d\" y=\"6\" width=\"200\" height=\"36\" rx=\"6\"/><text x=\"%d\" y=\"21\" text-anchor=\"middle\" class=\"peer-name\">%s</text><text x=\"%d\" y=\"36\" text-anchor=\"middle\" class=\"peer-role\">%s</text></g>\n",
-			clampX(p.x-100), clampX(p.x-100)+100, esc(clip(p.name, 28)), clampX(p.x-100)+100, p.role)
-		h.printf("<line class=\"life\" x1=\"%d\" y1=\"42\" x2=\"%d\" y2=\"%d\"/>\n", p.x, p.x, height-8)
+	if more > 0 {
+		notes++
 	}
-	h.printf("<text x=\"8\" y=\"56\" class=\"colhead\">frame</text><text x=\"120\" y=\"56\" class=\"colhead\" text-anchor=\"end\">time (s)</text>\n")
+	height += notes*svgNoteH + 16
+	v := svgLadder{Session: s.ID, W: svgWidth, H: height, Mid: (svgLifeI + svgLifeR) / 2,
+		Marker: fmt.Sprintf("s%d-ah", s.ID), MarkerLink: fmt.Sprintf("url(#s%d-ah)", s.ID)}
+	for _, p := range []struct {
+		x          int
+		name, role string
+	}{{svgLifeI, l.initName, l.initRole}, {svgLifeR, l.respName, l.respRole}} {
+		x := clampX(p.x - 100)
+		v.Peers = append(v.Peers, svgPeer{RectX: x, CX: x + 100, LifeX: p.x, Bottom: height - 8, Name: clip(p.name, 28), Role: p.role})
+	}
 	y := svgTop
-	for _, row := range l.rows {
+	for _, row := range rows {
 		if row.kind == rowFolded {
 			text := fmt.Sprintf("⋯ %d more messages repeat the exchange above (frames %s)", row.folded, framesText(row.frames))
-			h.printf("<g class=\"fold\"><text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text></g>\n", (svgLifeI+svgLifeR)/2, y+18, esc(clip(text, labelChars+10)))
+			v.Rows = append(v.Rows, svgRow{Fold: true, Text: clip(text, labelChars+10), Y: y + 18})
 			y += svgFoldH
 			continue
 		}
@@ -467,35 +667,29 @@ func (h *htmlWriter) ladderSVG(l *ladder) {
 		if !row.fromInit {
 			x1, x2 = svgLifeR, svgLifeI
 		}
-		ay := y + 24
 		full := row.label
 		if row.detail != "" {
 			full += " · " + row.detail
 		}
-		h.printf("<a href=\"#s%d-f%d\"><g class=\"%s\" data-frame=\"%d\"><title>frame %s, +%.3f s: %s</title>", s.ID, m.Frame, class, m.Frame, row.frame, row.at, esc(full))
-		h.printf("<rect class=\"hit\" x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\"/>", y, svgWidth, svgRowH)
-		h.printf("<text x=\"8\" y=\"%d\" class=\"frame\">%s</text><text x=\"120\" y=\"%d\" class=\"time\" text-anchor=\"end\">%.3f</text>", ay+4, row.frame, ay+4, row.at)
-		h.printf("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" marker-end=\"url(#%s-ah)\"/>", x1, ay, x2, ay, id)
-		mid := (svgLifeI + svgLifeR) / 2
 		label := row.label
 		if row.failed {
 			label = "✖ " + label
 		}
-		h.printf("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"label\">%s</text>", mid, ay-6, esc(clip(label, labelChars)))
-		if row.detail != "" {
-			h.printf("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"detail\">%s</text>", mid, ay+15, esc(clip(row.detail, labelChars+8)))
-		}
-		h.printf("</g></a>\n")
+		v.Rows = append(v.Rows, svgRow{Y: y, Href: fmt.Sprintf("#s%d-f%d", s.ID, m.Frame), Class: class, Frame: m.Frame,
+			FrameTxt: row.frame, At: fmt.Sprintf("%.3f", row.at), Title: fmt.Sprintf("frame %s, +%.3f s: %s", row.frame, row.at, full),
+			AY: y + 24, X1: x1, X2: x2, Label: clip(label, labelChars), Detail: clip(row.detail, labelChars+8)})
 		y += svgRowH
 	}
-	if l.failure != "" {
-		h.printf("<g class=\"note failure\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"26\" rx=\"4\"/><text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text></g>\n",
-			svgLifeI-20, y+4, svgLifeR-svgLifeI+40, (svgLifeI+svgLifeR)/2, y+22, esc(clip("✖ "+l.failure, labelChars+10)))
+	if more > 0 {
+		v.MoreRows, v.MoreY = more, y+18
 		y += svgNoteH
 	}
-	h.printf("<g class=\"note end\"><text x=\"120\" y=\"%d\" class=\"time\" text-anchor=\"end\">%.3f</text><text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text></g>\n",
-		y+20, l.endAt, (svgLifeI+svgLifeR)/2, y+20, esc(clip(l.end, labelChars+10)))
-	h.printf("</svg>\n<figcaption>Session %d: %s. Select an arrow for the message's full decode.</figcaption>\n</figure>\n", s.ID, esc(h.rd.Text(s.State)))
+	if l.failure != "" {
+		v.Failure, v.FailRectY, v.FailY, v.FailX, v.FailW = clip("✖ "+l.failure, labelChars+10), y+4, y+22, svgLifeI-20, svgLifeR-svgLifeI+40
+		y += svgNoteH
+	}
+	v.End, v.EndAt, v.EndY = clip(l.end, labelChars+10), fmt.Sprintf("%.3f", l.endAt), y+20
+	return v
 }
 
 func clampX(x int) int {
@@ -507,89 +701,3 @@ func clampX(x int) int {
 	}
 	return x
 }
-
-// htmlErrorTrap records script errors on the page itself, where a test (or a curious
-// reader) can see them.
-const htmlErrorTrap = `window.addEventListener("error",function(e){var h=document.documentElement;h.setAttribute("data-errors",(h.getAttribute("data-errors")||"")+(e.message||"error")+"\n");});`
-
-// htmlScript opens a message's decode when a ladder arrow or a frame number links to it,
-// and wires the expand/collapse buttons. The page is complete without it.
-const htmlScript = `(function(){
-function openTarget(){var id=decodeURIComponent(location.hash.slice(1));if(!id)return;var el=document.getElementById(id);if(el&&el.tagName==="DETAILS"){el.open=true;}}
-window.addEventListener("hashchange",openTarget);openTarget();
-function all(open){var ds=document.querySelectorAll("details.msg");for(var i=0;i<ds.length;i++){ds[i].open=open;}}
-document.getElementById("expand").addEventListener("click",function(){all(true);});
-document.getElementById("collapse").addEventListener("click",function(){all(false);});
-document.documentElement.setAttribute("data-ready","1");
-})();`
-
-const htmlCSS = `
-:root{--fg:#1d2327;--muted:#5f6b73;--line:#c9d1d6;--bg:#fff;--panel:#f5f7f8;--error:#c62828;--warning:#a15c00;--info:#1565c0;--ok:#2e7d32;--retrans:#d9822b}
-*{box-sizing:border-box}
-body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--fg);background:var(--bg)}
-header.top,main,footer{max-width:1100px;margin:0 auto;padding:0 20px}
-h1{font-size:1.6em;margin:18px 0 6px}
-h2{font-size:1.3em;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}
-h3{font-size:1.05em;margin:18px 0 8px}
-code,pre,.peers,.frame,.t{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,"DejaVu Sans Mono",monospace;font-size:.92em}
-ul.captures{margin:0;padding-left:18px;color:var(--muted)}
-.redacted{background:#fff8e1;border:1px solid #f0d58c;padding:6px 10px;border-radius:4px}
-.tools button{font:inherit;font-size:.85em;padding:2px 10px;border:1px solid var(--line);background:var(--panel);border-radius:4px;cursor:pointer}
-.badge{display:inline-block;font-size:.75em;font-weight:700;letter-spacing:.04em;padding:1px 7px;border-radius:3px;color:#fff;background:var(--muted);vertical-align:1px}
-.badge.error{background:var(--error)}.badge.warning{background:var(--warning)}.badge.info{background:var(--info)}.badge.ok{background:var(--ok)}
-ul.verdicts{list-style:none;padding:0}
-ul.verdicts li{padding:4px 0}
-.scroll{overflow-x:auto}
-table{border-collapse:collapse;margin:6px 0 12px;font-size:.9em}
-th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;white-space:nowrap}
-th{background:var(--panel)}
-caption{text-align:left;color:var(--muted);padding:2px 0}
-article.finding{border:1px solid var(--line);border-left:5px solid var(--muted);border-radius:4px;padding:8px 14px;margin:10px 0;background:var(--bg)}
-article.finding.error{border-left-color:var(--error)}article.finding.warning{border-left-color:var(--warning)}article.finding.info{border-left-color:var(--info)}
-article.finding header{font-weight:600}
-article.finding p{margin:6px 0}
-article.finding .summary{font-size:1.02em}
-details.infos>summary,details.proposals>summary{cursor:pointer;color:var(--muted);margin:8px 0}
-section.session{margin-top:34px}
-p.meta{color:var(--muted);margin-top:0}
-figure.ladder{margin:10px 0;overflow-x:auto;border:1px solid var(--line);border-radius:4px;background:#fcfdfd}
-figure.ladder figcaption{font-size:.85em;color:var(--muted);padding:4px 10px;border-top:1px solid var(--line)}
-svg.ladder{display:block;max-width:100%;height:auto;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
-svg.ladder .peer rect{fill:var(--panel);stroke:var(--line)}
-svg.ladder .peer-name{font:600 13px ui-monospace,Menlo,Consolas,monospace;fill:var(--fg)}
-svg.ladder .peer-role{font-size:11px;fill:var(--muted)}
-svg.ladder .life{stroke:var(--line);stroke-width:2;stroke-dasharray:4 4}
-svg.ladder .colhead{font-size:11px;fill:var(--muted)}
-svg.ladder .msg line{stroke:var(--fg);stroke-width:1.6}
-svg.ladder .msg.response line{stroke-dasharray:7 4}
-svg.ladder .msg.retrans line{stroke:var(--retrans)}
-svg.ladder .msg.failed line{stroke:var(--error);stroke-width:2.4}
-svg.ladder .msg .hit{fill:transparent}
-svg.ladder a:hover .hit{fill:#eef4fb}
-svg.ladder .label{font-size:13px;font-weight:600;fill:var(--fg)}
-svg.ladder .msg.retrans .label{fill:var(--retrans)}
-svg.ladder .msg.failed .label{fill:var(--error)}
-svg.ladder .detail{font-size:11.5px;fill:var(--muted)}
-svg.ladder .frame,svg.ladder .time{font:12px ui-monospace,Menlo,Consolas,monospace;fill:var(--muted)}
-svg.ladder .fold text{font-size:12px;fill:var(--muted);font-style:italic}
-svg.ladder .note.failure rect{fill:#fdecea;stroke:var(--error)}
-svg.ladder .note.failure text{font-size:13px;font-weight:600;fill:var(--error)}
-svg.ladder .note.end text{font-size:12px;fill:var(--muted)}
-.messages details.msg{border:1px solid var(--line);border-radius:4px;margin:4px 0;background:var(--bg)}
-.messages details.msg>summary{cursor:pointer;padding:4px 10px;list-style-position:inside;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.messages details.msg.from-r>summary{background:#f7f9fb}
-.messages details.msg.retrans>summary b{color:var(--retrans)}
-.messages details.msg.failed{border-color:var(--error)}
-.messages details.msg.failed>summary b{color:var(--error)}
-.messages details.msg:target{outline:2px solid var(--info)}
-.messages .frame{display:inline-block;min-width:6.5em;color:var(--muted)}
-.messages .t{display:inline-block;min-width:6em;text-align:right;margin-right:.8em;color:var(--muted)}
-.messages .dir{display:inline-block;min-width:4.5em;color:var(--muted);font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}
-.messages .detail{color:var(--muted)}
-pre.decode{margin:0;padding:8px 12px;border-top:1px solid var(--line);background:var(--panel);overflow-x:auto;font-size:12.5px;line-height:1.45}
-p.note{color:var(--muted);font-style:italic;padding:0 10px}
-p.legend,.guess{color:var(--muted);font-size:.9em}
-table.timeline td.t{text-align:right}
-footer{color:var(--muted);font-size:.85em;margin:30px auto 24px;border-top:1px solid var(--line);padding-top:8px}
-@media print{.tools{display:none}figure.ladder{overflow:visible}}
-`

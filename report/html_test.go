@@ -160,3 +160,35 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	t.Logf("screenshot of the rendered report: %s", shot)
 }
+
+// At 1280 px the sessions table shows its last column without scrolling, and in a narrow
+// window the ladder keeps its width and scrolls instead of shrinking.
+func TestHTMLLayoutInChromium(t *testing.T) {
+	bin := chromium(t)
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, allCaptures(t), Style{Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	probe := `<script>(function(){var t=document.querySelector("table.sessions"),c=t.parentElement,ths=t.querySelectorAll("thead th"),last=ths[ths.length-1].getBoundingClientRect(),svg=document.querySelector("svg.ladder"),fig=svg.parentElement;
+document.documentElement.setAttribute("data-layout",[innerWidth,t.scrollWidth<=c.clientWidth,last.right<=innerWidth,Math.round(svg.getBoundingClientRect().width),fig.scrollWidth>fig.clientWidth].join(" "));})();</script></body>`
+	page := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(page, []byte(strings.Replace(buf.String(), "</body>", probe, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	layout := func(width int) []string {
+		dom, _ := runChromium(t, bin, "--hide-scrollbars", "--window-size="+strconv.Itoa(width)+",1000", "--dump-dom", "file://"+page)
+		m := regexp.MustCompile(`data-layout="([^"]*)"`).FindStringSubmatch(dom)
+		if m == nil {
+			t.Fatalf("the layout probe did not run at %d px", width)
+		}
+		return strings.Fields(m[1])
+	}
+	if l := layout(1280); l[0] != "1280" || l[1] != "true" || l[2] != "true" {
+		t.Errorf("at 1280 px (inner width, table fits its box, last header cell in view, ladder width, ladder scrolls) = %v: the sessions table is clipped", l)
+	}
+	if l := layout(480); l[4] != "true" {
+		t.Errorf("at 480 px %v: the ladder shrinks instead of scrolling", l)
+	} else if w, _ := strconv.Atoi(l[3]); w < 700 {
+		t.Errorf("at 480 px the ladder is %d px wide, want at least 700", w)
+	}
+}

@@ -52,7 +52,7 @@ func TestLadderFolds(t *testing.T) {
 }
 
 // A run with many sessions describes in full only those that failed or brought up no
-// IPsec SA, and at most maxSessionSections of them.
+// IPsec SA, as many as the report's size allows.
 func TestManySessions(t *testing.T) {
 	r := &analyze.Result{}
 	for i := 1; i <= 300; i++ {
@@ -73,14 +73,14 @@ func TestManySessions(t *testing.T) {
 	if err := WriteText(&text, r, Style{}); err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(md.String(), "\n## Session "); n != maxSessionSections {
-		t.Errorf("markdown: %d session sections, want %d", n, maxSessionSections)
+	if n := strings.Count(md.String(), "\n## Session "); n == 0 || n >= 270 || len(md.String()) >= mdLimit {
+		t.Errorf("markdown: %d session sections in %d bytes, want some and under %d bytes", n, len(md.String()), mdLimit)
 	}
-	if !strings.Contains(md.String(), "100 more sessions not drawn here") {
+	if !strings.Contains(md.String(), "Not drawn here") {
 		t.Error("markdown does not say which sessions it left out")
 	}
-	if n := strings.Count(page.String(), `<section class="session"`); n != maxSessionSections {
-		t.Errorf("html: %d session sections, want %d", n, maxSessionSections)
+	if n := strings.Count(page.String(), `<section class="session"`); n != htmlMaxSections {
+		t.Errorf("html: %d session sections, want %d", n, htmlMaxSections)
 	}
 	if n := strings.Count(text.String(), "\nLADDER · "); n != maxTextLadders || !strings.Contains(text.String(), "220 more sessions failed") {
 		t.Errorf("text: %d ladders, want %d and a note", n, maxTextLadders)
