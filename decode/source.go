@@ -66,6 +66,12 @@ type Reader struct {
 	err   error
 	done  bool
 	emit  func(*Message)
+
+	// Accept, if set, is asked about every frame before it is decoded; a frame it
+	// refuses is counted (frame numbers stay those Wireshark shows) but not decoded. A
+	// capture filter goes here: decode itself stays free of libpcap.
+	Accept func(link layers.LinkType, ci gopacket.CaptureInfo, data []byte) bool
+	stop   bool
 }
 
 // Open opens a capture file: pcap or pcapng, optionally gzip-compressed; "-" is standard input.
@@ -186,6 +192,11 @@ func (r *Reader) Next() bool {
 		if r.done {
 			return false
 		}
+		if r.stop {
+			r.done = true
+			r.dec.Flush(r.emit)
+			continue
+		}
 		data, ci, err := r.src.ZeroCopyReadPacketData()
 		if err != nil {
 			r.done = true
@@ -199,6 +210,9 @@ func (r *Reader) Next() bool {
 		link := r.link
 		if r.ng != nil {
 			link = r.ng.linkType(ci.InterfaceIndex)
+		}
+		if r.Accept != nil && !r.Accept(link, ci, data) {
+			continue
 		}
 		r.dec.Decode(r.frame, ci, link, data, r.emit)
 	}
@@ -215,6 +229,10 @@ func (r *Reader) readError(err error) error {
 		Err:  fmt.Errorf("frame %d is corrupt: %s", next, lowerFirst(err)),
 		Hint: fmt.Sprintf("the %d frames before it were read", r.frame)}
 }
+
+// Stop ends reading after the frame being read: the messages it completes are still
+// returned, and Next returns false after them, as at the end of the capture.
+func (r *Reader) Stop() { r.stop = true }
 
 // Message returns the current message. The ISAKMP and Fragments values it points to may
 // be kept; the Message itself is overwritten by the next call to Next.

@@ -15,6 +15,6 @@
 //	decodetree.go  the decode tree (ikescope decode; the decodes in Markdown and HTML)
 //	decodejson.go  ikescope decode -f json
 //
-// The JSON formats are described by docs/schema/*.schema.json; report/jsonschema checks
-// the tests' output against them.
+// The JSON formats are described by docs/schema/*.schema.json; the tests check their
+// output against them with internal/schematest.
 package report

@@ -17,7 +17,7 @@ import (
 	"github.com/ikescope/ikescope/report"
 )
 
-const analyzeSynopsis = "ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]... [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error] [--time rel|abs|delta] [--color auto|always|never] CAPTURE..."
+const analyzeSynopsis = "ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]... [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error] [--time rel|abs|delta] [--color auto|always|never] [--peer ADDR] [--spi HEX] [-c N] [--filter EXPR] [-r] CAPTURE... [FILTER]"
 
 const analyzeExamples = `
 Examples:
@@ -29,6 +29,10 @@ Examples:
   ikescope analyze --summary --fail-on error nightly.pcap || echo "tunnel trouble"
   ikescope analyze --summary -f json nightly.pcap | jq -c 'select(.worst_severity!="ok")'
   ikescope analyze --color=always --time abs gw-outside.pcap | less -R
+  ikescope analyze -r capture.pcap 'host 198.51.100.7'      # a tcpdump filter, as in tcpdump -r
+  ikescope analyze -c 1000 --filter 'udp port 4500' capture.pcap
+  ikescope analyze --peer 198.51.100.7 gw-outside.pcap     # one peer's sessions and findings
+  ikescope analyze --spi 0xc1a2b3d4 gw-outside.pcap        # the session of an ESP or IKE SPI
   tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope analyze -
 
 Formats: table (default on a terminal), text (default otherwise), markdown (for tickets:
@@ -68,7 +72,17 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	timeMode := report.TimeRel
 	fs.Var(&timeMode, "time", "the ladder's time column: `FORMAT` is rel (seconds since the capture's first frame), abs (date and time of day) or delta (seconds since the message before)")
 	keyFiles := addKeysFlag(fs)
+	capFlags := addCaptureFlags(fs)
+	scopeFlags := addScopeFlags(fs)
 	files, err := parseFlags(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	files, filter, err := capFlags.resolve(files)
+	if err != nil {
+		return err
+	}
+	scope, err := scopeFlags.parse()
 	if err != nil {
 		return err
 	}
@@ -158,6 +172,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 			continue
 		}
 		defer c.r.Close()
+		filter.apply(c.r)
 		inputs = append(inputs, c)
 		readable = append(readable, name)
 	}
@@ -176,7 +191,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	if merged {
 		// Several capture points of one tunnel: one story on one timeline.
-		if err := feedMerged(a, dec, readable, stderr); err != nil {
+		if err := feedMerged(a, dec, readable, filter, stderr); err != nil {
 			readErr = err
 		}
 	} else {
@@ -187,7 +202,11 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 			}
 		}
 	}
-	res := a.Finish()
+	if err := filter.Err(); err != nil {
+		fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
+		readErr = errAlreadyReported
+	}
+	res := scope.narrow(a.Finish())
 	switch {
 	case *summary && (f == report.FormatJSON || f == report.FormatJSONL):
 		err = report.WriteSummaryJSON(w, res, st)

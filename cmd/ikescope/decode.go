@@ -10,7 +10,7 @@ import (
 	"github.com/ikescope/ikescope/report"
 )
 
-const decodeSynopsis = "ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... CAPTURE..."
+const decodeSynopsis = "ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... [-c N] [--filter EXPR] [-r] CAPTURE... [FILTER]"
 
 const decodeExamples = `
 Examples:
@@ -18,6 +18,7 @@ Examples:
   ikescope decode --keys charon.log gw-outside.pcap        # encrypted payloads decrypted too
   ikescope decode -f json capture.pcapng.gz | jq 'select(.exchange_type_name=="IKE_AUTH")'
   ikescope decode -o decode.txt gw-a.pcap gw-b.pcap        # a heading per capture
+  ikescope decode -c 4 -r gw-outside.pcap host 198.51.100.7   # as tcpdump -c 4 -r ... host ...
   tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope decode -
 
 Formats: text (default: a tree per message, frame numbers as Wireshark shows them) and json
@@ -37,7 +38,12 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	addLongForm(fs, "f", "format")
 	addLongForm(fs, "o", "output")
 	keyFiles := addKeysFlag(fs)
+	capFlags := addCaptureFlags(fs)
 	files, err := parseFlags(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	files, filter, err := capFlags.resolve(files)
 	if err != nil {
 		return err
 	}
@@ -66,6 +72,7 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			}
 		}
 		if err == nil {
+			filter.apply(r)
 			err = decodeCapture(r, format, w, len(files) > 1, keys)
 			r.Close()
 		}
@@ -74,6 +81,10 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
 			firstErr = errAlreadyReported
 		}
+	}
+	if err := filter.Err(); err != nil {
+		fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
+		firstErr = errAlreadyReported
 	}
 	if err := closeOut(); err != nil && firstErr == nil {
 		firstErr = err

@@ -17,7 +17,7 @@ const maxFingerprints = 200_000
 // each capture's IKE messages and ESP packets to line the clocks up from the packets
 // they share, a second feeds them to the analysis merged on the common timeline.
 // Captures that cannot be read are reported and left out.
-func feedMerged(a *analyze.Analyzer, dec *ikecrypt.Decrypter, names []string, stderr io.Writer) error {
+func feedMerged(a *analyze.Analyzer, dec *ikecrypt.Decrypter, names []string, filter *captureFilter, stderr io.Writer) error {
 	var readErr error
 	fail := func(err error) {
 		fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
@@ -26,7 +26,7 @@ func feedMerged(a *analyze.Analyzer, dec *ikecrypt.Decrypter, names []string, st
 	var readers []*decode.Reader
 	var prints [][]analyze.Fingerprint
 	for _, name := range names {
-		fp, err := fingerprints(name)
+		fp, err := fingerprints(name, filter)
 		if err != nil {
 			fail(err)
 			continue
@@ -37,6 +37,7 @@ func feedMerged(a *analyze.Analyzer, dec *ikecrypt.Decrypter, names []string, st
 			continue
 		}
 		defer r.Close()
+		filter.apply(r)
 		readers = append(readers, r)
 		prints = append(prints, fp)
 	}
@@ -58,13 +59,15 @@ func feedMerged(a *analyze.Analyzer, dec *ikecrypt.Decrypter, names []string, st
 	return readErr
 }
 
-// fingerprints reads a capture's IKE messages and ESP packets as fingerprints.
-func fingerprints(name string) ([]analyze.Fingerprint, error) {
+// fingerprints reads a capture's IKE messages and ESP packets, through the filter, as
+// fingerprints.
+func fingerprints(name string, filter *captureFilter) ([]analyze.Fingerprint, error) {
 	r, err := decode.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
+	filter.apply(r)
 	var out []analyze.Fingerprint
 	for r.Next() && len(out) < maxFingerprints {
 		if fp, ok := analyze.FingerprintOf(r.Message()); ok {

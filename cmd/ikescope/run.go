@@ -23,8 +23,10 @@ const usage = `ikescope explains why an IPsec tunnel did not come up, from a pac
 Usage:
   ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]...
                    [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error]
-                   [--time rel|abs|delta] [--color auto|always|never] CAPTURE...
-  ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... CAPTURE...
+                   [--time rel|abs|delta] [--color auto|always|never]
+                   [--peer ADDR] [--spi HEX] [-c N] [--filter EXPR] [-r] CAPTURE... [FILTER]
+  ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... [-c N] [--filter EXPR]
+                  [-r] CAPTURE... [FILTER]
   ikescope keys KEYFILE|DAEMON-LOG...
   ikescope live -i INTERFACE [-w FILE.pcapng] [--filter EXPR] [-f table|text|json|jsonl] [-o FILE]
   ikescope version
@@ -43,6 +45,8 @@ Examples:
   ikescope analyze -f json gw-a.pcap gw-b.pcapng | jq '.findings[] | select(.severity=="error")'
   ikescope analyze --summary --fail-on error nightly.pcap || echo "tunnel trouble"
   ikescope decode gw-outside.pcap
+  ikescope analyze -r gw-outside.pcap host 198.51.100.7               # a tcpdump filter, as tcpdump -r takes it
+  ikescope analyze --peer 198.51.100.7 gw-outside.pcap                # one peer's sessions and findings
   ikescope analyze --keys charon.log gw-a.pcap                         # read Quick Mode and IKE_AUTH too
   ikescope keys /var/log/charon.log > ikev2_decryption_table
   ikescope decode -f json capture.pcapng.gz | jq 'select(.exchange_type_name=="IKE_AUTH")'
@@ -50,7 +54,9 @@ Examples:
   sudo ikescope live -i eth0 -w tunnel.pcapng       # Ctrl-C prints the report
   sudo ikescope live -i any --filter 'host 198.51.100.7' --duration 5m -f jsonl
 
-Captures may be pcap or pcapng, gzip-compressed or not; "-" reads standard input.
+Captures may be pcap or pcapng, gzip-compressed or not; "-" reads standard input. A filter
+after the captures (or --filter EXPR) reads only the packets it lets through; IP fragments after
+the first carry no ports, so "host" keeps a fragmented message where "port" loses it.
 Run "ikescope COMMAND -h" for a command's options.
 `
 
