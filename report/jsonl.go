@@ -59,11 +59,26 @@ type messageEvent struct {
 }
 
 type espEvent struct {
-	Type          string    `json:"type"`
-	SchemaVersion int       `json:"schema_version"`
-	Time          time.Time `json:"time"`
-	Capture       string    `json:"capture,omitempty"`
-	*analyze.ESPFlow
+	Type          string           `json:"type"`
+	SchemaVersion int              `json:"schema_version"`
+	Time          time.Time        `json:"time"`
+	Capture       string           `json:"capture,omitempty"`
+	Flow          *analyze.ESPFlow `json:"-"` // written after the fields above
+}
+
+// MarshalJSON writes the event's own fields, then the flow's: the flow writes its own
+// JSON (for its SPI), so it cannot be embedded like the other events' records.
+func (e espEvent) MarshalJSON() ([]byte, error) {
+	type head espEvent // without this method
+	hb, err := json.Marshal(head(e))
+	if err != nil {
+		return nil, err
+	}
+	fb, err := json.Marshal(e.Flow)
+	if err != nil || len(fb) <= 2 {
+		return hb, err
+	}
+	return append(append(hb[:len(hb)-1], ','), fb[1:]...), nil
 }
 
 type findingEvent struct {
