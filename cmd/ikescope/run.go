@@ -24,7 +24,7 @@ Usage:
   ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]...
                    [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error] CAPTURE...
   ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... CAPTURE...
-  ikescope keys KEYFILE|DAEMON-LOG...
+  ikescope keys [--v1|--v2] [-o|--output DIR] KEYFILE|DAEMON-LOG...
   ikescope live -i INTERFACE [-w FILE.pcapng] [--filter EXPR] [-f table|text|json|jsonl] [-o FILE]
   ikescope version
 
@@ -43,7 +43,7 @@ Examples:
   ikescope analyze --summary --fail-on error nightly.pcap || echo "tunnel trouble"
   ikescope decode gw-outside.pcap
   ikescope analyze --keys charon.log gw-a.pcap                         # read Quick Mode and IKE_AUTH too
-  ikescope keys /var/log/charon.log > ikev2_decryption_table
+  ikescope keys --v2 /var/log/charon.log > ikev2_decryption_table
   ikescope decode -f json capture.pcapng.gz | jq 'select(.exchange_type_name=="IKE_AUTH")'
   tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope decode -
   sudo ikescope live -i eth0 -w tunnel.pcapng       # Ctrl-C prints the report
