@@ -142,7 +142,7 @@ func writeRedactedJSON(w io.Writer, v any, rd *Redactor, indent string) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var out bytes.Buffer
-	if err := redactValue(dec, &out, rd, false); err != nil {
+	if err := redactValue(dec, &out, rd, plainValue); err != nil {
 		return err
 	}
 	if indent != "" {
@@ -157,9 +157,21 @@ func writeRedactedJSON(w io.Writer, v any, rd *Redactor, indent string) error {
 	return err
 }
 
-// redactValue copies one JSON value from dec to out, redacting its strings; capture says
-// that the value is a capture's name.
-func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, capture bool) error {
+// What a JSON value holds, for redaction.
+type valueKind int
+
+const (
+	plainValue   valueKind = iota
+	captureValue           // a capture's name, or an array of them
+	captureKeys            // an object whose keys are captures' names
+)
+
+// captureFields hold capture names (captureKeys: as the keys of an object).
+var captureFields = map[string]valueKind{"capture": captureValue, "name": captureValue, "captures": captureValue,
+	"lost_between": captureValue, "seen_at": captureKeys}
+
+// redactValue copies one JSON value from dec to out, redacting its strings.
+func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, kind valueKind) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return err
@@ -188,21 +200,21 @@ func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, capture boo
 				if !first {
 					out.WriteByte(',')
 				}
+				if kind == captureKeys {
+					key = rd.Capture(key)
+				}
 				writeJSONString(out, key)
 				out.WriteByte(':')
 				first = false
-				if key == "capture" || key == "name" {
-					// Capture names lose their directory (which may name a person).
-					if err := redactValue(dec, out, rd, true); err != nil {
-						return err
-					}
-					continue
+				if err := redactValue(dec, out, rd, captureFields[key]); err != nil {
+					return err
 				}
+				continue
 			} else if !first {
 				out.WriteByte(',')
 			}
 			first = false
-			if err := redactValue(dec, out, rd, false); err != nil {
+			if err := redactValue(dec, out, rd, kind); err != nil { // an array's items are what it holds
 				return err
 			}
 		}
@@ -211,7 +223,7 @@ func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, capture boo
 		}
 		out.WriteByte(closing)
 	case string:
-		if capture {
+		if kind == captureValue {
 			writeJSONString(out, rd.Capture(t))
 		} else {
 			writeJSONString(out, rd.Text(t))

@@ -305,7 +305,7 @@ func TestAnalyzeRedactedKeepsTheStory(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	for _, want := range []string{
-		"ikev1-main-psk-mismatch.pcap:", "Redacted", "peer-A:4500", "peer-B:4500", "failed at MM5",
+		"capture-1.pcap:", "Redacted", "peer-A:4500", "peer-B:4500", "failed at MM5",
 		"AES-CBC-128 SHA2-256 MODP_2048", "auth-failed · session 1 · frames 5 6 7 8 9 10 11 12",
 		"Check the PSK for peer-A on the responder and for peer-B on the initiator",
 		"MM5 retransmission 3 (+4.5 s)", "9.522",
@@ -314,8 +314,8 @@ func TestAnalyzeRedactedKeepsTheStory(t *testing.T) {
 			t.Errorf("redacted report lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "../../pcaps") {
-		t.Error("redacted report shows the capture's directory")
+	if strings.Contains(out, "../../pcaps") || strings.Contains(out, "psk-mismatch") {
+		t.Error("redacted report shows the capture's name or directory")
 	}
 }
 
@@ -547,5 +547,29 @@ func TestAnalyzeKeyFileWithoutKeys(t *testing.T) {
 				t.Errorf("the analysis differs from the one without --keys")
 			}
 		})
+	}
+}
+
+// Capture names often name a customer or a site: --redact replaces them everywhere a
+// capture is named (headings, "capture#frame" references, lost_between, seen_at).
+func TestAnalyzeRedactedNamesNoCapture(t *testing.T) {
+	captures := []string{"../../pcaps/two-esp-oneway.gw-a.pcap", "../../pcaps/two-esp-oneway.gw-b.pcap", "../../pcaps/two-esp-oneway.router.pcap"}
+	for _, format := range []string{"text", "markdown", "html", "json", "jsonl"} {
+		out, _, code := runCmd(t, nil, append([]string{"analyze", "--redact", "-f", format}, captures...)...)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d", format, code)
+		}
+		for _, secret := range []string{"two-esp-oneway", "gw-a", "gw-b", "router.pcap"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("-f %s --redact shows %q", format, secret)
+			}
+		}
+		want := "capture-2.pcap"
+		if format == "json" {
+			want = `"lost_between": [`
+		}
+		if !strings.Contains(out, want) || !strings.Contains(out, "capture-3.pcap") {
+			t.Errorf("-f %s --redact lacks %s or capture-3.pcap", format, want)
+		}
 	}
 }
