@@ -132,9 +132,23 @@ func WriteEvents(w io.Writer, r *analyze.Result, st Style) error {
 // redactedKeys are JSON fields left out of redacted output: SPIs and cookies.
 var redactedKeys = map[string]bool{"initiator_spi": true, "responder_spi": true, "spis": true, "spi": true}
 
+// decodeRedactedKeys are those of `decode -f json --redact`: SPIs, and the hex dumps of
+// hashes, nonces, signatures, notification data, Vendor IDs and CA key hashes.
+var decodeRedactedKeys = map[string]bool{"initiator_spi": true, "responder_spi": true, "spis": true, "spi": true,
+	"data": true, "authorities": true}
+
 // writeRedactedJSON writes v as JSON with every string redacted and the SPI fields left
 // out, keeping the order of the fields. indent "" writes one line.
 func writeRedactedJSON(w io.Writer, v any, rd *Redactor, indent string) error {
+	return writeRedactedJSONIndent(w, v, rd, indent, redactedKeys)
+}
+
+// writeRedactedJSONKeys writes v as one line of redacted JSON without the fields in left.
+func writeRedactedJSONKeys(w io.Writer, v any, rd *Redactor, left map[string]bool) error {
+	return writeRedactedJSONIndent(w, v, rd, "", left)
+}
+
+func writeRedactedJSONIndent(w io.Writer, v any, rd *Redactor, indent string, left map[string]bool) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -142,7 +156,7 @@ func writeRedactedJSON(w io.Writer, v any, rd *Redactor, indent string) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var out bytes.Buffer
-	if err := redactValue(dec, &out, rd, plainValue); err != nil {
+	if err := redactValue(dec, &out, rd, plainValue, left); err != nil {
 		return err
 	}
 	if indent != "" {
@@ -171,7 +185,7 @@ var captureFields = map[string]valueKind{"capture": captureValue, "name": captur
 	"lost_between": captureValue, "seen_at": captureKeys}
 
 // redactValue copies one JSON value from dec to out, redacting its strings.
-func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, kind valueKind) error {
+func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, kind valueKind, left map[string]bool) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return err
@@ -191,7 +205,7 @@ func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, kind valueK
 					return err
 				}
 				key, _ := k.(string)
-				if redactedKeys[key] {
+				if left[key] {
 					if err := skipValue(dec); err != nil {
 						return err
 					}
@@ -206,7 +220,7 @@ func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, kind valueK
 				writeJSONString(out, key)
 				out.WriteByte(':')
 				first = false
-				if err := redactValue(dec, out, rd, captureFields[key]); err != nil {
+				if err := redactValue(dec, out, rd, captureFields[key], left); err != nil {
 					return err
 				}
 				continue
@@ -214,7 +228,7 @@ func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, kind valueK
 				out.WriteByte(',')
 			}
 			first = false
-			if err := redactValue(dec, out, rd, kind); err != nil { // an array's items are what it holds
+			if err := redactValue(dec, out, rd, kind, left); err != nil { // an array's items are what it holds
 				return err
 			}
 		}

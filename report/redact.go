@@ -749,3 +749,64 @@ func letters(n int) string {
 		}
 	}
 }
+
+// NewStreamRedactor returns a Redactor for messages read one by one (`ikescope decode
+// --redact`): it learns each message's addresses, identities and SPIs from LearnMessage,
+// before the message is written, so pseudonyms are numbered in the order the messages
+// show them.
+func NewStreamRedactor() *Redactor { return NewRedactor(&analyze.Result{}) }
+
+// LearnMessage registers what a message carries that must not leave the output.
+func (rd *Redactor) LearnMessage(m *decode.Message) {
+	if rd == nil {
+		return
+	}
+	for _, a := range []netip.Addr{m.Src.Addr(), m.Dst.Addr()} {
+		if a.IsValid() && !rd.endpoints[a.Unmap()] {
+			rd.endpoints[a.Unmap()] = true
+		}
+	}
+	if m.Kind == decode.KindESP {
+		rd.literal("spi", fmt.Sprintf("%08x", m.ESP.SPI))
+	}
+	if x := m.ISAKMP; x != nil {
+		rd.spi(x.InitiatorSPI[:])
+		rd.spi(x.ResponderSPI[:])
+		rd.spi(append(x.InitiatorSPI[:len(x.InitiatorSPI):len(x.InitiatorSPI)], x.ResponderSPI[:]...))
+		rd.networks(payloadTexts(x.Payloads, x.IsV2())...)
+		rd.learn(x.Payloads, x.IsV2())
+	}
+	rd.Addr(m.Src.Addr())
+	rd.Addr(m.Dst.Addr())
+}
+
+// LearnPayloads registers what decrypted payloads carry.
+func (rd *Redactor) LearnPayloads(payloads []decode.Payload, v2 bool) {
+	if rd == nil {
+		return
+	}
+	rd.networks(payloadTexts(payloads, v2)...)
+	rd.learn(payloads, v2)
+}
+
+// KeySource names where --keys found a session's keys ("charon.log:149") without the
+// file's name, which may name a site: keys-1:149.
+func (rd *Redactor) KeySource(src string) string {
+	if rd == nil || src == "" {
+		return src
+	}
+	file, line := src, ""
+	if i := strings.LastIndexByte(src, ':'); i > 0 && strings.Trim(src[i+1:], "0123456789") == "" {
+		file, line = src[:i], src[i:]
+	}
+	rd.counts["keys"]++
+	p, ok := rd.literals[file]
+	if !ok {
+		p = fmt.Sprintf("keys-%d", rd.counts["keys"])
+		rd.literals[file] = p
+		rd.replacer = nil
+	} else {
+		rd.counts["keys"]--
+	}
+	return p + line
+}

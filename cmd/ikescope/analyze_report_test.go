@@ -573,3 +573,38 @@ func TestAnalyzeRedactedNamesNoCapture(t *testing.T) {
 		}
 	}
 }
+
+// decode --redact hides what analyze --redact hides, in the tree and in JSON, and names
+// captures by their pseudonyms; with the keys, the decrypted payloads too.
+func TestDecodeRedacted(t *testing.T) {
+	for _, file := range pcapFiles(t) {
+		addrs, names := secrets(t, file)
+		args := [][]string{{"decode", "--redact", file}, {"decode", "--redact", "-f", "json", file}, {"decode", "--redact", file, file}}
+		log := strings.TrimSuffix(file, ".pcap") + ".initiator.log"
+		if _, _, code := runCmd(t, nil, "decode", "--keys", log, file); fileExists(log) && code == exitOK {
+			args = append(args, []string{"decode", "--redact", "--keys", log, file}, []string{"decode", "--redact", "-f", "json", "--keys", log, file})
+		}
+		for _, a := range args {
+			out, errOut, code := runCmd(t, nil, a...)
+			if code != exitOK {
+				t.Fatalf("%v: exit %d, stderr %q", a, code, errOut)
+			}
+			for _, addr := range addrs {
+				re := regexp.MustCompile(`(^|[^0-9A-Fa-f:.])` + regexp.QuoteMeta(addr) + `($|[^0-9A-Fa-f:]|\.[^0-9])`)
+				if loc := re.FindStringIndex(out); loc != nil {
+					t.Errorf("%v shows the address %s: %q", a, addr, out[max(0, loc[0]-60):min(len(out), loc[1]+60)])
+				}
+			}
+			for _, n := range append(names, captureName(file)) {
+				if i := strings.Index(out, n); i >= 0 {
+					t.Errorf("%v shows %q: %q", a, n, out[max(0, i-60):min(len(out), i+len(n)+60)])
+				}
+			}
+			if !strings.Contains(out, "peer-A") {
+				t.Errorf("%v: no peer pseudonym in the output", a)
+			}
+		}
+	}
+}
+
+func fileExists(name string) bool { _, err := os.Stat(name); return err == nil }
