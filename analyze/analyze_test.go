@@ -570,3 +570,18 @@ func TestESPAfterDelete(t *testing.T) {
 		t.Fatalf("finding %+v, want esp-anomaly for ESP after the Delete ending at frame %d", got, late.Frame)
 	}
 }
+
+// A finding that gives a message's size says which size: the ladder shows the encrypted
+// part's, the finding both, each named.
+func TestAuthInferredNamesBothSizes(t *testing.T) {
+	r := analyzeFile(t, "../pcaps/ikev2-psk-mismatch.pcap")
+	for _, f := range r.Findings {
+		if f.Code == "auth-failed" {
+			if !strings.Contains(f.Summary, "80-byte message") || !strings.Contains(f.Summary, "is 48 bytes") {
+				t.Errorf("summary does not tell the message's size from its encrypted part's: %s", f.Summary)
+			}
+			return
+		}
+	}
+	t.Fatal("no auth-failed finding")
+}

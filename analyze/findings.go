@@ -727,7 +727,7 @@ func (s *Session) authInferred() []Finding {
 		}
 		if first, ok := skFirst(m); ok && first == decode.PayloadNotify {
 			return []Finding{s.newFinding(CodeAuthFailed, Error, "IKE_AUTH", []int{m.Frame}, m.Time,
-				fmt.Sprintf("The responder answered IKE_AUTH with a notification only (its encrypted part begins with N and is %d bytes): the IKE SA was refused, most likely AUTHENTICATION_FAILED.", m.Size),
+				fmt.Sprintf("The responder answered IKE_AUTH with a notification only (the encrypted part of the %d-byte message begins with N and is %d bytes): the IKE SA was refused, most likely AUTHENTICATION_FAILED.", m.Size, skLen(m)),
 				"A successful IKE_AUTH response begins with the responder's identity (IDr). A bare notification at this step is almost always AUTHENTICATION_FAILED: the pre-shared keys differ, or the identity or certificate the initiator presented is not accepted.",
 				"Check the PSK and the identities on both sides (local/remote id), or the certificate chain and CA trust. With --keys ikescope reads the notification itself.").where(SettingPSK)}
 		}
@@ -908,39 +908,83 @@ func (s *Session) pastNATD() bool {
 	return false
 }
 
-// weakness names what is weak in a proposal, or nothing.
-func weakness(p Proposal, v2 bool) []string {
-	var out []string
+// weakness names what is weak in a proposal, graded as RFC 8247 grades it for IKE:
+// broken (MUST NOT: DES, MD5, MODP 768, no encryption) or deprecated (SHOULD NOT or
+// kept for interoperability only: 3DES and the other 64-bit block ciphers, SHA-1,
+// MODP 1024 and 1536). Ciphers and groups go by the names the proposal tables give
+// them; hash functions by theirs and their role: "MD5 hash" (IKEv1, where the hash is
+// also the PRF), "HMAC-SHA1 PRF", "HMAC-MD5-96 integrity" (IKEv2). RFC 8247 gives no
+// rule for IKEv1; its grades for the same algorithms apply.
+func weakness(p Proposal, v2 bool) (broken, deprecated []string) {
 	for _, e := range p.Encryption {
-		for _, w := range []string{"DES", "3DES", "Blowfish", "CAST", "IDEA", "DES-IV64", "NULL"} {
+		for _, w := range []string{"DES", "DES-IV64", "NULL"} {
 			if e == w || strings.HasPrefix(e, w+"-") {
-				out = append(out, e)
+				broken = append(broken, e)
+			}
+		}
+		for _, w := range []string{"3DES", "Blowfish", "CAST", "IDEA"} {
+			if e == w || strings.HasPrefix(e, w+"-") {
+				deprecated = append(deprecated, e)
 			}
 		}
 	}
-	for _, h := range append(append([]string{}, p.Integrity...), p.PRF...) {
-		if strings.Contains(h, "MD5") {
-			out = append(out, h)
+	hash := func(name, role string) {
+		switch {
+		case strings.Contains(name, "MD5"):
+			broken = append(broken, name+" "+role)
+		case strings.Contains(name, "SHA1"):
+			deprecated = append(deprecated, name+" "+role)
 		}
 	}
-	if !v2 {
+	if v2 {
+		for _, h := range p.PRF {
+			hash(h, "PRF")
+		}
 		for _, h := range p.Integrity {
-			if h == "SHA1" && p.Protocol != "ESP" {
-				out = append(out, "SHA-1 PRF")
+			if strings.Contains(h, "MD5") { // HMAC-SHA1-96 is still required of IKEv2 implementations
+				hash(h, "integrity")
 			}
 		}
-	}
-	for _, h := range p.PRF {
-		if h == "HMAC-SHA1" {
-			out = append(out, "SHA-1 PRF")
+	} else if p.Protocol != "ESP" {
+		for _, h := range p.Integrity {
+			hash(h, "hash")
 		}
 	}
 	for i, g := range p.GroupIDs {
-		if bits := decode.DHGroupBits(g); strings.HasPrefix(p.Groups[i], "MODP") && bits > 0 && bits < 2048 {
-			out = append(out, p.Groups[i])
+		bits := decode.DHGroupBits(g)
+		switch {
+		case !strings.HasPrefix(p.Groups[i], "MODP") || bits == 0 || bits >= 2048:
+		case bits < 1024:
+			broken = append(broken, p.Groups[i])
+		default:
+			deprecated = append(deprecated, p.Groups[i])
 		}
 	}
-	return out
+	return broken, deprecated
+}
+
+// weakText lists weak algorithms by grade: "broken: DES, MD5 hash; deprecated: MODP_1024".
+func weakText(broken, deprecated []string) string {
+	var parts []string
+	if len(broken) > 0 {
+		parts = append(parts, "broken: "+strings.Join(dedupe(broken), ", "))
+	}
+	if len(deprecated) > 0 {
+		parts = append(parts, "deprecated: "+strings.Join(dedupe(deprecated), ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// weakCause says what the grades mean, claiming no more than the weakest algorithm allows.
+func weakCause(broken, deprecated []string) string {
+	var out []string
+	if len(broken) > 0 {
+		out = append(out, "Broken algorithms (RFC 8247: MUST NOT) fall to practical attacks: what they protect can be decrypted or forged by a capable attacker.")
+	}
+	if len(deprecated) > 0 {
+		out = append(out, "Deprecated algorithms (RFC 8247, NIST SP 800-131A) are not broken in practice, but their security margin is too small: keep them only for old peers that cannot do better.")
+	}
+	return strings.Join(out, " ")
 }
 
 func (s *Session) cryptoFindings() []Finding {
@@ -948,21 +992,22 @@ func (s *Session) cryptoFindings() []Finding {
 	v2 := s.Version == 2
 	frames := s.phase1Frames()
 	if s.Chosen != nil {
-		if w := weakness(*s.Chosen, v2); len(w) > 0 {
+		if broken, deprecated := weakness(*s.Chosen, v2); len(broken)+len(deprecated) > 0 {
 			out = append(out, s.newFinding(CodeWeakCrypto, Warning, "Phase 1", frames, s.First,
-				"The negotiated Phase 1 proposal uses weak algorithms: "+strings.Join(dedupe(w), ", ")+".",
-				"These are broken or too short by current standards (NIST SP 800-131A, RFC 8247): traffic protected by them can be decrypted or forged by a capable attacker.",
+				"The negotiated Phase 1 proposal uses weak algorithms ("+weakText(broken, deprecated)+").",
+				weakCause(broken, deprecated),
 				"Move both gateways to AES-GCM or AES-CBC with SHA-256 or better and DH group 14, 19 or higher.").where(SettingProposals))
 		}
 	} else if len(s.Offered) > 0 {
-		var all []string
+		var broken, deprecated []string
 		for _, p := range s.Offered {
-			all = append(all, weakness(p, v2)...)
+			b, d := weakness(p, v2)
+			broken, deprecated = append(broken, b...), append(deprecated, d...)
 		}
-		if len(all) > 0 {
+		if len(broken)+len(deprecated) > 0 {
 			out = append(out, s.newFinding(CodeWeakCrypto, Info, "Phase 1 offer", frames, s.First,
-				"The initiator offers weak algorithms among its proposals: "+strings.Join(dedupe(all), ", ")+".",
-				"A responder that accepts them would protect the tunnel weakly.",
+				"The initiator offers weak algorithms among its proposals ("+weakText(broken, deprecated)+").",
+				"A responder that accepts them would protect the tunnel weakly. "+weakCause(broken, deprecated),
 				"Remove them from the offer.").where(SettingProposals))
 		}
 	}

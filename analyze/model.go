@@ -2,6 +2,8 @@ package analyze
 
 import (
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"net/netip"
 	"strconv"
 	"time"
@@ -144,6 +146,16 @@ type Session struct {
 	predecessor      *Session
 }
 
+// MarshalJSON writes the flow with its SPI as 8 lower-case hex digits, as IKE SPIs are
+// written, first.
+func (f ESPFlow) MarshalJSON() ([]byte, error) {
+	type flow ESPFlow // without this method
+	return json.Marshal(struct {
+		SPI string `json:"spi"`
+		flow
+	}{fmt.Sprintf("%08x", f.SPI), flow(f)})
+}
+
 // deletion is when a Delete payload ended an ESP or AH SA.
 type deletion struct {
 	Time  time.Time
@@ -266,7 +278,7 @@ type NotifyInfo struct {
 
 // ESPFlow is the ESP traffic of one SPI in one direction.
 type ESPFlow struct {
-	SPI           uint32         `json:"spi"`
+	SPI           uint32         `json:"-"` // JSON: "spi", 8 hex digits (MarshalJSON)
 	Src           netip.AddrPort `json:"src"`
 	Dst           netip.AddrPort `json:"dst"`
 	Encap         bool           `json:"udp_encap"`

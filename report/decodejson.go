@@ -607,6 +607,29 @@ func ConfigValueText(a decode.ConfigAttribute, v2 bool) string {
 	return hexs(a.Value)
 }
 
+// WriteMessageJSON writes one line of `ikescope decode -f json`; with rd, redacted as
+// `decode --redact` promises: rd learns the message (and what --keys opened of it), its
+// strings are redacted and its SPIs, hex data (hashes, nonces, notification and Vendor ID
+// bytes, certificate authority hashes) are left out.
+func WriteMessageJSON(w io.Writer, j MessageJSON, m *decode.Message, res *ikecrypt.Result, rd *Redactor) error {
+	if rd == nil {
+		return WriteJSONLine(w, j)
+	}
+	rd.LearnMessage(m)
+	if res != nil && res.Decrypted {
+		rd.LearnPayloads(res.Payloads, res.Version == 2)
+	}
+	if j.Capture != "" {
+		j.Capture = rd.AddCapture(j.Capture)
+	}
+	if j.Decrypted != nil {
+		d := *j.Decrypted
+		d.KeySource = rd.KeySource(d.KeySource)
+		j.Decrypted = &d
+	}
+	return writeRedactedJSONKeys(w, j, rd, decodeRedactedKeys)
+}
+
 // WriteJSONLine writes v as one line of JSON.
 func WriteJSONLine(w io.Writer, v any) error {
 	b, err := json.Marshal(v)

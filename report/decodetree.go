@@ -20,6 +20,7 @@ type TreeWriter struct {
 	start time.Time
 	err   error
 	red   *Redactor // nil: print everything
+	learn bool      // red learns each message before it is printed (decode --redact)
 }
 
 // NewTreeWriter returns a TreeWriter on w. Call Flush when done.
@@ -44,13 +45,24 @@ func (t *TreeWriter) line(depth int, format string, args ...any) {
 	t.w.WriteByte('\n')
 }
 
+// Redact makes the writer redact what it prints, as `analyze --redact` does: addresses,
+// identities and SPIs become pseudonyms, hashes, nonces and key data are left out.
+// The writer feeds rd every message before printing it.
+func (t *TreeWriter) Redact(rd *Redactor) { t.red, t.learn = rd, true }
+
 // Header prints a capture's title line.
 func (t *TreeWriter) Header(name string) {
+	if t.red != nil {
+		name = t.red.AddCapture(name)
+	}
 	t.line(0, "# %s", name)
 }
 
 // Write prints one message.
 func (t *TreeWriter) Write(m *decode.Message) {
+	if t.learn {
+		t.red.LearnMessage(m)
+	}
 	if t.start.IsZero() {
 		t.start = m.Time
 	}
@@ -73,9 +85,13 @@ func (t *TreeWriter) Write(m *decode.Message) {
 	}
 	switch m.Kind {
 	case decode.KindESP:
-		t.line(0, "%s  ESP spi 0x%08x seq %d, %d bytes%s", head, m.ESP.SPI, m.ESP.Seq, m.ESP.Len, tagText(tags))
+		spi := fmt.Sprintf("0x%08x", m.ESP.SPI)
+		if t.red != nil {
+			spi = t.red.SPI(fmt.Sprintf("%08x", m.ESP.SPI))
+		}
+		t.line(0, "%s  ESP spi %s seq %d, %d bytes%s", head, spi, m.ESP.Seq, m.ESP.Len, tagText(tags))
 		if m.Err != nil {
-			t.line(1, "error: %v", m.Err)
+			t.line(1, "error: %s", t.red.Text(m.Err.Error()))
 		}
 		return
 	case decode.KindKeepalive:
@@ -123,7 +139,7 @@ func (t *TreeWriter) Write(m *decode.Message) {
 // WriteDecrypted prints what --keys opened of a message, under it, or why it did not open.
 func (t *TreeWriter) WriteDecrypted(m *decode.Message, res *ikecrypt.Result, err error) {
 	if err != nil {
-		t.line(1, "decryption failed: %v", err)
+		t.line(1, "decryption failed: %s", t.red.Text(err.Error()))
 		return
 	}
 	if res == nil || !res.Decrypted {
@@ -132,12 +148,15 @@ func (t *TreeWriter) WriteDecrypted(m *decode.Message, res *ikecrypt.Result, err
 		}
 		return
 	}
-	t.line(1, "decrypted (integrity %s, keys from %s):", res.Integrity, res.KeySource)
+	if t.learn {
+		t.red.LearnPayloads(res.Payloads, res.Version == 2)
+	}
+	t.line(1, "decrypted (integrity %s, keys from %s):", res.Integrity, t.red.KeySource(res.KeySource))
 	for i := range res.Payloads {
 		t.payload(&res.Payloads[i], res.Version == 2)
 	}
 	for _, e := range res.Errors {
-		t.line(1, "error: %v", e)
+		t.line(1, "error: %s", t.red.Text(e.Error()))
 	}
 }
 

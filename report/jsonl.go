@@ -59,11 +59,26 @@ type messageEvent struct {
 }
 
 type espEvent struct {
-	Type          string    `json:"type"`
-	SchemaVersion int       `json:"schema_version"`
-	Time          time.Time `json:"time"`
-	Capture       string    `json:"capture,omitempty"`
-	*analyze.ESPFlow
+	Type          string           `json:"type"`
+	SchemaVersion int              `json:"schema_version"`
+	Time          time.Time        `json:"time"`
+	Capture       string           `json:"capture,omitempty"`
+	Flow          *analyze.ESPFlow `json:"-"` // written after the fields above
+}
+
+// MarshalJSON writes the event's own fields, then the flow's: the flow writes its own
+// JSON (for its SPI), so it cannot be embedded like the other events' records.
+func (e espEvent) MarshalJSON() ([]byte, error) {
+	type head espEvent // without this method
+	hb, err := json.Marshal(head(e))
+	if err != nil {
+		return nil, err
+	}
+	fb, err := json.Marshal(e.Flow)
+	if err != nil || len(fb) <= 2 {
+		return hb, err
+	}
+	return append(append(hb[:len(hb)-1], ','), fb[1:]...), nil
 }
 
 type findingEvent struct {
@@ -117,9 +132,23 @@ func WriteEvents(w io.Writer, r *analyze.Result, st Style) error {
 // redactedKeys are JSON fields left out of redacted output: SPIs and cookies.
 var redactedKeys = map[string]bool{"initiator_spi": true, "responder_spi": true, "spis": true, "spi": true}
 
+// decodeRedactedKeys are those of `decode -f json --redact`: SPIs, and the hex dumps of
+// hashes, nonces, signatures, notification data, Vendor IDs and CA key hashes.
+var decodeRedactedKeys = map[string]bool{"initiator_spi": true, "responder_spi": true, "spis": true, "spi": true,
+	"data": true, "authorities": true}
+
 // writeRedactedJSON writes v as JSON with every string redacted and the SPI fields left
 // out, keeping the order of the fields. indent "" writes one line.
 func writeRedactedJSON(w io.Writer, v any, rd *Redactor, indent string) error {
+	return writeRedactedJSONIndent(w, v, rd, indent, redactedKeys)
+}
+
+// writeRedactedJSONKeys writes v as one line of redacted JSON without the fields in left.
+func writeRedactedJSONKeys(w io.Writer, v any, rd *Redactor, left map[string]bool) error {
+	return writeRedactedJSONIndent(w, v, rd, "", left)
+}
+
+func writeRedactedJSONIndent(w io.Writer, v any, rd *Redactor, indent string, left map[string]bool) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -127,7 +156,7 @@ func writeRedactedJSON(w io.Writer, v any, rd *Redactor, indent string) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var out bytes.Buffer
-	if err := redactValue(dec, &out, rd, false); err != nil {
+	if err := redactValue(dec, &out, rd, plainValue, left); err != nil {
 		return err
 	}
 	if indent != "" {
@@ -142,9 +171,21 @@ func writeRedactedJSON(w io.Writer, v any, rd *Redactor, indent string) error {
 	return err
 }
 
-// redactValue copies one JSON value from dec to out, redacting its strings; capture says
-// that the value is a capture's name.
-func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, capture bool) error {
+// What a JSON value holds, for redaction.
+type valueKind int
+
+const (
+	plainValue   valueKind = iota
+	captureValue           // a capture's name, or an array of them
+	captureKeys            // an object whose keys are captures' names
+)
+
+// captureFields hold capture names (captureKeys: as the keys of an object).
+var captureFields = map[string]valueKind{"capture": captureValue, "name": captureValue, "captures": captureValue,
+	"lost_between": captureValue, "seen_at": captureKeys}
+
+// redactValue copies one JSON value from dec to out, redacting its strings.
+func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, kind valueKind, left map[string]bool) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return err
@@ -164,7 +205,7 @@ func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, capture boo
 					return err
 				}
 				key, _ := k.(string)
-				if redactedKeys[key] {
+				if left[key] {
 					if err := skipValue(dec); err != nil {
 						return err
 					}
@@ -173,21 +214,21 @@ func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, capture boo
 				if !first {
 					out.WriteByte(',')
 				}
+				if kind == captureKeys {
+					key = rd.Capture(key)
+				}
 				writeJSONString(out, key)
 				out.WriteByte(':')
 				first = false
-				if key == "capture" || key == "name" {
-					// Capture names lose their directory (which may name a person).
-					if err := redactValue(dec, out, rd, true); err != nil {
-						return err
-					}
-					continue
+				if err := redactValue(dec, out, rd, captureFields[key], left); err != nil {
+					return err
 				}
+				continue
 			} else if !first {
 				out.WriteByte(',')
 			}
 			first = false
-			if err := redactValue(dec, out, rd, false); err != nil {
+			if err := redactValue(dec, out, rd, kind, left); err != nil { // an array's items are what it holds
 				return err
 			}
 		}
@@ -196,7 +237,7 @@ func redactValue(dec *json.Decoder, out *bytes.Buffer, rd *Redactor, capture boo
 		}
 		out.WriteByte(closing)
 	case string:
-		if capture {
+		if kind == captureValue {
 			writeJSONString(out, rd.Capture(t))
 		} else {
 			writeJSONString(out, rd.Text(t))

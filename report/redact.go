@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -17,9 +18,14 @@ import (
 //
 //   - public addresses of the peers become peer-A, peer-B, ... (other public addresses,
 //     say in traffic selectors, addr-1, addr-2, ...);
-//   - private addresses (RFC 1918, CGNAT, link-local, IPv6 ULA) keep their range and host
-//     part but move to another subnet (/24 for IPv4, /64 for IPv6), so what was one
-//     subnet is still one subnet;
+//   - private addresses (RFC 1918, CGNAT, link-local, IPv6 ULA) move into the
+//     benchmarking range 198.18.0.0/15 or the documentation prefix 2001:db8::/32,
+//     prefix-preserving: a network the report names (10.1.0.0/16, a selector's range)
+//     becomes a network of the same length with the same host bits, addresses inside it
+//     stay inside its image at the same offset, and other addresses keep their /24 (/64)
+//     together and their host part;
+//   - capture files become capture-1.pcap, capture-2.pcapng, ... (their names often name
+//     a customer or a site), wherever a capture is named;
 //   - identities (FQDN, user FQDN, DN, key ID), certificate subjects and issuers, XAUTH
 //     and Mode Config strings and vendor-specific Vendor ID text become fqdn-1, dn-1,
 //     user-1, vendor-1, ...;
@@ -33,9 +39,8 @@ type Redactor struct {
 	endpoints map[netip.Addr]bool
 	peers     int
 	others    int
-	subnets   map[netip.Prefix]netip.Prefix // private subnet -> its replacement
-	taken     map[netip.Prefix]bool         // subnets in use, before or after renumbering
-	nextNet   map[string]int                // per private range: the next subnet number to try
+	blocks    []block           // private networks and their images, see renumber
+	captures  map[string]string // capture name (and its base name) -> capture-n
 
 	literals map[string]string // sensitive text -> pseudonym
 	counts   map[string]int    // pseudonyms handed out, by kind
@@ -48,9 +53,7 @@ func NewRedactor(r *analyze.Result) *Redactor {
 	rd := &Redactor{
 		addrs:     map[netip.Addr]string{},
 		endpoints: map[netip.Addr]bool{},
-		subnets:   map[netip.Prefix]netip.Prefix{},
-		taken:     map[netip.Prefix]bool{},
-		nextNet:   map[string]int{},
+		captures:  map[string]string{},
 		literals:  map[string]string{},
 		counts:    map[string]int{},
 	}
@@ -78,12 +81,28 @@ func NewRedactor(r *analyze.Result) *Redactor {
 		endpoint(f.Src.Addr())
 		endpoint(f.Dst.Addr())
 	}
-	// Private subnets already in use must not be handed out as replacements.
-	for _, a := range order {
-		if p, ok := privateSubnet(a); ok {
-			rd.taken[p] = true
+	for _, c := range r.Captures {
+		rd.AddCapture(c.Name)
+	}
+	// The networks the report names, widest first, so that what lies inside one keeps
+	// its place inside its image.
+	var texts []string
+	for _, s := range r.Sessions {
+		texts = append(texts, s.Selectors...)
+		for _, e := range s.Timeline {
+			texts = append(texts, e.Detail)
+		}
+		for _, m := range s.Messages {
+			if m.ISAKMP != nil {
+				texts = append(texts, payloadTexts(m.ISAKMP.Payloads, m.ISAKMP.IsV2())...)
+			}
+			texts = append(texts, payloadTexts(m.Inner, s.Version == 2)...)
 		}
 	}
+	for _, f := range r.Findings {
+		texts = append(texts, f.Summary, f.Cause, f.Next)
+	}
+	rd.networks(texts...)
 	for _, a := range order {
 		rd.Addr(a)
 	}
@@ -282,10 +301,51 @@ func (rd *Redactor) AddrPort(ap netip.AddrPort) string {
 	return fmt.Sprintf("%s:%d", p, ap.Port())
 }
 
-// Capture returns a capture's name without its directory, redacted like any text.
+// AddCapture registers a capture and returns its pseudonym: capture-n, with the
+// extension of the file it names (.pcap, .pcapng, .gz).
+func (rd *Redactor) AddCapture(name string) string {
+	if rd == nil {
+		return name
+	}
+	if p, ok := rd.captures[name]; ok {
+		return p
+	}
+	rd.counts["capture"]++
+	p := fmt.Sprintf("capture-%d", rd.counts["capture"])
+	base := filepath.Base(name)
+	for _, ext := range []string{".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz", ".cap.gz"} {
+		if strings.HasSuffix(strings.ToLower(base), ext) {
+			p += ext
+		}
+	}
+	for _, n := range []string{name, base} {
+		if _, ok := rd.captures[n]; ok {
+			continue
+		}
+		rd.captures[n] = p
+		// Text names captures too ("gw-a.pcap#12", "5 packets left gw-b.pcap"); names too
+		// short to be told from other words are replaced only where a capture is named.
+		if len(n) >= 3 && n != "-" {
+			if _, ok := rd.literals[n]; !ok {
+				rd.literals[n] = p
+				rd.replacer = nil
+			}
+		}
+	}
+	return p
+}
+
+// Capture returns a capture's pseudonym; a name that is no capture of the report is
+// redacted like any text, without its directory.
 func (rd *Redactor) Capture(name string) string {
 	if rd == nil {
 		return name
+	}
+	if p, ok := rd.captures[name]; ok {
+		return p
+	}
+	if p, ok := rd.captures[filepath.Base(name)]; ok {
+		return p
 	}
 	return rd.Text(filepath.Base(name))
 }
@@ -324,6 +384,7 @@ func (rd *Redactor) Text(s string) string {
 		}
 		s = rd.replacer.Replace(s)
 	}
+	rd.networks(s)
 	return rd.addresses(s)
 }
 
@@ -450,7 +511,19 @@ func isPrivate(a netip.Addr) bool {
 	return ok
 }
 
-// privateSubnet is the subnet renumbering works on: the /24 or /64 of a private address.
+// Private addresses are renumbered into these ranges, reserved for benchmarking
+// (RFC 2544) and documentation (RFC 3849): clearly not anyone's real network.
+var (
+	images4 = netip.MustParsePrefix("198.18.0.0/15")
+	images6 = netip.MustParsePrefix("2001:db8::/32")
+)
+
+// block is a private network and its image: every address inside from keeps its offset
+// inside to.
+type block struct{ from, to netip.Prefix }
+
+// privateSubnet is the network an address that falls in no known one is renumbered with:
+// its /24 (IPv4) or /64 (IPv6).
 func privateSubnet(a netip.Addr) (netip.Prefix, bool) {
 	if !isPrivate(a) {
 		return netip.Prefix{}, false
@@ -463,38 +536,102 @@ func privateSubnet(a netip.Addr) (netip.Prefix, bool) {
 	return p, err == nil
 }
 
-// renumber moves a private address to another subnet of the same range, keeping its host
-// part (IPv6 interface IDs that could carry a MAC address are numbered instead).
-func (rd *Redactor) renumber(a netip.Addr) netip.Addr {
-	sub, _ := privateSubnet(a)
-	rng, _ := privateRange(a)
-	to, ok := rd.subnets[sub]
-	if !ok {
-		for {
-			rd.nextNet[rng.String()]++
-			to = nthSubnet(rng, sub.Bits(), rd.nextNet[rng.String()])
-			if !rd.taken[to] && to != sub {
+// network registers a private network the report names and returns its image, a network
+// of the same length in images4 or images6. A network inside one already registered
+// is imaged inside that one's image.
+func (rd *Redactor) network(p netip.Prefix) netip.Prefix {
+	p = p.Masked()
+	if !isPrivate(p.Addr()) {
+		return p
+	}
+	if b, ok := rd.blockOf(p.Addr(), p.Bits()); ok {
+		return netip.PrefixFrom(b.image(p.Addr()), p.Bits())
+	}
+	space := images4
+	if p.Addr().Is6() {
+		space = images6
+	}
+	bits := p.Bits()
+	if bits < space.Bits() {
+		bits = space.Bits() // wider than the whole range: the best that fits
+	}
+	var to netip.Prefix
+	free := bits - space.Bits()
+	if free > 24 {
+		free = 24
+	}
+	for n := 0; n < 1<<free; n++ {
+		to = nthSubnet(space, bits, n)
+		clash := false
+		for _, b := range rd.blocks {
+			if b.to.Overlaps(to) {
+				clash = true
 				break
 			}
 		}
-		rd.taken[to] = true
-		rd.subnets[sub] = to
+		if !clash {
+			break
+		}
 	}
+	rd.blocks = append(rd.blocks, block{p, to})
+	return to
+}
+
+// blockOf finds the narrowest registered network of at most bits bits that holds a.
+func (rd *Redactor) blockOf(a netip.Addr, bits int) (block, bool) {
+	var best block
+	found := false
+	for _, b := range rd.blocks {
+		if b.from.Bits() <= bits && b.from.Contains(a) && (!found || b.from.Bits() > best.from.Bits()) {
+			best, found = b, true
+		}
+	}
+	return best, found
+}
+
+// image is a's place in the block's image: the image's network bits, a's host bits.
+func (b block) image(a netip.Addr) netip.Addr {
+	ab, tb := a.As16(), b.to.Addr().As16()
+	bits := b.from.Bits()
 	if a.Is4() {
-		ab, tb := a.As4(), to.Addr().As4()
-		tb[3] = ab[3]
-		return netip.AddrFrom4(tb)
+		bits += 96
 	}
-	ab, tb := a.As16(), to.Addr().As16()
+	for i := bits; i < 128; i++ {
+		mask := byte(0x80) >> (i % 8)
+		tb[i/8] = tb[i/8]&^mask | ab[i/8]&mask
+	}
+	out := netip.AddrFrom16(tb)
+	if a.Is4() {
+		return out.Unmap()
+	}
+	return out
+}
+
+// renumber moves a private address into images4 or images6, inside the image of the
+// network it belongs to, keeping its host part (IPv6 interface IDs that could carry a
+// MAC address are numbered instead).
+func (rd *Redactor) renumber(a netip.Addr) netip.Addr {
+	b, ok := rd.blockOf(a, a.BitLen())
+	if !ok {
+		sub, _ := privateSubnet(a)
+		rd.network(sub)
+		b, _ = rd.blockOf(a, a.BitLen())
+	}
+	out := b.image(a)
+	if a.Is4() || b.from.Bits() > 64 {
+		return out
+	}
+	ab, tb := a.As16(), out.As16()
 	small := true
 	for _, c := range ab[8:14] {
 		if c != 0 {
 			small = false
 		}
 	}
-	if small {
-		copy(tb[8:], ab[8:])
-	} else {
+	if !small {
+		for i := 8; i < 16; i++ {
+			tb[i] = 0
+		}
 		rd.counts["iid"]++
 		n := rd.counts["iid"] + 0x100
 		tb[14], tb[15] = byte(n>>8), byte(n)
@@ -521,6 +658,86 @@ func nthSubnet(rng netip.Prefix, bits, n int) netip.Prefix {
 	return netip.PrefixFrom(a, bits)
 }
 
+// A network in text: an address with a prefix length or a netmask, or a range of two
+// addresses (a range is registered as the smallest network holding both ends, so that
+// it keeps its size).
+var (
+	netText   = regexp.MustCompile(`([0-9A-Fa-f:.]*[0-9A-Fa-f])/([0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9]{1,3})\b`)
+	rangeText = regexp.MustCompile(`([0-9A-Fa-f:.]*[0-9A-Fa-f])\s*-\s*([0-9A-Fa-f:.]*[0-9A-Fa-f])`)
+)
+
+// networks registers the private networks and ranges the texts name, widest first.
+func (rd *Redactor) networks(texts ...string) {
+	var found []netip.Prefix
+	for _, t := range texts {
+		for _, m := range netText.FindAllStringSubmatch(t, -1) {
+			a, err := netip.ParseAddr(m[1])
+			if err != nil {
+				continue
+			}
+			bits := -1
+			if mask, err := netip.ParseAddr(m[2]); err == nil && mask.Is4() && a.Is4() {
+				mb := mask.As4()
+				n := uint32(mb[0])<<24 | uint32(mb[1])<<16 | uint32(mb[2])<<8 | uint32(mb[3])
+				ones := 0
+				for n&0x80000000 != 0 {
+					ones++
+					n <<= 1
+				}
+				if n == 0 {
+					bits = ones
+				}
+			} else {
+				fmt.Sscanf(m[2], "%d", &bits)
+			}
+			if p, err := a.Prefix(bits); err == nil && bits >= 0 {
+				found = append(found, p)
+			}
+		}
+		for _, m := range rangeText.FindAllStringSubmatch(t, -1) {
+			lo, err1 := netip.ParseAddr(m[1])
+			hi, err2 := netip.ParseAddr(m[2])
+			if err1 != nil || err2 != nil || lo.Is4() != hi.Is4() {
+				continue
+			}
+			bits := 0
+			lb, hb := lo.AsSlice(), hi.AsSlice()
+			for bits < len(lb)*8 && lb[bits/8]&(0x80>>(bits%8)) == hb[bits/8]&(0x80>>(bits%8)) {
+				bits++
+			}
+			if p, err := lo.Prefix(bits); err == nil {
+				found = append(found, p)
+			}
+		}
+	}
+	sort.SliceStable(found, func(i, j int) bool { return found[i].Bits() < found[j].Bits() })
+	for _, p := range found {
+		rd.network(p)
+	}
+}
+
+// payloadTexts are the texts of payloads that can name networks: identities and traffic
+// selectors.
+func payloadTexts(payloads []decode.Payload, v2 bool) []string {
+	var out []string
+	for i := range payloads {
+		p := &payloads[i]
+		switch {
+		case p.ID != nil:
+			out = append(out, p.ID.Text)
+		case p.TS != nil:
+			for _, s := range p.TS.Selectors {
+				out = append(out, SelectorText(s))
+			}
+		case p.Config != nil:
+			for _, a := range p.Config.Attributes {
+				out = append(out, ConfigValueText(a, v2))
+			}
+		}
+	}
+	return out
+}
+
 // letters numbers pseudonyms A, B, ..., Z, AA, AB, ...
 func letters(n int) string {
 	s := ""
@@ -531,4 +748,65 @@ func letters(n int) string {
 			return s
 		}
 	}
+}
+
+// NewStreamRedactor returns a Redactor for messages read one by one (`ikescope decode
+// --redact`): it learns each message's addresses, identities and SPIs from LearnMessage,
+// before the message is written, so pseudonyms are numbered in the order the messages
+// show them.
+func NewStreamRedactor() *Redactor { return NewRedactor(&analyze.Result{}) }
+
+// LearnMessage registers what a message carries that must not leave the output.
+func (rd *Redactor) LearnMessage(m *decode.Message) {
+	if rd == nil {
+		return
+	}
+	for _, a := range []netip.Addr{m.Src.Addr(), m.Dst.Addr()} {
+		if a.IsValid() && !rd.endpoints[a.Unmap()] {
+			rd.endpoints[a.Unmap()] = true
+		}
+	}
+	if m.Kind == decode.KindESP {
+		rd.literal("spi", fmt.Sprintf("%08x", m.ESP.SPI))
+	}
+	if x := m.ISAKMP; x != nil {
+		rd.spi(x.InitiatorSPI[:])
+		rd.spi(x.ResponderSPI[:])
+		rd.spi(append(x.InitiatorSPI[:len(x.InitiatorSPI):len(x.InitiatorSPI)], x.ResponderSPI[:]...))
+		rd.networks(payloadTexts(x.Payloads, x.IsV2())...)
+		rd.learn(x.Payloads, x.IsV2())
+	}
+	rd.Addr(m.Src.Addr())
+	rd.Addr(m.Dst.Addr())
+}
+
+// LearnPayloads registers what decrypted payloads carry.
+func (rd *Redactor) LearnPayloads(payloads []decode.Payload, v2 bool) {
+	if rd == nil {
+		return
+	}
+	rd.networks(payloadTexts(payloads, v2)...)
+	rd.learn(payloads, v2)
+}
+
+// KeySource names where --keys found a session's keys ("charon.log:149") without the
+// file's name, which may name a site: keys-1:149.
+func (rd *Redactor) KeySource(src string) string {
+	if rd == nil || src == "" {
+		return src
+	}
+	file, line := src, ""
+	if i := strings.LastIndexByte(src, ':'); i > 0 && strings.Trim(src[i+1:], "0123456789") == "" {
+		file, line = src[:i], src[i:]
+	}
+	rd.counts["keys"]++
+	p, ok := rd.literals[file]
+	if !ok {
+		p = fmt.Sprintf("keys-%d", rd.counts["keys"])
+		rd.literals[file] = p
+		rd.replacer = nil
+	} else {
+		rd.counts["keys"]--
+	}
+	return p + line
 }

@@ -37,10 +37,12 @@ func TestRedactAddresses(t *testing.T) {
 	}
 }
 
-// Private addresses stay private, in the same range, with the same host part, and what
-// was one subnet stays one subnet; none maps onto a subnet that was in the capture.
+// Private addresses move into 198.18.0.0/15 and 2001:db8::/32, prefix-preserving: what
+// was one subnet is still one, host parts stay, and a network the text names keeps its
+// length and its host bits (zero), so a /16 against a /24 can still be seen.
 func TestRedactPrivateKeepsShape(t *testing.T) {
 	rd := newTestRedactor()
+	sel := rd.Text("local 10.1.0.0/16 remote 10.2.0.0/24, range 10.3.0.0-10.3.3.255")
 	a1 := rd.Addr(netip.MustParseAddr("10.1.2.7"))
 	a2 := rd.Addr(netip.MustParseAddr("10.1.2.200"))
 	b1 := rd.Addr(netip.MustParseAddr("10.1.3.7"))
@@ -51,24 +53,69 @@ func TestRedactPrivateKeepsShape(t *testing.T) {
 			t.Fatalf("%q is not an address", got)
 		}
 	}
+	bench := netip.MustParsePrefix("198.18.0.0/15")
+	var nets []netip.Prefix
+	for _, f := range strings.Fields(strings.NewReplacer(",", " ", "-", " ").Replace(sel)) {
+		if p, err := netip.ParsePrefix(f); err == nil {
+			nets = append(nets, p)
+		} else if a, err := netip.ParseAddr(f); err == nil {
+			nets = append(nets, netip.PrefixFrom(a, 32))
+		}
+	}
+	if len(nets) != 4 || nets[0].Bits() != 16 || nets[1].Bits() != 24 || nets[0] != nets[0].Masked() || nets[1] != nets[1].Masked() {
+		t.Fatalf("networks lost their length or gained host bits: %q", sel)
+	}
+	for _, n := range nets {
+		if !bench.Contains(n.Addr()) {
+			t.Errorf("%s is not in %s: %q", n, bench, sel)
+		}
+	}
+	lo, hi := nets[2].Addr().As4(), nets[3].Addr().As4()
+	if lo[3] != 0 || hi[3] != 255 || int(hi[2])-int(lo[2]) != 3 || lo[2]%4 != 0 || lo[1] != hi[1] {
+		t.Errorf("range 10.3.0.0-10.3.3.255 changed size or alignment: %q", sel)
+	}
+	if nets[0].Overlaps(nets[1]) || nets[0].Overlaps(nets[2]) || nets[1].Overlaps(nets[2]) {
+		t.Errorf("different networks overlap: %q", sel)
+	}
 	p := func(s string, bits int) netip.Prefix { return netip.PrefixFrom(netip.MustParseAddr(s), bits).Masked() }
-	if !strings.HasPrefix(a1, "10.") || !strings.HasSuffix(a1, ".7") || !strings.HasSuffix(a2, ".200") {
-		t.Errorf("10.1.2.7, 10.1.2.200 -> %s, %s: range or host part lost", a1, a2)
+	if !strings.HasSuffix(a1, ".2.7") || !strings.HasSuffix(a2, ".2.200") || !strings.HasSuffix(b1, ".3.7") {
+		t.Errorf("10.1.2.7, 10.1.2.200, 10.1.3.7 -> %s, %s, %s: host part lost", a1, a2, b1)
+	}
+	if !nets[0].Contains(netip.MustParseAddr(a1)) || !nets[0].Contains(netip.MustParseAddr(b1)) {
+		t.Errorf("addresses of 10.1.0.0/16 left its image %s: %s %s", nets[0], a1, b1)
 	}
 	if p(a1, 24) != p(a2, 24) || p(a1, 24) == p(b1, 24) {
 		t.Errorf("subnets not kept apart: %s %s %s", a1, a2, b1)
 	}
-	if a1 == "10.1.2.7" || p(a1, 24) == p("10.1.2.0", 24) || p(a1, 24) == p("10.1.3.0", 24) {
-		t.Errorf("10.1.2.7 -> %s: not renumbered", a1)
-	}
-	if !strings.HasPrefix(c1, "192.168.") || c1 == "192.168.10.1" {
+	if !bench.Contains(netip.MustParseAddr(c1)) || !strings.HasSuffix(c1, ".1") || nets[0].Contains(netip.MustParseAddr(c1)) {
 		t.Errorf("192.168.10.1 -> %s", c1)
 	}
-	if !strings.HasPrefix(v6, "fd") || !strings.HasSuffix(v6, "::5") || strings.Contains(v6, "3456") {
+	if !strings.HasPrefix(v6, "2001:db8:") || !strings.HasSuffix(v6, "::5") || strings.Contains(v6, "3456") {
 		t.Errorf("fd12:3456:789a:1::5 -> %s", v6)
 	}
 	if again := rd.Addr(netip.MustParseAddr("10.1.2.7")); again != a1 {
 		t.Errorf("not stable: %s then %s", a1, again)
+	}
+	if again := rd.Text("10.1.0.0/16"); again != nets[0].String() {
+		t.Errorf("not stable: %s then %s", nets[0], again)
+	}
+}
+
+// Capture names become capture-n wherever a capture is named: alone, in a frame
+// reference, in text.
+func TestRedactCaptures(t *testing.T) {
+	rd := NewRedactor(&analyze.Result{Captures: []analyze.Capture{{Name: "/home/ann/acme-berlin-gw.pcap"}, {Name: "acme-paris.pcapng"}}})
+	for in, want := range map[string]string{
+		"/home/ann/acme-berlin-gw.pcap": "capture-1.pcap",
+		"acme-berlin-gw.pcap":           "capture-1.pcap",
+		"acme-paris.pcapng":             "capture-2.pcapng",
+	} {
+		if got := rd.Capture(in); got != want {
+			t.Errorf("Capture(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := rd.Text("5 packets left acme-paris.pcapng#12, 0 reached acme-berlin-gw.pcap"); got != "5 packets left capture-2.pcapng#12, 0 reached capture-1.pcap" {
+		t.Errorf("Text: %q", got)
 	}
 }
 

@@ -304,7 +304,7 @@ func TestAnalyzeRedactedKeepsTheStory(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	for _, want := range []string{
-		"ikev1-main-psk-mismatch.pcap:", "Redacted", "peer-A:4500", "peer-B:4500", "failed at MM5",
+		"capture-1.pcap:", "Redacted", "peer-A:4500", "peer-B:4500", "failed at MM5",
 		"AES-CBC-128 SHA2-256 MODP_2048", "auth-failed · session 1 · frames 5 6 7 8 9 10 11 12",
 		"Check the PSK for peer-A on the responder and for peer-B on the initiator",
 		"MM5 retransmission 3 (+4.5 s)", "9.522",
@@ -313,8 +313,8 @@ func TestAnalyzeRedactedKeepsTheStory(t *testing.T) {
 			t.Errorf("redacted report lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "../../pcaps") {
-		t.Error("redacted report shows the capture's directory")
+	if strings.Contains(out, "../../pcaps") || strings.Contains(out, "psk-mismatch") {
+		t.Error("redacted report shows the capture's name or directory")
 	}
 }
 
@@ -548,3 +548,62 @@ func TestAnalyzeKeyFileWithoutKeys(t *testing.T) {
 		})
 	}
 }
+
+// Capture names often name a customer or a site: --redact replaces them everywhere a
+// capture is named (headings, "capture#frame" references, lost_between, seen_at).
+func TestAnalyzeRedactedNamesNoCapture(t *testing.T) {
+	captures := []string{"../../pcaps/two-esp-oneway.gw-a.pcap", "../../pcaps/two-esp-oneway.gw-b.pcap", "../../pcaps/two-esp-oneway.router.pcap"}
+	for _, format := range []string{"text", "markdown", "html", "json", "jsonl"} {
+		out, _, code := runCmd(t, nil, append([]string{"analyze", "--redact", "-f", format}, captures...)...)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d", format, code)
+		}
+		for _, secret := range []string{"two-esp-oneway", "gw-a", "gw-b", "router.pcap"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("-f %s --redact shows %q", format, secret)
+			}
+		}
+		want := "capture-2.pcap"
+		if format == "json" {
+			want = `"lost_between": [`
+		}
+		if !strings.Contains(out, want) || !strings.Contains(out, "capture-3.pcap") {
+			t.Errorf("-f %s --redact lacks %s or capture-3.pcap", format, want)
+		}
+	}
+}
+
+// decode --redact hides what analyze --redact hides, in the tree and in JSON, and names
+// captures by their pseudonyms; with the keys, the decrypted payloads too.
+func TestDecodeRedacted(t *testing.T) {
+	for _, file := range pcapFiles(t) {
+		addrs, names := secrets(t, file)
+		args := [][]string{{"decode", "--redact", file}, {"decode", "--redact", "-f", "json", file}, {"decode", "--redact", file, file}}
+		log := strings.TrimSuffix(file, ".pcap") + ".initiator.log"
+		if _, _, code := runCmd(t, nil, "decode", "--keys", log, file); fileExists(log) && code == exitOK {
+			args = append(args, []string{"decode", "--redact", "--keys", log, file}, []string{"decode", "--redact", "-f", "json", "--keys", log, file})
+		}
+		for _, a := range args {
+			out, errOut, code := runCmd(t, nil, a...)
+			if code != exitOK {
+				t.Fatalf("%v: exit %d, stderr %q", a, code, errOut)
+			}
+			for _, addr := range addrs {
+				re := regexp.MustCompile(`(^|[^0-9A-Fa-f:.])` + regexp.QuoteMeta(addr) + `($|[^0-9A-Fa-f:]|\.[^0-9])`)
+				if loc := re.FindStringIndex(out); loc != nil {
+					t.Errorf("%v shows the address %s: %q", a, addr, out[max(0, loc[0]-60):min(len(out), loc[1]+60)])
+				}
+			}
+			for _, n := range append(names, captureName(file)) {
+				if i := strings.Index(out, n); i >= 0 {
+					t.Errorf("%v shows %q: %q", a, n, out[max(0, i-60):min(len(out), i+len(n)+60)])
+				}
+			}
+			if !strings.Contains(out, "peer-A") {
+				t.Errorf("%v: no peer pseudonym in the output", a)
+			}
+		}
+	}
+}
+
+func fileExists(name string) bool { _, err := os.Stat(name); return err == nil }

@@ -10,7 +10,7 @@ import (
 	"github.com/ikescope/ikescope/report"
 )
 
-const decodeSynopsis = "ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... [-c N] [--filter EXPR] [-r] CAPTURE... [FILTER]"
+const decodeSynopsis = "ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... [--redact] [-c N] [--filter EXPR] [-r] CAPTURE... [FILTER]"
 
 const decodeExamples = `
 Examples:
@@ -19,6 +19,7 @@ Examples:
   ikescope decode -f json capture.pcapng.gz | jq 'select(.exchange_type_name=="IKE_AUTH")'
   ikescope decode -o decode.txt gw-a.pcap gw-b.pcap        # a heading per capture
   ikescope decode -c 4 -r gw-outside.pcap host 198.51.100.7   # as tcpdump -c 4 -r ... host ...
+  ikescope decode --redact gw-a.pcap > ticket.txt          # pseudonyms, as analyze --redact
   tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope decode -
 
 Formats: text (default: a tree per message, frame numbers as Wireshark shows them) and json
@@ -39,6 +40,7 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	addLongForm(fs, "o", "output")
 	keyFiles := addKeysFlag(fs)
 	capFlags := addCaptureFlags(fs)
+	redact := fs.Bool("redact", false, "replace addresses, identities, certificate names, SPIs and capture names with pseudonyms and leave out hashes, nonces and key data, for a public ticket (as analyze --redact)")
 	files, err := parseFlags(fs, args, stderr)
 	if err != nil {
 		return err
@@ -60,6 +62,10 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	// The output is created when the first capture opens: captures that cannot be opened
 	// leave no empty file behind in -o's place.
+	var rd *report.Redactor
+	if *redact {
+		rd = report.NewStreamRedactor() // one for all captures: the same peer keeps its name
+	}
 	var firstErr error
 	var w io.Writer
 	closeOut := func() error { return nil }
@@ -73,7 +79,7 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		if err == nil {
 			filter.apply(r)
-			err = decodeCapture(r, format, w, len(files) > 1, keys)
+			err = decodeCapture(r, format, w, len(files) > 1, keys, rd)
 			r.Close()
 		}
 		if err != nil {
@@ -101,7 +107,7 @@ func openCaptureReader(name string, stdin io.Reader) (*decode.Reader, error) {
 }
 
 // decodeCapture prints every message of an opened capture in format.
-func decodeCapture(r *decode.Reader, format string, w io.Writer, several bool, keys *ikecrypt.Keys) error {
+func decodeCapture(r *decode.Reader, format string, w io.Writer, several bool, keys *ikecrypt.Keys, rd *report.Redactor) error {
 	var dec *ikecrypt.Decrypter
 	if keys != nil {
 		dec = ikecrypt.NewDecrypter(keys)
@@ -120,13 +126,17 @@ func decodeCapture(r *decode.Reader, format string, w io.Writer, several bool, k
 		}
 		for r.Next() {
 			j := report.NewMessageJSON(capture, r.Message())
-			j.Decrypted = report.NewDecryptedJSON(decrypt(r.Message()))
-			if err := report.WriteJSONLine(w, j); err != nil {
+			res, err := decrypt(r.Message())
+			j.Decrypted = report.NewDecryptedJSON(res, err)
+			if err := report.WriteMessageJSON(w, j, r.Message(), res, rd); err != nil {
 				return err
 			}
 		}
 	default:
 		tw := report.NewTreeWriter(w)
+		if rd != nil {
+			tw.Redact(rd)
+		}
 		if several {
 			tw.Header(r.Name())
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/ikescope/ikescope/decode"
@@ -63,14 +64,26 @@ func loadKeys(files keyFiles, noKeys func(file string)) (*ikecrypt.Keys, error) 
 	return all, nil
 }
 
-const keysSynopsis = "ikescope keys KEYFILE|DAEMON-LOG..."
+const keysSynopsis = "ikescope keys [--v1|--v2] [-o|--output DIR] KEYFILE|DAEMON-LOG..."
 
 const keysHelp = `
 Print the IKE keys found in the files as Wireshark's two decryption tables, for
 Wireshark (Preferences > Protocols > ISAKMP) or for ikescope --keys. Keys from several
 files are merged.
 
-Options: none; every argument is a file to read. A file may be:
+Without options both tables go to standard output, each under a comment naming it. With
+--v1 or --v2 only that table is printed, as the file of that name holds it; with -o DIR
+the tables are written to DIR/ikev1_decryption_table and DIR/ikev2_decryption_table,
+replacing files of those names (Wireshark's own: DIR can be Wireshark's personal
+configuration directory).
+
+Options:
+  -o, --output DIR   write ikev1_decryption_table and ikev2_decryption_table into DIR
+                     (with --v1 or --v2: only that one)
+  --v1               only the IKEv1 table (ISAKMP SPIs and encryption keys)
+  --v2               only the IKEv2 table (SPIs, SK_ei/SK_er, SK_ai/SK_ar, algorithms)
+
+Every other argument is a file to read. A file may be:
   - Wireshark's ikev1_decryption_table or ikev2_decryption_table (strongSwan's save-keys
     plugin writes them too);
   - "ikev2 I|R 0xSPIi 0xSPIr integ:0xKEY encr:0xKEY" lines (tcpdump -E secrets, libreswan);
@@ -78,12 +91,13 @@ Options: none; every argument is a file to read. A file may be:
 A packet capture is not a key file: give it to ikescope analyze or decode.
 
 Examples:
-  ikescope keys /var/log/charon.log > ikev2_decryption_table
-  ikescope keys gw-a-charon.log gw-b-charon.log            # both peers' logs, merged
+  ikescope keys --v2 /var/log/charon.log > ikev2_decryption_table
+  ikescope keys -o tables/ gw-a-charon.log gw-b-charon.log  # both peers' logs, merged
+  ikescope keys charon.log                                  # both tables, to read
   ikescope analyze --keys /var/log/charon.log gw-outside.pcap
 
 Exit status: 0 when keys were found, 2 when a file is unreadable, holds no keys or is not
-a key file.
+a key file, or DIR cannot be written.
 `
 
 // isCapture reports whether path is a pcap or pcapng capture, gzip-compressed or not:
@@ -103,16 +117,32 @@ func isCapture(path string) bool {
 	return true
 }
 
-// runKeys prints the keys found in key files and daemon logs as Wireshark's tables.
+// Wireshark's names for its IKE decryption tables, in its configuration directory.
+const (
+	v1TableName = "ikev1_decryption_table"
+	v2TableName = "ikev2_decryption_table"
+)
+
+// runKeys prints the keys found in key files and daemon logs as Wireshark's tables, or
+// writes them to a directory as Wireshark's files.
 func runKeys(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("keys", keysSynopsis, stderr)
 	fs.Usage = func() { fmt.Fprintf(fs.Output(), "Usage: %s\n%s", keysSynopsis, keysHelp) }
+	dir := fs.String("o", "", "write the tables as files into `DIR`")
+	addLongForm(fs, "o", "output")
+	onlyV1 := fs.Bool("v1", false, "only the IKEv1 table")
+	onlyV2 := fs.Bool("v2", false, "only the IKEv2 table")
 	files, err := parseFlags(fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	if len(files) == 0 {
 		return &usageError{"keys needs at least one key file or daemon log"}
+	}
+	if *dir != "" {
+		if st, err := os.Stat(*dir); err != nil || !st.IsDir() {
+			return &usageError{fmt.Sprintf("-o takes a directory, and %s is none (the tables are written into it as %s and %s)", *dir, v1TableName, v2TableName)}
+		}
 	}
 	keys, err := loadKeys(keyFiles(files), nil)
 	if err != nil {
@@ -122,7 +152,30 @@ func runKeys(args []string, stdout, stderr io.Writer) error {
 	if err := keys.WriteWiresharkTables(&v1, &v2); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "# ikev1_decryption_table (Wireshark: Preferences > Protocols > ISAKMP > IKEv1 Decryption Table)\n%s", v1.String())
-	fmt.Fprintf(stdout, "# ikev2_decryption_table (Wireshark: Preferences > Protocols > ISAKMP > IKEv2 Decryption Table)\n%s", v2.String())
+	both := *onlyV1 == *onlyV2 // neither or both asked for
+	tables := []struct {
+		name, text string
+		want       bool
+	}{
+		{v1TableName, v1.String(), both || *onlyV1},
+		{v2TableName, v2.String(), both || *onlyV2},
+	}
+	for _, t := range tables {
+		if !t.want {
+			continue
+		}
+		switch {
+		case *dir != "":
+			path := filepath.Join(*dir, t.name)
+			if err := os.WriteFile(path, []byte(t.text), 0o600); err != nil {
+				return fmt.Errorf("cannot write %s: %v", path, unwrapPath(err))
+			}
+			fmt.Fprintf(stderr, "ikescope: wrote %s\n", path)
+		case both:
+			fmt.Fprintf(stdout, "# %s (Wireshark: Preferences > Protocols > ISAKMP > IKEv%c Decryption Table)\n%s", t.name, t.name[4], t.text)
+		default:
+			fmt.Fprint(stdout, t.text)
+		}
+	}
 	return nil
 }

@@ -52,3 +52,54 @@ func TestCaptureGivenAsKeyFile(t *testing.T) {
 		t.Errorf("keys notes.txt: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// keys writes both of Wireshark's tables into a directory with -o, under Wireshark's
+// names, and prints one of them alone, as its file holds it, with --v1 or --v2.
+func TestKeysTables(t *testing.T) {
+	const v1log, v2log = "../../pcaps/ikev1-main-psk.initiator.log", "../../pcaps/ikev2-psk.initiator.log"
+	const v1key, v2key = "945a66ee02a95a4e78f76315b220819a", "AES-CBC-256"
+	dir := t.TempDir()
+	out, errOut, code := runCmd(t, nil, "keys", "-o", dir, v1log, v2log)
+	if code != exitOK || out != "" {
+		t.Fatalf("keys -o: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	for name, want := range map[string]string{"ikev1_decryption_table": v1key, "ikev2_decryption_table": v2key} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := v2key
+		if want == v2key {
+			other = v1key
+		}
+		if !strings.Contains(string(b), want) || strings.Contains(string(b), other) || strings.Contains(string(b), "Wireshark: Preferences") {
+			t.Errorf("%s:\n%s", name, b)
+		}
+		if !strings.Contains(errOut, filepath.Join(dir, name)) {
+			t.Errorf("stderr does not name %s: %q", name, errOut)
+		}
+	}
+	// What -o wrote opens the capture.
+	out, _, code = runCmd(t, nil, "decode", "--keys", filepath.Join(dir, "ikev2_decryption_table"), "../../pcaps/ikev2-psk.pcap")
+	if code != exitOK || !strings.Contains(out, "decrypted (integrity verified") {
+		t.Errorf("decode with the written table: exit %d\n%s", code, out)
+	}
+
+	for _, tt := range []struct{ flag, want, not string }{{"--v1", v1key, v2key}, {"--v2", v2key, v1key}} {
+		out, _, code := runCmd(t, nil, "keys", tt.flag, v1log, v2log)
+		if code != exitOK || !strings.Contains(out, tt.want) || strings.Contains(out, tt.not) || strings.Contains(out, "Wireshark: Preferences") {
+			t.Errorf("keys %s: exit %d\n%s", tt.flag, code, out)
+		}
+	}
+	v2dir := t.TempDir()
+	if _, _, code := runCmd(t, nil, "keys", "--v2", "-o", v2dir, v2log); code != exitOK {
+		t.Errorf("keys --v2 -o: exit %d", code)
+	}
+	if entries, _ := os.ReadDir(v2dir); len(entries) != 1 || entries[0].Name() != "ikev2_decryption_table" {
+		t.Errorf("keys --v2 -o wrote %v", entries)
+	}
+	notDir := filepath.Join(dir, "ikev2_decryption_table")
+	if _, errOut, code := runCmd(t, nil, "keys", "-o", notDir, v2log); code != exitError || !strings.Contains(errOut, "directory") {
+		t.Errorf("keys -o FILE: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -521,7 +521,7 @@ type analysisDoc struct {
 		Failed      bool   `json:"failed"`
 		Phase2Done  int    `json:"phase2_completed"`
 		ESP         []struct {
-			SPI           uint32 `json:"spi"`
+			SPI           string `json:"spi"`
 			Src           string `json:"src"`
 			Dst           string `json:"dst"`
 			Encap         bool   `json:"udp_encap"`

@@ -25,9 +25,9 @@ Usage:
                    [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error]
                    [--time rel|abs|delta] [--color auto|always|never]
                    [--peer ADDR] [--spi HEX] [-c N] [--filter EXPR] [-r] CAPTURE... [FILTER]
-  ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... [-c N] [--filter EXPR]
-                  [-r] CAPTURE... [FILTER]
-  ikescope keys KEYFILE|DAEMON-LOG...
+  ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... [--redact] [-c N]
+                  [--filter EXPR] [-r] CAPTURE... [FILTER]
+  ikescope keys [--v1|--v2] [-o|--output DIR] KEYFILE|DAEMON-LOG...
   ikescope live -i INTERFACE [-w FILE.pcapng] [--filter EXPR] [-f table|text|json|jsonl] [-o FILE]
   ikescope version
 
@@ -48,7 +48,7 @@ Examples:
   ikescope analyze -r gw-outside.pcap host 198.51.100.7               # a tcpdump filter, as tcpdump -r takes it
   ikescope analyze --peer 198.51.100.7 gw-outside.pcap                # one peer's sessions and findings
   ikescope analyze --keys charon.log gw-a.pcap                         # read Quick Mode and IKE_AUTH too
-  ikescope keys /var/log/charon.log > ikev2_decryption_table
+  ikescope keys --v2 /var/log/charon.log > ikev2_decryption_table
   ikescope decode -f json capture.pcapng.gz | jq 'select(.exchange_type_name=="IKE_AUTH")'
   tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope decode -
   sudo ikescope live -i eth0 -w tunnel.pcapng       # Ctrl-C prints the report

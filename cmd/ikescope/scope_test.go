@@ -12,7 +12,7 @@ type scopedDoc struct {
 		ID        int    `json:"id"`
 		Initiator string `json:"initiator"`
 		ESP       []struct {
-			SPI uint32 `json:"spi"`
+			SPI string `json:"spi"`
 		} `json:"esp_flows"`
 	} `json:"sessions"`
 	Findings []struct {
