@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/ikescope/ikescope/analyze"
-	"github.com/ikescope/ikescope/decode/decodetest"
+	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
 // sessionExpect is what the analysis must say about one IKE SA of a corpus capture, in

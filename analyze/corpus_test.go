@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/ikescope/ikescope/analyze"
-	"github.com/ikescope/ikescope/decode/decodetest"
+	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
 // Real captures from other projects' test suites that show findings our own recordings

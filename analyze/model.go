@@ -153,7 +153,18 @@ func (f ESPFlow) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		SPI string `json:"spi"`
 		flow
-	}{fmt.Sprintf("%08x", f.SPI), flow(f)})
+		Src string `json:"src"`
+		Dst string `json:"dst"`
+	}{fmt.Sprintf("%08x", f.SPI), flow(f), espEndpoint(f.Src, f.Encap), espEndpoint(f.Dst, f.Encap)})
+}
+
+// espEndpoint writes an ESP flow's end: address and UDP port for ESP in UDP, the
+// address alone for ESP on IP protocol 50 (it has no port).
+func espEndpoint(ap netip.AddrPort, encap bool) string {
+	if encap {
+		return ap.String()
+	}
+	return ap.Addr().String()
 }
 
 // deletion is when a Delete payload ended an ESP or AH SA.

@@ -24,7 +24,7 @@ import (
 
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
-	"github.com/ikescope/ikescope/decode/decodetest"
+	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
 const (

@@ -15,7 +15,7 @@ import (
 
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
-	"github.com/ikescope/ikescope/decode/decodetest"
+	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
 // capStream is a decoded capture: its messages in capture order and the decoder's counts.

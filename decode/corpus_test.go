@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/ikescope/ikescope/decode"
-	"github.com/ikescope/ikescope/decode/decodetest"
+	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
 // Helpers shared by the tests that compare ikescope with other decoders on real captures;

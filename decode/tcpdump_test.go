@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/ikescope/ikescope/decode"
-	"github.com/ikescope/ikescope/decode/decodetest"
+	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
 // TestTcpdump takes tcpdump as a second opinion. The corpus holds tcpdump's own expected

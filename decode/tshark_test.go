@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
-	"github.com/ikescope/ikescope/decode/decodetest"
+	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
 // tsharkFields are the fields compared, in the order tshark prints them. frame.number

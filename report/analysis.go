@@ -421,3 +421,6 @@ func pointsLegend(r *analyze.Result, rd *Redactor) string {
 	}
 	return "capture points: " + strings.Join(pts, ", ")
 }
+
+// absTimeLayout writes an absolute time with its date, milliseconds and zone.
+const absTimeLayout = "2006-01-02 15:04:05.000 MST"

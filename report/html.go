@@ -137,6 +137,7 @@ type htmlFinding struct {
 	Where     []string  // a group: "session 4: frames 5 6 7"
 	MoreWhere int
 	Peers     string
+	At        string // when it began, with the date and zone
 	Summary   string
 	Cause     string
 	Next      string
@@ -320,6 +321,9 @@ func (h *htmlBuilder) finding(g findingGroup) htmlFinding {
 	f, rd := g.first, h.rd
 	c := htmlFinding{Sev: f.Severity.String(), Code: f.Code, Count: len(g.members), Exchange: rd.Text(f.Exchange),
 		Peers: rd.Text(g.samePeers()), Summary: rd.Text(f.Summary), Cause: rd.Text(f.Cause), Next: rd.Text(f.Next)}
+	if !f.Time.IsZero() {
+		c.At = f.Time.In(h.st.location()).Format(absTimeLayout)
+	}
 	for i, id := range g.sessions() {
 		if i == htmlMaxFindingRefs {
 			c.MoreSess = len(g.sessions()) - i

@@ -41,7 +41,7 @@ type ladder struct {
 	rows     []ladderRow
 	failure  string  // "failed at MM5: auth-failed (frames 5 6 7 8)", "" when nothing failed
 	end      string  // "capture ends; no MM6, no Quick Mode, no ESP"
-	endAt    float64 // seconds since the session's first message
+	endAt    float64 // seconds since the first frame of the session's capture, as Wireshark counts
 	initName string  // "192.0.2.1:4500"
 	respName string
 	initRole string // "initiator", or "initiator?" when the roles are guessed
@@ -58,6 +58,8 @@ const foldAfter = 3
 // says how long the capture went on after the last message.
 func newLadder(s *analyze.Session, r *analyze.Result, rd *Redactor) *ladder {
 	l := &ladder{s: s, r: r, initName: rd.AddrPort(s.Initiator), respName: rd.AddrPort(s.Responder)}
+	// Times count from the first frame of the session's capture, as Wireshark counts.
+	base := captureStart(r, s)
 	l.initRole, l.respRole = roleNames(s)
 	// The first error finding of the session marks where it failed.
 	var fail *analyze.Finding
@@ -112,7 +114,7 @@ func newLadder(s *analyze.Session, r *analyze.Result, rd *Redactor) *ladder {
 		echo := fold != nil && m.Retransmit == 0 && label+detail == lastText[m.FromInitiator]
 		if folding || echo {
 			if fold == nil {
-				fold = &ladderRow{kind: rowFolded, at: m.Time.Sub(s.First).Seconds()}
+				fold = &ladderRow{kind: rowFolded, at: m.Time.Sub(base).Seconds()}
 			}
 			fold.folded++
 			fold.frames = append(fold.frames, m.Frame)
@@ -121,7 +123,7 @@ func newLadder(s *analyze.Session, r *analyze.Result, rd *Redactor) *ladder {
 		flush()
 		lastText[m.FromInitiator] = label + detail
 		l.rows = append(l.rows, ladderRow{
-			kind: rowMessage, msg: m, at: m.Time.Sub(s.First).Seconds(), fromInit: m.FromInitiator,
+			kind: rowMessage, msg: m, at: m.Time.Sub(base).Seconds(), fromInit: m.FromInitiator,
 			label: label, detail: detail, failed: m.Frame == failFrame, frame: frameLabel(m, r),
 		})
 	}
@@ -132,7 +134,7 @@ func newLadder(s *analyze.Session, r *analyze.Result, rd *Redactor) *ladder {
 			end = c.Last
 		}
 	}
-	l.endAt = end.Sub(s.First).Seconds()
+	l.endAt = end.Sub(base).Seconds()
 	l.end = endText(s, end)
 	return l
 }

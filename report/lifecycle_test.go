@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ikescope/ikescope/analyze"
-	"github.com/ikescope/ikescope/decode/decodetest"
+	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
 // corpusFile is a capture of the shared corpus; the test skips without the corpus (and

@@ -550,6 +550,9 @@ func (m *mdReport) finding(w io.Writer, g findingGroup, drawn map[int]bool) {
 	if f.Exchange != "" {
 		where = append(where, "**Where:** "+mdEscape(rd.Text(f.Exchange)))
 	}
+	if !f.Time.IsZero() {
+		where = append(where, "**At:** "+f.Time.In(st.location()).Format(absTimeLayout))
+	}
 	if peers := g.samePeers(); peers != "" {
 		where = append(where, "**Peers:** "+mdEscape(rd.Text(peers)))
 	}
@@ -582,7 +585,8 @@ func (m *mdReport) session(w io.Writer, s *analyze.Session, full bool) {
 		fmt.Fprintf(w, " · SPIs `%s` / `%s`", s.InitiatorSPI, s.ResponderSPI)
 	}
 	espI, espR := espCounts(s)
-	fmt.Fprintf(w, " · %d message%s over %s · ESP %d / %d packets\n\n", len(s.Messages), plural(len(s.Messages)), seconds(s.Last.Sub(s.First)), espI, espR)
+	fmt.Fprintf(w, " · from %s, %d message%s over %s · ESP %d / %d packets\n\n", s.First.In(m.st.location()).Format(absTimeLayout),
+		len(s.Messages), plural(len(s.Messages)), seconds(s.Last.Sub(s.First)), espI, espR)
 	mermaidLadder(w, l)
 	if l.failure != "" {
 		fmt.Fprintf(w, "**Stopped:** %s\n\n", mdEscape(l.failure))

@@ -428,7 +428,7 @@ func writeLadder(w io.Writer, l *ladder, st Style) {
 	for _, r := range l.rows {
 		switch r.kind {
 		case rowFolded:
-			at := clock.at(l.s.First.Add(seconds2dur(r.at)))
+			at := clock.at(captureStart(l.r, l.s).Add(seconds2dur(r.at)))
 			writeFit(w, fmt.Sprintf("       %s  %s ", at, mk.fold), indent, fmt.Sprintf("%d more messages repeat the exchange above (frames %s)", r.folded, framesText(r.frames)), st)
 		default:
 			mark := " "
@@ -441,7 +441,7 @@ func writeLadder(w io.Writer, l *ladder, st Style) {
 	if s.MessagesDropped > 0 {
 		fmt.Fprintf(w, "%s... %d more messages not kept\n", strings.Repeat(" ", prefix), s.MessagesDropped)
 	}
-	end := clock.at(l.s.First.Add(seconds2dur(l.endAt)))
+	end := clock.at(captureStart(l.r, l.s).Add(seconds2dur(l.endAt)))
 	if l.failure != "" {
 		writeFit(w, fmt.Sprintf("       %s  %s ", end, mk.fail), indent, l.failure, st)
 	}

@@ -652,7 +652,9 @@ func (lc *liveCapture) writeReport(res *analyze.Result, st live.Stats) error {
 		if lc.flags.out == "" {
 			fmt.Fprintln(lc.reportW)
 		}
-		err = report.WriteText(lc.reportW, res, report.Style{Boxes: lc.flags.format == "table" && os.Getenv("NO_COLOR") == ""})
+		// NO_COLOR asks for no colour only; box drawing stays with the table format.
+		err = report.WriteText(lc.reportW, res, report.Style{Boxes: lc.flags.format == "table",
+			Color: useColor(colorAuto, lc.flags.format == "table" && isTerminal(lc.reportW), os.Getenv)})
 	}
 	closeOut := lc.closeOut
 	lc.closeOut = nil

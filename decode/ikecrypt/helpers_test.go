@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/ikescope/ikescope/decode"
-	"github.com/ikescope/ikescope/decode/decodetest"
+	"github.com/ikescope/ikescope/internal/decodetest"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
