@@ -363,7 +363,7 @@ func writeSummary(w io.Writer, r *analyze.Result, rd *Redactor) error {
 	bw := bufio.NewWriter(w)
 	for _, s := range summaries(r, rd) {
 		capture := ""
-		if len(r.Captures) > 1 {
+		if len(r.Captures) > 0 {
 			capture = " capture=" + strings.Join(s.Captures, ",")
 		}
 		fmt.Fprintf(bw, "%s session=%d%s ikev%d %s -> %s state=%q findings=%s\n", s.Worst, s.ID, capture, s.IKEVersion, s.Initiator, s.Responder, s.State, strings.Join(s.Findings, ","))

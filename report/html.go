@@ -407,6 +407,7 @@ type htmlSession struct {
 	RespName, RRole string
 	ISPI, RSPI      string // "" when redacted
 	Messages        int
+	Started         string // the first message's time, with date and zone
 	Over            string
 	ESPI, ESPR      int
 	Capture         string
@@ -452,6 +453,7 @@ func (h *htmlBuilder) session(s *analyze.Session) htmlSession {
 	v := htmlSession{ID: s.ID, Title: sessionTitle(s), State: rd.Text(s.State),
 		InitName: l.initName, IRole: l.initRole, RespName: l.respName, RRole: l.respRole,
 		Messages: len(s.Messages), Over: seconds(s.Last.Sub(s.First)), ESPI: espI, ESPR: espR,
+		Started: s.First.In(h.st.location()).Format(absTimeLayout),
 		Capture: rd.Capture(s.Capture), Dropped: s.MessagesDropped, TimelineNote: timelineTimeNote}
 	if rd == nil {
 		v.ISPI, v.RSPI = fmt.Sprint(s.InitiatorSPI), fmt.Sprint(s.ResponderSPI)

@@ -334,8 +334,8 @@ func TestAnalyzeFormats(t *testing.T) {
 		{"format from -o", []string{"analyze", "-o", filepath.Join(dir, "r.md"), file}, []string{"```mermaid"}, nil},
 		{"html from -o", []string{"analyze", "-o", filepath.Join(dir, "r.html"), file}, []string{"<!DOCTYPE html>"}, nil},
 		{"jsonl from -o", []string{"analyze", "-o", filepath.Join(dir, "r.jsonl"), file}, []string{`{"type":"capture"`}, nil},
-		{"summary", []string{"analyze", "--summary", file}, []string{"error session=1 ikev2 192.0.2.1:500 -> 192.0.2.2:500", "findings=no-proposal-chosen"}, nil},
-		{"summary redacted", []string{"analyze", "--summary", "--redact", file}, []string{"error session=1 ikev2 peer-A:500 -> peer-B:500"}, []string{"192.0.2"}},
+		{"summary", []string{"analyze", "--summary", file}, []string{"error session=1 capture=" + file + " ikev2 192.0.2.1:500 -> 192.0.2.2:500", "findings=no-proposal-chosen"}, nil},
+		{"summary redacted", []string{"analyze", "--summary", "--redact", file}, []string{"error session=1 capture=capture-1.pcap ikev2 peer-A:500 -> peer-B:500"}, []string{"192.0.2"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
