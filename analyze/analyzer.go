@@ -614,9 +614,13 @@ func (a *Analyzer) sweep() {
 			continue
 		}
 		quiet := a.now.Sub(s.Last) >= a.opts.ReplyTimeout
-		if s.Last.After(s.evaluated) || quiet && !s.quietSeen {
+		// ESP alone moves an SA on too (a direction that stops), but is looked at no
+		// more than once a second.
+		espMoved := s.lastActive.After(s.espEvaluated) && a.now.Sub(s.espEvalAt) >= time.Second
+		if s.Last.After(s.evaluated) || quiet && !s.quietSeen || espMoved {
 			a.refresh(s, false)
 			s.evaluated, s.quietSeen = s.Last, quiet
+			s.espEvaluated, s.espEvalAt = s.lastActive, a.now
 		}
 		if a.now.Sub(s.lastActive) > s.idleLimit(a.opts) {
 			a.close(s)

@@ -138,6 +138,8 @@ type Session struct {
 	establishedFrame int
 	abandonedFor     int       // a simultaneous start: the session that came up instead
 	keptAs           int       // keptOK or keptFailed once finished and kept
+	espEvaluated     time.Time // lastActive when the session was last evaluated
+	espEvalAt        time.Time // and the analysis clock then
 	lastChildAt      time.Time // the latest negotiation that created an IPsec SA (QM3, IKE_AUTH or CREATE_CHILD_SA answer)
 	espFrom          [2]time.Time
 	capIdx           int          // the capture the session was first seen in

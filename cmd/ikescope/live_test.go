@@ -22,6 +22,7 @@ import (
 
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/internal/schematest"
 )
 
 // The live-capture tests run the real command against real IKE daemons: two strongSwan
@@ -561,7 +562,15 @@ func readStream(t testing.TB, lines []string) ([]findingDoc, *reportLine) {
 	var found []findingDoc
 	var rep *reportLine
 	sessionStates = sessionStates[:0]
+	// Every line is an event of docs/schema, the final report line included.
+	events, err := schematest.Load(filepath.Join("..", "..", "docs", "schema"), "analyze-events.schema.json", false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, line := range lines {
+		if err := events.Validate([]byte(line)); err != nil {
+			t.Errorf("live -f jsonl line does not match docs/schema: %v\n%s", err, line)
+		}
 		var head struct {
 			Type string `json:"type"`
 		}
@@ -719,6 +728,55 @@ func TestLiveEndToEnd(t *testing.T) {
 		}
 		if len(again.Sessions) != 1 || again.Sessions[0].Established != s.Established || len(again.Sessions[0].ESP) != len(s.ESP) {
 			t.Errorf("saved capture analyses differently: %+v", again.Sessions)
+		}
+	})
+
+	t.Run("esp-one-way", func(t *testing.T) {
+		// A fresh tunnel carries pings, then the responder's ESP is dropped as it leaves
+		// (a firewall on the way back): the finding and the metric come while ikescope
+		// runs, and Ctrl-C prints the report with it.
+		l.swanctlErr(l.dirA, 15*time.Second, "--terminate", "--ike", "gw", "--timeout", "10")
+		metricsAddr := net.JoinHostPort(labAddrA, "9744")
+		live := l.startLive(t, bin, "iksl-a0", "--reply-timeout", "3", "--metrics", metricsAddr, "--no-drop-privileges")
+		if out := l.swanctl(t, l.dirA, 30*time.Second, "--initiate", "--child", "net", "--timeout", "20"); !strings.Contains(out, "completed successfully") {
+			t.Fatalf("tunnel did not come up:\n%s", out)
+		}
+		sh(t, 20*time.Second, "ip", "netns", "exec", l.nsA, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", "-I", labLanA, labLanB)
+		drop := []string{"netns", "exec", l.nsB, "iptables", "-A", "OUTPUT", "-p", "udp", "--sport", "4500", "-m", "u32", "!", "--u32", "0>>22&0x3C@8=0", "-j", "DROP"}
+		sh(t, 10*time.Second, "ip", drop...)
+		defer shErr(10*time.Second, "ip", append(drop[:4], append([]string{"-D"}, drop[5:]...)...)...)
+		dropped := time.Now()
+		go shErr(20*time.Second, "ip", "netns", "exec", l.nsA, "ping", "-n", "-c", "12", "-i", "0.5", "-W", "1", "-I", labLanA, labLanB)
+		var early []string
+		timeout := time.After(25 * time.Second)
+	wait:
+		for {
+			select {
+			case line, ok := <-live.lines:
+				if !ok {
+					t.Fatalf("ikescope live ended before an esp-one-way finding (%v):\n%s", live.err, live.stderr.String())
+				}
+				early = append(early, line)
+				var f findingDoc
+				if json.Unmarshal([]byte(line), &f) == nil && f.Type == "finding" && f.Code == "esp-one-way" && f.Severity == "error" {
+					t.Logf("esp-one-way printed %s after the drop: %s", time.Since(dropped).Round(time.Millisecond), f.Summary)
+					break wait
+				}
+			case <-timeout:
+				t.Fatalf("no esp-one-way finding 25 s after the drop; lines:\n%s\nstderr:\n%s", strings.Join(early, "\n"), live.stderr.String())
+			}
+		}
+		metrics := sh(t, 10*time.Second, "ip", "netns", "exec", l.nsA, "curl", "-sS", "--max-time", "5", "http://"+metricsAddr+"/metrics")
+		if want := `ikescope_findings_total{code="esp-one-way",severity="error"} 1`; !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q:\n%s", want, metrics)
+		}
+		findings, rep := readStream(t, append(early, finish(t, live)...))
+		var inReport bool
+		for _, f := range rep.Report.Findings {
+			inReport = inReport || f.Code == "esp-one-way"
+		}
+		if !inReport {
+			t.Errorf("the report on Ctrl-C lacks the esp-one-way finding; findings as they came: %+v", findings)
 		}
 	})
 
