@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -368,6 +369,8 @@ loop:
 		}
 		got, err := lc.src.Read(emit)
 		switch {
+		case err != nil && live.WentAway(err) && lc.survive(err, sigs, deadline):
+			// The interface came back: capture on.
 		case err != nil:
 			readErr, drain = err, false
 			break loop
@@ -489,6 +492,35 @@ func (lc *liveCapture) finding(f analyze.Finding) {
 	}
 	lc.clearStatus()
 	fmt.Fprintln(lc.liveW, findingLine(f))
+}
+
+// survive waits for the interface to come back after it went down, reopening the
+// capture with a growing pause (0.5 s to 5 s), and says so; the analysis keeps its
+// state. It gives up on a signal, the deadline, or a reopen that cannot work (no
+// privileges left: run with --no-drop-privileges or CAP_NET_RAW to survive restarts).
+func (lc *liveCapture) survive(err error, sigs <-chan os.Signal, deadline <-chan time.Time) bool {
+	lc.clearStatus()
+	fmt.Fprintf(lc.stderr, "ikescope: %s went down (%v); capturing again when it comes back\n", lc.flags.iface, err)
+	pause := 500 * time.Millisecond
+	for {
+		select {
+		case <-sigs:
+			return false
+		case <-deadline:
+			return false
+		case <-time.After(pause):
+		}
+		rerr := lc.src.Reopen()
+		if rerr == nil {
+			fmt.Fprintf(lc.stderr, "ikescope: %s is back; capturing again\n", lc.flags.iface)
+			return true
+		}
+		if errors.Is(rerr, live.ErrPermission) {
+			fmt.Fprintf(lc.stderr, "ikescope: cannot capture on %s again: %v (run with --no-drop-privileges, or as a user with CAP_NET_RAW, to survive interface restarts)\n", lc.flags.iface, rerr)
+			return false
+		}
+		pause = min(2*pause, 5*time.Second)
+	}
 }
 
 // control answers SIGHUP (open -o again, for logrotate) and SIGUSR1 (the state of

@@ -780,6 +780,23 @@ func TestLiveEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("interface-flap", func(t *testing.T) {
+		// The capture interface goes down and up while ikescope runs: the capture goes
+		// on (libpcap keeps the socket across a veth flap here; where it reports the
+		// interface gone, ikescope reopens it), and the tunnel's pings after the flap
+		// are in the report.
+		live := l.startLive(t, bin, "iksl-a0", "--no-drop-privileges")
+		sh(t, 10*time.Second, "ip", "netns", "exec", l.nsA, "ip", "link", "set", "iksl-a0", "down")
+		time.Sleep(1500 * time.Millisecond)
+		sh(t, 10*time.Second, "ip", "netns", "exec", l.nsA, "ip", "link", "set", "iksl-a0", "up")
+		time.Sleep(time.Second) // the link's routes come back
+		shErr(20*time.Second, "ip", "netns", "exec", l.nsA, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", "-I", labLanA, labLanB)
+		_, rep := readStream(t, finish(t, live))
+		if rep.Report.Captures[0].ESPPackets < 6 {
+			t.Errorf("after the flap: %d ESP packets captured, stderr:\n%s", rep.Report.Captures[0].ESPPackets, live.stderr.String())
+		}
+	})
+
 	t.Run("no-response", func(t *testing.T) {
 		// A new negotiation from scratch: no IKE SA left from the tunnel run to reuse.
 		l.swanctlErr(l.dirA, 15*time.Second, "--terminate", "--ike", "gw", "--timeout", "10")

@@ -279,6 +279,30 @@ func (l *Source) Read(emit func(*decode.Message)) (bool, error) {
 	return true, nil
 }
 
+// Reopen opens the capture again on the same interface with the same options, after the
+// interface went down: the decoder's state and the frame count carry on. It needs the
+// privileges Open needed.
+func (l *Source) Reopen() error {
+	n, err := Open(l.opts)
+	if err != nil {
+		return err
+	}
+	if n.link != l.link {
+		n.handle.Close()
+		return &Error{Interface: l.opts.Interface, Err: fmt.Errorf("%w: the link type changed", ErrLinkType)}
+	}
+	l.handle.Close()
+	l.handle, l.err = n.handle, nil
+	return nil
+}
+
+// WentAway reports whether a read error means the interface went down or away (and may
+// come back), rather than the end of the capture.
+func WentAway(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && errors.Is(e.Err, ErrCaptureEnded) && e.Hint != ""
+}
+
 // Flush reports fragment sets still waiting for pieces; call it when the capture stops.
 func (l *Source) Flush(emit func(*decode.Message)) { l.dec.Flush(emit) }
 
