@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"os/user"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -178,6 +179,7 @@ type liveCapture struct {
 
 	status      bool // a status line is drawn on stderr (a terminal)
 	statusShown bool
+	statusLines int // the tunnel lines drawn above the status line
 	track       *saTracker
 	started     time.Time
 }
@@ -705,10 +707,53 @@ func (lc *liveCapture) drawStatus(now time.Time) {
 		drops = strconv.Itoa(st.Dropped + st.IfDropped)
 	}
 	ike, esp := lc.track.active(now)
+	lc.clearStatus()
+	// Like top: the tunnels held now and their state, then the counters; findings scroll
+	// above the block, which is drawn again in place.
+	lc.mu.Lock()
+	block := tunnelLines(lc.a.Open(), lc.a.Now(), maxTunnelLines)
+	lc.mu.Unlock()
+	for _, l := range block {
+		fmt.Fprintf(lc.stderr, "\033[K%s\n", l)
+	}
 	fmt.Fprintf(lc.stderr, "\r\033[K%s · %s · %s · %d IKE · %d ESP · %s · %s · %s dropped",
 		lc.flags.iface, now.Sub(lc.started).Round(time.Second), plural(lc.src.Frames(), "packet"), ds.ISAKMP, ds.ESP,
 		plural(ike, "IKE SA"), plural(esp, "ESP SA"), drops)
-	lc.statusShown = true
+	lc.statusShown, lc.statusLines = true, len(block)
+}
+
+// maxTunnelLines bounds the tunnels the terminal view lists.
+const maxTunnelLines = 10
+
+// tunnelLines lists tunnels for the terminal view, one line each: peers, state, and how
+// long ago the SA last carried ESP; the failed first, then the newest.
+func tunnelLines(sessions []*analyze.Session, now time.Time, max int) []string {
+	ss := append([]*analyze.Session(nil), sessions...)
+	sort.SliceStable(ss, func(i, j int) bool {
+		if ss[i].Failed != ss[j].Failed {
+			return ss[i].Failed
+		}
+		return ss[i].First.After(ss[j].First)
+	})
+	var out []string
+	for i, s := range ss {
+		if i == max {
+			out = append(out, fmt.Sprintf("  … %d more", len(ss)-max))
+			break
+		}
+		var last time.Time
+		for _, f := range s.ESP {
+			if f.Last.After(last) {
+				last = f.Last
+			}
+		}
+		esp := "no ESP"
+		if !last.IsZero() {
+			esp = "ESP " + now.Sub(last).Round(time.Second).String() + " ago"
+		}
+		out = append(out, fmt.Sprintf("  #%-3d %s → %s  %s · %s", s.ID, s.Initiator, s.Responder, s.State, esp))
+	}
+	return out
 }
 
 func plural(n int, what string) string {
@@ -721,6 +766,9 @@ func plural(n int, what string) string {
 func (lc *liveCapture) clearStatus() {
 	if lc.statusShown {
 		fmt.Fprint(lc.stderr, "\r\033[K")
+		for ; lc.statusLines > 0; lc.statusLines-- {
+			fmt.Fprint(lc.stderr, "\033[A\033[K") // up a line, and clear it
+		}
 		lc.statusShown = false
 	}
 }
