@@ -635,7 +635,8 @@ func finish(t *testing.T, p *process) []string {
 
 // TestLiveEndToEnd runs ikescope live as users run it: first into the errors they meet
 // first, then while two strongSwan gateways bring a tunnel up and carry pings, then while
-// the responder drops UDP 500.
+// failures are induced: ESP dropped one way, the interface flapped, a CHILD_SA rekey
+// refused (PFS on one side only), UDP 500 dropped by the responder.
 func TestLiveEndToEnd(t *testing.T) {
 	requireLab(t)
 	began := time.Now()
@@ -794,6 +795,82 @@ func TestLiveEndToEnd(t *testing.T) {
 		_, rep := readStream(t, finish(t, live))
 		if rep.Report.Captures[0].ESPPackets < 6 {
 			t.Errorf("after the flap: %d ESP packets captured, stderr:\n%s", rep.Report.Captures[0].ESPPackets, live.stderr.String())
+		}
+	})
+
+	t.Run("child-rekey-refused", func(t *testing.T) {
+		// The initiator asks for PFS on its CHILD_SA, the responder has none configured: the
+		// tunnel comes up (IKE_AUTH carries no key exchange), and the mismatch shows only
+		// when the CHILD_SA is rekeyed and the responder refuses the new one.
+		l.swanctlErr(l.dirA, 15*time.Second, "--terminate", "--ike", "gw", "--timeout", "10")
+		conf := filepath.Join(l.dirA, "swanctl.conf")
+		plain, err := os.ReadFile(conf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pfs := strings.Replace(string(plain), "esp_proposals = aes128gcm16", "esp_proposals = aes128gcm16-modp2048", 1)
+		if pfs == string(plain) {
+			t.Fatal("the lab's swanctl.conf has no esp_proposals line to change")
+		}
+		load := func(text string) {
+			if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			l.swanctl(t, l.dirA, 20*time.Second, "--load-conns", "--file", conf)
+		}
+		load(pfs)
+		defer load(string(plain))
+		metricsAddr := net.JoinHostPort(labAddrA, "9745")
+		live := l.startLive(t, bin, "iksl-a0", "--metrics", metricsAddr, "--no-drop-privileges")
+		if out := l.swanctl(t, l.dirA, 30*time.Second, "--initiate", "--child", "net", "--timeout", "20"); !strings.Contains(out, "completed successfully") {
+			t.Fatalf("tunnel did not come up:\n%s", out)
+		}
+		rekeyed := time.Now()
+		if out, err := l.swanctlErr(l.dirA, 20*time.Second, "--rekey", "--child", "net"); err != nil {
+			t.Logf("swanctl --rekey: %v: %s", err, out)
+		}
+		var early []string
+		timeout := time.After(15 * time.Second)
+	wait:
+		for {
+			select {
+			case line, ok := <-live.lines:
+				if !ok {
+					t.Fatalf("ikescope live ended before a phase2-stalled finding (%v):\n%s", live.err, live.stderr.String())
+				}
+				early = append(early, line)
+				var f findingDoc
+				if json.Unmarshal([]byte(line), &f) == nil && f.Type == "finding" && f.Code == "phase2-stalled" {
+					t.Logf("phase2-stalled printed %s after the rekey: %s", time.Since(rekeyed).Round(time.Millisecond), f.Summary)
+					if !strings.Contains(f.Summary, "refused a CREATE_CHILD_SA") {
+						t.Errorf("finding %q does not say the CREATE_CHILD_SA was refused", f.Summary)
+					}
+					// The refusal is the one induced: the initiator's log holds the notification.
+					if log, _ := os.ReadFile(filepath.Join(l.dirA, "charon.log")); !strings.Contains(string(log), "NO_PROPOSAL_CHOSEN") {
+						t.Errorf("the initiator's charon log does not show the rekey refused with NO_PROPOSAL_CHOSEN:\n%s", log)
+					}
+					break wait
+				}
+			case <-timeout:
+				log, _ := os.ReadFile(filepath.Join(l.dirA, "charon.log"))
+				t.Fatalf("no phase2-stalled finding 15 s after the rekey; lines:\n%s\nstderr:\n%s\ncharon log:\n%s", strings.Join(early, "\n"), live.stderr.String(), log)
+			}
+		}
+		time.Sleep(700 * time.Millisecond) // an analysis tick
+		metrics := sh(t, 10*time.Second, "ip", "netns", "exec", l.nsA, "curl", "-sS", "--max-time", "5", "http://"+metricsAddr+"/metrics")
+		if want := `ikescope_findings_total{code="phase2-stalled",severity="warning"} 1`; !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q:\n%s", want, metrics)
+		}
+		_, rep := readStream(t, append(early, finish(t, live)...))
+		var inReport bool
+		for _, f := range rep.Report.Findings {
+			inReport = inReport || f.Code == "phase2-stalled"
+		}
+		if !inReport {
+			t.Errorf("the report on Ctrl-C lacks the phase2-stalled finding: %+v", rep.Report.Findings)
+		}
+		if len(rep.Report.Sessions) != 1 || !rep.Report.Sessions[0].Established {
+			t.Errorf("sessions: %+v, want the one tunnel, still up", rep.Report.Sessions)
 		}
 	})
 
