@@ -185,7 +185,7 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeDPDUnanswered, analyze.Error, []int{16, 17, 18, 19}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
-		{"ikev1-esp-oneway.pcap", 1, "established, ESP flowing, with errors", []want{
+		{"ikev1-esp-oneway.pcap", 1, "established, ESP one way, with errors", []want{
 			{analyze.CodeESPOneWay, analyze.Error, []int{10, 14}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},

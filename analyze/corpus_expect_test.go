@@ -165,7 +165,7 @@ var corpusExpectations = []corpusExpect{
 	// FUZZ: IP fragments never completed.
 	{file: "tcpdump/tests/isakmp-various-oobr.pcap", capture: "ike-fragments-lost:warning no-ike:warning"},
 	// NAT-T Main Mode floated to 4500, Quick Modes whose QM3 never appears, ESP from one side only (isakmp4.out); see TestCorpusFindings.
-	{file: "tcpdump/tests/isakmp4500.pcap", sessions: []sessionExpect{{1, "192.1.2.254", true, "established, ESP flowing, with errors", "esp-one-way:error nat-detected:info phase2-stalled:error weak-crypto:warning"}}},
+	{file: "tcpdump/tests/isakmp4500.pcap", sessions: []sessionExpect{{1, "192.1.2.254", true, "established, ESP one way, with errors", "esp-one-way:error nat-detected:info phase2-stalled:error weak-crypto:warning"}}},
 	// FUZZ: first IP fragment never completed.
 	{file: "tcpdump/tests/isakmpv1-attr-oobr.pcap", capture: "ike-fragments-lost:warning no-ike:warning"},
 	// ESP only.

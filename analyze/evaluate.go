@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
@@ -318,7 +319,10 @@ func (s *Session) describe(fs []Finding) {
 		if s.predecessor != nil {
 			s.State += fmt.Sprintf(" (continues session %d)", s.predecessor.ID)
 		}
-		if len(s.ESP) > 0 {
+		switch {
+		case len(s.ESP) > 0 && slices.ContainsFunc(fs, func(f Finding) bool { return f.Code == CodeESPOneWay }):
+			s.State += ", ESP one way"
+		case len(s.ESP) > 0:
 			s.State += ", ESP flowing"
 		}
 		if life := s.lifecycleText(); life != "" {
