@@ -16,7 +16,7 @@ import (
 const guessMark = " (?)"
 
 // guessLegend explains guessMark under a sessions table.
-const guessLegend = "(?) the capture began after the first message: which side initiated is a guess"
+const guessLegend = "(?) which side initiated is a guess: the capture began after the first message, or no message says who initiated"
 
 // roleMark is guessMark for a session whose roles are guessed, else "".
 func roleMark(s *analyze.Session) string {
