@@ -61,7 +61,17 @@ func side(fromInit bool) string {
 	return "responder"
 }
 
-func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+// secs says a duration the way a reader takes it in: seconds up to two minutes, then
+// minutes, then hours (a gateway's capture can run for days).
+func secs(d time.Duration) string {
+	switch {
+	case d < 2*time.Minute:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d < 2*time.Hour:
+		return fmt.Sprintf("%.1f min", d.Minutes())
+	}
+	return fmt.Sprintf("%.1f h", d.Hours())
+}
 
 func framesOf(msgs []*Msg) []int {
 	out := make([]int, 0, len(msgs))
