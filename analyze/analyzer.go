@@ -541,6 +541,7 @@ func (a *Analyzer) refresh(s *Session, final bool) {
 		a.finishFinding(&fs[i])
 	}
 	was := s.State
+	s.stoppedEarly = now.Sub(s.Last) >= a.opts.ReplyTimeout
 	s.describe(fs)
 	s.findings = fs
 	if a.opts.OnSession != nil && s.State != was {

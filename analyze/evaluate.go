@@ -340,6 +340,13 @@ func (s *Session) describe(fs []Finding) {
 			at = s.lastStep()
 		}
 		s.State = "failed at " + at.String() + ": " + firstErr.Code
+	case s.stoppedEarly:
+		// Nothing failed, yet the negotiation stopped while the capture went on. No
+		// duration here: the state must not change as a live capture goes on.
+		s.State = "stopped after " + s.lastStep().String() + " while the capture went on"
+		if !s.RolesKnown {
+			s.State += " (roles guessed)"
+		}
 	default:
 		s.State = "capture ends after " + s.lastStep().String()
 		if !s.RolesKnown {

@@ -137,6 +137,7 @@ type Session struct {
 	establishedAt    time.Time // when the negotiation completed
 	establishedFrame int
 	abandonedFor     int       // a simultaneous start: the session that came up instead
+	stoppedEarly     bool      // the capture went on past the reply timeout after the last message
 	keptAs           int       // keptOK or keptFailed once finished and kept
 	espEvaluated     time.Time // lastActive when the session was last evaluated
 	espEvalAt        time.Time // and the analysis clock then
