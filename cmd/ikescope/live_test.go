@@ -635,7 +635,7 @@ func finish(t *testing.T, p *process) []string {
 
 // TestLiveEndToEnd runs ikescope live as users run it: first into the errors they meet
 // first, then while two strongSwan gateways bring a tunnel up and carry pings, then while
-// failures are induced: ESP dropped one way, the interface flapped, a CHILD_SA rekey
+// failures are induced: ESP dropped one way, the interface flapped and re-created, a CHILD_SA rekey
 // refused (PFS on one side only), UDP 500 dropped by the responder.
 func TestLiveEndToEnd(t *testing.T) {
 	requireLab(t)
@@ -795,6 +795,33 @@ func TestLiveEndToEnd(t *testing.T) {
 		_, rep := readStream(t, finish(t, live))
 		if rep.Report.Captures[0].ESPPackets < 6 {
 			t.Errorf("after the flap: %d ESP packets captured, stderr:\n%s", rep.Report.Captures[0].ESPPackets, live.stderr.String())
+		}
+	})
+
+	t.Run("interface-recreated", func(t *testing.T) {
+		// The capture interface is deleted and made again (a VPN or VLAN interface restarted):
+		// libpcap ends the capture, ikescope says so, waits, opens it again and captures on.
+		nsR, nsS := addNamespace(t, "r"), addNamespace(t, "s")
+		link := func() {
+			sh(t, 10*time.Second, "ip", "-n", nsR, "link", "add", "iksl-r0", "type", "veth", "peer", "name", "iksl-r1", "netns", nsS)
+			sh(t, 10*time.Second, "ip", "-n", nsR, "addr", "add", "203.0.113.61/24", "dev", "iksl-r0")
+			sh(t, 10*time.Second, "ip", "-n", nsS, "addr", "add", "203.0.113.62/24", "dev", "iksl-r1")
+			sh(t, 10*time.Second, "ip", "-n", nsR, "link", "set", "iksl-r0", "up")
+			sh(t, 10*time.Second, "ip", "-n", nsS, "link", "set", "iksl-r1", "up")
+		}
+		link()
+		live := start(t, "ikescope live", "lines", "ip", "netns", "exec", nsR, bin, "live", "-i", "iksl-r0", "-f", "jsonl", "--duration", "1m", "--no-drop-privileges")
+		live.waitStderr(t, "listening on iksl-r0", 20*time.Second)
+		sh(t, 10*time.Second, "ip", "-n", nsR, "link", "del", "iksl-r0")
+		live.waitStderr(t, "iksl-r0 went down", 10*time.Second)
+		link()
+		live.waitStderr(t, "iksl-r0 is back; capturing again", 15*time.Second)
+		// One datagram to UDP 500 after the reopen: it must be in the report.
+		sh(t, 10*time.Second, "ip", "netns", "exec", nsS, "bash", "-c", "printf 'not ike' > /dev/udp/203.0.113.61/500") // bash: /dev/udp
+		time.Sleep(500 * time.Millisecond)
+		_, rep := readStream(t, finish(t, live))
+		if rep.Report.Captures[0].Frames < 1 {
+			t.Errorf("the datagram sent after the interface came back was not captured; stderr:\n%s", live.stderr.String())
 		}
 	})
 
