@@ -838,9 +838,9 @@ func (a *Analyzer) reconcile() {
 					continue
 				}
 				f.Severity = Info
-				f.Summary = fmt.Sprintf("The initiator's %s went unanswered while both gateways started negotiations %s apart; the other one (session %d, started by %s) came up.", f.Exchange, secs(o.First.Sub(s.First).Abs()), o.ID, o.Initiator.Addr())
-				f.Cause = "Both sides had traffic for the tunnel and initiated at once; the responder answered the other negotiation and dropped this one. This is normal."
-				f.Next = "Nothing to fix. If it happens at every start, let only one side initiate (auto=add / start_action=none on the other)."
+				f.Summary = fmt.Sprintf("The initiator's %s went unanswered, but the two gateways negotiated the tunnel the other way %s %s: session %d, started by %s, came up.", f.Exchange, secs(o.First.Sub(s.First).Abs()), beforeAfter(o.First, s.First), o.ID, o.Initiator.Addr())
+				f.Cause = "Both gateways want the tunnel and each initiates. The one that did not answer was busy with its own negotiation, or not ready for this one yet (daemon starting, connection not loaded). The tunnel is up."
+				f.Next = "Nothing to fix while the tunnel stays up. If it happens at every start, let only one side initiate (auto=add / start_action=none on the other)."
 				s.abandonedFor = o.ID
 				s.describe(s.findings)
 				break
@@ -986,4 +986,12 @@ func (a *Analyzer) Note(f Finding) {
 	if a.opts.OnFinding != nil {
 		a.opts.OnFinding(f)
 	}
+}
+
+// beforeAfter says whether t came before or after ref.
+func beforeAfter(t, ref time.Time) string {
+	if t.Before(ref) {
+		return "before"
+	}
+	return "later"
 }

@@ -256,3 +256,28 @@ func TestCorpusExpectations(t *testing.T) {
 		})
 	}
 }
+
+// Arkime's IKEv1 capture: one gateway's MM1 goes unanswered and 25 s later the other
+// gateway negotiates the tunnel itself. The note says how far apart, in which order, and
+// does not call it a start "at once".
+func TestUnansweredThenOtherWayUp(t *testing.T) {
+	dir := decodetest.RequireCorpus(t)
+	res := analyzeFile(t, filepath.Join(dir, "arkime/tests/pcap/IKEv1.pcap"))
+	var got *analyze.Finding
+	for i := range res.Findings {
+		if res.Findings[i].Code == analyze.CodeNoResponse {
+			got = &res.Findings[i]
+		}
+	}
+	if got == nil || got.Severity != analyze.Info {
+		t.Fatalf("no-response finding %+v, want one of severity info", got)
+	}
+	for _, w := range []string{"MM1 went unanswered", "the other way 25.1 s later", "session 2, started by 2003:51:6012::4, came up"} {
+		if !strings.Contains(got.Summary, w) {
+			t.Errorf("summary %q lacks %q", got.Summary, w)
+		}
+	}
+	if strings.Contains(got.Cause, "at once") {
+		t.Errorf("cause %q calls a 25 s gap a start at once", got.Cause)
+	}
+}
