@@ -726,9 +726,9 @@ func (lc *liveCapture) drawStatus(now time.Time) {
 const maxTunnelLines = 10
 
 // tunnelLines lists tunnels for the terminal view, one line each: peers, state, and how
-// long ago the SA last carried ESP; the failed first, then the newest.
-func tunnelLines(sessions []*analyze.Session, now time.Time, max int) []string {
-	ss := append([]*analyze.Session(nil), sessions...)
+// long ago the SA last carried ESP; the failed first, then the newest. It orders ss in
+// place (Analyzer.Open gives a slice of its own).
+func tunnelLines(ss []*analyze.Session, now time.Time, max int) []string {
 	sort.SliceStable(ss, func(i, j int) bool {
 		if ss[i].Failed != ss[j].Failed {
 			return ss[i].Failed
