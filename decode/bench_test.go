@@ -18,6 +18,7 @@ import (
 	"github.com/google/gopacket/pcapgo"
 
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/internal/benchgen"
 )
 
 // Benchmarks: `make bench`, or
@@ -112,26 +113,26 @@ var (
 )
 
 func benchTCPFrame() []byte {
-	var f benchFrame
-	f.tcp(benchSrc, benchDst, 51234, 443, 1000, bytes.Repeat([]byte{0xab}, 100))
-	return f.b
+	var f benchgen.Frame
+	f.TCP(benchSrc, benchDst, 51234, 443, 1000, bytes.Repeat([]byte{0xab}, 100))
+	return f.B
 }
 
 func benchUDPFrame() []byte {
-	var f benchFrame
-	f.udp(benchSrc, benchDst, 51234, 53, bytes.Repeat([]byte{0xab}, 60))
-	return f.b
+	var f benchgen.Frame
+	f.UDP(benchSrc, benchDst, 51234, 53, bytes.Repeat([]byte{0xab}, 60))
+	return f.B
 }
 
 func benchESPFrame(encap bool) []byte {
-	var f benchFrame
+	var f benchgen.Frame
 	esp := append([]byte{0x12, 0x34, 0x56, 0x78, 0, 0, 0, 1}, bytes.Repeat([]byte{0xcd}, 120)...)
 	if encap {
-		f.udp(benchSrc, benchDst, 4500, 4500, esp)
+		f.UDP(benchSrc, benchDst, 4500, 4500, esp)
 	} else {
-		f.ip(benchSrc, benchDst, 50, esp)
+		f.IP(benchSrc, benchDst, 50, esp)
 	}
-	return f.b
+	return f.B
 }
 
 func benchDecodeFrame(b *testing.B, frame []byte, wantMsgs int) {

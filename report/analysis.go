@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -147,40 +148,113 @@ func Write(w io.Writer, r *analyze.Result, f Format, st Style) error {
 	return fmt.Errorf("unknown format %q", f)
 }
 
-// analysisDoc is the document of `ikescope analyze -f json`.
-type analysisDoc struct {
-	SchemaVersion int                `json:"schema_version"`
-	Redacted      bool               `json:"redacted,omitempty"`
-	Captures      []analyze.Capture  `json:"captures"`
-	Sessions      []*analyze.Session `json:"sessions"`
-	Findings      []analyze.Finding  `json:"findings"`
-	Orphans       []*analyze.ESPFlow `json:"orphan_esp_flows"`
-	OmittedOK     int                `json:"omitted_sessions_ok,omitempty"`
-	OmittedFailed int                `json:"omitted_sessions_failed,omitempty"`
-}
-
 // WriteAnalysisJSON writes the analysis as one JSON document.
 func WriteAnalysisJSON(w io.Writer, r *analyze.Result) error {
 	return writeAnalysisJSON(w, r, nil)
 }
 
 func writeAnalysisJSON(w io.Writer, r *analyze.Result, rd *Redactor) error {
-	doc := analysisDoc{AnalysisSchemaVersion, rd.On(), r.Captures, r.Sessions, r.Findings, r.Orphans, r.OmittedOK, r.OmittedFailed}
-	if doc.Sessions == nil {
-		doc.Sessions = []*analyze.Session{}
+	// The document is written a value at a time, each captured, session and finding
+	// encoded and indented on its own: a capture of thousands of sessions is never held
+	// as one text, nor indented in one piece.
+	jw := &jsonDocWriter{w: bufio.NewWriterSize(w, 64<<10), rd: rd}
+	jw.raw("{\n")
+	jw.field("schema_version", AnalysisSchemaVersion)
+	if rd.On() {
+		jw.field("redacted", true)
 	}
-	if doc.Findings == nil {
-		doc.Findings = []analyze.Finding{}
+	jw.array("captures", len(r.Captures), func(i int) any { return r.Captures[i] })
+	jw.array("sessions", len(r.Sessions), func(i int) any { return r.Sessions[i] })
+	jw.array("findings", len(r.Findings), func(i int) any { return r.Findings[i] })
+	jw.array("orphan_esp_flows", len(r.Orphans), func(i int) any { return r.Orphans[i] })
+	if r.OmittedOK > 0 {
+		jw.field("omitted_sessions_ok", r.OmittedOK)
 	}
-	if doc.Orphans == nil {
-		doc.Orphans = []*analyze.ESPFlow{}
+	if r.OmittedFailed > 0 {
+		jw.field("omitted_sessions_failed", r.OmittedFailed)
 	}
-	if rd != nil {
-		return writeRedactedJSON(w, doc, rd, "  ")
+	jw.raw("\n}\n")
+	if jw.err != nil {
+		return jw.err
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return jw.w.Flush()
+}
+
+// jsonDocWriter writes a JSON object of two-space indentation a field at a time, as
+// encoding/json's Encoder with SetIndent("", "  ") would write the whole object, and with
+// every string redacted (SPIs left out) when rd is on.
+type jsonDocWriter struct {
+	w      *bufio.Writer
+	rd     *Redactor
+	fields int
+	err    error
+	raw1   bytes.Buffer // one value, compact
+	red    bytes.Buffer // redacted
+	pretty bytes.Buffer // indented
+}
+
+func (jw *jsonDocWriter) raw(s string) {
+	if jw.err == nil {
+		_, jw.err = jw.w.WriteString(s)
+	}
+}
+
+// key starts the next field.
+func (jw *jsonDocWriter) key(name string) {
+	if jw.fields > 0 {
+		jw.raw(",\n")
+	}
+	jw.fields++
+	jw.raw(`  "` + name + `": `)
+}
+
+func (jw *jsonDocWriter) field(name string, v any) {
+	jw.key(name)
+	jw.value(v, captureFields[name], "  ")
+}
+
+// array writes the field name as an array of n values, each from item.
+func (jw *jsonDocWriter) array(name string, n int, item func(int) any) {
+	jw.key(name)
+	if n == 0 {
+		jw.raw("[]")
+		return
+	}
+	jw.raw("[\n")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			jw.raw(",\n")
+		}
+		jw.raw("    ")
+		jw.value(item(i), captureFields[name], "    ")
+	}
+	jw.raw("\n  ]")
+}
+
+// value writes one value indented as it sits at prefix; kind is what it holds, for
+// redaction.
+func (jw *jsonDocWriter) value(v any, kind valueKind, prefix string) {
+	if jw.err != nil {
+		return
+	}
+	jw.raw1.Reset()
+	enc := json.NewEncoder(&jw.raw1)
+	if jw.err = enc.Encode(v); jw.err != nil {
+		return
+	}
+	b := bytes.TrimSuffix(jw.raw1.Bytes(), []byte("\n"))
+	if jw.rd.On() {
+		jw.red.Reset()
+		if jw.err = redactJSON(&jw.red, b, jw.rd, kind, redactedKeys); jw.err != nil {
+			return
+		}
+		b = jw.red.Bytes()
+	}
+	jw.pretty.Reset()
+	if jw.err = json.Indent(&jw.pretty, b, prefix, "  "); jw.err != nil {
+		return
+	}
+	_, jw.err = jw.w.Write(jw.pretty.Bytes())
 }
 
 // captureLine is the first line of a report: "x.pcap: 14 packets over 8.1 s · 1 IKE SA · no ESP".

@@ -153,10 +153,8 @@ func writeRedactedJSONIndent(w io.Writer, v any, rd *Redactor, indent string, le
 	if err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
 	var out bytes.Buffer
-	if err := redactValue(dec, &out, rd, plainValue, left); err != nil {
+	if err := redactJSON(&out, b, rd, plainValue, left); err != nil {
 		return err
 	}
 	if indent != "" {
@@ -169,6 +167,14 @@ func writeRedactedJSONIndent(w io.Writer, v any, rd *Redactor, indent string, le
 	out.WriteByte('\n')
 	_, err = w.Write(out.Bytes())
 	return err
+}
+
+// redactJSON appends the JSON value b to out with its strings redacted and the fields in
+// left taken out; kind says what the value holds.
+func redactJSON(out *bytes.Buffer, b []byte, rd *Redactor, kind valueKind, left map[string]bool) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return redactValue(dec, out, rd, kind, left)
 }
 
 // What a JSON value holds, for redaction.
