@@ -646,7 +646,7 @@ func (a *Analyzer) close(s *Session) {
 		// A finished session that went well keeps its summary and ladder but not every
 		// payload of every message: memory follows the live SAs.
 		for _, m := range s.Messages {
-			m.ISAKMP = nil
+			m.raw, m.tree = nil, nil
 		}
 	}
 	// Live capture drops every finished session (its findings are out); a file keeps the

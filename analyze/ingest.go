@@ -247,13 +247,18 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		Size:          int(x.Length),
 		Fragments:     m.Fragments,
 		Truncated:     x.Truncated || m.Kind == decode.KindIncomplete,
-		ISAKMP:        x,
+		raw:           x.Datagram(),
+		cut:           m.Truncated || m.Kind == decode.KindIncomplete,
+		noMarker:      x.HasAnomaly(decode.AnomalyNoNonESPMarker),
 		v2:            x.IsV2(),
 		hash:          hashBytes(x.Contents),
 		zeroRSPI:      SPI(x.ResponderSPI).IsZero(),
 		capIdx:        a.curIdx,
 		capture:       a.cur.Name,
 		incomplete:    m.Kind == decode.KindIncomplete,
+	}
+	if len(x.Contents) < decode.HeaderLen {
+		msg.raw, msg.tree = nil, x
 	}
 	if len(a.captures) > 1 {
 		msg.Capture = a.cur.Name
@@ -339,6 +344,14 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		if prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator {
 			msg.Retransmit = prev.Retransmit + 1
 			msg.Interval = msg.Time.Sub(prev.Time)
+			// The same bytes: the copy shares the first one's decode, so that a storm
+			// of retransmissions costs a small record per copy, not a decode each.
+			msg.orig = prev
+			if prev.orig != nil {
+				msg.orig = prev.orig
+			}
+			msg.raw, msg.tree, msg.Inner = msg.orig.raw, msg.orig.tree, msg.orig.Inner
+			msg.Notifies, msg.deletes = msg.orig.Notifies, msg.orig.deletes
 			break
 		}
 	}
@@ -459,8 +472,8 @@ func (s *Session) replay() {
 				m.Response = !m.FromInitiator
 			}
 			s.step(m, ex)
-			if m.ISAKMP != nil {
-				s.update(m, m.ISAKMP, ex)
+			if x := m.Decoded(); x != nil {
+				s.update(m, x, ex)
 			}
 		}
 	}
@@ -510,12 +523,16 @@ func (s *Session) name() {
 			}
 			m.ExchangeName = exchangeNameOf(m.v2, m.ExchangeType)
 			switch {
+			case m.orig != nil && m.orig.ExchangeName != "":
+				m.Payloads, m.InnerSummary = m.orig.Payloads, m.orig.InnerSummary
 			case m.incomplete:
 				m.Payloads = "IP fragments, incomplete"
-			case m.ISAKMP != nil:
-				m.Payloads = m.ISAKMP.PayloadSummary()
+			case m.raw != nil || m.tree != nil:
+				if x := m.Decoded(); x != nil {
+					m.Payloads = x.PayloadSummary()
+				}
 			}
-			if m.Decrypted {
+			if m.Decrypted && m.InnerSummary == "" {
 				m.InnerSummary = innerSummary(m.Inner, m.v2)
 			}
 			for i := range m.Notifies {

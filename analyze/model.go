@@ -11,6 +11,16 @@ import (
 	"github.com/ikescope/ikescope/decode"
 )
 
+// Decoded returns the message's full decode, rebuilt from its bytes, for reports that
+// expand a message; nil when the analysis did not keep them (a session that finished
+// cleanly keeps its ladder, not its payloads).
+func (m *Msg) Decoded() *decode.ISAKMP {
+	if m.raw == nil {
+		return m.tree
+	}
+	return decode.ParseISAKMP(m.raw, m.cut, m.noMarker)
+}
+
 // Severity orders findings: errors explain a failure, warnings a risk or a likely
 // problem, info what is worth knowing.
 type Severity int
@@ -229,8 +239,6 @@ type Msg struct {
 	Fragments *decode.Fragments `json:"fragments,omitempty"`
 	Errors    []string          `json:"errors,omitempty"`
 	Truncated bool              `json:"truncated,omitempty"`
-	// ISAKMP is the full decode, for reports that expand a message.
-	ISAKMP *decode.ISAKMP `json:"-"`
 	// Decrypted is set when keys opened the message; Inner holds its decrypted payloads
 	// and Integrity whether a checksum vouches for them ("verified", "not checked").
 	Decrypted    bool             `json:"decrypted,omitempty"`
@@ -242,18 +250,25 @@ type Msg struct {
 	// Seen lists the other capture points that saw this message.
 	Seen []Sighting `json:"seen,omitempty"`
 
-	capIdx        int    // the capture it was first seen in
-	capture       string // and its name
-	seenIdx       []int  // the other captures that saw it
-	partialAt     []int  // captures that saw only some of its IP fragments
-	incomplete    bool   // this copy is some IP fragments of a datagram that never completed
-	hash          uint64
-	v2            bool
-	exchange      *Exchange
-	class         v1Class // Main Mode: what the message carries
-	amStep        Step    // Aggressive Mode: the step its payloads show
-	zeroRSPI      bool    // the responder SPI in the header is zero
-	laterFragment bool    // an IKE fragment after the first of its message
+	capIdx     int    // the capture it was first seen in
+	capture    string // and its name
+	seenIdx    []int  // the other captures that saw it
+	partialAt  []int  // captures that saw only some of its IP fragments
+	incomplete bool   // this copy is some IP fragments of a datagram that never completed
+	hash       uint64
+	v2         bool
+	exchange   *Exchange
+	orig       *Msg // for a retransmission, the first copy
+	// The message's bytes, from which Decoded rebuilds its decode for a report (the
+	// analysis keeps a small record per message, not the decoded tree); cut and
+	// noMarker say how the decoder read them. Nil once a finished session let them go.
+	raw           []byte
+	cut, noMarker bool
+	tree          *decode.ISAKMP // a decode not made from bytes (built by a program), kept whole
+	class         v1Class        // Main Mode: what the message carries
+	amStep        Step           // Aggressive Mode: the step its payloads show
+	zeroRSPI      bool           // the responder SPI in the header is zero
+	laterFragment bool           // an IKE fragment after the first of its message
 
 	// What the evaluation needs of the decoded message, kept so that the decode can be
 	// let go of (an SA gone quiet keeps its ladder, not every payload).

@@ -246,7 +246,7 @@ func (p *propRun) checkOne(label string, msgs []decode.Message, res *analyze.Res
 			if step != "MM1" && step != "AM1" {
 				continue
 			}
-			h := m.ISAKMP
+			h := m.Decoded()
 			if h == nil { // a finished session lets go of its payloads
 				if byFrame == nil {
 					byFrame = isakmpByFrame(msgs)

@@ -283,3 +283,34 @@ func decodeISAKMP(data []byte, p gopacket.PacketBuilder) error {
 	p.AddLayer(m)
 	return nil
 }
+
+// ParseISAKMP decodes an ISAKMP message from its bytes as the Decoder did: cut says the
+// capture may have cut it short, noMarker that it came on UDP 4500 without the non-ESP
+// marker. The analysis keeps a message's bytes rather than its decode, and rebuilds the
+// decode with this when a report shows the message. The result points into data.
+func ParseISAKMP(data []byte, cut, noMarker bool) *ISAKMP {
+	m := &ISAKMP{}
+	if m.decode(data, cut) != nil {
+		return nil
+	}
+	if noMarker {
+		m.addNoMarker()
+	}
+	return m
+}
+
+// Datagram is the whole datagram the message was decoded from: the message and any
+// bytes after the length its header gives.
+func (m *ISAKMP) Datagram() []byte {
+	return m.Contents[:len(m.Contents)+len(m.Payload):len(m.Contents)+len(m.Payload)]
+}
+
+// HasAnomaly reports whether the message shows the anomaly k.
+func (m *ISAKMP) HasAnomaly(k AnomalyKind) bool {
+	for _, a := range m.Anomalies {
+		if a.Kind == k {
+			return true
+		}
+	}
+	return false
+}

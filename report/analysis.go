@@ -363,9 +363,18 @@ func frameRefText(r *analyze.Result, ref int, rd *Redactor) string {
 func framesText(frames []int) string {
 	fs := append([]int(nil), frames...)
 	sort.Ints(fs)
-	parts := make([]string, len(fs))
+	const ends = 10 // a storm shows its first and last frames and a count
+	var omitted int
+	if len(fs) > 2*ends+1 {
+		omitted = len(fs) - 2*ends
+		fs = append(fs[:ends], fs[len(fs)-ends:]...)
+	}
+	parts := make([]string, 0, len(fs)+1)
 	for i, f := range fs {
-		parts[i] = fmt.Sprint(f)
+		if omitted > 0 && i == ends {
+			parts = append(parts, fmt.Sprintf("… %d more …", omitted))
+		}
+		parts = append(parts, strconv.Itoa(f))
 	}
 	return strings.Join(parts, " ")
 }

@@ -479,7 +479,7 @@ func newMessageTree(w io.Writer, start time.Time, rd *Redactor) *TreeWriter {
 }
 
 // decodeMessage rebuilds the decoder's view of a message the analysis kept.
-func decodeMessage(m *analyze.Msg) *decode.Message {
+func decodeMessage(m *analyze.Msg, x *decode.ISAKMP) *decode.Message {
 	return &decode.Message{
 		Frame:     m.Frame,
 		Time:      m.Time,
@@ -487,7 +487,7 @@ func decodeMessage(m *analyze.Msg) *decode.Message {
 		Dst:       m.Dst,
 		Kind:      decode.KindISAKMP,
 		Truncated: m.Truncated,
-		ISAKMP:    m.ISAKMP,
+		ISAKMP:    x,
 		Fragments: m.Fragments,
 	}
 }

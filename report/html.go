@@ -534,13 +534,14 @@ func (h *htmlBuilder) message(s *analyze.Session, m *analyze.Msg, failed bool) h
 	v := htmlMsg{ID: fmt.Sprintf("s%d-f%d", s.ID, m.Frame), Class: class, Frame: frameLabel(m, h.r),
 		At: fmt.Sprintf("%.3f", m.Time.Sub(s.First).Seconds()), From: "from the " + side(m.FromInitiator), Dir: dir,
 		Label: messageLabel(m, rd), Detail: detail}
-	if m.ISAKMP == nil {
+	x := m.Decoded()
+	if x == nil {
 		v.Carried, v.Size = rd.Text(m.Payloads), m.Size
 		return v
 	}
 	var buf bytes.Buffer
 	t := newMessageTree(&buf, s.First, rd)
-	t.Write(decodeMessage(m))
+	t.Write(decodeMessage(m, x))
 	if m.Decrypted {
 		t.line(1, "decrypted (integrity %s):", m.Integrity)
 		for i := range m.Inner {

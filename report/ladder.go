@@ -313,7 +313,7 @@ func vidShort(v *decode.VendorID) string {
 // messageDetail says what a message carries, compressed for one line:
 // "SA: 1 proposal · KE · Nonce · NAT-D×2 · VID: XAUTH DPD NAT-T".
 func messageDetail(m *analyze.Msg, s *analyze.Session, rd *Redactor) string {
-	x := m.ISAKMP
+	x := m.Decoded()
 	var parts []string
 	if x == nil {
 		parts = []string{compressPayloads(m.Payloads)}
@@ -324,7 +324,12 @@ func messageDetail(m *analyze.Msg, s *analyze.Session, rd *Redactor) string {
 	}
 	if m.Decrypted {
 		// What --keys opened, in the same words as clear payloads.
-		inner := *x
+		var inner decode.ISAKMP
+		if x != nil {
+			inner = *x
+		} else if !m.ISAKMPIsV1() {
+			inner.MajorVersion = 2
+		}
 		inner.Payloads, inner.Encrypted = m.Inner, nil
 		parts = payloadParts(&inner, m.Response, rd)
 		if len(parts) == 0 {

@@ -700,11 +700,15 @@ func mdProposals(w io.Writer, s *analyze.Session, rd *Redactor, decoded bool) {
 		if !decoded {
 			break
 		}
-		if m.ISAKMP == nil || m.Retransmit > 0 || !hasSA(m.ISAKMP) {
+		if m.Retransmit > 0 {
+			continue
+		}
+		x := m.Decoded()
+		if x == nil || !hasSA(x) {
 			continue
 		}
 		t := newMessageTree(&buf, s.First, rd)
-		t.Write(decodeMessage(m))
+		t.Write(decodeMessage(m, x))
 		t.Flush()
 	}
 	if buf.Len() > 0 {

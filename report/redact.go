@@ -93,8 +93,10 @@ func NewRedactor(r *analyze.Result) *Redactor {
 			texts = append(texts, e.Detail)
 		}
 		for _, m := range s.Messages {
-			if m.ISAKMP != nil {
-				texts = append(texts, payloadTexts(m.ISAKMP.Payloads, m.ISAKMP.IsV2())...)
+			if m.Retransmit == 0 {
+				if x := m.Decoded(); x != nil {
+					texts = append(texts, payloadTexts(x.Payloads, x.IsV2())...)
+				}
 			}
 			texts = append(texts, payloadTexts(m.Inner, s.Version == 2)...)
 		}
@@ -114,8 +116,8 @@ func NewRedactor(r *analyze.Result) *Redactor {
 			rd.literal("spi", fmt.Sprintf("%08x", f.SPI))
 		}
 		for _, m := range s.Messages {
-			if m.ISAKMP != nil {
-				rd.learn(m.ISAKMP.Payloads, m.ISAKMP.IsV2())
+			if x := m.Decoded(); x != nil && m.Retransmit == 0 {
+				rd.learn(x.Payloads, x.IsV2())
 			}
 			// Decrypted payloads name identities and SPIs too (a Delete's SPIs reach the
 			// timeline's text).

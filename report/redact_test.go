@@ -171,11 +171,12 @@ func TestRedactLearnsIdentities(t *testing.T) {
 		rd := NewRedactor(r)
 		for _, s := range r.Sessions {
 			for _, m := range s.Messages {
-				if m.ISAKMP == nil {
+				x := m.Decoded()
+				if x == nil {
 					continue
 				}
 				tw := newMessageTree(&sb, s.First, rd)
-				tw.Write(decodeMessage(m))
+				tw.Write(decodeMessage(m, x))
 				tw.Flush()
 			}
 		}
