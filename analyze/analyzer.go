@@ -33,6 +33,15 @@ type Options struct {
 	// OnSession, if set, is called when a session's state changes (up, rekeyed,
 	// deleted, failed) with the session as it now is; it must not keep the pointer.
 	OnSession func(*Session)
+	// OnDone, if set, receives each session, with its findings, once the analysis is done
+	// with it: it went quiet past its idle limit, the input ended, or more than MaxHeld
+	// sessions are held and it is among those quiet longest. The analysis then forgets it
+	// (the callee may keep it), so memory follows the sessions in progress however long
+	// the capture; Finish's Result holds no sessions and only the findings of none.
+	OnDone func(*Session, []Finding)
+	// MaxHeld is how many sessions an analysis with OnDone holds before it hands over,
+	// early, those quiet for at least the reply timeout. Default 2000.
+	MaxHeld int
 }
 
 func (o *Options) defaults() {
@@ -51,7 +60,14 @@ func (o *Options) defaults() {
 	if o.MaxKept <= 0 {
 		o.MaxKept = 10000
 	}
+	if o.MaxHeld <= 0 {
+		o.MaxHeld = 2000
+	}
 }
+
+// maxDoneIDs bounds the initiator SPIs of handed-over sessions remembered, so that a
+// session that shows up again after it was handed over says which one it continues.
+const maxDoneIDs = 1 << 16
 
 // How a finished session was counted against Options.MaxKept.
 const (
@@ -121,6 +137,9 @@ type Analyzer struct {
 	ikeRekey                 map[SPI]*Session            // new IKE SA SPIs a decrypted CREATE_CHILD_SA named, by the SA rekeyed
 	p2Offers                 map[netip.Addr][]Proposal   // Phase 2 proposals each gateway offered (decrypted)
 	p2IDs                    map[netip.Addr][2]string    // IKEv1 proxy IDs each gateway asked for: its local, its remote
+	doneIDs                  map[SPI]int                 // sessions handed to OnDone, by initiator SPI (bounded)
+	doneOrder                []SPI                       // and in the order they went
+	handed                   int                         // sessions handed to OnDone
 }
 
 // New returns an Analyzer.
@@ -139,6 +158,7 @@ func New(opts Options) *Analyzer {
 		ikeRekey: map[SPI]*Session{},
 		p2Offers: map[netip.Addr][]Proposal{},
 		p2IDs:    map[netip.Addr][2]string{},
+		doneIDs:  map[SPI]int{},
 	}
 	return a
 }
@@ -191,7 +211,7 @@ func (a *Analyzer) Add(m *decode.Message) {
 	if m.Time.After(a.now) {
 		a.now = m.Time
 	}
-	if a.now.Sub(a.swept) > time.Minute {
+	if d := a.now.Sub(a.swept); d > time.Minute || d >= time.Second && a.crowded() {
 		a.swept = a.now
 		a.sweep()
 	}
@@ -228,7 +248,9 @@ func (a *Analyzer) addICMP(m *decode.Message) {
 
 func (a *Analyzer) addIncomplete(m *decode.Message) {
 	if m.ISAKMP != nil {
-		if s := a.open[SPI(m.ISAKMP.InitiatorSPI)]; s != nil {
+		// Its session is open, or was handed over while the datagram's fragments
+		// waited for the rest: it continues there (in a session that says so).
+		if spi := SPI(m.ISAKMP.InitiatorSPI); a.open[spi] != nil || a.doneIDs[spi] != 0 {
 			a.addISAKMP(m)
 			return
 		}
@@ -310,6 +332,7 @@ func (a *Analyzer) newSession(m *decode.Message, x *decode.ISAKMP) *Session {
 		s.Version = 1
 	}
 	s.InitiatorSPI = SPI(x.InitiatorSPI)
+	s.Continues = a.doneIDs[s.InitiatorSPI]
 	s.capIdx = a.curIdx
 	s.initRoles(m, x)
 	a.linkPredecessor(s, m, x)
@@ -321,6 +344,15 @@ func (a *Analyzer) newSession(m *decode.Message, x *decode.ISAKMP) *Session {
 
 // openCount is the number of sessions held open; closed ones leave both maps.
 func (a *Analyzer) openCount() int { return len(a.open) + len(a.zero) }
+
+// crowded reports whether more sessions are held than an analysis that hands them over
+// may hold.
+func (a *Analyzer) crowded() bool {
+	return a.opts.OnDone != nil && a.held() > a.opts.MaxHeld
+}
+
+// held is the number of sessions held, open or finished, not yet handed over.
+func (a *Analyzer) held() int { return len(a.sessions) - a.dropPending }
 
 // fragmentOf gives an IKE-level fragment's number and the total (0 when unknown), or 0, 0
 // for a message that is not a fragment.
@@ -627,6 +659,29 @@ func (a *Analyzer) sweep() {
 			a.close(s)
 		}
 	}
+	if a.crowded() {
+		// Too many held: hand over those quiet longest, finished or not, down to three
+		// quarters of the limit, but none quiet for less than the reply timeout (its
+		// request may still be answered). One that shows up again after that starts a
+		// session that says which one it continues.
+		var quiet []*Session
+		for _, s := range a.sessions {
+			if !s.dropped && a.now.Sub(s.lastActive) >= a.opts.ReplyTimeout {
+				quiet = append(quiet, s)
+			}
+		}
+		sort.SliceStable(quiet, func(i, j int) bool { return quiet[i].lastActive.Before(quiet[j].lastActive) })
+		for _, s := range quiet {
+			if a.held() <= a.opts.MaxHeld*3/4 {
+				break
+			}
+			if !s.closed {
+				a.close(s)
+			}
+			a.handOver(s)
+			a.dropPending++
+		}
+	}
 	a.compact(false)
 }
 
@@ -653,6 +708,9 @@ func (a *Analyzer) close(s *Session) {
 	// first MaxKept of each kind for the report and counts the rest, so memory follows
 	// the live SAs however long the capture.
 	switch {
+	case a.opts.OnDone != nil:
+		// Kept as a file's analysis keeps it (its SPIs may come back), until the end or
+		// until too many are held.
 	case a.opts.Evict:
 		s.dropped = true
 	case s.Failed && a.keptFailed >= a.opts.MaxKept:
@@ -675,12 +733,35 @@ func (a *Analyzer) close(s *Session) {
 	}
 }
 
+// handOver passes a finished session to OnDone and forgets it, remembering its initiator
+// SPI for a while in case the SA shows up again.
+func (a *Analyzer) handOver(s *Session) {
+	if a.closed[s.InitiatorSPI] == s {
+		delete(a.closed, s.InitiatorSPI)
+	}
+	a.reconcileOne(s)
+	a.opts.OnDone(s, s.findings)
+	s.dropped = true
+	a.handed++
+	if s.InitiatorSPI.IsZero() {
+		return
+	}
+	if _, ok := a.doneIDs[s.InitiatorSPI]; !ok {
+		if len(a.doneOrder) >= maxDoneIDs {
+			delete(a.doneIDs, a.doneOrder[0])
+			a.doneOrder = a.doneOrder[1:]
+		}
+		a.doneOrder = append(a.doneOrder, s.InitiatorSPI)
+	}
+	a.doneIDs[s.InitiatorSPI] = s.ID
+}
+
 // compact forgets dropped sessions: their messages, ESP flows and findings.
 // It runs once enough sessions are waiting (the work is a pass over what is held), or
 // at the end.
 func (a *Analyzer) compact(force bool) {
 	batch := compactBatch
-	if a.opts.Evict {
+	if a.opts.Evict || a.opts.OnDone != nil {
 		batch = 64 // live capture: keep what is held close to the live SAs
 	}
 	if a.dropPending == 0 || !force && a.dropPending < batch {
@@ -694,6 +775,9 @@ func (a *Analyzer) compact(force bool) {
 				delete(a.flows, espKey{spi: f.SPI, src: f.Src.Addr(), dst: f.Dst.Addr()})
 				if a.childSPI[f.SPI] == s {
 					delete(a.childSPI, f.SPI)
+				}
+				if a.flowSPI[f.SPI] == f {
+					delete(a.flowSPI, f.SPI)
 				}
 				f.session = nil
 			}
@@ -718,6 +802,9 @@ func (a *Analyzer) compact(force bool) {
 		}
 		if len(l) == 0 {
 			delete(a.byPeers, k)
+			// Nothing between the two is held any more: their latest ESP goes too.
+			delete(a.lastESP, [2]netip.Addr{k.a, k.b})
+			delete(a.lastESP, [2]netip.Addr{k.b, k.a})
 		} else {
 			clear(list[len(l):])
 			a.byPeers[k] = l
@@ -828,23 +915,28 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 // collision of simultaneous starts, not an unreachable peer.
 func (a *Analyzer) reconcile() {
 	for _, s := range a.sessions {
-		for i := range s.findings {
-			f := &s.findings[i]
-			if f.Code != CodeNoResponse || f.Severity != Error {
+		a.reconcileOne(s)
+	}
+}
+
+// reconcileOne is reconcile for one session.
+func (a *Analyzer) reconcileOne(s *Session) {
+	for i := range s.findings {
+		f := &s.findings[i]
+		if f.Code != CodeNoResponse || f.Severity != Error {
+			continue
+		}
+		for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
+			if o == s || !o.Established || o.First.Sub(s.First).Abs() > 30*time.Second || !sameCapture(s, o) {
 				continue
 			}
-			for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
-				if o == s || !o.Established || o.First.Sub(s.First).Abs() > 30*time.Second || !sameCapture(s, o) {
-					continue
-				}
-				f.Severity = Info
-				f.Summary = fmt.Sprintf("The initiator's %s went unanswered, but the two gateways negotiated the tunnel the other way %s %s: session %d, started by %s, came up.", f.Exchange, secs(o.First.Sub(s.First).Abs()), beforeAfter(o.First, s.First), o.ID, o.Initiator.Addr())
-				f.Cause = "Both gateways want the tunnel and each initiates. The one that did not answer was busy with its own negotiation, or not ready for this one yet (daemon starting, connection not loaded). The tunnel is up."
-				f.Next = "Nothing to fix while the tunnel stays up. If it happens at every start, let only one side initiate (auto=add / start_action=none on the other)."
-				s.abandonedFor = o.ID
-				s.describe(s.findings)
-				break
-			}
+			f.Severity = Info
+			f.Summary = fmt.Sprintf("The initiator's %s went unanswered, but the two gateways negotiated the tunnel the other way %s %s: session %d, started by %s, came up.", f.Exchange, secs(o.First.Sub(s.First).Abs()), beforeAfter(o.First, s.First), o.ID, o.Initiator.Addr())
+			f.Cause = "Both gateways want the tunnel and each initiates. The one that did not answer was busy with its own negotiation, or not ready for this one yet (daemon starting, connection not loaded). The tunnel is up."
+			f.Next = "Nothing to fix while the tunnel stays up. If it happens at every start, let only one side initiate (auto=add / start_action=none on the other)."
+			s.abandonedFor = o.ID
+			s.describe(s.findings)
+			break
 		}
 	}
 }
@@ -874,10 +966,34 @@ func (a *Analyzer) Finish() *Result {
 			}
 		}
 	}
+	if a.opts.OnDone != nil {
+		// Findings made over several sessions that name one still held go with it.
+		extra := map[int][]Finding{}
+		held := map[int]bool{}
+		for _, s := range a.sessions {
+			held[s.ID] = !s.dropped
+		}
+		rest := global[:0:0]
+		for _, f := range global[:len(global)-len(a.notes)] {
+			if f.Session != 0 && held[f.Session] {
+				extra[f.Session] = append(extra[f.Session], f)
+				continue
+			}
+			rest = append(rest, f)
+		}
+		for _, s := range a.sessions {
+			if !s.dropped {
+				s.findings = append(s.findings, extra[s.ID]...)
+				a.handOver(s)
+				a.dropPending++
+			}
+		}
+		global = append(rest, a.notes...)
+	}
 	if !a.opts.Evict {
 		a.compact(true)
 	}
-	r := &Result{Captures: a.captures, Sessions: a.sessions, OmittedOK: a.omittedOK, OmittedFailed: a.omittedFailed}
+	r := &Result{Captures: a.captures, Sessions: a.sessions, OmittedOK: a.omittedOK, OmittedFailed: a.omittedFailed, HandedOver: a.handed}
 	for _, f := range a.flowOrder {
 		if f.Session == 0 {
 			r.Orphans = append(r.Orphans, f)

@@ -117,11 +117,14 @@ type Session struct {
 	// one that replaced it.
 	Timeline []Event `json:"timeline,omitempty"`
 	// Captures names every capture that saw the SA, when there are several.
-	Captures    []string  `json:"captures,omitempty"`
-	RekeyedFrom int       `json:"rekeyed_from,omitempty"`
-	RekeyedTo   int       `json:"rekeyed_to,omitempty"`
-	First       time.Time `json:"first"`
-	Last        time.Time `json:"last"`
+	Captures    []string `json:"captures,omitempty"`
+	RekeyedFrom int      `json:"rekeyed_from,omitempty"`
+	// Continues names the session this one carries on: the same initiator SPI, handed
+	// over (written out) when it went quiet and then seen again.
+	Continues int       `json:"continues,omitempty"`
+	RekeyedTo int       `json:"rekeyed_to,omitempty"`
+	First     time.Time `json:"first"`
+	Last      time.Time `json:"last"`
 
 	byMsgID      map[exchangeKey]*Exchange
 	closed       bool
@@ -435,4 +438,10 @@ type Result struct {
 	// Options.MaxKept of each kind already were (very long captures).
 	OmittedOK     int `json:"omitted_sessions_ok,omitempty"`
 	OmittedFailed int `json:"omitted_sessions_failed,omitempty"`
+	// HandedOver counts the sessions passed to Options.OnDone instead of kept here.
+	HandedOver int `json:"-"`
+	// Summarized counts the sessions a Digest counted in Groups without keeping them in
+	// full; Groups count every session by responder and outcome.
+	Summarized int      `json:"-"`
+	Groups     []*Group `json:"-"`
 }

@@ -10,14 +10,19 @@ package analyze_test
 //   - concat: the capture followed by the next one in sorted order, and the other way
 //     round, as one capture.
 //
-// and the analyses of the transformed streams are held against the whole one.
+// and the analyses of the transformed streams are held against the whole one. The whole
+// capture, each pause and each concatenation are also analysed handing every session
+// over as it finishes (Options.OnDone, as the JSON report streams), and with a limit of
+// one session held, so that every quiet session is handed over at the first sweep.
 //
 // These captures were changed in the test (cut, shifted in time, concatenated); none of
 // them is presented as recorded that way.
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -49,9 +54,11 @@ const (
 	invNoErrors  = "no-new-error-findings"
 	invPause     = "pause-keeps-sessions"
 	invFailed    = "failed-matches-error-findings"
+	invHandOver  = "handed-over-as-held"
+	invPressure  = "pressure-loses-nothing"
 )
 
-var invariants = []string{invRoles, invFirstStep, invNoErrors, invPause, invFailed}
+var invariants = []string{invRoles, invFirstStep, invNoErrors, invPause, invFailed, invHandOver, invPressure}
 
 type propCapture struct {
 	name string // as the test names it: pcaps/x.pcap, or the path within the corpus
@@ -109,7 +116,106 @@ func newPropRun(t *testing.T, c propCapture) *propRun {
 	p.errorFree = !hasError(p.full)
 	// The whole capture itself must have consistent step names and failure flags.
 	p.checkOne("whole capture", s.Msgs, p.full, nil, false, false)
+	p.checkHandOver("whole capture", s.Name, s.Msgs, p.full)
 	return p
+}
+
+// handed runs the analysis handing sessions over, and returns them with their findings,
+// in the order they came, and the result.
+func handed(name string, msgs []decode.Message, maxHeld int) ([]*analyze.Session, map[int][]analyze.Finding, *analyze.Result) {
+	var out []*analyze.Session
+	fs := map[int][]analyze.Finding{}
+	res := analyzeStream(name, msgs, streamStats(msgs), analyze.Options{MaxHeld: maxHeld, OnDone: func(s *analyze.Session, f []analyze.Finding) {
+		out = append(out, s)
+		fs[s.ID] = append(fs[s.ID], f...)
+	}})
+	return out, fs, res
+}
+
+// checkHandOver holds the analysis of a stream that hands sessions over against the one
+// that keeps them (held): the same sessions, each handed over once, with the same state
+// and findings; and, with one session held at most, every message and ESP packet still
+// in exactly one session, and each continued session naming an earlier one of its SPI.
+func (p *propRun) checkHandOver(label, name string, msgs []decode.Message, held *analyze.Result) {
+	sessions, fs, res := handed(name, msgs, 0)
+	for _, f := range res.Findings { // found over several sessions, at the end
+		fs[f.Session] = append(fs[f.Session], f)
+	}
+	if len(res.Sessions) != 0 || res.HandedOver != len(sessions) {
+		p.add(invHandOver, label, "%d sessions left in the result, %d counted as handed over, %d handed", len(res.Sessions), res.HandedOver, len(sessions))
+	}
+	byID := map[int]*analyze.Session{}
+	for _, s := range sessions {
+		if byID[s.ID] != nil {
+			p.add(invHandOver, label, "session %d handed over twice", s.ID)
+		}
+		byID[s.ID] = s
+	}
+	heldFindings := map[int][]analyze.Finding{}
+	for _, f := range held.Findings {
+		heldFindings[f.Session] = append(heldFindings[f.Session], f)
+	}
+	if len(sessions) != len(held.Sessions) {
+		p.add(invHandOver, label, "%d sessions handed over, %d held", len(sessions), len(held.Sessions))
+	}
+	for _, h := range held.Sessions {
+		s := byID[h.ID]
+		if s == nil {
+			p.add(invHandOver, label, "session %d held, never handed over", h.ID)
+			continue
+		}
+		if a, b := mustJSON(s), mustJSON(h); a != b {
+			p.add(invHandOver, label, "session %d handed over as %.300s, held as %.300s", h.ID, a, b)
+		}
+		if a, b := codesOf(fs[h.ID]), codesOf(heldFindings[h.ID]); a != b {
+			p.add(invHandOver, label, "session %d handed over with findings %s, held with %s", h.ID, a, b)
+		}
+	}
+
+	sessions, _, res = handed(name, msgs, 1)
+	count := func(ss []*analyze.Session, orphans []*analyze.ESPFlow) (ike, esp int) {
+		for _, s := range ss {
+			ike += len(s.Messages) + s.MessagesDropped + s.Duplicates
+			for _, f := range s.ESP {
+				esp += f.Packets + f.Duplicates
+			}
+		}
+		for _, f := range orphans {
+			esp += f.Packets + f.Duplicates
+		}
+		return ike, esp
+	}
+	hi, he := count(held.Sessions, held.Orphans)
+	pi, pe := count(sessions, res.Orphans)
+	if hi != pi || he != pe {
+		p.add(invPressure, label, "one session held at most: %d IKE messages and %d ESP packets in sessions, %d and %d when all are held", pi, pe, hi, he)
+	}
+	seen := map[int]analyze.SPI{}
+	for _, s := range sessions {
+		if s.Continues != 0 {
+			if spi, ok := seen[s.Continues]; !ok || spi != s.InitiatorSPI {
+				p.add(invPressure, label, "session %d continues session %d, which was not handed over before it with SPI %s", s.ID, s.Continues, s.InitiatorSPI)
+			}
+		}
+		seen[s.ID] = s.InitiatorSPI
+	}
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
+}
+
+func codesOf(fs []analyze.Finding) string {
+	var parts []string
+	for _, f := range fs {
+		parts = append(parts, f.Severity.String()+":"+f.Code)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
 }
 
 func (p *propRun) add(inv, variant, format string, args ...any) {
@@ -160,6 +266,7 @@ func (p *propRun) checkPauses() {
 			label := fmt.Sprintf("%s pause before frame %d", fmtPause(d), p.s.Msgs[i].Frame)
 			res := analyzeStream(p.s.Name, msgs, streamStats(msgs), analyze.Options{})
 			p.checkOne(label, msgs, res, []*analyze.Result{p.full}, p.errorFree, true)
+			p.checkHandOver(label, p.s.Name, msgs, res)
 		}
 	}
 }
@@ -203,6 +310,7 @@ func (p *propRun) checkConcat(next propCapture) {
 			label += " (both hold the same IKE SA)"
 		}
 		p.checkOne(label, msgs, res, fulls, bothFree, false)
+		p.checkHandOver(label, order.a.Name+"+"+order.b.Name, msgs, res)
 	}
 }
 

@@ -302,7 +302,7 @@ func ParseISAKMP(data []byte, cut, noMarker bool) *ISAKMP {
 // Datagram is the whole datagram the message was decoded from: the message and any
 // bytes after the length its header gives.
 func (m *ISAKMP) Datagram() []byte {
-	return m.Contents[:len(m.Contents)+len(m.Payload):len(m.Contents)+len(m.Payload)]
+	return m.Contents[: len(m.Contents)+len(m.Payload) : len(m.Contents)+len(m.Payload)]
 }
 
 // HasAnomaly reports whether the message shows the anomaly k.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
@@ -154,35 +155,13 @@ func WriteAnalysisJSON(w io.Writer, r *analyze.Result) error {
 }
 
 func writeAnalysisJSON(w io.Writer, r *analyze.Result, rd *Redactor) error {
-	// The document is written a value at a time, each captured, session and finding
-	// encoded and indented on its own: a capture of thousands of sessions is never held
-	// as one text, nor indented in one piece.
-	jw := &jsonDocWriter{w: bufio.NewWriterSize(w, 64<<10), rd: rd}
-	jw.raw("{\n")
-	jw.field("schema_version", AnalysisSchemaVersion)
-	if rd.On() {
-		jw.field("redacted", true)
-	}
-	jw.array("captures", len(r.Captures), func(i int) any { return r.Captures[i] })
-	jw.array("sessions", len(r.Sessions), func(i int) any { return r.Sessions[i] })
-	jw.array("findings", len(r.Findings), func(i int) any { return r.Findings[i] })
-	jw.array("orphan_esp_flows", len(r.Orphans), func(i int) any { return r.Orphans[i] })
-	if r.OmittedOK > 0 {
-		jw.field("omitted_sessions_ok", r.OmittedOK)
-	}
-	if r.OmittedFailed > 0 {
-		jw.field("omitted_sessions_failed", r.OmittedFailed)
-	}
-	jw.raw("\n}\n")
-	if jw.err != nil {
-		return jw.err
-	}
-	return jw.w.Flush()
+	return NewAnalysisStream(w, FormatJSON, rd).Finish(r)
 }
 
 // jsonDocWriter writes a JSON object of two-space indentation a field at a time, as
 // encoding/json's Encoder with SetIndent("", "  ") would write the whole object, and with
-// every string redacted (SPIs left out) when rd is on.
+// every string redacted (SPIs left out) when rd is on. Each value is encoded and
+// indented on its own: a capture of thousands of sessions is never held as one text.
 type jsonDocWriter struct {
 	w      *bufio.Writer
 	rd     *Redactor
@@ -237,24 +216,103 @@ func (jw *jsonDocWriter) value(v any, kind valueKind, prefix string) {
 	if jw.err != nil {
 		return
 	}
-	jw.raw1.Reset()
-	enc := json.NewEncoder(&jw.raw1)
-	if jw.err = enc.Encode(v); jw.err != nil {
+	var b []byte
+	if b, jw.err = jw.encode(v, kind); jw.err != nil {
 		return
-	}
-	b := bytes.TrimSuffix(jw.raw1.Bytes(), []byte("\n"))
-	if jw.rd.On() {
-		jw.red.Reset()
-		if jw.err = redactJSON(&jw.red, b, jw.rd, kind, redactedKeys); jw.err != nil {
-			return
-		}
-		b = jw.red.Bytes()
 	}
 	jw.pretty.Reset()
 	if jw.err = json.Indent(&jw.pretty, b, prefix, "  "); jw.err != nil {
 		return
 	}
 	_, jw.err = jw.w.Write(jw.pretty.Bytes())
+}
+
+// encode gives v as compact JSON, redacted when jw is; the bytes are valid until the
+// next call.
+func (jw *jsonDocWriter) encode(v any, kind valueKind) ([]byte, error) {
+	jw.raw1.Reset()
+	if err := json.NewEncoder(&jw.raw1).Encode(v); err != nil {
+		return nil, err
+	}
+	b := bytes.TrimSuffix(jw.raw1.Bytes(), []byte("\n"))
+	if !jw.rd.On() {
+		return b, nil
+	}
+	jw.red.Reset()
+	if err := redactJSON(&jw.red, b, jw.rd, kind, redactedKeys); err != nil {
+		return nil, err
+	}
+	return jw.red.Bytes(), nil
+}
+
+// maxGroupLines caps the groups a report for people lists.
+const maxGroupLines = 60
+
+// digestNote says, for a capture with more sessions than a report for people shows in
+// full, how many there are and where to see every one; "" for any other.
+func digestNote(r *analyze.Result) string {
+	if r.Summarized == 0 {
+		return ""
+	}
+	total := r.Summarized + len(r.Sessions)
+	return fmt.Sprintf("Large capture: %s sessions, counted below by outcome; %d are shown in full (the first ones and an example of each outcome). ikescope analyze -f json writes every session.",
+		thousands(total), len(r.Sessions))
+}
+
+// groupLines says what each group of a digested capture holds: "1,204 sessions
+// 198.51.100.0/24 → 203.0.113.2: established · e.g. session 12".
+func groupLines(r *analyze.Result, rd *Redactor) []string {
+	var out []string
+	for i, g := range r.Groups {
+		if i == maxGroupLines {
+			rest := 0
+			for _, g := range r.Groups[i:] {
+				rest += g.Sessions
+			}
+			out = append(out, fmt.Sprintf("… and %d more groups of %s sessions", len(r.Groups)-i, thousands(rest)))
+			break
+		}
+		n := "sessions"
+		if g.Sessions == 1 {
+			n = "session"
+		}
+		line := fmt.Sprintf("%s %s %s → %s: %s", thousands(g.Sessions), n, spanText(g.Initiators, rd), spanText(g.Responders, rd), g.Outcome)
+		var warn []string
+		for code, k := range g.Findings {
+			if !strings.Contains(g.Outcome, code) {
+				warn = append(warn, fmt.Sprintf("%s ×%d", code, k))
+			}
+		}
+		sort.Strings(warn)
+		if len(warn) > 0 {
+			line += " · also " + strings.Join(warn, ", ")
+		}
+		if len(g.Shown) > 0 {
+			line += fmt.Sprintf(" · e.g. session %d", g.Shown[0])
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// spanText redacts a group's side: an address or a prefix (its network's pseudonym).
+func spanText(s string, rd *Redactor) string {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return rd.Addr(a)
+	}
+	if p, err := netip.ParsePrefix(s); err == nil && rd.On() {
+		return rd.Addr(p.Addr()) + "/" + strconv.Itoa(p.Bits())
+	}
+	return s
+}
+
+// thousands writes n with thousands separators: 1,204.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // captureLine is the first line of a report: "x.pcap: 14 packets over 8.1 s · 1 IKE SA · no ESP".
@@ -264,6 +322,9 @@ func captureLine(c analyze.Capture, r *analyze.Result, rd *Redactor) string {
 		if s.Capture == c.Name || slices.Contains(s.Captures, c.Name) {
 			n++
 		}
+	}
+	if len(r.Captures) == 1 {
+		n += r.Summarized // counted in groups, not listed
 	}
 	esp := "no ESP"
 	if c.ESP > 0 {

@@ -78,6 +78,8 @@ type htmlPage struct {
 	Header        []string
 	Rows          []htmlRow
 	MoreSessions  int
+	DigestNote    string   // a capture of more sessions than are shown in full
+	DigestGroups  []string // and its groups
 	Groups        []htmlGroup
 	GuessLegend   string
 	PointsLegend  string
@@ -159,7 +161,10 @@ func sevWord(s analyze.Severity) string {
 
 func (h *htmlBuilder) page() (*htmlPage, error) {
 	r, rd := h.r, h.rd
-	p := &htmlPage{Version: versionSuffix(h.st.Version), Redacted: rd != nil}
+	p := &htmlPage{Version: versionSuffix(h.st.Version), Redacted: rd != nil, DigestNote: digestNote(r)}
+	if p.DigestNote != "" {
+		p.DigestGroups = groupLines(r, rd)
+	}
 	var names []string
 	for _, c := range r.Captures {
 		names = append(names, rd.Capture(c.Name))

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -15,9 +14,9 @@ import (
 // docs/schema/analyze-events.schema.json.
 const EventsSchemaVersion = 2
 
-// Event types of `ikescope analyze -f jsonl`, in the order they are written: each capture,
-// then each session followed by its messages and ESP flows, then ESP flows that belong to
-// no session, then the findings, most severe first.
+// Event types of `ikescope analyze -f jsonl`, in the order they are written: each session,
+// as the analysis finishes with it, followed by its messages and ESP flows; then ESP
+// flows that belong to no session, each capture, and the findings, most severe first.
 const (
 	EventCapture = "capture"
 	EventSession = "session"
@@ -91,42 +90,7 @@ type findingEvent struct {
 // Splunk: every capture, session, message, ESP flow and finding, each with a "type" and a
 // "time".
 func WriteEvents(w io.Writer, r *analyze.Result, st Style) error {
-	rd := st.redactor(r)
-	bw := bufio.NewWriter(w)
-	var err error
-	emit := func(v any) {
-		if err != nil {
-			return
-		}
-		if rd != nil {
-			err = writeRedactedJSON(bw, v, rd, "")
-			return
-		}
-		err = WriteJSONLine(bw, v)
-	}
-	const v = EventsSchemaVersion
-	for _, c := range r.Captures {
-		emit(captureEvent{EventCapture, v, c.First, c})
-	}
-	for _, s := range r.Sessions {
-		emit(sessionEvent{Type: EventSession, SchemaVersion: v, Time: s.First, Session: s})
-		for _, m := range s.Messages {
-			emit(messageEvent{EventMessage, v, s.Capture, s.ID, s.Version, s.InitiatorSPI, s.ResponderSPI, m})
-		}
-		for _, f := range s.ESP {
-			emit(espEvent{EventESPFlow, v, f.First, s.Capture, f})
-		}
-	}
-	for _, f := range r.Orphans {
-		emit(espEvent{EventESPFlow, v, f.First, "", f})
-	}
-	for _, f := range r.Findings {
-		emit(findingEvent{EventFinding, v, f})
-	}
-	if err != nil {
-		return err
-	}
-	return bw.Flush()
+	return NewAnalysisStream(w, FormatJSONL, st.redactor(r)).Finish(r)
 }
 
 // redactedKeys are JSON fields left out of redacted output: SPIs and cookies.

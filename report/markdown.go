@@ -330,6 +330,16 @@ func (m *mdReport) head(drawn map[int]bool) string {
 	}
 	fmt.Fprintln(bw)
 
+	if note := digestNote(r); note != "" {
+		fmt.Fprintln(bw, "## Session groups")
+		fmt.Fprintln(bw)
+		fmt.Fprintln(bw, mdEscape(note))
+		fmt.Fprintln(bw)
+		for _, line := range groupLines(r, rd) {
+			fmt.Fprintf(bw, "- %s\n", mdEscape(line))
+		}
+		fmt.Fprintln(bw)
+	}
 	fmt.Fprintln(bw, "## Sessions")
 	fmt.Fprintln(bw)
 	if len(r.Sessions) == 0 {

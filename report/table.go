@@ -36,6 +36,14 @@ func WriteText(w io.Writer, r *analyze.Result, st Style) error {
 	if r.OmittedOK+r.OmittedFailed > 0 {
 		writeFit(bw, "", "", fmt.Sprintf("Long capture: %d more finished sessions without errors and %d more failed ones are counted, not listed.", r.OmittedOK, r.OmittedFailed), st)
 	}
+	if note := digestNote(r); note != "" {
+		writeFit(bw, "", "", note, st)
+		fmt.Fprintln(bw)
+		fmt.Fprintln(bw, "SESSION GROUPS")
+		for _, line := range groupLines(r, rd) {
+			writeFit(bw, " ", "   ", line, st)
+		}
+	}
 	fmt.Fprintln(bw)
 	if len(r.Sessions) == 0 {
 		wrap(bw, "", noIKEText(r), st.width())

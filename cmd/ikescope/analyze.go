@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
@@ -183,7 +184,49 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	a := analyze.New(analyze.Options{ReplyTimeout: *timeout})
+	opts := analyze.Options{ReplyTimeout: *timeout}
+	// JSON and JSON lines are written as the analysis finishes with each session, which
+	// it then forgets: memory follows the sessions in progress, not the capture's length.
+	// A redacted report numbers its pseudonyms over the whole report, --peer and --spi
+	// pick sessions by what the whole analysis knows, and several capture points are
+	// read twice: those hold the sessions to the end.
+	// The summary's lines go out the same way. The reports for people keep the first
+	// sessions and an example of each kind in full and count the rest (analyze.Digest).
+	var stream *report.AnalysisStream
+	var digest *analyze.Digest
+	var lines *bufio.Writer
+	worst := analyze.Severity(-1)
+	handOver := func(use func(*analyze.Session, []analyze.Finding)) {
+		opts.OnDone = func(s *analyze.Session, fs []analyze.Finding) {
+			for _, x := range fs {
+				worst = max(worst, x.Severity)
+			}
+			use(s, fs)
+		}
+	}
+	jsonOut := f == report.FormatJSON || f == report.FormatJSONL
+	switch {
+	case !scope.all() || merged:
+	case *summary && !*redact:
+		lines = bufio.NewWriterSize(w, 64<<10)
+		one := []analyze.Capture{{}} // the summary names captures when there are any
+		handOver(func(s *analyze.Session, fs []analyze.Finding) {
+			r := &analyze.Result{Captures: one, Sessions: []*analyze.Session{s}, Findings: fs}
+			if jsonOut {
+				report.WriteSummaryJSON(lines, r, st)
+			} else {
+				report.WriteSummaryStyle(lines, r, st)
+			}
+		})
+	case *summary:
+	case jsonOut && !*redact:
+		stream = report.NewAnalysisStream(w, f, nil)
+		handOver(stream.Session)
+	case !jsonOut:
+		digest = &analyze.Digest{}
+		handOver(digest.Add)
+	}
+	a := analyze.New(opts)
 	// Decryption is a stage of its own between decoding and the analysis.
 	var dec *ikecrypt.Decrypter
 	if keys != nil {
@@ -207,7 +250,17 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		readErr = errAlreadyReported
 	}
 	res := scope.narrow(a.Finish())
+	for _, x := range res.Findings {
+		worst = max(worst, x.Severity)
+	}
+	if digest != nil {
+		res = digest.Result(res)
+	}
 	switch {
+	case stream != nil:
+		err = stream.Finish(res)
+	case lines != nil:
+		err = lines.Flush()
 	case *summary && (f == report.FormatJSON || f == report.FormatJSONL):
 		err = report.WriteSummaryJSON(w, res, st)
 	case *summary:
@@ -228,12 +281,8 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if readErr != nil {
 		return readErr
 	}
-	if *failOn != "" {
-		for _, f := range res.Findings {
-			if f.Severity >= threshold {
-				return errFindings
-			}
-		}
+	if *failOn != "" && worst >= threshold {
+		return errFindings
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ import (
 )
 
 // Version changes whenever the generator's output changes, so cached files are not reused.
-const Version = 3
+const Version = 4
 
 // Msg is one ISAKMP datagram of a source exchange.
 type Msg struct {
@@ -95,8 +95,8 @@ type Mix struct {
 	// QUIC); the others are TCP (HTTPS, SSH, HTTP).
 	UDPShare int
 	// Tunnels, when set, runs ESP between the peers of the replayed negotiations (each
-	// new IKE SA brings a tunnel with an SPI each way), as on a gateway; otherwise ESP
-	// flows are between addresses of their own.
+	// negotiation, once replayed, brings a tunnel with an SPI each way that replaces an
+	// old one), as on a gateway; otherwise ESP flows are between addresses of their own.
 	Tunnels bool
 }
 
@@ -212,18 +212,18 @@ func Write(w io.Writer, exchanges []Exchange, n int, seed int64, mix Mix) error 
 		}
 	}
 	newIKE := func() *ike {
-		x := &ike{
+		return &ike{
 			ex:   &exchanges[rng.Intn(len(exchanges))],
 			init: ad.private(), rsp: ad.gateway(),
 			spis: map[[8]byte][8]byte{}, rng: rng,
 		}
-		if mix.Tunnels { // this SA's tunnel replaces an old one
-			j := rng.Intn(len(esps)/2) * 2
-			encap := rng.Intn(2) == 0
-			esps[j] = esp{src: x.init, dst: x.rsp, spi: rng.Uint32() | 0x100, encap: encap}
-			esps[j+1] = esp{src: x.rsp, dst: x.init, spi: rng.Uint32() | 0x100, encap: encap}
-		}
-		return x
+	}
+	// tunnel starts the ESP of a negotiation that has run: it replaces an old tunnel.
+	tunnel := func(x *ike) {
+		j := rng.Intn(len(esps)/2) * 2
+		encap := rng.Intn(2) == 0
+		esps[j] = esp{src: x.init, dst: x.rsp, spi: rng.Uint32() | 0x100, encap: encap}
+		esps[j+1] = esp{src: x.rsp, dst: x.init, spi: rng.Uint32() | 0x100, encap: encap}
 	}
 	ikes := make([]*ike, 64) // exchanges in progress at once
 	for i := range ikes {
@@ -270,6 +270,9 @@ func Write(w io.Writer, exchanges []Exchange, n int, seed int64, mix Mix) error 
 			}
 			f.UDP(src, dst, m.Sport, m.Dport, msg)
 			if x.next++; x.next == len(x.ex.Msgs) {
+				if mix.Tunnels {
+					tunnel(x)
+				}
 				ikes[j] = newIKE()
 			}
 		case r < mix.IKE+mix.ESP:

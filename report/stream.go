@@ -1,0 +1,249 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/ikescope/ikescope/analyze"
+)
+
+// AnalysisStream writes `ikescope analyze -f json` or `-f jsonl` while the analysis runs:
+// each session as the analysis hands it over (analyze.Options.OnDone), then, at the end,
+// the captures, the findings (most severe first) and the ESP flows of no session. A
+// session's details leave memory once written; its findings wait, encoded, in a spool
+// (memory, then a temporary file) to be sorted with the rest.
+type AnalysisStream struct {
+	lines bool // JSON lines (events), not one document
+	jw    *jsonDocWriter
+	bw    *bufio.Writer
+	n     int // sessions written
+	found findingSpool
+	err   error
+}
+
+// NewAnalysisStream starts the document (or event stream) of format f (FormatJSON or
+// FormatJSONL) on w. A stream of sessions handed over while the analysis runs cannot be
+// redacted (the pseudonyms are numbered over the whole report): rd is for a stream of
+// a whole Result, given to Finish.
+func NewAnalysisStream(w io.Writer, f Format, rd *Redactor) *AnalysisStream {
+	as := &AnalysisStream{lines: f == FormatJSONL, bw: bufio.NewWriterSize(w, 64<<10)}
+	as.jw = &jsonDocWriter{w: as.bw, rd: rd}
+	if !as.lines {
+		as.jw.raw("{\n")
+		as.jw.field("schema_version", AnalysisSchemaVersion)
+		if rd.On() {
+			as.jw.field("redacted", true)
+		}
+		as.jw.key("sessions")
+		as.jw.raw("[")
+	}
+	return as
+}
+
+// Session writes one finished session and keeps its findings for the end.
+func (as *AnalysisStream) Session(s *analyze.Session, fs []analyze.Finding) {
+	if as.lines {
+		writeSessionEvents(as.emit, s)
+	} else {
+		if as.n > 0 {
+			as.jw.raw(",")
+		}
+		as.jw.raw("\n    ")
+		as.jw.value(s, plainValue, "    ")
+	}
+	as.n++
+	for _, f := range fs {
+		as.found.add(f, as.encodeFinding)
+	}
+}
+
+// emit writes one event line.
+func (as *AnalysisStream) emit(v any) {
+	if as.jw.err == nil {
+		as.jw.err = as.line(as.bw, v)
+	}
+}
+
+// line writes v as one line of JSON, redacted when the stream is.
+func (as *AnalysisStream) line(w io.Writer, v any) error {
+	if as.jw.rd.On() {
+		return writeRedactedJSON(w, v, as.jw.rd, "")
+	}
+	return WriteJSONLine(w, v)
+}
+
+// encodeFinding gives a finding as the document or the event stream writes it.
+func (as *AnalysisStream) encodeFinding(f analyze.Finding, buf *bytes.Buffer) error {
+	if as.lines {
+		return as.line(buf, findingEvent{EventFinding, EventsSchemaVersion, f})
+	}
+	b, err := as.jw.encode(f, plainValue)
+	if err != nil {
+		return err
+	}
+	return json.Indent(buf, b, "    ", "  ")
+}
+
+// Finish writes what comes after the sessions: r's sessions (those the analysis did not
+// hand over), its captures, every finding and the ESP flows of no session.
+func (as *AnalysisStream) Finish(r *analyze.Result) error {
+	for _, s := range r.Sessions {
+		as.Session(s, nil)
+	}
+	for _, f := range r.Findings {
+		as.found.add(f, as.encodeFinding)
+	}
+	defer as.found.close()
+	if as.lines {
+		for _, f := range r.Orphans {
+			as.emit(espEvent{EventESPFlow, EventsSchemaVersion, f.First, "", f})
+		}
+		for _, c := range r.Captures {
+			as.emit(captureEvent{EventCapture, EventsSchemaVersion, c.First, c})
+		}
+		if err := as.found.writeSorted(as.bw, func() {}); err != nil && as.jw.err == nil {
+			as.jw.err = err
+		}
+	} else {
+		jw := as.jw
+		if as.n > 0 {
+			jw.raw("\n  ")
+		}
+		jw.raw("]")
+		jw.array("captures", len(r.Captures), func(i int) any { return r.Captures[i] })
+		jw.key("findings")
+		if as.found.len() == 0 {
+			jw.raw("[]")
+		} else {
+			jw.raw("[\n")
+			first := true
+			err := as.found.writeSorted(as.bw, func() {
+				if !first {
+					jw.raw(",\n")
+				}
+				first = false
+				jw.raw("    ")
+			})
+			if err != nil && jw.err == nil {
+				jw.err = err
+			}
+			jw.raw("\n  ]")
+		}
+		jw.array("orphan_esp_flows", len(r.Orphans), func(i int) any { return r.Orphans[i] })
+		if r.OmittedOK > 0 {
+			jw.field("omitted_sessions_ok", r.OmittedOK)
+		}
+		if r.OmittedFailed > 0 {
+			jw.field("omitted_sessions_failed", r.OmittedFailed)
+		}
+		jw.raw("\n}\n")
+	}
+	if as.jw.err != nil {
+		return as.jw.err
+	}
+	return as.bw.Flush()
+}
+
+// writeSessionEvents emits a session's events: the session, its messages, its ESP flows.
+func writeSessionEvents(emit func(any), s *analyze.Session) {
+	const v = EventsSchemaVersion
+	emit(sessionEvent{Type: EventSession, SchemaVersion: v, Time: s.First, Session: s})
+	for _, m := range s.Messages {
+		emit(messageEvent{EventMessage, v, s.Capture, s.ID, s.Version, s.InitiatorSPI, s.ResponderSPI, m})
+	}
+	for _, f := range s.ESP {
+		emit(espEvent{EventESPFlow, v, f.First, s.Capture, f})
+	}
+}
+
+// findingSpool holds encoded findings with what they sort by: in memory up to
+// spoolMemory bytes, then in a temporary file.
+type findingSpool struct {
+	index []spooled
+	mem   bytes.Buffer
+	file  *os.File
+	size  int64
+	err   error
+}
+
+type spooled struct {
+	sev      analyze.Severity
+	at       time.Time
+	off, len int64
+}
+
+// spoolMemory is how many bytes of encoded findings stay in memory.
+const spoolMemory = 8 << 20
+
+func (sp *findingSpool) len() int { return len(sp.index) }
+
+func (sp *findingSpool) add(f analyze.Finding, encode func(analyze.Finding, *bytes.Buffer) error) {
+	if sp.err != nil {
+		return
+	}
+	var b bytes.Buffer
+	if sp.err = encode(f, &b); sp.err != nil {
+		return
+	}
+	if sp.file == nil && sp.mem.Len()+b.Len() > spoolMemory {
+		if sp.file, sp.err = os.CreateTemp("", "ikescope-findings-*"); sp.err != nil {
+			return
+		}
+		os.Remove(sp.file.Name()) // gone once closed, whatever happens
+		if _, sp.err = sp.file.Write(sp.mem.Bytes()); sp.err != nil {
+			return
+		}
+		sp.mem = bytes.Buffer{}
+	}
+	if sp.file != nil {
+		_, sp.err = sp.file.Write(b.Bytes())
+	} else {
+		sp.mem.Write(b.Bytes())
+	}
+	sp.index = append(sp.index, spooled{f.Severity, f.Time, sp.size, int64(b.Len())})
+	sp.size += int64(b.Len())
+}
+
+// writeSorted copies the findings to w, most severe first and, within a severity, in
+// time order (ties in the order they came); before calls before each one.
+func (sp *findingSpool) writeSorted(w io.Writer, before func()) error {
+	if sp.err != nil {
+		return sp.err
+	}
+	sort.SliceStable(sp.index, func(i, j int) bool {
+		a, b := sp.index[i], sp.index[j]
+		if a.sev != b.sev {
+			return a.sev > b.sev
+		}
+		return a.at.Before(b.at)
+	})
+	var buf []byte
+	for _, e := range sp.index {
+		before()
+		if sp.file == nil {
+			if _, err := w.Write(sp.mem.Bytes()[e.off : e.off+e.len]); err != nil {
+				return err
+			}
+			continue
+		}
+		buf = append(buf[:0], make([]byte, e.len)...)
+		if _, err := sp.file.ReadAt(buf, e.off); err != nil {
+			return err
+		}
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (sp *findingSpool) close() {
+	if sp.file != nil {
+		sp.file.Close()
+	}
+}
