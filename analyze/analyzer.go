@@ -570,7 +570,9 @@ func (a *Analyzer) refresh(s *Session, final bool) {
 	}
 	fs := s.evaluate(now, a.opts, final, a.lossFindings(s))
 	for i := range fs {
+		folded := s.foldedFrames(fs[i].Frames)
 		a.finishFinding(&fs[i])
+		fs[i].FramesOmitted += folded
 	}
 	was := s.State
 	s.stoppedEarly = now.Sub(s.Last) >= a.opts.ReplyTimeout

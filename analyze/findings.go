@@ -374,7 +374,7 @@ func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Findin
 		}
 		last := p.copies[len(p.copies)-1]
 		waited := now.Sub(last.Time)
-		retrans := len(p.copies) - 1
+		retrans := copiesOf(p.copies) - 1
 		if retrans == 0 && waited < opts.ReplyTimeout {
 			if final {
 				out = append(out, s.tooShort(p, waited))
@@ -413,12 +413,12 @@ func retransText(copies []*Msg) string {
 	var iv []string
 	for i, m := range copies[1:] {
 		if i == 5 && len(copies) > 7 {
-			iv = append(iv, fmt.Sprintf("… %d more", len(copies)-7), "+"+secs(copies[len(copies)-1].Interval))
+			iv = append(iv, fmt.Sprintf("… %d more", copiesOf(copies)-7), "+"+secs(copies[len(copies)-1].Interval))
 			break
 		}
 		iv = append(iv, "+"+secs(m.Interval))
 	}
-	return fmt.Sprintf("%d times (retransmissions at %s after the copy before)", len(copies), strings.Join(iv, ", "))
+	return fmt.Sprintf("%d times (retransmissions at %s after the copy before)", copiesOf(copies), strings.Join(iv, ", "))
 }
 
 func fragmented(copies []*Msg) bool {
@@ -585,7 +585,7 @@ func (s *Session) replyNotReaching() (Finding, bool) {
 		}
 		frames := append(framesOf(reqs), framesOf(resps)...)
 		return s.newFinding(CodeReplyNotReaching, Error, firstReq.Step.String(), frames, firstReq.Time,
-			fmt.Sprintf("The responder answered %s %d times (%s) but the initiator kept retransmitting it %d times: the answers never reach the initiator.", firstReq.Step, len(resps), firstResp.Step, len(reqs)),
+			fmt.Sprintf("The responder answered %s %d times (%s) but the initiator kept retransmitting it %d times: the answers never reach the initiator.", firstReq.Step, copiesOf(resps), firstResp.Step, copiesOf(reqs)),
 			"Replies are lost on the way back: a firewall or NAT on the initiator's side drops the responder's UDP 500 answers (stateless rules allowing only outgoing UDP 500, or a NAT that maps the reply to another port), or the responder sends them from another address than the one the initiator talks to.",
 			"Capture on the initiator itself to see whether the replies arrive; allow UDP 500 and 4500 from "+s.Responder.Addr().String()+" back to "+s.Initiator.Addr().String()+"; check the responder answers from the address the initiator targets."), true
 	}

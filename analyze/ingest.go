@@ -342,6 +342,18 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	for i := len(ex.Messages) - 1; i >= 0; i-- {
 		prev := ex.Messages[i]
 		if prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator {
+			if prev.Retransmit >= maxCopies && !a.multi && i == len(ex.Messages)-1 {
+				// A storm: past maxCopies, a run of copies is one record, the
+				// latest, that counts those it stands for.
+				prev.Folded++
+				prev.Retransmit++
+				s.folds = true
+				prev.Interval = m.Time.Sub(prev.Time)
+				prev.Frame, prev.FrameNumber, prev.Time = m.Frame, refFrame(m.Frame), m.Time
+				s.Retransmits++
+				ex.Last = m.Time
+				return
+			}
 			msg.Retransmit = prev.Retransmit + 1
 			msg.Interval = msg.Time.Sub(prev.Time)
 			// The same bytes: the copy shares the first one's decode, so that a storm
@@ -399,6 +411,40 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 }
 
 func hasDelete(m *Msg) bool { return len(m.deletes) > 0 }
+
+// maxCopies is how many retransmissions of one message are each kept: after them, a run
+// of copies is one record (Msg.Folded), so that a storm of copies costs one record.
+const maxCopies = 64
+
+// copiesOf counts the copies messages stand for, those folded into them included.
+func copiesOf(msgs []*Msg) int {
+	n := 0
+	for _, m := range msgs {
+		n += 1 + m.Folded
+	}
+	return n
+}
+
+// foldedFrames counts the copies folded into the messages of frames: frames a finding
+// that cites them does not list.
+func (s *Session) foldedFrames(frames []int) int {
+	if !s.folds {
+		return 0
+	}
+	folded := map[int]int{}
+	for _, ex := range s.Exchanges {
+		for _, m := range ex.Messages {
+			if m.Folded > 0 {
+				folded[m.Frame] = m.Folded
+			}
+		}
+	}
+	n := 0
+	for _, f := range frames {
+		n += folded[f]
+	}
+	return n
+}
 
 // completes reports whether a message completes a negotiation: MM6, AM3, QM3, or the
 // answer to IKE_AUTH or CREATE_CHILD_SA.

@@ -136,6 +136,7 @@ type Session struct {
 	reported     map[string]bool     // finding keys already raised (live capture)
 	offeredBy    netip.Addr
 	natChecked   bool
+	folds        bool // some message stands for copies folded into it (Msg.Folded)
 
 	mmSeen     [3]bool            // a Main Mode message of each class was seen
 	mmSender   [3]netip.AddrPort  // and who sent the first of each
@@ -231,6 +232,10 @@ type Msg struct {
 	Response bool `json:"response"`
 	// Retransmit is 0 for the first copy of a message and n for its n-th retransmission.
 	Retransmit int `json:"retransmit"`
+	// Folded counts the copies this one stands for besides itself: in a storm of
+	// retransmissions, copies after the 64th are one record, the latest (its frame and
+	// time), Interval being the gap since the copy before it.
+	Folded int `json:"folded_copies,omitempty"`
 	// Fragment is "n/total" for an IKE-level fragment (IKEv1 FRAG, IKEv2 SKF); the total
 	// is 0 until the last fragment is seen.
 	Fragment  string            `json:"fragment,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,6 +87,17 @@ func TestRetransmissionStormIsBounded(t *testing.T) {
 	}
 	if f.Code != analyze.CodeNoResponse || len(f.Evidence) != 20 || f.FramesOmitted != 100000-20 || f.Evidence[19].Frame != 100000 {
 		t.Errorf("%s with %d frames cited (last %v), %d omitted; want no-response citing 20 and omitting %d", f.Code, len(f.Evidence), f.Evidence[len(f.Evidence)-1], f.FramesOmitted, 100000-20)
+	}
+	if !strings.Contains(f.Summary, "100000 times") {
+		t.Errorf("summary does not count the 100000 copies: %s", f.Summary)
+	}
+	// The copies after the 64th are one record: the latest, counting the others.
+	s := res.Sessions[0]
+	msgs := s.Exchanges[0].Messages
+	last := msgs[len(msgs)-1]
+	if len(msgs) != 65 || s.Retransmits != 99999 || last.Retransmit != 99999 || last.Folded != 100000-65 || last.FrameNumber != 100000 {
+		t.Errorf("%d records, %d retransmissions; the last is retransmission %d of frame %d with %d folded in; want 65, 99999, 99999, 100000, %d",
+			len(msgs), s.Retransmits, last.Retransmit, last.FrameNumber, last.Folded, 100000-65)
 	}
 }
 

@@ -259,7 +259,11 @@ func messageLabel(m *analyze.Msg, rd *Redactor) string {
 	if m.Fragment != "" {
 		b.WriteString(" fragment " + m.Fragment)
 	}
-	if m.Retransmit > 0 {
+	switch {
+	case m.Folded > 0:
+		// The latest copy of a storm stands for those since the last one listed.
+		fmt.Fprintf(&b, " retransmission %d (+%.1f s, %d folded in)", m.Retransmit, m.Interval.Seconds(), m.Folded)
+	case m.Retransmit > 0:
 		fmt.Fprintf(&b, " retransmission %d (+%.1f s)", m.Retransmit, m.Interval.Seconds())
 	}
 	return b.String()
