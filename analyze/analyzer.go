@@ -40,7 +40,7 @@ type Options struct {
 	// the capture; Finish's Result holds no sessions and only the findings of none.
 	OnDone func(*Session, []Finding)
 	// MaxHeld is how many sessions an analysis with OnDone holds before it hands over,
-	// early, those quiet for at least the reply timeout. Default 2000.
+	// early, those quiet for at least the reply timeout. Default 1000.
 	MaxHeld int
 }
 
@@ -61,7 +61,7 @@ func (o *Options) defaults() {
 		o.MaxKept = 10000
 	}
 	if o.MaxHeld <= 0 {
-		o.MaxHeld = 2000
+		o.MaxHeld = 1000
 	}
 }
 

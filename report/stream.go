@@ -178,7 +178,7 @@ type spooled struct {
 }
 
 // spoolMemory is how many bytes of encoded findings stay in memory.
-const spoolMemory = 8 << 20
+const spoolMemory = 1 << 20
 
 func (sp *findingSpool) len() int { return len(sp.index) }
 

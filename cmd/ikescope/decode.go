@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -124,13 +125,23 @@ func decodeCapture(r *decode.Reader, format string, w io.Writer, several bool, k
 		if several {
 			capture = r.Name()
 		}
+		// A file's lines go out in large writes; standard input (a live tcpdump -w -)
+		// gets each line as its packet arrives.
+		bw := bufio.NewWriterSize(w, 64<<10)
+		out := io.Writer(bw)
+		if r.Name() == "standard input" {
+			out = w
+		}
 		for r.Next() {
 			j := report.NewMessageJSON(capture, r.Message())
 			res, err := decrypt(r.Message())
 			j.Decrypted = report.NewDecryptedJSON(res, err)
-			if err := report.WriteMessageJSON(w, j, r.Message(), res, rd); err != nil {
+			if err := report.WriteMessageJSON(out, j, r.Message(), res, rd); err != nil {
 				return err
 			}
+		}
+		if err := bw.Flush(); err != nil {
+			return err
 		}
 	default:
 		tw := report.NewTreeWriter(w)
