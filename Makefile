@@ -56,10 +56,13 @@ vet:
 
 # Benchmarks: decoding a generated capture of a million packets against a bare read loop,
 # tshark and tcpdump; the analysis over 1 and 10 million messages with its peak memory;
+# the gateway table (the ikescope command on generated gateway captures of 300k, 3M and
+# 30M packets and two floods: times, ratios to a read loop and to tcpdump, peak RSS);
 # live capture of a replayed capture at increasing rates (root, tcpreplay).
 bench: build test-deps
 	$(GO) test -run '^$$' -bench . -benchmem ./decode/
 	$(GO) test -run '^$$' -bench Analyze -benchtime 1x ./analyze/
+	$(GO) test -run '^$$' -bench Gateway -benchtime 1x -timeout 60m ./cmd/ikescope/
 	$(GO) test -run '^$$' -bench LiveReplay -benchtime 1x -v ./cmd/ikescope/
 
 # Run each fuzz target for FUZZTIME (default 60s).
