@@ -11,6 +11,19 @@ import (
 	"github.com/ikescope/ikescope/decode"
 )
 
+// NamedSPIs lists the IKE SPI pairs (initiator's, responder's) the session's texts may
+// name: its own and those of the IKE SAs it replaced and that replaced it, which a
+// redactor of sessions written one by one must know before the first of them.
+func (s *Session) NamedSPIs() [][2]SPI {
+	out := [][2]SPI{{s.InitiatorSPI, s.ResponderSPI}}
+	for _, o := range []*Session{s.predecessor, s.successor} {
+		if o != nil {
+			out = append(out, [2]SPI{o.InitiatorSPI, o.ResponderSPI})
+		}
+	}
+	return out
+}
+
 // Decoded returns the message's full decode, rebuilt from its bytes, for reports that
 // expand a message; nil when the analysis did not keep them (a session that finished
 // cleanly keeps its ladder, not its payloads).

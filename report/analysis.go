@@ -515,13 +515,30 @@ func writeSummary(w io.Writer, r *analyze.Result, rd *Redactor) error {
 	return bw.Flush()
 }
 
+// WriteSummaryWith writes the summary lines of r's sessions (JSON lines with asJSON)
+// redacted by rd, a stream redactor that learns each session first: for sessions
+// written as the analysis hands them over.
+func WriteSummaryWith(w io.Writer, r *analyze.Result, rd *Redactor, asJSON bool) error {
+	for _, s := range r.Sessions {
+		rd.LearnSession(s, r.Findings)
+	}
+	if !asJSON {
+		return writeSummary(w, r, rd)
+	}
+	return writeSummaryJSON(w, r, rd)
+}
+
 // WriteSummaryJSON writes the summary as JSON lines, one object per session
 // (`ikescope analyze --summary -f json`, docs/reports.md).
 func WriteSummaryJSON(w io.Writer, r *analyze.Result, st Style) error {
+	return writeSummaryJSON(w, r, st.redactor(r))
+}
+
+func writeSummaryJSON(w io.Writer, r *analyze.Result, rd *Redactor) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	for _, s := range summaries(r, st.redactor(r)) {
+	for _, s := range summaries(r, rd) {
 		if err := enc.Encode(s); err != nil {
 			return err
 		}

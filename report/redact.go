@@ -57,6 +57,28 @@ func NewRedactor(r *analyze.Result) *Redactor {
 		literals:  map[string]string{},
 		counts:    map[string]int{},
 	}
+	rd.learnResult(r)
+	return rd
+}
+
+// LearnSession teaches a redactor of a stream (NewStreamRedactor) a session and its
+// findings before they are written: pseudonyms are numbered in the order the sessions
+// come.
+func (rd *Redactor) LearnSession(s *analyze.Session, fs []analyze.Finding) {
+	if rd == nil {
+		return
+	}
+	for _, p := range s.NamedSPIs() {
+		rd.spi(p[0][:])
+		rd.spi(p[1][:])
+		rd.spi(append(p[0][:len(p[0]):len(p[0])], p[1][:]...))
+	}
+	rd.learnResult(&analyze.Result{Sessions: []*analyze.Session{s}, Findings: fs})
+}
+
+// learnResult registers every address, identity, certificate name and SPI of r, numbered
+// in the order the report shows them.
+func (rd *Redactor) learnResult(r *analyze.Result) {
 	// Endpoints first, so that they get the first names and are peers wherever they appear.
 	var order []netip.Addr
 	endpoint := func(a netip.Addr) {
@@ -127,7 +149,6 @@ func NewRedactor(r *analyze.Result) *Redactor {
 	for _, f := range r.Orphans {
 		rd.literal("spi", fmt.Sprintf("%08x", f.SPI))
 	}
-	return rd
 }
 
 // learn registers what a message's payloads (or its decrypted ones) carry that must not

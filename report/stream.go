@@ -27,9 +27,9 @@ type AnalysisStream struct {
 }
 
 // NewAnalysisStream starts the document (or event stream) of format f (FormatJSON or
-// FormatJSONL) on w. A stream of sessions handed over while the analysis runs cannot be
-// redacted (the pseudonyms are numbered over the whole report): rd is for a stream of
-// a whole Result, given to Finish.
+// FormatJSONL) on w, redacted by rd when it is not nil: a redactor of the whole Result
+// (NewRedactor), or, for sessions handed over while the analysis runs, a stream redactor
+// (NewStreamRedactor) that learns each session before it is written.
 func NewAnalysisStream(w io.Writer, f Format, rd *Redactor) *AnalysisStream {
 	as := &AnalysisStream{lines: f == FormatJSONL, bw: bufio.NewWriterSize(w, 64<<10)}
 	as.jw = &jsonDocWriter{w: as.bw, rd: rd}
@@ -47,6 +47,7 @@ func NewAnalysisStream(w io.Writer, f Format, rd *Redactor) *AnalysisStream {
 
 // Session writes one finished session and keeps its findings for the end.
 func (as *AnalysisStream) Session(s *analyze.Session, fs []analyze.Finding) {
+	as.jw.rd.LearnSession(s, fs)
 	if as.lines {
 		writeSessionEvents(as.emit, s)
 	} else {
@@ -94,6 +95,12 @@ func (as *AnalysisStream) encodeFinding(f analyze.Finding, buf *bytes.Buffer) er
 func (as *AnalysisStream) Finish(r *analyze.Result) error {
 	for _, s := range r.Sessions {
 		as.Session(s, nil)
+	}
+	if rd := as.jw.rd; rd.On() {
+		for _, c := range r.Captures {
+			rd.AddCapture(c.Name)
+		}
+		rd.learnResult(&analyze.Result{Findings: r.Findings, Orphans: r.Orphans})
 	}
 	for _, f := range r.Findings {
 		as.found.add(f, as.encodeFinding)

@@ -211,22 +211,25 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		}
 	}
 	jsonOut := f == report.FormatJSON || f == report.FormatJSONL
+	// Redacted, they learn each session's addresses and names as it comes.
+	var rd *report.Redactor
+	if *redact {
+		rd = report.NewStreamRedactor()
+		for _, c := range inputs {
+			rd.AddCapture(c.r.Name()) // capture-1, capture-2, ... in the order given
+		}
+	}
 	switch {
 	case !scope.all() || merged:
-	case *summary && !*redact:
+	case *summary:
 		lines = bufio.NewWriterSize(w, 64<<10)
 		one := []analyze.Capture{{}} // the summary names captures when there are any
 		handOver(func(s *analyze.Session, fs []analyze.Finding) {
 			r := &analyze.Result{Captures: one, Sessions: []*analyze.Session{s}, Findings: fs}
-			if jsonOut {
-				report.WriteSummaryJSON(lines, r, st)
-			} else {
-				report.WriteSummaryStyle(lines, r, st)
-			}
+			report.WriteSummaryWith(lines, r, rd, jsonOut)
 		})
-	case *summary:
-	case jsonOut && !*redact:
-		stream = report.NewAnalysisStream(w, f, nil)
+	case jsonOut:
+		stream = report.NewAnalysisStream(w, f, rd)
 		handOver(stream.Session)
 	case !jsonOut:
 		digest = &analyze.Digest{}
