@@ -652,7 +652,10 @@ func (a *Analyzer) sweep() {
 		// ESP alone moves an SA on too (a direction that stops), but is looked at no
 		// more than once a second.
 		espMoved := s.lastActive.After(s.espEvaluated) && a.now.Sub(s.espEvalAt) >= time.Second
-		if s.Last.After(s.evaluated) || quiet && !s.quietSeen || espMoved {
+		// Evaluated as it goes only for someone who watches (live capture); a file's
+		// sessions are evaluated when they finish.
+		watched := a.opts.OnFinding != nil || a.opts.OnSession != nil
+		if watched && (s.Last.After(s.evaluated) || quiet && !s.quietSeen || espMoved) {
 			a.refresh(s, false)
 			s.evaluated, s.quietSeen = s.Last, quiet
 			s.espEvaluated, s.espEvalAt = s.lastActive, a.now
