@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"sort"
-	"time"
 
 	"github.com/ikescope/ikescope/analyze"
 )
@@ -178,10 +177,13 @@ type findingSpool struct {
 	err   error
 }
 
+// spooled is one finding in the spool: 24 bytes, as a gateway's day has hundreds of
+// thousands of findings.
 type spooled struct {
-	sev      analyze.Severity
-	at       time.Time
-	off, len int64
+	at  int64 // Unix nanoseconds
+	off int64
+	len uint32
+	sev int8
 }
 
 // spoolMemory is how many bytes of encoded findings stay in memory.
@@ -212,7 +214,7 @@ func (sp *findingSpool) add(f analyze.Finding, encode func(analyze.Finding, *byt
 	} else {
 		sp.mem.Write(b.Bytes())
 	}
-	sp.index = append(sp.index, spooled{f.Severity, f.Time, sp.size, int64(b.Len())})
+	sp.index = append(sp.index, spooled{f.Time.UnixNano(), sp.size, uint32(b.Len()), int8(f.Severity)})
 	sp.size += int64(b.Len())
 }
 
@@ -227,13 +229,13 @@ func (sp *findingSpool) writeSorted(w io.Writer, before func()) error {
 		if a.sev != b.sev {
 			return a.sev > b.sev
 		}
-		return a.at.Before(b.at)
+		return a.at < b.at
 	})
 	var buf []byte
 	for _, e := range sp.index {
 		before()
 		if sp.file == nil {
-			if _, err := w.Write(sp.mem.Bytes()[e.off : e.off+e.len]); err != nil {
+			if _, err := w.Write(sp.mem.Bytes()[e.off : e.off+int64(e.len)]); err != nil {
 				return err
 			}
 			continue
