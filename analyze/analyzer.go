@@ -193,6 +193,13 @@ func (a *Analyzer) EndCapture(stats decode.Stats) {
 	}
 }
 
+// watched reports whether someone watches findings and states as they come (live
+// capture), rather than at the end.
+func (a *Analyzer) watched() bool { return a.opts.OnFinding != nil || a.opts.OnSession != nil }
+
+// SessionsSeen counts the sessions the analysis has begun, held or not.
+func (a *Analyzer) SessionsSeen() int { return a.nextID }
+
 // Now is the time of the latest message added.
 func (a *Analyzer) Now() time.Time { return a.now }
 
@@ -654,8 +661,7 @@ func (a *Analyzer) sweep() {
 		espMoved := s.lastActive.After(s.espEvaluated) && a.now.Sub(s.espEvalAt) >= time.Second
 		// Evaluated as it goes only for someone who watches (live capture); a file's
 		// sessions are evaluated when they finish.
-		watched := a.opts.OnFinding != nil || a.opts.OnSession != nil
-		if watched && (s.Last.After(s.evaluated) || quiet && !s.quietSeen || espMoved) {
+		if a.watched() && (s.Last.After(s.evaluated) || quiet && !s.quietSeen || espMoved) {
 			a.refresh(s, false)
 			s.evaluated, s.quietSeen = s.Last, quiet
 			s.espEvaluated, s.espEvalAt = s.lastActive, a.now

@@ -376,6 +376,10 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	if msg.Retransmit > 0 {
 		s.Retransmits++
 	}
+	if msg.orig == nil && !msg.incomplete {
+		// What it carries, while its decode is at hand: the report need not decode it again.
+		msg.Payloads = x.PayloadSummary()
+	}
 	ex.Messages = append(ex.Messages, msg)
 	ex.Last = m.Time
 	if len(s.Messages) < a.opts.MaxMessages {
@@ -405,8 +409,13 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	}
 	if msg.Retransmit == 0 && (len(msg.Notifies) > 0 || hasDelete(msg) || completes(msg)) {
 		// Notifications and deletes are known the moment they arrive; a completed
-		// negotiation may refute what was said before it.
-		a.refresh(s, false)
+		// negotiation may refute what was said before it. Nobody watching (a file), the
+		// findings wait for the end: only what the analysis itself goes by is derived.
+		if a.watched() {
+			a.refresh(s, false)
+		} else {
+			s.derive()
+		}
 	}
 }
 
@@ -573,6 +582,7 @@ func (s *Session) name() {
 				m.Payloads, m.InnerSummary = m.orig.Payloads, m.orig.InnerSummary
 			case m.incomplete:
 				m.Payloads = "IP fragments, incomplete"
+			case m.Payloads != "": // made from the decode when the message came
 			case m.raw != nil || m.tree != nil:
 				if x := m.Decoded(); x != nil {
 					m.Payloads = x.PayloadSummary()

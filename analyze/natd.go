@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/binary"
-	"hash"
 	"net/netip"
 
 	"github.com/ikescope/ikescope/decode"
@@ -18,9 +17,6 @@ import (
 // the packet's source means the sender's address was translated on the way (it is behind
 // a NAT); a destination hash that does not match means the receiver's was.
 
-// natdHashes are the hash functions IKEv1 may have negotiated, tried by output length.
-var natdHashes = []func() hash.Hash{md5.New, sha1.New, sha256.New, sha512.New384, sha512.New}
-
 func natdInput(spiI, spiR []byte, ap netip.AddrPort) []byte {
 	b := make([]byte, 0, 16+16+2)
 	b = append(b, spiI...)
@@ -29,14 +25,25 @@ func natdInput(spiI, spiR []byte, ap netip.AddrPort) []byte {
 	return binary.BigEndian.AppendUint16(b, ap.Port())
 }
 
+// natdMatches checks a NAT-D hash with the hash function of its length: those IKEv1 may
+// have negotiated (MD5, SHA-1, SHA-2), or SHA-1 in IKEv2.
 func natdMatches(want []byte, input []byte) bool {
-	for _, h := range natdHashes {
-		f := h()
-		if f.Size() != len(want) {
-			continue
-		}
-		f.Write(input)
-		return bytes.Equal(f.Sum(nil), want)
+	switch len(want) {
+	case md5.Size:
+		s := md5.Sum(input)
+		return bytes.Equal(s[:], want)
+	case sha1.Size:
+		s := sha1.Sum(input)
+		return bytes.Equal(s[:], want)
+	case sha256.Size:
+		s := sha256.Sum256(input)
+		return bytes.Equal(s[:], want)
+	case sha512.Size384:
+		s := sha512.Sum384(input)
+		return bytes.Equal(s[:], want)
+	case sha512.Size:
+		s := sha512.Sum512(input)
+		return bytes.Equal(s[:], want)
 	}
 	return false
 }

@@ -338,17 +338,13 @@ func feed(a *analyze.Analyzer, dec *ikecrypt.Decrypter, c openedCapture, stderr 
 		p = startProgress(stderr, r.Name(), counted)
 		defer p.stop()
 	}
-	spis := map[[8]byte]bool{}
 	for r.Next() {
 		m := r.Message()
 		dec.Open(m)
 		a.Add(m)
 		if p != nil {
 			p.frames.Store(int64(r.Frames()))
-			if m.ISAKMP != nil && !spis[m.ISAKMP.InitiatorSPI] {
-				spis[m.ISAKMP.InitiatorSPI] = true
-				p.sas.Store(int64(len(spis)))
-			}
+			p.sas.Store(int64(a.SessionsSeen()))
 		}
 	}
 	a.EndCapture(r.Stats())
