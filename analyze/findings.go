@@ -659,7 +659,13 @@ func (s *Session) am3Missing(now time.Time, opts Options) []Finding {
 func (s *Session) qm3Lost() []Finding {
 	var out []Finding
 	for _, ex := range s.Exchanges {
-		if ex.Type != decode.ExchangeQuickMode || s.Version != 1 || ex.Partial {
+		if ex.Type != decode.ExchangeQuickMode || s.Version != 1 {
+			continue
+		}
+		if ex.Partial {
+			if f, ok := s.qm3LostByShape(ex); ok {
+				out = append(out, f)
+			}
 			continue
 		}
 		var qm2 []*Msg
@@ -683,6 +689,70 @@ func (s *Session) qm3Lost() []Finding {
 			"Capture on the responder to see whether QM3 arrives; check the path from initiator to responder for UDP 500/4500; read the responder's log for Quick Mode errors."))
 	}
 	return out
+}
+
+// qm3Max is the largest a QM3 can be: HDR*, HASH(3) and nothing else (RFC 2409 5.5):
+// the 28-byte header, a 4-byte payload header, a hash of at most 64 bytes (SHA-512),
+// padded to a 16-byte cipher block. QM1 and QM2 carry SA and Nonce as well, and are larger.
+const qm3Max = 28 + 16 + 64
+
+// qm3LostByShape is qm3Lost for a Quick Mode whose roles the capture does not settle (it
+// began inside the exchange or after Phase 1): the shape of the exchange does. One side
+// sends the same message three times or more; the other answers each time with a message
+// no larger than a QM3. Only a responder repeats a message that the other side answers
+// with QM3: its QM2, because those QM3s do not reach it.
+func (s *Session) qm3LostByShape(ex *Exchange) (Finding, bool) {
+	for _, fromInit := range []bool{true, false} {
+		// The message this side repeats most, and how often.
+		var rep *Msg
+		n := 0
+		for _, m := range ex.Messages {
+			if m.FromInitiator != fromInit || m.Retransmit > 0 {
+				continue
+			}
+			k := 0
+			for _, c := range ex.Messages {
+				if c.FromInitiator == fromInit && c.hash == m.hash {
+					k += 1 + c.Folded
+				}
+			}
+			if k > n {
+				rep, n = m, k
+			}
+		}
+		if rep == nil || n < 3 || rep.Size <= qm3Max {
+			continue
+		}
+		// The other side answers after the first copy, with QM3-sized messages only.
+		var answers []*Msg
+		short := true
+		for _, m := range ex.Messages {
+			if m.FromInitiator == fromInit || !m.Time.After(rep.Time) && m.Frame < rep.Frame {
+				continue
+			}
+			answers = append(answers, m)
+			short = short && m.Size <= qm3Max
+		}
+		if len(answers) == 0 || !short {
+			continue
+		}
+		var frames []int
+		for _, m := range ex.Messages {
+			if m.FromInitiator == fromInit && m.hash == rep.hash || m.FromInitiator != fromInit && m.Frame >= rep.Frame {
+				frames = append(frames, m.Frame)
+			}
+		}
+		sender, other := s.Initiator.Addr(), s.Responder.Addr()
+		if !fromInit {
+			sender, other = other, sender
+		}
+		return s.newFinding(CodePhase2Stalled, Error, fmt.Sprintf("QM %08x", ex.MessageID), frames, rep.Time,
+			fmt.Sprintf("%s sent the same Quick Mode message %d times and %s answered each time with a message of %d bytes, no larger than a QM3 (it carries only HASH(3)): %s is the Quick Mode responder repeating QM2, and the QM3s do not reach it (or it cannot read them), so it never completes Quick Mode and never installs its IPsec SA. (The capture began inside the exchange: the roles come from its shape.)",
+				sender, n, other, answers[0].Size, sender),
+			"QM3 is lost between the gateways (UDP 4500 or fragments dropped in one direction), or the responder fails to decrypt or verify it (a HASH(3) mismatch from an implementation bug). The initiator believes the tunnel is up and sends ESP the responder cannot use.",
+			"Capture on the responder to see whether QM3 arrives; check the path from initiator to responder for UDP 500/4500; read the responder's log for Quick Mode errors."), true
+	}
+	return Finding{}, false
 }
 
 // dpdUnanswered: in IKEv1, Dead Peer Detection messages are encrypted Informationals in
