@@ -17,11 +17,16 @@ import (
 // the packet's source means the sender's address was translated on the way (it is behind
 // a NAT); a destination hash that does not match means the receiver's was.
 
-func natdInput(spiI, spiR []byte, ap netip.AddrPort) []byte {
-	b := make([]byte, 0, 16+16+2)
+func natdInput(b []byte, spiI, spiR []byte, ap netip.AddrPort) []byte {
 	b = append(b, spiI...)
 	b = append(b, spiR...)
-	b = append(b, ap.Addr().Unmap().AsSlice()...)
+	if a := ap.Addr().Unmap(); a.Is4() {
+		x := a.As4()
+		b = append(b, x[:]...)
+	} else {
+		x := a.As16()
+		b = append(b, x[:]...)
+	}
 	return binary.BigEndian.AppendUint16(b, ap.Port())
 }
 
@@ -94,13 +99,15 @@ func (s *Session) checkNAT(msg *Msg, x *decode.ISAKMP) {
 	spiI, spiR := x.InitiatorSPI[:], x.ResponderSPI[:]
 	srcOK := len(src) == 0
 	for _, h := range src {
-		if natdMatches(h, natdInput(spiI, spiR, msg.Src)) {
+		var buf [8 + 8 + 16 + 2]byte
+		if natdMatches(h, natdInput(buf[:0], spiI, spiR, msg.Src)) {
 			srcOK = true
 		}
 	}
 	dstOK := len(dst) == 0
 	for _, h := range dst {
-		if natdMatches(h, natdInput(spiI, spiR, msg.Dst)) {
+		var buf [8 + 8 + 16 + 2]byte
+		if natdMatches(h, natdInput(buf[:0], spiI, spiR, msg.Dst)) {
 			dstOK = true
 		}
 	}

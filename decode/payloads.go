@@ -7,7 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
-	"strings"
+	"strconv"
 	"time"
 )
 
@@ -797,24 +797,27 @@ func (m *ISAKMP) FindNotify(t NotifyType) *Notify {
 // PayloadSummary lists the payload types in order, as tcpdump and Wireshark show them:
 // "SA KE Nonce N(NAT_DETECTION_SOURCE_IP)".
 func (m *ISAKMP) PayloadSummary() string {
-	var b strings.Builder
+	// Built in a buffer on the stack and turned into a string once: every IKE message
+	// the analysis takes gets one.
+	var buf [128]byte
+	b := buf[:0]
 	for i, p := range m.Payloads {
 		if i > 0 {
-			b.WriteByte(' ')
+			b = append(b, ' ')
 		}
-		b.WriteString(p.Type.String())
+		b = append(b, p.Type.String()...)
 		if p.Notify != nil {
-			fmt.Fprintf(&b, "(%s)", NotifyName(m.IsV2(), p.Notify.Type))
+			b = append(append(append(b, '('), NotifyName(m.IsV2(), p.Notify.Type)...), ')')
 		}
 		if p.Encrypted != nil && p.Encrypted.TotalFragments > 0 {
-			fmt.Fprintf(&b, "(%d/%d)", p.Encrypted.FragmentNumber, p.Encrypted.TotalFragments)
+			b = append(strconv.AppendUint(append(strconv.AppendUint(append(b, '('), uint64(p.Encrypted.FragmentNumber), 10), '/'), uint64(p.Encrypted.TotalFragments), 10), ')')
 		}
 	}
 	if m.Encrypted != nil {
-		if b.Len() > 0 {
-			b.WriteByte(' ')
+		if len(b) > 0 {
+			b = append(b, ' ')
 		}
-		fmt.Fprintf(&b, "encrypted(%d bytes)", len(m.Encrypted.Data))
+		b = append(strconv.AppendInt(append(b, "encrypted("...), int64(len(m.Encrypted.Data)), 10), " bytes)"...)
 	}
-	return b.String()
+	return string(b)
 }
