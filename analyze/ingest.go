@@ -342,9 +342,10 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	for i := len(ex.Messages) - 1; i >= 0; i-- {
 		prev := ex.Messages[i]
 		if prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator {
-			if prev.Retransmit >= maxCopies && !a.multi && i == len(ex.Messages)-1 {
+			if prev.Retransmit >= maxCopies && !a.multi {
 				// A storm: past maxCopies, a run of copies is one record, the
-				// latest, that counts those it stands for.
+				// latest, that counts those it stands for (each side's, when the
+				// other answers every copy).
 				prev.Folded++
 				prev.Retransmit++
 				s.folds = true

@@ -186,3 +186,41 @@ func TestESPAllocs(t *testing.T) {
 		t.Errorf("%.1f allocations per ESP packet of a known flow, want 0", allocs)
 	}
 }
+
+// A storm of requests each answered (the answers never reach the initiator) is bounded
+// as a storm of unanswered copies is: past 64 copies, each side's run is one record.
+func TestAnsweredStormIsBounded(t *testing.T) {
+	a := analyze.New(analyze.Options{})
+	start := time.Unix(1700000000, 0)
+	const n = 20000
+	for i := 0; i < n; i++ {
+		at := start.Add(time.Duration(i) * 100 * time.Millisecond)
+		req := saInit(0, at)
+		req.Frame = 2*i + 1
+		a.Add(req)
+		x := *req.ISAKMP
+		x.Flags = decode.FlagResponse
+		x.ResponderSPI = [8]byte{9, 9, 9, 9, 9, 9, 9, 9}
+		x.Contents = append(append([]byte(nil), x.InitiatorSPI[:]...), x.ResponderSPI[:]...)
+		resp := &decode.Message{Frame: 2*i + 2, Time: at.Add(time.Millisecond), Kind: decode.KindISAKMP, ISAKMP: &x,
+			Src: req.Dst, Dst: req.Src}
+		a.Add(resp)
+	}
+	res := a.Finish()
+	if len(res.Sessions) != 1 {
+		t.Fatalf("%d sessions, want 1", len(res.Sessions))
+	}
+	msgs := res.Sessions[0].Exchanges[0].Messages
+	if len(msgs) > 2*66 {
+		t.Errorf("%d records for %d copies each way, want each side's run folded past 64 copies", len(msgs), n)
+	}
+	var f *analyze.Finding
+	for i := range res.Findings {
+		if res.Findings[i].Code == analyze.CodeReplyNotReaching {
+			f = &res.Findings[i]
+		}
+	}
+	if f == nil || !strings.Contains(f.Summary, "20000 times") {
+		t.Errorf("no reply-not-reaching counting every copy: %v", res.Findings)
+	}
+}
