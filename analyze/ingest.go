@@ -385,8 +385,12 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	ex.Last = m.Time
 	if len(s.Messages) < a.opts.MaxMessages {
 		s.Messages = append(s.Messages, msg)
+		ex.inLadder = true
 	} else {
 		s.MessagesDropped++
+		if len(s.Exchanges) > a.opts.MaxMessages {
+			s.pruneExchanges(msg.Time, a.opts.ReplyTimeout)
+		}
 	}
 	if len(x.Errors) > 0 && !x.Truncated {
 		s.malformed = append(s.malformed, m.Frame)
@@ -612,6 +616,7 @@ func (s *Session) exchangeFor(x *decode.ISAKMP, msg *Msg) *Exchange {
 	ex := s.byMsgID[k]
 	if ex == nil {
 		ex = &Exchange{
+			key:         k,
 			Type:        x.ExchangeType,
 			MessageID:   x.MessageID,
 			ByInitiator: k.byInit,
@@ -638,6 +643,48 @@ func (s *Session) exchangeFor(x *decode.ISAKMP, msg *Msg) *Exchange {
 	}
 	ex.Encrypted = ex.Encrypted || msg.Encrypted
 	return ex
+}
+
+// pruneExchanges lets go of the INFORMATIONAL exchanges (liveness checks, mostly) that
+// the ladder does not show, once they are settled: an SA up for a day checks its peer
+// thousands of times, and each exchange would be held to the end. Settled: an IKEv2
+// request answered, or an IKEv1 Informational (which expects no answer), with no error
+// notification, quiet for the reply timeout. ExchangesPruned counts them. A late copy of
+// one of their messages starts an exchange of its own, which a later request of the
+// same sender (IKEv2) or the kind of exchange (IKEv1) keeps from counting as unanswered.
+func (s *Session) pruneExchanges(now time.Time, quiet time.Duration) {
+	kept := s.Exchanges[:0]
+	for _, ex := range s.Exchanges {
+		if ex.inLadder || !settled(ex) || now.Sub(ex.Last) < quiet {
+			kept = append(kept, ex)
+			continue
+		}
+		if s.byMsgID[ex.key] == ex {
+			delete(s.byMsgID, ex.key)
+		}
+		s.ExchangesPruned++
+	}
+	clear(s.Exchanges[len(kept):])
+	s.Exchanges = kept
+}
+
+// settled reports whether an INFORMATIONAL exchange is over without anything to report.
+func settled(ex *Exchange) bool {
+	switch ex.Type {
+	case decode.ExchangeInformational:
+		if ex.Requests == 0 || ex.Responses == 0 {
+			return false
+		}
+	case decode.ExchangeInformationalV1:
+	default:
+		return false
+	}
+	for _, m := range ex.Messages {
+		if hasErrorNotify(m) || len(m.Errors) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // inFlight bounds how long after a capture begins an exchange may still be one that was

@@ -108,7 +108,10 @@ type Session struct {
 	Exchanges []*Exchange `json:"exchanges"`
 	Messages  []*Msg      `json:"messages"`
 	// MessagesDropped counts messages not kept because the session had too many.
-	MessagesDropped int        `json:"messages_dropped,omitempty"`
+	MessagesDropped int `json:"messages_dropped,omitempty"`
+	// ExchangesPruned counts INFORMATIONAL exchanges past the kept messages that were
+	// settled (answered, no error) and let go of: an SA up for days checks its peer often.
+	ExchangesPruned int        `json:"exchanges_pruned,omitempty"`
 	Phase2          int        `json:"phase2_exchanges"`
 	Phase2Done      int        `json:"phase2_completed"`
 	ESP             []*ESPFlow `json:"esp_flows"`
@@ -223,6 +226,9 @@ type Exchange struct {
 	Partial bool      `json:"partial,omitempty"`
 	First   time.Time `json:"first"`
 	Last    time.Time `json:"last"`
+
+	inLadder bool        // one of its messages is in Session.Messages
+	key      exchangeKey // its key in Session.byMsgID
 }
 
 // Msg is one IKE message as the ladder shows it.

@@ -224,3 +224,40 @@ func TestAnsweredStormIsBounded(t *testing.T) {
 		t.Errorf("no reply-not-reaching counting every copy: %v", res.Findings)
 	}
 }
+
+// An SA that checks its peer every 10 s for two days holds no more exchanges than its
+// ladder shows: answered liveness checks past it are let go of, counted, and the findings
+// are those of an analysis that keeps them all.
+func TestLivenessChecksArePruned(t *testing.T) {
+	const checks = 20000
+	run := func(opts analyze.Options) *analyze.Result {
+		a := analyze.New(opts)
+		start := time.Unix(1700000000, 0)
+		a.Add(saInit(0, start))
+		for i := 1; i <= checks; i++ {
+			at := start.Add(time.Duration(i) * 10 * time.Second)
+			req := saInit(0, at)
+			req.Frame = 2 * i
+			x := *req.ISAKMP
+			x.ExchangeType, x.MessageID = decode.ExchangeInformational, uint32(i)
+			x.ResponderSPI = [8]byte{9, 9, 9, 9, 9, 9, 9, 9}
+			x.Contents = binary.BigEndian.AppendUint32(append(append([]byte(nil), x.InitiatorSPI[:]...), x.ResponderSPI[:]...), uint32(i))
+			req.ISAKMP = &x
+			a.Add(req)
+			y := x
+			y.Flags = decode.FlagResponse
+			y.Contents = append(append([]byte(nil), x.Contents...), 1)
+			a.Add(&decode.Message{Frame: 2*i + 1, Time: at.Add(time.Millisecond), Kind: decode.KindISAKMP, ISAKMP: &y, Src: req.Dst, Dst: req.Src})
+		}
+		return a.Finish()
+	}
+	res := run(analyze.Options{})
+	all := run(analyze.Options{MaxMessages: 3 * checks})
+	s := res.Sessions[0]
+	if len(s.Exchanges) > 1000+2 || s.ExchangesPruned < checks-1000 {
+		t.Errorf("%d exchanges held, %d pruned, of %d; want at most the ladder's", len(s.Exchanges), s.ExchangesPruned, checks+1)
+	}
+	if a, b := codesOf(res.Findings), codesOf(all.Findings); a != b {
+		t.Errorf("findings %s; keeping every exchange: %s", a, b)
+	}
+}
