@@ -193,17 +193,24 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	opts := analyze.Options{ReplyTimeout: *timeout}
 	// JSON and JSON lines are written as the analysis finishes with each session, which
 	// it then forgets: memory follows the sessions in progress, not the capture's length.
-	// A redacted report numbers its pseudonyms over the whole report, --peer and --spi
-	// pick sessions by what the whole analysis knows, and several capture points are
-	// read twice: those hold the sessions to the end.
 	// The summary's lines go out the same way. The reports for people keep the first
 	// sessions and an example of each kind in full and count the rest (analyze.Digest).
+	// Several capture points of one tunnel are read twice to line their clocks up: those
+	// hold the sessions to the end.
 	var stream *report.AnalysisStream
 	var digest *analyze.Digest
 	var lines *bufio.Writer
 	worst := analyze.Severity(-1)
+	// --peer and --spi keep the sessions in scope as they come.
+	var tracker *scopeTracker
+	if !scope.all() {
+		tracker = newScopeTracker(scope)
+	}
 	handOver := func(use func(*analyze.Session, []analyze.Finding)) {
 		opts.OnDone = func(s *analyze.Session, fs []analyze.Finding) {
+			if tracker != nil && !tracker.take(s) {
+				return
+			}
 			for _, x := range fs {
 				worst = max(worst, x.Severity)
 			}
@@ -220,7 +227,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		}
 	}
 	switch {
-	case !scope.all() || merged:
+	case merged:
 	case *summary:
 		lines = bufio.NewWriterSize(w, 64<<10)
 		one := []analyze.Capture{{}} // the summary names captures when there are any
@@ -263,7 +270,12 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stderr, "ikescope: %s\n", oneLine(err.Error()))
 		readErr = errAlreadyReported
 	}
-	res := scope.narrow(a.Finish())
+	var res *analyze.Result
+	if opts.OnDone != nil && tracker != nil {
+		res = tracker.narrow(a.Finish())
+	} else {
+		res = scope.narrow(a.Finish())
+	}
 	for _, x := range res.Findings {
 		worst = max(worst, x.Severity)
 	}

@@ -44,8 +44,10 @@ func TestLargeCapture(t *testing.T) {
 	}
 	var doc struct {
 		Sessions []struct {
-			ID          int  `json:"id"`
-			Established bool `json:"established"`
+			ID          int    `json:"id"`
+			Established bool   `json:"established"`
+			Initiator   string `json:"initiator"`
+			Responder   string `json:"responder"`
 		} `json:"sessions"`
 		Findings []struct {
 			Session int `json:"session"`
@@ -68,6 +70,36 @@ func TestLargeCapture(t *testing.T) {
 	for _, f := range doc.Findings {
 		if f.Session != 0 && !ids[f.Session] {
 			t.Fatalf("a finding names session %d, which the JSON does not list", f.Session)
+		}
+	}
+
+	// --peer keeps one gateway's sessions as they come: those the whole JSON lists with
+	// that address on a side.
+	peer := strings.Split(doc.Sessions[0].Responder, ":")[0]
+	want := 0
+	for _, s := range doc.Sessions {
+		if strings.HasPrefix(s.Initiator, peer+":") || strings.HasPrefix(s.Responder, peer+":") {
+			want++
+		}
+	}
+	out, stderr, code = runCmd(t, nil, "analyze", "-f", "json", "--peer", peer, path)
+	if code != exitOK {
+		t.Fatalf("analyze --peer: exit %d: %s", code, stderr)
+	}
+	var scoped scopedDoc
+	if err := json.Unmarshal([]byte(out), &scoped); err != nil {
+		t.Fatalf("analyze --peer: %v", err)
+	}
+	kept := map[int]bool{}
+	for _, s := range scoped.Sessions {
+		kept[s.ID] = true
+	}
+	if len(scoped.Sessions) != want {
+		t.Errorf("--peer %s: %d sessions, the whole JSON has %d with it", peer, len(scoped.Sessions), want)
+	}
+	for _, f := range scoped.Findings {
+		if f.Session != 0 && !kept[f.Session] {
+			t.Errorf("--peer %s: a finding of session %d, which is left out", peer, f.Session)
 		}
 	}
 

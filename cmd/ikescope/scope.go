@@ -73,45 +73,111 @@ func (sc scope) narrow(r *analyze.Result) *analyze.Result {
 	if sc.all() {
 		return r
 	}
-	out := *r
-	out.Sessions = []*analyze.Session{}
-	out.Findings = []analyze.Finding{}
-	out.Orphans = []*analyze.ESPFlow{}
-	kept := map[int]bool{}
-	frameKept := map[int]bool{} // frame reference -> its session is kept
+	t := newScopeTracker(sc)
+	kept := r.Sessions[:0:0]
 	for _, s := range r.Sessions {
-		in := sc.session(s)
-		if in {
-			kept[s.ID] = true
-			out.Sessions = append(out.Sessions, s)
-		}
-		for _, m := range s.Messages {
-			frameKept[m.Frame] = frameKept[m.Frame] || in
+		if t.take(s) {
+			kept = append(kept, s)
 		}
 	}
+	out := t.narrow(r)
+	out.Sessions = kept
+	return out
+}
+
+// scopeTracker narrows sessions one by one, as the analysis hands them over: it
+// remembers which frames belong to some session and which to a session kept (a bit per
+// frame), and which sessions it kept, to narrow the findings of no session at the end.
+type scopeTracker struct {
+	sc          scope
+	known, mine frameSet
+	kept        map[int]bool
+}
+
+func newScopeTracker(sc scope) *scopeTracker {
+	return &scopeTracker{sc: sc, kept: map[int]bool{}}
+}
+
+// take reports whether a session is in scope, noting its frames.
+func (t *scopeTracker) take(s *analyze.Session) bool {
+	in := t.sc.session(s)
+	if in {
+		t.kept[s.ID] = true
+	}
+	for _, m := range s.Messages {
+		t.known.add(m.Frame)
+		if in {
+			t.mine.add(m.Frame)
+		}
+	}
+	return in
+}
+
+// narrow gives what r holds outside its sessions, in scope: the findings of no session
+// (about the capture: no IKE at all, a short snap length, fragments that never
+// completed) unless every frame they cite belongs to a session left out, the findings of
+// a session kept, and the ESP flows of no session that are in scope. Its Sessions are
+// r's, as they are (the analysis handed them over).
+func (t *scopeTracker) narrow(r *analyze.Result) *analyze.Result {
+	out := *r
+	out.Findings = []analyze.Finding{}
+	out.Orphans = []*analyze.ESPFlow{}
 	for _, f := range r.Findings {
 		if f.Session != 0 {
-			if kept[f.Session] {
+			if t.kept[f.Session] {
 				out.Findings = append(out.Findings, f)
 			}
 			continue
 		}
 		keep, cited := false, false
 		for _, fr := range f.Frames {
-			k, known := frameKept[fr]
-			keep = keep || k
-			cited = cited || known
+			keep = keep || t.mine.has(fr)
+			cited = cited || t.known.has(fr)
 		}
 		if keep || !cited {
 			out.Findings = append(out.Findings, f)
 		}
 	}
 	for _, e := range r.Orphans {
-		if sc.flow(e) {
+		if t.sc.flow(e) {
 			out.Orphans = append(out.Orphans, e)
 		}
 	}
 	return &out
+}
+
+// frameSet is a set of frame references: a bit each for the frames of the first
+// capture, a map for the references of the others (with several captures).
+type frameSet struct {
+	bits  []uint64
+	other map[int]bool
+}
+
+// maxFrameBit bounds the frame numbers kept as bits (references of later captures are
+// capture<<32|frame).
+const maxFrameBit = 1 << 32
+
+func (fs *frameSet) add(f int) {
+	switch {
+	case f < 0:
+	case f >= maxFrameBit:
+		if fs.other == nil {
+			fs.other = map[int]bool{}
+		}
+		fs.other[f] = true
+	default:
+		for f/64 >= len(fs.bits) {
+			fs.bits = append(fs.bits, 0)
+		}
+		fs.bits[f/64] |= 1 << (f % 64)
+	}
+}
+
+func (fs *frameSet) has(f int) bool {
+	if f >= maxFrameBit {
+		return fs.other[f]
+	}
+	return f >= 0 && f/64 < len(fs.bits) && fs.bits[f/64]&(1<<(f%64)) != 0
 }
 
 func (sc scope) session(s *analyze.Session) bool {
