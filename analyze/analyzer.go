@@ -34,10 +34,10 @@ type Options struct {
 	// deleted, failed) with the session as it now is; it must not keep the pointer.
 	OnSession func(*Session)
 	// OnDone, if set, receives each session, with its findings, once the analysis is done
-	// with it: it went quiet past its idle limit, the input ended, or more than MaxHeld
-	// sessions are held and it is among those quiet longest. The analysis then forgets it
-	// (the callee may keep it), so memory follows the sessions in progress however long
-	// the capture; Finish's Result holds no sessions and only the findings of none.
+	// with it: at the end of the input, or when more than MaxHeld sessions are held and it
+	// is among those quiet longest. The analysis then forgets it (the callee may keep it),
+	// so memory follows the sessions in progress however long the capture; Finish's
+	// Result holds no sessions and only the findings of none.
 	OnDone func(*Session, []Finding)
 	// MaxHeld is how many sessions an analysis with OnDone holds before it hands over,
 	// early, those quiet for at least the reply timeout. Default 1000.
@@ -689,8 +689,8 @@ func (a *Analyzer) sweep() {
 			if !s.closed {
 				a.close(s)
 			}
+			a.reconcileOne(s)
 			a.handOver(s)
-			a.dropPending++
 		}
 	}
 	a.compact(false)
@@ -744,15 +744,15 @@ func (a *Analyzer) close(s *Session) {
 	}
 }
 
-// handOver passes a finished session to OnDone and forgets it, remembering its initiator
-// SPI for a while in case the SA shows up again.
+// handOver passes a finished (and reconciled) session to OnDone and forgets it,
+// remembering its initiator SPI for a while in case the SA shows up again.
 func (a *Analyzer) handOver(s *Session) {
 	if a.closed[s.InitiatorSPI] == s {
 		delete(a.closed, s.InitiatorSPI)
 	}
-	a.reconcileOne(s)
 	a.opts.OnDone(s, s.findings)
 	s.dropped = true
+	a.dropPending++
 	a.handed++
 	if s.InitiatorSPI.IsZero() {
 		return
@@ -996,7 +996,6 @@ func (a *Analyzer) Finish() *Result {
 			if !s.dropped {
 				s.findings = append(s.findings, extra[s.ID]...)
 				a.handOver(s)
-				a.dropPending++
 			}
 		}
 		global = append(rest, a.notes...)

@@ -725,22 +725,22 @@ func (s *Session) qm3LostByShape(ex *Exchange) (Finding, bool) {
 		}
 		// The other side answers after the first copy, with QM3-sized messages only.
 		var answers []*Msg
+		var frames []int
 		short := true
 		for _, m := range ex.Messages {
-			if m.FromInitiator == fromInit || !m.Time.After(rep.Time) && m.Frame < rep.Frame {
-				continue
+			switch {
+			case m.FromInitiator == fromInit:
+				if m.hash == rep.hash {
+					frames = append(frames, m.Frame)
+				}
+			case m.Time.After(rep.Time) || m.Time.Equal(rep.Time) && m.Frame > rep.Frame:
+				answers = append(answers, m)
+				frames = append(frames, m.Frame)
+				short = short && m.Size <= qm3Max
 			}
-			answers = append(answers, m)
-			short = short && m.Size <= qm3Max
 		}
 		if len(answers) == 0 || !short {
 			continue
-		}
-		var frames []int
-		for _, m := range ex.Messages {
-			if m.FromInitiator == fromInit && m.hash == rep.hash || m.FromInitiator != fromInit && m.Frame >= rep.Frame {
-				frames = append(frames, m.Frame)
-			}
 		}
 		sender, other := s.Initiator.Addr(), s.Responder.Addr()
 		if !fromInit {

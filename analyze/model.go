@@ -135,10 +135,10 @@ type Session struct {
 	// Captures names every capture that saw the SA, when there are several.
 	Captures    []string `json:"captures,omitempty"`
 	RekeyedFrom int      `json:"rekeyed_from,omitempty"`
+	RekeyedTo   int      `json:"rekeyed_to,omitempty"`
 	// Continues names the session this one carries on: the same initiator SPI, handed
 	// over (written out) when it went quiet and then seen again.
 	Continues int       `json:"continues,omitempty"`
-	RekeyedTo int       `json:"rekeyed_to,omitempty"`
 	First     time.Time `json:"first"`
 	Last      time.Time `json:"last"`
 

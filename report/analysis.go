@@ -168,6 +168,7 @@ type jsonDocWriter struct {
 	fields int
 	err    error
 	raw1   bytes.Buffer // one value, compact
+	enc    *json.Encoder
 	red    bytes.Buffer // redacted
 	pretty bytes.Buffer // indented
 }
@@ -231,7 +232,10 @@ func (jw *jsonDocWriter) value(v any, kind valueKind, prefix string) {
 // next call.
 func (jw *jsonDocWriter) encode(v any, kind valueKind) ([]byte, error) {
 	jw.raw1.Reset()
-	if err := json.NewEncoder(&jw.raw1).Encode(v); err != nil {
+	if jw.enc == nil {
+		jw.enc = json.NewEncoder(&jw.raw1)
+	}
+	if err := jw.enc.Encode(v); err != nil {
 		return nil, err
 	}
 	b := bytes.TrimSuffix(jw.raw1.Bytes(), []byte("\n"))
@@ -503,8 +507,19 @@ func summaries(r *analyze.Result, rd *Redactor) []summaryJSON {
 	return out
 }
 
-func writeSummary(w io.Writer, r *analyze.Result, rd *Redactor) error {
+// buffered is w buffered, and what to call when done: w itself when it already is,
+// left for its owner to flush (the summary of one session at a time, written as the
+// analysis hands it over, is neither buffered twice nor flushed at every line).
+func buffered(w io.Writer) (*bufio.Writer, func() error) {
+	if bw, ok := w.(*bufio.Writer); ok {
+		return bw, func() error { return nil }
+	}
 	bw := bufio.NewWriter(w)
+	return bw, bw.Flush
+}
+
+func writeSummary(w io.Writer, r *analyze.Result, rd *Redactor) error {
+	bw, done := buffered(w)
 	for _, s := range summaries(r, rd) {
 		capture := ""
 		if len(r.Captures) > 0 {
@@ -512,7 +527,7 @@ func writeSummary(w io.Writer, r *analyze.Result, rd *Redactor) error {
 		}
 		fmt.Fprintf(bw, "%s session=%d%s ikev%d %s -> %s state=%q findings=%s\n", s.Worst, s.ID, capture, s.IKEVersion, s.Initiator, s.Responder, s.State, strings.Join(s.Findings, ","))
 	}
-	return bw.Flush()
+	return done()
 }
 
 // WriteSummaryWith writes the summary lines of r's sessions (JSON lines with asJSON)
@@ -535,7 +550,7 @@ func WriteSummaryJSON(w io.Writer, r *analyze.Result, st Style) error {
 }
 
 func writeSummaryJSON(w io.Writer, r *analyze.Result, rd *Redactor) error {
-	bw := bufio.NewWriter(w)
+	bw, done := buffered(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	for _, s := range summaries(r, rd) {
@@ -543,7 +558,7 @@ func writeSummaryJSON(w io.Writer, r *analyze.Result, rd *Redactor) error {
 			return err
 		}
 	}
-	return bw.Flush()
+	return done()
 }
 
 // offsetText says how far a clock is off: "ahead by 1.250 s", "in step (within 1 ms)".

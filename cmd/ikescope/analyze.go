@@ -238,7 +238,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	case jsonOut:
 		stream = report.NewAnalysisStream(w, f, rd)
 		handOver(stream.Session)
-	case !jsonOut:
+	default:
 		digest = &analyze.Digest{}
 		handOver(digest.Add)
 	}
