@@ -243,6 +243,7 @@ type EAP struct {
 	Length     uint16
 	Type       uint8 // Request and Response only
 	HasType    bool
+	Data       []byte // the type data after Type (an identity, a Nak's methods, a method's packet)
 }
 
 // Encrypted is an IKEv2 SK or SKF payload, or the encrypted body of an IKEv1 message.
@@ -780,7 +781,7 @@ func parseEAP(c *cursor) *EAP {
 	if (e.Code == 1 || e.Code == 2) && c.remaining() > 0 {
 		e.Type, e.HasType = c.u8("EAP type"), true
 	}
-	c.rest()
+	e.Data = c.rest()
 	return e
 }
 
