@@ -106,6 +106,7 @@ func pairOf(x, y netip.Addr) peerKey {
 // Analyzer correlates messages into sessions and findings. Feed it messages in capture
 // order with Add; it is not safe for concurrent use.
 type Analyzer struct {
+	clients   clientTally // remote-access clients of the sessions finished
 	opts      Options
 	sessions  []*Session // every session kept, in order of first message
 	open      map[SPI]*Session
@@ -751,6 +752,7 @@ func (a *Analyzer) handOver(s *Session) {
 		delete(a.closed, s.InitiatorSPI)
 	}
 	a.opts.OnDone(s, s.findings)
+	a.clients.add(s, s.findings)
 	s.dropped = true
 	a.dropPending++
 	a.handed++
@@ -1013,6 +1015,16 @@ func (a *Analyzer) Finish() *Result {
 		r.Findings = append(r.Findings, s.findings...)
 	}
 	r.Findings = append(r.Findings, global...)
+	if a.opts.OnDone == nil {
+		bySession := map[int][]Finding{}
+		for _, f := range r.Findings {
+			bySession[f.Session] = append(bySession[f.Session], f)
+		}
+		for _, s := range a.sessions {
+			a.clients.add(s, bySession[s.ID])
+		}
+	}
+	r.Clients = a.clients.summary()
 	if a.opts.OnFinding != nil {
 		for _, f := range global[:len(global)-len(a.notes)] {
 			a.opts.OnFinding(f)

@@ -21,6 +21,9 @@ var Catalogue = []Entry{
 	{CodeProposalDiff, Error, "both sides' proposals visible and disjoint"},
 	{CodeInvalidKE, Info, "the responder wants another DH group"},
 	{CodeAuthFailed, Error, "authentication failed"},
+	{CodeUserAuthFailed, Error, "user authentication (XAUTH, EAP) failed"},
+	{CodeEAPMethodMismatch, Error, "no EAP method both sides allow"},
+	{CodeNoVirtualIP, Error, "a virtual IP asked for, none assigned"},
 	{CodeInvalidID, Error, "identity or proxy IDs refused"},
 	{CodeTSUnacceptable, Error, "traffic selectors refused"},
 	{CodePhase2Stalled, Error, "Phase 2 / CHILD_SA not completed"},
@@ -53,6 +56,7 @@ const (
 	SettingPhase2    = "phase2"
 	SettingSelectors = "selectors"
 	SettingFirewall  = "firewall"
+	SettingUsers     = "users"
 )
 
 // ImplSetting is where one implementation keeps a setting.
@@ -99,6 +103,12 @@ var Settings = map[string]SettingInfo{
 		{"libreswan", "leftsubnet / rightsubnet"},
 		{"racoon", "sainfo and the SPD (setkey)"},
 		{"Cisco", "the crypto ACL"},
+	}},
+	SettingUsers: {SettingUsers, "User authentication and address pools (remote access)", []ImplSetting{
+		{"strongSwan", "the second round remote-xauth { auth = xauth } or remote { auth = eap-... }, eap_id, the xauth/eap secrets or eap-radius; pools = and the pools section"},
+		{"libreswan", "xauthby= / leftxauthserver, the passwd file or PAM, rightaddresspool= / leftmodecfgserver"},
+		{"racoon", "mode_cfg { auth_source ...; pool_size ...; network4 ... } and xauth_login"},
+		{"Cisco", "aaa authentication, tunnel-group general-attributes (authentication-server-group, address-pool), ip local pool"},
 	}},
 	SettingFirewall: {SettingFirewall, "Firewalls between the gateways", []ImplSetting{
 		{"any", "allow UDP 500 and UDP 4500 both ways (and IP protocol 50 when NAT-T is not in use)"},

@@ -132,6 +132,7 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 	out = append(out, s.messageFindings()...)
 	out = append(out, evaluateTimed(s, now, opts, final)...)
 	out = append(out, s.authInferred()...)
+	out = append(out, s.remoteFindings(now, opts, final)...)
 	out = append(out, s.eapInferred(now, opts, final)...)
 	out = append(out, s.childInferred()...)
 	out = append(out, s.createChildInferred()...)
@@ -148,7 +149,7 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 	out = append(out, s.fragmentFindings()...)
 	out = append(out, s.decodeFindings()...)
 	out = s.laterEvidence(out)
-	return supersede(dedupeFindings(out), len(placed))
+	return supersede(supersedeByUserLayer(dedupeFindings(out)), len(placed))
 }
 
 // supersede drops the one-sided conclusions about a message whose loss several

@@ -11,35 +11,38 @@ import (
 
 // Finding codes: the catalogue of DESIGN.md.
 const (
-	CodeNoResponse       = "no-response"
-	CodeReplyNotReaching = "reply-not-reaching"
-	CodeExchangeStalled  = "exchange-stalled"
-	CodeNoProposalChosen = "no-proposal-chosen"
-	CodeProposalDiff     = "proposal-diff"
-	CodeInvalidKE        = "invalid-ke"
-	CodeAuthFailed       = "auth-failed"
-	CodeInvalidID        = "invalid-id"
-	CodeTSUnacceptable   = "ts-unacceptable"
-	CodePhase2Stalled    = "phase2-stalled"
-	CodePhase2Missing    = "phase2-missing"
-	CodeErrorNotify      = "error-notify"
-	CodeDeleted          = "deleted"
-	CodeDPDUnanswered    = "dpd-unanswered"
-	CodeNATDetected      = "nat-detected"
-	CodeNATTProblem      = "nat-t-problem"
-	CodeFragmentsLost    = "ike-fragments-lost"
-	CodeESPMissing       = "esp-missing"
-	CodeESPOneWay        = "esp-one-way"
-	CodeESPAnomaly       = "esp-anomaly"
-	CodeWeakCrypto       = "weak-crypto"
-	CodeAggressivePSK    = "aggressive-psk"
-	CodeMalformed        = "malformed"
-	CodeTruncated        = "truncated"
-	CodeStateLimit       = "state-limit"
-	CodeDecryptFailed    = "decrypt-failed"
-	CodeRedirected       = "redirected"
-	CodeNoIKE            = "no-ike"
-	CodeCaptureDrops     = "capture-drops"
+	CodeNoResponse        = "no-response"
+	CodeReplyNotReaching  = "reply-not-reaching"
+	CodeExchangeStalled   = "exchange-stalled"
+	CodeNoProposalChosen  = "no-proposal-chosen"
+	CodeProposalDiff      = "proposal-diff"
+	CodeInvalidKE         = "invalid-ke"
+	CodeAuthFailed        = "auth-failed"
+	CodeInvalidID         = "invalid-id"
+	CodeTSUnacceptable    = "ts-unacceptable"
+	CodePhase2Stalled     = "phase2-stalled"
+	CodePhase2Missing     = "phase2-missing"
+	CodeErrorNotify       = "error-notify"
+	CodeDeleted           = "deleted"
+	CodeDPDUnanswered     = "dpd-unanswered"
+	CodeNATDetected       = "nat-detected"
+	CodeNATTProblem       = "nat-t-problem"
+	CodeFragmentsLost     = "ike-fragments-lost"
+	CodeESPMissing        = "esp-missing"
+	CodeESPOneWay         = "esp-one-way"
+	CodeESPAnomaly        = "esp-anomaly"
+	CodeWeakCrypto        = "weak-crypto"
+	CodeAggressivePSK     = "aggressive-psk"
+	CodeMalformed         = "malformed"
+	CodeTruncated         = "truncated"
+	CodeStateLimit        = "state-limit"
+	CodeDecryptFailed     = "decrypt-failed"
+	CodeRedirected        = "redirected"
+	CodeNoIKE             = "no-ike"
+	CodeCaptureDrops      = "capture-drops"
+	CodeUserAuthFailed    = "user-auth-failed"
+	CodeNoVirtualIP       = "no-virtual-ip"
+	CodeEAPMethodMismatch = "eap-method-mismatch"
 )
 
 func (s *Session) peers() string {
@@ -212,6 +215,15 @@ func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
 			fmt.Sprintf("The %s answered with %s: it does not accept %s from this peer.", who, name, offered),
 			"The two gateways are configured for different IKE versions: one speaks IKEv1, the other accepts only IKEv2 (or IKEv1 is disabled, as in libreswan's ikev1-policy=reject).",
 			"Configure the same IKE version on both sides (strongSwan version=, libreswan keyexchange=/ikev2=, Cisco crypto ikev2 vs isakmp policies); prefer IKEv2.")
+	case v2 && n.Type == decode.NotifyInternalAddrFailure:
+		return s.newFinding(CodeNoVirtualIP, Error, ex, frames, msg.Time,
+			fmt.Sprintf("The %s answered %s with INTERNAL_ADDRESS_FAILURE: it has no virtual IP for the client, so no CHILD_SA was created.", who, s.requestName(msg)),
+			noVirtualIPCause, noVirtualIPNext).where(SettingUsers)
+	case v2 && n.Type == decode.NotifyFailedCPRequired:
+		return s.newFinding(CodeNoVirtualIP, Error, ex, frames, msg.Time,
+			fmt.Sprintf("The %s answered %s with FAILED_CP_REQUIRED: it assigns every client a virtual IP, and this one did not ask for one (no configuration payload).", who, s.requestName(msg)),
+			"The gateway's connection hands out addresses from a pool, and the client is configured with a fixed inner address (a site-to-site profile) instead of requesting one.",
+			"Make the client request a virtual IP (strongSwan: vips = 0.0.0.0 / leftsourceip=%config; Windows and macOS always do), or give this peer a site-to-site connection without a pool.").where(SettingUsers)
 	case v2 && n.Type == decode.NotifyTSUnacceptable: // TS_UNACCEPTABLE
 		return s.newFinding(CodeTSUnacceptable, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s answered with TS_UNACCEPTABLE: the traffic selectors do not match%s.", who, s.selectorText()),
@@ -606,10 +618,16 @@ func (s *Session) informationalAnswer(p pendingRequest, answers []*Msg) []Findin
 		return nil
 	}
 	frames := append(framesOf(p.copies), framesOf(enc)...)
+	cause := "An IKEv1 responder that cannot accept a Quick Mode answers with a notification: NO-PROPOSAL-CHOSEN when the ESP/AH proposals (cipher, integrity, PFS group, lifetime) share nothing, INVALID-ID-INFORMATION when the proxy IDs (local/remote subnets) are not what it has configured for this peer. Both are equally common; the Informational is encrypted, so the capture alone does not tell which."
+	where := []string{SettingPhase2, SettingSelectors}
+	if s.clientAskedConfig() {
+		cause += " This client asked for its settings in a Mode Config request first: a client the gateway gave no virtual IP (pool exhausted) proposes its own address instead, which the gateway refuses with INVALID-ID-INFORMATION."
+		where = append(where, SettingUsers)
+	}
 	return []Finding{s.newFinding(CodePhase2Stalled, Error, "QM1", frames, p.first.Time,
 		fmt.Sprintf("Phase 1 is up but the responder answered QM1 with an encrypted Informational (frame %d) instead of QM2: it rejected the Phase 2 proposal or the proxy IDs.", enc[0].Frame),
-		"An IKEv1 responder that cannot accept a Quick Mode answers with a notification: NO-PROPOSAL-CHOSEN when the ESP/AH proposals (cipher, integrity, PFS group, lifetime) share nothing, INVALID-ID-INFORMATION when the proxy IDs (local/remote subnets) are not what it has configured for this peer. Both are equally common; the Informational is encrypted, so the capture alone does not tell which.",
-		"Compare the Phase 2 proposals and the subnets on both gateways, and read the responder's log at "+enc[0].Time.UTC().Format("15:04:05")+". With --keys ikescope reads the notification and the exact proposal and IDs.").where(SettingPhase2, SettingSelectors)}
+		cause,
+		"Compare the Phase 2 proposals and the subnets on both gateways, and read the responder's log at "+enc[0].Time.UTC().Format("15:04:05")+". With --keys ikescope reads the notification and the exact proposal and IDs.").where(where...)}
 }
 
 // am3Missing: in Aggressive Mode the initiator checks the responder's hash in AM2; when it
@@ -834,13 +852,26 @@ func (s *Session) childInferred() []Finding {
 		}
 		first, ok := skFirst(m)
 		room := skLen(m) - s.skOverhead()
-		if !ok || first != decode.PayloadIDr || room >= minAuthWithChild {
+		what, least, eap := "IDr, AUTH", minAuthWithChild, false
+		if ok && first == decode.PayloadAuth && s.eapRounds() >= 5 {
+			// After EAP the final answer has no IDr (RFC 7296 2.16).
+			what, least, eap = "AUTH", minAuthWithChild-12, true
+		} else if !ok || first != decode.PayloadIDr {
 			continue
 		}
+		if room >= least {
+			continue
+		}
+		cause := "The responder authenticated the initiator but would not create the IPsec SA: usually the traffic selectors do not match (TS_UNACCEPTABLE), the ESP proposals share no algorithm (NO_PROPOSAL_CHOSEN), or the responder failed to install the SA in its kernel."
+		where := []string{SettingSelectors, SettingPhase2}
+		if eap {
+			cause = "The gateway authenticated the user (EAP) but would not create the IPsec SA: for a remote-access client most often INTERNAL_ADDRESS_FAILURE (its address pool had no address left for it), else the traffic selectors (TS_UNACCEPTABLE) or ESP proposals (NO_PROPOSAL_CHOSEN) do not match."
+			where = append([]string{SettingUsers}, where...)
+		}
 		return []Finding{s.newFinding(CodePhase2Stalled, Warning, "IKE_AUTH", []int{m.Frame}, m.Time,
-			fmt.Sprintf("The IKE SA came up but the responder's IKE_AUTH answer holds at most %d bytes of payloads (%d encrypted bytes): too few for IDr, AUTH and a CHILD_SA (SA, TSi, TSr), so the CHILD_SA was most likely refused.", room, skLen(m)),
-			"The responder authenticated the initiator but would not create the IPsec SA: usually the traffic selectors do not match (TS_UNACCEPTABLE), the ESP proposals share no algorithm (NO_PROPOSAL_CHOSEN), or the responder failed to install the SA in its kernel.",
-			"Compare the traffic selectors and ESP proposals of both gateways and read the responder's log. With --keys ikescope names the notification.").where(SettingSelectors, SettingPhase2)}
+			fmt.Sprintf("The IKE SA came up but the responder's IKE_AUTH answer holds at most %d bytes of payloads (%d encrypted bytes): too few for %s and a CHILD_SA (SA, TSi, TSr), so the CHILD_SA was most likely refused.", room, skLen(m), what),
+			cause,
+			"Compare the traffic selectors and ESP proposals of both gateways and read the responder's log. With --keys ikescope names the notification.").where(where...)}
 	}
 	return nil
 }

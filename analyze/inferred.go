@@ -145,10 +145,10 @@ func (s *Session) eapInferred(now time.Time, opts Options, final bool) []Finding
 	if closing != nil {
 		frames = append(frames, closing.Frame)
 	}
-	return []Finding{s.newFinding(CodeAuthFailed, Error, "IKE_AUTH EAP", frames, lastResp.Time,
+	return []Finding{s.newFinding(CodeUserAuthFailed, Error, "IKE_AUTH EAP", frames, lastResp.Time,
 		fmt.Sprintf("The IKE_AUTH exchange ran %d rounds of EAP and ended without the responder's final AUTH%s: EAP authentication failed.", (len(rounds)+1)/2, closingText(closing)),
-		"The user's credentials (username or password), the EAP method, or the RADIUS/EAP backend behind the gateway rejected the client. The gateway's own certificate or PSK was accepted (the first round carried its AUTH).",
-		"Check the user's credentials and the EAP method both sides allow (strongSwan eap_id / auth = eap-mschapv2, Windows/macOS profile), and the RADIUS server's log. With --keys ikescope reads the EAP code.")}
+		"The user's credentials (user name or password), the EAP method, or the RADIUS/EAP backend behind the gateway rejected the client. The gateway's own certificate or PSK was accepted (the first round carried its AUTH).",
+		"Check the user's credentials and the EAP method both sides allow (strongSwan eap_id / auth = eap-mschapv2, Windows/macOS profile), and the RADIUS server's log. With --keys ikescope reads the EAP code.").where(SettingUsers)}
 }
 
 func closingText(m *Msg) string {

@@ -316,6 +316,11 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		msg.innerAut = msg.innerAut || p.Type == decode.PayloadAuth
 		msg.innerEAP = msg.innerEAP || p.Type == decode.PayloadEAP
 	}
+	if msg.Decrypted {
+		msg.ra = remoteOf(msg.Inner, msg.v2)
+	} else if !msg.Encrypted {
+		msg.ra = remoteOf(x.Payloads, msg.v2)
+	}
 	ex := s.exchangeFor(x, msg)
 	msg.exchange = ex
 	if a.multi {
@@ -573,6 +578,7 @@ func exchangeNameOf(v2 bool, t decode.ExchangeType) string {
 // itself decides on typed values only; names are made once, for the sessions that are
 // reported, while the decoded messages are still at hand.
 func (s *Session) name() {
+	s.learnAccess()
 	for _, ex := range s.Exchanges {
 		if ex.Name == "" {
 			ex.Name = exchangeNameOf(s.Version == 2, ex.Type)

@@ -92,6 +92,12 @@ type Session struct {
 	RolesKnown bool   `json:"roles_known"`
 	Mode       string `json:"mode"` // "Main", "Aggressive", "IKEv2"; "" when the first exchange was not seen
 	Auth       string `json:"auth,omitempty"`
+	// UserAuth names the user authentication on top of the IKE SA (XAUTH, EAP-MSCHAPv2,
+	// EAP when keys are needed to name the method); User is the XAUTH user name or EAP
+	// identity and VirtualIPs the addresses the gateway assigned, where keys show them.
+	UserAuth   string   `json:"user_auth,omitempty"`
+	User       string   `json:"user,omitempty"`
+	VirtualIPs []string `json:"virtual_ips,omitempty"`
 	// Offered are the initiator's Phase 1 / IKE_SA_INIT proposals; Chosen is what the
 	// responder accepted.
 	Offered []Proposal `json:"offered,omitempty"`
@@ -308,6 +314,7 @@ type Msg struct {
 	innerSA  bool // decrypted payloads hold an SA
 	innerAut bool // decrypted payloads hold AUTH
 	innerEAP bool // decrypted payloads hold EAP
+	ra       *raMsg
 }
 
 // anomalyAt is a protocol violation seen in one frame.
@@ -468,4 +475,7 @@ type Result struct {
 	// full; Groups count every session by responder and outcome.
 	Summarized int      `json:"-"`
 	Groups     []*Group `json:"-"`
+	// Clients summarizes the remote-access clients (XAUTH, EAP, virtual IPs) by outcome;
+	// nil when there are none.
+	Clients *ClientSummary `json:"clients,omitempty"`
 }

@@ -22,6 +22,7 @@
 NS_A=iks-a
 NS_B=iks-b
 NS_R=iks-r
+NS_C=iks-c
 ADDR_A=192.0.2.1
 ADDR_B=192.0.2.2
 NET_A=10.1.0.0/24
@@ -140,7 +141,7 @@ pluto_start() {
 # --------------------------------------------------------------------------
 ns_del_all() {
 	local ns
-	for ns in "$NS_A" "$NS_B" "$NS_R"; do
+	for ns in "$NS_A" "$NS_B" "$NS_R" "$NS_C"; do
 		ip netns del "$ns" 2>/dev/null || true
 	done
 }
@@ -285,6 +286,53 @@ ns_setup_nat() {
 	ip -n "$NS_R" link set iks-rb up
 	ip -n "$NS_A" route add default via "$NAT_IN"
 	ns_wait "$NS_A" "$ADDR_B"
+}
+
+# ns_setup_rw: the roadwarriors topology, a router namespace (iks-r) between
+# the gateway, clients on a public link and clients behind a masquerading NAT
+# (IPv4 only; the client addresses come from RW_DIRECT_ADDRS and RW_NAT_ADDRS):
+#   iks-a (clients)   iks-a0 RW_DIRECT_ADDRS (192.0.2.x/24), default via 192.0.2.254
+#   iks-c (clients behind the NAT)  iks-c0 RW_NAT_ADDRS (198.51.100.x/24),
+#                     default via 198.51.100.1
+#   iks-r (router)    iks-ra 192.0.2.254/24, iks-rc 198.51.100.1/24, iks-rb 203.0.113.1/24;
+#                     forwards, and masquerades 198.51.100.0/24 out of iks-rb
+#   iks-b (gateway)   iks-b0 203.0.113.2/24, default via 203.0.113.1; lan0 10.2.0.1/24
+RW_DIRECT_ADDRS=()
+RW_NAT_ADDRS=()
+ns_setup_rw() {
+	local ns a
+	ns_del_all
+	for ns in "$NS_A" "$NS_B" "$NS_R" "$NS_C"; do
+		ip netns add "$ns"
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$NS_A" link add iks-a0 type veth peer name iks-ra netns "$NS_R"
+	ip -n "$NS_C" link add iks-c0 type veth peer name iks-rc netns "$NS_R"
+	ip -n "$NS_B" link add iks-b0 type veth peer name iks-rb netns "$NS_R"
+	for a in "${RW_DIRECT_ADDRS[@]}"; do ip -n "$NS_A" addr add "$a/24" dev iks-a0; done
+	for a in "${RW_NAT_ADDRS[@]}"; do ip -n "$NS_C" addr add "$a/24" dev iks-c0; done
+	ip -n "$NS_B" addr add 203.0.113.2/24 dev iks-b0
+	ip -n "$NS_R" addr add 192.0.2.254/24 dev iks-ra
+	ip -n "$NS_R" addr add 198.51.100.1/24 dev iks-rc
+	ip -n "$NS_R" addr add 203.0.113.1/24 dev iks-rb
+	ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$NS_R" iptables -t nat -A POSTROUTING -s 198.51.100.0/24 -o iks-rb -j MASQUERADE
+	ip -n "$NS_B" link add lan0 type veth peer name lan1
+	ip -n "$NS_B" addr add "$LAN_B/24" dev lan0
+	ip -n "$NS_B" link set lan1 up
+	ip -n "$NS_B" link set lan0 up
+	ip -n "$NS_A" link set iks-a0 up
+	ip -n "$NS_C" link set iks-c0 up
+	ip -n "$NS_B" link set iks-b0 up
+	ip -n "$NS_R" link set iks-ra up
+	ip -n "$NS_R" link set iks-rc up
+	ip -n "$NS_R" link set iks-rb up
+	ip -n "$NS_A" route add default via 192.0.2.254
+	ip -n "$NS_C" route add default via 198.51.100.1
+	ip -n "$NS_B" route add default via 203.0.113.1
+	ns_wait "$NS_A" 203.0.113.2
+	ns_wait "$NS_C" 203.0.113.2
 }
 
 # --------------------------------------------------------------------------
@@ -508,12 +556,13 @@ pki_install() {
 # --------------------------------------------------------------------------
 # results
 # --------------------------------------------------------------------------
-# save_log SRC DEST: copy a daemon log next to the capture when it is < 200 KB
+# save_log SRC DEST [MAX]: copy a daemon log next to the capture when it is
+# smaller than MAX bytes (default 200 KB)
 save_log() {
-	local src=$1 dest=$2 size
+	local src=$1 dest=$2 max=${3:-204800} size
 	[ -f "$src" ] || return 0
 	size=$(stat -c %s "$src")
-	if [ "$size" -lt 204800 ]; then
+	if [ "$size" -lt "$max" ]; then
 		cp "$src" "$dest"
 	else
 		log "not keeping $(basename "$dest"): $size bytes"

@@ -11,8 +11,11 @@
 # outside (192.0.2.0/24; 198.51.100.0/24 behind the router of ikev2-ipfrag-lost,
 # ikev2-esp-loss, ikev2-esp-seq-restart and the two-* scenarios but two-nat;
 # 198.51.100.0/24 inside and 203.0.113.0/24 outside the NAT of ikev1-natt,
-# ikev2-natt, ikev2-natt-4500-blocked and two-nat; 2001:db8:1::/64 for ikev2-ipv6-cert) and 10.1.0.0/24, 10.2.0.0/24
-# inside (10.3.0.0/24 only appears in configurations and traffic selectors).
+# ikev2-natt, ikev2-natt-4500-blocked and two-nat; 2001:db8:1::/64 for ikev2-ipv6-cert;
+# 192.0.2.0/24 and 198.51.100.0/24 for the clients and 203.0.113.0/24 for the
+# gateway of roadwarriors) and 10.1.0.0/24, 10.2.0.0/24 inside (10.3.0.0/24 only
+# appears in configurations and traffic selectors; the remote-access scenarios
+# hand out virtual IPs from 10.99.0.0/24).
 # See README.md.
 
 # `sh pcaps/record.sh` works too: re-run under bash before any bash syntax.
@@ -1345,6 +1348,525 @@ rec_two_nat() {
 	two_finish
 }
 
+# --------------------------------------------------------------------------
+# remote access: IKEv1 XAUTH and Mode Config, IKEv2 EAP and configuration
+# payloads, a gateway with a pool of virtual IPs and clients that ask for one
+# --------------------------------------------------------------------------
+
+# plugins the remote-access scenarios load in addition to CHARON_PLUGINS
+RA_PLUGINS="eap-identity eap-mschapv2 eap-md5 xauth-generic"
+RA_PSK=ikescope-sample-psk-41
+RA_DNS=10.99.0.53
+
+# ra_packages: the EAP and XAUTH plugins (eap-mschapv2 is in
+# libcharon-extauth-plugins, the others in libcharon-extra-plugins)
+ra_packages() {
+	local p
+	apt_install libcharon-extauth-plugins libcharon-extra-plugins
+	for p in $RA_PLUGINS; do
+		[ -e "/usr/lib/ipsec/plugins/libstrongswan-$p.so" ] || die "$p plugin missing"
+	done
+}
+
+# ra_gw_conf FILE: swanctl.conf of the remote-access gateway. Variables:
+#   GW       its address (local_addrs); clients may come from any address
+#   POOL     the addresses of pool "rw" (DNS server RA_DNS is handed out too)
+#   RA_V1    yes: connection rw-v1, IKEv1 Main Mode with PSK, then XAUTH
+#            (xauth-generic), then Mode Config (pull) from pool rw
+#   RA_V2    yes: connection rw-v2, IKEv2, the gateway authenticates with the
+#            PSK, the client with EAP-MSCHAPv2 (EAP identity asked for), CP
+#            address from pool rw
+#   RA_USERS lines "eap USER PASSWORD" or "xauth USER PASSWORD": the users
+# Both connections have one child (local_ts 10.2.0.0/24, remote_ts the
+# client's virtual IP), unique = never and no rekey or DPD timers. The PSK
+# (RA_PSK) is bound to the gateway's identity gw-b.example.net only, so any
+# client identity finds it.
+ra_gw_conf() {
+	local file=$1 kind user pw
+	{
+		echo 'connections {'
+		if [ "${RA_V1:-no}" = yes ]; then
+			cat <<EOF
+    rw-v1 {
+        version = 1
+        local_addrs = $GW
+        proposals = aes128-sha256-modp2048
+        pools = rw
+        unique = never
+        rekey_time = 0
+        reauth_time = 0
+        dpd_delay = 0
+        local {
+            auth = psk
+            id = gw-b.example.net
+        }
+        remote {
+            auth = psk
+        }
+        remote-xauth {
+            auth = xauth
+        }
+        children {
+            rw-v1 {
+                local_ts = $NET_B
+                esp_proposals = aes128-sha256
+                rekey_time = 0
+            }
+        }
+    }
+EOF
+		fi
+		if [ "${RA_V2:-no}" = yes ]; then
+			cat <<EOF
+    rw-v2 {
+        version = 2
+        local_addrs = $GW
+        proposals = aes256-sha256-modp2048
+        pools = rw
+        unique = never
+        rekey_time = 0
+        reauth_time = 0
+        dpd_delay = 0
+        local {
+            auth = psk
+            id = gw-b.example.net
+        }
+        remote {
+            auth = eap-mschapv2
+            eap_id = %any
+        }
+        children {
+            rw-v2 {
+                local_ts = $NET_B
+                esp_proposals = aes256-sha256
+                rekey_time = 0
+            }
+        }
+    }
+EOF
+		fi
+		cat <<EOF
+}
+pools {
+    rw {
+        addrs = $POOL
+        dns = $RA_DNS
+    }
+}
+secrets {
+    ike-rw {
+        id = gw-b.example.net
+        secret = "$RA_PSK"
+    }
+EOF
+		while read -r kind user pw; do
+			[ -n "$kind" ] || continue
+			printf '    %s-%s {\n        id = %s\n        secret = "%s"\n    }\n' "$kind" "$user" "$user" "$pw"
+		done <<<"$RA_USERS"
+		echo '}'
+	} >"$file"
+}
+
+# A client charon's swanctl.conf is built up with ra_client_add, one
+# connection per user, and written with ra_client_write.
+RA_CONNS='' RA_SECRETS=''
+ra_client_reset() { RA_CONNS='' RA_SECRETS=''; }
+
+# ra_client_add NAME VERSION LADDR USER PASSWORD [EAP]: connection NAME (its
+# child has the same name) from LADDR to the gateway GW, asking for a virtual
+# IP (vips = 0.0.0.0), child remote_ts 10.2.0.0/24; IKE identity USER.
+# VERSION 1: Main Mode with the PSK, then XAUTH as USER with PASSWORD.
+# VERSION 2: EAP (method EAP, default eap-mschapv2) as USER with PASSWORD;
+# the gateway is verified with the PSK.
+ra_client_add() {
+	local name=$1 v=$2 laddr=$3 user=$4 pw=$5 eap=${6:-eap-mschapv2} auth prop esp kind
+	if [ "$v" = 1 ]; then
+		prop=aes128-sha256-modp2048 esp=aes128-sha256 kind=xauth
+		auth="local {
+            auth = psk
+            id = $user
+        }
+        local-xauth {
+            auth = xauth
+            xauth_id = $user
+        }"
+	else
+		prop=aes256-sha256-modp2048 esp=aes256-sha256 kind=eap
+		auth="local {
+            auth = $eap
+            id = $user
+            eap_id = $user
+        }"
+	fi
+	RA_CONNS+="    $name {
+        version = $v
+        local_addrs = $laddr
+        remote_addrs = $GW
+        proposals = $prop
+        vips = 0.0.0.0
+        rekey_time = 0
+        reauth_time = 0
+        dpd_delay = 0
+        $auth
+        remote {
+            auth = psk
+            id = gw-b.example.net
+        }
+        children {
+            $name {
+                remote_ts = $NET_B
+                esp_proposals = $esp
+                rekey_time = 0
+                start_action = none
+            }
+        }
+    }
+"
+	RA_SECRETS+="    $kind-$user {
+        id = $user
+        secret = \"$pw\"
+    }
+"
+}
+
+# ra_client_write FILE: the client swanctl.conf with the connections added so far
+ra_client_write() {
+	cat >"$1" <<EOF
+connections {
+$RA_CONNS}
+secrets {
+    ike-rw {
+        id = gw-b.example.net
+        secret = "$RA_PSK"
+    }
+$RA_SECRETS}
+EOF
+}
+
+# ra_vip DIR CONN: the virtual IP the charon of DIR got on IKE_SA CONN (empty if none)
+ra_vip() {
+	sw "$1" --list-sas --ike "$2" 2>/dev/null |
+		sed -n 's/^ *local .*\] \[\([0-9.]*\)\].*$/\1/p' | head -n 1
+}
+
+# ra_ping NS VIP [COUNT]: COUNT pings (3), 0.5 s apart, from VIP in NS to 10.2.0.1
+ra_ping() {
+	local ns=$1 vip=$2 n=${3:-3}
+	ip netns exec "$ns" timeout 20 ping -n -c "$n" -i 0.5 -W 2 -I "$vip" "$LAN_B" \
+		>"$WORK/$NAME/ping-$vip.out" 2>&1 || true
+	log "ping from $vip: $(grep -E 'packets transmitted' "$WORK/$NAME/ping-$vip.out" || echo failed)"
+}
+
+# ra_session SIDE CONN: initiate CONN from the client charon (a = DA), ping
+# from its virtual IP if it got one, and keep it up (no terminate)
+ra_session() {
+	local vip dir=$DA
+	initiate_from "$1" child "$2" 20
+	[ "$1" = c ] && dir=$DC
+	vip=$(ra_vip "$dir" "$2")
+	log "$2: virtual IP ${vip:-none}"
+	[ -n "$vip" ] && ra_ping "$NS_A" "$vip" 3
+	return 0
+}
+
+# ra_pair NAME: begin_pair for a remote-access scenario with one client (A,
+# 192.0.2.1) and the gateway (B, 192.0.2.2), with RA_PLUGINS loaded; the
+# caller sets CHARON_PLUGINS locally (see rec_ikev1_xauth_psk)
+ra_pair() {
+	ra_packages
+	begin_pair "$1"
+	GW=$ADDR_B
+	ra_client_reset
+}
+
+# ra_pair_tunnel CONN: capture, daemons, A initiates CONN, pings from its
+# virtual IP, deletes the IKE SA; finish_pair
+ra_pair_tunnel() {
+	start_pair
+	ra_session a "$1"
+	sw "$DA" --terminate --ike "$1" --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
+	sleep 1
+	finish_pair
+}
+
+# IKEv1 remote access: Main Mode with PSK (client identity alice, gateway
+# gw-b.example.net), then XAUTH as alice with the right password (Transaction
+# exchange: the gateway's REQUEST for user name and password, the client's
+# REPLY, the gateway's SET with XAUTH status OK, the client's ACK), then Mode
+# Config (the client's REQUEST for an address, the gateway's REPLY with
+# 10.99.0.1 and DNS 10.99.0.53), Quick Mode 10.99.0.1/32 <-> 10.2.0.0/24,
+# 3 pings from the virtual IP, Delete.
+rec_ikev1_xauth_psk() {
+	local CHARON_PLUGINS="$CHARON_PLUGINS $RA_PLUGINS"
+	ra_pair ikev1-xauth-psk
+	RA_V1=yes POOL=10.99.0.1-10.99.0.10 RA_USERS='xauth alice ikescope-alice-password' \
+		ra_gw_conf "$DB/swanctl.conf"
+	ra_client_add alice 1 "$ADDR_A" alice ikescope-alice-password
+	ra_client_write "$DA/swanctl.conf"
+	ra_pair_tunnel alice
+}
+
+# ikev1-xauth-psk with the wrong XAUTH password on the client: the gateway's
+# SET carries XAUTH status FAIL, the client ACKs it, and both drop the ISAKMP
+# SA without a Delete; no Mode Config, no Quick Mode. The user tries again
+# 12 s later, with the same result.
+rec_ikev1_xauth_wrong_password() {
+	local CHARON_PLUGINS="$CHARON_PLUGINS $RA_PLUGINS"
+	ra_pair ikev1-xauth-wrong-password
+	RA_V1=yes POOL=10.99.0.1-10.99.0.10 RA_USERS='xauth alice ikescope-alice-password' \
+		ra_gw_conf "$DB/swanctl.conf"
+	ra_client_add alice 1 "$ADDR_A" alice ikescope-wrong-password
+	ra_client_write "$DA/swanctl.conf"
+	start_pair
+	initiate alice 20
+	# The user tries again 12 s later: the capture goes on past the first attempt's
+	# silent end, as a gateway's capture does (a file cannot show that it went on
+	# recording without packets).
+	sleep 12
+	initiate alice 20
+	sleep 2
+	finish_pair
+}
+
+# IKEv2 remote access: the client (IKE identity alice) authenticates with
+# EAP-MSCHAPv2 as alice with the right password, the gateway with the PSK;
+# CP(CFG_REQUEST) for an address, CP(CFG_REPLY) with 10.99.0.1 and DNS
+# 10.99.0.53; CHILD_SA 10.99.0.1/32 <-> 10.2.0.0/24, 3 pings, Delete.
+rec_ikev2_eap_mschapv2() {
+	local CHARON_PLUGINS="$CHARON_PLUGINS $RA_PLUGINS"
+	ra_pair ikev2-eap-mschapv2
+	RA_V2=yes POOL=10.99.0.1-10.99.0.10 RA_USERS='eap alice ikescope-alice-password' \
+		ra_gw_conf "$DB/swanctl.conf"
+	ra_client_add alice 2 "$ADDR_A" alice ikescope-alice-password
+	ra_client_write "$DA/swanctl.conf"
+	ra_pair_tunnel alice
+}
+
+# IKEv2: the client only does EAP-MD5 (auth = eap-md5), the gateway only
+# EAP-MSCHAPv2: the client answers the MS-CHAPv2 request with an EAP-Nak
+# (asking for MD5), the gateway answers with EAP-Failure, the client sends
+# INFORMATIONAL [N(AUTH_FAILED)], which nobody answers.
+rec_ikev2_eap_method_mismatch() {
+	local CHARON_PLUGINS="$CHARON_PLUGINS $RA_PLUGINS"
+	ra_pair ikev2-eap-method-mismatch
+	RA_V2=yes POOL=10.99.0.1-10.99.0.10 RA_USERS='eap alice ikescope-alice-password' \
+		ra_gw_conf "$DB/swanctl.conf"
+	ra_client_add alice 2 "$ADDR_A" alice ikescope-alice-password eap-md5
+	ra_client_write "$DA/swanctl.conf"
+	start_pair
+	initiate alice 20
+	sleep 1
+	finish_pair
+}
+
+# ra_two_clients NAME V: a pool of one address (10.99.0.1) and two users,
+# alice from 192.0.2.1 and then bob from 192.0.2.3 (one client charon in A with
+# two connections), both with the right passwords; captured at the gateway (B,
+# iks-b0). alice gets 10.99.0.1 and pings; then bob authenticates but finds
+# the pool empty; both delete their IKE SAs at the end.
+# Logs: NAME.gateway.log (B) and NAME.clients.log (A).
+ra_two_clients() {
+	local kind=xauth RA_V1=yes RA_V2=no
+	[ "$2" = 2 ] && kind=eap RA_V1=no RA_V2=yes
+	ra_pair "$1"
+	ip -n "$NS_A" addr add 192.0.2.3/24 dev iks-a0
+	ns_wait "$NS_A" "$ADDR_B"
+	POOL=10.99.0.1 RA_USERS="$kind alice ikescope-alice-password
+$kind bob ikescope-bob-password" ra_gw_conf "$DB/swanctl.conf"
+	ra_client_add alice "$2" "$ADDR_A" alice ikescope-alice-password
+	ra_client_add bob "$2" 192.0.2.3 bob ikescope-bob-password
+	ra_client_write "$DA/swanctl.conf"
+	capture_start "$CAP" "$NS_B" iks-b0
+	start_daemons
+	ra_session a alice
+	ra_session a bob
+	sleep 1
+	sw "$DA" --terminate --ike alice --timeout 10 >"$WORK/$NAME/terminate-alice.out" 2>&1 || true
+	sw "$DA" --terminate --ike bob --timeout 10 >"$WORK/$NAME/terminate-bob.out" 2>&1 || true
+	sleep 1
+	ra_finish
+}
+
+# ra_finish: like finish_pair, but the logs are NAME.gateway.log (B) and
+# NAME.clients.log (A, and C when there is one); up to 4 MB each
+ra_finish() {
+	capture_stop
+	bg_kill "$PID_A"
+	[ -n "${PID_C:-}" ] && bg_kill "$PID_C"
+	bg_kill "$PID_B"
+	ns_del_all
+	cp "$CAP" "$OUT/$NAME.pcap"
+	chmod 644 "$OUT/$NAME.pcap"
+	save_log "$DB/charon.log" "$OUT/$NAME.gateway.log" 4194304
+	if [ -n "${PID_C:-}" ]; then
+		save_log "$DA/charon.log" "$OUT/$NAME.clients.log" 4194304
+		save_log "$DC/charon.log" "$OUT/$NAME.clients-nat.log" 4194304
+	else
+		save_log "$DA/charon.log" "$OUT/$NAME.clients.log" 4194304
+	fi
+	PID_C=
+	pcap_summary "$OUT/$NAME.pcap"
+}
+
+# IKEv1 PSK + XAUTH + Mode Config (as ikev1-xauth-psk), pool of one address,
+# two users (see ra_two_clients): bob's Mode Config REPLY has no attribute at
+# all; bob then proposes its own address 192.0.2.3/32 in Quick Mode, refused
+# with INVALID-ID-INFORMATION; bob's ISAKMP SA stays up until the end.
+rec_ikev1_modecfg_pool_exhausted() {
+	local CHARON_PLUGINS="$CHARON_PLUGINS $RA_PLUGINS"
+	ra_two_clients ikev1-modecfg-pool-exhausted 1
+}
+
+# IKEv2 EAP-MSCHAPv2 + CP (as ikev2-eap-mschapv2), pool of one address, two
+# users (see ra_two_clients): bob's last IKE_AUTH response has AUTH and
+# N(INTERNAL_ADDRESS_FAILURE), no CP, SA or TS: the IKE SA is up, no CHILD_SA.
+rec_ikev2_cp_pool_exhausted() {
+	local CHARON_PLUGINS="$CHARON_PLUGINS $RA_PLUGINS"
+	ra_two_clients ikev2-cp-pool-exhausted 2
+}
+
+# roadwarriors: who connects, from where, and what should happen (README.md
+# has the same table). One gateway (B, 203.0.113.2), pool rw of 80 addresses
+# (10.99.0.1-10.99.0.80), 95 users, all known to the gateway with the
+# password ikescope-userNN-password:
+#   user01-user80  IKEv2 EAP-MSCHAPv2, from 192.0.2.101-192.0.2.180 (userNN at
+#                  192.0.2.(100+NN)); user10, user20, ..., user80 use the wrong
+#                  password (ikescope-wrong-password)
+#   user81-user92  IKEv1 PSK + XAUTH + Mode Config, from 192.0.2.181-192.0.2.192;
+#                  user92 uses the wrong XAUTH password
+#   user93, user94 IKEv2 EAP-MSCHAPv2 behind the NAT (198.51.100.93, .94)
+#   user95         IKEv1 XAUTH behind the NAT (198.51.100.95)
+# All but RW_LATE connect first, 0.1 s apart (80 of them authenticate and use
+# up the pool); then RW_LATE connect: they authenticate but get no address.
+RW_LATE="75 76 77 78 79 91"
+
+# rw_user N: sets RW_U (userNN), RW_V (1 or 2), RW_SIDE (a direct, c behind
+# the NAT), RW_ADDR and RW_PW (the password the client uses)
+rw_user() {
+	local n=$1
+	RW_U=$(printf 'user%02d' "$n")
+	RW_PW="ikescope-$RW_U-password"
+	RW_SIDE=a RW_ADDR=192.0.2.$((100 + n)) RW_V=2
+	[ "$n" -ge 81 ] && RW_V=1
+	if [ "$n" -ge 93 ]; then
+		RW_SIDE=c RW_ADDR=198.51.100.$n RW_V=2
+		[ "$n" = 95 ] && RW_V=1
+	fi
+	case $n in 10 | 20 | 30 | 40 | 50 | 60 | 70 | 80 | 92) RW_PW=ikescope-wrong-password ;; esac
+}
+
+# rw_initiate N: swanctl --initiate for user N in the background (its PID is
+# added to RW_JOBS); the output goes to WORK/NAME/initiate-userNN.out
+RW_JOBS=()
+rw_initiate() {
+	local dir=$DA
+	rw_user "$1"
+	[ "$RW_SIDE" = c ] && dir=$DC
+	sw "$dir" --initiate --child "$RW_U" --timeout 30 >"$WORK/$NAME/initiate-$RW_U.out" 2>&1 &
+	RW_JOBS+=("$!")
+}
+
+rw_wait() {
+	local p
+	for p in "${RW_JOBS[@]}"; do wait "$p" 2>/dev/null || true; done
+	RW_JOBS=()
+}
+
+# rw_ping N: 2 pings from user N's virtual IP to 10.2.0.1
+rw_ping() {
+	local dir=$DA ns=$NS_A vip
+	rw_user "$1"
+	[ "$RW_SIDE" = c ] && dir=$DC ns=$NS_C
+	vip=$(ra_vip "$dir" "$RW_U")
+	log "$RW_U: virtual IP ${vip:-none}"
+	[ -n "$vip" ] && ra_ping "$ns" "$vip" 2
+	return 0
+}
+
+# One gateway, 95 remote-access users (see RW_LATE above): 82 IKEv2 EAP-MSCHAPv2
+# (8 with the wrong password), 13 IKEv1 XAUTH (1 with the wrong password), 3 of
+# them behind one masquerading NAT; a pool of 80 addresses, so the 6 users of
+# RW_LATE authenticate but get no address. Two pings each from 4 of the users,
+# then every client deletes its IKE SA. Captured at the gateway (iks-b0).
+# Client charons: iks-a (92 users, each connection with its own local address)
+# and iks-c (3 users behind the NAT). Logs: NAME.gateway.log (B, with every
+# IKE key), NAME.clients.log and NAME.clients-nat.log (the client charons at
+# lower log levels, no keys).
+rec_roadwarriors() {
+	local CHARON_PLUGINS="$CHARON_PLUGINS $RA_PLUGINS" n
+	local RW_DIRECT_ADDRS=() RW_NAT_ADDRS=() users=''
+	ra_packages
+	for n in $(seq 1 95); do
+		rw_user "$n"
+		if [ "$RW_SIDE" = a ]; then RW_DIRECT_ADDRS+=("$RW_ADDR"); else RW_NAT_ADDRS+=("$RW_ADDR"); fi
+	done
+	begin_pair roadwarriors ns_setup_rw
+	DC=$WORK/$NAME/clients-nat
+	local dc
+	for dc in "$DA" "$DC"; do
+		# the clients: many initiations at once, each holds a thread while it waits;
+		# default log levels (the gateway's log has the keys)
+		charon_conf "$dc" 'threads = 64'
+		sed -i -e 's/^\( *\)ike = 4$/\1ike = 1/' -e 's/^\( *\)chd = 4$/\1chd = 1/' \
+			-e 's/^\( *\)cfg = 2$/\1cfg = 1/' "$dc/strongswan.conf"
+	done
+	# the gateway: cfg at 1 keeps its log small enough
+	sed -i -e 's/^\( *\)cfg = 2$/\1cfg = 1/' "$DB/strongswan.conf"
+	GW=203.0.113.2
+	for n in $(seq 1 95); do
+		rw_user "$n"
+		if [ "$RW_V" = 1 ]; then users+="xauth $RW_U ikescope-$RW_U-password"$'\n'
+		else users+="eap $RW_U ikescope-$RW_U-password"$'\n'; fi
+	done
+	RA_V1=yes RA_V2=yes POOL=10.99.0.1-10.99.0.80 RA_USERS=$users ra_gw_conf "$DB/swanctl.conf"
+	for dc in a c; do
+		ra_client_reset
+		for n in $(seq 1 95); do
+			rw_user "$n"
+			[ "$RW_SIDE" = "$dc" ] && ra_client_add "$RW_U" "$RW_V" "$RW_ADDR" "$RW_U" "$RW_PW"
+		done
+		if [ "$dc" = a ]; then ra_client_write "$DA/swanctl.conf"; else ra_client_write "$DC/swanctl.conf"; fi
+	done
+	capture_start "$CAP" "$NS_B" iks-b0
+	start_daemons
+	charon_start "$NS_C" "$DC"
+	PID_C=$CHARON_PID
+	sw_load "$DC"
+	sleep 0.5
+	log "first wave: every user but $RW_LATE, 0.1 s apart"
+	for n in $(seq 1 95); do
+		case " $RW_LATE " in *" $n "*) continue ;; esac
+		rw_initiate "$n"
+		sleep 0.1
+	done
+	rw_wait
+	log "pool: $(sw "$DB" --list-pools --leases 2>/dev/null | head -n 1)"
+	log "late wave: $RW_LATE"
+	for n in $RW_LATE; do
+		rw_initiate "$n"
+		sleep 0.1
+	done
+	rw_wait
+	for n in $(seq 1 95); do
+		rw_user "$n"
+		log "$RW_U: $(tail -n 1 "$WORK/$NAME/initiate-$RW_U.out")"
+	done
+	for n in 1 81 93 95; do rw_ping "$n"; done
+	log "every client deletes its IKE SA"
+	for n in $(seq 1 95); do
+		rw_user "$n"
+		dc=$DA
+		[ "$RW_SIDE" = c ] && dc=$DC
+		sw "$dc" --terminate --ike "$RW_U" --timeout 10 >"$WORK/$NAME/terminate-$RW_U.out" 2>&1 &
+		RW_JOBS+=("$!")
+		sleep 0.02
+	done
+	rw_wait
+	sleep 1
+	iptables_counters "$NS_R" POSTROUTING nat
+	ra_finish
+}
+
 SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev2-psk-mismatch ikev2-no-proposal ikev1-no-response ikev2-strongswan-libreswan
 	ikev2-cert-ipfrag ikev2-ipv6-cert ikev2-ipfrag-lost ikev1-main-cert
@@ -1357,7 +1879,9 @@ SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev2-esp-loss ikev2-esp-seq-restart ikev1-p2-proposal-mismatch-both
 	ikev1-proxyid-mismatch-both ikev2-rekey ikev1-rekey ikev2-child-refused
 	ikev2-natt-4500-blocked ikev2-eap-wrong-password ikev1-main-id-refused
-	two-healthy two-esp-oneway two-reply-dropped two-frag-dropped two-nat)
+	two-healthy two-esp-oneway two-reply-dropped two-frag-dropped two-nat
+	ikev1-xauth-psk ikev1-xauth-wrong-password ikev1-modecfg-pool-exhausted
+	ikev2-eap-mschapv2 ikev2-eap-method-mismatch ikev2-cp-pool-exhausted roadwarriors)
 
 usage() { printf 'usage: %s [--list] [scenario ...]\nscenarios: %s\n' "$0" "${SCENARIOS[*]}"; }
 

@@ -263,6 +263,59 @@ func digestNote(r *analyze.Result) string {
 		thousands(total), len(r.Sessions))
 }
 
+// minClientsSummarized is how many remote-access clients a report for people needs before
+// it summarizes them (JSON always does).
+const minClientsSummarized = 2
+
+// clientLines summarizes the remote-access clients: how many connected, how many failed
+// and why, who fails again and again, the busiest hours, addresses shared behind a NAT.
+func clientLines(cs *analyze.ClientSummary, rd *Redactor) []string {
+	if cs == nil || cs.Clients < minClientsSummarized {
+		return nil // one client's sessions say it all
+	}
+	gws := fmt.Sprintf("%d gateways", len(cs.Gateways))
+	if len(cs.Gateways) <= 3 {
+		names := make([]string, len(cs.Gateways))
+		for i, g := range cs.Gateways {
+			names[i] = rd.Text(g)
+		}
+		gws = strings.Join(names, ", ")
+	} else if len(cs.Gateways) == 20 {
+		gws = "20 gateways or more"
+	}
+	out := []string{fmt.Sprintf("%s client%s of %s in %s session%s", thousands(cs.Clients), plural(cs.Clients), gws, thousands(cs.Sessions), plural(cs.Sessions))}
+	for _, o := range cs.Outcomes {
+		if o.Outcome == "connected" {
+			out = append(out, fmt.Sprintf("%s connected (an IPsec SA in their last session)", thousands(o.Clients)))
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s client%s: %s", thousands(o.Clients), plural(o.Clients), o.Outcome))
+	}
+	for _, c := range cs.Repeated {
+		var why []string
+		for code, n := range c.Failures {
+			why = append(why, fmt.Sprintf("%s ×%d", code, n))
+		}
+		sort.Strings(why)
+		name := rd.Text(c.Name)
+		if c.User != "" {
+			name += " (" + rd.AddrPort(c.Address) + ")"
+		}
+		out = append(out, fmt.Sprintf("failing repeatedly: %s, %d of %d sessions failed (%s), last %s · e.g. session %d",
+			name, c.Failed, c.Sessions, strings.Join(why, ", "), c.LastOutcome, c.SessionIDs[len(c.SessionIDs)-1]))
+	}
+	for _, h := range cs.Hours {
+		if len(cs.Hours) == 1 {
+			break // all in one hour
+		}
+		out = append(out, fmt.Sprintf("busy hour: %s UTC, %s session%s began", h.Hour.UTC().Format("2006-01-02 15:04"), thousands(h.Sessions), plural(h.Sessions)))
+	}
+	for _, a := range cs.SharedAddresses {
+		out = append(out, fmt.Sprintf("%d clients behind one address, %s (a NAT: told apart by source port or user name)", a.Clients, rd.Text(a.Address)))
+	}
+	return out
+}
+
 // groupLines says what each group of a digested capture holds: "1,204 sessions
 // 198.51.100.0/24 → 203.0.113.2: established · e.g. session 12".
 func groupLines(r *analyze.Result, rd *Redactor) []string {
@@ -362,6 +415,19 @@ func sessionRow(s *analyze.Session, r *analyze.Result, rd *Redactor) []string {
 	auth := s.Auth
 	if auth == "" {
 		auth = "-"
+	}
+	if s.UserAuth != "" && !strings.Contains(auth, s.UserAuth) {
+		auth += "+" + s.UserAuth
+	}
+	var who []string
+	if s.User != "" {
+		who = append(who, rd.Text(s.User))
+	}
+	for _, a := range s.VirtualIPs {
+		who = append(who, rd.Text(a))
+	}
+	if len(who) > 0 {
+		auth += " (" + strings.Join(who, ", ") + ")"
 	}
 	mode := s.Mode
 	if mode == "IKEv2" || mode == "" {

@@ -80,6 +80,7 @@ type htmlPage struct {
 	MoreSessions  int
 	DigestNote    string   // a capture of more sessions than are shown in full
 	DigestGroups  []string // and its groups
+	Clients       []string // remote-access clients by outcome
 	Groups        []htmlGroup
 	GuessLegend   string
 	PointsLegend  string
@@ -162,6 +163,7 @@ func sevWord(s analyze.Severity) string {
 func (h *htmlBuilder) page() (*htmlPage, error) {
 	r, rd := h.r, h.rd
 	p := &htmlPage{Version: versionSuffix(h.st.Version), Redacted: rd != nil, DigestNote: digestNote(r)}
+	p.Clients = clientLines(r.Clients, rd)
 	if p.DigestNote != "" {
 		p.DigestGroups = groupLines(r, rd)
 	}

@@ -23,6 +23,7 @@ const (
 	EventMessage = "message"
 	EventESPFlow = "esp_flow"
 	EventFinding = "finding"
+	EventClients = "clients"
 )
 
 // Every event begins with its type and the schema version; fields of the embedded
@@ -78,6 +79,25 @@ func (e espEvent) MarshalJSON() ([]byte, error) {
 		return hb, err
 	}
 	return append(append(hb[:len(hb)-1], ','), fb[1:]...), nil
+}
+
+// clientsEvent is the summary of remote-access clients, after the captures.
+type clientsEvent struct {
+	Type          string    `json:"type"`
+	SchemaVersion int       `json:"schema_version"`
+	Time          time.Time `json:"time"`
+	*analyze.ClientSummary
+}
+
+// clientsTime is when the clients' summary holds: the end of the last capture.
+func clientsTime(r *analyze.Result) time.Time {
+	var t time.Time
+	for _, c := range r.Captures {
+		if c.Last.After(t) {
+			t = c.Last
+		}
+	}
+	return t.UTC()
 }
 
 type findingEvent struct {

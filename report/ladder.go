@@ -421,6 +421,14 @@ func payloadParts(x *decode.ISAKMP, response bool, rd *Redactor) []string {
 		case p.ID != nil:
 			parts = append(parts, p.Type.String()+" "+strings.TrimPrefix(decode.IDTypeName(v2, p.ID.Type), "ID_")+" "+
 				quoteIfEmpty(rd.Identity(v2, p.ID.Type, p.ID.Text)))
+		case p.Config != nil:
+			parts = append(parts, configText(p.Config, v2, rd))
+		case p.EAP != nil:
+			s := "EAP " + p.EAP.Summary()
+			if id, ok := p.EAP.Identity(); ok {
+				s += " " + quoteIfEmpty(rd.Text(id))
+			}
+			parts = append(parts, s)
 		case p.Encrypted != nil:
 			e := p.Encrypted
 			if e.TotalFragments > 0 {
@@ -442,6 +450,39 @@ func payloadParts(x *decode.ISAKMP, response bool, rd *Redactor) []string {
 		parts = append(parts, "VID: "+strings.Join(vids, " "))
 	}
 	return parts
+}
+
+// configText shows a configuration payload in a ladder: its type and the attributes,
+// with the values that tell what happened (addresses, the user name, XAUTH's status);
+// passwords are never kept by the decoder.
+func configText(c *decode.Config, v2 bool, rd *Redactor) string {
+	var attrs []string
+	for i := range c.Attributes {
+		a := &c.Attributes[i]
+		name := decode.ConfigAttrName(v2, a.Type)
+		v := ""
+		switch {
+		case a.Secret:
+			v = "(hidden)"
+		case !v2 && a.Type == decode.XauthStatus && c.Type == decode.CFGSet: // an ACK echoes it empty
+			v = decode.XauthStatusName(a.Number)
+		case !v2 && a.Type == decode.XauthUserName && len(a.Value) > 0:
+			v = quoteIfEmpty(rd.Text(string(a.Value)))
+		default:
+			if addr, ok := a.Address(); ok && strings.Contains(name, "_IP") {
+				v = rd.Text(addr.String())
+			}
+		}
+		if v != "" {
+			name += " " + v
+		}
+		attrs = append(attrs, name)
+	}
+	typ := strings.TrimPrefix(decode.CFGTypeName(c.Type), "CFG_")
+	if len(attrs) == 0 {
+		return "CFG " + typ
+	}
+	return "CFG " + typ + ": " + strings.Join(attrs, ", ")
 }
 
 // compressPayloads shortens a payload summary of the analysis (when the full decode is

@@ -340,6 +340,14 @@ func (m *mdReport) head(drawn map[int]bool) string {
 		}
 		fmt.Fprintln(bw)
 	}
+	if lines := clientLines(r.Clients, rd); len(lines) > 0 {
+		fmt.Fprintln(bw, "## Clients")
+		fmt.Fprintln(bw)
+		for _, line := range lines {
+			fmt.Fprintf(bw, "- %s\n", mdEscape(line))
+		}
+		fmt.Fprintln(bw)
+	}
 	fmt.Fprintln(bw, "## Sessions")
 	fmt.Fprintln(bw)
 	if len(r.Sessions) == 0 {

@@ -130,7 +130,17 @@ func (rd *Redactor) learnResult(r *analyze.Result) {
 	for _, a := range order {
 		rd.Addr(a)
 	}
+	if cs := r.Clients; cs != nil {
+		for _, c := range cs.Repeated {
+			if c.User != "" {
+				rd.literal("user", c.User)
+			}
+		}
+	}
 	for _, s := range r.Sessions {
+		if s.User != "" {
+			rd.literal("user", s.User)
+		}
 		rd.spi(s.InitiatorSPI[:])
 		rd.spi(s.ResponderSPI[:])
 		rd.spi(append(s.InitiatorSPI[:len(s.InitiatorSPI):len(s.InitiatorSPI)], s.ResponderSPI[:]...))
@@ -163,6 +173,10 @@ func (rd *Redactor) learn(payloads []decode.Payload, v2 bool) {
 			}
 		case p.ID != nil:
 			rd.Identity(v2, p.ID.Type, p.ID.Text)
+		case p.EAP != nil:
+			if id, ok := p.EAP.Identity(); ok && id != "" {
+				rd.literal("user", id)
+			}
 		case p.Cert != nil:
 			rd.DN(p.Cert.Subject)
 			rd.DN(p.Cert.Issuer)

@@ -99,7 +99,7 @@ func (as *AnalysisStream) Finish(r *analyze.Result) error {
 		for _, c := range r.Captures {
 			rd.AddCapture(c.Name)
 		}
-		rd.learnResult(&analyze.Result{Findings: r.Findings, Orphans: r.Orphans})
+		rd.learnResult(&analyze.Result{Findings: r.Findings, Orphans: r.Orphans, Clients: r.Clients})
 	}
 	for _, f := range r.Findings {
 		as.found.add(f, as.encodeFinding)
@@ -111,6 +111,9 @@ func (as *AnalysisStream) Finish(r *analyze.Result) error {
 		}
 		for _, c := range r.Captures {
 			as.emit(captureEvent{EventCapture, EventsSchemaVersion, c.First, c})
+		}
+		if cs := r.Clients; cs != nil {
+			as.emit(clientsEvent{EventClients, EventsSchemaVersion, clientsTime(r), cs})
 		}
 		if err := as.found.writeSorted(as.bw, func() {}); err != nil && as.jw.err == nil {
 			as.jw.err = err
@@ -146,6 +149,9 @@ func (as *AnalysisStream) Finish(r *analyze.Result) error {
 		}
 		if r.OmittedFailed > 0 {
 			jw.field("omitted_sessions_failed", r.OmittedFailed)
+		}
+		if r.Clients != nil {
+			jw.field("clients", r.Clients)
 		}
 		jw.raw("\n}\n")
 	}

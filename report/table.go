@@ -44,6 +44,13 @@ func WriteText(w io.Writer, r *analyze.Result, st Style) error {
 			writeFit(bw, " ", "   ", line, st)
 		}
 	}
+	if lines := clientLines(r.Clients, rd); len(lines) > 0 {
+		fmt.Fprintln(bw)
+		fmt.Fprintln(bw, "CLIENTS")
+		for _, line := range lines {
+			writeFit(bw, " ", "   ", line, st)
+		}
+	}
 	fmt.Fprintln(bw)
 	if len(r.Sessions) == 0 {
 		wrap(bw, "", noIKEText(r), st.width())
@@ -400,7 +407,12 @@ func writeLadder(w io.Writer, l *ladder, st Style) {
 		writeFit(w, " ", "   ", "capture points: "+l.points, st)
 	}
 	clock := newLadderClock(l, st)
-	prefix := 1 + 5 + 1 + clock.width + 2 // mark, frame, time and the gaps between
+	fw := 5 // the frame column: "frame", or wider labels (a 27th capture point is "P27")
+	for _, r := range l.rows {
+		fw = max(fw, utf8.RuneCountInString(r.frame))
+	}
+	lead := strings.Repeat(" ", fw+2)      // under the mark and frame columns
+	prefix := 1 + fw + 1 + clock.width + 2 // mark, frame, time and the gaps between
 	width := 24
 	for _, r := range l.rows {
 		if r.kind == rowMessage {
@@ -431,19 +443,19 @@ func writeLadder(w io.Writer, l *ladder, st Style) {
 		left = elide(left, width)
 		right = elide(right, maxW-prefix-width-2)
 	}
-	fmt.Fprintf(w, " frame %s  %s  %s\n", padLeft(clock.header, clock.width), padRight(left, width), right)
+	fmt.Fprintf(w, " %s %s  %s  %s\n", padLeft("frame", fw), padLeft(clock.header, clock.width), padRight(left, width), right)
 	indent := strings.Repeat(" ", prefix+2)
 	for _, r := range l.rows {
 		switch r.kind {
 		case rowFolded:
 			at := clock.at(captureStart(l.r, l.s).Add(seconds2dur(r.at)))
-			writeFit(w, fmt.Sprintf("       %s  %s ", at, mk.fold), indent, fmt.Sprintf("%d more messages repeat the exchange above (frames %s)", r.folded, framesText(r.frames)), st)
+			writeFit(w, fmt.Sprintf("%s%s  %s ", lead, at, mk.fold), indent, fmt.Sprintf("%d more messages repeat the exchange above (frames %s)", r.folded, framesText(r.frames)), st)
 		default:
 			mark := " "
 			if r.failed {
 				mark = mk.fail
 			}
-			fmt.Fprintf(w, "%s%5s %s  %s%s\n", mark, r.frame, clock.at(r.msg.Time), arrow(r.label, r.fromInit, width, mk), detail(r.detail))
+			fmt.Fprintf(w, "%s%*s %s  %s%s\n", mark, fw, r.frame, clock.at(r.msg.Time), arrow(r.label, r.fromInit, width, mk), detail(r.detail))
 		}
 	}
 	if s.MessagesDropped > 0 {
@@ -451,9 +463,9 @@ func writeLadder(w io.Writer, l *ladder, st Style) {
 	}
 	end := clock.at(captureStart(l.r, l.s).Add(seconds2dur(l.endAt)))
 	if l.failure != "" {
-		writeFit(w, fmt.Sprintf("       %s  %s ", end, mk.fail), indent, l.failure, st)
+		writeFit(w, fmt.Sprintf("%s%s  %s ", lead, end, mk.fail), indent, l.failure, st)
 	}
-	writeFit(w, fmt.Sprintf("       %s  ", end), indent, l.end, st)
+	writeFit(w, fmt.Sprintf("%s%s  ", lead, end), indent, l.end, st)
 }
 
 // ladderClock writes the ladder's time column as st.Time asks.

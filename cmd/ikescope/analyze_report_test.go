@@ -59,7 +59,7 @@ func TestAnalyzeReportGolden(t *testing.T) {
 	t.Setenv("NO_COLOR", "")
 	t.Setenv("COLUMNS", "") // no width to keep to, as in a file
 	t.Setenv("TZ", "")      // absolute times in UTC
-	for _, file := range pcapFiles(t) {
+	for _, file := range goldenFiles(t) {
 		name := captureName(file)
 		for _, f := range reportFormats {
 			t.Run(name+"/"+f.format, func(t *testing.T) {

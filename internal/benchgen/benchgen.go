@@ -43,11 +43,16 @@ type Exchange struct {
 
 // Load reads the IKE exchanges the generator replays from the capture files: every ISAKMP
 // message that decodes without errors, grouped by capture and initiator SPI. The hash
-// identifies them for a cache key.
+// identifies them for a cache key. pcaps/roadwarriors.pcap is left out: its 95 clients
+// of one gateway, alike but for their users, would outweigh every other negotiation and
+// change the mix the benchmarks' figures were measured on.
 func Load(files []string) ([]Exchange, uint64) {
 	h := fnv.New64a()
 	var out []Exchange
 	for _, path := range files {
+		if filepath.Base(path) == "roadwarriors.pcap" {
+			continue
+		}
 		r, err := decode.Open(path)
 		if err != nil {
 			continue
