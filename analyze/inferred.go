@@ -138,16 +138,23 @@ func (s *Session) eapInferred(now time.Time, opts Options, final bool) []Finding
 		}
 	}
 	last := rounds[len(rounds)-1]
-	if closing == nil && (last != lastResp || !final && now.Sub(lastResp.Time) < opts.ReplyTimeout) {
-		return nil // a round still awaits its answer: the timed rules speak for it
+	if closing == nil && (last != lastResp || now.Sub(lastResp.Time) < opts.ReplyTimeout) {
+		// A round still awaits its answer (the timed rules speak for it), or the
+		// capture ends too soon after the gateway's answer to say the client gave up.
+		return nil
 	}
 	frames := framesOf(rounds)
+	sev, end := Error, closingText(closing)
 	if closing != nil {
 		frames = append(frames, closing.Frame)
+	} else {
+		// Silence while the capture goes on: the client, which answers each round at
+		// once, stopped; nothing says the SA was closed, so a warning.
+		sev, end = Warning, fmt.Sprintf(", after which the client sent nothing more in the %s the capture went on", secs(now.Sub(lastResp.Time)))
 	}
-	return []Finding{s.newFinding(CodeUserAuthFailed, Error, "IKE_AUTH EAP", frames, lastResp.Time,
-		fmt.Sprintf("The IKE_AUTH exchange ran %d rounds of EAP and ended without the responder's final AUTH%s: EAP authentication failed.", (len(rounds)+1)/2, closingText(closing)),
-		"The user's credentials (user name or password), the EAP method, or the RADIUS/EAP backend behind the gateway rejected the client. The gateway's own certificate or PSK was accepted (the first round carried its AUTH).",
+	return []Finding{s.newFinding(CodeUserAuthFailed, sev, "IKE_AUTH EAP", frames, lastResp.Time,
+		fmt.Sprintf("The IKE_AUTH exchange ran %d rounds of EAP and ended without the responder's final AUTH%s: EAP authentication failed.", (len(rounds)+1)/2, end),
+		"The user's credentials (user name or password), the EAP method, or the RADIUS/EAP backend behind the gateway rejected the client. The client went on with EAP after the gateway's first answer, so it accepted the gateway's certificate or PSK (with EAP-only authentication, RFC 5998, the gateway proves itself at the end instead).",
 		"Check the user's credentials and the EAP method both sides allow (strongSwan eap_id / auth = eap-mschapv2, Windows/macOS profile), and the RADIUS server's log. With --keys ikescope reads the EAP code.").where(SettingUsers)}
 }
 

@@ -209,7 +209,7 @@ func (s *Session) learnAccess() {
 }
 
 const (
-	userAuthCause = "User authentication runs after the gateways have authenticated each other (their PSK or certificates were accepted): the gateway refused the user's credentials (a wrong user name or password, an account locked, expired or not allowed this connection), or its RADIUS/EAP backend rejected or never answered it."
+	userAuthCause = "User authentication runs after the IKE peers have authenticated each other (the PSK or certificates were accepted): the gateway refused the user's credentials (a wrong user name or password, an account locked, expired or not allowed this connection), or its RADIUS/EAP backend rejected or never answered it."
 	userAuthNext  = "Check the user's name and password in the gateway's user database or on its RADIUS server (whose log names the reason), that the RADIUS server is reachable from the gateway with the right shared secret, and that client and gateway allow the same method (XAUTH, EAP-MSCHAPv2, EAP-TLS)."
 )
 
@@ -401,6 +401,14 @@ func (s *Session) transactionsInferred(ac access, now time.Time, opts Options, f
 	what := "answered"
 	if last.Requests == 0 || last.Responses == 0 {
 		what = "never answered"
+		copies := 0
+		for _, m := range last.Messages {
+			copies += 1 + m.Folded
+		}
+		if copies > 1 {
+			// Sent again and again and never answered: the peer's verdict is plain.
+			sev, what = Error, fmt.Sprintf("sent %d times and never answered", copies)
+		}
 	}
 	if last.ByInitiator {
 		return []Finding{s.newFinding(CodeNoVirtualIP, sev, "Transaction", frames, last.Last,
@@ -409,8 +417,8 @@ func (s *Session) transactionsInferred(ac access, now time.Time, opts Options, f
 			"Check the gateway's address pool and its leases for this user's group (strongSwan: swanctl --list-pools --leases; Cisco: show ip local pool), and the gateway's log at that time.").where(SettingUsers)}
 	}
 	summary := fmt.Sprintf("Phase 1 completed, then %d Transaction exchange%s; the last, begun by the gateway (XAUTH: its request for the user's credentials or its verdict), was %s, and %s: user authentication failed, or the client gave up on it.", n, plural(n), what, after)
-	if what == "never answered" {
-		summary = fmt.Sprintf("Phase 1 completed, then the gateway's XAUTH request (a Transaction exchange) was never answered, and %s: the user did not enter credentials in time, or the client does not do XAUTH.", after)
+	if strings.Contains(what, "never answered") {
+		summary = fmt.Sprintf("Phase 1 completed, then the gateway's XAUTH request (a Transaction exchange) was %s, and %s: the user did not enter credentials in time, or the client does not do XAUTH.", what, after)
 	}
 	return []Finding{s.newFinding(CodeUserAuthFailed, sev, "Transaction XAUTH", frames, last.Last, summary,
 		userAuthCause+" The messages are encrypted: with --keys ikescope reads XAUTH_STATUS.",

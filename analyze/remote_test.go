@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
@@ -145,6 +147,131 @@ func TestXauthCorpus(t *testing.T) {
 			if f.Severity == analyze.Error || f.Code == analyze.CodeUserAuthFailed || f.Code == analyze.CodeNoVirtualIP {
 				t.Errorf("keys %v: finding %s %s: %s", keys != nil, f.Severity, f.Code, f.Summary)
 			}
+		}
+	}
+}
+
+// keepFrames returns the messages of a stream whose frames are not dropped, and shifts
+// those from frame `from` on by d: a real capture edited in the test to show a shape the
+// recording did not.
+func keepFrames(msgs []decode.Message, drop map[int]bool, from int, d time.Duration) []decode.Message {
+	var out []decode.Message
+	for _, m := range msgs {
+		if drop[m.Frame] {
+			continue
+		}
+		if m.Frame >= from {
+			m.Time = m.Time.Add(d)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// The Mode Config rule without keys, on pcaps/ikev1-modecfg-pool-exhausted.pcap edited in
+// the test: bob's configuration request (frame 32) left without the gateway's reply
+// (frame 33) and without the Quick Mode after it (34, 35). Followed by bob's Delete
+// (frame 38, an Informational nobody answers) it is an error; followed by silence while
+// the capture goes on (frame 38 dropped too, alice's Deletes 15 s later) a warning; and
+// when the capture ends at once, nothing.
+func TestModeConfigUnanswered(t *testing.T) {
+	s := loadStream(t, pcap("ikev1-modecfg-pool-exhausted.pcap"))
+	for _, tt := range []struct {
+		name  string
+		drop  map[int]bool
+		shift time.Duration
+		sev   analyze.Severity
+		text  string
+	}{
+		{"closed", map[int]bool{33: true, 34: true, 35: true}, 15 * time.Second, analyze.Error, "the initiator then sent an Informational (frame 38"},
+		{"silent", map[int]bool{33: true, 34: true, 35: true, 38: true}, 15 * time.Second, analyze.Warning, "the capture went on for 16.1 s"},
+		{"capture ends", map[int]bool{33: true, 34: true, 35: true, 36: true, 37: true, 38: true}, 0, -1, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			msgs := keepFrames(s.Msgs, tt.drop, 36, tt.shift)
+			res := analyzeStream(s.Name, msgs, streamStats(msgs), analyze.Options{})
+			var got []analyze.Finding
+			for _, f := range res.Findings {
+				if f.Session == 2 && f.Severity >= analyze.Warning {
+					got = append(got, f)
+				}
+			}
+			if tt.sev < 0 {
+				if len(got) > 0 {
+					t.Errorf("findings %s, want none: the capture ends with the request", codesOf(got))
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Code != analyze.CodeNoVirtualIP || got[0].Severity != tt.sev {
+				t.Fatalf("findings %s, want one no-virtual-ip %s (no exchange-stalled beside it)", codesOf(got), tt.sev)
+			}
+			if !strings.Contains(got[0].Summary, "never answered") || !strings.Contains(got[0].Summary, tt.text) {
+				t.Errorf("summary %q lacks %q", got[0].Summary, tt.text)
+			}
+		})
+	}
+}
+
+// The XAUTH rule without keys keeps to what the capture shows: the failed first attempt of
+// pcaps/ikev1-xauth-wrong-password.pcap (cut in the test) is a warning once the capture
+// goes on past it (the second attempt, 12 s later); cut after frame 10, nothing is said.
+func TestXauthSilenceNeedsTheCaptureToGoOn(t *testing.T) {
+	s := loadStream(t, pcap("ikev1-xauth-wrong-password.pcap"))
+	for _, tt := range []struct {
+		last int
+		want bool
+	}{{10, false}, {11, true}, {20, true}} {
+		var msgs []decode.Message
+		for _, m := range s.Msgs {
+			if m.Frame <= tt.last {
+				msgs = append(msgs, m)
+			}
+		}
+		res := analyzeStream(s.Name, msgs, streamStats(msgs), analyze.Options{})
+		found := false
+		for _, f := range res.Findings {
+			if f.Session == 1 && f.Code == analyze.CodeUserAuthFailed {
+				found = true
+				if f.Severity != analyze.Warning {
+					t.Errorf("up to frame %d: user-auth-failed is %s, want a warning (nothing says the SA was closed)", tt.last, f.Severity)
+				}
+			}
+		}
+		if found != tt.want {
+			t.Errorf("up to frame %d: user-auth-failed %v, want %v", tt.last, found, tt.want)
+		}
+	}
+}
+
+// The EAP rule without keys, on pcaps/ikev2-eap-wrong-password.pcap edited in the test:
+// without the client's closing INFORMATIONAL (frames 9, 10 dropped) the rounds end with
+// the gateway's answer. When the capture ends there, nothing is said; when it goes on
+// (pcaps/ikev2-psk.pcap appended 15 s later), a warning; with the INFORMATIONAL, an error.
+func TestEAPSilenceNeedsTheCaptureToGoOn(t *testing.T) {
+	s := loadStream(t, pcap("ikev2-eap-wrong-password.pcap"))
+	other := loadStream(t, pcap("ikev2-psk.pcap"))
+	cut := keepFrames(s.Msgs, map[int]bool{9: true, 10: true}, 0, 0)
+	for _, tt := range []struct {
+		name string
+		msgs []decode.Message
+		sev  analyze.Severity
+	}{
+		{"whole", s.Msgs, analyze.Error},
+		{"ends with the gateway's answer", cut, -1},
+		{"goes on 15 s later", concatStreams(cut, other.Msgs, lastFrame(s.Msgs), 15*time.Second), analyze.Warning},
+	} {
+		res := analyzeStream(s.Name, tt.msgs, streamStats(tt.msgs), analyze.Options{})
+		var got []analyze.Finding
+		for _, f := range res.Findings {
+			if f.Session == 1 && f.Code == analyze.CodeUserAuthFailed {
+				got = append(got, f)
+			}
+		}
+		switch {
+		case tt.sev < 0 && len(got) > 0:
+			t.Errorf("%s: %s: %s", tt.name, got[0].Severity, got[0].Summary)
+		case tt.sev >= 0 && (len(got) != 1 || got[0].Severity != tt.sev):
+			t.Errorf("%s: user-auth-failed %v, want one %s", tt.name, got, tt.sev)
 		}
 	}
 }
