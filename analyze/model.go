@@ -437,6 +437,16 @@ type Finding struct {
 	// LostBetween names the capture that saw the packets and the one they never
 	// reached, when several capture points place a loss.
 	LostBetween []string `json:"lost_between,omitempty"`
+	// ConfigLines are the configuration lines the finding points at, when the gateways'
+	// configurations were given (ikescope analyze --config), secrets masked.
+	ConfigLines []ConfigLine `json:"config_lines,omitempty"`
+}
+
+// ConfigLine is a line of a gateway's configuration file.
+type ConfigLine struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Text string `json:"text"`
 }
 
 // Capture describes one input of the analysis.
