@@ -142,6 +142,9 @@ type Session struct {
 	Captures    []string `json:"captures,omitempty"`
 	RekeyedFrom int      `json:"rekeyed_from,omitempty"`
 	RekeyedTo   int      `json:"rekeyed_to,omitempty"`
+	// Connections names the configured connection that governs each side, when the
+	// gateways' configurations were given (ikescope analyze --config).
+	Connections []ConfigConn `json:"connections,omitempty"`
 	// Continues names the session this one carries on: the same initiator SPI, handed
 	// over (written out) when it went quiet and then seen again.
 	Continues int       `json:"continues,omitempty"`
@@ -440,6 +443,15 @@ type Finding struct {
 	// ConfigLines are the configuration lines the finding points at, when the gateways'
 	// configurations were given (ikescope analyze --config), secrets masked.
 	ConfigLines []ConfigLine `json:"config_lines,omitempty"`
+}
+
+// ConfigConn is the configured connection that governs one side of a session.
+type ConfigConn struct {
+	Side    string `json:"side"`    // initiator, responder
+	Gateway string `json:"gateway"` // the configuration as given (--config)
+	Name    string `json:"name"`    // the connection's name
+	File    string `json:"file"`
+	Line    int    `json:"line"`
 }
 
 // ConfigLine is a line of a gateway's configuration file.

@@ -37,6 +37,32 @@ LIBRESWAN_ROOT=/opt/libreswan
 # PIDs of background processes started by us (daemons, tcpdump).
 BG_PIDS=()
 
+# CONFIG_ONLY=1 (record.sh --configs): write each scenario's configuration files
+# and nothing else. No package is installed, no namespace is created or deleted,
+# no daemon, capture, ping or iptables rule runs and nothing sleeps: the helpers
+# below that would do any of that return at once, and the first step of a
+# scenario that starts a capture or a daemon (capture_start,
+# capture_start_pcapng, charon_start, pluto_start, start_daemons in record.sh)
+# calls run_begins, which saves the configuration files written so far and ends
+# the scenario (record.sh runs each scenario in a subshell in this mode).
+CONFIG_ONLY=${CONFIG_ONLY:-0}
+config_only() { [ "$CONFIG_ONLY" = 1 ]; }
+
+# run_begins: see CONFIG_ONLY. save_configs and the variables it uses (NAME,
+# OUT, CFG_SIDES) are record.sh's.
+run_begins() {
+	config_only || return 0
+	save_configs
+	exit 0
+}
+
+# ns_exec NS CMD...: ip netns exec NS CMD... (nothing in CONFIG_ONLY mode). For
+# the namespace changes a scenario makes before its first capture or daemon.
+ns_exec() {
+	config_only && return 0
+	ip netns exec "$@"
+}
+
 log() { printf '[record %(%T)T] %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
@@ -45,6 +71,7 @@ die() { log "ERROR: $*"; exit 1; }
 # --------------------------------------------------------------------------
 APT_UPDATED=0
 apt_install() {
+	config_only && return 0
 	local missing=() p
 	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
@@ -61,6 +88,7 @@ apt_install() {
 }
 
 ensure_strongswan() {
+	config_only && return 0
 	apt_install strongswan-charon strongswan-swanctl libcharon-extra-plugins \
 		libstrongswan-standard-plugins tcpdump iproute2 iptables iputils-ping
 	[ -x "$CHARON" ] || die "$CHARON missing after install"
@@ -74,6 +102,7 @@ LIBRESWAN_LIBS=(libnss3-tools libcurl3-nss libevent-core-2.1-7 libevent-pthreads
 	libldap-2.5-0 libldns3 libnspr4 libnss3 libunbound8 libcap-ng0 libaudit1 libpam0g
 	libselinux1 libsystemd0)
 ensure_libreswan() {
+	config_only && return 0
 	apt_install "${LIBRESWAN_LIBS[@]}"
 	if [ ! -x "$LIBRESWAN_ROOT/usr/libexec/ipsec/pluto" ]; then
 		local tmp
@@ -108,6 +137,7 @@ WHACK=$LIBRESWAN_ROOT/usr/libexec/ipsec/whack
 # /run; sets PLUTO_PID
 PLUTO_PID=
 pluto_start() {
+	run_begins
 	local ns=$1 dir=$2 conn=$3 i
 	mkdir -p "$dir/run/pluto" "$dir/nss"
 	[ -f "$dir/nss/cert9.db" ] || timeout 30 certutil -N -d "sql:$dir/nss" --empty-password
@@ -140,6 +170,7 @@ pluto_start() {
 # namespaces
 # --------------------------------------------------------------------------
 ns_del_all() {
+	config_only && return 0
 	local ns
 	for ns in "$NS_A" "$NS_B" "$NS_R" "$NS_C"; do
 		ip netns del "$ns" 2>/dev/null || true
@@ -186,6 +217,7 @@ ns_lan() {
 
 # ns_wait NS ADDR: wait until ADDR answers a ping from NS
 ns_wait() {
+	config_only && return 0
 	local ns=$1 addr=$2 i
 	for i in $(seq 1 25); do
 		ip netns exec "$ns" ping -n -c1 -W1 "$addr" >/dev/null 2>&1 && return 0
@@ -373,6 +405,7 @@ CAP_SNAPLEN=0
 capture_start() {
 	# capture_start FILE [NS IFACE FILTER]: tcpdump (pcap) on IFACE in NS (default:
 	# iks-a0 in iks-a with CAP_FILTER), bounded to 120 s. Several may run at once.
+	run_begins
 	local file=$1 ns=${2:-$NS_A} ifc=${3:-iks-a0} filter=${4:-$CAP_FILTER}
 	timeout -s INT 120 ip netns exec "$ns" tcpdump -i "$ifc" --immediate-mode -s "$CAP_SNAPLEN" -U -Z root \
 		-w "$file" "$filter" 2>"$file.tcpdump.err" &
@@ -390,6 +423,7 @@ capture_start() {
 capture_start_pcapng() {
 	# capture_start_pcapng FILE NS IFACE FILTER: dumpcap (Wireshark's capture
 	# engine, writes pcapng with interface name and filter) on IFACE in NS
+	run_begins
 	local file=$1 ns=$2 ifc=$3 filter=$4
 	timeout -s INT 120 ip netns exec "$ns" dumpcap -q -n -i "$ifc" -s 0 -f "$filter" \
 		-a duration:110 -w "$file" 2>"$file.dumpcap.err" &
@@ -406,6 +440,7 @@ capture_start_pcapng() {
 
 capture_stop() {
 	# stops every capture started since the last capture_stop
+	config_only && return 0
 	local p
 	sleep 0.5
 	for p in "${CAP_PIDS[@]}"; do bg_kill "$p" INT; done
@@ -423,6 +458,9 @@ charon_conf() {
 	local dir=$1
 	shift
 	mkdir -p "$dir/run"
+	# settings of the scenario's own (retransmission timers, threads): with any,
+	# save_configs keeps this strongswan.conf beside the capture
+	if [ $# -gt 0 ]; then printf '%s\n' "$@" >"$dir/charon-settings"; else rm -f "$dir/charon-settings"; fi
 	cat >"$dir/strongswan.conf" <<EOF
 charon {
     load = $CHARON_PLUGINS
@@ -470,6 +508,7 @@ EOF
 # charon_start NS DIR: run charon in NS with DIR as its private /run; sets CHARON_PID
 CHARON_PID=
 charon_start() {
+	run_begins
 	local ns=$1 dir=$2 i
 	rm -f "$dir/charon.vici"
 	timeout -s TERM 300 ip netns exec "$ns" sh -c \

@@ -5,10 +5,19 @@
 #   bash pcaps/record.sh                 # every scenario
 #   bash pcaps/record.sh ikev2-psk ...   # only the named scenarios
 #   bash pcaps/record.sh --list          # scenario names
+#   bash pcaps/record.sh --configs [scenario ...]
+#                                        # only the configurations (below)
 #
-# Needs root. Installs missing Debian packages with apt-get. All traffic stays
-# on veth links between namespaces named iks-* using documentation addresses
-# outside (192.0.2.0/24; 198.51.100.0/24 behind the router of ikev2-ipfrag-lost,
+# Every recording also keeps the configuration files each daemon read
+# (swanctl.conf, or ipsec.conf and ipsec.secrets; strongswan.conf where the
+# scenario gives charon settings of its own) in configs/NAME/SIDE/ beside the
+# captures. --configs writes only those, for the named scenarios or all: it
+# runs the same writers without root, packages, namespaces, daemons, captures,
+# traffic or sleeps (CONFIG_ONLY in lib.sh), and leaves captures and logs alone.
+#
+# Needs root (but not with --configs). Installs missing Debian packages with
+# apt-get. All traffic stays on veth links between namespaces named iks-* using
+# documentation addresses outside (192.0.2.0/24; 198.51.100.0/24 behind the router of ikev2-ipfrag-lost,
 # ikev2-esp-loss, ikev2-esp-seq-restart and the two-* scenarios but two-nat;
 # 198.51.100.0/24 inside and 203.0.113.0/24 outside the NAT of ikev1-natt,
 # ikev2-natt, ikev2-natt-4500-blocked and two-nat; 2001:db8:1::/64 for ikev2-ipv6-cert;
@@ -24,10 +33,12 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=${IKS_PCAP_OUT:-$HERE}
+CONFIG_ONLY=0
+[ "${1:-}" = --configs ] && CONFIG_ONLY=1
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-[ "$(id -u)" = 0 ] || die "must run as root (network namespaces, tcpdump)"
+config_only || [ "$(id -u)" = 0 ] || die "must run as root (network namespaces, tcpdump)"
 
 WORK=$(mktemp -d /tmp/iks-rec.XXXXXX)
 cleanup() {
@@ -45,8 +56,12 @@ trap 'exit 130' INT TERM
 # scenario plumbing for two charons
 # --------------------------------------------------------------------------
 NAME='' DA='' DB='' CAP=''
+# CFG_SIDES: pairs of SIDE DIR, the daemons whose configuration save_configs
+# keeps as configs/NAME/SIDE/ (the names of their logs)
+CFG_SIDES=()
 # begin_pair NAME [SETUP [ARGS...]]: work directories, namespaces (SETUP, default
-# ns_setup; see lib.sh for ns_setup_v6 and ns_setup_routed) and strongswan.conf
+# ns_setup; see lib.sh for ns_setup_v6 and ns_setup_routed; none in CONFIG_ONLY
+# mode) and strongswan.conf
 begin_pair() {
 	NAME=$1
 	shift
@@ -54,13 +69,37 @@ begin_pair() {
 	DA=$WORK/$NAME/initiator
 	DB=$WORK/$NAME/responder
 	CAP=$WORK/$NAME/$NAME.pcap
+	CFG_SIDES=(initiator "$DA" responder "$DB")
 	mkdir -p "$DA" "$DB"
-	if [ $# -gt 0 ]; then "$@"; else ns_setup; fi
+	if config_only; then :; elif [ $# -gt 0 ]; then "$@"; else ns_setup; fi
 	charon_conf "$DA"
 	charon_conf "$DB"
 }
 
+# save_configs: replace OUT/configs/NAME/ with the configuration files each
+# daemon of CFG_SIDES read: swanctl.conf (charon), ipsec.conf and ipsec.secrets
+# (pluto), as written, and strongswan.conf where charon_conf was given settings
+# of the scenario's own (its temporary directory written as /tmp/iks-rec.XXXXXX).
+# Certificates and keys are not kept.
+save_configs() {
+	local dest=$OUT/configs/$NAME i side dir f
+	rm -rf "$dest"
+	for ((i = 0; i < ${#CFG_SIDES[@]}; i += 2)); do
+		side=${CFG_SIDES[i]} dir=${CFG_SIDES[i + 1]}
+		mkdir -p "$dest/$side"
+		for f in swanctl.conf ipsec.conf ipsec.secrets; do
+			if [ -f "$dir/$f" ]; then install -m 644 "$dir/$f" "$dest/$side/$f"; fi
+		done
+		if [ -f "$dir/charon-settings" ]; then
+			sed "s#$WORK/#/tmp/iks-rec.XXXXXX/#g" "$dir/strongswan.conf" >"$dest/$side/strongswan.conf"
+			chmod 644 "$dest/$side/strongswan.conf"
+		fi
+	done
+	log "configurations: $(cd "$OUT/configs" && find "$NAME" -type f | sort | tr '\n' ' ')"
+}
+
 start_daemons() {
+	run_begins
 	charon_start "$NS_B" "$DB"
 	PID_B=$CHARON_PID
 	charon_start "$NS_A" "$DA"
@@ -89,6 +128,7 @@ finish_pair() {
 	done
 	save_log "$DA/charon.log" "$OUT/$NAME.initiator.log"
 	save_log "$DB/charon.log" "$OUT/$NAME.responder.log"
+	save_configs
 	for f in "$CAP" "$@"; do
 		pcap_summary "$OUT/$(basename "$f")"
 	done
@@ -247,6 +287,7 @@ swanctl_conf_cert_both() {
 # cert_pair: the sample PKI of this run (made once: CA RSA-3072, gateways
 # RSA-4096) installed for both gateways: CA certificate, own certificate and key
 cert_pair() {
+	config_only && return 0
 	apt_install openssl
 	make_pki "$WORK/pki" 4096
 	pki_install "$DA" "$WORK/pki" gw-a
@@ -255,6 +296,7 @@ cert_pair() {
 
 # set_link_mtu MTU: the MTU of the veth between A and B (ns_setup topology)
 set_link_mtu() {
+	config_only && return 0
 	ip -n "$NS_A" link set iks-a0 mtu "$1"
 	ip -n "$NS_B" link set iks-b0 mtu "$1"
 }
@@ -357,7 +399,7 @@ rec_ikev2_no_proposal() {
 rec_ikev1_no_response() {
 	begin_pair ikev1-no-response
 	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
-	ip netns exec "$NS_B" iptables -A INPUT -p udp --dport 500 -j DROP
+	ns_exec "$NS_B" iptables -A INPUT -p udp --dport 500 -j DROP
 	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-5 \
 		PROP=aes128-sha256-modp2048 ESP=aes128-sha256-modp2048 \
 		swanctl_conf a "$DA/swanctl.conf"
@@ -419,6 +461,7 @@ EOF
 	cp "$CAP" "$OUT/$NAME.pcap"
 	save_log "$DA/charon.log" "$OUT/$NAME.initiator.log"
 	save_log "$DB/pluto.log" "$OUT/$NAME.responder.log"
+	save_configs
 	pcap_summary "$OUT/$NAME.pcap"
 }
 
@@ -470,8 +513,8 @@ rec_ikev2_ipfrag_lost() {
 	begin_pair ikev2-ipfrag-lost ns_setup_routed 1280
 	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
 	cert_pair
-	ip netns exec "$NS_R" iptables -t raw -A PREROUTING -f -j DROP
-	ip netns exec "$NS_B" sysctl -qw net.ipv4.ipfrag_time=5
+	ns_exec "$NS_R" iptables -t raw -A PREROUTING -f -j DROP
+	ns_exec "$NS_B" sysctl -qw net.ipv4.ipfrag_time=5
 	local at_a=$WORK/$NAME/$NAME-at-initiator.pcap
 	V=2 FRAG=no IDA=gw-a.example.net IDB=gw-b.example.net \
 		PROP=aes256-sha256-modp3072 ESP=aes256-sha256 \
@@ -686,7 +729,7 @@ rec_ikev1_reply_dropped() {
 	begin_pair ikev1-reply-dropped
 	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
 	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
-	ip netns exec "$NS_A" iptables -A INPUT -p udp --sport 500 -j DROP
+	ns_exec "$NS_A" iptables -A INPUT -p udp --sport 500 -j DROP
 	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-11 \
 		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
 		swanctl_conf_both
@@ -727,7 +770,7 @@ rec_ikev1_esp_oneway() {
 	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-13 \
 		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
 		swanctl_conf_both
-	ip netns exec "$NS_B" iptables -I INPUT -p udp --dport 4500 -m u32 ! --u32 '0>>22&0x3C@8=0' -j DROP
+	ns_exec "$NS_B" iptables -I INPUT -p udp --dport 4500 -m u32 ! --u32 '0>>22&0x3C@8=0' -j DROP
 	start_pair
 	initiate net
 	ping_tunnel 5
@@ -917,6 +960,7 @@ pluto_failure() {
 	chmod 644 "$OUT/$NAME.pcap"
 	save_log "$DA/charon.log" "$OUT/$NAME.initiator.log"
 	save_log "$DB/pluto.log" "$OUT/$NAME.responder.log"
+	save_configs
 	pcap_summary "$OUT/$NAME.pcap"
 }
 
@@ -982,7 +1026,7 @@ rec_ikev2_esp_loss() {
 	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-26 \
 		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
 		swanctl_conf_both
-	ip netns exec "$NS_R" iptables -A FORWARD -i iks-ra "${ESP_IN_UDP_MATCH[@]}" \
+	ns_exec "$NS_R" iptables -A FORWARD -i iks-ra "${ESP_IN_UDP_MATCH[@]}" \
 		-m statistic --mode nth --every 3 --packet 1 -j DROP
 	capture_start "$CAP" "$NS_B" iks-b0
 	capture_start "$at_a" "$NS_A" iks-a0
@@ -1114,7 +1158,7 @@ rec_ikev2_natt_4500_blocked() {
 	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
 	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
 	local at_b=$WORK/$NAME/$NAME-at-responder.pcap
-	ip netns exec "$NS_R" iptables -A FORWARD -p udp --dport 4500 -j DROP
+	ns_exec "$NS_R" iptables -A FORWARD -p udp --dport 4500 -j DROP
 	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-33 \
 		PROP=aes128-sha256-modp2048 ESP=aes128-sha256 \
 		swanctl_conf a "$DA/swanctl.conf"
@@ -1198,7 +1242,7 @@ EOF
 rec_ikev2_eap_wrong_password() {
 	local CHARON_PLUGINS="$CHARON_PLUGINS eap-identity eap-mschapv2"
 	apt_install libcharon-extauth-plugins # eap-mschapv2 (eap-identity is in -extra-)
-	[ -e /usr/lib/ipsec/plugins/libstrongswan-eap-mschapv2.so ] ||
+	config_only || [ -e /usr/lib/ipsec/plugins/libstrongswan-eap-mschapv2.so ] ||
 		die "eap-mschapv2 plugin missing (libcharon-extauth-plugins)"
 	begin_pair ikev2-eap-wrong-password
 	eap_conf a "$DA/swanctl.conf" ikescope-wrong-password
@@ -1299,7 +1343,7 @@ rec_two_reply_dropped() {
 	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
 	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
 	two_psk_conf 38
-	ip netns exec "$NS_R" iptables -A FORWARD -i iks-rb -s "$ADDR_B" -p udp --sport 500 -j DROP
+	ns_exec "$NS_R" iptables -A FORWARD -i iks-rb -s "$ADDR_B" -p udp --sport 500 -j DROP
 	two_start
 	initiate net 25
 	sleep 1
@@ -1318,7 +1362,7 @@ rec_two_frag_dropped() {
 	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
 	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
 	cert_pair
-	ip netns exec "$NS_R" iptables -t raw -A PREROUTING -m u32 --u32 '4&0x3FFF=0x1:0x3FFF' -j DROP
+	ns_exec "$NS_R" iptables -t raw -A PREROUTING -m u32 --u32 '4&0x3FFF=0x1:0x3FFF' -j DROP
 	V=2 FRAG=no IDA=gw-a.example.net IDB=gw-b.example.net \
 		PROP=aes256-sha256-modp3072 ESP=aes256-sha256 \
 		swanctl_conf_cert_both
@@ -1338,9 +1382,9 @@ rec_two_nat() {
 	begin_pair two-nat ns_setup_nat
 	RADDRS_B=%any two_psk_conf 40
 	# translate the ports too, the same way on every recording
-	ip netns exec "$NS_R" iptables -t nat -I POSTROUTING 1 -o iks-rb -p udp --sport 500 \
+	ns_exec "$NS_R" iptables -t nat -I POSTROUTING 1 -o iks-rb -p udp --sport 500 \
 		-j MASQUERADE --to-ports 40500
-	ip netns exec "$NS_R" iptables -t nat -I POSTROUTING 2 -o iks-rb -p udp --sport 4500 \
+	ns_exec "$NS_R" iptables -t nat -I POSTROUTING 2 -o iks-rb -p udp --sport 4500 \
 		-j MASQUERADE --to-ports 44500
 	two_start
 	tunnel_steps
@@ -1361,6 +1405,7 @@ RA_DNS=10.99.0.53
 # ra_packages: the EAP and XAUTH plugins (eap-mschapv2 is in
 # libcharon-extauth-plugins, the others in libcharon-extra-plugins)
 ra_packages() {
+	config_only && return 0
 	local p
 	apt_install libcharon-extauth-plugins libcharon-extra-plugins
 	for p in $RA_PLUGINS; do
@@ -1669,7 +1714,8 @@ ra_two_clients() {
 	local kind=xauth RA_V1=yes RA_V2=no
 	[ "$2" = 2 ] && kind=eap RA_V1=no RA_V2=yes
 	ra_pair "$1"
-	ip -n "$NS_A" addr add 192.0.2.3/24 dev iks-a0
+	CFG_SIDES=(gateway "$DB" clients "$DA")
+	ns_exec "$NS_A" ip addr add 192.0.2.3/24 dev iks-a0
 	ns_wait "$NS_A" "$ADDR_B"
 	POOL=10.99.0.1 RA_USERS="$kind alice ikescope-alice-password
 $kind bob ikescope-bob-password" ra_gw_conf "$DB/swanctl.conf"
@@ -1705,6 +1751,7 @@ ra_finish() {
 		save_log "$DA/charon.log" "$OUT/$NAME.clients.log" 4194304
 	fi
 	PID_C=
+	save_configs
 	pcap_summary "$OUT/$NAME.pcap"
 }
 
@@ -1802,6 +1849,7 @@ rec_roadwarriors() {
 	done
 	begin_pair roadwarriors ns_setup_rw
 	DC=$WORK/$NAME/clients-nat
+	CFG_SIDES=(gateway "$DB" clients "$DA" clients-nat "$DC")
 	local dc
 	for dc in "$DA" "$DC"; do
 		# the clients: many initiations at once, each holds a thread while it waits;
@@ -1883,7 +1931,7 @@ SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev1-xauth-psk ikev1-xauth-wrong-password ikev1-modecfg-pool-exhausted
 	ikev2-eap-mschapv2 ikev2-eap-method-mismatch ikev2-cp-pool-exhausted roadwarriors)
 
-usage() { printf 'usage: %s [--list] [scenario ...]\nscenarios: %s\n' "$0" "${SCENARIOS[*]}"; }
+usage() { printf 'usage: %s [--list] [--configs] [scenario ...]\nscenarios: %s\n' "$0" "${SCENARIOS[*]}"; }
 
 main() {
 	local want=() s
@@ -1891,7 +1939,10 @@ main() {
 		case $1 in
 		-h | --help) usage; exit 0 ;;
 		--list) printf '%s\n' "${SCENARIOS[@]}"; exit 0 ;;
+		--configs) shift ;; # CONFIG_ONLY=1, set above
 		esac
+	fi
+	if [ $# -gt 0 ]; then
 		for s in "$@"; do
 			printf '%s\n' "${SCENARIOS[@]}" | grep -qx -- "$s" || { usage >&2; die "unknown scenario: $s"; }
 			want+=("$s")
@@ -1901,9 +1952,16 @@ main() {
 	fi
 	ensure_strongswan
 	for s in "${want[@]}"; do
-		"rec_${s//-/_}"
+		if config_only; then
+			# the scenario ends where its run would begin (run_begins)
+			rm -rf "${OUT:?}/configs/$s"
+			("rec_${s//-/_}")
+			[ -d "$OUT/configs/$s" ] || die "$s wrote no configuration"
+		else
+			"rec_${s//-/_}"
+		fi
 	done
-	log "done: captures in $OUT"
+	if config_only; then log "done: configurations in $OUT/configs"; else log "done: captures in $OUT"; fi
 }
 
 main "$@"

@@ -14,12 +14,13 @@ import (
 	"time"
 
 	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/config"
 	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/decode/ikecrypt"
 	"github.com/ikescope/ikescope/report"
 )
 
-const analyzeSynopsis = "ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]... [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error] [--time rel|abs|delta] [--color auto|always|never] [--peer ADDR] [--spi HEX] [-c N] [--filter EXPR] [-r] CAPTURE... [FILTER]"
+const analyzeSynopsis = "ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]... [--config FILE|DIR]... [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error] [--time rel|abs|delta] [--color auto|always|never] [--peer ADDR] [--spi HEX] [-c N] [--filter EXPR] [-r] CAPTURE... [FILTER]"
 
 const analyzeExamples = `
 Examples:
@@ -79,6 +80,8 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	timeMode := report.TimeRel
 	fs.Var(&timeMode, "time", "the ladder's time column: `FORMAT` is rel (seconds since the capture's first frame), abs (date and time of day) or delta (seconds since the message before)")
 	keyFiles := addKeysFlag(fs)
+	var configFiles fileList
+	fs.Var(&configFiles, "config", "read a gateway's configuration from `FILE` or directory (repeatable: one per gateway): swanctl.conf, ipsec.conf, ipsec.secrets, racoon.conf, psk.txt or a Cisco running-config; findings then cite the lines to change")
 	capFlags := addCaptureFlags(fs)
 	scopeFlags := addScopeFlags(fs)
 	files, err := parseFlags(fs, args, stderr)
@@ -146,6 +149,16 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	gateways, err := loadConfigs(configFiles)
+	if err != nil {
+		return err
+	}
+	if *redact && len(gateways) > 0 {
+		// Configuration lines name hosts, identities and files the redactor has no
+		// pseudonyms for: a redacted report leaves them out.
+		fmt.Fprintln(stderr, "ikescope: --redact leaves out what --config would cite (configuration lines name hosts and identities)")
+		gateways = nil
+	}
 	// Open the captures before the output, and the output before reading them: a capture
 	// that cannot be opened leaves no empty report behind (nor an -o file overwritten with
 	// one), and a typo in -o does not cost the time of reading the captures.
@@ -211,6 +224,8 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 			if tracker != nil && !tracker.take(s) {
 				return
 			}
+			// The configurations' lines join each session's findings as it goes.
+			config.Annotate(&analyze.Result{Sessions: []*analyze.Session{s}, Findings: fs}, gateways)
 			for _, x := range fs {
 				worst = max(worst, x.Severity)
 			}
@@ -275,6 +290,9 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		res = tracker.narrow(a.Finish())
 	} else {
 		res = scope.narrow(a.Finish())
+	}
+	if opts.OnDone == nil {
+		config.Annotate(res, gateways) // the sessions were held to the end
 	}
 	for _, x := range res.Findings {
 		worst = max(worst, x.Severity)

@@ -13,7 +13,7 @@ import (
 func TestUsageLinesListEveryFlag(t *testing.T) {
 	mainUsage, _, _ := runCmd(t, nil, "--help")
 	option := regexp.MustCompile(`(?m)^  (-[-\w]+)(?:, (--[-\w]+))?`)
-	for _, cmd := range []string{"analyze", "decode", "keys", "version"} {
+	for _, cmd := range []string{"analyze", "decode", "keys", "check", "version"} {
 		t.Run(cmd, func(t *testing.T) {
 			_, help, code := runCmd(t, nil, cmd, "-h")
 			if code != exitOK || !strings.HasPrefix(help, "Usage: ikescope "+cmd) {

@@ -14,10 +14,13 @@ import (
 )
 
 // keyFiles is a repeatable --keys flag.
-type keyFiles []string
+type keyFiles = fileList
 
-func (k *keyFiles) String() string     { return strings.Join(*k, ",") }
-func (k *keyFiles) Set(v string) error { *k = append(*k, v); return nil }
+// fileList is a repeatable flag of file names.
+type fileList []string
+
+func (k *fileList) String() string     { return strings.Join(*k, ",") }
+func (k *fileList) Set(v string) error { *k = append(*k, v); return nil }
 
 func addKeysFlag(fs *flag.FlagSet) *keyFiles {
 	var k keyFiles

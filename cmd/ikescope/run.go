@@ -21,13 +21,14 @@ const (
 const usage = `ikescope explains why an IPsec tunnel did not come up, from a packet capture.
 
 Usage:
-  ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]...
+  ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]... [--config FILE|DIR]...
                    [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error]
                    [--time rel|abs|delta] [--color auto|always|never]
                    [--peer ADDR] [--spi HEX] [-c N] [--filter EXPR] [-r] CAPTURE... [FILTER]
   ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... [--redact] [-c N]
                   [--filter EXPR] [-r] CAPTURE... [FILTER]
   ikescope keys [--v1|--v2] [-o|--output DIR] KEYFILE|DAEMON-LOG...
+  ikescope check [-f|--format text|json] GATEWAY-A-CONFIG GATEWAY-B-CONFIG
   ikescope live -i INTERFACE [-w FILE.pcapng] [--filter EXPR] [-f table|text|json|jsonl] [-o FILE]
   ikescope version
 
@@ -35,6 +36,7 @@ Commands:
   analyze   rebuild each negotiation, say what went wrong and what to check
   decode    print every IKE/ISAKMP and ESP message, payload by payload
   keys      print the IKE keys found in key tables and daemon logs as Wireshark tables
+  check     compare two gateways' configurations: what will not match, and the lines to change
   live      capture on an interface: findings as they happen, the report on Ctrl-C
   version   print the version, revision and build time, for bug reports
 
@@ -78,6 +80,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) exitCode {
 		err = runDecode(args[1:], stdin, stdout, stderr)
 	case "keys":
 		err = runKeys(args[1:], stdout, stderr)
+	case "check":
+		err = runCheck(args[1:], stdout, stderr)
 	case "live":
 		err = runLive(args[1:], stdin, stdout, stderr)
 	case "version", "--version":

@@ -1,0 +1,391 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/ikescope/ikescope/analyze"
+)
+
+// Annotate ties each session of an analysis to the configured connections that govern
+// its sides (by the addresses each side used) and makes each finding about a session
+// cite the configuration lines it points at: with both sides' configurations, the
+// setting that differs; with one, how that side's setting meets what the capture shows
+// of the other. Findings without a configuration to cite are left as they are.
+func Annotate(r *analyze.Result, gws []*Gateway) {
+	if len(gws) == 0 {
+		return
+	}
+	uniqueLabels(gws)
+	bySession := map[int]*analyze.Session{}
+	for _, s := range r.Sessions {
+		bySession[s.ID] = s
+		ini, res := govern(gws, s)
+		for _, sd := range []struct {
+			name string
+			x    *side
+		}{{"initiator", ini}, {"responder", res}} {
+			if sd.x != nil {
+				s.Connections = append(s.Connections, analyze.ConfigConn{Side: sd.name, Gateway: sd.x.g.Label(), Name: sd.x.c.Name, File: sd.x.c.At.File, Line: sd.x.c.At.Line})
+			}
+		}
+	}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		s := bySession[f.Session]
+		if s == nil {
+			continue
+		}
+		ini, res := govern(gws, s)
+		if ini == nil && res == nil {
+			continue
+		}
+		if text, lines := explain(f, s, ini, res); text != "" {
+			f.Summary += " Configuration: " + text
+			f.ConfigLines = append(f.ConfigLines, linesOf(lines)...)
+		}
+	}
+}
+
+// govern finds the connections of the given gateways for each side of a session: the
+// one whose local addresses hold that side's address and whose remote ones the other's
+// (or any); a gateway serves one side at most.
+func govern(gws []*Gateway, s *analyze.Session) (ini, res *side) {
+	score := func(c *Conn, own, peer netip.Addr) int {
+		if c.Version != 0 && c.Version != s.Version {
+			return 0 // a gateway's connection for the other IKE version
+		}
+		n := 0
+		if holds(c.LocalAddrs, own) {
+			n += 2
+		}
+		if holds(c.RemoteAddrs, peer) {
+			n++
+		}
+		if specific(c.LocalAddrs) && !holds(c.LocalAddrs, own) {
+			return 0 // another gateway's address
+		}
+		return n
+	}
+	best := func(own, peer netip.Addr, not *Gateway) *side {
+		var out *side
+		top := 0
+		for _, g := range gws {
+			if g == not {
+				continue
+			}
+			for _, c := range g.Conns {
+				if n := score(c, own, peer); n > top {
+					top, out = n, &side{g, c}
+				}
+			}
+		}
+		if top < 2 && !(top == 1 && len(gws) == 1) {
+			return nil // only the peer's address meets: not enough to say which side it is
+		}
+		return out
+	}
+	ini = best(s.Initiator.Addr(), s.Responder.Addr(), nil)
+	var not *Gateway
+	if ini != nil {
+		not = ini.g
+	}
+	res = best(s.Responder.Addr(), s.Initiator.Addr(), not)
+	if len(gws) == 2 && (ini == nil) != (res == nil) {
+		// Behind a NAT one side's configured address is not the one the capture saw: the
+		// other gateway is that side.
+		for _, g := range gws {
+			if ini != nil && g != ini.g && len(g.Conns) > 0 {
+				res = pick(g, s.Initiator.Addr())
+			}
+			if res != nil && ini == nil && g != res.g && len(g.Conns) > 0 {
+				ini = pick(g, s.Responder.Addr())
+			}
+		}
+	}
+	return ini, res
+}
+
+// pick is g's connection for a peer at addr, or its only one.
+func pick(g *Gateway, peer netip.Addr) *side {
+	for _, c := range g.Conns {
+		if holds(c.RemoteAddrs, peer) && specific(c.RemoteAddrs) {
+			return &side{g, c}
+		}
+	}
+	if len(g.Conns) == 1 {
+		return &side{g, g.Conns[0]}
+	}
+	return nil
+}
+
+func holds(list []Setting, a netip.Addr) bool {
+	if anyAddr(list) {
+		return true
+	}
+	for _, s := range list {
+		if p, ok := prefixOf(s.Value); ok && p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+func specific(list []Setting) bool {
+	if anyAddr(list) {
+		return false
+	}
+	for _, s := range list {
+		if _, ok := prefixOf(s.Value); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// phase2 reports whether a finding is about an IPsec SA rather than the IKE SA.
+func phase2(f *analyze.Finding) bool {
+	ex := f.Exchange
+	return strings.HasPrefix(ex, "QM") || strings.Contains(ex, "Quick Mode") || strings.Contains(ex, "CREATE_CHILD") ||
+		strings.Contains(ex, "Phase 2") || f.Step.String() == "IKE_AUTH response" && f.Code != analyze.CodeAuthFailed ||
+		f.Code == analyze.CodeTSUnacceptable
+}
+
+// explain says what in the configuration a finding points at.
+func explain(f *analyze.Finding, s *analyze.Session, ini, res *side) (string, []Source) {
+	both := ini != nil && res != nil
+	v := s.Version
+	if both && ini.c.Version != 0 && res.c.Version != 0 && ini.c.Version != res.c.Version {
+		switch f.Code {
+		case analyze.CodeNoProposalChosen, analyze.CodeProposalDiff, analyze.CodeErrorNotify, analyze.CodeNoResponse:
+			d := comparePair(*ini, *res)[0] // the versions, first
+			return d.summary, d.lines
+		}
+	}
+	switch f.Code {
+	case analyze.CodeNoProposalChosen, analyze.CodeProposalDiff:
+		if phase2(f) {
+			if both {
+				for _, d := range childDiffs(*ini, *res, v) {
+					return d.summary, d.lines
+				}
+			}
+			return oneSided(ini, res, s.Phase2Offered, s.Phase2Chosen, true, v)
+		}
+		if both {
+			if d, ok := offersDiffer(*ini, *res, ini.c.IKE, res.c.IKE, "IKE", v); ok {
+				return d.summary, d.lines
+			}
+		}
+		return oneSided(ini, res, s.Offered, s.Chosen, false, v)
+	case analyze.CodeTSUnacceptable, analyze.CodeInvalidID:
+		if both {
+			if f.Code == analyze.CodeTSUnacceptable || phase2(f) || f.Step.String() == "QM1" || f.Step.String() == "QM2" {
+				for _, d := range childDiffs(*ini, *res, v) {
+					if d.kind == diffTS {
+						return d.summary, d.lines
+					}
+				}
+			}
+			for _, d := range append(idDiffs(*ini, *res), idDiffs(*res, *ini)...) {
+				return d.summary, d.lines
+			}
+		}
+	case analyze.CodeAuthFailed:
+		if both {
+			for _, d := range append(authDiffs(*ini, *res), append(idDiffs(*ini, *res), idDiffs(*res, *ini)...)...) {
+				return d.summary, d.lines
+			}
+			if a, b := pskFor(*ini, *res), pskFor(*res, *ini); a != nil && b != nil && a.Digest == b.Digest && a.Digest != [32]byte{} {
+				return fmt.Sprintf("the pre-shared keys configured for each other are the same (%s; %s): look at the identities each side sends and expects, and at which key the responder picks for them.", cite(a.At), cite(b.At)), []Source{a.At, b.At}
+			}
+		}
+		for _, x := range []*side{res, ini} {
+			if x != nil {
+				if k := pskFor(*x, side{x.g, &Conn{}}); k != nil {
+					return fmt.Sprintf("%s's pre-shared key for this peer is at %s (compare it with the other side's; ikescope never shows keys).", x.name(), cite(k.At)), []Source{k.At}
+				}
+			}
+		}
+	case analyze.CodePhase2Stalled:
+		// A refused IPsec SA the capture could not read: the selectors or the ESP
+		// proposals, whichever the configurations show to differ.
+		if both {
+			for _, d := range childDiffs(*ini, *res, v) {
+				return d.summary, d.lines
+			}
+		}
+		if res != nil && len(res.c.Pools) > 0 && s.UserAuth != "" {
+			// A remote-access client refused its IPsec SA with matching selectors and
+			// proposals: most often the pool had no address left for it.
+			return poolText(res, "if the client asked for a virtual IP and got none, the pool is"), poolLines(res)
+		}
+	case analyze.CodeErrorNotify:
+		if both && ini.c.Version != 0 && res.c.Version != 0 && ini.c.Version != res.c.Version {
+			d := comparePair(*ini, *res)[0]
+			return d.summary, d.lines
+		}
+	case analyze.CodeNoVirtualIP:
+		if res != nil {
+			if len(res.c.Pools) == 0 {
+				return fmt.Sprintf("%s's connection %s (%s) names no address pool.", res.name(), res.c.Name, cite(res.c.At)), []Source{res.c.At}
+			}
+			return poolText(res, "addresses come from"), poolLines(res)
+		}
+	case analyze.CodeUserAuthFailed, analyze.CodeEAPMethodMismatch:
+		if res == nil {
+			break
+		}
+		gwm := userMethod(res.c.RemoteAuth.Value)
+		if ini != nil {
+			if cm := userMethod(ini.c.LocalAuth.Value); cm != "" && gwm != "" && cm != gwm {
+				return fmt.Sprintf("%s authenticates users with %s (%s), the client with %s (%s): the methods differ.",
+					res.name(), gwm, cite(res.c.RemoteAuth.At), cm, cite(ini.c.LocalAuth.At)), []Source{res.c.RemoteAuth.At, ini.c.LocalAuth.At}
+			}
+			// The user's password on each side, by digest: the user the capture
+			// names, else every user the client's configuration holds.
+			for _, c := range ini.g.Secrets {
+				if c.Kind != "eap" && c.Kind != "xauth" || s.User != "" && !containsID(c.IDs, s.User) ||
+					s.User == "" && len(ini.g.Conns) > 1 && ini.c.LocalID.Value != "" && !containsID(c.IDs, ini.c.LocalID.Value) {
+					continue // another user's password, of a client file of many
+				}
+				for _, id := range c.IDs {
+					if g := userSecret(res.g, id); g != nil && g.Digest != c.Digest && g.Digest != [32]byte{} && c.Digest != [32]byte{} {
+						return fmt.Sprintf("the password the client holds for user %q (%s) is not the one %s holds (%s); compared by digest, never shown.",
+							id, cite(c.At), res.name(), cite(g.At)), []Source{c.At, g.At}
+					} else if g == nil {
+						return fmt.Sprintf("%s has no secret for user %q, which the client uses (%s): unless a RADIUS server or PAM checks users, the user is unknown to it.",
+							res.name(), id, cite(c.At)), []Source{c.At, res.c.RemoteAuth.At}
+					}
+				}
+			}
+		}
+		if s.User != "" {
+			if g := userSecret(res.g, s.User); g != nil {
+				return fmt.Sprintf("%s's secret for user %q is at %s.", res.name(), s.User, cite(g.At)), []Source{g.At}
+			}
+			return fmt.Sprintf("%s has no EAP or XAUTH secret for user %q (%s): the user is unknown to it, unless a RADIUS server or PAM checks users.", res.name(), s.User, cite(res.c.RemoteAuth.At)), []Source{res.c.RemoteAuth.At}
+		}
+		return fmt.Sprintf("%s authenticates users with %s (%s).", res.name(), res.c.RemoteAuth.Value, cite(res.c.RemoteAuth.At)), []Source{res.c.RemoteAuth.At}
+	}
+	return "", nil
+}
+
+func poolText(res *side, what string) string {
+	var parts []string
+	for _, p := range res.c.Pools {
+		parts = append(parts, cite(p.At))
+	}
+	return fmt.Sprintf("on %s %s %s: widen it, or free the addresses stale SAs hold.", res.name(), what, strings.Join(parts, ", "))
+}
+
+func poolLines(res *side) []Source {
+	var out []Source
+	for _, p := range res.c.Pools {
+		out = append(out, p.At)
+	}
+	return out
+}
+
+// userMethod is the user-authentication round of an auth setting: "eap-mschapv2",
+// "xauth"; "" without one.
+func userMethod(auth string) string {
+	for _, r := range strings.Split(strings.ToLower(auth), "+") {
+		if strings.HasPrefix(r, "eap") || strings.HasPrefix(r, "xauth") {
+			if strings.HasPrefix(r, "xauth") {
+				return "xauth"
+			}
+			return r
+		}
+	}
+	return ""
+}
+
+// userSecret is g's EAP or XAUTH secret for a user.
+func userSecret(g *Gateway, user string) *Secret {
+	for _, sec := range g.Secrets {
+		if (sec.Kind == "eap" || sec.Kind == "xauth") && containsID(sec.IDs, user) {
+			return sec
+		}
+	}
+	return nil
+}
+
+func containsID(ids []string, id string) bool {
+	for _, x := range ids {
+		if sameID(x, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// oneSided compares the one configuration given with what the capture shows of the other
+// side: the responder's configuration with the initiator's offer, or the initiator's
+// with the responder's choice.
+func oneSided(ini, res *side, offered []analyze.Proposal, chosen *analyze.Proposal, p2 bool, v int) (string, []Source) {
+	what := "IKE"
+	pick := func(x *side) []Offer {
+		if !p2 {
+			return x.c.IKE
+		}
+		var out []Offer
+		for _, c := range x.c.Children {
+			out = append(out, c.ESP...)
+		}
+		return out
+	}
+	if p2 {
+		what = "ESP"
+	}
+	switch {
+	case res != nil && ini == nil && len(offered) > 0:
+		offers := pick(res)
+		if len(offers) == 0 {
+			return "", nil
+		}
+		best, why := offers[0], []string(nil)
+		for i, o := range offers {
+			for _, p := range offered {
+				w := proposalDiff(p, o.Proposal, v, "the initiator", res.name())
+				if len(w) == 0 {
+					return "", nil // the configuration accepts the offer: something else refused it
+				}
+				if why == nil || len(w) < len(why) {
+					best, why = offers[i], w
+				}
+			}
+		}
+		return fmt.Sprintf("none of the initiator's %s proposals in the capture is among %s's: %s (%s).", what, res.name(), strings.Join(why, "; "), cite(best.At)), []Source{best.At}
+	case ini != nil && res == nil:
+		offers := pick(ini)
+		if len(offers) == 0 {
+			return "", nil
+		}
+		var lines []Source
+		var parts []string
+		for _, o := range offers {
+			lines = append(lines, o.At)
+			parts = append(parts, cite(o.At))
+		}
+		text := fmt.Sprintf("the initiator's %s proposals are configured at %s", what, strings.Join(dedupe(parts), ", "))
+		if chosen != nil {
+			text += "; the responder chose " + chosen.String()
+		}
+		return text + ": compare them with the responder's.", lines
+	}
+	return "", nil
+}
+
+func dedupe(v []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range v {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
