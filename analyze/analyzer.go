@@ -141,6 +141,10 @@ type Analyzer struct {
 	doneIDs                  map[SPI]int                 // sessions handed to OnDone, by initiator SPI (bounded)
 	doneOrder                []SPI                       // and in the order they went
 	handed                   int                         // sessions handed to OnDone
+	props                    proposalCache               // SA payloads read before
+	summaries                map[string]string           // payload summaries made before (Analyzer.payloadSummary)
+	sumBuf                   []byte                      // where the next summary is built
+	msgBlocks                map[*Session]msgBlock       // where each open session's next messages are allocated
 }
 
 // New returns an Analyzer.
@@ -160,6 +164,8 @@ func New(opts Options) *Analyzer {
 		p2Offers: map[netip.Addr][]Proposal{},
 		p2IDs:    map[netip.Addr][2]string{},
 		doneIDs:  map[SPI]int{},
+
+		msgBlocks: map[*Session]msgBlock{},
 	}
 	return a
 }
@@ -324,18 +330,18 @@ func (a *Analyzer) newSession(m *decode.Message, x *decode.ISAKMP) *Session {
 		return nil
 	}
 	a.nextID++
-	s := &Session{
+	b := &sessionBox{s: Session{
 		ID:      a.nextID,
 		Capture: a.cur.Name,
 		Version: int(x.MajorVersion),
 		First:   m.Time,
 		Last:    m.Time,
-		byMsgID: map[exchangeKey]*Exchange{},
-		// Empty, not null, in JSON.
-		Exchanges: []*Exchange{},
-		Messages:  []*Msg{},
-		ESP:       []*ESPFlow{},
-	}
+	}}
+	s := &b.s
+	// Empty, not null, in JSON; the first few of each in the box (see sessionBox).
+	s.Exchanges, s.Messages, s.ESP = b.exchanges[:0], b.messages[:0], b.esp[:0]
+	s.addrsI, s.addrsR = b.addrs[0:0:1], b.addrs[1:1:2]
+	a.msgBlocks[s] = msgBlock{msgs: b.first[:]}
 	if s.Version != 2 {
 		s.Version = 1
 	}
@@ -348,6 +354,20 @@ func (a *Analyzer) newSession(m *decode.Message, x *decode.ISAKMP) *Session {
 	k := pairOf(m.Src.Addr(), m.Dst.Addr())
 	a.byPeers[k] = append(a.byPeers[k], s)
 	return s
+}
+
+// sessionBox is a session allocated together with room for what a short negotiation
+// adds to it: a handful of exchanges, the ladder's first messages, two ESP flows, one
+// address a side. Each is the start of the session's own slice, capacity capped so
+// that one never grows into another; an append past it moves that slice to an array of
+// its own as before. The arrays live exactly as long as the session, which holds them.
+type sessionBox struct {
+	s         Session
+	exchanges [4]*Exchange
+	messages  [16]*Msg
+	esp       [2]*ESPFlow
+	addrs     [2]netip.Addr // addrsI, addrsR
+	first     [1]Msg        // the message that began the session (Analyzer.newMsg)
 }
 
 // openCount is the number of sessions held open; closed ones leave both maps.
@@ -572,6 +592,7 @@ func (a *Analyzer) refresh(s *Session, final bool) {
 	i, r := s.Initiator.Addr(), s.Responder.Addr()
 	s.espFrom = [2]time.Time{a.lastESP[[2]netip.Addr{r, i}], a.lastESP[[2]netip.Addr{i, r}]}
 	s.derive()
+	s.Timeline = s.timeline()
 	now := a.now
 	if final {
 		now = a.endOf(s)
@@ -700,6 +721,7 @@ func (a *Analyzer) sweep() {
 func (a *Analyzer) close(s *Session) {
 	a.refresh(s, true)
 	s.closed = true
+	delete(a.msgBlocks, s) // should it come back, its next messages take a block of their own
 	s.name()
 	if a.open[s.InitiatorSPI] == s {
 		delete(a.open, s.InitiatorSPI)
@@ -1016,10 +1038,7 @@ func (a *Analyzer) Finish() *Result {
 	}
 	r.Findings = append(r.Findings, global...)
 	if a.opts.OnDone == nil {
-		bySession := map[int][]Finding{}
-		for _, f := range r.Findings {
-			bySession[f.Session] = append(bySession[f.Session], f)
-		}
+		bySession := findingsBySession(r.Findings)
 		for _, s := range a.sessions {
 			a.clients.add(s, bySession[s.ID])
 		}
@@ -1040,6 +1059,29 @@ func (a *Analyzer) Finish() *Result {
 		return r.Findings[i].Time.Before(r.Findings[j].Time)
 	})
 	return r
+}
+
+// findingsBySession groups findings by the session they name, in their order. The
+// groups are cut from one array (counted first, each capacity capped to its own part)
+// rather than grown one finding at a time.
+func findingsBySession(fs []Finding) map[int][]Finding {
+	count := map[int]int{}
+	for i := range fs {
+		count[fs[i].Session]++
+	}
+	all := make([]Finding, 0, len(fs))
+	by := make(map[int][]Finding, len(count))
+	for i := range fs {
+		id := fs[i].Session
+		g, ok := by[id]
+		if !ok {
+			n := count[id]
+			g = all[len(all) : len(all) : len(all)+n]
+			all = all[:len(all)+n]
+		}
+		by[id] = append(g, fs[i])
+	}
+	return by
 }
 
 // authShort names an IKEv2 authentication method (RFC 7296 3.8, RFC 7427) the way the

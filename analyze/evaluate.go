@@ -14,7 +14,8 @@ import (
 // and the state follows from the findings (failed exactly when there is an error).
 
 // derive sets what the messages say of the SA as a whole: whether its negotiation
-// completed, when, and how many IPsec SAs (CHILD_SAs) came with it.
+// completed, when, and how many IPsec SAs (CHILD_SAs) came with it. The timeline, which
+// only the evaluation and the reports read, is made by refresh, after derive.
 func (s *Session) derive() {
 	var st saState
 	for _, m := range s.Messages {
@@ -29,7 +30,6 @@ func (s *Session) derive() {
 	if s.successor != nil {
 		s.RekeyedTo = s.successor.ID
 	}
-	s.Timeline = s.timeline()
 	s.redirectedTo = ""
 	for _, m := range s.Messages {
 		for _, n := range m.Notifies {
@@ -195,13 +195,15 @@ func withoutStep(fs []Finding, code string, step Step) []Finding {
 
 // dedupeFindings keeps the first finding of each code and exchange.
 func dedupeFindings(fs []Finding) []Finding {
-	seen := map[string]bool{}
+	// By code and exchange as a pair (f.key() without building the string).
+	type codeExchange struct{ code, exchange string }
+	seen := map[codeExchange]bool{}
 	out := fs[:0]
 	for _, f := range fs {
 		if f.Frames == nil {
 			f.Frames = []int{}
 		}
-		k := f.key()
+		k := codeExchange{f.Code, f.Exchange}
 		if seen[k] {
 			continue
 		}
@@ -316,19 +318,21 @@ func (s *Session) describe(fs []Finding) {
 		s.State = fmt.Sprintf("abandoned (session %d came up)", s.abandonedFor)
 	case s.Established && (s.Phase2Done > 0 || s.predecessor != nil && s.predecessor.Phase2Done > 0):
 		// A rekeyed IKE SA takes over its predecessor's CHILD_SAs (RFC 7296 2.18).
-		s.State = "established"
+		// Its parts put together once: one string, not one per part.
+		cont, esp, life := "", "", s.lifecycleText()
 		if s.predecessor != nil {
-			s.State += fmt.Sprintf(" (continues session %d)", s.predecessor.ID)
+			cont = fmt.Sprintf(" (continues session %d)", s.predecessor.ID)
 		}
 		switch {
 		case len(s.ESP) > 0 && slices.ContainsFunc(fs, func(f Finding) bool { return f.Code == CodeESPOneWay }):
-			s.State += ", ESP one way"
+			esp = ", ESP one way"
 		case len(s.ESP) > 0:
-			s.State += ", ESP flowing"
+			esp = ", ESP flowing"
 		}
-		if life := s.lifecycleText(); life != "" {
-			s.State += ", " + life
+		if life != "" {
+			life = ", " + life
 		}
+		s.State = "established" + cont + esp + life
 	case s.Established && s.Version == 2:
 		s.State = "IKE SA up, no CHILD_SA"
 	case s.Established:

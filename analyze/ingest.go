@@ -234,7 +234,8 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	if len(a.captures) > 1 && !slices.Contains(s.Captures, a.cur.Name) {
 		s.Captures = append(s.Captures, a.cur.Name)
 	}
-	msg := &Msg{
+	msg := a.newMsg(s)
+	*msg = Msg{
 		Frame:         m.Frame,
 		FrameNumber:   refFrame(m.Frame),
 		Time:          m.Time,
@@ -301,6 +302,9 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			msg.deletes = append(msg.deletes, deleteInfo{Protocol: d.ProtocolID, SPIs: spis})
 		}
 		if n := p.Notify; n != nil {
+			if msg.Notifies == nil {
+				msg.Notifies = make([]NotifyInfo, 0, notifyCount(x, msg.Inner))
+			}
 			msg.Notifies = append(msg.Notifies, NotifyInfo{Type: n.Type, Error: n.Type.IsError(),
 				group: n.Group, gateway: n.Gateway})
 		}
@@ -328,11 +332,13 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			// The same packet again at the same point within milliseconds (a router
 			// capture sees it coming in and going out).
 			s.Duplicates++
+			a.unusedMsg(s, msg)
 			return
 		}
 		if first := sameElsewhere(ex, msg); first != nil {
 			// The same packet at another capture point: one message, seen twice.
 			a.sighted(first, msg)
+			a.unusedMsg(s, msg)
 			return
 		}
 	}
@@ -340,6 +346,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		if prev := ex.Messages[n-1]; prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && prev.capIdx == msg.capIdx && msg.Time.Sub(prev.Time) < captureDuplicate {
 			// The same packet again within milliseconds: the capture saw it twice.
 			s.Duplicates++
+			a.unusedMsg(s, msg)
 			return
 		}
 	}
@@ -358,6 +365,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 				prev.Frame, prev.FrameNumber, prev.Time = m.Frame, refFrame(m.Frame), m.Time
 				s.Retransmits++
 				ex.Last = m.Time
+				a.unusedMsg(s, msg)
 				return
 			}
 			msg.Retransmit = prev.Retransmit + 1
@@ -384,7 +392,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	}
 	if msg.orig == nil && !msg.incomplete {
 		// What it carries, while its decode is at hand: the report need not decode it again.
-		msg.Payloads = x.PayloadSummary()
+		msg.Payloads = a.payloadSummary(x)
 	}
 	ex.Messages = append(ex.Messages, msg)
 	ex.Last = m.Time
@@ -409,7 +417,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		a.truncated = append(a.truncated, m.Frame)
 	}
 	s.step(msg, ex)
-	s.update(msg, x, ex)
+	s.update(msg, x, ex, &a.props)
 	if msg.Retransmit == 0 && (msg.Step == StepQM3 || msg.v2 && msg.Response &&
 		(x.ExchangeType == decode.ExchangeIKEAuth || x.ExchangeType == decode.ExchangeCreateChildSA) && !hasErrorNotify(msg)) {
 		s.lastChildAt = msg.Time
@@ -428,6 +436,83 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		}
 	}
 }
+
+// notifyCount counts the Notify payloads among a message's clear and decrypted
+// payloads, so that its Notifies are allocated once at their size.
+func notifyCount(x *decode.ISAKMP, inner []decode.Payload) int {
+	n := 0
+	for _, list := range [2][]decode.Payload{x.Payloads, inner} {
+		for i := range list {
+			if list[i].Notify != nil {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// msgBlock is where a session's next messages are allocated (Analyzer.newMsg).
+type msgBlock struct {
+	msgs []Msg
+	used int
+}
+
+// maxMsgBlock caps the messages allocated together: at most this many, less one, are
+// allocated and not (yet) used, per session.
+const maxMsgBlock = 4
+
+// newMsg returns a zero Msg for a message of s. The messages a session keeps in its
+// ladder (Session.Messages) live exactly as long as the session, so they are allocated
+// a few at a time, in blocks of 1 (with the session, see sessionBox), 2, then 4, one
+// block per session: no block holds another session's message, and a block is let go
+// of with its session. Past the ladder's room (Options.MaxMessages) messages may be let
+// go of earlier (pruneExchanges) and are allocated one by one, as before.
+func (a *Analyzer) newMsg(s *Session) *Msg {
+	if len(s.Messages) >= a.opts.MaxMessages {
+		return new(Msg)
+	}
+	b := a.msgBlocks[s]
+	if b.used == len(b.msgs) {
+		b = msgBlock{msgs: make([]Msg, min(max(2*len(b.msgs), 2), maxMsgBlock))}
+	}
+	m := &b.msgs[b.used]
+	b.used++
+	a.msgBlocks[s] = b
+	return m
+}
+
+// unusedMsg gives back the Msg newMsg just returned, for a message that was not kept (a
+// duplicate, a copy folded into another): the next message of the session takes it.
+func (a *Analyzer) unusedMsg(s *Session, m *Msg) {
+	b, ok := a.msgBlocks[s]
+	if ok && b.used > 0 && &b.msgs[b.used-1] == m {
+		b.msgs[b.used-1] = Msg{}
+		b.used--
+		a.msgBlocks[s] = b
+	}
+}
+
+// payloadSummary is x.PayloadSummary(), the same string for the same text: the
+// summary is built in a buffer kept across messages and looked up among those made
+// before, since most messages of a capture carry one of a few sets of payloads.
+func (a *Analyzer) payloadSummary(x *decode.ISAKMP) string {
+	a.sumBuf = x.AppendPayloadSummary(a.sumBuf[:0])
+	if s, ok := a.summaries[string(a.sumBuf)]; ok { // the conversion does not allocate
+		return s
+	}
+	s := string(a.sumBuf)
+	if a.summaries == nil {
+		a.summaries = map[string]string{}
+	}
+	if len(a.summaries) < maxSummaries && len(s) <= 256 {
+		a.summaries[s] = s
+	}
+	return s
+}
+
+// maxSummaries bounds the payload summaries remembered (past it, or for a summary
+// longer than 256 bytes, each is made afresh).
+const maxSummaries = 1024
 
 func hasDelete(m *Msg) bool { return len(m.deletes) > 0 }
 
@@ -538,7 +623,7 @@ func (s *Session) replay() {
 			}
 			s.step(m, ex)
 			if x := m.Decoded(); x != nil {
-				s.update(m, x, ex)
+				s.update(m, x, ex, nil)
 			}
 		}
 	}
@@ -619,16 +704,18 @@ func (s *Session) exchangeFor(x *decode.ISAKMP, msg *Msg) *Exchange {
 	} else {
 		k = exchangeKey{id: x.MessageID, typ: x.ExchangeType}
 	}
-	ex := s.byMsgID[k]
+	ex := s.exchangeByKey(k)
 	if ex == nil {
-		ex = &Exchange{
+		b := &exchangeBox{ex: Exchange{
 			key:         k,
 			Type:        x.ExchangeType,
 			MessageID:   x.MessageID,
 			ByInitiator: k.byInit,
 			First:       msg.Time,
 			Phase2:      isPhase2(x),
-		}
+		}}
+		ex = &b.ex
+		ex.Messages = b.messages[:0]
 		if !x.IsV2() {
 			// Main and Aggressive Mode are the initiator's; a Quick Mode or an
 			// Informational belongs to whoever sent its first message.
@@ -638,8 +725,16 @@ func (s *Session) exchangeFor(x *decode.ISAKMP, msg *Msg) *Exchange {
 			ex.Partial = !s.RolesKnown && !numberedFromInitiator(x.ExchangeType) && !s.mmSeen[classSA] &&
 				msg.Time.Sub(s.First) < inFlight
 		}
-		s.byMsgID[k] = ex
 		s.Exchanges = append(s.Exchanges, ex)
+		switch {
+		case s.byMsgID != nil:
+			s.byMsgID[k] = ex
+		case len(s.Exchanges) > maxScanned:
+			s.byMsgID = make(map[exchangeKey]*Exchange, len(s.Exchanges))
+			for _, e := range s.Exchanges {
+				s.byMsgID[e.key] = e
+			}
+		}
 		if ex.Phase2 {
 			s.Phase2++
 		}
@@ -649,6 +744,34 @@ func (s *Session) exchangeFor(x *decode.ISAKMP, msg *Msg) *Exchange {
 	}
 	ex.Encrypted = ex.Encrypted || msg.Encrypted
 	return ex
+}
+
+// exchangeBox is an exchange allocated together with room for its first messages: a
+// request and its response, Quick Mode's three (an append past it moves Messages to an
+// array of its own, as before). The exchange holds the array, so both live as long.
+type exchangeBox struct {
+	ex       Exchange
+	messages [4]*Msg
+}
+
+// maxScanned is how many exchanges a session finds by looking through them all: a
+// negotiation has a handful, and byMsgID, made once there are more, would cost two
+// allocations a session.
+const maxScanned = 8
+
+// exchangeByKey finds the session's exchange with key k, nil if none. Session.Exchanges
+// holds every exchange byMsgID does, each key once (exchangeFor makes an exchange only
+// for a key not found; pruneExchanges drops it from both), so a scan finds the same.
+func (s *Session) exchangeByKey(k exchangeKey) *Exchange {
+	if s.byMsgID != nil {
+		return s.byMsgID[k]
+	}
+	for _, ex := range s.Exchanges {
+		if ex.key == k {
+			return ex
+		}
+	}
+	return nil
 }
 
 // pruneExchanges lets go of the INFORMATIONAL exchanges (liveness checks, mostly) that
@@ -734,8 +857,65 @@ func phase1(v2 bool, t decode.ExchangeType) bool {
 	return t == decode.ExchangeMainMode || t == decode.ExchangeAggressive
 }
 
-// update moves the session's state forward with a new message.
-func (s *Session) update(msg *Msg, x *decode.ISAKMP, ex *Exchange) {
+// proposalCache keeps the Proposals of SA payloads seen before, by the payload's bytes:
+// a gateway's clients offer the same few sets of proposals over and over, and each would
+// otherwise cost a Proposal with its lists of names per SA payload. The cached values
+// are shared between sessions, which is safe because nothing changes a Proposal once
+// made (reports and findings only read Offered and Chosen).
+type proposalCache struct {
+	byBody [2]map[string]*cachedProposals // IKEv1, IKEv2
+}
+
+type cachedProposals struct {
+	props []Proposal
+	first *Proposal // a copy of props[0], for Session.Chosen
+}
+
+// maxCachedProposals bounds the SA payloads remembered, so that a capture of many
+// different offers costs no more memory than before (past it, SA payloads are read
+// afresh each time).
+const maxCachedProposals = 256
+
+// maxCachedBody is the longest SA payload remembered: an SA payload of many proposals
+// is rare and is read afresh, so the cache stays small.
+const maxCachedBody = 1024
+
+// proposals gives the Proposals of SA payload p, from the cache when its bytes were
+// seen before. A nil cache, or a payload not made from bytes (a decode built by a
+// program, whose Body need not match its SA) or cut short, is read afresh.
+func (c *proposalCache) proposals(p *decode.Payload, v2 bool, fromBytes bool) *cachedProposals {
+	if c == nil || !fromBytes || p.Partial || p.Err != nil || len(p.Body) == 0 || len(p.Body) > maxCachedBody {
+		return newCachedProposals(Proposals(p.SA, v2))
+	}
+	v := 0
+	if v2 {
+		v = 1
+	}
+	if e := c.byBody[v][string(p.Body)]; e != nil {
+		return e
+	}
+	e := newCachedProposals(Proposals(p.SA, v2))
+	if c.byBody[v] == nil {
+		c.byBody[v] = map[string]*cachedProposals{}
+	}
+	if len(c.byBody[v]) < maxCachedProposals {
+		c.byBody[v][string(p.Body)] = e
+	}
+	return e
+}
+
+func newCachedProposals(props []Proposal) *cachedProposals {
+	e := &cachedProposals{props: props}
+	if len(props) > 0 {
+		c := props[0]
+		e.first = &c
+	}
+	return e
+}
+
+// update moves the session's state forward with a new message; pc, when not nil, saves
+// reading SA payloads seen before.
+func (s *Session) update(msg *Msg, x *decode.ISAKMP, ex *Exchange, pc *proposalCache) {
 	v2 := x.IsV2()
 	switch {
 	case !v2 && x.ExchangeType == decode.ExchangeMainMode:
@@ -754,17 +934,18 @@ func (s *Session) update(msg *Msg, x *decode.ISAKMP, ex *Exchange) {
 		ex.Requests++
 	}
 	p1 := phase1(v2, x.ExchangeType)
-	for _, p := range x.Payloads {
+	for i := range x.Payloads {
+		p := &x.Payloads[i]
 		if p.SA == nil || !p1 {
 			continue
 		}
-		props := Proposals(p.SA, v2)
+		cp := pc.proposals(p, v2, len(x.Contents) >= decode.HeaderLen)
+		props := cp.props
 		if msg.Response {
 			if len(props) > 0 {
-				c := props[0]
-				s.Chosen = &c
-				if c.Auth != "" {
-					s.Auth = c.Auth
+				s.Chosen = cp.first
+				if cp.first.Auth != "" {
+					s.Auth = cp.first.Auth
 				}
 			}
 		} else {
@@ -780,7 +961,7 @@ func (s *Session) update(msg *Msg, x *decode.ISAKMP, ex *Exchange) {
 		s.checkNAT(msg, x)
 		if !v2 && natTVendorIDs(x) {
 			if s.NAT == nil {
-				s.NAT = &NATResult{Frames: []int{}}
+				s.NAT = newNATResult()
 			}
 			if msg.FromInitiator {
 				s.NAT.InitiatorOffers = true

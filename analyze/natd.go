@@ -55,7 +55,10 @@ func natdMatches(want []byte, input []byte) bool {
 
 // checkNAT verifies the NAT-D data a message carries against its addresses.
 func (s *Session) checkNAT(msg *Msg, x *decode.ISAKMP) {
-	var src, dst [][]byte
+	// Room on the stack for the usual one or two hashes a side (an append past it
+	// moves to the heap); the hashes are only read here.
+	var srcRoom, dstRoom [2][]byte
+	src, dst := srcRoom[:0], dstRoom[:0]
 	v2 := x.IsV2()
 	if v2 {
 		for _, p := range x.Payloads {
@@ -73,7 +76,7 @@ func (s *Session) checkNAT(msg *Msg, x *decode.ISAKMP) {
 		// possible source addresses.
 		for _, p := range x.Payloads {
 			if p.Type == decode.PayloadV1NATD || p.Type == decode.PayloadV1NATDDraft {
-				if dst == nil {
+				if len(dst) == 0 {
 					dst = append(dst, p.Data)
 				} else {
 					src = append(src, p.Data)
@@ -85,7 +88,7 @@ func (s *Session) checkNAT(msg *Msg, x *decode.ISAKMP) {
 		return
 	}
 	if s.NAT == nil {
-		s.NAT = &NATResult{Frames: []int{}}
+		s.NAT = newNATResult()
 	}
 	nat := s.NAT
 	nat.Checked = true
@@ -121,6 +124,22 @@ func (s *Session) checkNAT(msg *Msg, x *decode.ISAKMP) {
 		nat.InitiatorBehindNAT = nat.InitiatorBehindNAT || receiverNAT
 		nat.InitiatorTranslated = nat.InitiatorTranslated || receiverNAT
 	}
+}
+
+// natBox is a NATResult allocated with room for the frames of the two NAT-D messages
+// of a negotiation, Frames and refs each capacity capped to its own half; more moves
+// them to arrays of their own. The result holds the arrays, so they live as long.
+type natBox struct {
+	nat    NATResult
+	frames [2]int
+	refs   [2]int
+}
+
+// newNATResult returns an empty NATResult (Frames empty, not null, in JSON).
+func newNATResult() *NATResult {
+	b := &natBox{}
+	b.nat.Frames, b.nat.refs = b.frames[:0], b.refs[:0]
+	return &b.nat
 }
 
 // natTVendorIDs reports whether an IKEv1 message announces NAT traversal support.

@@ -801,7 +801,13 @@ func (m *ISAKMP) PayloadSummary() string {
 	// Built in a buffer on the stack and turned into a string once: every IKE message
 	// the analysis takes gets one.
 	var buf [128]byte
-	b := buf[:0]
+	return string(m.AppendPayloadSummary(buf[:0]))
+}
+
+// AppendPayloadSummary appends PayloadSummary's text to b: a caller that sees the same
+// summaries again and again (the analysis) can look the bytes up instead of making a
+// string of each.
+func (m *ISAKMP) AppendPayloadSummary(b []byte) []byte {
 	for i, p := range m.Payloads {
 		if i > 0 {
 			b = append(b, ' ')
@@ -820,5 +826,5 @@ func (m *ISAKMP) PayloadSummary() string {
 		}
 		b = append(strconv.AppendInt(append(b, "encrypted("...), int64(len(m.Encrypted.Data)), 10), " bytes)"...)
 	}
-	return string(b)
+	return b
 }
