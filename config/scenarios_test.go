@@ -180,3 +180,30 @@ func analyzeCapture(t *testing.T, path string) *analyze.Result {
 	a.EndCapture(r.Stats())
 	return a.Finish()
 }
+
+// With one side's configuration, the finding sets it against what the capture shows of
+// the other: the responder's proposals against the initiator's offer in IKE_SA_INIT.
+func TestAnnotateOneSide(t *testing.T) {
+	dir := repoPcaps(t)
+	_, b := sides(t, dir, "ikev2-no-proposal")
+	res := analyzeCapture(t, filepath.Join(dir, "ikev2-no-proposal.pcap"))
+	config.Annotate(res, []*config.Gateway{b})
+	var f *analyze.Finding
+	for i := range res.Findings {
+		if res.Findings[i].Code == analyze.CodeNoProposalChosen {
+			f = &res.Findings[i]
+		}
+	}
+	if f == nil {
+		t.Fatal("no no-proposal-chosen finding")
+	}
+	for _, want := range []string{"Configuration: none of the initiator's IKE proposals in the capture is among responder's",
+		"encryption: the initiator offers AES-GCM-16-256, responder AES-CBC-128"} {
+		if !strings.Contains(f.Summary, want) {
+			t.Errorf("summary %q lacks %q", f.Summary, want)
+		}
+	}
+	if !cites(f.ConfigLines, "responder/swanctl.conf:7") || len(res.Sessions[0].Connections) != 1 || res.Sessions[0].Connections[0].Side != "responder" {
+		t.Errorf("lines %v, connections %v", f.ConfigLines, res.Sessions[0].Connections)
+	}
+}
