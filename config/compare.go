@@ -20,15 +20,16 @@ type diff struct {
 }
 
 const (
-	diffVersion = "version"
-	diffIKE     = "ike"
-	diffESP     = "esp"
-	diffTS      = "ts"
-	diffID      = "id"
-	diffPSK     = "psk"
-	diffAuth    = "auth"
-	diffMethod  = "method" // the user-authentication (EAP) method
-	diffUser    = "user"   // a user's password
+	diffVersion  = "version"
+	diffIKE      = "ike"
+	diffESP      = "esp"
+	diffTS       = "ts"
+	diffID       = "id"
+	diffPSK      = "psk"
+	diffAuth     = "auth"
+	diffLifetime = "lifetime" // IKEv1 Phase 1 lifetimes: a risk, not a failure
+	diffMethod   = "method"   // the user-authentication (EAP) method
+	diffUser     = "user"     // a user's password
 )
 
 // side is one gateway's connection in a pairing.
@@ -198,6 +199,9 @@ func (d diff) finding() analyze.Finding {
 	case diffIKE:
 		f.Code, f.Cause, f.Next = analyze.CodeProposalDiff, "The responder accepts only a proposal it is configured with: no IKE proposal of one side is among the other's, so Phase 1 fails with NO_PROPOSAL_CHOSEN.", "Make one IKE proposal the same on both sides (cipher and key length, integrity/hash, PRF, DH group, and for IKEv1 the authentication method)."
 		f.Where = []string{analyze.SettingProposals}
+	case diffLifetime:
+		f.Code, f.Severity, f.Cause, f.Next = analyze.CodeProposalDiff, analyze.Warning, "IKEv1 negotiates the lifetime with the proposal; a responder that insists on its own refuses the proposal (NO-PROPOSAL-CHOSEN) or answers with RESPONDER-LIFETIME.", "Configure the same Phase 1 lifetime on both sides."
+		f.Where = []string{analyze.SettingProposals}
 	case diffESP:
 		f.Code, f.Cause, f.Next = analyze.CodeProposalDiff, "No ESP proposal of one side is among the other's (cipher, integrity, PFS group): the IPsec SA is refused with NO_PROPOSAL_CHOSEN.", "Make one ESP proposal the same on both sides, PFS group included."
 		f.Where = []string{analyze.SettingPhase2}
@@ -259,6 +263,8 @@ func comparePair(a, b side) []diff {
 	}
 	if d, ok := offersDiffer(a, b, a.c.IKE, b.c.IKE, "IKE", v); ok {
 		d.kind = diffIKE
+		out = append(out, d)
+	} else if d, ok := lifetimesDiffer(a, b, v); ok {
 		out = append(out, d)
 	}
 	out = append(out, childDiffs(a, b, v)...)
@@ -323,6 +329,28 @@ func offersDiffer(a, b side, oa, ob []Offer, what string, v int) (diff, bool) {
 		lines: []Source{x.At, y.At}}, true
 }
 
+// lifetimesDiffer: IKEv1 Phase 1 proposals that agree but for their lifetimes (which
+// IKEv1 negotiates: most responders answer with their own, RESPONDER-LIFETIME; racoon
+// with proposal_check strict or claim, and some Cisco releases, refuse a longer one).
+func lifetimesDiffer(a, b side, v int) (diff, bool) {
+	if v != 1 {
+		return diff{}, false
+	}
+	for _, x := range a.c.IKE {
+		for _, y := range b.c.IKE {
+			if len(proposalDiff(x.Proposal, y.Proposal, v, "", "")) > 0 {
+				continue
+			}
+			if x.Lifetime == 0 || y.Lifetime == 0 || x.Lifetime == y.Lifetime {
+				return diff{}, false
+			}
+			return diff{kind: diffLifetime, summary: fmt.Sprintf("The IKE proposals agree but for their lifetimes: %s %s (%s), %s %s (%s). Most responders answer with their own lifetime; racoon with proposal_check strict or claim refuses a longer one.",
+				a.name(), x.Lifetime, cite(x.At), b.name(), y.Lifetime, cite(y.At)), lines: []Source{x.At, y.At}}, true
+		}
+	}
+	return diff{}, false
+}
+
 // proposalDiff names each attribute two proposals share no value of.
 func proposalDiff(x, y analyze.Proposal, v int, an, bn string) []string {
 	var why []string
@@ -355,6 +383,10 @@ func proposalDiff(x, y analyze.Proposal, v int, an, bn string) []string {
 // hold its own (mirrored), and their ESP proposals must meet.
 func childDiffs(a, b side, v int) []diff {
 	var out []diff
+	if a.g.Format == FormatRacoon && len(a.c.Children) > 1 && !anyChildMeets(a.c, b.c) {
+		ca, cb := a.c.Children[0], b.c.Children[0]
+		out = append(out, diff{diffTS, tsText(a, b, ca, cb), tsLines(ca, cb)})
+	}
 	for _, ca := range a.c.Children {
 		var match *Child
 		var partial *Child
@@ -380,6 +412,10 @@ func childDiffs(a, b side, v int) []diff {
 				d.kind = diffESP
 				out = append(out, d)
 			}
+		case a.g.Format == FormatRacoon && len(a.c.Children) > 1:
+			// racoon's sainfo sections are not tied to a remote: one for another peer
+			// is never proposed to this one (no policy asks for it). Whether any
+			// matches at all is said below.
 		case len(b.c.Children) > 0 && (len(ca.LocalTS) > 0 || len(ca.RemoteTS) > 0):
 			cb := b.c.Children[0]
 			if partial != nil {
@@ -389,6 +425,18 @@ func childDiffs(a, b side, v int) []diff {
 		}
 	}
 	return out
+}
+
+// anyChildMeets reports whether some child of a has its selectors held by one of b's.
+func anyChildMeets(a, b *Conn) bool {
+	for _, ca := range a.Children {
+		for _, cb := range b.Children {
+			if tsHold(cb.RemoteTS, ca.LocalTS) && tsHold(cb.LocalTS, ca.RemoteTS) {
+				return true
+			}
+		}
+	}
+	return len(b.Children) == 0
 }
 
 func tsText(a, b side, ca, cb *Child) string {
