@@ -192,6 +192,21 @@ func explain(f *analyze.Finding, s *analyze.Session, ini, res *side) (string, []
 				return d.summary, d.lines
 			}
 		}
+		if x := res; x != nil && !both && len(s.Selectors) > 0 && len(x.c.Children) > 0 {
+			// The responder's configuration against the selectors the capture shows the
+			// initiator asked for (with keys).
+			var lines []Source
+			var parts []string
+			for _, c := range x.c.Children {
+				for _, l := range [][]Setting{c.LocalTS, c.RemoteTS} {
+					for _, set := range l {
+						lines = append(lines, set.At)
+						parts = append(parts, cite(set.At))
+					}
+				}
+			}
+			return fmt.Sprintf("the initiator asked for %s; %s allows %s.", strings.Join(s.Selectors, ", "), x.name(), strings.Join(dedupe(parts), ", ")), lines
+		}
 	case analyze.CodeAuthFailed:
 		if both {
 			for _, d := range append(authDiffs(*ini, *res), append(idDiffs(*ini, *res), idDiffs(*res, *ini)...)...) {

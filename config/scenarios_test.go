@@ -10,6 +10,7 @@ import (
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/config"
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/ikecrypt"
 )
 
 // The configurations each recorded scenario's daemons ran with (pcaps/configs, see
@@ -163,18 +164,27 @@ func TestAnnotateScenarios(t *testing.T) {
 	}
 }
 
-// analyzeCapture analyses a capture without keys.
-func analyzeCapture(t *testing.T, path string) *analyze.Result {
+// analyzeCapture analyses a capture, with the keys of a daemon's log when one is given.
+func analyzeCapture(t *testing.T, path string, keyLog ...string) *analyze.Result {
 	t.Helper()
 	r, err := decode.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	var dec *ikecrypt.Decrypter
+	for _, l := range keyLog {
+		keys, err := ikecrypt.LoadKeys(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec = ikecrypt.NewDecrypter(keys)
+	}
 	a := analyze.New(analyze.Options{})
 	a.StartCapture(filepath.Base(path))
 	for r.Next() {
 		m := r.Message()
+		dec.Open(m)
 		a.Add(m)
 	}
 	a.EndCapture(r.Stats())
@@ -206,4 +216,24 @@ func TestAnnotateOneSide(t *testing.T) {
 	if !cites(f.ConfigLines, "responder/swanctl.conf:7") || len(res.Sessions[0].Connections) != 1 || res.Sessions[0].Connections[0].Side != "responder" {
 		t.Errorf("lines %v, connections %v", f.ConfigLines, res.Sessions[0].Connections)
 	}
+}
+
+// With the responder's configuration alone and the keys, a refused IPsec SA sets the
+// selectors the initiator asked for against those the responder allows.
+func TestAnnotateOneSideSelectors(t *testing.T) {
+	dir := repoPcaps(t)
+	_, b := sides(t, dir, "ikev2-ts-unacceptable")
+	res := analyzeCapture(t, filepath.Join(dir, "ikev2-ts-unacceptable.pcap"), filepath.Join(dir, "ikev2-ts-unacceptable.initiator.log"))
+	config.Annotate(res, []*config.Gateway{b})
+	for _, f := range res.Findings {
+		if f.Code != analyze.CodeTSUnacceptable {
+			continue
+		}
+		if !strings.Contains(f.Summary, "Configuration: the initiator asked for TSi 10.1.0.0-10.1.0.255, TSr 10.2.0.0-10.2.0.255; responder allows") ||
+			!cites(f.ConfigLines, "responder/swanctl.conf:21") {
+			t.Errorf("%s: %v", f.Summary, f.ConfigLines)
+		}
+		return
+	}
+	t.Error("no ts-unacceptable finding")
 }
