@@ -23,8 +23,12 @@ all: build
 build: build-deps
 	$(GO) build -o $(BIN) ./cmd/ikescope
 
+DEMO_CONFIGS ?= $(patsubst %,--config pcaps/configs/$(basename $(notdir $(DEMO)))/%,initiator responder)
+
+# The report of a shipped capture, with the two gateways' configurations it was recorded
+# with (pcaps/configs): the findings cite the lines to change.
 demo: build
-	./$(BIN) analyze $(DEMO)
+	./$(BIN) analyze $(if $(wildcard pcaps/configs/$(basename $(notdir $(DEMO)))),$(DEMO_CONFIGS)) $(DEMO)
 
 test: test-deps
 	$(GO) vet ./...
