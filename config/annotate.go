@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode"
 )
 
 // Annotate ties each session of an analysis to the configured connections that govern
@@ -52,23 +53,37 @@ func Annotate(r *analyze.Result, gws []*Gateway) {
 // one whose local addresses hold that side's address and whose remote ones the other's
 // (or any); a gateway serves one side at most.
 func govern(gws []*Gateway, s *analyze.Session) (ini, res *side) {
-	score := func(c *Conn, own, peer netip.Addr) int {
+	ids := sentIDs(s)
+	score := func(c *Conn, own, peer netip.Addr, initiator bool) int {
 		if c.Version != 0 && c.Version != s.Version {
 			return 0 // a gateway's connection for the other IKE version
 		}
 		n := 0
 		if holds(c.LocalAddrs, own) {
-			n += 2
+			n += 4
 		}
 		if holds(c.RemoteAddrs, peer) {
-			n++
+			n += 2
 		}
 		if specific(c.LocalAddrs) && !holds(c.LocalAddrs, own) {
 			return 0 // another gateway's address
 		}
+		// Among connections the addresses do not tell apart (%any, a road-warrior
+		// gateway's), the one whose identities the messages show, then the one whose
+		// selectors hold those asked for. Never against one: a finding may be about
+		// exactly that difference.
+		if id := c.RemoteID.Value; id != "" && containsID(ids[!initiator], id) {
+			n++
+		}
+		if id := c.LocalID.Value; id != "" && containsID(ids[initiator], id) {
+			n++
+		}
+		if selectorsHeld(c, s.Selectors) {
+			n++
+		}
 		return n
 	}
-	best := func(own, peer netip.Addr, not *Gateway) *side {
+	best := func(own, peer netip.Addr, not *Gateway, initiator bool) *side {
 		var out *side
 		top := 0
 		for _, g := range gws {
@@ -76,22 +91,22 @@ func govern(gws []*Gateway, s *analyze.Session) (ini, res *side) {
 				continue
 			}
 			for _, c := range g.Conns {
-				if n := score(c, own, peer); n > top {
+				if n := score(c, own, peer, initiator); n > top {
 					top, out = n, &side{g, c}
 				}
 			}
 		}
-		if top < 2 && !(top == 1 && len(gws) == 1) {
+		if top < 4 && !(top >= 2 && len(gws) == 1) {
 			return nil // only the peer's address meets: not enough to say which side it is
 		}
 		return out
 	}
-	ini = best(s.Initiator.Addr(), s.Responder.Addr(), nil)
+	ini = best(s.Initiator.Addr(), s.Responder.Addr(), nil, true)
 	var not *Gateway
 	if ini != nil {
 		not = ini.g
 	}
-	res = best(s.Responder.Addr(), s.Initiator.Addr(), not)
+	res = best(s.Responder.Addr(), s.Initiator.Addr(), not, false)
 	if len(gws) == 2 && (ini == nil) != (res == nil) {
 		// Behind a NAT one side's configured address is not the one the capture saw: the
 		// other gateway is that side.
@@ -105,6 +120,67 @@ func govern(gws []*Gateway, s *analyze.Session) (ini, res *side) {
 		}
 	}
 	return ini, res
+}
+
+// sentIDs are the identities each side sent (ID payloads in clear, or decrypted with
+// keys), the initiator's under true.
+func sentIDs(s *analyze.Session) map[bool][]string {
+	out := map[bool][]string{}
+	for _, m := range s.Messages {
+		if m.Retransmit > 0 {
+			continue
+		}
+		ps := m.Inner
+		if x := m.Decoded(); x != nil && !m.Decrypted {
+			ps = x.Payloads
+		}
+		for i := range ps {
+			if id := ps[i].ID; id != nil && id.Text != "" && (m.ExchangeType != decode.ExchangeQuickMode) {
+				out[m.FromInitiator] = append(out[m.FromInitiator], id.Text)
+			}
+		}
+	}
+	return out
+}
+
+// selectorsHeld reports whether a child of c holds an address of each selector the
+// session asked for (with keys: "TSi 10.1.0.0-10.1.0.255", "local 10.1.0.0/24").
+func selectorsHeld(c *Conn, sel []string) bool {
+	if len(sel) == 0 {
+		return false
+	}
+	for _, ch := range c.Children {
+		all := true
+		for _, text := range sel {
+			a, ok := firstAddr(text)
+			if !ok {
+				continue
+			}
+			in := false
+			for _, l := range [][]Setting{ch.LocalTS, ch.RemoteTS} {
+				for _, set := range l {
+					if p, ok := prefixOf(set.Value); ok && p.Contains(a) {
+						in = true
+					}
+				}
+			}
+			all = all && in
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// firstAddr is the first address written in a selector's text.
+func firstAddr(text string) (netip.Addr, bool) {
+	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == ',' || r == '-' || r == '/' }) {
+		if a, err := netip.ParseAddr(f); err == nil {
+			return a, true
+		}
+	}
+	return netip.Addr{}, false
 }
 
 // pick is g's connection for a peer at addr, or its only one.

@@ -237,3 +237,35 @@ func TestAnnotateOneSideSelectors(t *testing.T) {
 	}
 	t.Error("no ts-unacceptable finding")
 }
+
+// A gateway whose connections the addresses do not tell apart (remote_addrs %any, as for
+// dynamic peers) governs a session by the connection whose identities the messages show:
+// pcaps/ikev1-aggressive-psk-mismatch.pcap (a failure: its messages are kept), whose AM1 names
+// gw-a.example.net in clear, against its
+// responder's configuration with another peer's connection put first (edited in the test).
+func TestGovernByIdentity(t *testing.T) {
+	dir := repoPcaps(t)
+	conf, err := os.ReadFile(filepath.Join(dir, "configs", "ikev1-aggressive-psk-mismatch", "responder", "swanctl.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(conf), "remote_addrs = 192.0.2.1", "remote_addrs = %any", 1)
+	other := strings.Replace(strings.Replace(strings.SplitN(strings.SplitN(text, "connections {\n", 2)[1], "\nsecrets {", 2)[0], "gw-gw {", "site-x {", 1), "id = gw-a.example.net", "id = site-x.example.net", 1)
+	other = strings.TrimSuffix(strings.TrimSpace(other), "}") // the connection alone
+	text = strings.Replace(text, "connections {\n", "connections {\n"+other+"\n", 1)
+	gw := t.TempDir()
+	os.WriteFile(filepath.Join(gw, "swanctl.conf"), []byte(text), 0o644)
+	g, err := config.Load(gw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Conns) != 2 || g.Conns[0].Name != "site-x" {
+		t.Fatalf("the edited configuration has %d connections", len(g.Conns))
+	}
+	res := analyzeCapture(t, filepath.Join(dir, "ikev1-aggressive-psk-mismatch.pcap"))
+	config.Annotate(res, []*config.Gateway{g})
+	c := res.Sessions[0].Connections
+	if len(c) != 1 || c[0].Side != "responder" || c[0].Name != "gw-gw" {
+		t.Errorf("connections %+v, want the responder's gw-gw (remote id gw-a.example.net)", c)
+	}
+}
