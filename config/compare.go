@@ -60,30 +60,67 @@ func (g *Gateway) Label() string {
 // remote addresses hold the other's local ones (an unset or %any side holds anything).
 // Gateways of one connection each are paired whatever their addresses say.
 func pairs(a, b *Gateway) [][2]side {
-	var out [][2]side
+	type cand struct {
+		ca, cb *Conn
+		score  int
+	}
+	var cands []cand
 	for _, ca := range a.Conns {
-		var meet, sameVersion []*Conn
+		var meet []cand
+		sameVersion := false
 		for _, cb := range b.Conns {
 			if addrsMeet(ca.RemoteAddrs, cb.LocalAddrs) && addrsMeet(cb.RemoteAddrs, ca.LocalAddrs) {
-				meet = append(meet, cb)
+				c := cand{ca, cb, pairScore(ca, cb)}
 				if ca.Version == 0 || cb.Version == 0 || ca.Version == cb.Version {
-					sameVersion = append(sameVersion, cb)
+					c.score += 8 // a connection for the same IKE version answers first
+					sameVersion = true
 				}
+				meet = append(meet, c)
 			}
 		}
-		if len(sameVersion) > 0 {
-			// A gateway with a connection for each IKE version (remote access) answers
-			// each client with the one of its version.
-			meet = sameVersion
+		for _, c := range meet {
+			if !sameVersion || c.score >= 8 {
+				cands = append(cands, c)
+			}
 		}
-		for _, cb := range meet {
-			out = append(out, [2]side{{a, ca}, {b, cb}})
+	}
+	// Each connection with the partners that fit it best: addresses named on both
+	// sides, identities that agree. A gateway's wildcard connections (%any,
+	// %defaultroute) pair with a peer only when nothing more specific does.
+	best := map[*Conn]int{}
+	for _, c := range cands {
+		best[c.ca] = max(best[c.ca], c.score)
+		best[c.cb] = max(best[c.cb], c.score)
+	}
+	var out [][2]side
+	for _, c := range cands {
+		if c.score == best[c.ca] && c.score == best[c.cb] {
+			out = append(out, [2]side{{a, c.ca}, {b, c.cb}})
 		}
 	}
 	if len(out) == 0 && len(a.Conns) == 1 && len(b.Conns) == 1 {
 		out = append(out, [2]side{{a, a.Conns[0]}, {b, b.Conns[0]}})
 	}
 	return out
+}
+
+// pairScore is how specifically two connections name each other: addresses given (not
+// wildcards) that meet, identities that agree.
+func pairScore(ca, cb *Conn) int {
+	n := 0
+	if specific(ca.RemoteAddrs) && specific(cb.LocalAddrs) {
+		n += 2
+	}
+	if specific(cb.RemoteAddrs) && specific(ca.LocalAddrs) {
+		n += 2
+	}
+	if ca.RemoteID.Value != "" && cb.LocalID.Value != "" && sameID(ca.RemoteID.Value, cb.LocalID.Value) {
+		n++
+	}
+	if cb.RemoteID.Value != "" && ca.LocalID.Value != "" && sameID(cb.RemoteID.Value, ca.LocalID.Value) {
+		n++
+	}
+	return n
 }
 
 // addrsMeet reports whether some address of want lies in some entry of have; an empty
@@ -534,6 +571,9 @@ func idDiffs(a, b side) []diff {
 			return nil
 		}
 		sent = a.c.LocalAddrs[0]
+		if _, ok := prefixOf(sent.Value); !ok {
+			return nil // %defaultroute, a name: the address it stands for is not known here
+		}
 	}
 	if sameID(sent.Value, want.Value) {
 		return nil

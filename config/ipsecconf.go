@@ -11,7 +11,12 @@ import (
 // indented; "include PATTERN" at column 0 reads more files. "conn %default" and
 // "also=NAME" supply settings to other conns; a conn's own settings win over those of
 // also=, which win over %default's. Conns with auto=ignore are skipped, and so are conns
-// only used through also= that set no auto= (fragments).
+// only used through also= that set no auto= (fragments), bypass and block policies
+// (type=passthrough, drop, reject; authby=never) and opportunistic groups.
+
+func opportunistic(kv *swKV) bool {
+	return kv != nil && (strings.EqualFold(kv.value, "%group") || strings.EqualFold(kv.value, "%opportunisticgroup") || strings.EqualFold(kv.value, "%opportunistic"))
+}
 
 type icSection struct {
 	kind, name string // "conn", "config", "ca"
@@ -73,6 +78,16 @@ func parseIPsecConf(g *Gateway, file string, data []byte) error {
 		}
 		if referenced[s.name] && ownKV(s, "auto") == nil {
 			continue // a fragment for also=
+		}
+		if t := eff["type"]; t != nil && (strings.EqualFold(t.value, "passthrough") || strings.EqualFold(t.value, "pass") ||
+			strings.EqualFold(t.value, "drop") || strings.EqualFold(t.value, "reject")) {
+			continue // a policy without IKE (a bypass or a block)
+		}
+		if a := eff["authby"]; a != nil && strings.EqualFold(a.value, "never") {
+			continue
+		}
+		if opportunistic(eff["left"]) || opportunistic(eff["right"]) {
+			continue // opportunistic encryption groups: no one peer to compare with
 		}
 		conn, err := icConn(s, eff, libreswan)
 		if err != nil {

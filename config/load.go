@@ -87,7 +87,7 @@ var parsers = map[string]func(g *Gateway, file string, data []byte) error{
 var (
 	reSwanctl    = regexp.MustCompile(`(?m)^\s*(connections|secrets|pools|authorities)\s*\{`)
 	reConn       = regexp.MustCompile(`(?m)^conn\s+\S+`)
-	reLibreswan  = regexp.MustCompile(`(?m)^\s*(ikev2|phase2alg|phase2|ike-frag|leftxauthserver|rightxauthserver|leftxauthclient|rightxauthclient|leftmodecfgserver|rightmodecfgclient|rightaddresspool|leftaddresspool|protostack|plutodebug|virtual-private|virtual_private|ikev1-policy|sha2-truncbug|narrowing|encapsulation|fragmentation|pfs)\s*=`)
+	reLibreswan  = regexp.MustCompile(`(?m)^\s*(ikev2|phase2alg|phase2|ike-frag|leftxauthserver|rightxauthserver|leftxauthclient|rightxauthclient|leftmodecfgserver|rightmodecfgclient|rightaddresspool|leftaddresspool|protostack|plutodebug|virtual-private|virtual_private|ikev1-policy|sha2-truncbug|narrowing|encapsulation|fragmentation|pfs|failureshunt|negotiationshunt|leftmodecfgclient|rightmodecfgserver|ikepad|nic-offload)\s*=`)
 	reStrongSwan = regexp.MustCompile(`(?m)^\s*(keyexchange|leftauth|rightauth|leftauth2|rightauth2|eap_identity|aaa_identity|mobike|reauth|margintime|charondebug|leftsendcert|rightsendcert|dpdaction|closeaction)\s*=`)
 	reSecrets    = regexp.MustCompile(`(?m):\s*(PSK|RSA|ECDSA|EAP|XAUTH|P12|PIN|NTLM|BLISS|PKCS8)\b`)
 	reRacoon     = regexp.MustCompile(`(?m)^\s*(remote\s+\S+.*\{|sainfo\s|path\s+pre_shared_key|listen\s*\{|padding\s*\{|mode_cfg\s*\{)`)
