@@ -142,6 +142,9 @@ type Session struct {
 	Captures    []string `json:"captures,omitempty"`
 	RekeyedFrom int      `json:"rekeyed_from,omitempty"`
 	RekeyedTo   int      `json:"rekeyed_to,omitempty"`
+	// Implementations names each side's likely implementation (and version) from what
+	// its messages show: Vendor IDs, proposal shapes, notifications, retransmissions.
+	Implementations *Implementations `json:"implementations,omitempty"`
 	// Connections names the configured connection that governs each side, when the
 	// gateways' configurations were given (ikescope analyze --config).
 	Connections []ConfigConn `json:"connections,omitempty"`
@@ -443,6 +446,21 @@ type Finding struct {
 	// ConfigLines are the configuration lines the finding points at, when the gateways'
 	// configurations were given (ikescope analyze --config), secrets masked.
 	ConfigLines []ConfigLine `json:"config_lines,omitempty"`
+}
+
+// Implementations are the two sides' likely implementations.
+type Implementations struct {
+	Initiator *Implementation `json:"initiator,omitempty"`
+	Responder *Implementation `json:"responder,omitempty"`
+}
+
+// Implementation is a side's likely IKE implementation, with how sure the evidence makes
+// it and the evidence itself.
+type Implementation struct {
+	Name       string   `json:"name"`              // "strongSwan", "libreswan", "Cisco IOS", "Windows", ...
+	Version    string   `json:"version,omitempty"` // "5.9.8", "4.x", when the evidence says
+	Confidence string   `json:"confidence"`        // "high", "medium", "low"
+	Evidence   []string `json:"evidence"`
 }
 
 // ConfigConn is the configured connection that governs one side of a session.
