@@ -2,6 +2,8 @@ package analyze
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
@@ -23,6 +25,8 @@ const (
 	EventRekeyedFrom  EventKind = "rekeyed-from"  // this IKE SA replaced a predecessor
 	EventDPD          EventKind = "dpd"           // a liveness check
 	EventDeleted      EventKind = "deleted"       // a Delete
+	EventUserAuth     EventKind = "user-auth"     // XAUTH's or EAP's verdict on the user (with keys)
+	EventAddress      EventKind = "address"       // the gateway's answer to a request for a virtual IP (with keys)
 )
 
 // Event is one moment in an SA's life.
@@ -136,6 +140,18 @@ func (s *Session) events() []Event {
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDPD, By: by})
 		case !m.v2 && hasDPD(m):
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDPD, By: by})
+		case m.ra != nil && userEvent(m) != "":
+			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventUserAuth, By: by, Detail: userEvent(m)})
+		case m.ra != nil && !m.FromInitiator && (len(m.ra.addrs) > 0 || s.askedBefore(m)):
+			detail := "none"
+			if len(m.ra.addrs) > 0 {
+				var addrs []string
+				for _, a := range m.ra.addrs {
+					addrs = append(addrs, a.String())
+				}
+				detail = strings.Join(addrs, ", ")
+			}
+			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventAddress, By: by, Detail: detail})
 		case len(m.deletes) > 0 || m.v2 && m.ExchangeType == decode.ExchangeInformational && !m.Response && !m.Decrypted && m.hasSK && m.skFirst == decode.PayloadDelete:
 			detail := ""
 			for _, d := range m.deletes {
@@ -144,6 +160,9 @@ func (s *Session) events() []Event {
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDeleted, By: by, Detail: detail})
 		}
 	}
+	// In order of time: the IKE SA is up at its last IKE_AUTH answer, after the user
+	// was authenticated in the rounds before it.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out
 }
 
@@ -297,4 +316,42 @@ func times(n int) string {
 		return "once"
 	}
 	return fmt.Sprintf("%d times", n)
+}
+
+// userEvent says what a message decides of the user: XAUTH's status, EAP's Success or
+// Failure, an MS-CHAPv2 Failure; "" for any other.
+func userEvent(m *Msg) string {
+	r := m.ra
+	switch {
+	case r.xauthStatus == 1:
+		return "XAUTH: OK"
+	case r.xauthStatus == 0:
+		return "XAUTH: FAIL"
+	case r.eap == nil:
+		return ""
+	case r.eap.code == decode.EAPSuccess:
+		return "EAP Success"
+	case r.eap.code == decode.EAPFailure:
+		return "EAP Failure"
+	case r.eap.code == decode.EAPRequest && r.eap.op == decode.MSCHAPv2Failure:
+		return "MS-CHAPv2 Failure"
+	}
+	return ""
+}
+
+// askedBefore reports whether the other side asked for an address in a configuration
+// request that m answers (a reply without one is worth a line).
+func (s *Session) askedBefore(m *Msg) bool {
+	if m.ra.cfg != decode.CFGReply {
+		return false
+	}
+	for _, o := range s.Messages {
+		if o == m {
+			break
+		}
+		if o.ra != nil && o.ra.asksAddr && o.FromInitiator != m.FromInitiator {
+			return true
+		}
+	}
+	return false
 }

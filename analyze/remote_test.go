@@ -275,3 +275,34 @@ func TestEAPSilenceNeedsTheCaptureToGoOn(t *testing.T) {
 		}
 	}
 }
+
+// With keys the timeline says when the user was authenticated and which address the
+// gateway gave, in order of time (the EAP verdict before the IKE SA is up).
+func TestRemoteAccessTimeline(t *testing.T) {
+	type ev struct {
+		frame  int
+		kind   analyze.EventKind
+		detail string
+	}
+	for _, tt := range []struct {
+		file, log string
+		session   int
+		want      []ev
+	}{
+		{"ikev1-modecfg-pool-exhausted", "gateway", 1, []ev{{6, analyze.EventUp, ""}, {9, analyze.EventUserAuth, "XAUTH: OK"}, {12, analyze.EventAddress, "10.99.0.1"}, {15, analyze.EventChildUp, ""}}},
+		{"ikev1-modecfg-pool-exhausted", "gateway", 2, []ev{{27, analyze.EventUp, ""}, {30, analyze.EventUserAuth, "XAUTH: OK"}, {33, analyze.EventAddress, "none"}}},
+		{"ikev1-xauth-wrong-password", "responder", 1, []ev{{6, analyze.EventUp, ""}, {9, analyze.EventUserAuth, "XAUTH: FAIL"}}},
+		{"ikev2-eap-mschapv2", "responder", 1, []ev{{10, analyze.EventUserAuth, "EAP Success"}, {12, analyze.EventUp, ""}, {12, analyze.EventChildUp, ""}, {12, analyze.EventAddress, "10.99.0.1"}}},
+	} {
+		res := analyzeFile(t, pcap(tt.file+".pcap"), pcap(tt.file+"."+tt.log+".log"))
+		var got []ev
+		for _, e := range res.Sessions[tt.session-1].Timeline {
+			if e.Kind != analyze.EventDeleted {
+				got = append(got, ev{e.Frame, e.Kind, e.Detail})
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%s session %d: timeline %v, want %v", tt.file, tt.session, got, tt.want)
+		}
+	}
+}

@@ -119,6 +119,13 @@ func eventText(s *analyze.Session, e analyze.Event, rd *Redactor) string {
 		t = fmt.Sprintf("IKE SA rekeyed into session %d%s", e.Session, by)
 	case analyze.EventRekeyedFrom:
 		t = fmt.Sprintf("continues session %d (rekey)", e.Session)
+	case analyze.EventUserAuth:
+		return "user authentication" + by + ": " + detail
+	case analyze.EventAddress:
+		if e.Detail == "none" {
+			return "no virtual IP assigned" + by
+		}
+		return "virtual IP assigned" + by + ": " + detail
 	case analyze.EventDPD:
 		t = "liveness check"
 		if e.By != "" {
