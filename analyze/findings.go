@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -45,14 +46,27 @@ const (
 	CodeEAPMethodMismatch = "eap-method-mismatch"
 )
 
+// peers names the session's two ends as findings do, made once for the ends it names
+// (each evaluation makes several findings of the same session).
 func (s *Session) peers() string {
-	return s.Initiator.String() + " → " + s.Responder.String()
+	if k := [2]netip.AddrPort{s.Initiator, s.Responder}; k != s.names.peersOf {
+		s.names.peersOf, s.names.peers = k, s.Initiator.String()+" → "+s.Responder.String()
+	}
+	return s.names.peers
+}
+
+// spis names the session's SPIs as findings do, made once for the SPIs it names.
+func (s *Session) spis() string {
+	if k := [2]SPI{s.InitiatorSPI, s.ResponderSPI}; k != s.names.spisOf || s.names.spis == "" {
+		s.names.spisOf, s.names.spis = k, s.InitiatorSPI.String()+"/"+s.ResponderSPI.String()
+	}
+	return s.names.spis
 }
 
 func (s *Session) newFinding(code string, sev Severity, exchange string, frames []int, t time.Time, summary, cause, next string) Finding {
 	return Finding{
 		Code: code, Severity: sev, Session: s.ID,
-		SPIs: s.InitiatorSPI.String() + "/" + s.ResponderSPI.String(), Peers: s.peers(),
+		SPIs: s.spis(), Peers: s.peers(),
 		Exchange: exchange, Frames: frames, Time: t, Summary: summary, Cause: cause, Next: next,
 	}
 }

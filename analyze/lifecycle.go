@@ -2,7 +2,7 @@ package analyze
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -162,7 +162,7 @@ func (s *Session) events() []Event {
 	}
 	// In order of time: the IKE SA is up at its last IKE_AUTH answer, after the user
 	// was authenticated in the rounds before it.
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	slices.SortStableFunc(out, func(a, b Event) int { return a.Time.Compare(b.Time) })
 	return out
 }
 

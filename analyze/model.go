@@ -189,6 +189,16 @@ type Session struct {
 	addrsI, addrsR   []netip.Addr // every address each side was seen with // the latest ESP between the peers from the responder [0] and from the initiator [1], whichever SA it belongs to
 	successor        *Session
 	predecessor      *Session
+	names            findingNames // the texts every finding of the session carries
+}
+
+// findingNames are a session's peers and SPIs as findings write them, and what they were
+// made of.
+type findingNames struct {
+	peersOf [2]netip.AddrPort
+	peers   string
+	spisOf  [2]SPI
+	spis    string
 }
 
 // MarshalJSON writes the flow with its SPI as 8 lower-case hex digits, as IKE SPIs are
