@@ -951,37 +951,53 @@ func (s *Session) natFindings() []Finding {
 	var out []Finding
 	t := s.First
 	if nat.InitiatorBehindNAT || nat.ResponderBehindNAT {
-		var real, claimed []string
-		for _, x := range []struct {
-			name              string
+		// Fixed arrays and one builder: every session behind a NAT (or forcing UDP
+		// encapsulation) gets this finding, so it is made without a slice a name.
+		var real, claimed [2]string
+		nr, nc := 0, 0
+		for _, x := range [2]struct {
+			who               string
+			ap                netip.AddrPort
 			behind, confirmed bool
 		}{
-			{"the initiator (" + s.Initiator.Addr().String() + ")", nat.InitiatorBehindNAT, nat.InitiatorTranslated},
-			{"the responder (" + s.Responder.Addr().String() + ")", nat.ResponderBehindNAT, nat.ResponderTranslated},
+			{"the initiator (", s.Initiator, nat.InitiatorBehindNAT, nat.InitiatorTranslated},
+			{"the responder (", s.Responder, nat.ResponderBehindNAT, nat.ResponderTranslated},
 		} {
 			switch {
 			case x.confirmed:
-				real = append(real, x.name)
+				real[nr] = x.who + x.ap.Addr().String() + ")"
+				nr++
 			case x.behind:
-				claimed = append(claimed, x.name)
+				claimed[nc] = x.who + x.ap.Addr().String() + ")"
+				nc++
 			}
 		}
-		var summary []string
-		if len(real) > 0 {
-			summary = append(summary, "a NAT translates the address of "+strings.Join(real, " and ")+" (its peer hashed another address than the one in the packets)")
+		var b strings.Builder
+		b.WriteString("NAT detection: ")
+		if nr > 0 {
+			b.WriteString("a NAT translates the address of " + real[0])
+			if nr == 2 {
+				b.WriteString(" and " + real[1])
+			}
+			b.WriteString(" (its peer hashed another address than the one in the packets)")
+			if nc > 0 {
+				b.WriteString("; ")
+			}
 		}
-		switch len(claimed) {
+		switch nc {
 		case 1:
-			summary = append(summary, "the NAT-D hash "+claimed[0]+" sends of its own address does not match it (behind a NAT, or forcing UDP encapsulation)")
+			b.WriteString("the NAT-D hash " + claimed[0] + " sends of its own address does not match it (behind a NAT, or forcing UDP encapsulation)")
 		case 2:
-			summary = append(summary, "the NAT-D hashes "+claimed[0]+" and "+claimed[1]+" send of their own addresses do not match them (behind NATs, or forcing UDP encapsulation)")
+			b.WriteString("the NAT-D hashes " + claimed[0] + " and " + claimed[1] + " send of their own addresses do not match them (behind NATs, or forcing UDP encapsulation)")
 		}
+		b.WriteString(".")
+		summary := b.String()
 		cause := "A NAT device translates addresses or ports on the way, so IKE moves to UDP 4500 and ESP is carried in UDP."
-		if len(real) == 0 {
+		if nr == 0 {
 			cause = "Either a NAT translates that side's address, or that side forces UDP encapsulation on purpose (strongSwan encap=yes, or a userland ESP backend such as kernel-libipsec), which it does by sending a deliberately wrong hash. From this capture point the two look the same; a capture on the other side of the suspected NAT tells them apart."
 		}
 		out = append(out, s.newFinding(CodeNATDetected, Info, "NAT-D", nat.refs, t,
-			"NAT detection: "+strings.Join(summary, "; ")+".", cause,
+			summary, cause,
 			"Nothing to fix if the tunnel works. Make sure UDP 4500 passes both ways and that NAT keepalives keep the mapping open."))
 		onNATT := s.Initiator.Port() == 4500 || s.Responder.Port() == 4500 // a reauthentication may begin on 4500
 		if !s.Floated && !onNATT && s.pastNATD() {
