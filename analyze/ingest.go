@@ -663,6 +663,7 @@ func exchangeNameOf(v2 bool, t decode.ExchangeType) string {
 // itself decides on typed values only; names are made once, for the sessions that are
 // reported, while the decoded messages are still at hand.
 func (s *Session) name() {
+	s.fingerprint()
 	s.learnAccess()
 	for _, ex := range s.Exchanges {
 		if ex.Name == "" {

@@ -29,33 +29,40 @@ type NotifyType uint16
 
 // Notify message types.
 const (
-	NotifyInvalidMajorVersion NotifyType = 5  // both versions
-	NotifyInvalidSyntax       NotifyType = 7  // IKEv2 INVALID_SYNTAX
-	NotifyInvalidMessageID    NotifyType = 9  // IKEv2
-	NotifyInvalidIKESPI       NotifyType = 4  // IKEv2 INVALID_IKE_SPI
-	NotifyNoProposalChosen    NotifyType = 14 // both versions
-	NotifyPayloadMalformed    NotifyType = 16 // IKEv1 PAYLOAD-MALFORMED
-	NotifyInvalidKEPayload    NotifyType = 17 // IKEv2 INVALID_KE_PAYLOAD
-	NotifyInvalidIDInfo       NotifyType = 18 // IKEv1 INVALID-ID-INFORMATION
-	NotifyInvalidHashInfo     NotifyType = 23 // IKEv1 INVALID-HASH-INFORMATION
-	NotifyAuthenticationFail  NotifyType = 24 // both versions
-	NotifyInvalidSignature    NotifyType = 25 // IKEv1 INVALID-SIGNATURE
-	NotifySinglePairRequired  NotifyType = 34 // IKEv2
-	NotifyNoAdditionalSAs     NotifyType = 35 // IKEv2
-	NotifyInternalAddrFailure NotifyType = 36 // IKEv2 INTERNAL_ADDRESS_FAILURE
-	NotifyFailedCPRequired    NotifyType = 37 // IKEv2
-	NotifyTSUnacceptable      NotifyType = 38 // IKEv2
-	NotifyTemporaryFailure    NotifyType = 43 // IKEv2, RFC 7296 2.25
-	NotifyChildSANotFound     NotifyType = 44 // IKEv2
-	NotifyNATDSourceIP        NotifyType = 16388
-	NotifyNATDDestinationIP   NotifyType = 16389
-	NotifyCookie              NotifyType = 16390
-	NotifyRekeySA             NotifyType = 16393 // IKEv2 REKEY_SA: this CREATE_CHILD_SA rekeys a CHILD_SA
-	NotifyRedirect            NotifyType = 16407 // RFC 5685
-	NotifyRedirectedFrom      NotifyType = 16408
-	NotifyRUThere             NotifyType = 36136 // IKEv1 DPD, RFC 3706
-	NotifyRUThereAck          NotifyType = 36137
-	NotifyResponderLifetime   NotifyType = 24576 // IKEv1, RFC 2407 4.6.3.1
+	NotifyInvalidMajorVersion     NotifyType = 5  // both versions
+	NotifyInvalidSyntax           NotifyType = 7  // IKEv2 INVALID_SYNTAX
+	NotifyInvalidMessageID        NotifyType = 9  // IKEv2
+	NotifyInvalidIKESPI           NotifyType = 4  // IKEv2 INVALID_IKE_SPI
+	NotifyNoProposalChosen        NotifyType = 14 // both versions
+	NotifyPayloadMalformed        NotifyType = 16 // IKEv1 PAYLOAD-MALFORMED
+	NotifyInvalidKEPayload        NotifyType = 17 // IKEv2 INVALID_KE_PAYLOAD
+	NotifyInvalidIDInfo           NotifyType = 18 // IKEv1 INVALID-ID-INFORMATION
+	NotifyInvalidHashInfo         NotifyType = 23 // IKEv1 INVALID-HASH-INFORMATION
+	NotifyAuthenticationFail      NotifyType = 24 // both versions
+	NotifyInvalidSignature        NotifyType = 25 // IKEv1 INVALID-SIGNATURE
+	NotifySinglePairRequired      NotifyType = 34 // IKEv2
+	NotifyNoAdditionalSAs         NotifyType = 35 // IKEv2
+	NotifyInternalAddrFailure     NotifyType = 36 // IKEv2 INTERNAL_ADDRESS_FAILURE
+	NotifyFailedCPRequired        NotifyType = 37 // IKEv2
+	NotifyTSUnacceptable          NotifyType = 38 // IKEv2
+	NotifyTemporaryFailure        NotifyType = 43 // IKEv2, RFC 7296 2.25
+	NotifyChildSANotFound         NotifyType = 44 // IKEv2
+	NotifyNATDSourceIP            NotifyType = 16388
+	NotifyNATDDestinationIP       NotifyType = 16389
+	NotifyCookie                  NotifyType = 16390
+	NotifyRekeySA                 NotifyType = 16393 // IKEv2 REKEY_SA: this CREATE_CHILD_SA rekeys a CHILD_SA
+	NotifyRedirect                NotifyType = 16407 // RFC 5685
+	NotifyRedirectedFrom          NotifyType = 16408
+	NotifyMultipleAuthSupported   NotifyType = 16404 // RFC 4739
+	NotifyRedirectSupported       NotifyType = 16406 // RFC 5685
+	NotifyEAPOnlyAuthentication   NotifyType = 16417 // RFC 5998
+	NotifyChildlessSupported      NotifyType = 16418 // RFC 6023
+	NotifyMessageIDSyncSupported  NotifyType = 16420 // RFC 6311
+	NotifyFragmentationSupported  NotifyType = 16430 // RFC 7383
+	NotifySignatureHashAlgorithms NotifyType = 16431 // RFC 7427
+	NotifyRUThere                 NotifyType = 36136 // IKEv1 DPD, RFC 3706
+	NotifyRUThereAck              NotifyType = 36137
+	NotifyResponderLifetime       NotifyType = 24576 // IKEv1, RFC 2407 4.6.3.1
 )
 
 // IsError reports whether the type lies in the error range (1-16383 in both versions).
