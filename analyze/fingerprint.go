@@ -51,8 +51,40 @@ import (
 // that names a family or was only observed, or several consistent signatures; "low" for
 // one weak signature. A side with no evidence stays nil.
 
-// fpMaxParsed bounds the messages whose payloads are decoded again per session.
+// fpMaxParsed bounds the messages whose evidence a session records (Session.fpRecorded).
 const fpMaxParsed = 24
+
+// fpRecord is what a message shows of its sender's implementation, kept when the message
+// comes (the analysis keeps bytes, not decodes): its Vendor IDs, its notification types in
+// order, its first SA payload.
+type fpRecord struct {
+	vids     []decode.VendorID
+	notifies []decode.NotifyType
+	order    []decode.TransformType // the first proposal with an integrity algorithm, its transform types in order
+	hasSA    bool
+}
+
+// fpObserve records a new message's evidence while its decode is at hand.
+func (s *Session) fpObserve(m *Msg, x *decode.ISAKMP) {
+	if m.Retransmit > 0 || m.incomplete || s.fpRecorded >= fpMaxParsed || !s.fpWanted(m) {
+		return
+	}
+	s.fpRecorded++
+	r := &fpRecord{}
+	for p := range m.allPayloads(x) {
+		switch {
+		case p.VendorID != nil:
+			v := *p.VendorID
+			v.Data = append([]byte(nil), v.Data...) // the decoder's buffer goes on to other packets
+			r.vids = append(r.vids, v)
+		case p.Notify != nil:
+			r.notifies = append(r.notifies, p.Notify.Type)
+		case p.SA != nil && !r.hasSA:
+			r.hasSA, r.order = true, transformOrder(p.SA)
+		}
+	}
+	m.fp = r
+}
 
 // strongSwan's IKE_SA_INIT notifications in the order charon writes them.
 var (
@@ -113,10 +145,16 @@ func (sd *fpSide) sign(name string, weight int, alone bool, evidence string) {
 	c.evidence = append(c.evidence, strings.ToUpper(evidence[:1])+evidence[1:])
 }
 
-// fingerprint sets s.Implementations from what each side's messages show. It runs when
-// the session is named; a session whose payloads were let go since an earlier run keeps
-// that run's answer.
+// fingerprint sets s.Implementations from what each side's messages show (recorded as
+// they came, fpObserve). It runs when the session is named.
 func (s *Session) fingerprint() {
+	// A session is named when it closes and again when the analysis ends: the second
+	// time, nothing has come that the first did not see.
+	seen := len(s.Messages) + s.Retransmits + s.MessagesDropped + 1
+	if seen == s.fpSeen {
+		return
+	}
+	s.fpSeen = seen
 	var sides [2]fpSide // initiator, responder
 	side := func(m *Msg) *fpSide {
 		if m.FromInitiator {
@@ -124,7 +162,7 @@ func (s *Session) fingerprint() {
 		}
 		return &sides[1]
 	}
-	parsed, missing := 0, false
+	parsed := 0
 	var initReq *Msg // the first IKEv1 MM1/AM1 seen, for the INVALID-MAJOR-VERSION answer
 	for _, m := range s.Messages {
 		if m.Retransmit > 0 || m.incomplete {
@@ -137,18 +175,13 @@ func (s *Session) fingerprint() {
 			continue
 		}
 		parsed++
-		x := m.Decoded()
-		if x == nil && !m.Decrypted {
-			missing = true
+		if m.fp == nil {
 			continue
 		}
 		if !m.v2 && (m.Step == StepMM1 || m.Step == StepAM1) && initReq == nil {
 			initReq = m
 		}
-		s.fpMessage(side(m), m, x)
-	}
-	if missing && s.Implementations != nil {
-		return
+		s.fpMessage(side(m), m, m.fp)
 	}
 	s.fpRetransmits(&sides)
 	var out Implementations
@@ -190,34 +223,26 @@ func fpFrame(m *Msg) string {
 }
 
 // fpMessage reads one message's payloads.
-func (s *Session) fpMessage(sd *fpSide, m *Msg, x *decode.ISAKMP) {
+func (s *Session) fpMessage(sd *fpSide, m *Msg, r *fpRecord) {
 	frame := fpFrame(m)
 	first := !sd.v1Seen && !m.v2 &&
 		(m.ExchangeType == decode.ExchangeMainMode || m.ExchangeType == decode.ExchangeAggressive)
 	sd.v1Seen = sd.v1Seen || first
-	var notifies []decode.NotifyType
-	var sa *decode.SA
-	for p := range m.allPayloads(x) {
-		switch {
-		case p.VendorID != nil:
-			s.fpVendorID(sd, p.VendorID, frame)
-			if first {
-				v := p.VendorID
-				sd.feature = append(sd.feature, fpVID{feature: fpFeature(v), info: v.Info, data: v.Data})
-			}
-		case p.Notify != nil:
-			notifies = append(notifies, p.Notify.Type)
-		case p.SA != nil && sa == nil:
-			sa = p.SA
+	notifies := r.notifies
+	for i := range r.vids {
+		v := &r.vids[i]
+		s.fpVendorID(sd, v, frame)
+		if first {
+			sd.feature = append(sd.feature, fpVID{feature: fpFeature(v), info: v.Info, data: v.Data})
 		}
 	}
 	if first {
 		sd.featAt = frame
 		fpV1VIDOrder(sd)
 	}
-	if m.v2 && m.ExchangeType == decode.ExchangeIKESAInit && sa != nil {
+	if m.v2 && m.ExchangeType == decode.ExchangeIKESAInit && r.hasSA {
 		fpInitNotifies(sd, m, notifies, frame)
-		fpTransformOrder(sd, sa, frame)
+		fpTransformOrder(sd, r.order, frame)
 	}
 	if m.v2 && m.ExchangeType == decode.ExchangeIKEAuth && m.Decrypted && !m.Response {
 		if i := slices.Index(notifies, decode.NotifyEAPOnlyAuthentication); i >= 0 && slices.Index(notifies[i:], decode.NotifyMessageIDSyncSupported) > 0 {
@@ -481,7 +506,9 @@ func fpSubsequence(list, order []decode.NotifyType) bool {
 
 // fpTransformOrder checks the order of transform types in an IKEv2 proposal with an
 // integrity algorithm (AEAD proposals have none and show nothing).
-func fpTransformOrder(sd *fpSide, sa *decode.SA, frame string) {
+// transformOrder is the order of the transform types of the first proposal that has an
+// integrity algorithm (an AEAD proposal has none to place).
+func transformOrder(sa *decode.SA) []decode.TransformType {
 	for _, p := range sa.Proposals {
 		var types []decode.TransformType
 		for _, t := range p.Transforms {
@@ -489,17 +516,20 @@ func fpTransformOrder(sd *fpSide, sa *decode.SA, frame string) {
 				types = append(types, t.Type)
 			}
 		}
-		if !slices.Contains(types, 3) {
-			continue
+		if slices.Contains(types, decode.TransformInteg) {
+			return types
 		}
-		const encr, prf, integ, dh = 1, 2, 3, 4
-		switch {
-		case slices.Equal(types, []decode.TransformType{encr, integ, prf, dh}):
-			sd.sign(nameStrongSwan, 1, false, fmt.Sprintf("transforms in the order ENCR, INTEG, PRF, DH (frame %s), as strongSwan writes them", frame))
-		case slices.Equal(types, []decode.TransformType{encr, prf, integ, dh}):
-			sd.sign(nameLibreswan, 1, false, fmt.Sprintf("transforms in the order ENCR, PRF, INTEG, DH (frame %s), as libreswan writes them", frame))
-		}
-		return
+	}
+	return nil
+}
+
+func fpTransformOrder(sd *fpSide, types []decode.TransformType, frame string) {
+	encr, prf, integ, dh := decode.TransformEncr, decode.TransformPRF, decode.TransformInteg, decode.TransformDH
+	switch {
+	case slices.Equal(types, []decode.TransformType{encr, integ, prf, dh}):
+		sd.sign(nameStrongSwan, 1, false, fmt.Sprintf("transforms in the order ENCR, INTEG, PRF, DH (frame %s), as strongSwan writes them", frame))
+	case slices.Equal(types, []decode.TransformType{encr, prf, integ, dh}):
+		sd.sign(nameLibreswan, 1, false, fmt.Sprintf("transforms in the order ENCR, PRF, INTEG, DH (frame %s), as libreswan writes them", frame))
 	}
 }
 
@@ -516,6 +546,9 @@ func fpMajorVersion(sd *fpSide, m, req *Msg) {
 // retransmitted on a timer (RFC 7296 2.1), and an IKEv1 copy sent after the peer's own
 // copy may be its answer.
 func (s *Session) fpRetransmits(sides *[2]fpSide) {
+	if s.Retransmits == 0 {
+		return // most sessions: no schedule to read
+	}
 	copies := map[*Msg][]*Msg{}
 	var origs []*Msg
 	for _, m := range s.Messages {

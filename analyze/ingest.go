@@ -417,6 +417,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		a.truncated = append(a.truncated, m.Frame)
 	}
 	s.step(msg, ex)
+	s.fpObserve(msg, x)
 	s.update(msg, x, ex, &a.props)
 	if msg.Retransmit == 0 && (msg.Step == StepQM3 || msg.v2 && msg.Response &&
 		(x.ExchangeType == decode.ExchangeIKEAuth || x.ExchangeType == decode.ExchangeCreateChildSA) && !hasErrorNotify(msg)) {

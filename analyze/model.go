@@ -190,6 +190,8 @@ type Session struct {
 	successor        *Session
 	predecessor      *Session
 	names            findingNames // the texts every finding of the session carries
+	fpRecorded       int          // messages whose evidence of implementations is kept
+	fpSeen           int          // what fingerprint last ran on (messages, copies)
 }
 
 // findingNames are a session's peers and SPIs as findings write them, and what they were
@@ -331,6 +333,7 @@ type Msg struct {
 	innerAut bool // decrypted payloads hold AUTH
 	innerEAP bool // decrypted payloads hold EAP
 	ra       *raMsg
+	fp       *fpRecord // what it shows of its sender's implementation (fingerprint.go)
 }
 
 // anomalyAt is a protocol violation seen in one frame.

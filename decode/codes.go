@@ -75,3 +75,11 @@ const (
 	ProtocolAH     uint8 = 2
 	ProtocolESP    uint8 = 3
 )
+
+// IKEv2 transform types (RFC 7296 3.3.2).
+const (
+	TransformEncr  TransformType = 1
+	TransformPRF   TransformType = 2
+	TransformInteg TransformType = 3
+	TransformDH    TransformType = 4
+)
