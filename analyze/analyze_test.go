@@ -35,7 +35,7 @@ func analyzeFile(t *testing.T, path string, keyFiles ...string) *analyze.Result 
 			keys.Merge(k)
 		}
 	}
-	a := analyze.New(analyze.Options{})
+	a := analyze.New(analyze.Options{Implementations: true})
 	var dec *ikecrypt.Decrypter
 	if keys != nil {
 		dec = ikecrypt.NewDecrypter(keys)

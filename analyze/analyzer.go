@@ -16,6 +16,9 @@ type Options struct {
 	// ReplyTimeout is how long the capture must go on after a request before the request
 	// counts as unanswered. Default 10 s.
 	ReplyTimeout time.Duration
+	// Implementations names each side's likely implementation (Session.Implementations):
+	// the outputs that write it ask for it, the others need not pay for the evidence.
+	Implementations bool
 	// IdleTimeout finishes a session that has been quiet this long. Default 10 minutes.
 	IdleTimeout time.Duration
 	// MaxOpen caps the sessions held at once; past it, new half-open sessions are
@@ -723,6 +726,9 @@ func (a *Analyzer) close(s *Session) {
 	s.closed = true
 	delete(a.msgBlocks, s) // should it come back, its next messages take a block of their own
 	s.name()
+	if a.opts.Implementations {
+		s.fingerprint()
+	}
 	if a.open[s.InitiatorSPI] == s {
 		delete(a.open, s.InitiatorSPI)
 	}
@@ -988,6 +994,9 @@ func (a *Analyzer) Finish() *Result {
 	a.reconcile()
 	for _, s := range a.sessions {
 		s.name()
+		if a.opts.Implementations {
+			s.fingerprint()
+		}
 	}
 	global := append(a.globalFindings(), a.notes...)
 	for i := range global[:len(global)-len(a.notes)] {

@@ -951,9 +951,10 @@ func (s *Session) natFindings() []Finding {
 	var out []Finding
 	t := s.First
 	if nat.InitiatorBehindNAT || nat.ResponderBehindNAT {
-		// Fixed arrays and one builder: every session behind a NAT (or forcing UDP
-		// encapsulation) gets this finding, so it is made without a slice a name.
-		var real, claimed [2]string
+		// One buffer: every session behind a NAT (or forcing UDP encapsulation) gets
+		// this finding, so it is written without a string a name.
+		var real, claimed [2]netip.AddrPort
+		var realWho, claimedWho [2]string
 		nr, nc := 0, 0
 		for _, x := range [2]struct {
 			who               string
@@ -965,33 +966,38 @@ func (s *Session) natFindings() []Finding {
 		} {
 			switch {
 			case x.confirmed:
-				real[nr] = x.who + x.ap.Addr().String() + ")"
+				real[nr], realWho[nr] = x.ap, x.who
 				nr++
 			case x.behind:
-				claimed[nc] = x.who + x.ap.Addr().String() + ")"
+				claimed[nc], claimedWho[nc] = x.ap, x.who
 				nc++
 			}
 		}
-		var b strings.Builder
-		b.WriteString("NAT detection: ")
+		name := func(b []byte, who string, ap netip.AddrPort) []byte {
+			return append(ap.Addr().AppendTo(append(b, who...)), ')')
+		}
+		b := make([]byte, 0, 320)
+		b = append(b, "NAT detection: "...)
 		if nr > 0 {
-			b.WriteString("a NAT translates the address of " + real[0])
+			b = name(append(b, "a NAT translates the address of "...), realWho[0], real[0])
 			if nr == 2 {
-				b.WriteString(" and " + real[1])
+				b = name(append(b, " and "...), realWho[1], real[1])
 			}
-			b.WriteString(" (its peer hashed another address than the one in the packets)")
+			b = append(b, " (its peer hashed another address than the one in the packets)"...)
 			if nc > 0 {
-				b.WriteString("; ")
+				b = append(b, "; "...)
 			}
 		}
 		switch nc {
 		case 1:
-			b.WriteString("the NAT-D hash " + claimed[0] + " sends of its own address does not match it (behind a NAT, or forcing UDP encapsulation)")
+			b = name(append(b, "the NAT-D hash "...), claimedWho[0], claimed[0])
+			b = append(b, " sends of its own address does not match it (behind a NAT, or forcing UDP encapsulation)"...)
 		case 2:
-			b.WriteString("the NAT-D hashes " + claimed[0] + " and " + claimed[1] + " send of their own addresses do not match them (behind NATs, or forcing UDP encapsulation)")
+			b = name(append(b, "the NAT-D hashes "...), claimedWho[0], claimed[0])
+			b = name(append(b, " and "...), claimedWho[1], claimed[1])
+			b = append(b, " send of their own addresses do not match them (behind NATs, or forcing UDP encapsulation)"...)
 		}
-		b.WriteString(".")
-		summary := b.String()
+		summary := string(append(b, '.'))
 		cause := "A NAT device translates addresses or ports on the way, so IKE moves to UDP 4500 and ESP is carried in UDP."
 		if nr == 0 {
 			cause = "Either a NAT translates that side's address, or that side forces UDP encapsulation on purpose (strongSwan encap=yes, or a userland ESP backend such as kernel-libipsec), which it does by sending a deliberately wrong hash. From this capture point the two look the same; a capture on the other side of the suspected NAT tells them apart."

@@ -417,7 +417,9 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		a.truncated = append(a.truncated, m.Frame)
 	}
 	s.step(msg, ex)
-	s.fpObserve(msg, x)
+	if a.opts.Implementations {
+		s.fpObserve(msg, x)
+	}
 	s.update(msg, x, ex, &a.props)
 	if msg.Retransmit == 0 && (msg.Step == StepQM3 || msg.v2 && msg.Response &&
 		(x.ExchangeType == decode.ExchangeIKEAuth || x.ExchangeType == decode.ExchangeCreateChildSA) && !hasErrorNotify(msg)) {
@@ -664,7 +666,6 @@ func exchangeNameOf(v2 bool, t decode.ExchangeType) string {
 // itself decides on typed values only; names are made once, for the sessions that are
 // reported, while the decoded messages are still at hand.
 func (s *Session) name() {
-	s.fingerprint()
 	s.learnAccess()
 	for _, ex := range s.Exchanges {
 		if ex.Name == "" {

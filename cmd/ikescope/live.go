@@ -297,7 +297,8 @@ func (lc *liveCapture) run() error {
 	if lc.status {
 		lc.track = newSATracker()
 	}
-	lc.a = analyze.New(analyze.Options{ReplyTimeout: f.replyTimeout, Evict: true, OnFinding: lc.finding, OnSession: lc.session})
+	lc.a = analyze.New(analyze.Options{ReplyTimeout: f.replyTimeout, Evict: true, OnFinding: lc.finding, OnSession: lc.session,
+		Implementations: f.format == "json" || f.format == "jsonl"})
 	if f.metrics != "" {
 		lc.metrics = newLiveMetrics(&lc.mu, func() *analyze.Analyzer { return lc.a })
 		if err := lc.metrics.serve(f.metrics); err != nil {
