@@ -16,8 +16,9 @@ type Options struct {
 	// ReplyTimeout is how long the capture must go on after a request before the request
 	// counts as unanswered. Default 10 s.
 	ReplyTimeout time.Duration
-	// Implementations names each side's likely implementation (Session.Implementations):
-	// the outputs that write it ask for it, the others need not pay for the evidence.
+	// Implementations names each side's likely implementation (Session.Implementations);
+	// the reports ask for it, an analysis for other ends (a benchmark, a tool of one's
+	// own) need not pay for the evidence.
 	Implementations bool
 	// IdleTimeout finishes a session that has been quiet this long. Default 10 minutes.
 	IdleTimeout time.Duration

@@ -517,7 +517,24 @@ func sessionTitle(s *analyze.Session) string {
 	if s.Auth != "" {
 		t += ", " + s.Auth
 	}
+	if im := s.Implementations; im != nil {
+		// Who is at each end, as far as the messages tell: "strongSwan → libreswan?" (a
+		// question mark for a weak guess, "?" for a side that says nothing).
+		t += " · " + implName(im.Initiator) + " → " + implName(im.Responder)
+	}
 	return t
+}
+
+func implName(i *analyze.Implementation) string {
+	switch {
+	case i == nil:
+		return "?"
+	case i.Confidence == "low":
+		return i.Name + "?"
+	case i.Version != "":
+		return i.Name + " " + i.Version
+	}
+	return i.Name
 }
 
 // espCounts adds up a session's ESP packets per direction.

@@ -203,8 +203,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	// Only the JSON documents write each side's implementation.
-	opts := analyze.Options{ReplyTimeout: *timeout, Implementations: f == report.FormatJSON || f == report.FormatJSONL}
+	opts := analyze.Options{ReplyTimeout: *timeout, Implementations: true}
 	// JSON and JSON lines are written as the analysis finishes with each session, which
 	// it then forgets: memory follows the sessions in progress, not the capture's length.
 	// The summary's lines go out the same way. The reports for people keep the first

@@ -298,7 +298,7 @@ func (lc *liveCapture) run() error {
 		lc.track = newSATracker()
 	}
 	lc.a = analyze.New(analyze.Options{ReplyTimeout: f.replyTimeout, Evict: true, OnFinding: lc.finding, OnSession: lc.session,
-		Implementations: f.format == "json" || f.format == "jsonl"})
+		Implementations: true})
 	if f.metrics != "" {
 		lc.metrics = newLiveMetrics(&lc.mu, func() *analyze.Analyzer { return lc.a })
 		if err := lc.metrics.serve(f.metrics); err != nil {
