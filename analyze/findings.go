@@ -1216,6 +1216,13 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 		if now.Sub(at) < opts.ReplyTimeout {
 			return nil
 		}
+		if s.remoteClient() {
+			// A road warrior connected and sent nothing: users are idle as often as not.
+			return []Finding{s.newFinding(CodeESPMissing, Info, "ESP", []int{frame}, at,
+				fmt.Sprintf("The client connected but nothing went through the tunnel in the %s the capture went on.", secs(now.Sub(at))),
+				"A remote-access user who is idle sends nothing; one who tried and got nothing through points at the traffic selectors the gateway pushed (split tunnel lists, the virtual IP's subnet), DNS settings, or the gateway's firewall and NAT rules for the address pool.",
+				"If the user reports nothing working, compare the client's routes with the gateway's local selectors and check the gateway forwards (and NATs, for Internet access) traffic from the pool's addresses.")}
+		}
 		return []Finding{s.newFinding(CodeESPMissing, Warning, "ESP", []int{frame}, at,
 			fmt.Sprintf("The negotiation completed but no ESP followed in the %s the capture went on.", secs(now.Sub(at))),
 			"The tunnel is up but carries nothing: no traffic matches the negotiated traffic selectors (wrong source address, routing sends it elsewhere), or the capture does not see the interface ESP leaves by.",

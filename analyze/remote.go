@@ -182,6 +182,23 @@ func (s *Session) userAuth(ac access) string {
 	return ""
 }
 
+// remoteClient reports whether the session is a remote-access client's: IKEv1
+// Transaction exchanges (XAUTH, Mode Config), configuration or EAP payloads read with
+// keys, or IKE_AUTH rounds enough for EAP.
+func (s *Session) remoteClient() bool {
+	for _, ex := range s.Exchanges {
+		if ex.Type == decode.ExchangeTransaction && s.Version == 1 {
+			return true
+		}
+		for _, m := range ex.Messages {
+			if m.ra != nil {
+				return true
+			}
+		}
+	}
+	return s.Version == 2 && s.eapRounds() >= 5
+}
+
 // eapRounds counts the distinct IKE_AUTH messages: more than one exchange is EAP or
 // several authentication rounds (RFC 7296 2.16, RFC 4739).
 func (s *Session) eapRounds() int {
