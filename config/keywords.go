@@ -13,7 +13,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -786,7 +785,7 @@ func readIncludes(file string, line int, pattern string, seen map[string]bool, p
 		if seen[inc] {
 			return errAt(file, line, "%s includes itself; remove the include", inc)
 		}
-		d, err := os.ReadFile(inc)
+		d, err := readConfigFile(inc)
 		if err != nil {
 			return errAt(file, line, "cannot read included file %s: %v", inc, errText(err))
 		}
@@ -796,6 +795,9 @@ func readIncludes(file string, line int, pattern string, seen map[string]bool, p
 	}
 	return nil
 }
+
+// maxIncluded bounds the files one include statement reads.
+const maxIncluded = 1000
 
 func includeFiles(from, pattern string) ([]string, error) {
 	pattern = unquote(strings.TrimSpace(pattern))
@@ -808,6 +810,9 @@ func includeFiles(from, pattern string) ([]string, error) {
 	}
 	if len(m) == 0 && !strings.ContainsAny(pattern, "*?[") {
 		return nil, fmt.Errorf("included file %s does not exist; fix the path or remove the include", pattern)
+	}
+	if len(m) > maxIncluded {
+		return nil, fmt.Errorf("include %s matches %d files; name the configuration's own files", pattern, len(m))
 	}
 	sort.Strings(m)
 	return m, nil

@@ -43,6 +43,27 @@ func Load(path string) (*Gateway, error) {
 	return g, nil
 }
 
+// maxConfigFile bounds a configuration file: the largest gateway configurations are a
+// few megabytes (thousands of connections); past that it is not one.
+const maxConfigFile = 64 << 20
+
+// readConfigFile reads a configuration file, or an included one: a regular file of a
+// sane size, never a device or a FIFO (an include or key path that names one would
+// otherwise read forever).
+func readConfigFile(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file")
+	}
+	if st.Size() > maxConfigFile {
+		return nil, fmt.Errorf("%d MB, larger than any configuration", st.Size()>>20)
+	}
+	return os.ReadFile(path)
+}
+
 func errText(err error) string {
 	if pe, ok := err.(*os.PathError); ok {
 		return pe.Err.Error()
@@ -52,7 +73,7 @@ func errText(err error) string {
 
 // loadFile reads one file into g by the format its content shows.
 func loadFile(g *Gateway, path string) error {
-	data, err := os.ReadFile(path)
+	data, err := readConfigFile(path)
 	if err != nil {
 		return fmt.Errorf("%s: cannot read the configuration: %v", path, errText(err))
 	}

@@ -291,7 +291,7 @@ func (r *racoonFile) include(line int, name string) error {
 		if r.p.reading[filepath.Clean(m)] {
 			return r.errf(line, "%s includes itself; remove the include", m)
 		}
-		data, err := os.ReadFile(m)
+		data, err := readConfigFile(m)
 		if err != nil {
 			return r.errf(line, "cannot read the included file %s: %v; make it readable", m, errText(err))
 		}
@@ -795,7 +795,7 @@ func (p *racoonParser) finish() error {
 	if !vendorFileExists(path) {
 		return nil // the keys are not given: the comparison says so
 	}
-	data, err := os.ReadFile(path)
+	data, err := readConfigFile(path)
 	if err != nil {
 		return fmt.Errorf("%s: cannot read the pre-shared key file: %v; make it readable", path, errText(err))
 	}

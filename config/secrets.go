@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 )
@@ -80,7 +79,7 @@ func parseSecretsFile(g *Gateway, file string, data []byte, seen map[string]bool
 				if seen[inc] {
 					return errAt(file, n, "%s includes itself; remove the include", inc)
 				}
-				d, err := os.ReadFile(inc)
+				d, err := readConfigFile(inc)
 				if err != nil {
 					return errAt(file, n, "cannot read included file %s: %v", inc, errText(err))
 				}
