@@ -36,6 +36,7 @@ Examples:
   ikescope analyze -c 1000 --filter 'udp port 4500' capture.pcap
   ikescope analyze --peer 198.51.100.7 gw-outside.pcap     # one peer's sessions and findings
   ikescope analyze --spi 0xc1a2b3d4 gw-outside.pcap        # the session of an ESP or IKE SPI
+  ikescope analyze --config gw-a/ --config gw-b/ gw-a.pcap # findings cite the configuration lines
   tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope analyze -
 
 Formats: table (default on a terminal), text (default otherwise), markdown (for tickets:

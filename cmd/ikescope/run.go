@@ -51,6 +51,8 @@ Examples:
   ikescope analyze --peer 198.51.100.7 gw-outside.pcap                # one peer's sessions and findings
   ikescope analyze --keys charon.log gw-a.pcap                         # read Quick Mode and IKE_AUTH too
   ikescope keys --v2 /var/log/charon.log > ikev2_decryption_table
+  ikescope check gw-a/swanctl.conf gw-b/ipsec.conf                    # what will not match, and the lines
+  ikescope analyze --config gw-a/ --config gw-b/ gw-a.pcap            # findings cite the configuration
   ikescope decode -f json capture.pcapng.gz | jq 'select(.exchange_type_name=="IKE_AUTH")'
   tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope decode -
   sudo ikescope live -i eth0 -w tunnel.pcapng       # Ctrl-C prints the report
