@@ -2,11 +2,10 @@ package analyze
 
 import (
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/ikescope/ikescope/decode"
 )
 
 // Remote-access clients of a gateway, counted as their sessions finish: a gateway's
@@ -81,13 +80,8 @@ type clientTally struct {
 // remoteAccess reports whether a session is a remote-access client's: it ran XAUTH or
 // EAP, asked for a virtual IP, or a finding is about that layer.
 func (s *Session) remoteAccess(fs []Finding) bool {
-	if s.UserAuth != "" || len(s.VirtualIPs) > 0 || s.User != "" {
+	if s.UserAuth != "" || len(s.VirtualIPs) > 0 || s.User != "" || s.remoteClient() {
 		return true
-	}
-	for _, ex := range s.Exchanges {
-		if ex.Type == decode.ExchangeTransaction && s.Version == 1 { // Mode Config / XAUTH
-			return true
-		}
 	}
 	for _, f := range fs {
 		if userLayer(f.Code) {
@@ -154,7 +148,7 @@ func clientOutcome(s *Session, fs []Finding) string {
 	codes := func(keep func(Finding) bool) string {
 		var out []string
 		for _, f := range fs {
-			if f.Session == s.ID && keep(f) && !contains(out, f.Code) {
+			if f.Session == s.ID && keep(f) && !slices.Contains(out, f.Code) {
 				out = append(out, f.Code)
 			}
 		}
@@ -190,15 +184,6 @@ var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 func privateAddr(a netip.Addr) bool {
 	a = a.Unmap()
 	return a.IsPrivate() || a.IsLinkLocalUnicast() || cgnat.Contains(a)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // summary is the tally so far; nil without remote-access clients.

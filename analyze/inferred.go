@@ -110,7 +110,7 @@ func (s *Session) rekeyBefore(del *Msg) *Msg {
 // eapInferred: IKE_AUTH rounds that carry EAP (several IKE_AUTH exchanges, RFC 7296 2.16)
 // that end without the responder's final AUTH, followed by nothing but an INFORMATIONAL
 // from the initiator or the end of the negotiation, are a failed EAP authentication.
-func (s *Session) eapInferred(now time.Time, opts Options, final bool) []Finding {
+func (s *Session) eapInferred(now time.Time, opts Options) []Finding {
 	if s.Version != 2 || s.Established {
 		return nil
 	}

@@ -140,8 +140,8 @@ func (s *Session) events() []Event {
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDPD, By: by})
 		case !m.v2 && hasDPD(m):
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDPD, By: by})
-		case m.ra != nil && userEvent(m) != "":
-			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventUserAuth, By: by, Detail: userEvent(m)})
+		case m.ra != nil && m.ra.verdict() != "":
+			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventUserAuth, By: by, Detail: m.ra.verdict()})
 		case m.ra != nil && !m.FromInitiator && (len(m.ra.addrs) > 0 || s.askedBefore(m)):
 			detail := "none"
 			if len(m.ra.addrs) > 0 {
@@ -318,10 +318,9 @@ func times(n int) string {
 	return fmt.Sprintf("%d times", n)
 }
 
-// userEvent says what a message decides of the user: XAUTH's status, EAP's Success or
+// verdict says what a message decides of the user: XAUTH's status, EAP's Success or
 // Failure, an MS-CHAPv2 Failure; "" for any other.
-func userEvent(m *Msg) string {
-	r := m.ra
+func (r *raMsg) verdict() string {
 	switch {
 	case r.xauthStatus == 1:
 		return "XAUTH: OK"

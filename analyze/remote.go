@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -127,7 +128,7 @@ func (s *Session) access() access {
 				ac.answered = m
 			}
 			for _, a := range r.addrs {
-				if !m.FromInitiator && !containsAddr(ac.addrs, a) {
+				if !m.FromInitiator && !slices.Contains(ac.addrs, a) {
 					ac.addrs = append(ac.addrs, a)
 				}
 			}
@@ -145,7 +146,7 @@ func (s *Session) access() access {
 							ac.nakOf = ac.methods[n-1]
 						}
 					}
-				case e.hasType && e.typ != decode.EAPTypeIdentity && !containsByte(ac.methods, e.typ):
+				case e.hasType && e.typ != decode.EAPTypeIdentity && !slices.Contains(ac.methods, e.typ):
 					ac.methods = append(ac.methods, e.typ)
 				}
 			}
@@ -153,17 +154,6 @@ func (s *Session) access() access {
 	}
 	return ac
 }
-
-func containsAddr(list []netip.Addr, a netip.Addr) bool {
-	for _, b := range list {
-		if a == b {
-			return true
-		}
-	}
-	return false
-}
-
-func containsByte(list []uint8, b uint8) bool { return strings.IndexByte(string(list), b) >= 0 }
 
 // userAuth names the user authentication the session ran: XAUTH, EAP-MSCHAPv2, EAP (the
 // method not known without keys).
@@ -243,7 +233,7 @@ func userText(user string) string {
 }
 
 // remoteFindings: the user-authentication and address-assignment layer.
-func (s *Session) remoteFindings(now time.Time, opts Options, final bool) []Finding {
+func (s *Session) remoteFindings(now time.Time, opts Options) []Finding {
 	ac := s.access()
 	var out []Finding
 	if m := ac.xauthFail; m != nil {
@@ -277,11 +267,11 @@ func (s *Session) remoteFindings(now time.Time, opts Options, final bool) []Find
 			fmt.Sprintf("%s authentication of %s failed: the gateway answered with %s (frame %d) and no final AUTH followed.", eapName(s.userAuth(ac)), userName(ac.user), eapVerdict(m), m.Frame),
 			userAuthCause, userAuthNext).where(SettingUsers))
 	}
-	if f, ok := s.noVirtualIP(ac, now, opts, final); ok {
+	if f, ok := s.noVirtualIP(ac); ok {
 		out = append(out, f)
 	}
 	if len(out) == 0 {
-		out = append(out, s.transactionsInferred(ac, now, opts, final)...)
+		out = append(out, s.transactionsInferred(ac, now, opts)...)
 	}
 	return out
 }
@@ -345,7 +335,7 @@ func closingFrames(s *Session, m *Msg) []int {
 }
 
 // noVirtualIP: a request for an internal address answered without one (keys show it).
-func (s *Session) noVirtualIP(ac access, now time.Time, opts Options, final bool) (Finding, bool) {
+func (s *Session) noVirtualIP(ac access) (Finding, bool) {
 	req := ac.asked
 	if req == nil || len(ac.addrs) > 0 {
 		return Finding{}, false
@@ -369,7 +359,7 @@ func (s *Session) noVirtualIP(ac access, now time.Time, opts Options, final bool
 // the gateway asks for credentials and sets XAUTH's status, the client requests its
 // configuration (Mode Config pull), so a last exchange the client began is the address
 // assignment.
-func (s *Session) transactionsInferred(ac access, now time.Time, opts Options, final bool) []Finding {
+func (s *Session) transactionsInferred(ac access, now time.Time, opts Options) []Finding {
 	if s.Version != 1 || !s.RolesKnown || len(ac.transactions) == 0 || ac.readable || s.Phase2 > 0 || len(s.ESP) > 0 ||
 		s.Reached != StepMM6 && s.Reached != StepAM3 {
 		return nil

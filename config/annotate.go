@@ -19,10 +19,14 @@ func Annotate(r *analyze.Result, gws []*Gateway) {
 		return
 	}
 	uniqueLabels(gws)
-	bySession := map[int]*analyze.Session{}
+	type governed struct {
+		s        *analyze.Session
+		ini, res *side
+	}
+	bySession := map[int]governed{}
 	for _, s := range r.Sessions {
-		bySession[s.ID] = s
-		ini, res := govern(gws, s)
+		ini, res := govern(gws, s) // once a session: it reads the messages' identities
+		bySession[s.ID] = governed{s, ini, res}
 		for _, sd := range []struct {
 			name string
 			x    *side
@@ -34,11 +38,11 @@ func Annotate(r *analyze.Result, gws []*Gateway) {
 	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		s := bySession[f.Session]
-		if s == nil {
+		gv, ok := bySession[f.Session]
+		if !ok {
 			continue
 		}
-		ini, res := govern(gws, s)
+		s, ini, res := gv.s, gv.ini, gv.res
 		if ini == nil && res == nil {
 			continue
 		}
@@ -222,9 +226,13 @@ func specific(list []Setting) bool {
 
 // phase2 reports whether a finding is about an IPsec SA rather than the IKE SA.
 func phase2(f *analyze.Finding) bool {
-	ex := f.Exchange
+	switch f.Step.Exchange() {
+	case decode.ExchangeQuickMode, decode.ExchangeCreateChildSA:
+		return true
+	}
+	ex := f.Exchange // the exchange the finding names, when it has no step
 	return strings.HasPrefix(ex, "QM") || strings.Contains(ex, "Quick Mode") || strings.Contains(ex, "CREATE_CHILD") ||
-		strings.Contains(ex, "Phase 2") || f.Step.String() == "IKE_AUTH response" && f.Code != analyze.CodeAuthFailed ||
+		strings.Contains(ex, "Phase 2") || f.Step == analyze.StepIKEAuthResponse && f.Code != analyze.CodeAuthFailed ||
 		f.Code == analyze.CodeTSUnacceptable
 }
 
@@ -257,7 +265,7 @@ func explain(f *analyze.Finding, s *analyze.Session, ini, res *side) (string, []
 		return oneSided(ini, res, s.Offered, s.Chosen, false, v)
 	case analyze.CodeTSUnacceptable, analyze.CodeInvalidID:
 		if both {
-			if f.Code == analyze.CodeTSUnacceptable || phase2(f) || f.Step.String() == "QM1" || f.Step.String() == "QM2" {
+			if phase2(f) {
 				for _, d := range childDiffs(*ini, *res, v) {
 					if d.kind == diffTS {
 						return d.summary, d.lines
