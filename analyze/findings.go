@@ -1026,7 +1026,10 @@ func (s *Session) natFindings() []Finding {
 			}
 		}
 	}
-	if s.Version == 1 && nat.InitiatorOffers != nat.ResponderOffers && s.Reached != StepMM1 && s.Reached != StepAM1 {
+	// Only when the silent side's first message, which carries its Vendor IDs, is in the
+	// capture: one that began later has not seen it announce anything.
+	if s.Version == 1 && nat.InitiatorOffers != nat.ResponderOffers && s.Reached != StepMM1 && s.Reached != StepAM1 &&
+		s.sawFirstOf(!nat.InitiatorOffers) {
 		who := "the initiator"
 		if nat.ResponderOffers {
 			who = "the responder"
@@ -1041,6 +1044,18 @@ func (s *Session) natFindings() []Finding {
 			"Enable NAT traversal on both gateways if there is any NAT between them."))
 	}
 	return out
+}
+
+// sawFirstOf reports whether the capture holds the first Phase 1 message of the
+// initiator (MM1, AM1) or of the responder (MM2, AM2), where IKEv1 peers announce
+// their features.
+func (s *Session) sawFirstOf(initiator bool) bool {
+	for _, m := range s.Messages {
+		if m.FromInitiator == initiator && (m.Step == StepMM1 || m.Step == StepAM1 || m.Step == StepMM2 || m.Step == StepAM2) {
+			return true
+		}
+	}
+	return false
 }
 
 // pastNATD reports whether the negotiation went beyond the messages that carry NAT-D, the

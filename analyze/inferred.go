@@ -316,10 +316,15 @@ func (s *Session) decodeFindings() []Finding {
 			"If the peer rejects or ignores these messages, report the frames to the sender's vendor; ikescope decode shows each one."))
 	}
 	if len(s.decFail) > 0 {
+		cause := "The keys belong to another IKE SA or another run of the daemons (keys change with every negotiation), name the wrong algorithm, or cover only one direction."
+		next := "Take the keys from the same run as the capture (strongSwan: charon log at ike 4 or the save-keys plugin; libreswan: plutodebug=private), from both gateways if possible."
+		if s.decLate {
+			cause = "The keys are for this SA, but the capture began after the clear messages that say which algorithms they go with (the IKEv1 Phase 1 proposal, the IKEv2 IKE_SA_INIT): the keys alone do not say."
+			next = "Capture from before the negotiation begins (restart the tunnel with the capture running); for IKEv2, a key table that names the algorithms (Wireshark's ikev2_decryption_table, ikescope keys --v2) does without IKE_SA_INIT."
+		}
 		out = append(out, s.newFinding(CodeDecryptFailed, Warning, "keys", capInts(s.decFail, 50), s.First,
 			fmt.Sprintf("%d encrypted message(s) of this session did not decrypt with the keys given: %s.", len(s.decFail), s.decErr),
-			"The keys belong to another IKE SA or another run of the daemons (keys change with every negotiation), name the wrong algorithm, or cover only one direction.",
-			"Take the keys from the same run as the capture (strongSwan: charon log at ike 4 or the save-keys plugin; libreswan: plutodebug=private), from both gateways if possible."))
+			cause, next))
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"errors"
 	"fmt"
 	"iter"
 	"net/netip"
@@ -280,6 +281,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			s.decFail = append(s.decFail, m.Frame)
 			if s.decErr == "" {
 				s.decErr = o.Err.Error()
+				s.decLate = errors.Is(o.Err, decode.ErrNotInCapture)
 			}
 		default:
 			msg.Decrypted, msg.Inner, msg.Integrity = true, o.Payloads, o.Integrity

@@ -172,6 +172,7 @@ type Session struct {
 	malformed  []int              // frames that did not parse
 	decFail    []int              // frames that did not decrypt
 	decErr     string             // the first decryption error
+	decLate    bool               // and it was the capture beginning after what the keys need
 	findings   []Finding          // the latest evaluation's findings
 	anomalies  []anomalyAt        // protocol violations that did not stop decoding
 	emitted    map[string]Finding // findings passed to OnFinding, by key

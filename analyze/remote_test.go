@@ -10,6 +10,7 @@ import (
 
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/ikecrypt"
 	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
@@ -304,5 +305,40 @@ func TestRemoteAccessTimeline(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 			t.Errorf("%s session %d: timeline %v, want %v", tt.file, tt.session, got, tt.want)
 		}
+	}
+}
+
+// Wireshark's ikev1-bug-12620 started late (cut in the test at AM3, frame 3): the
+// responder's AM2, with its Vendor IDs and the Phase 1 proposal, is not in the capture.
+// Nothing is said about which side announces NAT traversal, and the keys that cannot be
+// used are put down to the capture beginning late, not to wrong keys.
+func TestXauthCorpusStartedLate(t *testing.T) {
+	dir := decodetest.RequireCorpus(t)
+	s := loadStream(t, filepath.Join(dir, "wireshark/test/captures/ikev1-bug-12620.pcapng.gz"))
+	keys, err := ikecrypt.LoadKeys(filepath.Join(dir, "wireshark/test/config/ikev1_decryption_table.tmpl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := ikecrypt.NewDecrypter(keys)
+	var msgs []decode.Message
+	for _, m := range s.Msgs {
+		if m.Frame >= 3 {
+			dec.Open(&m)
+			msgs = append(msgs, m)
+		}
+	}
+	res := analyzeStream(s.Name, msgs, streamStats(msgs), analyze.Options{})
+	for _, f := range res.Findings {
+		switch f.Code {
+		case analyze.CodeNATTProblem:
+			t.Errorf("nat-t-problem without the responder's first message: %s", f.Summary)
+		case analyze.CodeDecryptFailed:
+			if !strings.Contains(f.Cause, "the capture began after") {
+				t.Errorf("decrypt-failed blames the keys: %s", f.Cause)
+			}
+		}
+	}
+	if !strings.Contains(codesOf(res.Findings), "warning:decrypt-failed") {
+		t.Errorf("findings %s, want decrypt-failed", codesOf(res.Findings))
 	}
 }

@@ -2,6 +2,7 @@ package decode
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -58,6 +59,11 @@ type Message struct {
 	// were tried or the message is not encrypted.
 	Opened *Opened
 }
+
+// ErrNotInCapture is what an Opened's error wraps when the keys are there but a clear
+// message they need is not in the capture (the IKEv1 Phase 1 proposal or KE payloads):
+// the capture began too late; the keys are not wrong.
+var ErrNotInCapture = errors.New("not in the capture")
 
 // Opened is the decrypted content of one IKE message.
 type Opened struct {

@@ -4,6 +4,7 @@ import (
 	"crypto/cipher"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -94,7 +95,7 @@ func (st *v1SA) params() (Encr, encrSpec, v1Hash, error) {
 		t = st.offered
 	}
 	if t == nil {
-		return Encr{}, encrSpec{}, 0, fmt.Errorf("%w: the Phase 1 proposal (MM2/AM2) is not in the capture", ErrNoState)
+		return Encr{}, encrSpec{}, 0, fmt.Errorf("%w: the Phase 1 proposal (MM2/AM2) is not in the capture", errLate{})
 	}
 	var alg, hash uint16
 	bits := 0
@@ -173,7 +174,11 @@ func (d *Decrypter) decryptV1(m *decode.ISAKMP, frag *Fragment) (*Result, error)
 	}
 	e, s, h, err := st.params()
 	if err != nil {
-		return fail(err.Error(), ErrNoState)
+		var kind error = ErrNoState
+		if errors.Is(err, decode.ErrNotInCapture) {
+			kind = errLate{}
+		}
+		return fail(err.Error(), kind)
 	}
 	res.Encr = e
 	data := m.Encrypted.Data
@@ -225,7 +230,7 @@ func (d *Decrypter) decryptV1(m *decode.ISAKMP, frag *Fragment) (*Result, error)
 	}
 	ivs = slices.DeleteFunc(ivs, func(iv []byte) bool { return len(iv) != s.block })
 	if len(ivs) == 0 {
-		return fail("the Phase 1 IV is unknown: the KE payloads of the Phase 1 exchange are not in the capture", ErrNoState)
+		return fail("the Phase 1 IV is unknown: the KE payloads of the Phase 1 exchange are not in the capture", errLate{})
 	}
 
 	plain := make([]byte, len(data))
@@ -368,3 +373,10 @@ func (st *v1SA) dropFrags(id uint16) {
 		st.fragsOrd = slices.Delete(st.fragsOrd, i, i+1)
 	}
 }
+
+// errLate is ErrNoState because a clear message the keys need is not in the capture
+// (decode.ErrNotInCapture): the analysis tells a capture begun too late from wrong keys.
+type errLate struct{}
+
+func (errLate) Error() string        { return ErrNoState.Error() }
+func (errLate) Is(target error) bool { return target == ErrNoState || target == decode.ErrNotInCapture }
