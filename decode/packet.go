@@ -58,6 +58,8 @@ type Message struct {
 	// and the analysis sets it (decode/ikecrypt's Decrypter.Open); nil when no keys
 	// were tried or the message is not encrypted.
 	Opened *Opened
+	// Inner is what ESP keys opened of an ESP packet (set like Opened); nil without keys.
+	Inner *Inner
 }
 
 // ErrNotInCapture is what an Opened's error wraps when the keys are there but a clear
@@ -77,6 +79,9 @@ type ESPHeader struct {
 	SPI uint32
 	Seq uint32
 	Len int // bytes after the ESP header: IV, ciphertext, padding and ICV
+	// Raw is the whole ESP packet from the SPI on, in the frame's buffer: valid only
+	// until the next message is read. Decryption reads it; nothing keeps it.
+	Raw []byte `json:"-"`
 }
 
 // Fragments records how a datagram travelled in IP fragments.
@@ -505,7 +510,7 @@ func (d *Decoder) esp(m *Message, b []byte, emit func(*Message)) {
 	if err := e.DecodeFromBytes(b, nil); err != nil {
 		m.Err = err
 	}
-	m.ESP = ESPHeader{SPI: e.SPI, Seq: e.Seq, Len: len(e.Payload)}
+	m.ESP = ESPHeader{SPI: e.SPI, Seq: e.Seq, Len: len(e.Payload), Raw: b}
 	emit(m)
 }
 
