@@ -78,6 +78,23 @@ func TestPcaps(t *testing.T) {
 		{"ikev1-main-psk.pcap", 1, "established, ESP flowing", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
+		// Inside the tunnel without keys: healthy IKE and ESP both ways say nothing of
+		// the dropped inner packets or the MTU black hole (TestInnerTraffic opens them);
+		// the router's fragmentation-needed about an ESP packet (frame 12), then the
+		// initiator's fragmented ESP (frame 14), show without keys.
+		{"ikev2-inner-dropped.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{30}},
+		}},
+		{"ikev2-mtu-blackhole.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{20}},
+		}},
+		{"ikev2-mtu-fragneeded.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
+			{analyze.CodePathMTU, analyze.Info, []int{12, 14}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+			{analyze.CodeDeleted, analyze.Info, []int{27}},
+		}},
 		// Lifecycle: the CHILD_SA rekeyed, the IKE SA rekeyed into a successor that
 		// carries on (frames 33-36), liveness checks, deletes after each rekey.
 		{"ikev2-rekey.pcap", 2, "established, ESP flowing, CHILD_SA rekeyed once, IKE SA rekeyed into session 2", []want{

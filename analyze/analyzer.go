@@ -122,6 +122,7 @@ type Analyzer struct {
 	cur       *Capture
 	curIdx    int                 // the index of cur
 	notes     []Finding           // findings the caller noted (Note)
+	tcpLoose  []tcpEvent          // IKE-over-TCP connection events no session explains
 	multi     bool                // messages come from several captures
 	flowSPI   map[uint32]*ESPFlow // ESP flows by SPI, to find one flow seen at several points
 	now       time.Time
@@ -250,6 +251,8 @@ func (a *Analyzer) Add(m *decode.Message) {
 		a.addIncomplete(m)
 	case decode.KindICMP:
 		a.addICMP(m)
+	case decode.KindStream:
+		a.addStream(m)
 	}
 }
 
@@ -261,7 +264,7 @@ func (a *Analyzer) addICMP(m *decode.Message) {
 		return
 	}
 	s.ICMP = append(s.ICMP, ICMPInfo{Frame: refFrame(m.Frame), ref: m.Frame, Time: m.Time, From: m.Src.Addr(), Meaning: e.Meaning(),
-		About: e.Dst, ToInit: e.Src.Addr() == s.Initiator.Addr()})
+		About: e.Dst, ToInit: e.Src.Addr() == s.Initiator.Addr(), MTU: e.MTU, Size: e.QuotedLen, Proto: e.Proto})
 }
 
 func (a *Analyzer) addIncomplete(m *decode.Message) {
@@ -483,6 +486,16 @@ func (a *Analyzer) addESP(m *decode.Message) {
 	f.Bytes += m.ESP.Len
 	f.Last = m.Time
 	f.LastFrame, f.lastRef = refFrame(m.Frame), m.Frame
+	if m.Fragments != nil && m.Fragments.Complete {
+		if f.Fragmented == 0 {
+			f.fragRef, f.fragAt = m.Frame, m.Time
+		}
+		f.Fragmented++
+	}
+	if m.Inner != nil && !m.Truncated {
+		// A packet the snap length cut cannot be checked or opened whole.
+		f.addInner(m)
+	}
 	if f.session != nil {
 		// ESP on its child SAs keeps an IKE SA alive, however long IKE is quiet.
 		f.session.active(m.Time)
@@ -925,9 +938,16 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 			}
 		case p.ID != nil && !v2:
 			ids = append(ids, p.ID.Text)
+			if r, ok := idRange(p.ID); ok {
+				// IDci then IDcr: the Quick Mode initiator's side first.
+				s.learnSelector(msg, len(ids) == 1, r)
+			}
 		case p.TS != nil:
 			for _, t := range p.TS.Selectors {
 				ids = append(ids, fmt.Sprintf("%s %s-%s", p.Type, t.Start, t.End))
+				if t.Start.IsValid() && t.End.IsValid() {
+					s.learnSelector(msg, p.Type == decode.PayloadTSi, addrRange{t.Start, t.End})
+				}
 			}
 		}
 	}

@@ -138,7 +138,7 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 	out = append(out, s.createChildInferred()...)
 	out = append(out, s.deleteInferred()...)
 	out = append(out, s.natFindings()...)
-	if blocked := s.natTBlocked(now, opts, final); len(blocked) > 0 {
+	if blocked := s.natTBlocked(now, opts, final); len(blocked) > 0 && !s.TCP {
 		out = withoutStep(out, CodeExchangeStalled, StepIKEAuthRequest)
 		out = append(out, blocked...)
 	}
@@ -148,6 +148,19 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 	out = append(out, s.espFindings(now, opts)...)
 	out = append(out, s.fragmentFindings()...)
 	out = append(out, s.decodeFindings()...)
+	if s.TCP {
+		// IKE over TCP traverses NATs by itself: there is no float to UDP 4500 and ESP
+		// stays in the connection (RFC 9329: when NAT is detected, the encapsulation does
+		// not change).
+		out = slices.DeleteFunc(out, func(f Finding) bool { return f.Code == CodeNATTProblem })
+	}
+	if tcp := s.tcpFindings(); len(tcp) > 0 {
+		if tcp[0].Severity == Error {
+			// The connection's end explains the unanswered request.
+			out = slices.DeleteFunc(out, func(f Finding) bool { return f.Code == CodeExchangeStalled || f.Code == CodeNoResponse })
+		}
+		out = append(out, tcp...)
+	}
 	out = s.laterEvidence(out)
 	return supersede(supersedeByUserLayer(dedupeFindings(out)), len(placed))
 }

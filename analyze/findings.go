@@ -32,6 +32,12 @@ const (
 	CodeESPMissing        = "esp-missing"
 	CodeESPOneWay         = "esp-one-way"
 	CodeESPAnomaly        = "esp-anomaly"
+	CodeESPIntegrity      = "esp-icv-failed"
+	CodeInnerOneWay       = "inner-one-way"
+	CodeInnerSelectors    = "inner-outside-selectors"
+	CodePathMTU           = "path-mtu"
+	CodeTCPClosed         = "ike-tcp-closed"
+	CodeTCPNotIKE         = "ike-tcp-not-ike"
 	CodeWeakCrypto        = "weak-crypto"
 	CodeAggressivePSK     = "aggressive-psk"
 	CodeMalformed         = "malformed"
@@ -1251,6 +1257,10 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 			fromR = append(fromR, f)
 		}
 	}
+	out = append(out, s.innerFindings(fromI, fromR)...)
+	if f, ok := s.pathMTU(); ok {
+		out = append(out, f)
+	}
 	if f, ok := s.espStopped(fromI, fromR, now, opts); ok {
 		out = append(out, f)
 	}
@@ -1375,8 +1385,8 @@ func fragmentText(f *decode.Fragments) string {
 func (a *Analyzer) globalFindings() []Finding {
 	var out []Finding
 	for _, c := range a.captures {
-		if c.Messages > 0 {
-			continue
+		if c.Messages > 0 || len(a.tcpLoose) > 0 {
+			continue // no IKE message, but IKE over TCP was tried: its findings say more
 		}
 		f := Finding{Code: CodeNoIKE, Severity: Warning, Frames: []int{}, Time: c.First,
 			Summary: fmt.Sprintf("No IKE message in %s: nothing negotiated a tunnel while it ran, and no ESP packet could be read either.", captureName(c)),
@@ -1414,6 +1424,14 @@ func (a *Analyzer) globalFindings() []Finding {
 	}
 	out = append(out, a.proposalDiffs()...)
 	out = append(out, a.phase2Diffs()...)
+	var orphans []*ESPFlow
+	for _, f := range a.flowOrder {
+		if f.Session == 0 && f.Inner != nil {
+			orphans = append(orphans, f)
+		}
+	}
+	out = append(out, orphanInnerFindings(orphans)...)
+	out = append(out, a.tcpGlobal()...)
 	return out
 }
 

@@ -215,6 +215,9 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	}
 	s.Last = m.Time
 	s.active(m.Time)
+	if m.TCP {
+		s.TCP = true
+	}
 	if s.learnRoles(m, x) {
 		s.swapRoles()
 	}

@@ -121,6 +121,8 @@ type Session struct {
 	Phase2          int        `json:"phase2_exchanges"`
 	Phase2Done      int        `json:"phase2_completed"`
 	ESP             []*ESPFlow `json:"esp_flows"`
+	// TCP is set when the session's IKE came over TCP (RFC 8229).
+	TCP bool `json:"ike_over_tcp,omitempty"`
 	// Phase2Offered and Phase2Chosen are the Quick Mode / CHILD_SA proposals, and
 	// Selectors the proxy IDs / traffic selectors the initiator of that exchange asked
 	// for; known only with keys.
@@ -179,20 +181,24 @@ type Session struct {
 
 	establishedAt    time.Time // when the negotiation completed
 	establishedFrame int
-	abandonedFor     int       // a simultaneous start: the session that came up instead
-	stoppedEarly     bool      // the capture went on past the reply timeout after the last message
-	keptAs           int       // keptOK or keptFailed once finished and kept
-	espEvaluated     time.Time // lastActive when the session was last evaluated
-	espEvalAt        time.Time // and the analysis clock then
-	lastChildAt      time.Time // the latest negotiation that created an IPsec SA (QM3, IKE_AUTH or CREATE_CHILD_SA answer)
-	espFrom          [2]time.Time
-	capIdx           int          // the capture the session was first seen in
-	addrsI, addrsR   []netip.Addr // every address each side was seen with // the latest ESP between the peers from the responder [0] and from the initiator [1], whichever SA it belongs to
-	successor        *Session
-	predecessor      *Session
-	names            findingNames // the texts every finding of the session carries
-	fpRecorded       int          // messages whose evidence of implementations is kept
-	fpSeen           int          // what fingerprint last ran on (messages, copies)
+	abandonedFor     int  // a simultaneous start: the session that came up instead
+	stoppedEarly     bool // the capture went on past the reply timeout after the last message
+	keptAs           int  // keptOK or keptFailed once finished and kept
+	// tsLocal are the addresses the negotiated selectors put behind the IKE initiator
+	// [0] and the responder [1] (known with keys), for checking the inner traffic.
+	tsLocal        [2][]addrRange
+	tcpEvents      []tcpEvent // what happened to the IKE-over-TCP connection that carried it
+	espEvaluated   time.Time  // lastActive when the session was last evaluated
+	espEvalAt      time.Time  // and the analysis clock then
+	lastChildAt    time.Time  // the latest negotiation that created an IPsec SA (QM3, IKE_AUTH or CREATE_CHILD_SA answer)
+	espFrom        [2]time.Time
+	capIdx         int          // the capture the session was first seen in
+	addrsI, addrsR []netip.Addr // every address each side was seen with // the latest ESP between the peers from the responder [0] and from the initiator [1], whichever SA it belongs to
+	successor      *Session
+	predecessor    *Session
+	names          findingNames // the texts every finding of the session carries
+	fpRecorded     int          // messages whose evidence of implementations is kept
+	fpSeen         int          // what fingerprint last ran on (messages, copies)
 }
 
 // findingNames are a session's peers and SPIs as findings write them, and what they were
@@ -368,17 +374,21 @@ type ESPFlow struct {
 	Session       int            `json:"session,omitempty"`
 	FromInitiator bool           `json:"from_initiator"`
 	Packets       int            `json:"packets"`
-	Bytes         int            `json:"bytes"`
-	First         time.Time      `json:"first"`
-	Last          time.Time      `json:"last"`
-	FirstFrame    int            `json:"first_frame"` // frame numbers in their own captures
-	LastFrame     int            `json:"last_frame"`
-	FirstSeq      uint32         `json:"first_seq"`
-	LastSeq       uint32         `json:"last_seq"`
-	SeqRestarts   int            `json:"seq_restarts,omitempty"`
-	SeqGaps       int            `json:"seq_gaps,omitempty"`
-	Duplicates    int            `json:"capture_duplicates,omitempty"`
-	AnomalyFrames []int          `json:"anomaly_frames,omitempty"`
+	// Fragmented counts the flow's ESP packets that came in IP fragments.
+	Fragmented int `json:"ip_fragmented,omitempty"`
+	// Inner is what ESP keys (--keys) opened of the flow: its inner conversations.
+	Inner         *InnerTraffic `json:"inner,omitempty"`
+	Bytes         int           `json:"bytes"`
+	First         time.Time     `json:"first"`
+	Last          time.Time     `json:"last"`
+	FirstFrame    int           `json:"first_frame"` // frame numbers in their own captures
+	LastFrame     int           `json:"last_frame"`
+	FirstSeq      uint32        `json:"first_seq"`
+	LastSeq       uint32        `json:"last_seq"`
+	SeqRestarts   int           `json:"seq_restarts,omitempty"`
+	SeqGaps       int           `json:"seq_gaps,omitempty"`
+	Duplicates    int           `json:"capture_duplicates,omitempty"`
+	AnomalyFrames []int         `json:"anomaly_frames,omitempty"`
 	// SeenAt counts the flow's packets at each capture point, with several captures,
 	// and Transit is the mean delay of a packet from the first point to the next.
 	SeenAt  map[string]int `json:"seen_at,omitempty"`
@@ -392,6 +402,8 @@ type ESPFlow struct {
 	firstRef    int // FirstFrame, LastFrame and AnomalyFrames as frame references
 	lastRef     int
 	anomalyRefs []int
+	fragRef     int       // the first fragmented packet
+	fragAt      time.Time // and when
 }
 
 // ICMPInfo is an ICMP error about one of a session's packets.
@@ -403,6 +415,11 @@ type ICMPInfo struct {
 	Meaning string         `json:"meaning"`
 	About   netip.AddrPort `json:"about_dst"` // where the quoted packet was going
 	ToInit  bool           `json:"about_initiator_packet"`
+	// MTU is the next-hop MTU a fragmentation-needed or packet-too-big error names, and
+	// Size the length of the packet it quotes.
+	MTU   int   `json:"mtu,omitempty"`
+	Size  int   `json:"about_size,omitempty"`
+	Proto uint8 `json:"about_protocol,omitempty"`
 }
 
 // NATResult is what NAT-D payloads say about the path.

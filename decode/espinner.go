@@ -12,11 +12,12 @@ import (
 type Inner struct {
 	// Integrity says what vouches for the content: "verified" (the ICV or AEAD tag was
 	// checked), "not checked" (the key source gives no authentication key, as tcpdump's
-	// -E secrets do; the padding and next header were checked instead).
+	// -E secrets do; the padding and next header were checked instead), "failed" (with
+	// Err wrapping ErrICV).
 	Integrity string
 	// Err is set when the packet did not open: it wraps ErrICV when the ICV or tag does
 	// not match, ErrESPTrailer when the decrypted trailer makes no sense (a wrong key
-	// without an ICV to check).
+	// without an ICV to check), ErrESPTruncated when the capture cut the packet short.
 	Err error
 	// Source is where the keys came from: "xfrm-state.txt:3", "charon.log:412".
 	Source string
@@ -53,3 +54,27 @@ var ErrICV = errors.New("ESP ICV mismatch")
 // ErrESPTrailer is what an Inner's error wraps when, without an ICV to check, the
 // decrypted padding or next header is not what RFC 4303 says: the encryption key is wrong.
 var ErrESPTrailer = errors.New("ESP padding or next header wrong after decryption")
+
+// IPProtocolName names the IP protocols a tunnel commonly carries ("ICMP", "TCP",
+// "ESP"); "" for others, which callers write in their own style.
+func IPProtocolName(p uint8) string {
+	switch p {
+	case 1:
+		return "ICMP"
+	case 6:
+		return "TCP"
+	case 17:
+		return "UDP"
+	case 47:
+		return "GRE"
+	case 50:
+		return "ESP"
+	case 51:
+		return "AH"
+	case 58:
+		return "ICMPv6"
+	case 132:
+		return "SCTP"
+	}
+	return ""
+}

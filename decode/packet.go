@@ -22,9 +22,10 @@ const (
 	KindKeepalive                  // a NAT keepalive on UDP 4500
 	KindIncomplete                 // IP fragments of a datagram that never completed
 	KindICMP                       // an ICMP error about an IKE or ESP packet
+	KindStream                     // an event of an IKE-over-TCP connection (RFC 8229): see StreamEvent
 )
 
-var kindNames = [...]string{KindISAKMP: "isakmp", KindESP: "esp", KindKeepalive: "keepalive", KindIncomplete: "fragments", KindICMP: "icmp"}
+var kindNames = [...]string{KindISAKMP: "isakmp", KindESP: "esp", KindKeepalive: "keepalive", KindIncomplete: "fragments", KindICMP: "icmp", KindStream: "stream"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && kindNames[k] != "" {
@@ -35,13 +36,17 @@ func (k Kind) String() string {
 
 // Message is one IKE, ESP or keepalive datagram with where and when it was seen.
 type Message struct {
-	Frame    int       // frame number as Wireshark shows it (1-based); for a reassembled datagram, its last fragment
+	// Frame is the frame number as Wireshark shows it (1-based); for a reassembled
+	// datagram, its last fragment; over TCP, the segment that completed the message.
+	Frame    int
 	Time     time.Time // capture timestamp
 	Src, Dst netip.AddrPort
 	Kind     Kind
 	// Encap is set for traffic inside the RFC 3948 UDP encapsulation (UDP 4500):
 	// ISAKMP after a non-ESP marker, or ESP in UDP.
 	Encap bool
+	// TCP is set for IKE and ESP carried over TCP (RFC 8229), and for KindStream.
+	TCP bool
 	// Truncated is set when the capture's snap length cut the packet.
 	Truncated bool
 
@@ -51,6 +56,8 @@ type Message struct {
 	Fragments *Fragments
 	// ICMP is set for KindICMP: the error and the IKE or ESP packet it is about.
 	ICMP *ICMPError
+	// Stream is set for KindStream: what happened to an IKE-over-TCP connection.
+	Stream *StreamEvent
 	// Err is set when the datagram could not be decoded at all (an ESP header or ISAKMP
 	// header too short to read).
 	Err error
@@ -105,6 +112,12 @@ type ICMPError struct {
 	Src   netip.AddrPort `json:"quoted_src"`
 	Dst   netip.AddrPort `json:"quoted_dst"`
 	Proto uint8          `json:"quoted_protocol"`
+	// QuotedLen is the quoted packet's length as its IP header states it: the size of
+	// the packet that was too big, for a fragmentation-needed error.
+	QuotedLen int `json:"quoted_length,omitempty"`
+	// MTU is the next-hop MTU of a fragmentation-needed (RFC 1191) or packet-too-big
+	// (RFC 4443) error; 0 when the router gave none.
+	MTU int `json:"mtu,omitempty"`
 }
 
 // Meaning names an ICMP error in words.
@@ -143,6 +156,9 @@ type Stats struct {
 	Reassembled int // datagrams rebuilt from fragments
 	Incomplete  int // datagrams whose fragments never all arrived
 	ICMP        int // ICMP errors about IKE or ESP packets
+	TCP         int // TCP segments to or from an IKE-over-TCP port
+	// StreamEvents counts KindStream messages.
+	StreamEvents int
 	// First and Last are the timestamps of the earliest and latest frames of any kind:
 	// the capture's clock runs on every packet, not only on IKE and ESP.
 	First, Last time.Time
@@ -165,6 +181,11 @@ type Decoder struct {
 	msg   Message
 	inc   Message // for incomplete datagrams reported while msg is being filled
 	Stats Stats
+
+	// TCPPorts are ports, besides 4500, where IKE over TCP (RFC 8229) is read. Set it
+	// before the first frame.
+	TCPPorts []uint16
+	tcps     *tcpState // created on the first segment to or from an IKE-over-TCP port
 }
 
 // NewDecoder returns a Decoder.
@@ -272,7 +293,11 @@ func (d *Decoder) Decode(frame int, ci gopacket.CaptureInfo, link layers.LinkTyp
 			d.icmp(m, src, dst, false, payload, emit)
 			return
 		}
-		if proto != 17 && proto != 50 {
+		if proto == 6 && (ip.Flags&layers.IPv4MoreFragments != 0 || ip.FragOffset != 0) {
+			d.Stats.Other++ // IP fragments of TCP segments: not followed
+			return
+		}
+		if proto != 17 && proto != 50 && proto != 6 {
 			d.Stats.Other++
 			return
 		}
@@ -322,7 +347,7 @@ func (d *Decoder) Decode(frame int, ci gopacket.CaptureInfo, link layers.LinkTyp
 				key := fragKey{src: src, dst: dst, id: id, proto: next}
 				d.fragment(m, key, int(offFlags&^7), offFlags&1 != 0, payload[8:], cut, emit)
 				return
-			case 17, 50:
+			case 6, 17, 50:
 				d.transport(m, src, dst, nh, payload, cut, emit)
 				return
 			case 58:
@@ -415,6 +440,7 @@ func (d *Decoder) icmp(m *Message, src, dst netip.Addr, v6 bool, b []byte, emit 
 	q := b[8:]
 	var qsrc, qdst netip.Addr
 	var proto uint8
+	var qlen int
 	switch {
 	case !v6 && len(q) >= 20 && q[0]>>4 == 4:
 		ihl := int(q[0]&0x0f) * 4
@@ -425,17 +451,25 @@ func (d *Decoder) icmp(m *Message, src, dst netip.Addr, v6 bool, b []byte, emit 
 		qsrc, _ = netip.AddrFromSlice(q[12:16])
 		qdst, _ = netip.AddrFromSlice(q[16:20])
 		proto = q[9]
+		qlen = int(binary.BigEndian.Uint16(q[2:4]))
 		q = q[ihl:]
 	case v6 && len(q) >= 40 && q[0]>>4 == 6:
 		qsrc, _ = netip.AddrFromSlice(q[8:24])
 		qdst, _ = netip.AddrFromSlice(q[24:40])
 		proto = q[6]
+		qlen = 40 + int(binary.BigEndian.Uint16(q[4:6]))
 		q = q[40:]
 	default:
 		d.Stats.Other++
 		return
 	}
-	e := &ICMPError{V6: v6, Type: typ, Code: code, Proto: proto}
+	e := &ICMPError{V6: v6, Type: typ, Code: code, Proto: proto, QuotedLen: qlen}
+	switch {
+	case !v6 && typ == 3 && code == 4: // RFC 1191: the next-hop MTU
+		e.MTU = int(binary.BigEndian.Uint16(b[6:8]))
+	case v6 && typ == 2: // RFC 4443 packet too big
+		e.MTU = int(binary.BigEndian.Uint32(b[4:8]))
+	}
 	switch {
 	case proto == 17 && len(q) >= 4:
 		sp, dp := binary.BigEndian.Uint16(q[0:2]), binary.BigEndian.Uint16(q[2:4])
@@ -457,8 +491,17 @@ func (d *Decoder) icmp(m *Message, src, dst netip.Addr, v6 bool, b []byte, emit 
 	emit(m)
 }
 
-// transport decodes a UDP datagram or ESP packet whose IP layer has been read.
+// transport decodes a UDP datagram, TCP segment or ESP packet whose IP layer has been read.
 func (d *Decoder) transport(m *Message, src, dst netip.Addr, proto uint8, b []byte, cut bool, emit func(*Message)) {
+	if proto == 6 {
+		// The ports first: any other TCP traffic costs nothing more.
+		if len(b) < 20 || !d.isTCPPort(binary.BigEndian.Uint16(b[0:2])) && !d.isTCPPort(binary.BigEndian.Uint16(b[2:4])) {
+			d.Stats.Other++
+			return
+		}
+		d.tcp(m, src, dst, b, emit)
+		return
+	}
 	if proto == 50 {
 		m.Src, m.Dst = netip.AddrPortFrom(src, 0), netip.AddrPortFrom(dst, 0)
 		d.esp(m, b, emit)
@@ -580,7 +623,12 @@ func (d *Decoder) evict(emit func(*Message)) func(*fragSet) {
 	return func(fs *fragSet) { d.emitIncomplete(fs, emit) }
 }
 
-// Flush reports fragment sets still waiting for pieces; call it at the end of a capture.
+// Flush reports fragment sets still waiting for pieces, and hands on what IKE-over-TCP
+// connections hold (out-of-order segments whose gap never filled); call it at the end of
+// a capture.
 func (d *Decoder) Flush(emit func(*Message)) {
 	d.frags.expireAll(func(fs *fragSet) { d.emitIncomplete(fs, emit) })
+	if d.tcps != nil {
+		d.tcps.flush(emit)
+	}
 }

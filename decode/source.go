@@ -230,6 +230,10 @@ func (r *Reader) readError(err error) error {
 		Hint: fmt.Sprintf("the %d frames before it were read", r.frame)}
 }
 
+// SetTCPPorts makes the Reader read IKE over TCP (RFC 8229) on these ports as well as
+// on 4500. Call it before the first Next.
+func (r *Reader) SetTCPPorts(ports []uint16) { r.dec.TCPPorts = ports }
+
 // Stop ends reading after the frame being read: the messages it completes are still
 // returned, and Next returns false after them, as at the end of the capture.
 func (r *Reader) Stop() { r.stop = true }

@@ -18,13 +18,14 @@
 # Needs root (but not with --configs). Installs missing Debian packages with
 # apt-get. All traffic stays on veth links between namespaces named iks-* using
 # documentation addresses outside (192.0.2.0/24; 198.51.100.0/24 behind the router of ikev2-ipfrag-lost,
-# ikev2-esp-loss, ikev2-esp-seq-restart and the two-* scenarios but two-nat;
+# ikev2-esp-loss, ikev2-esp-seq-restart, the two-* scenarios but two-nat and
+# the two ikev2-mtu-* scenarios;
 # 198.51.100.0/24 inside and 203.0.113.0/24 outside the NAT of ikev1-natt,
 # ikev2-natt, ikev2-natt-4500-blocked and two-nat; 2001:db8:1::/64 for ikev2-ipv6-cert;
 # 192.0.2.0/24 and 198.51.100.0/24 for the clients and 203.0.113.0/24 for the
 # gateway of roadwarriors) and 10.1.0.0/24, 10.2.0.0/24 inside (10.3.0.0/24 only
 # appears in configurations and traffic selectors; the remote-access scenarios
-# hand out virtual IPs from 10.99.0.0/24).
+# hand out virtual IPs from 10.99.0.0/24; ikev2-inner-dropped adds 10.1.0.10).
 # See README.md.
 
 # `sh pcaps/record.sh` works too: re-run under bash before any bash syntax.
@@ -1915,6 +1916,154 @@ rec_roadwarriors() {
 	ra_finish
 }
 
+# --------------------------------------------------------------------------
+# inside the tunnel: IKE and ESP healthy, the inner traffic is not
+# --------------------------------------------------------------------------
+
+# sa_dump: the SAs of both gateways as an admin would hand them over,
+# taken while they exist, gateway A first: WORK/NAME/NAME.xfrm-state.txt has
+# `ip xfrm state` (iproute2 prints the keys), each gateway's part under a "#"
+# line; it is empty on this host, where kernel-libipsec keeps the SAs inside
+# charon because the kernel has no ESP. WORK/NAME/NAME.swanctl-list-sas.txt
+# has `swanctl --list-sas` (SPIs, algorithms, packet counters; no keys).
+sa_dump() {
+	local xfrm=$WORK/$NAME/$NAME.xfrm-state.txt sas=$WORK/$NAME/$NAME.swanctl-list-sas.txt side ns dir addr
+	: >"$xfrm"
+	: >"$sas"
+	for side in a b; do
+		ns=$NS_A dir=$DA addr=$ADDR_A
+		[ "$side" = b ] && ns=$NS_B dir=$DB addr=$ADDR_B
+		printf '# gateway %s (%s, netns %s): ip xfrm state\n' "${side^^}" "$addr" "$ns" >>"$xfrm"
+		ip -n "$ns" xfrm state >>"$xfrm" 2>&1 || true
+		printf '# gateway %s (%s, netns %s): swanctl --list-sas\n' "${side^^}" "$addr" "$ns" >>"$sas"
+		sw "$dir" --list-sas >>"$sas" 2>&1 || true
+	done
+	log "SAs: $(grep -c '^src ' "$xfrm") in the kernels, $(grep -c 'INSTALLED' "$sas") CHILD_SAs in the charons"
+}
+
+# sa_keep: copy what sa_dump wrote to OUT
+sa_keep() {
+	config_only && return 0
+	install -m 644 "$WORK/$NAME/$NAME.xfrm-state.txt" "$WORK/$NAME/$NAME.swanctl-list-sas.txt" "$OUT/"
+}
+
+# inner_capture_start NS FILE: tcpdump of the decrypted (inner) packets on the
+# kernel-libipsec TUN device ipsec0 of NS (raw IP), into FILE in the work
+# directory; inner_text FILE DEST keeps it as tcpdump's text (absolute times,
+# the clock of the outer capture), so no second capture joins pcaps/
+inner_capture_start() {
+	capture_start "$2" "$1" ipsec0 ip
+}
+inner_text() {
+	config_only && return 0
+	tcpdump -nn -tt -r "$1" >"$2" 2>/dev/null
+	chmod 644 "$2"
+	log "$(basename "$2"): $(wc -l <"$2") inner packets"
+}
+
+# ping_from SRC COUNT [ARGS...]: COUNT pings from gateway A's address SRC to
+# 10.2.0.1 through the tunnel, 0.5 s apart, each waited for at most 1 s
+ping_from() {
+	local src=$1 n=$2 out
+	shift 2
+	out=$WORK/$NAME/ping-$src-$(date +%s%N).out
+	ip netns exec "$NS_A" timeout 30 ping -n -c "$n" -i 0.5 -W 1 -I "$src" "$@" "$LAN_B" >"$out" 2>&1 || true
+	log "ping from $src $*: $(grep -E 'packets transmitted|error|too long' "$out" | head -n 2 | tr '\n' ' ')"
+}
+
+# tcp_connect SRC PORT WAIT: a TCP connection from A's address SRC to
+# 10.2.0.1:PORT (nc -z: open and close at once), given up after WAIT seconds
+tcp_connect() {
+	local out=$WORK/$NAME/nc-$1.out
+	ip netns exec "$NS_A" timeout $(($3 + 5)) nc -n -v -z -w "$3" -s "$1" "$LAN_B" "$2" >"$out" 2>&1 || true
+	log "tcp from $1 to $LAN_B:$2: $(tr '\n' ' ' <"$out")"
+}
+
+# The anti-spoofing case. IKEv2 tunnel 10.1.0.0/24 <-> 10.2.0.0/24, healthy
+# both ways; A has a second inner address, 10.1.0.10. B's firewall drops what
+# arrives decrypted from 10.1.0.10 (kernel-libipsec hands decrypted packets to
+# the kernel on its TUN device ipsec0, so the rule names that device; `-m
+# policy --pol ipsec` would not match them, see README.md). Traffic, all from
+# A to 10.2.0.1: 3 pings from 10.1.0.1 (answered), 3 pings from 10.1.0.10
+# (dropped by B after decryption), a TCP connect from 10.1.0.10 to port 8080
+# where nc listens (SYN and its retransmissions, never answered), the same
+# connect from 10.1.0.1 (handshake and close), 3 more pings from 10.1.0.1.
+# Captured on iks-a0 as usual; the decrypted packets B received are kept as
+# text (NAME.inner-at-responder.txt) and the SAs as NAME.xfrm-state.txt and
+# NAME.swanctl-list-sas.txt (sa_dump).
+rec_ikev2_inner_dropped() {
+	apt_install netcat-openbsd
+	begin_pair ikev2-inner-dropped
+	local inner=$WORK/$NAME/inner-at-responder.pcap nc_pid
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-42 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf_both
+	ns_exec "$NS_A" ip addr add 10.1.0.10/24 dev lan0
+	ns_exec "$NS_B" iptables -I INPUT -i ipsec0 -s 10.1.0.10 -j DROP
+	start_pair
+	inner_capture_start "$NS_B" "$inner"
+	timeout 60 ip netns exec "$NS_B" nc -n -k -l "$LAN_B" 8080 >"$WORK/$NAME/nc-listen.out" 2>&1 &
+	nc_pid=$!
+	BG_PIDS+=("$nc_pid")
+	initiate net
+	ping_from "$LAN_A" 3
+	ping_from 10.1.0.10 3
+	tcp_connect 10.1.0.10 8080 4
+	tcp_connect "$LAN_A" 8080 4
+	ping_from "$LAN_A" 3
+	iptables_counters "$NS_B" INPUT
+	sa_dump
+	sw "$DA" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
+	sleep 1
+	bg_kill "$nc_pid"
+	finish_pair
+	sa_keep
+	inner_text "$inner" "$OUT/$NAME.inner-at-responder.txt"
+}
+
+# mtu_scenario NAME BLOCK PSK: IKEv2 through the router of ns_setup_routed, whose
+# link towards B (iks-rb, and B's iks-b0) has MTU 1280; the other links keep
+# 1500. A sends 3 small pings (84-byte packets), 3 large ones with DF set in
+# the inner packet (ping -M do -s 1300: 1328 bytes, which fit the 1400-byte
+# MTU of kernel-libipsec's TUN device but not, once in ESP-in-UDP, the 1280 of
+# the router's far link), one of 1428 bytes that A's TUN device refuses, and 3
+# small pings again. With BLOCK=yes the router's ICMP "fragmentation needed"
+# is dropped in its OUTPUT chain (the PMTUD black hole). Captured on iks-a0
+# with ICMP; the decrypted packets B received are kept as text, the SAs as in
+# ikev2-inner-dropped. PSK: the pre-shared key.
+mtu_scenario() {
+	local ADDR_A=192.0.2.1 ADDR_B=198.51.100.2 psk=$3
+	begin_pair "$1" ns_setup_routed
+	local inner=$WORK/$NAME/inner-at-responder.pcap
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK="$psk" \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf_both
+	ns_exec "$NS_R" ip link set iks-rb mtu 1280
+	ns_exec "$NS_B" ip link set iks-b0 mtu 1280
+	if [ "$2" = yes ]; then
+		ns_exec "$NS_R" iptables -A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+	fi
+	capture_start "$CAP" "$NS_A" iks-a0 "$CAP_FILTER or icmp"
+	start_daemons
+	inner_capture_start "$NS_B" "$inner"
+	initiate net
+	ping_from "$LAN_A" 3
+	ping_from "$LAN_A" 3 -M do -s 1300
+	ping_from "$LAN_A" 1 -M do -s 1400
+	ping_from "$LAN_A" 3
+	[ "$2" = yes ] && iptables_counters "$NS_R" OUTPUT
+	log "A's route to $ADDR_B: $(ip -n "$NS_A" route get "$ADDR_B" | tr -s ' \n' ' ')"
+	sa_dump
+	sw "$DA" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
+	sleep 1
+	finish_pair
+	sa_keep
+	inner_text "$inner" "$OUT/$NAME.inner-at-responder.txt"
+}
+
+rec_ikev2_mtu_blackhole() { mtu_scenario ikev2-mtu-blackhole yes ikescope-sample-psk-43; }
+rec_ikev2_mtu_fragneeded() { mtu_scenario ikev2-mtu-fragneeded no ikescope-sample-psk-44; }
+
 SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev2-psk-mismatch ikev2-no-proposal ikev1-no-response ikev2-strongswan-libreswan
 	ikev2-cert-ipfrag ikev2-ipv6-cert ikev2-ipfrag-lost ikev1-main-cert
@@ -1929,7 +2078,8 @@ SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev2-natt-4500-blocked ikev2-eap-wrong-password ikev1-main-id-refused
 	two-healthy two-esp-oneway two-reply-dropped two-frag-dropped two-nat
 	ikev1-xauth-psk ikev1-xauth-wrong-password ikev1-modecfg-pool-exhausted
-	ikev2-eap-mschapv2 ikev2-eap-method-mismatch ikev2-cp-pool-exhausted roadwarriors)
+	ikev2-eap-mschapv2 ikev2-eap-method-mismatch ikev2-cp-pool-exhausted roadwarriors
+	ikev2-inner-dropped ikev2-mtu-blackhole ikev2-mtu-fragneeded)
 
 usage() { printf 'usage: %s [--list] [--configs] [scenario ...]\nscenarios: %s\n' "$0" "${SCENARIOS[*]}"; }
 

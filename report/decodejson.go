@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -57,6 +58,13 @@ type MessageJSON struct {
 	SPI    string  `json:"spi,omitempty"`
 	Seq    *uint32 `json:"seq,omitempty"`
 	ESPLen *int    `json:"esp_length,omitempty"`
+	// Inner is what ESP keys opened of the packet (m.Inner), or why it did not open.
+	Inner *InnerJSON `json:"inner,omitempty"`
+
+	// IKE over TCP (RFC 8229): TCP for messages that came over TCP and stream events;
+	// Stream for a stream event (kind "stream").
+	TCP    bool        `json:"tcp,omitempty"`
+	Stream *StreamJSON `json:"stream,omitempty"`
 }
 
 // DecryptedJSON is the decrypted content of an encrypted message, or why it did not open.
@@ -102,6 +110,8 @@ type ICMPJSON struct {
 	QSrc    string `json:"quoted_src"`
 	QDst    string `json:"quoted_dst"`
 	QProto  int    `json:"quoted_protocol"`
+	QLen    int    `json:"quoted_length,omitempty"`
+	MTU     int    `json:"mtu,omitempty"`
 }
 
 // FragmentsJSON tells how the datagram travelled in IP fragments.
@@ -318,7 +328,8 @@ func ip(i int) *int        { return &i }
 func u32(v uint32) *uint32 { return &v }
 func hexs(b []byte) string { return hex.EncodeToString(b) }
 
-// NewMessageJSON builds the JSON view of a decoded message.
+// NewMessageJSON builds the JSON view of a decoded message, with what ESP keys opened of
+// it when m.Inner is set.
 func NewMessageJSON(capture string, m *decode.Message) MessageJSON {
 	j := MessageJSON{
 		Schema:    DecodeSchemaVersion,
@@ -342,12 +353,19 @@ func NewMessageJSON(capture string, m *decode.Message) MessageJSON {
 	}
 	if e := m.ICMP; e != nil {
 		j.ICMP = &ICMPJSON{Type: int(e.Type), Code: int(e.Code), Meaning: e.Meaning(), V6: e.V6,
-			QSrc: e.Src.String(), QDst: e.Dst.String(), QProto: int(e.Proto)}
+			QSrc: e.Src.String(), QDst: e.Dst.String(), QProto: int(e.Proto), QLen: e.QuotedLen, MTU: e.MTU}
 	}
 	if m.Kind == decode.KindESP {
 		j.SPI = fmt.Sprintf("%08x", m.ESP.SPI)
 		j.Seq = u32(m.ESP.Seq)
 		j.ESPLen = ip(m.ESP.Len)
+		if m.Inner != nil {
+			j.Inner = newInnerJSON(m.Inner, nil)
+		}
+	}
+	j.TCP = m.TCP
+	if m.Kind == decode.KindStream && m.Stream != nil {
+		j.Stream = newStreamJSON(m)
 	}
 	if x := m.ISAKMP; x != nil {
 		v2 := x.IsV2()
@@ -609,8 +627,9 @@ func ConfigValueText(a decode.ConfigAttribute, v2 bool) string {
 
 // WriteMessageJSON writes one line of `ikescope decode -f json`; with rd, redacted as
 // `decode --redact` promises: rd learns the message (and what --keys opened of it), its
-// strings are redacted and its SPIs, hex data (hashes, nonces, notification and Vendor ID
-// bytes, certificate authority hashes) are left out.
+// strings are redacted, the addresses of the packet inside ESP too, and its SPIs, hex data
+// (hashes, nonces, notification and Vendor ID bytes, certificate authority hashes) are
+// left out.
 func WriteMessageJSON(w io.Writer, j MessageJSON, m *decode.Message, res *ikecrypt.Result, rd *Redactor) error {
 	if rd == nil {
 		return WriteJSONLine(w, j)
@@ -627,7 +646,37 @@ func WriteMessageJSON(w io.Writer, j MessageJSON, m *decode.Message, res *ikecry
 		d.KeySource = rd.KeySource(d.KeySource)
 		j.Decrypted = &d
 	}
-	return writeRedactedJSONKeys(w, j, rd, decodeRedactedKeys)
+	// The inner packet (redacted as it is built) and the stream event (no addresses) are
+	// added after the rest of the line, whose pseudonyms are numbered first, and not
+	// through the redaction of its strings, which would take a pseudonym for an address
+	// and redact it again.
+	tail := decodeTail{TCP: j.TCP, Stream: j.Stream}
+	inner := j.Inner != nil && m.Inner != nil
+	j.Inner, j.TCP, j.Stream = nil, false, nil
+	var line bytes.Buffer
+	if err := writeRedactedJSONKeys(&line, j, rd, decodeRedactedKeys); err != nil {
+		return err
+	}
+	if inner {
+		tail.Inner = newInnerJSON(m.Inner, rd)
+	}
+	t, err := json.Marshal(tail)
+	if err != nil {
+		return err
+	}
+	b := line.Bytes()
+	if len(t) > 2 && bytes.HasSuffix(b, []byte("}\n")) {
+		b = append(append(append(b[:len(b)-2:len(b)-2], ','), t[1:]...), '\n')
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// decodeTail is what a redacted decode line ends with, in MessageJSON's order.
+type decodeTail struct {
+	Inner  *InnerJSON  `json:"inner,omitempty"`
+	TCP    bool        `json:"tcp,omitempty"`
+	Stream *StreamJSON `json:"stream,omitempty"`
 }
 
 // WriteJSONLine writes v as one line of JSON.

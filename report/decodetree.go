@@ -58,13 +58,18 @@ func (t *TreeWriter) Header(name string) {
 	t.line(0, "# %s", name)
 }
 
-// Write prints one message.
+// Write prints one message: with what ESP keys opened of it (m.Inner, set before Write),
+// tagged [tcp] when it came over TCP; a KindStream message is one line of its own.
 func (t *TreeWriter) Write(m *decode.Message) {
 	if t.learn {
 		t.red.LearnMessage(m)
 	}
 	if t.start.IsZero() {
 		t.start = m.Time
+	}
+	if m.Kind == decode.KindStream {
+		t.stream(m)
+		return
 	}
 	rel := m.Time.Sub(t.start).Seconds()
 	head := fmt.Sprintf("frame %d  %s (+%.3fs)  %s → %s", m.Frame, m.Time.UTC().Format("2006-01-02 15:04:05.000000"), rel, t.endpoint(m.Src), t.endpoint(m.Dst))
@@ -83,6 +88,9 @@ func (t *TreeWriter) Write(m *decode.Message) {
 			tags = append(tags, fmt.Sprintf("INCOMPLETE: %d IP fragments seen (frames %s), %d bytes%s", len(f.Frames), frameList(f.Frames), f.Received, totalText(f)))
 		}
 	}
+	if m.TCP {
+		tags = append(tags, "tcp")
+	}
 	switch m.Kind {
 	case decode.KindESP:
 		spi := fmt.Sprintf("0x%08x", m.ESP.SPI)
@@ -92,6 +100,9 @@ func (t *TreeWriter) Write(m *decode.Message) {
 		t.line(0, "%s  ESP spi %s seq %d, %d bytes%s", head, spi, m.ESP.Seq, m.ESP.Len, tagText(tags))
 		if m.Err != nil {
 			t.line(1, "error: %s", t.red.Text(m.Err.Error()))
+		}
+		if m.Inner != nil {
+			t.line(1, "%s", innerLine(m.Inner, t.red))
 		}
 		return
 	case decode.KindKeepalive:

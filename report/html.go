@@ -85,6 +85,8 @@ type htmlPage struct {
 	GuessLegend   string
 	PointsLegend  string
 	Orphans       *htmlTable
+	Inner         *htmlTable // the inner flows decrypted ESP showed
+	InnerNote     string
 	OrphanNote    string
 	OrphanMeaning string
 	Findings      []htmlFinding
@@ -213,6 +215,9 @@ func (h *htmlBuilder) page() (*htmlPage, error) {
 			t.Rows = append(t.Rows, espRow(f, rd))
 		}
 		p.Orphans, p.OrphanNote, p.OrphanMeaning = t, moreOrphansText(r), orphanMeaning
+	}
+	if rows, more := innerTable(r, rd); len(rows) > 0 {
+		p.Inner, p.InnerNote = &htmlTable{Header: innerHeader, Rows: rows}, innerMoreText(more)
 	}
 	h.findings(p)
 	for _, info := range settingsOf(r) {

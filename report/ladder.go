@@ -517,6 +517,9 @@ func sessionTitle(s *analyze.Session) string {
 	if s.Auth != "" {
 		t += ", " + s.Auth
 	}
+	if s.TCP {
+		t += ", over TCP"
+	}
 	if im := s.Implementations; im != nil {
 		// Who is at each end, as far as the messages tell: "strongSwan → libreswan?" (a
 		// question mark for a weak guess, "?" for a side that says nothing).

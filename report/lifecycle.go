@@ -159,6 +159,11 @@ func noIKEText(r *analyze.Result) string {
 	if len(r.Orphans) > 0 {
 		return "No IKE negotiation in the capture."
 	}
+	for _, f := range r.Findings {
+		if f.Code == analyze.CodeTCPClosed || f.Code == analyze.CodeTCPNotIKE {
+			return "No IKE message in the capture: IKE over TCP was tried and did not get as far as one (see the findings)."
+		}
+	}
 	return "No IKE in the capture: nothing asked for a tunnel while it ran, or UDP 500 and 4500 are blocked before the capture point. " +
 		"Check that a security policy sends this traffic into IPsec (ip xfrm policy, setkey -DP, show crypto map), and that no firewall or ACL in front of the capture point drops UDP 500 and 4500."
 }

@@ -384,6 +384,7 @@ func (m *mdReport) head(drawn map[int]bool) string {
 	if len(r.Orphans) > 0 {
 		mdOrphans(&rest, r, rd)
 	}
+	mdInner(&rest, r, rd)
 	m.findings(&findings, drawn, mdHeadBudget-bw.Len()-rest.Len()-mdTableReserve)
 	if len(r.Sessions) > 0 {
 		for rows := mdMaxTableRows; rows > 0; rows /= 2 {

@@ -103,6 +103,20 @@ func (rd *Redactor) learnResult(r *analyze.Result) {
 		endpoint(f.Src.Addr())
 		endpoint(f.Dst.Addr())
 	}
+	for _, f := range r.Findings {
+		// Peers of a finding no session holds (an IKE-over-TCP connection that carried
+		// no IKE): "192.0.2.1:42100 → 192.0.2.2:4500".
+		if f.Session != 0 || f.Peers == "" {
+			continue
+		}
+		for _, p := range strings.Split(f.Peers, " → ") {
+			if ap, err := netip.ParseAddrPort(p); err == nil {
+				endpoint(ap.Addr())
+			} else if a, err := netip.ParseAddr(p); err == nil {
+				endpoint(a)
+			}
+		}
+	}
 	for _, c := range r.Captures {
 		rd.AddCapture(c.Name)
 	}

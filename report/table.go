@@ -69,6 +69,7 @@ func WriteText(w io.Writer, r *analyze.Result, st Style) error {
 		writeOrphans(bw, r, st, rd)
 		fmt.Fprintln(bw)
 	}
+	writeInner(bw, r, st, rd)
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(bw, "FINDINGS: none")
 	} else {

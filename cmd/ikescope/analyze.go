@@ -20,7 +20,7 @@ import (
 	"github.com/ikescope/ikescope/report"
 )
 
-const analyzeSynopsis = "ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]... [--config FILE|DIR]... [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error] [--time rel|abs|delta] [--color auto|always|never] [--peer ADDR] [--spi HEX] [-c N] [--filter EXPR] [-r] CAPTURE... [FILTER]"
+const analyzeSynopsis = "ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]... [--config FILE|DIR]... [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error] [--time rel|abs|delta] [--color auto|always|never] [--peer ADDR] [--spi HEX] [-c N] [--filter EXPR] [--tcp-port PORT]... [-r] CAPTURE... [FILTER]"
 
 const analyzeExamples = `
 Examples:

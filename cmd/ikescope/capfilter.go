@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -18,9 +19,10 @@ import (
 // captureFlags are the tcpdump habits analyze and decode share: -r FILE, -c N and a
 // capture filter, given with --filter or after the files as tcpdump takes it.
 type captureFlags struct {
-	reads  stringList
-	count  int
-	filter string
+	reads    stringList
+	count    int
+	filter   string
+	tcpPorts tcpPortList
 }
 
 func addCaptureFlags(fs *flag.FlagSet) *captureFlags {
@@ -28,7 +30,28 @@ func addCaptureFlags(fs *flag.FlagSet) *captureFlags {
 	fs.Var(&cf.reads, "r", "read the capture `FILE` (as tcpdump -r; may be repeated, and files may also be named without it)")
 	fs.IntVar(&cf.count, "c", 0, "stop each capture after `N` packets (those the filter lets through, as tcpdump -c counts)")
 	fs.StringVar(&cf.filter, "filter", "", "read only the packets a tcpdump-style filter `EXPR` lets through (e.g. \"host 192.0.2.2\"); an expression after the files does the same")
+	fs.Var(&cf.tcpPorts, "tcp-port", "also read IKE over TCP (RFC 8229) on TCP `PORT` (4500 always; may be repeated)")
 	return cf
+}
+
+// tcpPortList is a repeatable --tcp-port flag: ports where IKE over TCP runs besides 4500.
+type tcpPortList []uint16
+
+func (l *tcpPortList) String() string {
+	s := make([]string, len(*l))
+	for i, p := range *l {
+		s[i] = strconv.Itoa(int(p))
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *tcpPortList) Set(s string) error {
+	p, err := strconv.ParseUint(strings.TrimSpace(s), 10, 16)
+	if err != nil || p == 0 {
+		return fmt.Errorf("%q is not a TCP port (1-65535)", s)
+	}
+	*l = append(*l, uint16(p))
+	return nil
 }
 
 // stringList is a flag that may be given several times.
@@ -67,10 +90,10 @@ func (cf *captureFlags) resolve(args []string) ([]string, *captureFilter, error)
 	case trailing != "":
 		expr = trailing
 	}
-	if expr == "" && cf.count == 0 {
+	if expr == "" && cf.count == 0 && len(cf.tcpPorts) == 0 {
 		return files, nil, nil
 	}
-	f := &captureFilter{expr: expr, count: cf.count, bpf: map[layers.LinkType]*pcap.BPF{}, bad: map[layers.LinkType]error{}}
+	f := &captureFilter{expr: expr, count: cf.count, tcpPorts: cf.tcpPorts, bpf: map[layers.LinkType]*pcap.BPF{}, bad: map[layers.LinkType]error{}}
 	if expr != "" {
 		if _, err := newBPF(layers.LinkTypeEthernet, expr); err != nil {
 			if _, rawErr := newBPF(layers.LinkTypeRaw, expr); rawErr != nil {
@@ -112,8 +135,9 @@ func pcapMessage(err error) string { return strings.TrimSpace(err.Error()) }
 // captureFilter is a compiled capture filter and -c's count, applied to the frames of
 // each capture before they are decoded.
 type captureFilter struct {
-	expr  string
-	count int
+	expr     string
+	count    int
+	tcpPorts []uint16 // --tcp-port: where IKE over TCP runs besides 4500
 
 	mu  sync.Mutex
 	bpf map[layers.LinkType]*pcap.BPF // compiled on the first frame of each link type
@@ -129,6 +153,12 @@ var errFilterLink = errors.New("the capture filter does not apply")
 // Frames of a link type the filter does not compile for are left out, and Err says so.
 func (f *captureFilter) apply(r *decode.Reader) {
 	if f == nil {
+		return
+	}
+	if len(f.tcpPorts) > 0 {
+		r.SetTCPPorts(f.tcpPorts)
+	}
+	if f.expr == "" && f.count == 0 {
 		return
 	}
 	n := 0

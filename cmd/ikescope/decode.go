@@ -11,16 +11,18 @@ import (
 	"github.com/ikescope/ikescope/report"
 )
 
-const decodeSynopsis = "ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... [--redact] [-c N] [--filter EXPR] [-r] CAPTURE... [FILTER]"
+const decodeSynopsis = "ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... [--redact] [-c N] [--filter EXPR] [--tcp-port PORT]... [-r] CAPTURE... [FILTER]"
 
 const decodeExamples = `
 Examples:
   ikescope decode gw-outside.pcap                          # a tree per message, like Wireshark's
   ikescope decode --keys charon.log gw-outside.pcap        # encrypted payloads decrypted too
+  ikescope decode --keys xfrm.txt gw-outside.pcap          # ESP too: the inner packets ('ip xfrm state' > xfrm.txt)
   ikescope decode -f json capture.pcapng.gz | jq 'select(.exchange_type_name=="IKE_AUTH")'
   ikescope decode -o decode.txt gw-a.pcap gw-b.pcap        # a heading per capture
   ikescope decode -c 4 -r gw-outside.pcap host 198.51.100.7   # as tcpdump -c 4 -r ... host ...
   ikescope decode --redact gw-a.pcap > ticket.txt          # pseudonyms, as analyze --redact
+  ikescope decode --tcp-port 10000 gw-outside.pcap         # IKE over TCP on 10000 too (4500 always)
   tcpdump -i eth0 -w - 'udp port 500 or udp port 4500 or esp' | ikescope decode -
 
 Formats: text (default: a tree per message, frame numbers as Wireshark shows them) and json
@@ -113,7 +115,12 @@ func decodeCapture(r *decode.Reader, format string, w io.Writer, several bool, k
 	if keys != nil {
 		dec = ikecrypt.NewDecrypter(keys)
 	}
+	// decrypt opens an ESP packet in place (m.Inner, which report prints under the ESP
+	// header) and returns what it opened of an encrypted IKE message.
 	decrypt := func(m *decode.Message) (*ikecrypt.Result, error) {
+		if dec != nil && m.Kind == decode.KindESP {
+			dec.Open(m)
+		}
 		if dec == nil || m.ISAKMP == nil || m.Kind != decode.KindISAKMP {
 			return nil, nil
 		}
@@ -133,10 +140,11 @@ func decodeCapture(r *decode.Reader, format string, w io.Writer, several bool, k
 			out = w
 		}
 		for r.Next() {
-			j := report.NewMessageJSON(capture, r.Message())
-			res, err := decrypt(r.Message())
+			m := r.Message()
+			res, err := decrypt(m)
+			j := report.NewMessageJSON(capture, m)
 			j.Decrypted = report.NewDecryptedJSON(res, err)
-			if err := report.WriteMessageJSON(out, j, r.Message(), res, rd); err != nil {
+			if err := report.WriteMessageJSON(out, j, m, res, rd); err != nil {
 				return err
 			}
 		}
@@ -152,9 +160,10 @@ func decodeCapture(r *decode.Reader, format string, w io.Writer, several bool, k
 			tw.Header(r.Name())
 		}
 		for r.Next() {
-			tw.Write(r.Message())
-			res, err := decrypt(r.Message())
-			tw.WriteDecrypted(r.Message(), res, err)
+			m := r.Message()
+			res, err := decrypt(m)
+			tw.Write(m)
+			tw.WriteDecrypted(m, res, err)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

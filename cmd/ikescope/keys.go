@@ -24,7 +24,7 @@ func (k *fileList) Set(v string) error { *k = append(*k, v); return nil }
 
 func addKeysFlag(fs *flag.FlagSet) *keyFiles {
 	var k keyFiles
-	fs.Var(&k, "keys", "read IKE keys from `FILE` (repeatable): Wireshark's ikev1/ikev2_decryption_table, libreswan/tcpdump 'ikev2 I|R' lines, or a strongSwan charon log at ike 4")
+	fs.Var(&k, "keys", "read keys from `FILE` (repeatable): IKE keys from Wireshark's ikev1/ikev2_decryption_table, libreswan/tcpdump 'ikev2 I|R' lines or a strongSwan charon log at ike 4; ESP keys from 'ip xfrm state' or 'setkey -D' output, Wireshark's esp_sa, tcpdump -E secrets or a charon log at chd 4")
 	return &k
 }
 
@@ -39,7 +39,7 @@ func loadKeys(files keyFiles, noKeys func(file string)) (*ikecrypt.Keys, error) 
 	var none error
 	for _, f := range files {
 		if isCapture(f) {
-			return nil, fmt.Errorf("%s is a packet capture, not a key file: keys come from Wireshark's decryption tables, \"ikev2 I|R\" lines or a charon log (to analyse the capture: ikescope analyze %s)", f, f)
+			return nil, fmt.Errorf("%s is a packet capture, not a key file: keys come from Wireshark's decryption tables, \"ikev2 I|R\" lines, ip xfrm state output or a charon log (to analyse the capture: ikescope analyze %s)", f, f)
 		}
 		k, err := ikecrypt.LoadKeys(f)
 		if errors.Is(err, ikecrypt.ErrNoKeys) && noKeys != nil {
@@ -67,36 +67,45 @@ func loadKeys(files keyFiles, noKeys func(file string)) (*ikecrypt.Keys, error) 
 	return all, nil
 }
 
-const keysSynopsis = "ikescope keys [--v1|--v2] [-o|--output DIR] KEYFILE|DAEMON-LOG..."
+const keysSynopsis = "ikescope keys [--v1|--v2|--esp] [-o|--output DIR] KEYFILE|DAEMON-LOG..."
 
 const keysHelp = `
-Print the IKE keys found in the files as Wireshark's two decryption tables, for
-Wireshark (Preferences > Protocols > ISAKMP) or for ikescope --keys. Keys from several
+Print the keys found in the files as Wireshark's tables, for Wireshark or for ikescope
+--keys: the IKE keys as its two decryption tables (Preferences > Protocols > ISAKMP), the
+ESP keys as its esp_sa table (Preferences > Protocols > ESP > ESP SAs). Keys from several
 files are merged.
 
-Without options both tables go to standard output, each under a comment naming it. With
---v1 or --v2 only that table is printed, as the file of that name holds it; with -o DIR
-the tables are written to DIR/ikev1_decryption_table and DIR/ikev2_decryption_table,
-replacing files of those names (Wireshark's own: DIR can be Wireshark's personal
-configuration directory).
+Without options the tables go to standard output, each under a comment naming it (the
+ESP table when there are ESP keys). With --v1, --v2 or --esp only that table is printed,
+as the file of that name holds it; with -o DIR the tables are written to
+DIR/ikev1_decryption_table, DIR/ikev2_decryption_table and DIR/esp_sa (the last only
+when there are ESP keys, or with --esp), replacing files of those names (Wireshark's own:
+DIR can be Wireshark's personal configuration directory).
 
 Options:
-  -o, --output DIR   write ikev1_decryption_table and ikev2_decryption_table into DIR
-                     (with --v1 or --v2: only that one)
+  -o, --output DIR   write ikev1_decryption_table, ikev2_decryption_table and esp_sa into
+                     DIR (with --v1, --v2 or --esp: only that one)
   --v1               only the IKEv1 table (ISAKMP SPIs and encryption keys)
   --v2               only the IKEv2 table (SPIs, SK_ei/SK_er, SK_ai/SK_ar, algorithms)
+  --esp              only the ESP table (addresses, SPI, algorithms and keys of each SA)
 
 Every other argument is a file to read. A file may be:
-  - Wireshark's ikev1_decryption_table or ikev2_decryption_table (strongSwan's save-keys
-    plugin writes them too);
+  - Wireshark's ikev1_decryption_table, ikev2_decryption_table (strongSwan's save-keys
+    plugin writes them too) or esp_sa;
   - "ikev2 I|R 0xSPIi 0xSPIr integ:0xKEY encr:0xKEY" lines (tcpdump -E secrets, libreswan);
-  - a strongSwan charon log written at "ike 4" (or higher) log level.
+  - tcpdump's -E ESP secrets: "0xSPI@ADDRESS 3des-cbc-hmac96:0xKEY", one a line or
+    separated by commas;
+  - the output of "ip xfrm state" (Linux: the kernel's ESP SAs and keys) or "setkey -D"
+    (BSD, racoon);
+  - a strongSwan charon log written at "ike 4" (IKE keys) and "chd 4" (ESP keys) or higher.
 A packet capture is not a key file: give it to ikescope analyze or decode.
 
 Examples:
   ikescope keys --v2 /var/log/charon.log > ikev2_decryption_table
   ikescope keys -o tables/ gw-a-charon.log gw-b-charon.log  # both peers' logs, merged
-  ikescope keys charon.log                                  # both tables, to read
+  ikescope keys charon.log                                  # all tables, to read
+  ip xfrm state > xfrm.txt; ikescope keys --esp xfrm.txt > esp_sa
+  ikescope decode --keys xfrm.txt gw-outside.pcap           # ESP decrypted: the packets inside
   ikescope analyze --keys /var/log/charon.log gw-outside.pcap
 
 Exit status: 0 when keys were found, 2 when a file is unreadable, holds no keys or is not
@@ -122,8 +131,9 @@ func isCapture(path string) bool {
 
 // Wireshark's names for its IKE decryption tables, in its configuration directory.
 const (
-	v1TableName = "ikev1_decryption_table"
-	v2TableName = "ikev2_decryption_table"
+	v1TableName  = "ikev1_decryption_table"
+	v2TableName  = "ikev2_decryption_table"
+	espTableName = "esp_sa"
 )
 
 // runKeys prints the keys found in key files and daemon logs as Wireshark's tables, or
@@ -135,6 +145,7 @@ func runKeys(args []string, stdout, stderr io.Writer) error {
 	addLongForm(fs, "o", "output")
 	onlyV1 := fs.Bool("v1", false, "only the IKEv1 table")
 	onlyV2 := fs.Bool("v2", false, "only the IKEv2 table")
+	onlyESP := fs.Bool("esp", false, "only the ESP table (esp_sa)")
 	files, err := parseFlags(fs, args, stderr)
 	if err != nil {
 		return err
@@ -144,24 +155,36 @@ func runKeys(args []string, stdout, stderr io.Writer) error {
 	}
 	if *dir != "" {
 		if st, err := os.Stat(*dir); err != nil || !st.IsDir() {
-			return &usageError{fmt.Sprintf("-o takes a directory, and %s is none (the tables are written into it as %s and %s)", *dir, v1TableName, v2TableName)}
+			return &usageError{fmt.Sprintf("-o takes a directory, and %s is none (the tables are written into it as %s, %s and %s)", *dir, v1TableName, v2TableName, espTableName)}
 		}
 	}
 	keys, err := loadKeys(keyFiles(files), nil)
 	if err != nil {
 		return err
 	}
-	var v1, v2 strings.Builder
+	var v1, v2, esp strings.Builder
 	if err := keys.WriteWiresharkTables(&v1, &v2); err != nil {
 		return err
 	}
-	both := *onlyV1 == *onlyV2 // neither or both asked for
+	if err := keys.WriteWiresharkESPSA(&esp); err != nil {
+		return err
+	}
+	asked := 0
+	for _, f := range []bool{*onlyV1, *onlyV2, *onlyESP} {
+		if f {
+			asked++
+		}
+	}
+	both := asked != 1 // none or several asked for: each under its comment
+	all := asked == 0
 	tables := []struct {
 		name, text string
 		want       bool
 	}{
-		{v1TableName, v1.String(), both || *onlyV1},
-		{v2TableName, v2.String(), both || *onlyV2},
+		{v1TableName, v1.String(), all || *onlyV1},
+		{v2TableName, v2.String(), all || *onlyV2},
+		// An empty esp_sa is not written over Wireshark's own unless asked for.
+		{espTableName, esp.String(), all && len(keys.ESP) > 0 || *onlyESP},
 	}
 	for _, t := range tables {
 		if !t.want {
@@ -174,6 +197,8 @@ func runKeys(args []string, stdout, stderr io.Writer) error {
 				return fmt.Errorf("cannot write %s: %v", path, unwrapPath(err))
 			}
 			fmt.Fprintf(stderr, "ikescope: wrote %s\n", path)
+		case both && t.name == espTableName:
+			fmt.Fprintf(stdout, "# %s (Wireshark: Preferences > Protocols > ESP > ESP SAs)\n%s", t.name, t.text)
 		case both:
 			fmt.Fprintf(stdout, "# %s (Wireshark: Preferences > Protocols > ISAKMP > IKEv%c Decryption Table)\n%s", t.name, t.name[4], t.text)
 		default:

@@ -22,11 +22,12 @@ import (
 
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/decode/ikecrypt"
 	"github.com/ikescope/ikescope/decode/live"
 	"github.com/ikescope/ikescope/report"
 )
 
-const liveSynopsis = "ikescope live -i INTERFACE [--filter EXPR] [-w FILE.pcapng] [--duration D] [--count N] [-f table|text|json|jsonl] [-G SECONDS] [-C MB] [-W N] [-o FILE] [-Z USER] [--metrics ADDR]"
+const liveSynopsis = "ikescope live -i INTERFACE [--filter EXPR] [-w FILE.pcapng] [--duration D] [--count N] [-f table|text|json|jsonl] [-G SECONDS] [-C MB] [-W N] [-o FILE] [-Z USER] [--metrics ADDR] [--tcp-port PORT]... [--keys FILE]..."
 
 // How often the analysis clock moves on while the capture waits for packets (so a reply
 // timeout fires on time), and how often the status line is redrawn.
@@ -43,6 +44,7 @@ type liveFlags struct {
 	rotateEvery                            time.Duration
 	rotateMB, rotateCount                  int
 	count, bufferKiB                       int
+	tcpPorts                               tcpPortList
 }
 
 func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -65,7 +67,9 @@ func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.user, "Z", "", "after opening the capture, run as `USER` (default: nobody, when started as root)")
 	fs.BoolVar(&f.noDrop, "no-drop-privileges", false, "keep running as the user that started ikescope")
 	fs.BoolVar(&f.promisc, "promisc", false, "put the interface in promiscuous mode (for a mirror port; a gateway sees its own traffic without it)")
+	fs.Var(&f.tcpPorts, "tcp-port", "also capture and read IKE over TCP (RFC 8229) on TCP `PORT` (4500 always; may be repeated)")
 	fs.IntVar(&f.bufferKiB, "buffer-size", 8192, "kernel capture buffer in `KiB`; raise it if packets are dropped")
+	keyFiles := addKeysFlag(fs)
 	rest, err := parseFlags(fs, args, stderr)
 	if err != nil {
 		return err
@@ -110,9 +114,17 @@ func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 
+	// Keys are read before the capture opens: a wrong key file is found without root.
+	keys, err := loadKeys(*keyFiles, nil)
+	if err != nil {
+		return err
+	}
 	lc := &liveCapture{flags: f, stdout: stdout, stderr: stderr}
+	if keys != nil {
+		lc.dec = ikecrypt.NewDecrypter(keys)
+	}
 	defer lc.closeAll()
-	opts := live.Options{Interface: f.iface, Filter: f.filter, Promisc: f.promisc, BufferSize: f.bufferKiB << 10}
+	opts := live.Options{Interface: f.iface, Filter: f.filter, Promisc: f.promisc, BufferSize: f.bufferKiB << 10, TCPPorts: f.tcpPorts}
 	if f.save != "" {
 		opts.OnFrame = lc.saveFrame
 	}
@@ -155,6 +167,7 @@ type liveCapture struct {
 	stdout, stderr io.Writer
 	src            *live.Source
 	a              *analyze.Analyzer
+	dec            *ikecrypt.Decrypter // nil without --keys
 
 	reportW  io.Writer
 	closeOut func() error
@@ -431,6 +444,7 @@ loop:
 
 // add takes one decoded message.
 func (lc *liveCapture) add(m *decode.Message) {
+	lc.dec.Open(m) // IKE and ESP that --keys open
 	lc.mu.Lock()
 	lc.a.Add(m)
 	lc.mu.Unlock()

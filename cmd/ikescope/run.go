@@ -24,10 +24,10 @@ Usage:
   ikescope analyze [-f|--format table|text|markdown|html|json|jsonl] [-o|--output FILE] [--keys FILE]... [--config FILE|DIR]...
                    [--reply-timeout SECONDS] [--redact] [--summary] [--fail-on warning|error]
                    [--time rel|abs|delta] [--color auto|always|never]
-                   [--peer ADDR] [--spi HEX] [-c N] [--filter EXPR] [-r] CAPTURE... [FILTER]
+                   [--peer ADDR] [--spi HEX] [-c N] [--filter EXPR] [--tcp-port PORT]... [-r] CAPTURE... [FILTER]
   ikescope decode [-f|--format text|json] [-o|--output FILE] [--keys FILE]... [--redact] [-c N]
-                  [--filter EXPR] [-r] CAPTURE... [FILTER]
-  ikescope keys [--v1|--v2] [-o|--output DIR] KEYFILE|DAEMON-LOG...
+                  [--filter EXPR] [--tcp-port PORT]... [-r] CAPTURE... [FILTER]
+  ikescope keys [--v1|--v2|--esp] [-o|--output DIR] KEYFILE|DAEMON-LOG...
   ikescope check [-f|--format text|json] GATEWAY-A-CONFIG GATEWAY-B-CONFIG
   ikescope live -i INTERFACE [-w FILE.pcapng] [--filter EXPR] [-f table|text|json|jsonl] [-o FILE]
   ikescope version
@@ -35,7 +35,7 @@ Usage:
 Commands:
   analyze   rebuild each negotiation, say what went wrong and what to check
   decode    print every IKE/ISAKMP and ESP message, payload by payload
-  keys      print the IKE keys found in key tables and daemon logs as Wireshark tables
+  keys      print the IKE and ESP keys found in key tables, kernel dumps and daemon logs as Wireshark tables
   check     compare two gateways' configurations: what will not match, and the lines to change
   live      capture on an interface: findings as they happen, the report on Ctrl-C
   version   print the version, revision and build time, for bug reports
@@ -51,6 +51,7 @@ Examples:
   ikescope analyze --peer 198.51.100.7 gw-outside.pcap                # one peer's sessions and findings
   ikescope analyze --keys charon.log gw-a.pcap                         # read Quick Mode and IKE_AUTH too
   ikescope keys --v2 /var/log/charon.log > ikev2_decryption_table
+  ikescope decode --keys xfrm-state.txt gw-a.pcap                      # ESP opened with 'ip xfrm state' output
   ikescope check gw-a/swanctl.conf gw-b/ipsec.conf                    # what will not match, and the lines
   ikescope analyze --config gw-a/ --config gw-b/ gw-a.pcap            # findings cite the configuration
   ikescope decode -f json capture.pcapng.gz | jq 'select(.exchange_type_name=="IKE_AUTH")'

@@ -30,6 +30,8 @@ type Decrypter struct {
 	v1    map[[8]byte]*v1SA
 	v1ord [][8]byte
 	frags *skfReassembler
+
+	esp *espState // nil without ESP keys
 }
 
 // NewDecrypter returns a Decrypter that uses keys (which may be nil: then every message
@@ -54,8 +56,20 @@ func NewDecrypter(keys *Keys) *Decrypter {
 				d.unbound = append(d.unbound, sa)
 			}
 		}
+		if len(keys.ESP) > 0 {
+			d.esp = newESPState(keys.ESP)
+		}
 	}
 	return d
+}
+
+// ESPKeyErrors lists the ESP keys that cannot be used (an algorithm ikescope does not
+// implement), one error each naming the key's source.
+func (d *Decrypter) ESPKeyErrors() []error {
+	if d == nil || d.esp == nil {
+		return nil
+	}
+	return d.esp.bad
 }
 
 func spiPair(i, r [8]byte) [16]byte {
@@ -88,12 +102,24 @@ func (d *Decrypter) Decrypt(m *decode.ISAKMP) (*Result, error) {
 	return nil, nil
 }
 
-// Open decrypts an IKE message in place: it sets m.Opened when the message is encrypted
-// and keys were tried, so that the analysis reads decrypted payloads without calling
-// into this package. Messages that are not IKE, or that no key covers, are left as they
-// are.
+// Open decrypts a message in place, so that the analysis reads what keys opened without
+// calling into this package:
+//   - an encrypted IKE message: m.Opened is set when keys were tried;
+//   - an ESP packet whose SPI (and addresses, where the keys name them) ESP keys cover:
+//     m.Inner is set, with the inner packet summarised or the error (decode.ErrICV,
+//     decode.ErrESPTrailer). m.Inner points into the Decrypter and is valid until the
+//     next call of Open: copy *m.Inner to keep it.
+//
+// Other messages, and those no key covers, are left as they are.
 func (d *Decrypter) Open(m *decode.Message) {
-	if d == nil || m.Kind != decode.KindISAKMP || m.ISAKMP == nil {
+	if d == nil {
+		return
+	}
+	if m.Kind == decode.KindESP {
+		d.openESP(m)
+		return
+	}
+	if m.Kind != decode.KindISAKMP || m.ISAKMP == nil {
 		return
 	}
 	res, err := d.Decrypt(m.ISAKMP)

@@ -2,7 +2,8 @@
 // the Encrypted (SK) and Encrypted Fragment (SKF) payloads of IKEv2 (RFC 7296 3.14,
 // RFC 7383) and the encrypted bodies of IKEv1 messages (RFC 2408, RFC 2409 Appendix B).
 // The plaintext is parsed by decode.DecodeInner, so decrypted payloads are the same
-// decode.Payload values as clear ones.
+// decode.Payload values as clear ones. With the keys of the ESP SAs it also opens ESP
+// (RFC 4303) and summarises the packet inside (decode.Inner).
 //
 // # Keys
 //
@@ -16,6 +17,17 @@
 //   - strongSwan's charon log with "ike" at level 4: the keys from their hex dumps, the
 //     SPIs from the NAT-D and AUTH inputs it also dumps (see keys_charon.go), the
 //     algorithms from "selected proposal".
+//
+// ESP keys (Keys.ESP, one ESPKeys per SA and direction) come from:
+//
+//   - `ip xfrm state` output (Linux iproute2), with the kernel's algorithm names
+//     (cbc(aes), rfc4106(gcm(aes)), auth-trunc hmac(sha256) ... 128);
+//   - `setkey -D` output (KAME/ipsec-tools: the BSDs, racoon);
+//   - Wireshark's esp_sa table, "*" for any address or SPI;
+//   - tcpdump's -E secrets, "[0xSPI@ADDRESS ]ALGORITHM:KEY", comma-separated or a line
+//     each ("-hmac96": a 12-byte ICV skipped unchecked);
+//   - strongSwan's charon log with "chd" at level 4: the CHILD_SA keys, bound to their
+//     SPIs as keys_charon_esp.go explains.
 //
 // A malformed line of a key table is one *LineError naming the file, the line and the
 // expected form. Keys.Merge joins sources (the I and R lines of one SA, both peers' logs);
@@ -58,6 +70,16 @@
 // SHA-2 hashes. AES-CCM is written here (ccm.go), tested with RFC 3610's vectors; the
 // other ciphers are the standard library's and golang.org/x/crypto's (Blowfish, CAST,
 // ChaCha20-Poly1305).
+//
+// Decrypter.Open also opens ESP packets: keys are found by SPI (and the addresses the
+// source binds them to; the SPI alone when a NAT changed them), the ICV is checked when
+// an authentication key is known (HMAC-MD5-96, HMAC-SHA1-96, HMAC-SHA2-256/384/512,
+// AES-XCBC-96; the AEAD tag of AES-GCM, AES-CCM, AES-GMAC and ChaCha20-Poly1305), the
+// packet decrypted (AES-CBC, 3DES, DES, Blowfish, CAST-128, AES-CTR, NULL) and its
+// trailer checked, and m.Inner set: what vouches for it, or why it did not open
+// (decode.ErrICV, decode.ErrESPTrailer, decode.ErrESPTruncated). Where several key sets
+// fit one packet, one whose ICV verifies wins. m.Inner and its buffers are reused for
+// every ESP packet: it is valid until the next Open.
 //
 // A Decrypter keeps state per IKE SA, bounded (see the limits in decrypter.go), and never
 // panics: FuzzDecrypt feeds it random message sequences and keys.

@@ -52,7 +52,9 @@ type SAKeys struct {
 // Keys is every SA key set from one or more key sources.
 type Keys struct {
 	SAs []*SAKeys
-	// Skipped counts lines that hold keys ikescope does not use (tcpdump ESP secrets).
+	// ESP holds the keys of ESP SAs, one entry per SA (direction).
+	ESP []*ESPKeys
+	// Skipped counts lines that hold keys ikescope does not use.
 	Skipped int
 }
 
@@ -113,8 +115,10 @@ const maxKeyFile = 64 << 20
 //     strongSwan's save-keys plugin write them; both may be in one file;
 //   - "ikev2 I|R 0xSPIi 0xSPIr integ:0xkey encr:0xkey" lines (tcpdump -E secrets files;
 //     libreswan logs them with plutodebug=private, with any prefix before "ikev2");
-//     tcpdump's ESP lines ("SPI@addr alg:key") are skipped;
-//   - a strongSwan charon log with "ike" at level 4 (derived keys as hex dumps).
+//   - a strongSwan charon log with "ike" at level 4 (derived keys as hex dumps), and
+//     with "chd" at level 4 the CHILD_SA (ESP) keys;
+//   - ESP keys: `ip xfrm state` output (Linux), `setkey -D` output (BSD, racoon),
+//     Wireshark's esp_sa table and tcpdump's -E secrets ("0xSPI@addr alg:0xkey").
 //
 // In a key table every line must be a key line: the first one that is not gives an error
 // with the line number and what was expected. In a log, other lines are ignored.
@@ -132,17 +136,22 @@ func ParseKeys(name string, r io.Reader) (*Keys, error) {
 		k = parseCharon(name, data)
 	case kindLog:
 		k = parseLog(name, data)
+	case kindXfrm:
+		if k, err = parseXfrm(name, data); err != nil {
+			return nil, err
+		}
+	case kindSetkey:
+		if k, err = parseSetkey(name, data); err != nil {
+			return nil, err
+		}
 	default:
 		k, err = parseTable(name, data)
 		if err != nil {
 			return nil, err
 		}
 	}
-	if len(k.SAs) == 0 && k.Skipped > 0 {
-		return nil, fmt.Errorf("%s: %w: only ESP SA keys (%d lines); ikescope decrypts IKE, give it the IKE keys (ikev1/ikev2_decryption_table, \"ikev2 I|R\" lines)", name, ErrNoKeys, k.Skipped)
-	}
-	if len(k.SAs) == 0 {
-		return nil, fmt.Errorf("%s: %w (strongSwan logs keys with \"ike\" at level 4, libreswan with plutodebug=private; Wireshark's tables and tcpdump's -E files are read as they are)", name, ErrNoKeys)
+	if len(k.SAs) == 0 && len(k.ESP) == 0 {
+		return nil, fmt.Errorf("%s: %w (strongSwan logs keys with \"ike\" and \"chd\" at level 4, libreswan with plutodebug=private; Wireshark's tables, tcpdump's -E files, `ip xfrm state` and `setkey -D` output are read as they are)", name, ErrNoKeys)
 	}
 	return k, nil
 }
@@ -153,6 +162,8 @@ const (
 	kindTable sourceKind = iota
 	kindCharon
 	kindLog
+	kindXfrm   // `ip xfrm state`
+	kindSetkey // `setkey -D`
 )
 
 var (
@@ -168,6 +179,12 @@ func detect(data []byte) sourceKind {
 		}
 		if logStamp.Match(line) {
 			return kindLog
+		}
+		if xfrmHead.Match(bytes.TrimRight(line, "\r\n")) {
+			return kindXfrm
+		}
+		if setkeySA.Match(line) {
+			return kindSetkey
 		}
 		if lines++; lines > 200 {
 			break
@@ -216,8 +233,15 @@ func parseTable(name string, data []byte) (*Keys, error) {
 		switch {
 		case strings.HasPrefix(line, "ikev2 ") || strings.HasPrefix(line, "ikev1 "):
 			sa, err = parseIKELine(line)
-		case espSecret.MatchString(line):
-			k.Skipped++
+		case isESPSecretLine(line):
+			for _, s := range strings.Split(line, ",") {
+				e, err := parseESPSecret(strings.TrimSpace(s))
+				if err != nil {
+					return nil, fail("%v", err)
+				}
+				e.Source = fmt.Sprintf("%s:%d", name, n)
+				k.addESP(e)
+			}
 			continue
 		case strings.Contains(line, ","):
 			fields, ferr := splitUAT(line)
@@ -226,7 +250,12 @@ func parseTable(name string, data []byte) (*Keys, error) {
 			}
 			switch {
 			case len(fields) >= 8 && (strings.HasPrefix(fields[0], "IPv") || strings.HasPrefix(fields[0], "Any")):
-				k.Skipped++ // a row of Wireshark's esp_sa table
+				e, err := parseESPSARow(fields)
+				if err != nil {
+					return nil, fail("%v", err)
+				}
+				e.Source = fmt.Sprintf("%s:%d", name, n)
+				k.addESP(e)
 				continue
 			case len(fields) == 2:
 				sa, err = parseV1Row(fields)
@@ -258,8 +287,9 @@ const (
 	ikeLineForm = `"ikev2 I|R 0x<SPIi> 0x<SPIr> <integrity>:0x<SK_a> <encryption>:0x<SK_e>"`
 )
 
-// espSecret is a tcpdump -E ESP line: "0xSPI@addr alg:key" (with or without the SPI).
-var espSecret = regexp.MustCompile(`^(0x[0-9a-fA-F]+)?@\S+\s+\S+:\S+$|^\S+:0x[0-9a-fA-F]+$`)
+// espSecret is one tcpdump -E ESP secret: "0xSPI@addr alg:key" (with or without the
+// SPI and address).
+var espSecret = regexp.MustCompile(`^(0x[0-9a-fA-F]+|\d+)?@\S+\s+\S+:\S+$|^([a-zA-Z0-9]+-[\w.-]+|none):\S+$`)
 
 func shorten(s string) string {
 	if len(s) > 60 {
@@ -494,6 +524,10 @@ func (k *Keys) Merge(o *Keys) {
 	for _, sa := range o.SAs {
 		c := *sa
 		k.add(&c)
+	}
+	for _, e := range o.ESP {
+		c := *e
+		k.addESP(&c)
 	}
 	k.Skipped += o.Skipped
 }

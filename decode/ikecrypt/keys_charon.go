@@ -3,6 +3,7 @@ package ikecrypt
 import (
 	"bytes"
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -41,12 +42,14 @@ type charonSA struct {
 	dump     string  // the value being dumped
 	dumpLen  int
 	dumpBuf  []byte
+	child    charonChild
 }
 
 func parseCharon(name string, data []byte) *Keys {
 	k := &Keys{}
 	sas := map[string]*charonSA{}
 	var order []*charonSA
+	espAddrs := map[uint32][2]netip.Addr{} // from "adding inbound ESP SA" / "SPI 0x..., src A dst B"
 
 	finish := func(c *charonSA) {
 		if c.cur == nil {
@@ -129,9 +132,15 @@ func parseCharon(name string, data []byte) *Keys {
 		if p, ok := strings.CutPrefix(msg, "selected proposal: "); ok && strings.HasPrefix(p, "IKE:") {
 			c.proposal = p
 		}
+		c.child.line(k, msg, fmt.Sprintf("%s:%d", name, n), espAddrs)
 	}
 	for _, c := range order {
 		finish(c)
+	}
+	for _, e := range k.ESP {
+		if a, ok := espAddrs[e.SPI]; ok {
+			e.Src, e.Dst = a[0], a[1]
+		}
 	}
 	return k
 }
@@ -140,7 +149,8 @@ func (c *charonSA) wants(name string) bool {
 	switch name {
 	case "natd_chunk", "octets = message + nonce + prf(Sk_px, IDx')", "HASH_I data", "HASH_R data",
 		"SKEYSEED", "Sk_ei secret", "Sk_er secret", "Sk_ai secret", "Sk_ar secret",
-		"SKEYID", "encryption key Ka", "initial IV":
+		"SKEYID", "encryption key Ka", "initial IV",
+		"encryption initiator key", "encryption responder key", "integrity initiator key", "integrity responder key":
 		return true
 	}
 	return false
@@ -197,6 +207,14 @@ func (c *charonSA) value(name string, b []byte, src string, finish func(*charonS
 		if c.cur != nil && c.cur.Version == 1 {
 			c.cur.IV = b
 		}
+	case "encryption initiator key":
+		c.child.encrI, c.child.src = b, src
+	case "encryption responder key":
+		c.child.encrR = b
+	case "integrity initiator key":
+		c.child.integI = b
+	case "integrity responder key":
+		c.child.integR = b
 	}
 }
 

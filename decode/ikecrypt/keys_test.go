@@ -157,7 +157,8 @@ func TestKeyFileErrors(t *testing.T) {
 		{"short ikev2 line", "ikev2 I 0x0001020304050607 0xc02e7a3031a03188 sha1:0x4ea8\n", `keys.txt:1: expected "ikev2 I|R 0x<SPIi> 0x<SPIr> <integrity>:0x<SK_a> <encryption>:0x<SK_e>", got 5 fields`},
 		{"unterminated quote", v2ok[:len(v2ok)-1] + "\n", `keys.txt:1: unterminated quoted field`},
 		{"empty", "# nothing\n\n", `keys.txt: no keys found`},
-		{"ESP only", "0x12345678@192.1.2.45 3des-cbc-hmac96:0x4043434545464649494a4a4c4c4f4f515152525454575758\n", `keys.txt: no keys found: only ESP SA keys (1 lines)`},
+		// ESP keys alone are keys now (TestESPKeyFormats); a broken one is a line error.
+		{"ESP secret", "0x12345678@192.1.2.45 3des-cbc-hmac96:0x40434345\n", `keys.txt:1: encryption key is 4 bytes, but 3DES needs 24`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,8 +25,9 @@ import (
 // Filter is the BPF filter of a live capture: IKE on UDP 500 and 4500, ESP on IP
 // protocol 50, and IP fragments, which may be pieces of a large IKE message (IPv4
 // fragments after the first carry no UDP header, so a port filter alone misses them;
-// IPv6 fragments carry a Fragment header, next header 44).
-const Filter = "udp port 500 or udp port 4500 or esp or (ip[6:2] & 0x1fff != 0) or (ip6[6] == 44)"
+// IPv6 fragments carry a Fragment header, next header 44), and IKE over TCP (RFC 8229)
+// on its port.
+const Filter = "udp port 500 or udp port 4500 or esp or (ip[6:2] & 0x1fff != 0) or (ip6[6] == 44) or tcp port 4500"
 
 // Options say what a live capture listens to.
 type Options struct {
@@ -46,6 +48,8 @@ type Options struct {
 	// let a capture keep up with a busy link (libpcap's immediate mode hands packets over
 	// one by one through a ring of only a few hundred whole-packet slots).
 	Latency time.Duration
+	// TCPPorts are ports, besides 4500, where IKE over TCP (RFC 8229) is captured and read.
+	TCPPorts []uint16
 	// OnFrame, if set, sees every captured frame before it is decoded (to save the
 	// capture). data is valid only during the call.
 	OnFrame func(ci gopacket.CaptureInfo, data []byte)
@@ -116,11 +120,15 @@ const (
 )
 
 // FilterFor gives the filter a capture with the user's extra filter runs.
-func FilterFor(extra string) string {
-	if strings.TrimSpace(extra) == "" {
-		return Filter
+func FilterFor(extra string, tcpPorts ...uint16) string {
+	base := Filter
+	for _, p := range tcpPorts {
+		base += " or tcp port " + strconv.Itoa(int(p))
 	}
-	return "(" + Filter + ") and (" + extra + ")"
+	if strings.TrimSpace(extra) == "" {
+		return base
+	}
+	return "(" + base + ") and (" + extra + ")"
 }
 
 // CheckFilter compiles a user's filter as Open would, without opening anything (no
@@ -185,7 +193,8 @@ func Open(opts Options) (*Source, error) {
 		return nil, &Error{Interface: iface, Err: fmt.Errorf("%w: %s (%d)", ErrLinkType, pcap.DatalinkValToName(int(l.link)), int(l.link)),
 			Hint: "capture on an Ethernet interface, with -i any, or on a raw IP interface"}
 	}
-	l.filter = FilterFor(opts.Filter)
+	l.dec.TCPPorts = opts.TCPPorts
+	l.filter = FilterFor(opts.Filter, opts.TCPPorts...)
 	if err := h.SetBPFFilter(l.filter); err != nil {
 		h.Close()
 		return nil, filterError(iface, opts.Filter, err)
