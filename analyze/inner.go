@@ -813,3 +813,32 @@ func outerLen(m *decode.Message) int {
 	}
 	return n + 40
 }
+
+// oneWayInner says, for ESP that flows one way, what keys showed inside it: packets
+// intact by their ICV rule out the sender's keys and a corrupting path, and the inner
+// conversations say whose traffic goes unanswered.
+func oneWayInner(flows []*ESPFlow) string {
+	opened, verified := 0, true
+	var names []string
+	for _, f := range flows {
+		t := f.Inner
+		if t == nil || t.Opened == 0 {
+			continue
+		}
+		opened += t.Opened
+		verified = verified && t.Integrity == "verified"
+		for _, fl := range t.Flows {
+			if len(names) < 3 {
+				names = append(names, fl.String())
+			}
+		}
+	}
+	if opened == 0 {
+		return ""
+	}
+	what := "decrypt"
+	if verified {
+		what = "decrypt and pass the integrity check"
+	}
+	return fmt.Sprintf(" With the keys given, %d of them %s (they carry %s): the sender's SA is sound, so the question is whether they reach the other gateway and whether its SA holds the same keys.", opened, what, strings.Join(names, "; "))
+}

@@ -33,7 +33,18 @@ func TestAnalyzeInnerTraffic(t *testing.T) {
 			validate(t, loadSchema(t, "analyze.schema.json"), "analyze --keys (ESP)", []byte(out))
 		}
 	}
-	for _, f := range []string{"text", "json", "markdown"} {
+	out, errOut, code := runCmd(t, nil, "analyze", "-f", "jsonl", "--keys", keys, capture)
+	if code != exitOK {
+		t.Fatalf("-f jsonl: exit %d: %s", code, errOut)
+	}
+	events := loadSchema(t, "analyze-events.schema.json")
+	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		validate(t, events, "analyze --keys -f jsonl line "+itoa(i+1), []byte(line))
+	}
+	if !strings.Contains(out, `"inner":{`) {
+		t.Error("-f jsonl: no esp_flow event carries its inner traffic")
+	}
+	for _, f := range []string{"text", "json", "markdown", "jsonl", "html"} {
 		out, errOut, code := runCmd(t, nil, "analyze", "--redact", "-f", f, "--keys", keys, capture)
 		if code != exitOK {
 			t.Fatalf("--redact -f %s: exit %d: %s", f, code, errOut)
