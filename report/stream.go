@@ -179,6 +179,7 @@ type findingSpool struct {
 	index []spooled
 	mem   bytes.Buffer
 	file  *os.File
+	fw    *bufio.Writer // writes to file in large blocks
 	size  int64
 	err   error
 }
@@ -210,13 +211,14 @@ func (sp *findingSpool) add(f analyze.Finding, encode func(analyze.Finding, *byt
 			return
 		}
 		os.Remove(sp.file.Name()) // gone once closed, whatever happens
-		if _, sp.err = sp.file.Write(sp.mem.Bytes()); sp.err != nil {
+		sp.fw = bufio.NewWriterSize(sp.file, 256<<10)
+		if _, sp.err = sp.fw.Write(sp.mem.Bytes()); sp.err != nil {
 			return
 		}
 		sp.mem = bytes.Buffer{}
 	}
 	if sp.file != nil {
-		_, sp.err = sp.file.Write(b.Bytes())
+		_, sp.err = sp.fw.Write(b.Bytes())
 	} else {
 		sp.mem.Write(b.Bytes())
 	}
@@ -237,6 +239,11 @@ func (sp *findingSpool) writeSorted(w io.Writer, before func()) error {
 		}
 		return a.at < b.at
 	})
+	if sp.fw != nil {
+		if err := sp.fw.Flush(); err != nil {
+			return err
+		}
+	}
 	var buf []byte
 	for _, e := range sp.index {
 		before()
