@@ -170,7 +170,7 @@ type jsonDocWriter struct {
 	raw1   bytes.Buffer // one value, compact
 	enc    *json.Encoder
 	red    bytes.Buffer // redacted
-	pretty bytes.Buffer // indented
+	pretty []byte       // indented
 }
 
 func (jw *jsonDocWriter) raw(s string) {
@@ -221,11 +221,8 @@ func (jw *jsonDocWriter) value(v any, kind valueKind, prefix string) {
 	if b, jw.err = jw.encode(v, kind); jw.err != nil {
 		return
 	}
-	jw.pretty.Reset()
-	if jw.err = json.Indent(&jw.pretty, b, prefix, "  "); jw.err != nil {
-		return
-	}
-	_, jw.err = jw.w.Write(jw.pretty.Bytes())
+	jw.pretty = appendIndent(jw.pretty[:0], b, prefix, "  ")
+	_, jw.err = jw.w.Write(jw.pretty)
 }
 
 // encode gives v as compact JSON, redacted when jw is; the bytes are valid until the

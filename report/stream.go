@@ -3,7 +3,6 @@ package report
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"io"
 	"os"
 	"sort"
@@ -86,7 +85,8 @@ func (as *AnalysisStream) encodeFinding(f analyze.Finding, buf *bytes.Buffer) er
 	if err != nil {
 		return err
 	}
-	return json.Indent(buf, b, "    ", "  ")
+	buf.Write(appendIndent(buf.AvailableBuffer(), b, "    ", "  "))
+	return nil
 }
 
 // Finish writes what comes after the sessions: r's sessions (those the analysis did not
