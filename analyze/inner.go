@@ -106,6 +106,13 @@ type InnerICMPError struct {
 	ref     int
 }
 
+// Trusted reports whether what opened can be believed: the ICVs were checked, or (with
+// no authentication key) most packets passed the trailer check. A wrong key without an
+// ICV lets a random-looking packet through now and then.
+func (t *InnerTraffic) Trusted() bool {
+	return t.checked || t.Opened > t.ICVFailed+t.BadTrailer
+}
+
 // addInner counts an opened (or failed) ESP packet in its flow's inner traffic.
 func (f *ESPFlow) addInner(m *decode.Message) {
 	in := m.Inner
@@ -376,7 +383,7 @@ func openedAfter(flows []*ESPFlow, t time.Time) *ESPFlow {
 func innerOneWay(out, back []*ESPFlow) []innerGap {
 	var gaps []innerGap
 	for _, ef := range out {
-		if ef.Inner == nil {
+		if ef.Inner == nil || !ef.Inner.Trusted() {
 			continue
 		}
 		for _, fl := range ef.Inner.Flows {
@@ -496,7 +503,7 @@ func icvFinding(mk func(code string, sev Severity, what string, frames []int, t 
 	sev := Warning
 	// Without an ICV, a wrong key still yields a sane-looking trailer now and then: when
 	// most packets fail, the few that passed prove nothing.
-	if t.Opened == 0 || !t.checked && failed >= t.Opened {
+	if !t.Trusted() {
 		sev = Error
 		cause = fmt.Sprintf("The packets of this SA do not open with these keys. Either the keys are not this SA's (an older dump: the SA was renegotiated and its SPI reused, or the other peer's SA with the same SPI), or %s and %s hold different keys for it: %s then drops every packet as it fails the integrity check (a one-sided rekey, a manually keyed SA typed differently on each side).", from, to, to)
 		next = fmt.Sprintf("Take the keys again while the SA exists (ip xfrm state on both gateways) and compare the two gateways' keys for SPI %08x; on %s, the SA's integrity-failure counter (ip -s xfrm state: 'integrity-failed', XfrmInStateProtoError in /proc/net/xfrm_stat) shows whether it drops them.", ef.SPI, to)

@@ -34,6 +34,9 @@ func innerTable(r *analyze.Result, rd *Redactor) (rows [][]string, more int) {
 				}
 				rows = append(rows, []string{session, spi, what, fmt.Sprint(n), "", ""})
 			}
+			if !t.Trusted() {
+				continue // what "opened" with keys that fail most packets is noise
+			}
 			for _, fl := range t.Flows {
 				if len(rows) >= maxInnerRows {
 					more++
