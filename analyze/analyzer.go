@@ -137,19 +137,19 @@ type Analyzer struct {
 	keptOK, keptFailed       int
 	omittedOK, omittedFailed int
 	dropPending              int
-	closed                   map[SPI]*Session            // finished sessions kept for the report, by initiator SPI
-	lastESP                  map[[2]netip.Addr]time.Time // the latest ESP packet from one address to another
-	childSPI                 map[uint32]*Session         // ESP SPIs negotiated in decrypted Phase 2 exchanges
-	ikeRekey                 map[SPI]*Session            // new IKE SA SPIs a decrypted CREATE_CHILD_SA named, by the SA rekeyed
-	p2Offers                 map[netip.Addr][]Proposal   // Phase 2 proposals each gateway offered (decrypted)
-	p2IDs                    map[netip.Addr][2]string    // IKEv1 proxy IDs each gateway asked for: its local, its remote
-	doneIDs                  map[SPI]int                 // sessions handed to OnDone, by initiator SPI (bounded)
-	doneOrder                []SPI                       // and in the order they went
-	handed                   int                         // sessions handed to OnDone
-	props                    proposalCache               // SA payloads read before
-	summaries                map[string]string           // payload summaries made before (Analyzer.payloadSummary)
-	sumBuf                   []byte                      // where the next summary is built
-	msgBlocks                map[*Session]msgBlock       // where each open session's next messages are allocated
+	closed                   map[SPI]*Session           // finished sessions kept for the report, by initiator SPI
+	lastESP                  map[[2]netip.Addr]*espSeen // the latest ESP packet from one address to another
+	childSPI                 map[uint32]*Session        // ESP SPIs negotiated in decrypted Phase 2 exchanges
+	ikeRekey                 map[SPI]*Session           // new IKE SA SPIs a decrypted CREATE_CHILD_SA named, by the SA rekeyed
+	p2Offers                 map[netip.Addr][]Proposal  // Phase 2 proposals each gateway offered (decrypted)
+	p2IDs                    map[netip.Addr][2]string   // IKEv1 proxy IDs each gateway asked for: its local, its remote
+	doneIDs                  map[SPI]int                // sessions handed to OnDone, by initiator SPI (bounded)
+	doneOrder                []SPI                      // and in the order they went
+	handed                   int                        // sessions handed to OnDone
+	props                    proposalCache              // SA payloads read before
+	summaries                map[string]string          // payload summaries made before (Analyzer.payloadSummary)
+	sumBuf                   []byte                     // where the next summary is built
+	msgBlocks                map[*Session]msgBlock      // where each open session's next messages are allocated
 }
 
 // New returns an Analyzer.
@@ -163,7 +163,7 @@ func New(opts Options) *Analyzer {
 		flows:    map[espKey]*ESPFlow{},
 		childSPI: map[uint32]*Session{},
 		closed:   map[SPI]*Session{},
-		lastESP:  map[[2]netip.Addr]time.Time{},
+		lastESP:  map[[2]netip.Addr]*espSeen{},
 		flowSPI:  map[uint32]*ESPFlow{},
 		ikeRekey: map[SPI]*Session{},
 		p2Offers: map[netip.Addr][]Proposal{},
@@ -431,7 +431,12 @@ func (a *Analyzer) latestFor(x, y netip.Addr) *Session {
 
 func (a *Analyzer) addESP(m *decode.Message) {
 	k := espKey{spi: m.ESP.SPI, src: m.Src.Addr(), dst: m.Dst.Addr()}
-	f := a.flows[k]
+	// The flow of this SPI by its SPI alone, when its addresses are the packet's: what
+	// flows[k] holds, for a hash of four bytes instead of fifty.
+	f := a.flowSPI[m.ESP.SPI]
+	if f == nil || f.Src.Addr() != k.src || f.Dst.Addr() != k.dst {
+		f = a.flows[k]
+	}
 	if f == nil {
 		g := a.flowSPI[m.ESP.SPI]
 		switch {
@@ -479,8 +484,17 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		}
 		f.LastSeq = m.ESP.Seq
 	}
-	if k := [2]netip.Addr{m.Src.Addr(), m.Dst.Addr()}; m.Time.After(a.lastESP[k]) {
-		a.lastESP[k] = m.Time
+	p := f.pairSeen
+	if p == nil || p.dead || p.src != k.src || p.dst != k.dst {
+		pk := [2]netip.Addr{k.src, k.dst}
+		if p = a.lastESP[pk]; p == nil {
+			p = &espSeen{src: k.src, dst: k.dst}
+			a.lastESP[pk] = p
+		}
+		f.pairSeen = p
+	}
+	if m.Time.After(p.t) {
+		p.t = m.Time
 	}
 	f.Packets++
 	f.Bytes += m.ESP.Len
@@ -607,7 +621,7 @@ func (s *Session) active(t time.Time) {
 // severity changed, to OnFinding.
 func (a *Analyzer) refresh(s *Session, final bool) {
 	i, r := s.Initiator.Addr(), s.Responder.Addr()
-	s.espFrom = [2]time.Time{a.lastESP[[2]netip.Addr{r, i}], a.lastESP[[2]netip.Addr{i, r}]}
+	s.espFrom = [2]time.Time{a.lastESP[[2]netip.Addr{r, i}].time(), a.lastESP[[2]netip.Addr{i, r}].time()}
 	s.derive()
 	s.Timeline = s.timeline()
 	now := a.now
@@ -858,8 +872,12 @@ func (a *Analyzer) compact(force bool) {
 		if len(l) == 0 {
 			delete(a.byPeers, k)
 			// Nothing between the two is held any more: their latest ESP goes too.
-			delete(a.lastESP, [2]netip.Addr{k.a, k.b})
-			delete(a.lastESP, [2]netip.Addr{k.b, k.a})
+			for _, pk := range [][2]netip.Addr{{k.a, k.b}, {k.b, k.a}} {
+				if p := a.lastESP[pk]; p != nil {
+					p.dead = true // flows that point at it look again
+					delete(a.lastESP, pk)
+				}
+			}
 		} else {
 			clear(list[len(l):])
 			a.byPeers[k] = l
@@ -1204,4 +1222,20 @@ func beforeAfter(t, ref time.Time) string {
 		return "before"
 	}
 	return "later"
+}
+
+// espSeen is when ESP last went from one address to another. Each ESP flow keeps a
+// pointer to its pair's, so that a packet updates it without a map lookup; dead is set
+// when the pair is let go of, and the flow looks again.
+type espSeen struct {
+	t        time.Time
+	src, dst netip.Addr
+	dead     bool
+}
+
+func (p *espSeen) time() time.Time {
+	if p == nil {
+		return time.Time{}
+	}
+	return p.t
 }

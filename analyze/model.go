@@ -402,6 +402,7 @@ type ESPFlow struct {
 	firstRef    int // FirstFrame, LastFrame and AnomalyFrames as frame references
 	lastRef     int
 	anomalyRefs []int
+	pairSeen    *espSeen  // the latest ESP between its addresses (Analyzer.lastESP)
 	fragRef     int       // the first fragmented packet
 	fragAt      time.Time // and when
 }
