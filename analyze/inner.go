@@ -581,12 +581,12 @@ func (s *Session) innerFindings(fromI, fromR []*ESPFlow) []Finding {
 // outsideSelectors reports inner packets whose addresses the negotiated traffic
 // selectors (proxy IDs) do not cover.
 func (s *Session) outsideSelectors(fromI, fromR []*ESPFlow) []Finding {
-	if len(s.tsLocal[0]) == 0 && len(s.tsLocal[1]) == 0 {
+	if s.rare == nil || len(s.rare.tsLocal[0]) == 0 && len(s.rare.tsLocal[1]) == 0 {
 		return nil
 	}
 	var out []Finding
 	check := func(flows []*ESPFlow, fromInit bool) {
-		own, other := s.tsLocal[0], s.tsLocal[1]
+		own, other := s.rare.tsLocal[0], s.rare.tsLocal[1]
 		if !fromInit {
 			own, other = other, own
 		}
@@ -707,8 +707,8 @@ func (s *Session) learnSelector(msg *Msg, childInit bool, r addrRange) {
 	if childInit != reqFromInit {
 		idx = 1
 	}
-	if !slices.Contains(s.tsLocal[idx], r) {
-		s.tsLocal[idx] = append(s.tsLocal[idx], r)
+	if ts := &s.more().tsLocal[idx]; !slices.Contains(*ts, r) {
+		*ts = append(*ts, r)
 	}
 }
 

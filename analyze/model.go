@@ -184,13 +184,12 @@ type Session struct {
 	abandonedFor     int  // a simultaneous start: the session that came up instead
 	stoppedEarly     bool // the capture went on past the reply timeout after the last message
 	keptAs           int  // keptOK or keptFailed once finished and kept
-	// tsLocal are the addresses the negotiated selectors put behind the IKE initiator
-	// [0] and the responder [1] (known with keys), for checking the inner traffic.
-	tsLocal        [2][]addrRange
-	tcpEvents      []tcpEvent // what happened to the IKE-over-TCP connection that carried it
-	espEvaluated   time.Time  // lastActive when the session was last evaluated
-	espEvalAt      time.Time  // and the analysis clock then
-	lastChildAt    time.Time  // the latest negotiation that created an IPsec SA (QM3, IKE_AUTH or CREATE_CHILD_SA answer)
+	// rare is what few sessions need (selectors known with keys, IKE over TCP), kept out
+	// of line so that a flood of half-open SAs does not pay for it.
+	rare           *sessionRare
+	espEvaluated   time.Time // lastActive when the session was last evaluated
+	espEvalAt      time.Time // and the analysis clock then
+	lastChildAt    time.Time // the latest negotiation that created an IPsec SA (QM3, IKE_AUTH or CREATE_CHILD_SA answer)
 	espFrom        [2]time.Time
 	capIdx         int          // the capture the session was first seen in
 	addrsI, addrsR []netip.Addr // every address each side was seen with // the latest ESP between the peers from the responder [0] and from the initiator [1], whichever SA it belongs to
@@ -550,4 +549,20 @@ type Result struct {
 	// Clients summarizes the remote-access clients (XAUTH, EAP, virtual IPs) by outcome;
 	// nil when there are none.
 	Clients *ClientSummary `json:"clients,omitempty"`
+}
+
+// sessionRare holds what few sessions need.
+type sessionRare struct {
+	// tsLocal are the addresses the negotiated selectors put behind the IKE initiator
+	// [0] and the responder [1] (known with keys), for checking the inner traffic.
+	tsLocal   [2][]addrRange
+	tcpEvents []tcpEvent // what happened to the IKE-over-TCP connection that carried it
+}
+
+// more gives the session's rarely needed state, making it on first use.
+func (s *Session) more() *sessionRare {
+	if s.rare == nil {
+		s.rare = &sessionRare{}
+	}
+	return s.rare
 }

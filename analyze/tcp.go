@@ -41,9 +41,9 @@ func (a *Analyzer) addStream(m *decode.Message) {
 		return slices.ContainsFunc(evs, func(o tcpEvent) bool { return o.client == ev.client && o.server == ev.server })
 	}
 	if s := a.latestFor(m.Src.Addr(), m.Dst.Addr()); s != nil && e.Messages > 0 && s.TCP {
-		if !ended(s.tcpEvents) {
+		if r := s.more(); !ended(r.tcpEvents) {
 			ev.byInit = e.By.Addr() == s.Initiator.Addr()
-			s.tcpEvents = append(s.tcpEvents, ev)
+			r.tcpEvents = append(r.tcpEvents, ev)
 		}
 		return
 	}
@@ -54,8 +54,11 @@ func (a *Analyzer) addStream(m *decode.Message) {
 
 // tcpFindings are the findings about the TCP connection that carried a session's IKE.
 func (s *Session) tcpFindings() []Finding {
+	if s.rare == nil {
+		return nil
+	}
 	var out []Finding
-	for _, ev := range s.tcpEvents {
+	for _, ev := range s.rare.tcpEvents {
 		who := side(ev.byInit)
 		switch ev.ev {
 		case decode.StreamReset, decode.StreamClosed:

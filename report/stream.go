@@ -85,7 +85,8 @@ func (as *AnalysisStream) encodeFinding(f analyze.Finding, buf *bytes.Buffer) er
 	if err != nil {
 		return err
 	}
-	buf.Write(appendIndent(buf.AvailableBuffer(), b, "    ", "  "))
+	as.jw.pretty = appendIndent(as.jw.pretty[:0], b, "    ", "  ")
+	buf.Write(as.jw.pretty)
 	return nil
 }
 
