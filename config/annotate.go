@@ -291,6 +291,35 @@ func explain(f *analyze.Finding, s *analyze.Session, ini, res *side) (string, []
 			}
 			return fmt.Sprintf("the initiator asked for %s; %s allows %s.", strings.Join(s.Selectors, ", "), x.name(), strings.Join(dedupe(parts), ", ")), lines
 		}
+	case analyze.CodeInnerSelectors:
+		// Traffic outside what was negotiated: where the two configurations differ on
+		// the selectors, that; else the selectors each side configured, which the
+		// sender's kernel policy goes beyond.
+		if both {
+			for _, d := range childDiffs(*ini, *res, v) {
+				if d.kind == diffTS {
+					return d.summary, d.lines
+				}
+			}
+		}
+		var lines []Source
+		var parts []string
+		for _, x := range []*side{ini, res} {
+			if x == nil {
+				continue
+			}
+			for _, c := range x.c.Children {
+				for _, l := range [][]Setting{c.LocalTS, c.RemoteTS} {
+					for _, set := range l {
+						lines = append(lines, set.At)
+					}
+				}
+				parts = append(parts, fmt.Sprintf("%s: %s, %s", x.name(), citeAll(c.LocalTS, "local selectors"), citeAll(c.RemoteTS, "remote selectors")))
+			}
+		}
+		if len(parts) > 0 {
+			return fmt.Sprintf("the configured selectors are %s; where they are wider than what was negotiated, the peer narrowed them and the sender's policy did not follow; where they do not cover the packets either, a second connection or a manual policy on the sender sends them.", strings.Join(dedupe(parts), "; ")), lines
+		}
 	case analyze.CodeAuthFailed:
 		if both {
 			for _, d := range append(authDiffs(*ini, *res), append(idDiffs(*ini, *res), idDiffs(*res, *ini)...)...) {
