@@ -269,7 +269,7 @@ func parseTable(name string, data []byte) (*Keys, error) {
 				err = fmt.Errorf("expected %s (8 fields, Wireshark's ikev2_decryption_table), got %d", v2RowForm, len(fields))
 			}
 		default:
-			err = fmt.Errorf("expected a key line: %s (ikev2_decryption_table), %s (ikev1_decryption_table) or %s, got %q",
+			err = fmt.Errorf("expected a key line: %s (ikev2_decryption_table), %s (ikev1_decryption_table), %s, or tcpdump's \"[0xSPI@address ]algorithm:0xkey\" (ip xfrm state and setkey -D output, esp_sa tables and charon logs are recognised whole), got %q",
 				v2RowForm, v1RowForm, ikeLineForm, shorten(line))
 		}
 		if err != nil {
