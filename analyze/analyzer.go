@@ -924,6 +924,8 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 		return
 	}
 	var ids []string
+	var ts childTS // the message's selectors, for the ESP of the SPIs it names
+	var spis []uint32
 	for _, p := range msg.Inner {
 		switch {
 		case p.Auth != nil && v2 && msg.ExchangeType == decode.ExchangeIKEAuth && msg.FromInitiator:
@@ -935,6 +937,7 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 				switch {
 				case len(pr.SPI) == 4:
 					a.childSPI[spi32(pr.SPI)] = s
+					spis = append(spis, spi32(pr.SPI))
 				case len(pr.SPI) == 8 && v2 && msg.ExchangeType == decode.ExchangeCreateChildSA:
 					// An IKE SA rekey (RFC 7296 1.3.2): the new SA's SPI from each side.
 					a.ikeRekey[SPI(pr.SPI)] = s
@@ -958,17 +961,18 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 			ids = append(ids, p.ID.Text)
 			if r, ok := idRange(p.ID); ok {
 				// IDci then IDcr: the Quick Mode initiator's side first.
-				s.learnSelector(msg, len(ids) == 1, r)
+				ts.add(msg, len(ids) == 1, r)
 			}
 		case p.TS != nil:
 			for _, t := range p.TS.Selectors {
 				ids = append(ids, fmt.Sprintf("%s %s-%s", p.Type, t.Start, t.End))
 				if t.Start.IsValid() && t.End.IsValid() {
-					s.learnSelector(msg, p.Type == decode.PayloadTSi, addrRange{t.Start, t.End})
+					ts.add(msg, p.Type == decode.PayloadTSi, addrRange{t.Start, t.End})
 				}
 			}
 		}
 	}
+	s.learnSelectors(spis, ts)
 	if !msg.Response {
 		// What the sender of this Phase 2 request offers and asks for, by address, so that
 		// when both gateways try (in one IKE SA or two) their views can be compared.

@@ -1257,10 +1257,6 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 			fromR = append(fromR, f)
 		}
 	}
-	out = append(out, s.innerFindings(fromI, fromR)...)
-	if f, ok := s.pathMTU(); ok {
-		out = append(out, f)
-	}
 	if f, ok := s.espStopped(fromI, fromR, now, opts); ok {
 		out = append(out, f)
 	}

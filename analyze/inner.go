@@ -59,8 +59,11 @@ type InnerFlow struct {
 	// Requests count what asks for an answer (ICMP echo requests, TCP SYNs, DNS and NTP
 	// queries), Replies what answers one (echo replies, SYN-ACKs, answers from those
 	// ports).
-	Requests   int       `json:"requests,omitempty"`
-	Replies    int       `json:"replies,omitempty"`
+	Requests int `json:"requests,omitempty"`
+	Replies  int `json:"replies,omitempty"`
+	// Answered counts the replies the other direction carried back to this flow's
+	// requests.
+	Answered   int       `json:"answered,omitempty"`
 	Resets     int       `json:"resets,omitempty"` // TCP RSTs
 	DF         int       `json:"dont_fragment,omitempty"`
 	Largest    int       `json:"largest"`
@@ -330,18 +333,34 @@ func (fl *InnerFlow) requestName() string {
 }
 
 // reverse finds the flow that answers fl among flows of the other direction.
-func reverse(fl *InnerFlow, back []*ESPFlow) (*InnerFlow, *ESPFlow) {
+func reverse(fl *InnerFlow, back []*ESPFlow) *InnerFlow {
 	for _, ef := range back {
 		if ef.Inner == nil {
 			continue
 		}
 		for _, r := range ef.Inner.Flows {
 			if r.Src == fl.Dst && r.Dst == fl.Src && r.Proto == fl.Proto && r.SrcPort == fl.DstPort && r.DstPort == fl.SrcPort {
-				return r, ef
+				return r
 			}
 		}
 	}
-	return nil, nil
+	return nil
+}
+
+// pairAnswers sets, for each inner flow of one direction, the answers the other
+// direction carried back to it.
+func pairAnswers(out, back []*ESPFlow) {
+	for _, ef := range out {
+		if ef.Inner == nil {
+			continue
+		}
+		for _, fl := range ef.Inner.Flows {
+			fl.Answered = 0
+			if r := reverse(fl, back); r != nil {
+				fl.Answered = r.Replies
+			}
+		}
+	}
 }
 
 // errorsAbout lists the inner ICMP errors that answered fl's packets.
@@ -390,7 +409,7 @@ func innerOneWay(out, back []*ESPFlow) []innerGap {
 			if fl.Requests < 2 || fl.Replies > 0 {
 				continue
 			}
-			if r, _ := reverse(fl, back); r != nil && (r.Replies > 0 || r.Packets > 0 && fl.Proto != 1 && fl.Proto != 58) {
+			if r := reverse(fl, back); r != nil && (r.Replies > 0 || r.Packets > 0 && fl.Proto != 1 && fl.Proto != 58) {
 				continue // answered (for ICMP, an echo reply: an ICMP error is no answer)
 			}
 			other := openedAfter(back, fl.firstReq)
@@ -412,8 +431,8 @@ type innerGap struct {
 
 // innerFindings are the findings of what the keys showed inside a tunnel's ESP: one
 // direction's flows (out, sent by the gateway named from) against the other's.
-func innerFindings(mk func(code string, sev Severity, what string, frames []int, t time.Time, summary, cause, next string) Finding,
-	from, to string, fromFlows, toFlows []*ESPFlow) []Finding {
+func innerFindings(mk findingMaker, from, to string, fromFlows, toFlows []*ESPFlow) []Finding {
+	pairAnswers(fromFlows, toFlows)
 	var out []Finding
 	// One finding per pair of inner addresses: a rule that drops a source drops all of
 	// its conversations.
@@ -483,7 +502,10 @@ func innerFindings(mk func(code string, sev Severity, what string, frames []int,
 
 // icvFinding reports ESP packets that keys did not open: ICVs that do not match, or
 // (without an authentication key) decrypted trailers that make no sense.
-func icvFinding(mk func(code string, sev Severity, what string, frames []int, t time.Time, summary, cause, next string) Finding, ef *ESPFlow, from, to string) (Finding, bool) {
+// findingMaker makes a finding about a session, or about ESP no session explains.
+type findingMaker func(code string, sev Severity, what string, frames []int, t time.Time, summary, cause, next string) Finding
+
+func icvFinding(mk findingMaker, ef *ESPFlow, from, to string) (Finding, bool) {
 	t := ef.Inner
 	if t == nil || t.ICVFailed+t.BadTrailer == 0 {
 		return Finding{}, false
@@ -563,16 +585,30 @@ func orphanInnerFindings(orphans []*ESPFlow) []Finding {
 	return out
 }
 
-// sessionInnerFindings are a session's inner-traffic findings.
-func (s *Session) innerFindings(fromI, fromR []*ESPFlow) []Finding {
+// innerFindings are what a session's ESP shows inside (with keys) and of the path's MTU:
+// whatever the capture saw of the negotiation, a capture that begins with the tunnel up
+// included.
+func (s *Session) innerFindings() []Finding {
+	var out []Finding
+	if f, ok := s.pathMTU(); ok {
+		out = append(out, f)
+	}
 	if !slices.ContainsFunc(s.ESP, func(f *ESPFlow) bool { return f.Inner != nil }) {
-		return nil
+		return out
+	}
+	var fromI, fromR []*ESPFlow
+	for _, f := range s.ESP {
+		if f.FromInitiator {
+			fromI = append(fromI, f)
+		} else {
+			fromR = append(fromR, f)
+		}
 	}
 	mk := func(code string, sev Severity, what string, frames []int, t time.Time, summary, cause, next string) Finding {
 		return s.newFinding(code, sev, what, frames, t, summary, cause, next)
 	}
 	i, r := s.Initiator.Addr().String(), s.Responder.Addr().String()
-	out := innerFindings(mk, i, r, fromI, fromR)
+	out = append(out, innerFindings(mk, i, r, fromI, fromR)...)
 	out = append(out, innerFindings(mk, r, i, fromR, fromI)...)
 	out = append(out, s.outsideSelectors(fromI, fromR)...)
 	return out
@@ -581,22 +617,30 @@ func (s *Session) innerFindings(fromI, fromR []*ESPFlow) []Finding {
 // outsideSelectors reports inner packets whose addresses the negotiated traffic
 // selectors (proxy IDs) do not cover.
 func (s *Session) outsideSelectors(fromI, fromR []*ESPFlow) []Finding {
-	if s.rare == nil || len(s.rare.tsLocal[0]) == 0 && len(s.rare.tsLocal[1]) == 0 {
+	if s.rare == nil || len(s.rare.ts) == 0 {
 		return nil
 	}
 	var out []Finding
 	check := func(flows []*ESPFlow, fromInit bool) {
-		own, other := s.rare.tsLocal[0], s.rare.tsLocal[1]
-		if !fromInit {
-			own, other = other, own
-		}
 		var bad []*InnerFlow
+		var own, other []addrRange // the selectors of the first SA found wanting
 		for _, ef := range flows {
-			if ef.Inner == nil {
-				continue
+			ts := s.rare.ts[ef.SPI]
+			if ef.Inner == nil || ts == nil {
+				continue // no selectors known for this SA's negotiation
+			}
+			o, p := ts[0], ts[1]
+			if !fromInit {
+				o, p = p, o
 			}
 			for _, fl := range ef.Inner.Flows {
-				if !rangesCover(own, fl.Src) || !rangesCover(other, fl.Dst) {
+				// Outside whichever way round: a capture begun late may see a Quick
+				// Mode's answer without its request and take one for the other, and
+				// the sides of the selectors with it.
+				if !(rangesCover(o, fl.Src) && rangesCover(p, fl.Dst)) && !(rangesCover(p, fl.Src) && rangesCover(o, fl.Dst)) {
+					if bad == nil {
+						own, other = o, p
+					}
 					bad = append(bad, fl)
 				}
 			}
@@ -699,16 +743,47 @@ func idRange(id *decode.Identification) (addrRange, bool) {
 	return addrRange{}, false
 }
 
-// learnSelector records one selector of a Phase 2 message: childInit says it is the
-// side of the child SA's initiator (TSi, IDci), who is the sender of the request.
-func (s *Session) learnSelector(msg *Msg, childInit bool, r addrRange) {
+// childTS are the addresses a child SA's selectors put behind the IKE initiator [0]
+// and the responder [1].
+type childTS [2][]addrRange
+
+// add records one selector of a Phase 2 message: childInit says it is the side of the
+// child SA's initiator (TSi, IDci), who is the sender of the request.
+func (ts *childTS) add(msg *Msg, childInit bool, r addrRange) {
 	reqFromInit := msg.FromInitiator != msg.Response
 	idx := 0
 	if childInit != reqFromInit {
 		idx = 1
 	}
-	if ts := &s.more().tsLocal[idx]; !slices.Contains(*ts, r) {
-		*ts = append(*ts, r)
+	if !slices.Contains(ts[idx], r) {
+		ts[idx] = append(ts[idx], r)
+	}
+}
+
+// learnSelectors ties a Phase 2 message's selectors to the ESP SPIs it names: the ESP
+// of those SPIs is held to them, never to another child SA's (a refused one, or one
+// whose negotiation the capture did not see).
+func (s *Session) learnSelectors(spis []uint32, ts childTS) {
+	if len(spis) == 0 || len(ts[0]) == 0 && len(ts[1]) == 0 {
+		return
+	}
+	r := s.more()
+	if r.ts == nil {
+		r.ts = map[uint32]*childTS{}
+	}
+	for _, spi := range spis {
+		c := r.ts[spi]
+		if c == nil {
+			c = &childTS{}
+			r.ts[spi] = c
+		}
+		for side := range c {
+			for _, x := range ts[side] {
+				if !slices.Contains(c[side], x) {
+					c[side] = append(c[side], x)
+				}
+			}
+		}
 	}
 }
 
@@ -782,7 +857,7 @@ func mtuBlackHole(out, back []*ESPFlow) (lost []echoRequest, answeredMax int, fl
 			if len(f.echo) < 3 {
 				continue
 			}
-			r, _ := reverse(f, back)
+			r := reverse(f, back)
 			if r == nil || len(r.replies) == 0 {
 				continue
 			}

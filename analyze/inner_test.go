@@ -188,6 +188,18 @@ func TestInnerProperties(t *testing.T) {
 					t.Errorf("%s cut after %d messages: %s, which the whole capture does not show (%v)", n, cut, k, fullBare)
 				}
 			}
+			// Begun late: the tunnel up before the capture, its negotiation unseen.
+			late := innerKeys(analyzeStream(n, msgs[cut:], stats[n], analyze.Options{}), true)
+			for _, k := range late {
+				if !slices.Contains(fullBare, k) {
+					t.Errorf("%s begun at message %d: %s, which the whole capture does not show (%v)", n, cut+1, k, fullBare)
+				}
+			}
+			// From the first ESP packet on, what the keys show inside is all there (the
+			// router's ICMP about ESP, in the third, needs the session to tie it to).
+			if cut > 0 && msgs[cut].Kind == decode.KindESP && msgs[cut-1].Kind != decode.KindESP && i < 2 && !slices.Equal(late, fullBare) {
+				t.Errorf("%s begun at the first ESP packet (message %d): %v, whole: %v", n, cut+1, late, fullBare)
+			}
 		}
 		stretched := slices.Clone(msgs)
 		t0 := msgs[0].Time

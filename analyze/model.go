@@ -553,9 +553,9 @@ type Result struct {
 
 // sessionRare holds what few sessions need.
 type sessionRare struct {
-	// tsLocal are the addresses the negotiated selectors put behind the IKE initiator
-	// [0] and the responder [1] (known with keys), for checking the inner traffic.
-	tsLocal   [2][]addrRange
+	// ts are the negotiated selectors (known with keys) by the ESP SPIs of the child SA
+	// they were negotiated for, for checking the inner traffic.
+	ts        map[uint32]*childTS
 	tcpEvents []tcpEvent // what happened to the IKE-over-TCP connection that carried it
 }
 

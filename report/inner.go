@@ -43,7 +43,7 @@ func innerTable(r *analyze.Result, rd *Redactor) (rows [][]string, more int) {
 					continue
 				}
 				rows = append(rows, []string{session, spi, innerFlowText(fl, rd), fmt.Sprint(fl.Packets),
-					askedText(fl, flows), fmt.Sprintf("%d-%d", fl.FirstFrame, fl.LastFrame)})
+					askedText(fl), fmt.Sprintf("%d-%d", fl.FirstFrame, fl.LastFrame)})
 			}
 		}
 	}
@@ -64,28 +64,16 @@ func innerFlowText(fl *analyze.InnerFlow, rd *Redactor) string {
 }
 
 // askedText says how many requests a flow made and how many the other way answered.
-func askedText(fl *analyze.InnerFlow, flows []*analyze.ESPFlow) string {
-	if fl.Requests == 0 {
-		if fl.Replies > 0 {
-			return fmt.Sprintf("%d answers", fl.Replies)
-		}
+func askedText(fl *analyze.InnerFlow) string {
+	switch {
+	case fl.Requests == 0 && fl.Replies > 0:
+		return fmt.Sprintf("%d answers", fl.Replies)
+	case fl.Requests == 0:
 		return ""
-	}
-	answered := 0
-	for _, f := range flows {
-		if f.Inner == nil {
-			continue
-		}
-		for _, r := range f.Inner.Flows {
-			if r.Src == fl.Dst && r.Dst == fl.Src && r.Proto == fl.Proto && r.SrcPort == fl.DstPort && r.DstPort == fl.SrcPort {
-				answered += r.Replies
-			}
-		}
-	}
-	if answered == 0 {
+	case fl.Answered == 0:
 		return fmt.Sprintf("%d / none", fl.Requests)
 	}
-	return fmt.Sprintf("%d / %d", fl.Requests, answered)
+	return fmt.Sprintf("%d / %d", fl.Requests, fl.Answered)
 }
 
 func innerMoreText(more int) string {
