@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -195,6 +196,62 @@ func TestDecodeNonIKEAllocs(t *testing.T) {
 				t.Errorf("stats %+v: the test frame did not decode as intended", st)
 			}
 		})
+	}
+}
+
+// TestDecodeIKEAllocs holds the other half of the goal: an IKE message costs at most
+// five allocations, counted over every message of every recorded capture (certificates,
+// whose parsing allocates, included). The frames are read first; only Decode is counted.
+func TestDecodeIKEAllocs(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join(fuzzRepoRoot(t), "pcaps", "*.pcap"))
+	if len(paths) == 0 {
+		t.Skip("no recorded captures in pcaps/")
+	}
+	type frame struct {
+		ci   gopacket.CaptureInfo
+		link layers.LinkType
+		data []byte
+	}
+	var frames []frame
+	for _, path := range paths {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := pcapgo.NewReader(f)
+		if err != nil {
+			f.Close()
+			continue // pcapng and TCP captures are read elsewhere
+		}
+		for {
+			data, ci, err := r.ReadPacketData()
+			if err != nil {
+				break
+			}
+			frames = append(frames, frame{ci, r.LinkType(), data})
+		}
+		f.Close()
+	}
+	d := decode.NewDecoder()
+	ike := 0
+	emit := func(m *decode.Message) {
+		if m.Kind == decode.KindISAKMP {
+			ike++
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i, f := range frames {
+		d.Decode(i+1, f.ci, f.link, f.data, emit)
+	}
+	runtime.ReadMemStats(&after)
+	if ike < 1000 {
+		t.Fatalf("%d IKE messages in %d frames of %d captures: the recorded captures are missing", ike, len(frames), len(paths))
+	}
+	per := float64(after.Mallocs-before.Mallocs) / float64(ike)
+	t.Logf("%d IKE messages in %d frames: %.2f allocations per IKE message", ike, len(frames), per)
+	if per > 5 {
+		t.Errorf("%.2f allocations per IKE message, want at most 5", per)
 	}
 }
 

@@ -247,6 +247,9 @@ func fuzzRenderValue(b *strings.Builder, v reflect.Value, depth int) {
 	case reflect.Struct:
 		b.WriteByte('{')
 		for i := 0; i < v.NumField(); i++ {
+			if !v.Type().Field(i).IsExported() {
+				continue // how the decode was made (its allocator), not what it found
+			}
 			if i > 0 {
 				b.WriteByte(' ')
 			}

@@ -100,6 +100,8 @@ type ISAKMP struct {
 	Anomalies []Anomaly
 	// Truncated is set when the capture cut the message short (snap length).
 	Truncated bool
+
+	al *bodies // where the payloads' structures come from (nil: each on its own)
 }
 
 // LayerType implements gopacket.Layer.
@@ -128,6 +130,9 @@ func (m *ISAKMP) FromInitiator() bool { return m.IsV2() && m.Flags&FlagInitiator
 // Without knowing how the packet was captured, a length field larger than the data is
 // taken as truncation by the capture; the Decoder knows better and calls decode directly.
 func (m *ISAKMP) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	if m.al == nil {
+		m.al = newBlockBodies() // a layer decodes many messages
+	}
 	err := m.decode(data, true)
 	if m.Truncated && df != nil {
 		df.SetTruncated()
@@ -137,7 +142,7 @@ func (m *ISAKMP) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error 
 
 // decode decodes data; cut says whether the capture may have cut the message short.
 func (m *ISAKMP) decode(data []byte, cut bool) error {
-	*m = ISAKMP{Payloads: m.Payloads[:0], Anomalies: m.Anomalies[:0]}
+	*m = ISAKMP{Payloads: m.Payloads[:0], Anomalies: m.Anomalies[:0], al: m.al}
 	if len(data) < HeaderLen {
 		return &FieldError{Field: "ISAKMP header", Offset: 0, Err: errShort}
 	}
@@ -210,6 +215,10 @@ func (m *ISAKMP) decodePayloads(msg []byte) (end int, parsed bool) {
 // to judge. Errors in a payload's body do not stop the chain.
 func (m *ISAKMP) walkPayloads(msg []byte, off int, next PayloadType) (end int, parsed bool) {
 	v2 := m.IsV2()
+	al := m.al
+	if al == nil {
+		al = &bodies{}
+	}
 	for n := 1; next != PayloadNone; n++ {
 		field := func() string { return fmt.Sprintf("payload %d (%s)", n, next) }
 		if off+4 > len(msg) {
@@ -233,7 +242,7 @@ func (m *ISAKMP) walkPayloads(msg []byte, off int, next PayloadType) (end int, p
 				// errors from the cut are not the sender's fault.
 				p.Body = msg[off+4:]
 				p.Partial = true
-				parsePayloadBody(&p, v2, off+4)
+				parsePayloadBody(&p, v2, off+4, al)
 				p.Err = nil
 				if p.Encrypted != nil {
 					p.Encrypted.FirstPayload = PayloadType(msg[off])
@@ -249,7 +258,7 @@ func (m *ISAKMP) walkPayloads(msg []byte, off int, next PayloadType) (end int, p
 		}
 		p.Body = msg[off+4 : off+plen]
 		following := PayloadType(msg[off])
-		parsePayloadBody(&p, v2, off+4)
+		parsePayloadBody(&p, v2, off+4, al)
 		if p.Err != nil {
 			m.Errors = append(m.Errors, p.Err)
 		}
@@ -276,9 +285,12 @@ func (m *ISAKMP) cut(field string, off int, err error) {
 }
 
 func decodeISAKMP(data []byte, p gopacket.PacketBuilder) error {
-	m := &ISAKMP{}
-	if err := m.DecodeFromBytes(data, p); err != nil {
+	m := &ISAKMP{} // decoded once: its structures each on their own, not by blocks
+	if err := m.decode(data, true); err != nil {
 		return err
+	}
+	if m.Truncated {
+		p.SetTruncated()
 	}
 	p.AddLayer(m)
 	return nil

@@ -186,6 +186,7 @@ type Decoder struct {
 	// before the first frame.
 	TCPPorts []uint16
 	tcps     *tcpState // created on the first segment to or from an IKE-over-TCP port
+	bodies   *bodies   // the structures of decoded IKE messages, by blocks
 }
 
 // NewDecoder returns a Decoder.
@@ -565,8 +566,8 @@ func (d *Decoder) isakmp(m *Message, b []byte, cut, noMarker bool, emit func(*Me
 	m.Truncated = m.Truncated || cut
 	own := make([]byte, len(b))
 	copy(own, b)
-	msg := &ISAKMP{}
-	if err := msg.decode(own, cut); err != nil && m.Err == nil {
+	msg, err := d.decodeISAKMP(own, cut)
+	if err != nil && m.Err == nil {
 		m.Err = err
 	}
 	if noMarker {
@@ -574,6 +575,23 @@ func (d *Decoder) isakmp(m *Message, b []byte, cut, noMarker bool, emit func(*Me
 	}
 	m.ISAKMP = msg
 	emit(m)
+}
+
+// decodeISAKMP decodes a message its caller keeps, the structures of its payloads taken
+// from the decoder's blocks.
+func (d *Decoder) decodeISAKMP(own []byte, cut bool) (*ISAKMP, error) {
+	if d.bodies == nil {
+		d.bodies = newBlockBodies()
+	}
+	al := d.bodies
+	msg := al.isakmp.one()
+	msg.Payloads, msg.al = al.payloadScratch[:0], al
+	err := msg.decode(own, cut)
+	ps := msg.Payloads
+	msg.Payloads, msg.al = al.payloads.copyOf(ps), nil
+	clear(ps)
+	al.payloadScratch = ps[:0]
+	return msg, err
 }
 
 func (d *Decoder) emitIncomplete(fs *fragSet, emit func(*Message)) {
@@ -598,10 +616,7 @@ func (d *Decoder) emitIncomplete(fs *fragSet, emit func(*Message)) {
 			return // fragments of some other UDP traffic
 		}
 		if len(body) >= HeaderLen {
-			own := append([]byte(nil), body...)
-			msg := &ISAKMP{}
-			msg.decode(own, true)
-			m.ISAKMP = msg
+			m.ISAKMP, _ = d.decodeISAKMP(append([]byte(nil), body...), true)
 		}
 	}
 	emit(m)

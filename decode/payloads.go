@@ -265,56 +265,63 @@ type V1Fragment struct {
 
 // parsePayloadBody decodes p.Body according to p.Type. base is the body's offset in the
 // message. Errors are stored in p.Err; whatever was decoded before the error is kept.
-func parsePayloadBody(p *Payload, v2 bool, base int) {
+func parsePayloadBody(p *Payload, v2 bool, base int, al *bodies) {
 	c := newCursor(p.Body, base)
 	switch p.Type {
 	case PayloadV1SA, PayloadSA:
-		p.SA = parseSA(&c, v2 || p.Type == PayloadSA)
+		p.SA = parseSA(&c, v2 || p.Type == PayloadSA, al)
 	case PayloadV1KE:
-		p.KE = &KeyExchange{Data: c.rest()}
+		p.KE = al.kes.one()
+		p.KE.Data = c.rest()
 	case PayloadKE:
-		ke := &KeyExchange{Group: c.u16("KE group")}
+		ke := al.kes.one()
+		ke.Group = c.u16("KE group")
 		c.skip(2, "KE reserved")
 		ke.Data = c.rest()
 		p.KE = ke
 	case PayloadV1ID, PayloadIDi, PayloadIDr:
-		p.ID = parseID(&c, p.Type != PayloadV1ID)
+		p.ID = parseID(&c, p.Type != PayloadV1ID, al)
 	case PayloadV1Cert, PayloadCert:
 		p.Cert = parseCert(&c)
 	case PayloadV1CertReq, PayloadCertReq:
 		p.Cert = parseCertReq(&c, p.Type == PayloadCertReq)
 	case PayloadAuth:
-		a := &Authentication{Method: c.u8("AUTH method")}
+		a := al.auths.one()
+		a.Method = c.u8("AUTH method")
 		c.skip(3, "AUTH reserved")
 		a.Data = c.rest()
 		p.Auth = a
 	case PayloadV1Notify, PayloadNotify:
-		p.Notify = parseNotify(&c, p.Type == PayloadNotify)
+		p.Notify = parseNotify(&c, p.Type == PayloadNotify, al)
 	case PayloadV1Delete, PayloadDelete:
-		p.Delete = parseDelete(&c, p.Type == PayloadDelete)
+		p.Delete = parseDelete(&c, p.Type == PayloadDelete, al)
 	case PayloadV1VendorID, PayloadVendorID:
-		vid := &VendorID{Data: c.rest()}
+		vid := al.vids.one()
+		vid.Data = c.rest()
 		vid.Info, vid.Known = LookupVendorID(vid.Data)
 		p.VendorID = vid
 	case PayloadV1NATOA, PayloadV1NATOADraft:
 		p.NATOA = parseNATOA(&c)
 	case PayloadTSi, PayloadTSr:
-		p.TS = parseTS(&c)
+		p.TS = parseTS(&c, al)
 	case PayloadV1Attr, PayloadCP:
 		p.Config = parseConfig(&c, p.Type == PayloadCP)
 	case PayloadEAP:
 		p.EAP = parseEAP(&c)
 	case PayloadSK:
-		p.Encrypted = &Encrypted{Data: c.rest()}
+		p.Encrypted = al.encrypted.one()
+		p.Encrypted.Data = c.rest()
 	case PayloadSKF:
-		e := &Encrypted{FragmentNumber: c.u16("SKF fragment number"), TotalFragments: c.u16("SKF total fragments")}
+		e := al.encrypted.one()
+		e.FragmentNumber, e.TotalFragments = c.u16("SKF fragment number"), c.u16("SKF total fragments")
 		e.Data = c.rest()
 		if c.err == nil && (e.FragmentNumber == 0 || e.FragmentNumber > e.TotalFragments) {
 			c.fail("SKF fragment number", errBadValue)
 		}
 		p.Encrypted = e
 	case PayloadV1Fragment:
-		f := &V1Fragment{ID: c.u16("fragment ID"), Number: c.u8("fragment number")}
+		f := al.fragments.one()
+		f.ID, f.Number = c.u16("fragment ID"), c.u8("fragment number")
 		f.Last = c.u8("fragment flags")&1 != 0
 		f.Data = c.rest()
 		p.Fragment = f
@@ -328,8 +335,8 @@ func parsePayloadBody(p *Payload, v2 bool, base int) {
 
 // parseSA decodes an SA payload body. IKEv1 proposals are payloads of type 2 chained by
 // their own next-payload field; IKEv2 proposals are substructures whose first byte is 0 or 2.
-func parseSA(c *cursor, v2 bool) *SA {
-	sa := &SA{}
+func parseSA(c *cursor, v2 bool, al *bodies) *SA {
+	sa := al.sas.one()
 	if !v2 {
 		sa.DOI = c.u32("SA DOI")
 		sa.Situation = c.u32("SA situation")
@@ -347,13 +354,26 @@ func parseSA(c *cursor, v2 bool) *SA {
 			return sa
 		}
 	}
+	props := al.proposalScratch[:0]
+	sa.Proposals, props = parseProposals(c, v2, al, props)
+	clear(props)
+	al.proposalScratch = props[:0]
+	if c.err == nil && c.remaining() > 0 {
+		c.fail("SA payload", errTrailingData)
+	}
+	return sa
+}
+
+// parseProposals reads an SA's proposals into props (scratch) and gives them a place of
+// their own; props is returned for reuse.
+func parseProposals(c *cursor, v2 bool, al *bodies, props []Proposal) ([]Proposal, []Proposal) {
 	for n := 1; c.remaining() > 0; n++ {
 		start := c.off
 		more, sub, ok := c.substructure("SA proposal", n, 0)
 		if !ok {
-			return sa
+			break
 		}
-		sa.Proposals = append(sa.Proposals, parseProposal(&sub, v2, n))
+		props = append(props, parseProposal(&sub, v2, n, al))
 		c.adopt(&sub)
 		if more == 0 {
 			break
@@ -361,16 +381,13 @@ func parseSA(c *cursor, v2 bool) *SA {
 		if (v2 && more != 2) || (!v2 && more != uint8(PayloadV1Proposal)) {
 			c.off = start
 			c.fail(fmt.Sprintf("SA proposal %d next payload", n), errBadValue)
-			return sa
+			break
 		}
 	}
-	if c.err == nil && c.remaining() > 0 {
-		c.fail("SA payload", errTrailingData)
-	}
-	return sa
+	return al.proposals.copyOf(props), props
 }
 
-func parseProposal(c *cursor, v2 bool, num int) Proposal {
+func parseProposal(c *cursor, v2 bool, num int, al *bodies) Proposal {
 	p := Proposal{
 		Number:     c.u8("number"),
 		ProtocolID: c.u8("protocol"),
@@ -378,9 +395,15 @@ func parseProposal(c *cursor, v2 bool, num int) Proposal {
 	spiSize := int(c.u8("SPI size"))
 	p.NumTransforms = c.u8("transform count")
 	p.SPI = c.bytes(spiSize, "SPI")
+	ts := al.transformScratch[:0]
+	defer func() {
+		clear(ts)
+		al.transformScratch = ts[:0]
+	}()
 	for n := 1; c.remaining() > 0; n++ {
 		more, sub, ok := c.substructure("SA proposal", num, n)
 		if !ok {
+			p.Transforms = al.transforms.copyOf(ts)
 			return p
 		}
 		var t Transform
@@ -393,13 +416,14 @@ func parseProposal(c *cursor, v2 bool, num int) Proposal {
 			t.ID = uint16(sub.u8("ID"))
 			sub.skip(2, "reserved")
 		}
-		t.Attributes = parseAttributes(&sub)
-		p.Transforms = append(p.Transforms, t)
+		t.Attributes = parseAttributes(&sub, al)
+		ts = append(ts, t)
 		c.adopt(&sub)
 		if more == 0 {
 			break
 		}
 	}
+	p.Transforms = al.transforms.copyOf(ts)
 	if c.err == nil && len(p.Transforms) != int(p.NumTransforms) {
 		c.fail("transforms", fmt.Errorf("%w: %d transforms stated, %d present", errCount, p.NumTransforms, len(p.Transforms)))
 	}
@@ -407,8 +431,8 @@ func parseProposal(c *cursor, v2 bool, num int) Proposal {
 }
 
 // parseAttributes reads data attributes until the cursor is exhausted.
-func parseAttributes(c *cursor) []Attribute {
-	var attrs []Attribute
+func parseAttributes(c *cursor, al *bodies) []Attribute {
+	attrs := al.attributeScratch[:0]
 	for c.remaining() > 0 {
 		a, ok := parseAttribute(c)
 		if !ok {
@@ -416,7 +440,10 @@ func parseAttributes(c *cursor) []Attribute {
 		}
 		attrs = append(attrs, a)
 	}
-	return attrs
+	out := al.attributes.copyOf(attrs)
+	clear(attrs)
+	al.attributeScratch = attrs[:0]
+	return out
 }
 
 func parseAttribute(c *cursor) (Attribute, bool) {
@@ -443,8 +470,9 @@ func parseAttribute(c *cursor) (Attribute, bool) {
 	return a, true
 }
 
-func parseID(c *cursor, v2 bool) *Identification {
-	id := &Identification{Type: c.u8("ID type")}
+func parseID(c *cursor, v2 bool, al *bodies) *Identification {
+	id := al.ids.one()
+	id.Type = c.u8("ID type")
 	if v2 {
 		c.skip(3, "ID reserved")
 	} else {
@@ -600,8 +628,8 @@ func parseCertReq(c *cursor, v2 bool) *Certificate {
 	return cert
 }
 
-func parseNotify(c *cursor, v2 bool) *Notify {
-	n := &Notify{}
+func parseNotify(c *cursor, v2 bool, al *bodies) *Notify {
+	n := al.notifies.one()
 	if !v2 {
 		n.DOI = c.u32("notify DOI")
 	}
@@ -620,9 +648,12 @@ func parseNotify(c *cursor, v2 bool) *Notify {
 			n.Group = binary.BigEndian.Uint16(d)
 		}
 	case v2 && n.Type == 16431: // SIGNATURE_HASH_ALGORITHMS
+		algs := al.u16Scratch[:0]
 		for ; len(d) >= 2; d = d[2:] {
-			n.HashAlgs = append(n.HashAlgs, binary.BigEndian.Uint16(d))
+			algs = append(algs, binary.BigEndian.Uint16(d))
 		}
+		al.u16Scratch = algs[:0]
+		n.HashAlgs = al.u16s.copyOf(algs)
 	case v2 && (n.Type == 16407 || n.Type == 16408): // REDIRECT, REDIRECTED_FROM (RFC 5685)
 		if len(d) >= 2 && len(d) >= 2+int(d[1]) {
 			gw := d[2 : 2+int(d[1])]
@@ -642,7 +673,7 @@ func parseNotify(c *cursor, v2 bool) *Notify {
 	case !v2 && n.Type == 24576: // RESPONDER-LIFETIME
 		sub := newCursor(d, c.abs()-len(d))
 		sub.ctx = "RESPONDER-LIFETIME"
-		n.Attributes = parseAttributes(&sub)
+		n.Attributes = parseAttributes(&sub, al)
 		if sub.err != nil {
 			c.err = sub.err
 		}
@@ -650,8 +681,8 @@ func parseNotify(c *cursor, v2 bool) *Notify {
 	return n
 }
 
-func parseDelete(c *cursor, v2 bool) *Delete {
-	d := &Delete{}
+func parseDelete(c *cursor, v2 bool, al *bodies) *Delete {
+	d := al.deletes.one()
 	if !v2 {
 		d.DOI = c.u32("delete DOI")
 	}
@@ -668,9 +699,13 @@ func parseDelete(c *cursor, v2 bool) *Delete {
 		return d
 	}
 	// The count is not trusted: read what is there, then compare.
+	spis := al.spiScratch[:0]
 	for c.remaining() >= int(d.SPISize) {
-		d.SPIs = append(d.SPIs, c.bytes(int(d.SPISize), "delete SPI"))
+		spis = append(spis, c.bytes(int(d.SPISize), "delete SPI"))
 	}
+	d.SPIs = al.spis.copyOf(spis)
+	clear(spis) // the scratch keeps no packet bytes
+	al.spiScratch = spis[:0]
 	if len(d.SPIs) != int(d.NumSPIs) || c.remaining() != 0 {
 		c.fail("delete SPIs", fmt.Errorf("%w: %d SPIs stated, %d present", errCount, d.NumSPIs, len(d.SPIs)))
 	}
@@ -694,8 +729,10 @@ func parseNATOA(c *cursor) *NATOA {
 	return oa
 }
 
-func parseTS(c *cursor) *TrafficSelectors {
-	ts := &TrafficSelectors{Count: c.u8("TS count")}
+func parseTS(c *cursor, al *bodies) *TrafficSelectors {
+	ts := al.tss.one()
+	ts.Count = c.u8("TS count")
+	sels := al.selectorScratch[:0]
 	c.skip(3, "TS reserved")
 	for n := 1; c.remaining() > 0; n++ {
 		c.ctx, c.n1 = "traffic selector", n
@@ -728,13 +765,16 @@ func parseTS(c *cursor) *TrafficSelectors {
 		default:
 			s.Data = sub.rest()
 		}
-		ts.Selectors = append(ts.Selectors, s)
+		sels = append(sels, s)
 		if sub.err != nil {
 			c.err = sub.err
 			break
 		}
 		c.off = start + slen
 	}
+	ts.Selectors = al.selectors.copyOf(sels)
+	clear(sels)
+	al.selectorScratch = sels[:0]
 	c.ctx, c.n1 = "", 0
 	if c.err == nil && len(ts.Selectors) != int(ts.Count) {
 		c.fail("TS count", fmt.Errorf("%w: %d selectors stated, %d present", errCount, ts.Count, len(ts.Selectors)))

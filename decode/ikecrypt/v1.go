@@ -75,6 +75,11 @@ func (st *v1SA) learnV1(m *decode.ISAKMP) {
 		switch {
 		case p.SA != nil && len(p.SA.Proposals) > 0 && len(p.SA.Proposals[0].Transforms) > 0:
 			t := p.SA.Proposals[0].Transforms[0]
+			// The message's structures share blocks with other messages': keep a copy.
+			t.Attributes = slices.Clone(t.Attributes)
+			for j := range t.Attributes {
+				t.Attributes[j].Data = slices.Clone(t.Attributes[j].Data)
+			}
 			if m.ResponderSPI != [8]byte{} {
 				st.chosen = &t
 			} else if len(p.SA.Proposals) == 1 && len(p.SA.Proposals[0].Transforms) == 1 {
