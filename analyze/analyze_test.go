@@ -517,6 +517,7 @@ func TestEveryCodeIsShown(t *testing.T) {
 		analyze.CodeRedirected:   "TestCorpusFindings (scapy's ikev2_notify_redirect.pcap)",
 		analyze.CodeNoIKE:        "TestCorpusFindings (tcpdump's 02-sunrise-sunset-esp.pcap)",
 		analyze.CodeCaptureDrops: "live capture only: TestCaptureDropsNoted",
+		analyze.CodeCaptureClock: "TestCorpusExpectations (nDPI's ipsec_isakmp_esp.pcap, sorted by connection) and TestCaptureClock",
 	}
 	// Codes waiting for a capture that shows them, with the reason.
 	pending := map[string]string{}
@@ -539,7 +540,7 @@ var allCodes = []string{
 	analyze.CodeDeleted, analyze.CodeDPDUnanswered, analyze.CodeNATDetected, analyze.CodeNATTProblem,
 	analyze.CodeFragmentsLost, analyze.CodeESPMissing, analyze.CodeESPOneWay, analyze.CodeESPAnomaly,
 	analyze.CodeWeakCrypto, analyze.CodeAggressivePSK, analyze.CodeMalformed, analyze.CodeTruncated, analyze.CodeStateLimit,
-	analyze.CodeDecryptFailed, analyze.CodeRedirected, analyze.CodeNoIKE, analyze.CodeCaptureDrops,
+	analyze.CodeDecryptFailed, analyze.CodeRedirected, analyze.CodeNoIKE, analyze.CodeCaptureDrops, analyze.CodeCaptureClock,
 }
 
 // The successful captures produce no error.

@@ -2,7 +2,7 @@ package analyze
 
 import (
 	"fmt"
-	"hash/fnv"
+	"hash/maphash"
 	"net/netip"
 	"slices"
 	"sort"
@@ -415,11 +415,11 @@ func hasSK(x *decode.ISAKMP) bool {
 	return false
 }
 
-func hashBytes(b []byte) uint64 {
-	h := fnv.New64a()
-	h.Write(b)
-	return h.Sum64()
-}
+// hashSeed keys the hashes that tell a message's copies apart; they are compared
+// within one run, never kept.
+var hashSeed = maphash.MakeSeed()
+
+func hashBytes(b []byte) uint64 { return maphash.Bytes(hashSeed, b) }
 
 func (a *Analyzer) latestFor(x, y netip.Addr) *Session {
 	list := a.byPeers[pairOf(x, y)]
@@ -610,6 +610,36 @@ func (a *Analyzer) tieEarly() {
 	a.untied = still
 }
 
+// gatherESPSpans notes, for s, every ESP flow between its peers: those of its own SAs,
+// of the other SAs between the same peers and of no SA.
+func (a *Analyzer) gatherESPSpans(s *Session) {
+	i, r := s.Initiator.Addr(), s.Responder.Addr()
+	var spans [2][]espSpan
+	add := func(f *ESPFlow) {
+		sp := espSpan{f.First, f.Last}
+		if f.FirstSeq > 1 {
+			// An SA's sequence numbers start at 1 (RFC 4303 3.3.3): this one was up before
+			// the capture saw it.
+			sp.first = time.Time{}
+		}
+		switch {
+		case f.Src.Addr() == r && f.Dst.Addr() == i:
+			spans[0] = append(spans[0], sp)
+		case f.Src.Addr() == i && f.Dst.Addr() == r:
+			spans[1] = append(spans[1], sp)
+		}
+	}
+	for _, o := range a.byPeers[pairOf(i, r)] {
+		for _, f := range o.ESP {
+			add(f)
+		}
+	}
+	for _, f := range a.untied {
+		add(f)
+	}
+	s.more().espSpans = spans
+}
+
 // active notes that the SA showed life at t.
 func (s *Session) active(t time.Time) {
 	if t.After(s.lastActive) {
@@ -623,6 +653,9 @@ func (a *Analyzer) refresh(s *Session, final bool) {
 	i, r := s.Initiator.Addr(), s.Responder.Addr()
 	s.espFrom = [2]time.Time{a.lastESP[[2]netip.Addr{r, i}].time(), a.lastESP[[2]netip.Addr{i, r}].time()}
 	s.derive()
+	if s.Version == 1 && s.Established && s.probesLikely() {
+		a.gatherESPSpans(s)
+	}
 	s.Timeline = s.timeline()
 	now := a.now
 	if final {

@@ -52,6 +52,7 @@ var Catalogue = []Entry{
 	{CodeRedirected, Info, "sent to another gateway (RFC 5685)"},
 	{CodeNoIKE, Warning, "no IKE in the capture"},
 	{CodeCaptureDrops, Warning, "the capture dropped packets"},
+	{CodeCaptureClock, Info, "the capture's timestamps go back"},
 }
 
 // Setting keys: the families of configuration a finding points at.

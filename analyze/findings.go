@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -47,6 +48,7 @@ const (
 	CodeRedirected        = "redirected"
 	CodeNoIKE             = "no-ike"
 	CodeCaptureDrops      = "capture-drops"
+	CodeCaptureClock      = "capture-clock"
 	CodeUserAuthFailed    = "user-auth-failed"
 	CodeNoVirtualIP       = "no-virtual-ip"
 	CodeEAPMethodMismatch = "eap-method-mismatch"
@@ -793,6 +795,24 @@ func (s *Session) qm3LostByShape(ex *Exchange) (Finding, bool) {
 	return Finding{}, false
 }
 
+// probesLikely says whether an IKEv1 side sent at least three encrypted Informationals
+// in exchanges of their own, the least dpdUnanswered looks at.
+func (s *Session) probesLikely() bool {
+	var n [2]int
+	for _, m := range s.Messages {
+		if m.ExchangeType == decode.ExchangeInformationalV1 && m.Encrypted && m.Retransmit == 0 {
+			i := 0
+			if m.FromInitiator {
+				i = 1
+			}
+			if n[i]++; n[i] >= 3 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // dpdUnanswered: in IKEv1, Dead Peer Detection messages are encrypted Informationals in
 // new exchanges; one side sending several with nothing coming back is the pattern.
 func (s *Session) dpdUnanswered(now time.Time, opts Options, final bool) (Finding, bool) {
@@ -802,12 +822,19 @@ func (s *Session) dpdUnanswered(now time.Time, opts Options, final bool) (Findin
 	for _, fromInit := range []bool{true, false} {
 		var probes []*Msg
 		// RFC 3706: R-U-THERE is sent only when nothing comes from the peer. ESP from the
-		// peer after an unanswered Informational shows the peer alive (the Informational
-		// was a Delete or a notification, which need no answer).
-		lastOther := s.espFrom[0] // ESP from the responder
-		if !fromInit {
-			lastOther = s.espFrom[1]
+		// peer after an unanswered Informational, on an SA that was up when it was sent
+		// (this IKE SA's or another between the peers: a Phase 1 rekey leaves the IPsec
+		// SAs as they were), shows the peer alive: the Informational was a Delete or a
+		// notification, which need no answer. An SA negotiated after it does not: a peer
+		// that comes back after a reboot answers a new Main Mode, not the old SA's probes.
+		var spans []espSpan
+		if s.rare != nil {
+			spans = s.rare.espSpans[0] // from the responder
+			if !fromInit {
+				spans = s.rare.espSpans[1]
+			}
 		}
+		var lastOther time.Time // the peer's latest IKE message
 		for _, m := range s.Messages {
 			if m.FromInitiator != fromInit {
 				if m.Time.After(lastOther) {
@@ -821,7 +848,7 @@ func (s *Session) dpdUnanswered(now time.Time, opts Options, final bool) (Findin
 		}
 		var unanswered []*Msg
 		for _, p := range probes {
-			if p.Time.After(lastOther) {
+			if p.Time.After(lastOther) && !slices.ContainsFunc(spans, func(sp espSpan) bool { return sp.carried(p.Time) }) {
 				unanswered = append(unanswered, p)
 			}
 		}
@@ -1395,6 +1422,21 @@ func (a *Analyzer) globalFindings() []Finding {
 			f.Next = "Capture across a rekey (its interval is the SA lifetime, often 1 to 8 hours) or restart the tunnel while capturing to see the negotiation; the ESP flows below show which SPIs carry traffic in which direction."
 		}
 		out = append(out, f)
+	}
+	for i, c := range a.captures {
+		if st := c.Stats; st.ClockBack > 0 {
+			at := st.ClockBackFrame
+			var steps string
+			if st.ClockBack > 1 {
+				steps = fmt.Sprintf("%d times, by up to %s", st.ClockBack, secs(st.ClockBackMost))
+			} else {
+				steps = "once, by " + secs(st.ClockBackMost)
+			}
+			out = append(out, Finding{Code: CodeCaptureClock, Severity: Info, Frames: []int{makeRef(i, at-1), makeRef(i, at)}, Time: c.First,
+				Summary: fmt.Sprintf("The timestamps of %s go back %s (frame %d is stamped %s before frame %d): the file is not in time order.", captureName(c), steps, at, secs(st.ClockBackMost), at-1),
+				Cause:   "The file was put together from several captures (mergecap -a, or cat, with the files in the wrong order) or exported sorted by connection, or the capturing host's clock was set back (an NTP step) while it ran. ikescope takes the times as stamped: durations, the timeline and how long the capture went on after a message mix the pieces.",
+				Next:    "Analyse the original captures instead (several files at once: ikescope analyze a.pcap b.pcap), or put the frames in time order first with reordercap (it comes with Wireshark)."})
+		}
 	}
 	if len(a.truncated) > 0 {
 		out = append(out, Finding{Code: CodeTruncated, Severity: Warning, Frames: capInts(a.truncated, 50), Time: a.now,

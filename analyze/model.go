@@ -187,12 +187,12 @@ type Session struct {
 	// rare is what few sessions need (selectors known with keys, IKE over TCP), kept out
 	// of line so that a flood of half-open SAs does not pay for it.
 	rare           *sessionRare
-	espEvaluated   time.Time // lastActive when the session was last evaluated
-	espEvalAt      time.Time // and the analysis clock then
-	lastChildAt    time.Time // the latest negotiation that created an IPsec SA (QM3, IKE_AUTH or CREATE_CHILD_SA answer)
-	espFrom        [2]time.Time
+	espEvaluated   time.Time    // lastActive when the session was last evaluated
+	espEvalAt      time.Time    // and the analysis clock then
+	lastChildAt    time.Time    // the latest negotiation that created an IPsec SA (QM3, IKE_AUTH or CREATE_CHILD_SA answer)
+	espFrom        [2]time.Time // the latest ESP between the peers from the responder [0] and from the initiator [1], whichever SA it belongs to
 	capIdx         int          // the capture the session was first seen in
-	addrsI, addrsR []netip.Addr // every address each side was seen with // the latest ESP between the peers from the responder [0] and from the initiator [1], whichever SA it belongs to
+	addrsI, addrsR []netip.Addr // every address each side was seen with
 	successor      *Session
 	predecessor    *Session
 	names          findingNames // the texts every finding of the session carries
@@ -557,7 +557,18 @@ type sessionRare struct {
 	// they were negotiated for, for checking the inner traffic.
 	ts        map[uint32]*childTS
 	tcpEvents []tcpEvent // what happened to the IKE-over-TCP connection that carried it
+	// espSpans are the ESP flows between the peers, whichever SA they belong to, from the
+	// responder [0] and from the initiator [1]: when each began and when it last carried a
+	// packet. Gathered for IKEv1 SAs that sent several Informationals (dpdUnanswered).
+	espSpans [2][]espSpan
 }
+
+// espSpan is when an ESP flow began and when it last carried a packet.
+type espSpan struct{ first, last time.Time }
+
+// carried says whether the flow was up at t (began at or before it) and carried a packet
+// after it.
+func (sp espSpan) carried(t time.Time) bool { return !sp.first.After(t) && sp.last.After(t) }
 
 // more gives the session's rarely needed state, making it on first use.
 func (s *Session) more() *sessionRare {

@@ -162,7 +162,20 @@ type Stats struct {
 	// First and Last are the timestamps of the earliest and latest frames of any kind:
 	// the capture's clock runs on every packet, not only on IKE and ESP.
 	First, Last time.Time
+	// ClockBack counts the frames stamped at least ClockStepBack before the frame ahead
+	// of them: the file was put together from pieces (mergecap -a, cat, an export
+	// sorted by flow) or the capturing host's clock was set back. ClockBackMost is the
+	// largest such step, at frame ClockBackFrame.
+	ClockBack      int
+	ClockBackMost  time.Duration
+	ClockBackFrame int
 }
+
+// ClockStepBack is how far a frame's timestamp must lie before the previous frame's for
+// Stats.ClockBack to count it: far beyond the reordering of a capture itself, where
+// packets taken on several CPUs or queues are written microseconds to milliseconds out
+// of order.
+const ClockStepBack = time.Second
 
 // Decoder turns frames into Messages. It keeps fragment state between frames, so one
 // Decoder serves one capture (or one live interface). It is not safe for concurrent use.
@@ -187,6 +200,7 @@ type Decoder struct {
 	TCPPorts []uint16
 	tcps     *tcpState // created on the first segment to or from an IKE-over-TCP port
 	bodies   *bodies   // the structures of decoded IKE messages, by blocks
+	prevTime time.Time // the previous frame's timestamp
 }
 
 // NewDecoder returns a Decoder.
@@ -244,6 +258,13 @@ func (d *Decoder) parser(first gopacket.LayerType) *gopacket.DecodingLayerParser
 func (d *Decoder) Decode(frame int, ci gopacket.CaptureInfo, link layers.LinkType, data []byte, emit func(*Message)) {
 	d.Stats.Frames++
 	if t := ci.Timestamp; !t.IsZero() {
+		if back := d.prevTime.Sub(t); !d.prevTime.IsZero() && back >= ClockStepBack {
+			d.Stats.ClockBack++
+			if back > d.Stats.ClockBackMost {
+				d.Stats.ClockBackMost, d.Stats.ClockBackFrame = back, frame
+			}
+		}
+		d.prevTime = t
 		if d.Stats.First.IsZero() || t.Before(d.Stats.First) {
 			d.Stats.First = t
 		}

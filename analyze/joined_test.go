@@ -1,0 +1,154 @@
+package analyze_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/gopacket/pcapgo"
+
+	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/internal/decodetest"
+)
+
+// TestDPDUnansweredThenRecovered: the dead-peer capture (the responder stops answering
+// the initiator's R-U-THERE) followed, as one capture, by another IKEv1 negotiation
+// between the same two gateways recorded 101 s later: the peer came back and a new IKE
+// SA with new IPsec SAs carries ESP. The probes on the old SA went unanswered all the
+// same; ESP on SAs negotiated after them is no answer. Built in the test from two
+// recorded captures, their clocks as recorded (the second began after the first ended).
+func TestDPDUnansweredThenRecovered(t *testing.T) {
+	dir := filepath.Join(decodetest.RepoRoot(t), "pcaps")
+	dead := loadStream(t, filepath.Join(dir, "ikev1-dpd-dead-peer.pcap"))
+	back := loadStream(t, filepath.Join(dir, "ikev1-weak-crypto.pcap"))
+	_, deadEnd := timeSpan(dead.Msgs)
+	backStart, _ := timeSpan(back.Msgs)
+	if !backStart.After(deadEnd) {
+		t.Fatalf("the second capture (%v) does not begin after the first (%v)", backStart, deadEnd)
+	}
+	msgs := concatStreams(dead.Msgs, back.Msgs, dead.Stats.Frames, backStart.Sub(deadEnd))
+	res := analyzeStream("dead-then-back", msgs, dead.Stats, analyze.Options{})
+	if len(res.Sessions) != 2 || !res.Sessions[1].Established {
+		t.Fatalf("want the dead SA and a second established one, got %s", sessionList(res))
+	}
+	var dpd *analyze.Finding
+	for i, f := range res.Findings {
+		if f.Code == analyze.CodeDPDUnanswered {
+			dpd = &res.Findings[i]
+		}
+	}
+	if dpd == nil || dpd.Severity != analyze.Error || dpd.Session != res.Sessions[0].ID {
+		t.Fatalf("want dpd-unanswered (error) on session %d whatever came after; findings: %s", res.Sessions[0].ID, codesOf(res.Findings))
+	}
+	if got := dpd.Frames; len(got) != 4 {
+		t.Errorf("dpd-unanswered cites frames %v, want the 4 probes", got)
+	}
+
+	// ESP from the peer on an SA that was up when an Informational went out does answer
+	// it: ikev1-rekey's Deletes of replaced SAs, begun at every message (an SA first seen
+	// past sequence number 1 was up before the capture saw it), raise nothing.
+	rekey := loadStream(t, filepath.Join(dir, "ikev1-rekey.pcap"))
+	for _, at := range cutPoints(rekey.Msgs) {
+		res := analyzeStream("ikev1-rekey", rekey.Msgs[at:], rekey.Stats, analyze.Options{})
+		for _, f := range res.Findings {
+			if f.Code == analyze.CodeDPDUnanswered {
+				t.Fatalf("ikev1-rekey begun at message %d: %s %v: %s", at, f.Code, f.Frames, f.Summary)
+			}
+		}
+	}
+}
+
+// TestCaptureClock: two recorded captures written into one file in the wrong order (the
+// later one first), as cat or mergecap -a do with files given backwards, a case made in
+// the test. The file says its clock goes back, at the frame where the second piece
+// starts, and each piece's sessions and findings are those of its capture alone.
+func TestCaptureClock(t *testing.T) {
+	dir := filepath.Join(decodetest.RepoRoot(t), "pcaps")
+	early, late := filepath.Join(dir, "ikev2-psk-mismatch.pcap"), filepath.Join(dir, "ikev1-dpd-dead-peer.pcap")
+	joined := filepath.Join(t.TempDir(), "backwards.pcap")
+	lateFrames := writeJoined(t, joined, late, early)
+	res := analyzeFile(t, joined)
+	var clock []analyze.Finding
+	for _, f := range res.Findings {
+		if f.Code == analyze.CodeCaptureClock {
+			clock = append(clock, f)
+		}
+	}
+	if len(clock) != 1 || clock[0].Severity != analyze.Info || !slices.Equal(clock[0].Frames, []int{lateFrames, lateFrames + 1}) {
+		t.Fatalf("capture-clock findings %+v, want one, info, at frames %d and %d", clock, lateFrames, lateFrames+1)
+	}
+	if !strings.Contains(clock[0].Summary, "go back once") {
+		t.Errorf("summary %q does not say the clock went back once", clock[0].Summary)
+	}
+	var want []string
+	for _, p := range []string{late, early} {
+		for _, f := range analyzeFile(t, p).Findings {
+			want = append(want, f.Severity.String()+":"+f.Code)
+		}
+	}
+	sort.Strings(want)
+	var got []string
+	for _, f := range res.Findings {
+		if f.Code != analyze.CodeCaptureClock {
+			got = append(got, f.Severity.String()+":"+f.Code)
+		}
+	}
+	sort.Strings(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("findings of the joined file %v, want those of the two captures %v", got, want)
+	}
+
+	// In time order, nothing is said.
+	writeJoined(t, joined, early, late)
+	for _, f := range analyzeFile(t, joined).Findings {
+		if f.Code == analyze.CodeCaptureClock {
+			t.Errorf("captures joined in time order: %s", f.Summary)
+		}
+	}
+}
+
+// writeJoined writes the frames of the captures one after the other into path, as they
+// are (same link type), and returns the number of frames of the first.
+func writeJoined(t *testing.T, path string, captures ...string) int {
+	t.Helper()
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	var w *pcapgo.Writer
+	first := 0
+	for i, c := range captures {
+		f, err := os.Open(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := pcapgo.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w == nil {
+			w = pcapgo.NewWriter(out)
+			if err := w.WriteFileHeader(65535, r.LinkType()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for {
+			data, ci, err := r.ReadPacketData()
+			if err != nil {
+				break
+			}
+			if err := w.WritePacket(ci, data); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				first++
+			}
+		}
+		f.Close()
+	}
+	return first
+}
