@@ -752,7 +752,8 @@ func (a *Analyzer) sweep() {
 			s.evaluated, s.quietSeen = s.Last, quiet
 			s.espEvaluated, s.espEvalAt = s.lastActive, a.now
 		}
-		if a.now.Sub(s.lastActive) > s.idleLimit(a.opts) {
+		// No session's limit is below IdleTimeout: most are not asked for theirs.
+		if idle := a.now.Sub(s.lastActive); idle > a.opts.IdleTimeout && idle > s.idleLimit(a.opts) {
 			a.close(s)
 		}
 	}

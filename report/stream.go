@@ -3,9 +3,12 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"cmp"
+	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 
 	"github.com/ikescope/ikescope/analyze"
 )
@@ -175,36 +178,49 @@ func writeSessionEvents(emit func(any), s *analyze.Session) {
 }
 
 // findingSpool holds encoded findings with what they sort by: in memory up to
-// spoolMemory bytes, then in a temporary file.
+// spoolMemory bytes, then in a temporary file. The index is what stays in memory for
+// every finding: 16 bytes each, one list per severity.
 type findingSpool struct {
-	index []spooled
-	mem   bytes.Buffer
-	file  *os.File
-	fw    *bufio.Writer // writes to file in large blocks
-	size  int64
-	err   error
+	bySev   map[analyze.Severity][]spooled
+	n       int
+	mem     bytes.Buffer
+	file    *os.File
+	fw      *bufio.Writer // writes to file in large blocks
+	size    int64
+	err     error
+	scratch bytes.Buffer // the finding being encoded
 }
 
-// spooled is one finding in the spool: 24 bytes, as a gateway's day has hundreds of
-// thousands of findings.
+// spooled is one finding in the spool: when it happened, and where its bytes are (the
+// offset above the low spoolLenBits bits, the length in them).
 type spooled struct {
-	at  int64 // Unix nanoseconds
-	off int64
-	len uint32
-	sev int8
+	at   int64 // Unix nanoseconds
+	span uint64
 }
+
+// spoolLenBits holds a finding's length: 16 MiB, far more than any finding takes (their
+// lists of frames are bounded); the offset has the other 40 bits, a terabyte.
+const spoolLenBits = 24
+
+func (e spooled) off() int64 { return int64(e.span >> spoolLenBits) }
+func (e spooled) len() int   { return int(e.span & (1<<spoolLenBits - 1)) }
 
 // spoolMemory is how many bytes of encoded findings stay in memory.
 const spoolMemory = 1 << 20
 
-func (sp *findingSpool) len() int { return len(sp.index) }
+func (sp *findingSpool) len() int { return sp.n }
 
 func (sp *findingSpool) add(f analyze.Finding, encode func(analyze.Finding, *bytes.Buffer) error) {
 	if sp.err != nil {
 		return
 	}
-	var b bytes.Buffer
-	if sp.err = encode(f, &b); sp.err != nil {
+	b := &sp.scratch
+	b.Reset()
+	if sp.err = encode(f, b); sp.err != nil {
+		return
+	}
+	if b.Len() >= 1<<spoolLenBits || sp.size >= 1<<(64-spoolLenBits) {
+		sp.err = fmt.Errorf("a finding of %d bytes after %d bytes of them is more than the findings spool holds", b.Len(), sp.size)
 		return
 	}
 	if sp.file == nil && sp.mem.Len()+b.Len() > spoolMemory {
@@ -223,7 +239,11 @@ func (sp *findingSpool) add(f analyze.Finding, encode func(analyze.Finding, *byt
 	} else {
 		sp.mem.Write(b.Bytes())
 	}
-	sp.index = append(sp.index, spooled{f.Time.UnixNano(), sp.size, uint32(b.Len()), int8(f.Severity)})
+	if sp.bySev == nil {
+		sp.bySev = map[analyze.Severity][]spooled{}
+	}
+	sp.bySev[f.Severity] = append(sp.bySev[f.Severity], spooled{f.Time.UnixNano(), uint64(sp.size)<<spoolLenBits | uint64(b.Len())})
+	sp.n++
 	sp.size += int64(b.Len())
 }
 
@@ -233,36 +253,62 @@ func (sp *findingSpool) writeSorted(w io.Writer, before func()) error {
 	if sp.err != nil {
 		return sp.err
 	}
-	sort.SliceStable(sp.index, func(i, j int) bool {
-		a, b := sp.index[i], sp.index[j]
-		if a.sev != b.sev {
-			return a.sev > b.sev
-		}
-		return a.at < b.at
-	})
 	if sp.fw != nil {
 		if err := sp.fw.Flush(); err != nil {
 			return err
 		}
 	}
-	var buf []byte
-	for _, e := range sp.index {
-		before()
-		if sp.file == nil {
-			if _, err := w.Write(sp.mem.Bytes()[e.off : e.off+int64(e.len)]); err != nil {
+	sevs := slices.Collect(maps.Keys(sp.bySev))
+	slices.Sort(sevs)
+	var win spoolWindow
+	for _, sev := range slices.Backward(sevs) {
+		index := sp.bySev[sev]
+		slices.SortStableFunc(index, func(a, b spooled) int { return cmp.Compare(a.at, b.at) })
+		for _, e := range index {
+			before()
+			b := sp.mem.Bytes()
+			if sp.file != nil {
+				var err error
+				if b, err = win.read(sp.file, e.off(), e.len()); err != nil {
+					return err
+				}
+			} else {
+				b = b[e.off() : e.off()+int64(e.len())]
+			}
+			if _, err := w.Write(b); err != nil {
 				return err
 			}
-			continue
-		}
-		buf = append(buf[:0], make([]byte, e.len)...)
-		if _, err := sp.file.ReadAt(buf, e.off); err != nil {
-			return err
-		}
-		if _, err := w.Write(buf); err != nil {
-			return err
 		}
 	}
 	return nil
+}
+
+// spoolWindow reads a spilled spool back a large block at a time. Within a severity the
+// findings come out in time order, close to the order they went in, so most of them are
+// in the block the one before them brought in: one read per block, not one per finding.
+type spoolWindow struct {
+	buf []byte
+	off int64 // where buf begins in the file
+}
+
+// spoolBlock is how much of the spool file one read brings in.
+const spoolBlock = 256 << 10
+
+// read gives the n bytes at off in f, valid until the next call.
+func (w *spoolWindow) read(f *os.File, off int64, n int) ([]byte, error) {
+	if off >= w.off && off+int64(n) <= w.off+int64(len(w.buf)) {
+		return w.buf[off-w.off : off-w.off+int64(n)], nil
+	}
+	w.buf = slices.Grow(w.buf[:0], max(n, spoolBlock))[:max(n, spoolBlock)]
+	got, err := f.ReadAt(w.buf, off)
+	if got < n {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	w.buf, w.off = w.buf[:got], off
+	return w.buf[:n], nil
 }
 
 func (sp *findingSpool) close() {
