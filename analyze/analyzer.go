@@ -215,7 +215,8 @@ func (a *Analyzer) SessionsSeen() int { return a.nextID }
 // Now is the time of the latest message added.
 func (a *Analyzer) Now() time.Time { return a.now }
 
-// Add takes one decoded message.
+// Add takes one decoded message. It keeps nothing of the message's decoded structures
+// (it copies what it needs), so the reader may reuse them for the next (Reader.Recycle).
 func (a *Analyzer) Add(m *decode.Message) {
 	if a.cur == nil {
 		a.StartCapture("")

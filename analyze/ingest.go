@@ -263,7 +263,9 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		incomplete:    m.Kind == decode.KindIncomplete,
 	}
 	if len(x.Contents) < decode.HeaderLen {
-		msg.raw, msg.tree = nil, x
+		// Kept as decoded (a copy: a reader's decoder reuses its own, Reader.Recycle).
+		tree := *x
+		msg.raw, msg.tree = nil, &tree
 	}
 	if len(a.captures) > 1 {
 		msg.Capture = a.cur.Name

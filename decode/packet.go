@@ -659,6 +659,18 @@ func (d *Decoder) evict(emit func(*Message)) func(*fragSet) {
 	return func(fs *fragSet) { d.emitIncomplete(fs, emit) }
 }
 
+// Recycle says that the caller keeps nothing of the messages decoded so far (their
+// ISAKMP trees; the bytes each one was decoded from stay its own): the structures of
+// their payloads may be reused for the next ones. A caller that calls it after each
+// message it is done with decodes without allocating them. Messages already decoded and
+// not yet handed out (the rest of a frame's, Reader.Next) are not touched: nothing is
+// decoded again before they are gone.
+func (d *Decoder) Recycle() {
+	if d.bodies != nil {
+		d.bodies.recycle()
+	}
+}
+
 // Flush reports fragment sets still waiting for pieces, and hands on what IKE-over-TCP
 // connections hold (out-of-order segments whose gap never filled); call it at the end of
 // a capture.

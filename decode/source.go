@@ -218,6 +218,10 @@ func (r *Reader) Next() bool {
 	}
 }
 
+// Recycle says that the caller keeps nothing of the ISAKMP trees of the messages Next has
+// returned (Decoder.Recycle): the next ones may reuse their structures.
+func (r *Reader) Recycle() { r.dec.Recycle() }
+
 func (r *Reader) readError(err error) error {
 	next := r.frame + 1
 	if errors.Is(err, io.ErrUnexpectedEOF) {

@@ -373,6 +373,7 @@ func feed(a *analyze.Analyzer, dec *ikecrypt.Decrypter, c openedCapture, stderr 
 		m := r.Message()
 		dec.Open(m)
 		a.Add(m)
+		r.Recycle() // neither keeps the message's decoded structures
 		if p != nil {
 			p.frames.Store(int64(r.Frames()))
 			p.sas.Store(int64(a.SessionsSeen()))

@@ -147,6 +147,7 @@ func decodeCapture(r *decode.Reader, format string, w io.Writer, several bool, k
 			if err := report.WriteMessageJSON(out, j, m, res, rd); err != nil {
 				return err
 			}
+			r.Recycle() // the line is out: nothing of the message is kept
 		}
 		if err := bw.Flush(); err != nil {
 			return err
