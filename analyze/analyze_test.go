@@ -35,16 +35,27 @@ func analyzeFile(t *testing.T, path string, keyFiles ...string) *analyze.Result 
 			keys.Merge(k)
 		}
 	}
+	return analyzeReader(t, r, filepath.Base(path), keys, false)
+}
+
+// analyzeReader runs what r reads through the analysis, decrypted with keys when there
+// are any, its decoder reusing the messages' structures after each one when recycle is
+// set (as ikescope analyze has it).
+func analyzeReader(t *testing.T, r *decode.Reader, name string, keys *ikecrypt.Keys, recycle bool) *analyze.Result {
+	t.Helper()
 	a := analyze.New(analyze.Options{Implementations: true})
 	var dec *ikecrypt.Decrypter
 	if keys != nil {
 		dec = ikecrypt.NewDecrypter(keys)
 	}
-	a.StartCapture(filepath.Base(path))
+	a.StartCapture(name)
 	for r.Next() {
 		m := r.Message()
 		dec.Open(m)
 		a.Add(m)
+		if recycle {
+			r.Recycle()
+		}
 	}
 	a.EndCapture(r.Stats())
 	if err := r.Err(); err != nil {

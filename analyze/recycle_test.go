@@ -50,22 +50,7 @@ func compareRecycled(t *testing.T, path string, keyFiles []string) {
 			t.Fatal(err)
 		}
 		defer r.Close()
-		a := analyze.New(analyze.Options{Implementations: true})
-		var dec *ikecrypt.Decrypter
-		if keys != nil {
-			dec = ikecrypt.NewDecrypter(keys)
-		}
-		a.StartCapture(filepath.Base(path))
-		for r.Next() {
-			m := r.Message()
-			dec.Open(m)
-			a.Add(m)
-			if recycle {
-				r.Recycle()
-			}
-		}
-		a.EndCapture(r.Stats())
-		res := a.Finish()
+		res := analyzeReader(t, r, filepath.Base(path), keys, recycle)
 		// The messages' full decodes too, as reports that expand a message rebuild them.
 		var decoded []*decode.ISAKMP
 		for _, s := range res.Sessions {
