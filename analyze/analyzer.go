@@ -550,7 +550,8 @@ func (a *Analyzer) espElsewhere(f *ESPFlow, m *decode.Message) bool {
 }
 
 // tie attaches an ESP flow to its IKE SA when it starts: by the SPI a decrypted
-// negotiation chose, else the latest SA between the same peers that began before it.
+// negotiation chose, else the latest SA between the same peers that began before it
+// and was not refused before it.
 func (a *Analyzer) tie(f *ESPFlow) bool {
 	s := a.childSPI[f.SPI]
 	if s == nil {
@@ -560,7 +561,7 @@ func (a *Analyzer) tie(f *ESPFlow) bool {
 		var latest *Session
 		for i := len(list) - 1; i >= 0; i-- {
 			c := list[i]
-			if c.First.After(f.First) || c.dropped || !c.inCapture(f.capture) {
+			if c.First.After(f.First) || c.dropped || !c.inCapture(f.capture) || c.refusedBefore(f.First) {
 				continue
 			}
 			if latest == nil {
@@ -594,7 +595,7 @@ func (a *Analyzer) tieEarly() {
 		}
 		var s *Session
 		for _, c := range list {
-			if !c.dropped && c.inCapture(f.capture) {
+			if !c.dropped && c.inCapture(f.capture) && !c.refusedBefore(c.Last) {
 				s = c
 				break
 			}
@@ -609,6 +610,29 @@ func (a *Analyzer) tieEarly() {
 	}
 	clear(a.untied[len(still):])
 	a.untied = still
+}
+
+// refusal is the message that refused the IKE SA itself before it came up: an error
+// notification in its own negotiation (IKE_SA_INIT, IKE_AUTH, Main or Aggressive Mode,
+// an IKEv1 Informational before Phase 1 was up); nil when there is none.
+func (s *Session) refusal() *Msg {
+	for _, m := range s.Messages {
+		if m.Retransmit > 0 || !hasErrorNotify(m) || s.upBefore(m.Time) {
+			continue
+		}
+		if phase1(m.v2, m.ExchangeType) || !m.v2 && m.ExchangeType == decode.ExchangeInformationalV1 {
+			return m
+		}
+	}
+	return nil
+}
+
+// refusedBefore reports whether the IKE SA was refused by t and had not come up by then.
+// Such an SA made no IPsec SA, so ESP between its peers from then on belongs to another
+// one: negotiated before the capture, or elsewhere.
+func (s *Session) refusedBefore(t time.Time) bool {
+	m := s.refusal()
+	return m != nil && !m.Time.After(t) && !s.upBefore(t)
 }
 
 // gatherESPSpans notes, for s, every ESP flow between its peers: those of its own SAs,

@@ -163,6 +163,7 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 		out = append(out, tcp...)
 	}
 	out = s.laterEvidence(out)
+	s.stillCarried(out)
 	return supersede(supersedeByUserLayer(dedupeFindings(out)), len(placed))
 }
 
@@ -281,6 +282,33 @@ func (s *Session) laterEvidence(fs []Finding) []Finding {
 		}
 	}
 	return fs
+}
+
+// stillCarried adds to the finding of a refused IKE SA that ESP between its peers went
+// on after the refusal: another IPsec SA, up before the capture began or negotiated
+// elsewhere, still carries the tunnel's traffic. The refusal stands (this negotiation
+// made nothing), but the tunnel is not down yet: it goes down when that SA has to be
+// renegotiated and meets the same refusal.
+func (s *Session) stillCarried(fs []Finding) {
+	m := s.refusal()
+	if m == nil || s.Established {
+		return
+	}
+	last := s.espFrom[0]
+	if s.espFrom[1].After(last) {
+		last = s.espFrom[1]
+	}
+	if !last.After(m.Time) {
+		return
+	}
+	for i := range fs {
+		f := &fs[i]
+		if f.Severity == Error && slices.Contains(f.Frames, m.Frame) {
+			f.Summary += fmt.Sprintf(" ESP between these peers went on after it (the last packet %s later): an IPsec SA made before the capture, or by another negotiation, still carries the traffic, so the tunnel stays up until that SA has to be renegotiated, which meets the same refusal unless the cause is fixed.",
+				secs(last.Sub(m.Time)))
+			return
+		}
+	}
 }
 
 // refutable codes are conclusions a later success can overturn.

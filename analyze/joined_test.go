@@ -7,10 +7,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/gopacket/pcapgo"
 
 	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
@@ -151,4 +153,86 @@ func writeJoined(t *testing.T, path string, captures ...string) int {
 		f.Close()
 	}
 	return first
+}
+
+// TestRefusedWhileOldSACarries: a negotiation refused while ESP between the same two
+// gateways goes on, on IPsec SAs up before the capture began. Built in the test from
+// recorded captures of the same two gateways: the ESP of a rekey capture from its fifth
+// second on (its IKE left out: the capture "began" with the SAs up) and a refused
+// negotiation moved to the middle of it. The refused SA made no IPsec SA, so it gets
+// none of that ESP (those flows are ESP without IKE) and nothing is said of it from
+// ESP; its refusal stays an error and says that the tunnel is still carried.
+func TestRefusedWhileOldSACarries(t *testing.T) {
+	dir := filepath.Join(decodetest.RepoRoot(t), "pcaps")
+	for _, c := range []struct{ esp, refused, code string }{
+		{"ikev2-rekey.pcap", "ikev2-no-proposal.pcap", analyze.CodeNoProposalChosen},
+		{"ikev1-rekey.pcap", "ikev1-p1-proposal-mismatch.pcap", analyze.CodeNoProposalChosen},
+	} {
+		t.Run(c.refused, func(t *testing.T) {
+			old := loadStream(t, filepath.Join(dir, c.esp))
+			refused := loadStream(t, filepath.Join(dir, c.refused))
+			start, _ := timeSpan(old.Msgs)
+			from := start.Add(5 * time.Second)
+			var msgs []decode.Message
+			for _, m := range old.Msgs {
+				if m.Kind == decode.KindESP && !m.Time.Before(from) {
+					msgs = append(msgs, m)
+				}
+			}
+			if len(msgs) < 8 {
+				t.Fatalf("%s: %d ESP packets after its fifth second, want a tunnel carrying traffic", c.esp, len(msgs))
+			}
+			refStart, _ := timeSpan(refused.Msgs)
+			at := msgs[len(msgs)/3].Time.Add(time.Millisecond)
+			for _, m := range refused.Msgs {
+				m.Time = at.Add(m.Time.Sub(refStart))
+				m.Frame += 100000 // after the ESP's frame numbers, which are the rekey capture's
+				msgs = append(msgs, m)
+			}
+			sort.SliceStable(msgs, func(i, j int) bool { return msgs[i].Time.Before(msgs[j].Time) })
+			res := analyzeStream("refused-while-carried", msgs, decode.Stats{}, analyze.Options{})
+
+			if len(res.Sessions) == 0 {
+				t.Fatal("no IKE SA")
+			}
+			flows := 0
+			for _, s := range res.Sessions {
+				if s.Established {
+					t.Fatalf("want refused IKE SAs only, got %s", sessionList(res))
+				}
+				flows += len(s.ESP)
+			}
+			if flows != 0 || len(res.Orphans) < 2 {
+				t.Errorf("the refused SAs have %d ESP flows and %d flows have no IKE SA; want none and every flow", flows, len(res.Orphans))
+			}
+			for _, s := range res.Sessions {
+				var refusal *analyze.Finding
+				for i, f := range res.Findings {
+					if f.Session != s.ID {
+						continue
+					}
+					switch f.Code {
+					case c.code:
+						refusal = &res.Findings[i]
+					case analyze.CodeNATTProblem, analyze.CodeESPOneWay, analyze.CodeESPMissing, analyze.CodeESPAnomaly, analyze.CodeDPDUnanswered:
+						t.Errorf("%s said of refused session %d from ESP that is not its own: %s", f.Code, s.ID, f.Summary)
+					}
+				}
+				if refusal == nil || refusal.Severity != analyze.Error {
+					t.Fatalf("session %d: want %s as an error; findings: %s", s.ID, c.code, codesOf(res.Findings))
+				}
+				if !strings.Contains(refusal.Summary, "ESP between these peers went on after it") {
+					t.Errorf("session %d: the refusal does not say the tunnel is still carried: %s", s.ID, refusal.Summary)
+				}
+			}
+
+			// The refused negotiation alone says nothing of ESP.
+			alone := analyzeStream(c.refused, refused.Msgs, refused.Stats, analyze.Options{})
+			for _, f := range alone.Findings {
+				if strings.Contains(f.Summary, "ESP between these peers went on") {
+					t.Errorf("%s alone: %s", c.refused, f.Summary)
+				}
+			}
+		})
+	}
 }
