@@ -550,8 +550,8 @@ func (a *Analyzer) espElsewhere(f *ESPFlow, m *decode.Message) bool {
 }
 
 // tie attaches an ESP flow to its IKE SA when it starts: by the SPI a decrypted
-// negotiation chose, else the latest SA between the same peers that began before it
-// and was not refused before it.
+// negotiation chose, else the latest SA between the same peers that began before it and
+// may have made an IPsec SA by then (madeNoSA).
 func (a *Analyzer) tie(f *ESPFlow) bool {
 	s := a.childSPI[f.SPI]
 	if s == nil {
@@ -561,7 +561,7 @@ func (a *Analyzer) tie(f *ESPFlow) bool {
 		var latest *Session
 		for i := len(list) - 1; i >= 0; i-- {
 			c := list[i]
-			if c.First.After(f.First) || c.dropped || !c.inCapture(f.capture) || c.refusedBefore(f.First) {
+			if c.First.After(f.First) || c.dropped || !c.inCapture(f.capture) || c.madeNoSA(f.First) {
 				continue
 			}
 			if latest == nil {
@@ -595,7 +595,7 @@ func (a *Analyzer) tieEarly() {
 		}
 		var s *Session
 		for _, c := range list {
-			if !c.dropped && c.inCapture(f.capture) && !c.refusedBefore(c.Last) {
+			if !c.dropped && c.inCapture(f.capture) && !c.madeNoSA(c.Last) {
 				s = c
 				break
 			}
@@ -627,12 +627,125 @@ func (s *Session) refusal() *Msg {
 	return nil
 }
 
-// refusedBefore reports whether the IKE SA was refused by t and had not come up by then.
-// Such an SA made no IPsec SA, so ESP between its peers from then on belongs to another
-// one: negotiated before the capture, or elsewhere.
-func (s *Session) refusedBefore(t time.Time) bool {
-	m := s.refusal()
-	return m != nil && !m.Time.After(t) && !s.upBefore(t)
+// madeNoSA reports whether the capture shows that the IKE SA had made no IPsec SA by t
+// and had none coming (noSASince). ESP between its peers that begins after t belongs to
+// another SA: one up before the capture began, or negotiated elsewhere.
+func (s *Session) madeNoSA(t time.Time) bool {
+	_, ok := s.noSASince(t)
+	return ok
+}
+
+// noSASince reports whether, by t, the capture shows that the IKE SA had made no IPsec
+// SA and had none coming, and since when: the IKE SA itself was refused (a notification,
+// or IKEv1's encrypted Informational instead of the next Phase 1 message, IKEv2's
+// IKE_AUTH answer that is a notification alone), or it came up and every request for an
+// IPsec SA was answered with a refusal. Where the capture may have missed something (the
+// negotiation's first message, an answer still to come or lost at the capture point, a
+// Quick Mode or CREATE_CHILD_SA answered with more than a refusal), it says no.
+func (s *Session) noSASince(t time.Time) (time.Time, bool) {
+	if m := s.refusal(); m != nil && !m.Time.After(t) && !s.upBefore(t) {
+		return m.Time, true
+	}
+	var (
+		start, made bool
+		pending     int
+		refused     time.Time // the latest refusal
+		auth        [2]*Msg   // IKEv2: the latest IKE_AUTH round's request and answer
+	)
+	refuse := func(m *Msg) {
+		if m.Time.After(refused) {
+			refused = m.Time
+		}
+	}
+	up := s.upBefore(t)
+	for _, ex := range s.Exchanges {
+		var req, resp *Msg // the first request and the first answer by t
+		steps := 0         // IKEv1 Quick Mode: QM2 or QM3 seen
+		for _, m := range ex.Messages {
+			if m.Time.After(t) || m.Retransmit > 0 || m.laterFragment {
+				continue
+			}
+			switch {
+			case m.Response && resp == nil:
+				resp = m
+			case !m.Response && req == nil:
+				req = m
+			}
+			if m.Step == StepQM2 || m.Step == StepQM3 {
+				steps++
+			}
+		}
+		if req == nil {
+			continue
+		}
+		switch ex.Type {
+		case decode.ExchangeIKESAInit:
+			start = start || req.FromInitiator
+		case decode.ExchangeMainMode, decode.ExchangeAggressive:
+			start = start || req.Step == StepMM1 || req.Step == StepAM1
+			if !up && s.RolesKnown {
+				// The responder answered with an Informational instead of its next
+				// message (encrypted: after MM4, a refused identity or key).
+				if m := s.informationalAfter(req, t); m != nil && !m.FromInitiator {
+					refuse(m)
+				}
+			}
+		case decode.ExchangeQuickMode:
+			switch m := s.informationalAfter(req, t); {
+			case steps > 0:
+				made = true // the responder accepted
+			case m != nil:
+				refuse(m)
+			default:
+				pending++
+			}
+		case decode.ExchangeIKEAuth:
+			if auth[0] == nil || req.Time.After(auth[0].Time) {
+				auth = [2]*Msg{req, resp}
+			}
+		case decode.ExchangeCreateChildSA:
+			switch {
+			case resp == nil:
+				pending++
+			case childRefused(resp):
+				refuse(resp)
+			default:
+				made = true
+			}
+		}
+	}
+	if auth[0] != nil {
+		switch resp := auth[1]; {
+		case resp == nil || authResult(resp) == authEAPRound:
+			pending++ // an answer, or another round, still to come
+		case authResult(resp) == authRefused:
+			refuse(resp)
+		case s.authCarriesChild(resp):
+			made = true
+		default:
+			refuse(resp) // the IKE SA came up without its CHILD_SA
+		}
+	}
+	if !start || made || pending > 0 || refused.IsZero() {
+		return time.Time{}, false
+	}
+	return refused, true
+}
+
+// informationalAfter is the first IKEv1 Informational from the other side than req's
+// sender, after req and by t, that can be a refusal: encrypted (unread) or carrying an
+// error notification.
+func (s *Session) informationalAfter(req *Msg, t time.Time) *Msg {
+	for _, m := range s.Messages {
+		if m.ExchangeType != decode.ExchangeInformationalV1 || m.v2 || m.FromInitiator == req.FromInitiator ||
+			m.Retransmit > 0 || m.Time.After(t) || !m.Time.After(req.Time) {
+			continue
+		}
+		if m.Encrypted && !m.Decrypted || hasErrorNotify(m) {
+			return m
+		}
+	}
+	return nil
 }
 
 // gatherESPSpans notes, for s, every ESP flow between its peers: those of its own SAs,

@@ -284,28 +284,28 @@ func (s *Session) laterEvidence(fs []Finding) []Finding {
 	return fs
 }
 
-// stillCarried adds to the finding of a refused IKE SA that ESP between its peers went
-// on after the refusal: another IPsec SA, up before the capture began or negotiated
-// elsewhere, still carries the tunnel's traffic. The refusal stands (this negotiation
-// made nothing), but the tunnel is not down yet: it goes down when that SA has to be
-// renegotiated and meets the same refusal.
+// stillCarried adds to the finding of a refusal that left the IKE SA without any IPsec
+// SA (noSASince) that ESP between its peers went on after it: another IPsec SA, up before
+// the capture began or negotiated elsewhere, still carries the tunnel's traffic. The
+// refusal stands (this negotiation made nothing), but the tunnel is not down yet: it goes
+// down when that SA has to be renegotiated and meets the same refusal.
 func (s *Session) stillCarried(fs []Finding) {
-	m := s.refusal()
-	if m == nil || s.Established {
+	since, ok := s.noSASince(s.Last)
+	if !ok {
 		return
 	}
 	last := s.espFrom[0]
 	if s.espFrom[1].After(last) {
 		last = s.espFrom[1]
 	}
-	if !last.After(m.Time) {
+	if !last.After(since) {
 		return
 	}
 	for i := range fs {
 		f := &fs[i]
-		if f.Severity == Error && slices.Contains(f.Frames, m.Frame) {
+		if f.Severity >= Warning && f.Time.Equal(since) || f.Severity == Error && !f.Time.After(since) {
 			f.Summary += fmt.Sprintf(" ESP between these peers went on after it (the last packet %s later): an IPsec SA made before the capture, or by another negotiation, still carries the traffic, so the tunnel stays up until that SA has to be renegotiated, which meets the same refusal unless the cause is fixed.",
-				secs(last.Sub(m.Time)))
+				secs(last.Sub(since)))
 			return
 		}
 	}
