@@ -460,6 +460,9 @@ func (a *Analyzer) addESP(m *decode.Message) {
 	if f == nil {
 		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, First: m.Time, FirstFrame: refFrame(m.Frame), firstRef: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq,
 			capture: a.cur.Name}
+		if m.Encap {
+			f.srcPort, f.dstPort = m.Src.Port(), m.Dst.Port()
+		}
 		a.flows[k] = f
 		a.flowSPI[m.ESP.SPI] = f
 		if a.multi {
@@ -484,6 +487,11 @@ func (a *Analyzer) addESP(m *decode.Message) {
 			f.SeqGaps++
 		}
 		f.LastSeq = m.ESP.Seq
+	}
+	if m.Encap && !a.multi && (m.Src.Port() != f.srcPort || m.Dst.Port() != f.dstPort) {
+		// Several capture points see a flow on both sides of a NAT: its ports there are
+		// not changes.
+		f.portsMoved(m)
 	}
 	p := f.pairSeen
 	if p == nil || p.dead || p.src != k.src || p.dst != k.dst {
@@ -515,6 +523,21 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		// ESP on its child SAs keeps an IKE SA alive, however long IKE is quiet.
 		f.session.active(m.Time)
 	}
+}
+
+// portsMoved notes that a packet of the flow came from or went to another UDP port than
+// the one before it.
+func (f *ESPFlow) portsMoved(m *decode.Message) {
+	for _, mv := range [2]portMove{
+		{dst: false, from: f.srcPort, to: m.Src.Port()},
+		{dst: true, from: f.dstPort, to: m.Dst.Port()},
+	} {
+		if mv.from != mv.to && len(f.portMoves) < maxPortMoves {
+			mv.at, mv.ref = m.Time, m.Frame
+			f.portMoves = append(f.portMoves, mv)
+		}
+	}
+	f.srcPort, f.dstPort = m.Src.Port(), m.Dst.Port()
 }
 
 // espElsewhere takes an ESP packet of a flow seen at several capture points: counted

@@ -1079,6 +1079,109 @@ func (s *Session) natFindings() []Finding {
 	return out
 }
 
+// natRemapFindings reads the UDP ports of the session's encapsulated ESP. A side whose
+// packets start coming from another port got a new mapping from a NAT on its path (its
+// old one timed out, or the NAT restarted); the other side has to send to the new port,
+// which RFC 7296 2.23 makes it do on the next authenticated IKE message from there (many
+// implementations also follow ESP, RFC 3948). One that keeps sending to the old port
+// sends into a mapping the NAT no longer has: the tunnel carries traffic one way.
+func (s *Session) natRemapFindings() []Finding {
+	var out []Finding
+	for _, side := range [2]bool{true, false} { // the initiator's mapping, then the responder's
+		var mv *portMove
+		for _, f := range s.ESP {
+			for i := range f.portMoves {
+				if m := &f.portMoves[i]; f.FromInitiator == side && !m.dst && (mv == nil || m.at.Before(mv.at)) {
+					mv = m
+				}
+			}
+		}
+		if mv == nil {
+			continue
+		}
+		// The other side: when it first sent to the new port, and its flows that went on
+		// sending to the old one after the change.
+		var followedAt time.Time
+		followedRef := 0
+		var stale []*ESPFlow
+		for _, f := range s.ESP {
+			if f.FromInitiator == side {
+				continue
+			}
+			to := func(at time.Time, ref int) {
+				if !at.Before(mv.at) && (followedAt.IsZero() || at.Before(followedAt)) {
+					followedAt, followedRef = at, ref
+				}
+			}
+			first := f.dstPort
+			for _, m := range f.portMoves {
+				if m.dst {
+					if m.to == mv.to {
+						to(m.at, m.ref)
+					}
+					if first == f.dstPort {
+						first = m.from
+					}
+				}
+			}
+			if first == mv.to && len(f.portMoves) == 0 {
+				to(f.First, f.firstRef)
+			}
+			if f.dstPort == mv.from && f.Last.After(mv.at) {
+				stale = append(stale, f)
+			}
+		}
+		who, other := "initiator", "responder"
+		if !side {
+			who, other = other, who
+		}
+		addr := s.Initiator.Addr()
+		if !side {
+			addr = s.Responder.Addr()
+		}
+		change := fmt.Sprintf("From frame %d the %s's ESP comes from UDP port %d instead of %d: a NAT on its path gave %s a new mapping.",
+			mv.ref, who, mv.to, mv.from, addr)
+		switch {
+		case len(stale) > 0:
+			last := stale[0]
+			for _, f := range stale {
+				if f.Last.After(last.Last) {
+					last = f
+				}
+			}
+			ikeMoved := s.ikeFromPortBetween(side, mv.to, mv.at, last.Last)
+			sev, why := Warning, fmt.Sprintf(" The %s still sends its ESP to port %d (the last at frame %d, %s after the change), into a mapping the NAT may no longer have: that direction of the tunnel is lost until an IKE message from the new port moves the %s (RFC 7296 2.23).",
+				other, mv.from, last.lastRef, secs(last.Last.Sub(mv.at)), other)
+			if ikeMoved {
+				sev = Error
+				why = fmt.Sprintf(" The %s still sends its ESP to port %d (the last at frame %d, %s after the change) although an IKE message came from the new port: it does not follow the NAT, and its traffic no longer reaches the %s.",
+					other, mv.from, last.lastRef, secs(last.Last.Sub(mv.at)), who)
+			}
+			out = append(out, s.newFinding(CodeNATTProblem, sev, "ESP ports", []int{mv.ref, last.lastRef}, mv.at,
+				change+why,
+				"The NAT dropped the old mapping (its UDP timeout is shorter than the NAT keepalive or liveness-check interval, or it restarted or failed over) and gave the next packet a new port. The other side moves to a new port only when it sees one (an authenticated IKE message from it; some implementations also follow ESP).",
+				"Send NAT keepalives more often than the NAT's UDP timeout (strongSwan keep_alive, libreswan keep-alive, Cisco crypto isakmp nat keepalive), turn on liveness checks (DPD) so that an IKE message from the new port moves the peer, or raise the NAT's UDP timeout for port 4500."))
+		case !followedAt.IsZero():
+			out = append(out, s.newFinding(CodeNATDetected, Info, "ESP ports", []int{mv.ref, followedRef}, mv.at,
+				change+fmt.Sprintf(" The %s followed it (frame %d, %s later).", other, followedRef, secs(followedAt.Sub(mv.at))),
+				"A NAT mapping timed out or the NAT restarted; NAT traversal coped with it.",
+				"Nothing to fix while the tunnel works. If it happens often, send NAT keepalives more often than the NAT's UDP timeout."))
+		}
+	}
+	return out
+}
+
+// ikeFromPortBetween reports whether an IKE message came from the initiator's (or the
+// responder's) side on UDP port port after from and before to.
+func (s *Session) ikeFromPortBetween(initiator bool, port uint16, from, to time.Time) bool {
+	for _, m := range s.Messages {
+		if m.FromInitiator == initiator && m.Src.Port() == port && m.Time.After(from) && m.Time.Before(to) {
+			return true
+		}
+	}
+	return false
+}
+
 // sawFirstOf reports whether the capture holds the first Phase 1 message of the
 // initiator (MM1, AM1) or of the responder (MM2, AM2), where IKEv1 peers announce
 // their features.

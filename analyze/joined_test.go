@@ -1,6 +1,7 @@
 package analyze_test
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -245,5 +246,96 @@ func TestRefusedWhileOldSACarries(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNATRemap: a NAT gives the initiator a new UDP port in the middle of a tunnel. Made
+// in the test from pcaps/ikev2-rekey.pcap (ESP in UDP 4500 both ways, liveness checks and
+// a CHILD_SA rekey from the initiator later on) by changing the initiator's port from
+// 4500 to 31337 from its third ESP packet on, in what it sends and, when the responder
+// follows, in what it receives. Following is worth an info; not following is a warning
+// until an IKE message came from the new port, an error after it; the recording as it
+// is says nothing of ports.
+func TestNATRemap(t *testing.T) {
+	st := loadStream(t, filepath.Join(decodetest.RepoRoot(t), "pcaps", "ikev2-rekey.pcap"))
+	initiator := netip.MustParseAddr("192.0.2.1")
+	from := -1
+	seen := 0
+	for i, m := range st.Msgs {
+		if m.Kind == decode.KindESP && m.Src.Addr() == initiator {
+			if seen++; seen == 3 {
+				from = i
+				break
+			}
+		}
+	}
+	if from < 0 {
+		t.Fatal("ikev2-rekey.pcap: fewer than three ESP packets from 192.0.2.1")
+	}
+	firstIKE := time.Time{} // the first IKE message from the initiator after the change
+	for _, m := range st.Msgs[from:] {
+		if m.Kind == decode.KindISAKMP && m.Src.Addr() == initiator {
+			firstIKE = m.Time
+			break
+		}
+	}
+	remap := func(follow bool, until time.Time) []decode.Message {
+		var out []decode.Message
+		for i, m := range st.Msgs {
+			if !until.IsZero() && !m.Time.Before(until) {
+				break
+			}
+			if i >= from {
+				if m.Src.Addr() == initiator && m.Src.Port() == 4500 {
+					m.Src = netip.AddrPortFrom(initiator, 31337)
+				}
+				if follow && m.Dst.Addr() == initiator && m.Dst.Port() == 4500 {
+					m.Dst = netip.AddrPortFrom(initiator, 31337)
+				}
+			}
+			out = append(out, m)
+		}
+		return out
+	}
+	portFindings := func(res *analyze.Result) []analyze.Finding {
+		var out []analyze.Finding
+		for _, f := range res.Findings {
+			if f.Exchange == "ESP ports" {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name   string
+		msgs   []decode.Message
+		code   string
+		sev    analyze.Severity
+		phrase string
+	}{
+		{"followed", remap(true, time.Time{}), analyze.CodeNATDetected, analyze.Info, "The responder followed it"},
+		{"not followed, then IKE from the new port", remap(false, time.Time{}), analyze.CodeNATTProblem, analyze.Error, "although an IKE message came from the new port"},
+		{"not followed, no IKE from the new port yet", remap(false, firstIKE), analyze.CodeNATTProblem, analyze.Warning, "until an IKE message from the new port moves the responder"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := analyzeStream("ikev2-rekey-remapped", c.msgs, st.Stats, analyze.Options{})
+			fs := portFindings(res)
+			if len(fs) != 1 || fs[0].Code != c.code || fs[0].Severity != c.sev || !strings.Contains(fs[0].Summary, c.phrase) {
+				t.Fatalf("want one %s %s saying %q; got %v", c.sev, c.code, c.phrase, fs)
+			}
+			if !strings.Contains(fs[0].Summary, "UDP port 31337 instead of 4500") || fs[0].Frames[0] != c.msgs[from].Frame {
+				t.Errorf("the change is not placed at frame %d: %v %s", c.msgs[from].Frame, fs[0].Frames, fs[0].Summary)
+			}
+			if c.sev == analyze.Info {
+				for _, f := range res.Findings {
+					if f.Code == analyze.CodeNATTProblem || f.Code == analyze.CodeESPOneWay {
+						t.Errorf("a followed change raised %s: %s", f.Code, f.Summary)
+					}
+				}
+			}
+		})
+	}
+	if fs := portFindings(analyzeStream("ikev2-rekey", st.Msgs, st.Stats, analyze.Options{})); len(fs) > 0 {
+		t.Errorf("the recording as it is: %v", fs)
 	}
 }

@@ -404,7 +404,24 @@ type ESPFlow struct {
 	pairSeen    *espSeen  // the latest ESP between its addresses (Analyzer.lastESP)
 	fragRef     int       // the first fragmented packet
 	fragAt      time.Time // and when
+	// UDP-encapsulated: the ports of its latest packet, and where either changed (a NAT
+	// that gave a side a new mapping); the first few changes.
+	srcPort, dstPort uint16
+	portMoves        []portMove
 }
+
+// portMove is a change of an ESP flow's UDP port: its source (a side whose NAT mapping
+// changed) or its destination (the other side following it).
+type portMove struct {
+	dst      bool
+	from, to uint16
+	at       time.Time
+	ref      int // the frame reference of the first packet with the new port
+}
+
+// maxPortMoves bounds the port changes a flow keeps: a NAT that remaps again and again
+// shows in the first few.
+const maxPortMoves = 4
 
 // ICMPInfo is an ICMP error about one of a session's packets.
 type ICMPInfo struct {
