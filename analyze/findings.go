@@ -994,8 +994,9 @@ func (s *Session) natFindings() []Finding {
 			ap                netip.AddrPort
 			behind, confirmed bool
 		}{
-			{"the initiator (", s.Initiator, nat.InitiatorBehindNAT, nat.InitiatorTranslated},
-			{"the responder (", s.Responder, nat.ResponderBehindNAT, nat.ResponderTranslated},
+			// Where each side was when it sent its NAT-D (it may have moved since).
+			{"the initiator (", s.firstFrom(true, s.Initiator), nat.InitiatorBehindNAT, nat.InitiatorTranslated},
+			{"the responder (", s.firstFrom(false, s.Responder), nat.ResponderBehindNAT, nat.ResponderTranslated},
 		} {
 			switch {
 			case x.confirmed:
@@ -1079,27 +1080,21 @@ func (s *Session) natFindings() []Finding {
 	return out
 }
 
-// natRemapFindings reads the UDP ports of the session's encapsulated ESP. A side whose
-// packets start coming from another port got a new mapping from a NAT on its path (its
-// old one timed out, or the NAT restarted); the other side has to send to the new port,
-// which RFC 7296 2.23 makes it do on the next authenticated IKE message from there (many
-// implementations also follow ESP, RFC 3948). One that keeps sending to the old port
-// sends into a mapping the NAT no longer has: the tunnel carries traffic one way.
+// natRemapFindings reads where the session's ESP comes from and goes to. A side whose
+// packets start coming from another UDP port, or another address, got a new mapping from
+// a NAT on its path (its old one timed out, the NAT restarted or gave it another public
+// address) or moved; the other side has to send to the new place, which RFC 7296 2.23
+// makes it do on the next authenticated IKE message from there (many implementations
+// also follow ESP, RFC 3948). One that keeps sending to the old place sends into a
+// mapping the NAT no longer has: the tunnel carries traffic one way.
 func (s *Session) natRemapFindings() []Finding {
 	var out []Finding
 	for _, side := range [2]bool{true, false} { // the initiator's mapping, then the responder's
-		var mv *portMove
-		for _, f := range s.ESP {
-			for i := range f.portMoves {
-				if m := &f.portMoves[i]; f.FromInitiator == side && !m.dst && (mv == nil || m.at.Before(mv.at)) {
-					mv = m
-				}
-			}
-		}
-		if mv == nil {
+		mv, ok := s.firstMove(side)
+		if !ok {
 			continue
 		}
-		// The other side: when it first sent to the new port, and its flows that went on
+		// The other side: when it first sent to the new place, and its flows that went on
 		// sending to the old one after the change.
 		var followedAt time.Time
 		followedRef := 0
@@ -1115,19 +1110,20 @@ func (s *Session) natRemapFindings() []Finding {
 			}
 			first := f.dstPort
 			for _, m := range f.portMoves {
-				if m.dst {
-					if m.to == mv.to {
-						to(m.at, m.ref)
-					}
-					if first == f.dstPort {
-						first = m.from
-					}
+				if !m.dst {
+					continue
+				}
+				if endpoint(f.Dst.Addr(), m.to, f.Encap) == mv.to {
+					to(m.at, m.ref)
+				}
+				if first == f.dstPort {
+					first = m.from
 				}
 			}
-			if first == mv.to && len(f.portMoves) == 0 {
+			if endpoint(f.Dst.Addr(), first, f.Encap) == mv.to {
 				to(f.First, f.firstRef)
 			}
-			if f.dstPort == mv.from && f.Last.After(mv.at) {
+			if endpoint(f.Dst.Addr(), f.dstPort, f.Encap) == mv.from && f.Last.After(mv.at) {
 				stale = append(stale, f)
 			}
 		}
@@ -1135,12 +1131,14 @@ func (s *Session) natRemapFindings() []Finding {
 		if !side {
 			who, other = other, who
 		}
-		addr := s.Initiator.Addr()
-		if !side {
-			addr = s.Responder.Addr()
-		}
 		change := fmt.Sprintf("From frame %d the %s's ESP comes from UDP port %d instead of %d: a NAT on its path gave %s a new mapping.",
-			mv.ref, who, mv.to, mv.from, addr)
+			mv.ref, who, mv.to.Port(), mv.from.Port(), mv.to.Addr())
+		place, old := fmt.Sprintf("port %d", mv.to.Port()), fmt.Sprintf("port %d", mv.from.Port())
+		if mv.to.Addr() != mv.from.Addr() {
+			change = fmt.Sprintf("From frame %d the %s's ESP comes from %s instead of %s: a NAT on its path gave it another public address, or it moved to another network (MOBIKE).",
+				mv.ref, who, mv.to.Addr(), mv.from.Addr())
+			place, old = mv.to.Addr().String(), mv.from.Addr().String()
+		}
 		switch {
 		case len(stale) > 0:
 			last := stale[0]
@@ -1149,37 +1147,102 @@ func (s *Session) natRemapFindings() []Finding {
 					last = f
 				}
 			}
-			ikeMoved := s.ikeFromPortBetween(side, mv.to, mv.at, last.Last)
-			sev, why := Warning, fmt.Sprintf(" The %s still sends its ESP to port %d (the last at frame %d, %s after the change), into a mapping the NAT may no longer have: that direction of the tunnel is lost until an IKE message from the new port moves the %s (RFC 7296 2.23).",
-				other, mv.from, last.lastRef, secs(last.Last.Sub(mv.at)), other)
-			if ikeMoved {
+			sev, why := Warning, fmt.Sprintf(" The %s still sends its ESP to %s (the last at frame %d, %s after the change), into a mapping the NAT may no longer have: that direction of the tunnel is lost until an IKE message from %s moves the %s (RFC 7296 2.23).",
+				other, old, last.lastRef, secs(last.Last.Sub(mv.at)), place, other)
+			if s.ikeFromBetween(side, mv.to, mv.at, last.Last) {
 				sev = Error
-				why = fmt.Sprintf(" The %s still sends its ESP to port %d (the last at frame %d, %s after the change) although an IKE message came from the new port: it does not follow the NAT, and its traffic no longer reaches the %s.",
-					other, mv.from, last.lastRef, secs(last.Last.Sub(mv.at)), who)
+				why = fmt.Sprintf(" The %s still sends its ESP to %s (the last at frame %d, %s after the change) although an IKE message came from %s: it does not follow, and its traffic no longer reaches the %s.",
+					other, old, last.lastRef, secs(last.Last.Sub(mv.at)), place, who)
 			}
 			out = append(out, s.newFinding(CodeNATTProblem, sev, "ESP ports", []int{mv.ref, last.lastRef}, mv.at,
 				change+why,
-				"The NAT dropped the old mapping (its UDP timeout is shorter than the NAT keepalive or liveness-check interval, or it restarted or failed over) and gave the next packet a new port. The other side moves to a new port only when it sees one (an authenticated IKE message from it; some implementations also follow ESP).",
-				"Send NAT keepalives more often than the NAT's UDP timeout (strongSwan keep_alive, libreswan keep-alive, Cisco crypto isakmp nat keepalive), turn on liveness checks (DPD) so that an IKE message from the new port moves the peer, or raise the NAT's UDP timeout for port 4500."))
+				"The NAT dropped the old mapping (its UDP timeout is shorter than the NAT keepalive or liveness-check interval, or it restarted or failed over) and gave the next packet a new one. The other side moves only when it sees the new place (an authenticated IKE message from it; some implementations also follow ESP).",
+				"Send NAT keepalives more often than the NAT's UDP timeout (strongSwan keep_alive, libreswan keep-alive, Cisco crypto isakmp nat keepalive), turn on liveness checks (DPD) so that an IKE message from the new place moves the peer, or raise the NAT's UDP timeout for port 4500."))
 		case !followedAt.IsZero():
 			out = append(out, s.newFinding(CodeNATDetected, Info, "ESP ports", []int{mv.ref, followedRef}, mv.at,
 				change+fmt.Sprintf(" The %s followed it (frame %d, %s later).", other, followedRef, secs(followedAt.Sub(mv.at))),
-				"A NAT mapping timed out or the NAT restarted; NAT traversal coped with it.",
+				"A NAT mapping timed out, the NAT restarted, or the side moved; the peers coped with it.",
 				"Nothing to fix while the tunnel works. If it happens often, send NAT keepalives more often than the NAT's UDP timeout."))
 		}
 	}
 	return out
 }
 
-// ikeFromPortBetween reports whether an IKE message came from the initiator's (or the
-// responder's) side on UDP port port after from and before to.
-func (s *Session) ikeFromPortBetween(initiator bool, port uint16, from, to time.Time) bool {
+// endpointMove is a change of where one side's ESP comes from: its UDP port, its address.
+type endpointMove struct {
+	from, to netip.AddrPort // with port 0 for ESP on IP protocol 50
+	at       time.Time
+	ref      int
+}
+
+// endpoint is where an ESP packet comes from or goes to: the address, and the UDP port
+// for ESP in UDP.
+func endpoint(a netip.Addr, port uint16, encap bool) netip.AddrPort {
+	if !encap {
+		port = 0
+	}
+	return netip.AddrPortFrom(a, port)
+}
+
+// firstMove finds the first change of where the initiator's (or the responder's) ESP
+// comes from: a flow's source port changing, or an SA's packets coming from another
+// address than before.
+func (s *Session) firstMove(side bool) (endpointMove, bool) {
+	var mv endpointMove
+	found := false
+	take := func(m endpointMove) {
+		if !found || m.at.Before(mv.at) {
+			mv, found = m, true
+		}
+	}
+	for _, f := range s.ESP {
+		if f.FromInitiator != side {
+			continue
+		}
+		for _, m := range f.portMoves {
+			if !m.dst {
+				take(endpointMove{endpoint(f.Src.Addr(), m.from, true), endpoint(f.Src.Addr(), m.to, true), m.at, m.ref})
+			}
+		}
+		// The same SPI from another address: the flow before it, by the time it began.
+		for _, g := range s.ESP {
+			if g.SPI != f.SPI || g.FromInitiator != side || g.Src.Addr() == f.Src.Addr() || !g.First.Before(f.First) || g.Last.After(f.Last) {
+				continue
+			}
+			firstPort := f.srcPort
+			for _, m := range f.portMoves {
+				if !m.dst {
+					firstPort = m.from
+					break
+				}
+			}
+			take(endpointMove{endpoint(g.Src.Addr(), g.srcPort, g.Encap), endpoint(f.Src.Addr(), firstPort, f.Encap), f.First, f.firstRef})
+		}
+	}
+	return mv, found
+}
+
+// ikeFromBetween reports whether an IKE message came from the initiator's (or the
+// responder's) side from where after from and before to.
+func (s *Session) ikeFromBetween(initiator bool, where netip.AddrPort, from, to time.Time) bool {
 	for _, m := range s.Messages {
-		if m.FromInitiator == initiator && m.Src.Port() == port && m.Time.After(from) && m.Time.Before(to) {
+		if m.FromInitiator == initiator && m.Time.After(from) && m.Time.Before(to) &&
+			m.Src.Addr() == where.Addr() && (where.Port() == 0 || m.Src.Port() == where.Port()) {
 			return true
 		}
 	}
 	return false
+}
+
+// firstFrom is where the initiator's (or the responder's) first message came from; or
+// else when the capture holds none.
+func (s *Session) firstFrom(initiator bool, or netip.AddrPort) netip.AddrPort {
+	for _, m := range s.Messages {
+		if m.FromInitiator == initiator {
+			return m.Src
+		}
+	}
+	return or
 }
 
 // sawFirstOf reports whether the capture holds the first Phase 1 message of the

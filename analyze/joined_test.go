@@ -279,6 +279,7 @@ func TestNATRemap(t *testing.T) {
 			break
 		}
 	}
+	moved := netip.AddrPortFrom(initiator, 31337)
 	remap := func(follow bool, until time.Time) []decode.Message {
 		var out []decode.Message
 		for i, m := range st.Msgs {
@@ -287,15 +288,22 @@ func TestNATRemap(t *testing.T) {
 			}
 			if i >= from {
 				if m.Src.Addr() == initiator && m.Src.Port() == 4500 {
-					m.Src = netip.AddrPortFrom(initiator, 31337)
+					m.Src = moved
 				}
 				if follow && m.Dst.Addr() == initiator && m.Dst.Port() == 4500 {
-					m.Dst = netip.AddrPortFrom(initiator, 31337)
+					m.Dst = moved
 				}
 			}
 			out = append(out, m)
 		}
 		return out
+	}
+	// The same, the NAT giving the initiator another address (as a carrier-grade NAT
+	// does), its port kept.
+	newAddress := func(follow bool) []decode.Message {
+		moved = netip.AddrPortFrom(netip.MustParseAddr("192.0.2.77"), 4500)
+		defer func() { moved = netip.AddrPortFrom(initiator, 31337) }()
+		return remap(follow, time.Time{})
 	}
 	portFindings := func(res *analyze.Result) []analyze.Finding {
 		var out []analyze.Finding
@@ -314,8 +322,10 @@ func TestNATRemap(t *testing.T) {
 		phrase string
 	}{
 		{"followed", remap(true, time.Time{}), analyze.CodeNATDetected, analyze.Info, "The responder followed it"},
-		{"not followed, then IKE from the new port", remap(false, time.Time{}), analyze.CodeNATTProblem, analyze.Error, "although an IKE message came from the new port"},
-		{"not followed, no IKE from the new port yet", remap(false, firstIKE), analyze.CodeNATTProblem, analyze.Warning, "until an IKE message from the new port moves the responder"},
+		{"not followed, then IKE from the new port", remap(false, time.Time{}), analyze.CodeNATTProblem, analyze.Error, "although an IKE message came from port 31337"},
+		{"not followed, no IKE from the new port yet", remap(false, firstIKE), analyze.CodeNATTProblem, analyze.Warning, "until an IKE message from port 31337 moves the responder"},
+		{"new address, followed", newAddress(true), analyze.CodeNATDetected, analyze.Info, "comes from 192.0.2.77 instead of 192.0.2.1"},
+		{"new address, not followed", newAddress(false), analyze.CodeNATTProblem, analyze.Error, "still sends its ESP to 192.0.2.1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res := analyzeStream("ikev2-rekey-remapped", c.msgs, st.Stats, analyze.Options{})
@@ -323,7 +333,7 @@ func TestNATRemap(t *testing.T) {
 			if len(fs) != 1 || fs[0].Code != c.code || fs[0].Severity != c.sev || !strings.Contains(fs[0].Summary, c.phrase) {
 				t.Fatalf("want one %s %s saying %q; got %v", c.sev, c.code, c.phrase, fs)
 			}
-			if !strings.Contains(fs[0].Summary, "UDP port 31337 instead of 4500") || fs[0].Frames[0] != c.msgs[from].Frame {
+			if !strings.Contains(fs[0].Summary, "UDP port 31337 instead of 4500") && !strings.Contains(fs[0].Summary, "192.0.2.77 instead of") || fs[0].Frames[0] != c.msgs[from].Frame {
 				t.Errorf("the change is not placed at frame %d: %v %s", c.msgs[from].Frame, fs[0].Frames, fs[0].Summary)
 			}
 			if c.sev == analyze.Info {
