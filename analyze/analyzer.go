@@ -461,7 +461,7 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, First: m.Time, FirstFrame: refFrame(m.Frame), firstRef: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq,
 			capture: a.cur.Name}
 		if m.Encap {
-			f.srcPort, f.dstPort = m.Src.Port(), m.Dst.Port()
+			f.srcPort, f.dstPort, f.portsIn = m.Src.Port(), m.Dst.Port(), a.curIdx
 		}
 		a.flows[k] = f
 		a.flowSPI[m.ESP.SPI] = f
@@ -488,9 +488,13 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		}
 		f.LastSeq = m.ESP.Seq
 	}
-	if m.Encap && !a.multi && (m.Src.Port() != f.srcPort || m.Dst.Port() != f.dstPort) {
-		// Several capture points see a flow on both sides of a NAT: its ports there are
-		// not changes.
+	switch {
+	case !m.Encap:
+	case a.multi || f.portsIn != a.curIdx:
+		// Several capture points see a flow on both sides of a NAT, and captures given
+		// one after the other may hold the same SPI: ports seen elsewhere are not changes.
+		f.srcPort, f.dstPort, f.portsIn = m.Src.Port(), m.Dst.Port(), a.curIdx
+	case m.Src.Port() != f.srcPort || m.Dst.Port() != f.dstPort:
 		f.portsMoved(m)
 	}
 	p := f.pairSeen

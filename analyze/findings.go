@@ -1206,7 +1206,8 @@ func (s *Session) firstMove(side bool) (endpointMove, bool) {
 		}
 		// The same SPI from another address: the flow before it, by the time it began.
 		for _, g := range s.ESP {
-			if g.SPI != f.SPI || g.FromInitiator != side || g.Src.Addr() == f.Src.Addr() || !g.First.Before(f.First) || g.Last.After(f.Last) {
+			if g.SPI != f.SPI || g.FromInitiator != side || g.Src.Addr() == f.Src.Addr() || !g.First.Before(f.First) || g.Last.After(f.Last) ||
+				g.capture != f.capture || len(g.sights) > 1 || len(f.sights) > 1 {
 				continue
 			}
 			firstPort := f.srcPort

@@ -407,6 +407,7 @@ type ESPFlow struct {
 	// UDP-encapsulated: the ports of its latest packet, and where either changed (a NAT
 	// that gave a side a new mapping); the first few changes.
 	srcPort, dstPort uint16
+	portsIn          int // the capture those ports were seen in (its index)
 	portMoves        []portMove
 }
 
