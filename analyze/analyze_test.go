@@ -522,13 +522,14 @@ func TestEveryCodeIsShown(t *testing.T) {
 		t.Skip("run together with TestPcaps")
 	}
 	elsewhere := map[string]string{
-		analyze.CodeNATTProblem:  "TestCorpusFindings (tcpdump's ikev2four.pcap)",
-		analyze.CodeMalformed:    "TestCorpusFindings (tcpdump's isakmp-pointer-loop.pcap)",
-		analyze.CodeStateLimit:   "TestHalfOpenFloodIsCapped",
-		analyze.CodeRedirected:   "TestCorpusFindings (scapy's ikev2_notify_redirect.pcap)",
-		analyze.CodeNoIKE:        "TestCorpusFindings (tcpdump's 02-sunrise-sunset-esp.pcap)",
-		analyze.CodeCaptureDrops: "live capture only: TestCaptureDropsNoted",
-		analyze.CodeCaptureClock: "TestCorpusExpectations (nDPI's ipsec_isakmp_esp.pcap, sorted by connection) and TestCaptureClock",
+		analyze.CodeNATTProblem:   "TestCorpusFindings (tcpdump's ikev2four.pcap)",
+		analyze.CodeMalformed:     "TestCorpusFindings (tcpdump's isakmp-pointer-loop.pcap)",
+		analyze.CodeStateLimit:    "TestHalfOpenFloodIsCapped",
+		analyze.CodeRedirected:    "TestCorpusFindings (scapy's ikev2_notify_redirect.pcap)",
+		analyze.CodeNoIKE:         "TestCorpusFindings (tcpdump's 02-sunrise-sunset-esp.pcap)",
+		analyze.CodeCaptureDrops:  "live capture only: TestCaptureDropsNoted",
+		analyze.CodeCaptureClock:  "TestCorpusExpectations (nDPI's ipsec_isakmp_esp.pcap, sorted by connection) and TestCaptureClock",
+		analyze.CodeCaptureOneWay: "TestCaptureOneWay (every recorded capture with one side's packets left out)",
 	}
 	// Codes waiting for a capture that shows them, with the reason.
 	pending := map[string]string{}
@@ -552,6 +553,7 @@ var allCodes = []string{
 	analyze.CodeFragmentsLost, analyze.CodeESPMissing, analyze.CodeESPOneWay, analyze.CodeESPAnomaly,
 	analyze.CodeWeakCrypto, analyze.CodeAggressivePSK, analyze.CodeMalformed, analyze.CodeTruncated, analyze.CodeStateLimit,
 	analyze.CodeDecryptFailed, analyze.CodeRedirected, analyze.CodeNoIKE, analyze.CodeCaptureDrops, analyze.CodeCaptureClock,
+	analyze.CodeCaptureOneWay,
 }
 
 // The successful captures produce no error.

@@ -53,6 +53,7 @@ var Catalogue = []Entry{
 	{CodeNoIKE, Warning, "no IKE in the capture"},
 	{CodeCaptureDrops, Warning, "the capture dropped packets"},
 	{CodeCaptureClock, Info, "the capture's timestamps go back"},
+	{CodeCaptureOneWay, Info, "the capture sees one direction of an SA only"},
 }
 
 // Setting keys: the families of configuration a finding points at.

@@ -129,6 +129,7 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 	// Losses placed between capture points come first: they say more than the same
 	// conclusion drawn from one side.
 	out := append([]Finding(nil), placed...)
+	out = append(out, s.captureOneWay()...) // first: what follows reads s.unseen
 	out = append(out, s.messageFindings()...)
 	out = append(out, evaluateTimed(s, now, opts, final)...)
 	out = append(out, s.authInferred()...)

@@ -49,6 +49,7 @@ const (
 	CodeNoIKE             = "no-ike"
 	CodeCaptureDrops      = "capture-drops"
 	CodeCaptureClock      = "capture-clock"
+	CodeCaptureOneWay     = "capture-one-way"
 	CodeUserAuthFailed    = "user-auth-failed"
 	CodeNoVirtualIP       = "no-virtual-ip"
 	CodeEAPMethodMismatch = "eap-method-mismatch"
@@ -345,7 +346,11 @@ func (s *Session) unanswered() []pendingRequest {
 // responder's SPI that only IKE_SA_INIT's answer gives; an IKEv1 side sends its next
 // Main Mode message only after the other side's. The answer then simply is not in the
 // capture (captured elsewhere, or lost on the capture's side only).
-func (s *Session) movedOn(req *Msg) bool {
+func (s *Session) movedOn(req *Msg) bool { return s.movedOnBy(req) != nil }
+
+// movedOnBy is the first message by which req's sender went on as only an answer lets
+// it (movedOn), or nil.
+func (s *Session) movedOnBy(req *Msg) *Msg {
 	for _, ex := range s.Exchanges {
 		for _, m := range ex.Messages {
 			if m.FromInitiator != req.FromInitiator || m.Response || m.Retransmit > 0 || m.laterFragment || !m.Time.After(req.Time) {
@@ -353,17 +358,19 @@ func (s *Session) movedOn(req *Msg) bool {
 			}
 			switch {
 			case req.v2 && m.v2 && m.MessageID > req.MessageID:
-				return true
+				return m
 			case req.v2 && req.ExchangeType == decode.ExchangeIKESAInit && m.ExchangeType != decode.ExchangeIKESAInit:
-				return true // it knows the responder's SPI
+				return m // it knows the responder's SPI
 			}
 			switch {
 			case !req.v2 && numbered(req.ExchangeType) && m.ExchangeType == req.ExchangeType && m.MessageID == req.MessageID && m.Step.N() > req.Step.N():
-				return true
+				return m
+			case !req.v2 && req.Step == StepMM5 && (m.ExchangeType == decode.ExchangeQuickMode || m.ExchangeType == decode.ExchangeTransaction):
+				return m // only under a Phase 1 that is up: MM6 arrived
 			}
 		}
 	}
-	return false
+	return nil
 }
 
 // needsReply says whether a request expects an answer in its own exchange. IKEv1 QM3,
@@ -396,6 +403,9 @@ func (s *Session) answeredElsewhere(p pendingRequest) []*Msg {
 func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Finding {
 	var out []Finding
 	for _, p := range s.unanswered() {
+		if s.unseen != unseenNone {
+			continue // its answer travels the way the capture does not see
+		}
 		if elsewhere := s.answeredElsewhere(p); len(elsewhere) > 0 {
 			// IKEv1 answered with an Informational instead: clear ones are reported by
 			// their notification; encrypted ones are read from the step.
@@ -422,7 +432,7 @@ func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Findin
 	}
 	out = append(out, s.qm3Lost()...)
 	out = append(out, s.am3Missing(now, opts)...)
-	if f, ok := s.dpdUnanswered(now, opts, final); ok {
+	if f, ok := s.dpdUnanswered(now, opts, final); ok && s.unseen == unseenNone {
 		out = append(out, f)
 	}
 	return out
@@ -1223,6 +1233,90 @@ func (s *Session) firstMove(side bool) (endpointMove, bool) {
 	return mv, found
 }
 
+// Which side of an SA the capture does not see (Session.unseen).
+const (
+	unseenNone = iota
+	unseenInitiator
+	unseenResponder
+)
+
+// unseenSide finds a side of the SA the capture holds no IKE message from although the
+// other side's messages show, twice at least, that it sent some: answers to its requests
+// (not the first message the capture holds of the SA, which may answer a request sent
+// before the capture began), or requests only an answer from it lets the sender make
+// (movedOn). The capture point then sees one direction only, and that side's silence, in
+// IKE or in ESP, means nothing. proof is the first message that shows it.
+func (s *Session) unseenSide() (which int, proof *Msg) {
+	var fromI, fromR bool
+	for _, m := range s.Messages {
+		if m.FromInitiator {
+			fromI = true
+		} else {
+			fromR = true
+		}
+	}
+	if fromI == fromR || s.Version == 1 && !s.RolesKnown {
+		return unseenNone, nil // both sides seen, or which is which is a guess
+	}
+	which = unseenInitiator
+	if fromI {
+		which = unseenResponder
+	}
+	// Two pieces of evidence at least: one missing packet may be the capture's own loss.
+	n := 0
+	for i, m := range s.Messages {
+		if m.Retransmit > 0 || m.laterFragment {
+			continue
+		}
+		var p *Msg
+		switch {
+		case m.Response && i > 0:
+			p = m
+		case needsReply(m.exchange, m):
+			p = s.movedOnBy(m)
+		}
+		if p != nil {
+			if n++; proof == nil {
+				proof = p
+			}
+		}
+	}
+	if n < 2 {
+		return unseenNone, nil
+	}
+	return which, proof
+}
+
+// captureOneWay says that the capture sees one direction of the SA only.
+func (s *Session) captureOneWay() []Finding {
+	which, proof := s.unseenSide()
+	s.unseen = which
+	if which == unseenNone {
+		return nil
+	}
+	silent, seen := "initiator", "responder"
+	addr := s.Initiator.Addr()
+	if which == unseenResponder {
+		silent, seen, addr = seen, silent, s.Responder.Addr()
+	}
+	how := fmt.Sprintf("the %s answers its requests (frame %d: %s)", seen, proof.Frame, proof.Step)
+	if !proof.Response {
+		how = fmt.Sprintf("the %s goes on as only its answers let it (frame %d: %s)", seen, proof.Frame, proof.Step)
+	}
+	esp := ""
+	for _, f := range s.ESP {
+		if f.FromInitiator == (which == unseenResponder) {
+			esp = fmt.Sprintf(" ESP from the %s only is all this capture point can see; the %s's passes elsewhere.", seen, silent)
+			break
+		}
+	}
+	return []Finding{s.newFinding(CodeCaptureOneWay, Info, "capture", []int{proof.Frame}, proof.Time,
+		fmt.Sprintf("The capture holds no packet of this SA from the %s (%s), yet %s: this capture point sees one direction only, and nothing is concluded from the %s's silence.%s",
+			silent, addr, how, silent, esp),
+		"The two directions take different paths (asymmetric routing, several uplinks, a cluster), the port mirror (SPAN) copies one direction only, or a capture filter keeps one source (src host ...).",
+		"Capture where both directions pass: on the gateway itself (tcpdump -i any), a mirror of both directions, or one capture on each path given to ikescope together.")}
+}
+
 // ikeFromBetween reports whether an IKE message came from the initiator's (or the
 // responder's) side from where after from and before to.
 func (s *Session) ikeFromBetween(initiator bool, where netip.AddrPort, from, to time.Time) bool {
@@ -1454,7 +1548,7 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 	if f, ok := s.espStopped(fromI, fromR, now, opts); ok {
 		out = append(out, f)
 	}
-	if len(fromI) == 0 || len(fromR) == 0 {
+	if (len(fromI) == 0 || len(fromR) == 0) && !(len(fromI) == 0 && s.unseen == unseenInitiator || len(fromR) == 0 && s.unseen == unseenResponder) {
 		sender, silent := "initiator", "responder"
 		flows := fromI
 		if len(fromI) == 0 {

@@ -371,3 +371,58 @@ func TestNATRemapAcrossCaptures(t *testing.T) {
 		}
 	}
 }
+
+// TestCaptureOneWay: every recorded capture with the packets of one of its addresses
+// left out, as a capture point that sees one direction only (asymmetric routing, a
+// mirror of one direction) records it. Of a capture without errors, the cut raises none
+// either (the silent side's absence proves nothing); a failing one may be read
+// otherwise from one side (a peer that never answers looks the same from the side
+// left). On the two clean negotiations, both ways, the capture says it sees one
+// direction.
+func TestCaptureOneWay(t *testing.T) {
+	errorsOf := func(res *analyze.Result) map[string]bool {
+		out := map[string]bool{}
+		for _, f := range res.Findings {
+			if f.Severity == analyze.Error {
+				out[f.Code] = true
+			}
+		}
+		return out
+	}
+	for _, p := range pcapFiles(t) {
+		if strings.Contains(filepath.Base(p), ".gw-") || strings.Contains(filepath.Base(p), ".router.") {
+			continue // capture points of one tunnel, read together elsewhere
+		}
+		st := loadStream(t, p)
+		whole := analyzeStream(st.Name, st.Msgs, st.Stats, analyze.Options{})
+		wholeErrors := errorsOf(whole)
+		addrs := map[netip.Addr]bool{}
+		for _, m := range st.Msgs {
+			if m.Kind == decode.KindISAKMP {
+				addrs[m.Src.Addr()] = true
+			}
+		}
+		for a := range addrs {
+			var msgs []decode.Message
+			for _, m := range st.Msgs {
+				if m.Src.Addr() == a {
+					msgs = append(msgs, m)
+				}
+			}
+			res := analyzeStream(st.Name, msgs, st.Stats, analyze.Options{})
+			oneWay := 0
+			for _, f := range res.Findings {
+				switch {
+				case f.Code == analyze.CodeCaptureOneWay:
+					oneWay++
+				case f.Severity == analyze.Error && len(wholeErrors) == 0:
+					t.Errorf("%s from %s only: %s %v: %s", st.Name, a, f.Code, f.Evidence, f.Summary)
+				}
+			}
+			clean := st.Name == "ikev2-psk.pcap" || st.Name == "ikev1-main-psk.pcap"
+			if clean && oneWay != 1 {
+				t.Errorf("%s from %s only: %d capture-one-way findings, want one; findings: %s", st.Name, a, oneWay, codesOf(res.Findings))
+			}
+		}
+	}
+}

@@ -197,6 +197,7 @@ type Session struct {
 	predecessor    *Session
 	names          findingNames // the texts every finding of the session carries
 	fpRecorded     int          // messages whose evidence of implementations is kept
+	unseen         int          // the side the capture does not see (unseenSide), as of the latest evaluation
 	fpSeen         int          // what fingerprint last ran on (messages, copies)
 }
 

@@ -361,8 +361,8 @@ func (s *Session) noVirtualIP(ac access) (Finding, bool) {
 // assignment.
 func (s *Session) transactionsInferred(ac access, now time.Time, opts Options) []Finding {
 	if s.Version != 1 || !s.RolesKnown || len(ac.transactions) == 0 || ac.readable || s.Phase2 > 0 || len(s.ESP) > 0 ||
-		s.Reached != StepMM6 && s.Reached != StepAM3 {
-		return nil
+		s.Reached != StepMM6 && s.Reached != StepAM3 || s.unseen != unseenNone {
+		return nil // (with one side unseen, its answers and its Quick Mode may be there)
 	}
 	last := ac.transactions[len(ac.transactions)-1]
 	// The first Informational after them that the other side does not answer with one

@@ -67,10 +67,13 @@ func (s *Session) tcpFindings() []Finding {
 				what = "closed (FIN)"
 			}
 			pending := s.unanswered()
+			// With one side unseen, its answers, and so whether the SA came up, are not
+			// in the capture: only a message cut short by the close says something.
+			unseen := s.unseen != unseenNone
 			switch {
-			case !s.Established || len(pending) > 0 || ev.pending > 0:
+			case ev.pending > 0 || !unseen && (!s.Established || len(pending) > 0):
 				step := ""
-				if len(pending) > 0 {
+				if len(pending) > 0 && !unseen {
 					step = fmt.Sprintf(" with the %s unanswered", s.requestName(pending[0].first))
 				}
 				part := ""
