@@ -169,6 +169,9 @@ type Stats struct {
 	ClockBack      int
 	ClockBackMost  time.Duration
 	ClockBackFrame int
+	// Encapsulated counts the frames read inside a tunnel or a mirror's encapsulation
+	// (GRE, ERSPAN, VXLAN, Geneve, IP in IP, MPLS, PPPoE).
+	Encapsulated int
 }
 
 // ClockStepBack is how far a frame's timestamp must lie before the previous frame's for
@@ -199,6 +202,12 @@ type Decoder struct {
 	// before the first frame.
 	TCPPorts []uint16
 	tcps     *tcpState // created on the first segment to or from an IKE-over-TCP port
+
+	// The frame being decoded, and how many encapsulations deep (decodeLayers).
+	frame    int
+	ci       gopacket.CaptureInfo
+	cut      bool
+	depth    int
 	bodies   *bodies   // the structures of decoded IKE messages, by blocks
 	prevTime time.Time // the previous frame's timestamp
 }
@@ -282,6 +291,17 @@ func (d *Decoder) Decode(frame int, ci gopacket.CaptureInfo, link layers.LinkTyp
 		return
 	}
 	d.frags.expire(ci.Timestamp, func(fs *fragSet) { d.emitIncomplete(fs, emit) })
+	d.frame, d.ci, d.cut, d.depth = frame, ci, cut, 0
+	d.decodeLayers(first, data, emit)
+}
+
+// maxEncap bounds how many tunnels inside tunnels a frame is opened through.
+const maxEncap = 4
+
+// decodeLayers decodes the frame d.frame from the layer first on: the frame itself, or
+// the packet a tunnel or mirror encapsulation carries inside it (encap.go).
+func (d *Decoder) decodeLayers(first gopacket.LayerType, data []byte, emit func(*Message)) {
+	frame, ci, cut := d.frame, d.ci, d.cut
 	p := d.parser(first)
 	if err := p.DecodeLayers(data, &d.decoded); err != nil {
 		// gopacket refuses an IPv4 header with malformed options; tcpdump and Wireshark
@@ -298,6 +318,12 @@ func (d *Decoder) Decode(frame int, ci gopacket.CaptureInfo, link layers.LinkTyp
 	m := &d.msg
 	*m = Message{Frame: frame, Time: ci.Timestamp, Truncated: cut}
 	switch d.decoded[len(d.decoded)-1] {
+	case layers.LayerTypeEthernet, layers.LayerTypeDot1Q, layers.LayerTypeLinuxSLL, LayerTypeLinuxSLL2:
+		// The parser stops at a link layer whose payload is not IP: MPLS or PPPoE may
+		// carry it.
+		if !d.linkInner(emit) {
+			d.Stats.Other++
+		}
 	case layers.LayerTypeIPv4:
 		ip := &d.ip4
 		src, _ := netip.AddrFromSlice(ip.SrcIP.To4())
@@ -313,6 +339,9 @@ func (d *Decoder) Decode(frame int, ci gopacket.CaptureInfo, link layers.LinkTyp
 		}
 		if proto == 1 && ip.FragOffset == 0 {
 			d.icmp(m, src, dst, false, payload, emit)
+			return
+		}
+		if (proto == 47 || proto == 4 || proto == 41) && ip.Flags&layers.IPv4MoreFragments == 0 && ip.FragOffset == 0 && d.ipInner(proto, payload, emit) {
 			return
 		}
 		if proto == 6 && (ip.Flags&layers.IPv4MoreFragments != 0 || ip.FragOffset != 0) {
@@ -372,6 +401,10 @@ func (d *Decoder) Decode(frame int, ci gopacket.CaptureInfo, link layers.LinkTyp
 			case 6, 17, 50:
 				d.transport(m, src, dst, nh, payload, cut, emit)
 				return
+			case 4, 41, 47:
+				if d.ipInner(nh, payload, emit) {
+					return
+				}
 			case 58:
 				d.icmp(m, src, dst, true, payload, emit)
 				return
@@ -543,6 +576,9 @@ func (d *Decoder) transport(m *Message, src, dst netip.Addr, proto uint8, b []by
 	case ulen-8 > len(body) && !cut:
 		// The frame is whole, so the UDP header overstates the datagram.
 		m.Err = &FieldError{Field: "UDP length", Offset: 4, Err: fmt.Errorf("%w: %d bytes stated, %d present", errLengthLong, ulen, len(b))}
+	}
+	if (dport == 4789 || dport == 6081) && d.udpInner(dport, body, emit) {
+		return
 	}
 	switch {
 	case sport == 4500 || dport == 4500:

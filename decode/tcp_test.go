@@ -3,9 +3,7 @@ package decode_test
 import (
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -17,7 +15,6 @@ import (
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
 
 	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/internal/decodetest"
@@ -265,28 +262,13 @@ type tcpPacket struct {
 // TestTCPReassemblyDisorder and returns how many data segments it moved.
 func writeDisordered(t *testing.T, in, out string) int {
 	t.Helper()
-	f, err := os.Open(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := pcapgo.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	frames, _ := readFrames(t, in)
 	var pkts []*tcpPacket
-	for {
-		data, ci, err := r.ReadPacketData()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := &tcpPacket{ci: ci, data: data}
+	for _, fr := range frames {
+		p := &tcpPacket{ci: fr.ci, data: fr.data}
 		parser := gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &p.eth, &p.ip, &p.tcp)
 		var decoded []gopacket.LayerType
-		if err := parser.DecodeLayers(data, &decoded); err != nil && len(decoded) < 3 {
+		if err := parser.DecodeLayers(p.data, &decoded); err != nil && len(decoded) < 3 {
 			t.Fatalf("frame %d: %v", len(pkts)+1, err)
 		}
 		pkts = append(pkts, p)
@@ -338,22 +320,11 @@ func writeDisordered(t *testing.T, in, out string) int {
 	for _, ps := range out2 {
 		edited = append(edited, ps...)
 	}
-	w, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
+	written := make([]frameAt, len(edited))
+	for i, p := range edited {
+		written[i] = frameAt{p.ci, p.data}
 	}
-	defer w.Close()
-	pw := pcapgo.NewWriter(w)
-	if err := pw.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range edited {
-		ci := p.ci
-		ci.CaptureLength, ci.Length = len(p.data), len(p.data)
-		if err := pw.WritePacket(ci, p.data); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeEthernet(t, out, written)
 	return moved
 }
 
