@@ -46,6 +46,12 @@ type Options struct {
 	// MaxHeld is how many sessions an analysis with OnDone holds before it hands over,
 	// early, those quiet for at least the reply timeout. Default 1000.
 	MaxHeld int
+	// OnOrphan, if set, receives each ESP flow of no IKE SA once it has been quiet for
+	// IdleTimeout (and nothing opened it: its inner traffic waits for the end's
+	// findings). The analysis then forgets it, as OnDone's sessions: a gateway's day of
+	// SAs whose IKE the capture does not hold does not grow the memory. Finish's Result
+	// lists those still held.
+	OnOrphan func(*ESPFlow)
 }
 
 func (o *Options) defaults() {
@@ -133,6 +139,8 @@ type Analyzer struct {
 	truncated []int
 	swept     time.Time
 	untied    []*ESPFlow // flows that came before any IKE between their peers
+	// releasedFlows counts flows handed to OnOrphan since the last compact.
+	releasedFlows int
 
 	keptOK, keptFailed       int
 	omittedOK, omittedFailed int
@@ -639,6 +647,31 @@ func (a *Analyzer) tieEarly() {
 	a.untied = still
 }
 
+// releaseOrphans hands the ESP flows of no IKE SA that have been quiet for the idle
+// timeout to OnOrphan and forgets them. One that carries packets again later starts a
+// flow of its own.
+func (a *Analyzer) releaseOrphans() {
+	still := a.untied[:0]
+	for _, f := range a.untied {
+		if a.now.Sub(f.Last) <= a.opts.IdleTimeout || f.Inner != nil || f.sights != nil {
+			still = append(still, f)
+			continue
+		}
+		k := espKey{spi: f.SPI, src: f.Src.Addr(), dst: f.Dst.Addr()}
+		if a.flows[k] == f {
+			delete(a.flows, k)
+		}
+		if a.flowSPI[f.SPI] == f {
+			delete(a.flowSPI, f.SPI)
+		}
+		f.released = true
+		a.releasedFlows++
+		a.opts.OnOrphan(f)
+	}
+	clear(a.untied[len(still):])
+	a.untied = still
+}
+
 // refusal is the message that refused the IKE SA itself before it came up: an error
 // notification in its own negotiation (IKE_SA_INIT, IKE_AUTH, Main or Aggressive Mode,
 // an IKEv1 Informational before Phase 1 was up); nil when there is none.
@@ -922,6 +955,9 @@ func (a *Analyzer) sweep() {
 			a.close(s)
 		}
 	}
+	if a.opts.OnOrphan != nil {
+		a.releaseOrphans()
+	}
 	if a.crowded() {
 		// Too many held: hand over those quiet longest, finished or not, down to three
 		// quarters of the limit, but none quiet for less than the reply timeout (its
@@ -1032,10 +1068,10 @@ func (a *Analyzer) compact(force bool) {
 	if a.opts.Evict || a.opts.OnDone != nil {
 		batch = 64 // live capture: keep what is held close to the live SAs
 	}
-	if a.dropPending == 0 || !force && a.dropPending < batch {
+	if a.dropPending+a.releasedFlows == 0 || !force && a.dropPending+a.releasedFlows < batch {
 		return
 	}
-	a.dropPending = 0
+	a.dropPending, a.releasedFlows = 0, 0
 	kept := a.sessions[:0]
 	for _, s := range a.sessions {
 		if s.dropped {
@@ -1084,8 +1120,8 @@ func (a *Analyzer) compact(force bool) {
 	}
 	flows := a.flowOrder[:0]
 	for _, f := range a.flowOrder {
-		if f.session == nil && f.Session != 0 {
-			continue // its session was dropped
+		if f.session == nil && f.Session != 0 || f.released {
+			continue // its session was dropped, or it was handed over (OnOrphan)
 		}
 		flows = append(flows, f)
 	}

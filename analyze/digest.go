@@ -26,6 +26,22 @@ type Digest struct {
 	fineList []*Group
 	outList  []*Group
 	total    int
+
+	orphans        []*ESPFlow // the first ESP flows of no IKE SA handed over (AddOrphan)
+	orphansOmitted int
+}
+
+// DigestOrphans is how many ESP flows of no IKE SA a Digest keeps; reports for people
+// list no more than that, and count the rest.
+const DigestOrphans = 50
+
+// AddOrphan takes an ESP flow of no IKE SA the analysis let go (Options.OnOrphan).
+func (d *Digest) AddOrphan(f *ESPFlow) {
+	if len(d.orphans) < DigestOrphans {
+		d.orphans = append(d.orphans, f)
+		return
+	}
+	d.orphansOmitted++
 }
 
 type groupKey struct {
@@ -198,6 +214,10 @@ func (d *Digest) Result(r *Result) *Result {
 	out.Sessions = append(append([]*Session(nil), d.kept...), r.Sessions...)
 	sort.SliceStable(out.Sessions, func(i, j int) bool { return out.Sessions[i].ID < out.Sessions[j].ID })
 	out.Findings = append(append([]Finding(nil), d.findings...), r.Findings...)
+	if len(d.orphans) > 0 {
+		out.Orphans = append(append([]*ESPFlow(nil), d.orphans...), r.Orphans...)
+		out.OmittedOrphans += d.orphansOmitted
+	}
 	sort.SliceStable(out.Findings, func(i, j int) bool {
 		if out.Findings[i].Severity != out.Findings[j].Severity {
 			return out.Findings[i].Severity > out.Findings[j].Severity

@@ -1,6 +1,7 @@
 package analyze_test
 
 import (
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -424,5 +425,50 @@ func TestCaptureOneWay(t *testing.T) {
 				t.Errorf("%s from %s only: %d capture-one-way findings, want one; findings: %s", st.Name, a, oneWay, codesOf(res.Findings))
 			}
 		}
+	}
+}
+
+// TestOrphansHandedOver: ESP with no IKE in the capture (SAs negotiated before it
+// began) over more than the idle timeout, made in the test from pcaps/ikev2-rekey.pcap's
+// ESP alone, played three times 15 minutes apart with other SPIs each time. An analysis
+// that hands over (OnOrphan) lets each round's flows go once quiet for the idle timeout;
+// what it handed over and what Finish still lists are every flow once, the same flows
+// that an analysis holding everything lists.
+func TestOrphansHandedOver(t *testing.T) {
+	st := loadStream(t, filepath.Join(decodetest.RepoRoot(t), "pcaps", "ikev2-rekey.pcap"))
+	var msgs []decode.Message
+	frame := 0
+	for round := 0; round < 3; round++ {
+		for _, m := range st.Msgs {
+			if m.Kind != decode.KindESP {
+				continue
+			}
+			frame++
+			m.Frame = frame
+			m.Time = m.Time.Add(time.Duration(round) * 15 * time.Minute)
+			m.ESP.SPI += uint32(round) << 24
+			msgs = append(msgs, m)
+		}
+	}
+	flowsOf := func(fs []*analyze.ESPFlow) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, fmt.Sprintf("%08x %s>%s %d packets %d-%d", f.SPI, f.Src, f.Dst, f.Packets, f.FirstFrame, f.LastFrame))
+		}
+		return out
+	}
+	held := analyzeStream("esp-only", msgs, st.Stats, analyze.Options{})
+	var handed []*analyze.ESPFlow
+	res := analyzeStream("esp-only", msgs, st.Stats, analyze.Options{
+		OnDone:   func(*analyze.Session, []analyze.Finding) {},
+		OnOrphan: func(f *analyze.ESPFlow) { handed = append(handed, f) },
+	})
+	want := flowsOf(held.Orphans)
+	got := append(flowsOf(handed), flowsOf(res.Orphans)...)
+	if len(want) != 18 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("handed over and left:\n%s\nwant, held to the end:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(handed) != 12 {
+		t.Errorf("%d flows handed over, want the 12 of the first two rounds (quiet for the idle timeout)", len(handed))
 	}
 }

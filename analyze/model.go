@@ -408,7 +408,8 @@ type ESPFlow struct {
 	// UDP-encapsulated: the ports of its latest packet, and where either changed (a NAT
 	// that gave a side a new mapping); the first few changes.
 	srcPort, dstPort uint16
-	portsIn          int // the capture those ports were seen in (its index)
+	released         bool // handed to Options.OnOrphan and forgotten
+	portsIn          int  // the capture those ports were seen in (its index)
 	portMoves        []portMove
 }
 
@@ -559,6 +560,9 @@ type Result struct {
 	// Options.MaxKept of each kind already were (very long captures).
 	OmittedOK     int `json:"omitted_sessions_ok,omitempty"`
 	OmittedFailed int `json:"omitted_sessions_failed,omitempty"`
+	// OmittedOrphans counts ESP flows of no IKE SA a report for people does not list
+	// (Digest.AddOrphan); -f json lists every one.
+	OmittedOrphans int `json:"omitted_orphan_esp_flows,omitempty"`
 	// HandedOver counts the sessions passed to Options.OnDone instead of kept here.
 	HandedOver int `json:"-"`
 	// Summarized counts the sessions a Digest counted in Groups without keeping them in

@@ -173,8 +173,8 @@ const maxOrphanRows = 50
 
 // moreOrphansText says how many orphan flows a capped table leaves out, or "".
 func moreOrphansText(r *analyze.Result) string {
-	if n := len(r.Orphans) - maxOrphanRows; n > 0 {
-		return fmt.Sprintf("%d more flow%s without IKE are in -f html and -f json.", n, plural(n))
+	if n := max(len(r.Orphans)-maxOrphanRows, 0) + r.OmittedOrphans; n > 0 {
+		return fmt.Sprintf("%d more flow%s without IKE are in -f json.", n, plural(n))
 	}
 	return ""
 }

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/ikescope/ikescope/analyze"
 )
@@ -19,12 +20,13 @@ import (
 // session's details leave memory once written; its findings wait, encoded, in a spool
 // (memory, then a temporary file) to be sorted with the rest.
 type AnalysisStream struct {
-	lines bool // JSON lines (events), not one document
-	jw    *jsonDocWriter
-	bw    *bufio.Writer
-	n     int // sessions written
-	found findingSpool
-	err   error
+	lines   bool // JSON lines (events), not one document
+	jw      *jsonDocWriter
+	bw      *bufio.Writer
+	n       int // sessions written
+	found   findingSpool
+	orphans findingSpool // ESP flows of no session the analysis let go, by when they began
+	err     error
 }
 
 // NewAnalysisStream starts the document (or event stream) of format f (FormatJSON or
@@ -62,6 +64,28 @@ func (as *AnalysisStream) Session(s *analyze.Session, fs []analyze.Finding) {
 	for _, f := range fs {
 		as.found.add(f, as.encodeFinding)
 	}
+}
+
+// Orphan takes an ESP flow of no session that the analysis let go while it ran
+// (analyze.Options.OnOrphan): an event line at once, or kept encoded for the document's
+// orphan_esp_flows.
+func (as *AnalysisStream) Orphan(f *analyze.ESPFlow) {
+	if rd := as.jw.rd; rd.On() {
+		rd.learnResult(&analyze.Result{Orphans: []*analyze.ESPFlow{f}})
+	}
+	if as.lines {
+		as.emit(espEvent{EventESPFlow, EventsSchemaVersion, f.First, "", f})
+		return
+	}
+	as.orphans.addEncoded(analyze.Info, f.First, func(buf *bytes.Buffer) error {
+		b, err := as.jw.encode(f, captureFields["orphan_esp_flows"])
+		if err != nil {
+			return err
+		}
+		as.jw.pretty = appendIndent(as.jw.pretty[:0], b, "    ", "  ")
+		buf.Write(as.jw.pretty)
+		return nil
+	})
 }
 
 // emit writes one event line.
@@ -109,6 +133,7 @@ func (as *AnalysisStream) Finish(r *analyze.Result) error {
 		as.found.add(f, as.encodeFinding)
 	}
 	defer as.found.close()
+	defer as.orphans.close()
 	if as.lines {
 		for _, f := range r.Orphans {
 			as.emit(espEvent{EventESPFlow, EventsSchemaVersion, f.First, "", f})
@@ -147,7 +172,29 @@ func (as *AnalysisStream) Finish(r *analyze.Result) error {
 			}
 			jw.raw("\n  ]")
 		}
-		jw.array("orphan_esp_flows", len(r.Orphans), func(i int) any { return r.Orphans[i] })
+		jw.key("orphan_esp_flows")
+		if as.orphans.len()+len(r.Orphans) == 0 {
+			jw.raw("[]")
+		} else {
+			// Those let go first, then those held to the end.
+			jw.raw("[\n")
+			first := true
+			next := func() {
+				if !first {
+					jw.raw(",\n")
+				}
+				first = false
+				jw.raw("    ")
+			}
+			if err := as.orphans.writeSorted(as.bw, next); err != nil && jw.err == nil {
+				jw.err = err
+			}
+			for _, f := range r.Orphans {
+				next()
+				jw.value(f, captureFields["orphan_esp_flows"], "    ")
+			}
+			jw.raw("\n  ]")
+		}
 		if r.OmittedOK > 0 {
 			jw.field("omitted_sessions_ok", r.OmittedOK)
 		}
@@ -211,12 +258,17 @@ const spoolMemory = 1 << 20
 func (sp *findingSpool) len() int { return sp.n }
 
 func (sp *findingSpool) add(f analyze.Finding, encode func(analyze.Finding, *bytes.Buffer) error) {
+	sp.addEncoded(f.Severity, f.Time, func(b *bytes.Buffer) error { return encode(f, b) })
+}
+
+// addEncoded spools what encode writes, sorted as a finding of severity sev at time at.
+func (sp *findingSpool) addEncoded(sev analyze.Severity, at time.Time, encode func(*bytes.Buffer) error) {
 	if sp.err != nil {
 		return
 	}
 	b := &sp.scratch
 	b.Reset()
-	if sp.err = encode(f, b); sp.err != nil {
+	if sp.err = encode(b); sp.err != nil {
 		return
 	}
 	if b.Len() >= 1<<spoolLenBits || sp.size >= 1<<(64-spoolLenBits) {
@@ -242,7 +294,7 @@ func (sp *findingSpool) add(f analyze.Finding, encode func(analyze.Finding, *byt
 	if sp.bySev == nil {
 		sp.bySev = map[analyze.Severity][]spooled{}
 	}
-	sp.bySev[f.Severity] = append(sp.bySev[f.Severity], spooled{f.Time.UnixNano(), uint64(sp.size)<<spoolLenBits | uint64(b.Len())})
+	sp.bySev[sev] = append(sp.bySev[sev], spooled{at.UnixNano(), uint64(sp.size)<<spoolLenBits | uint64(b.Len())})
 	sp.n++
 	sp.size += int64(b.Len())
 }

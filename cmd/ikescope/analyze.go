@@ -233,6 +233,16 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 			use(s, fs)
 		}
 	}
+	// ESP flows of no session go the same way once quiet: a day of SAs whose IKE the
+	// capture does not hold does not pile up.
+	handOverOrphans := func(use func(*analyze.ESPFlow)) {
+		opts.OnOrphan = func(e *analyze.ESPFlow) {
+			if tracker != nil && !tracker.sc.flow(e) {
+				return
+			}
+			use(e)
+		}
+	}
 	jsonOut := f == report.FormatJSON || f == report.FormatJSONL
 	// Redacted, they learn each session's addresses and names as it comes.
 	var rd *report.Redactor
@@ -254,9 +264,11 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	case jsonOut:
 		stream = report.NewAnalysisStream(w, f, rd)
 		handOver(stream.Session)
+		handOverOrphans(stream.Orphan)
 	default:
 		digest = &analyze.Digest{}
 		handOver(digest.Add)
+		handOverOrphans(digest.AddOrphan)
 	}
 	if opts.OnDone != nil && os.Getenv("GOMEMLIMIT") == "" {
 		// What is held is bounded (the sessions in progress): a soft limit keeps the
