@@ -1563,7 +1563,7 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 		out = append(out, s.newFinding(CodeESPOneWay, Error, "ESP", frames, flows[0].First,
 			fmt.Sprintf("ESP flows only from the %s (%d packets); nothing comes back from the %s.%s", sender, pk, silent, oneWayInner(flows)),
 			"The "+silent+" does not answer the tunnel traffic: a firewall drops ESP (IP protocol 50) or UDP 4500 in one direction, the "+silent+" fails to decrypt it (wrong keys after a one-sided rekey), or it decrypts it but has no route back / anti-spoofing (rp_filter) drops the inner packets.",
-			"On the "+silent+", check the ESP SA's counters (ip xfrm state, show crypto ipsec sa: decaps vs encaps), the firewall for ESP/UDP 4500, and that the inner traffic has a route back into the tunnel."))
+			"On the "+silent+", check the ESP SA's counters (ip xfrm state, show crypto ipsec sa: decaps vs encaps), the firewall for ESP/UDP 4500, and that the inner traffic has a route back into the tunnel. If the "+silent+"'s ESP could leave by another path than its IKE (policy routing, a second uplink), capture on the "+silent+" itself before concluding."))
 	}
 	dups, dupFrames := s.Duplicates, []int{}
 	for _, f := range s.ESP {
