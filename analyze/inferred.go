@@ -118,6 +118,9 @@ func (s *Session) eapInferred(now time.Time, opts Options) []Finding {
 	var lastResp *Msg
 	for _, m := range s.Messages {
 		if m.ExchangeType == decode.ExchangeIKEAuth && m.Retransmit == 0 && !m.laterFragment {
+			if m.cut && !m.hasSK {
+				return nil // the snap length cut it before its encrypted part: its shape is unknown
+			}
 			rounds = append(rounds, m)
 			if m.Response {
 				lastResp = m

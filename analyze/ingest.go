@@ -256,7 +256,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		cut:           m.Truncated || m.Kind == decode.KindIncomplete,
 		noMarker:      x.HasAnomaly(decode.AnomalyNoNonESPMarker),
 		v2:            x.IsV2(),
-		hash:          hashBytes(x.Contents),
+		hash:          messageHash(x),
 		zeroRSPI:      SPI(x.ResponderSPI).IsZero(),
 		capIdx:        a.curIdx,
 		capture:       a.cur.Name,
@@ -320,6 +320,10 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			msg.hasKE, msg.keGroup = true, p.KE.Group
 		case p.Encrypted != nil && p.Encrypted.TotalFragments <= 1:
 			msg.hasSK, msg.skFirst, msg.skLen = true, p.Encrypted.FirstPayload, len(p.Encrypted.Data)
+			if p.Partial && int(p.Length) >= 4+len(p.Body) {
+				// Cut by the snap length: its size is what its header says.
+				msg.skLen += int(p.Length) - 4 - len(p.Body)
+			}
 		}
 	}
 	for _, p := range msg.Inner {
@@ -470,6 +474,16 @@ type msgBlock struct {
 // maxMsgBlock caps the messages allocated together: at most this many, less one, are
 // allocated and not (yet) used, per session.
 const maxMsgBlock = 4
+
+// messageHash tells copies of a message apart from other messages: its bytes, and for
+// one the capture cut short (the same first bytes for QM1 and QM3) the length it had.
+func messageHash(x *decode.ISAKMP) uint64 {
+	h := hashBytes(x.Contents)
+	if x.Truncated {
+		h ^= uint64(x.Length) * 0x9e3779b97f4a7c15
+	}
+	return h
+}
 
 // newMsg returns a zero Msg for a message of s. The messages a session keeps in its
 // ladder (Session.Messages) live exactly as long as the session, so they are allocated

@@ -29,6 +29,7 @@ type fragKey struct {
 type fragPiece struct {
 	off  int
 	data []byte
+	size int // what its IP header says it carries: more than data when the snap length cut it
 }
 
 type fragSet struct {
@@ -36,7 +37,8 @@ type fragSet struct {
 	frames   []int
 	pieces   []fragPiece
 	total    int // payload length once the last fragment is seen, else -1
-	received int
+	received int // bytes the capture holds
+	declared int // bytes the pieces' IP headers say they carry
 	first    time.Time
 	last     time.Time
 	cut      bool // a fragment was cut by the snap length
@@ -52,7 +54,15 @@ func (r *reassembler) init() { r.sets = map[fragKey]*fragSet{} }
 
 // add stores a fragment and returns the whole datagram payload once every piece is there.
 // When too many datagrams are under reassembly the oldest is given to evict.
-func (r *reassembler) add(k fragKey, frame int, t time.Time, off int, more bool, data []byte, cut bool, evict func(*fragSet)) (*fragSet, []byte) {
+//
+// size is what the fragment's IP header says it carries. When the snap length cut some
+// fragments, every piece can be there on the wire while the capture holds only their
+// beginnings: the datagram is then complete, and what is returned is the part of it the
+// capture holds from its start (the caller reads it as cut).
+func (r *reassembler) add(k fragKey, frame int, t time.Time, off int, more bool, data []byte, size int, cut bool, evict func(*fragSet)) (*fragSet, []byte) {
+	if !cut || size < len(data) {
+		size = len(data)
+	}
 	fs := r.sets[k]
 	if fs == nil {
 		if len(r.order) >= maxFragSets {
@@ -69,7 +79,7 @@ func (r *reassembler) add(k fragKey, frame int, t time.Time, off int, more bool,
 		fs.frames = append(fs.frames, frame)
 	}
 	fs.cut = fs.cut || cut
-	if off+len(data) > maxDatagram || len(fs.pieces) >= maxPieces {
+	if off+size > maxDatagram || len(fs.pieces) >= maxPieces {
 		fs.bad = true
 		return fs, nil
 	}
@@ -78,12 +88,13 @@ func (r *reassembler) add(k fragKey, frame int, t time.Time, off int, more bool,
 			return fs, nil // a duplicate: the first copy stands
 		}
 	}
-	fs.pieces = append(fs.pieces, fragPiece{off: off, data: append([]byte(nil), data...)})
+	fs.pieces = append(fs.pieces, fragPiece{off: off, data: append([]byte(nil), data...), size: size})
 	fs.received += len(data)
+	fs.declared += size
 	if !more {
-		fs.total = off + len(data)
+		fs.total = off + size
 	}
-	if fs.total < 0 || fs.received < fs.total {
+	if fs.total < 0 || fs.declared < fs.total {
 		return fs, nil
 	}
 	whole := fs.assemble()
@@ -99,16 +110,7 @@ func (fs *fragSet) assemble() []byte {
 		return nil
 	}
 	sort.SliceStable(fs.pieces, func(i, j int) bool { return fs.pieces[i].off < fs.pieces[j].off })
-	covered := 0
-	for _, p := range fs.pieces {
-		if p.off > covered {
-			return nil
-		}
-		if end := p.off + len(p.data); end > covered {
-			covered = end
-		}
-	}
-	if covered < fs.total {
+	if !fs.assembleCheck() {
 		return nil
 	}
 	whole := make([]byte, fs.total)
@@ -118,7 +120,18 @@ func (fs *fragSet) assemble() []byte {
 			copy(whole[p.off:], p.data)
 		}
 	}
-	return whole
+	// What the capture holds from the start: up to the first piece it cut.
+	held := 0
+	for _, p := range fs.pieces {
+		if p.off > held {
+			break
+		}
+		held = max(held, p.off+len(p.data))
+		if len(p.data) < p.size {
+			break
+		}
+	}
+	return whole[:min(held, fs.total)]
 }
 
 func (fs *fragSet) firstPiece() []byte {
@@ -150,7 +163,7 @@ func (fs *fragSet) assembleCheck() bool {
 		if p.off > covered {
 			return false
 		}
-		if end := p.off + len(p.data); end > covered {
+		if end := p.off + p.size; end > covered {
 			covered = end
 		}
 	}

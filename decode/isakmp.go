@@ -140,6 +140,28 @@ func (m *ISAKMP) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error 
 	return err
 }
 
+// decodeCutHeader reads what is left of a header the capture's snap length cut
+// (tcpdump's old 68 bytes leave 22 of it on UDP 4500): the SPIs, the first payload, the
+// version, the exchange and the flags, which say which message this is; the rest is
+// unknown. false when not even those are there.
+func (m *ISAKMP) decodeCutHeader(data []byte) bool {
+	*m = ISAKMP{Payloads: m.Payloads[:0], Anomalies: m.Anomalies[:0], al: m.al}
+	if len(data) < 20 || len(data) >= HeaderLen {
+		return false
+	}
+	copy(m.InitiatorSPI[:], data[0:8])
+	copy(m.ResponderSPI[:], data[8:16])
+	m.NextPayload = PayloadType(data[16])
+	m.MajorVersion, m.MinorVersion = data[17]>>4, data[17]&0x0f
+	m.ExchangeType, m.Flags = ExchangeType(data[18]), Flags(data[19])
+	if len(data) >= 24 {
+		m.MessageID = binary.BigEndian.Uint32(data[20:24])
+	}
+	m.Truncated = true
+	m.BaseLayer = layers.BaseLayer{Contents: data}
+	return true
+}
+
 // decode decodes data; cut says whether the capture may have cut the message short.
 func (m *ISAKMP) decode(data []byte, cut bool) error {
 	*m = ISAKMP{Payloads: m.Payloads[:0], Anomalies: m.Anomalies[:0], al: m.al}

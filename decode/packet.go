@@ -208,6 +208,7 @@ type Decoder struct {
 	ci       gopacket.CaptureInfo
 	cut      bool
 	depth    int
+	udpCut   int       // the bytes of the UDP datagram being decoded that the capture left out
 	bodies   *bodies   // the structures of decoded IKE messages, by blocks
 	prevTime time.Time // the previous frame's timestamp
 }
@@ -354,7 +355,8 @@ func (d *Decoder) decodeLayers(first gopacket.LayerType, data []byte, emit func(
 		}
 		if ip.Flags&layers.IPv4MoreFragments != 0 || ip.FragOffset != 0 {
 			key := fragKey{src: src, dst: dst, id: uint32(ip.Id), proto: proto}
-			d.fragment(m, key, int(ip.FragOffset)*8, ip.Flags&layers.IPv4MoreFragments != 0, ip.Payload, cut, emit)
+			size := int(ip.Length) - int(ip.IHL)*4 // what the header says, the snap length may have cut
+			d.fragment(m, key, int(ip.FragOffset)*8, ip.Flags&layers.IPv4MoreFragments != 0, ip.Payload, size, cut, emit)
 			return
 		}
 		d.transport(m, src, dst, proto, payload, cut, emit)
@@ -396,7 +398,9 @@ func (d *Decoder) decodeLayers(first gopacket.LayerType, data []byte, emit func(
 					return
 				}
 				key := fragKey{src: src, dst: dst, id: id, proto: next}
-				d.fragment(m, key, int(offFlags&^7), offFlags&1 != 0, payload[8:], cut, emit)
+				// The IPv6 payload length counts the extension headers before this one.
+				size := int(ip.Length) - (len(ip.Payload) - len(payload)) - 8
+				d.fragment(m, key, int(offFlags&^7), offFlags&1 != 0, payload[8:], size, cut, emit)
 				return
 			case 6, 17, 50:
 				d.transport(m, src, dst, nh, payload, cut, emit)
@@ -469,9 +473,9 @@ func (d *Decoder) lenientIPv4(first gopacket.LayerType, data []byte) bool {
 }
 
 // fragment hands an IP fragment to reassembly and decodes the datagram it completes.
-func (d *Decoder) fragment(m *Message, key fragKey, off int, more bool, data []byte, cut bool, emit func(*Message)) {
+func (d *Decoder) fragment(m *Message, key fragKey, off int, more bool, data []byte, size int, cut bool, emit func(*Message)) {
 	d.Stats.Fragments++
-	fs, whole := d.frags.add(key, m.Frame, m.Time, off, more, data, cut, d.evict(emit))
+	fs, whole := d.frags.add(key, m.Frame, m.Time, off, more, data, size, cut, d.evict(emit))
 	if whole == nil {
 		return
 	}
@@ -569,6 +573,10 @@ func (d *Decoder) transport(m *Message, src, dst netip.Addr, proto uint8, b []by
 	sport, dport := binary.BigEndian.Uint16(b[0:2]), binary.BigEndian.Uint16(b[2:4])
 	ulen := int(binary.BigEndian.Uint16(b[4:6]))
 	body := b[8:]
+	d.udpCut = 0
+	if cut && ulen-8 > len(body) {
+		d.udpCut = ulen - 8 - len(body) // what the snap length left out, by the UDP header
+	}
 	m.Src, m.Dst = netip.AddrPortFrom(src, sport), netip.AddrPortFrom(dst, dport)
 	switch {
 	case ulen >= 8 && ulen-8 < len(body):
@@ -627,6 +635,10 @@ func (d *Decoder) isakmp(m *Message, b []byte, cut, noMarker bool, emit func(*Me
 	if err != nil && m.Err == nil {
 		m.Err = err
 	}
+	if msg.Truncated && msg.Length == 0 && d.udpCut > 0 {
+		// The snap length cut the header's length too: the UDP header still says it.
+		msg.Length = uint32(len(b) + d.udpCut)
+	}
 	if noMarker {
 		msg.addNoMarker()
 	}
@@ -643,6 +655,10 @@ func (d *Decoder) decodeISAKMP(own []byte, cut bool) (*ISAKMP, error) {
 	al := d.bodies
 	msg := al.isakmp.one()
 	msg.Payloads, msg.al = al.payloadScratch[:0], al
+	if cut && msg.decodeCutHeader(own) {
+		msg.Payloads, msg.al = nil, nil
+		return msg, nil
+	}
 	err := msg.decode(own, cut)
 	ps := msg.Payloads
 	msg.Payloads, msg.al = al.payloads.copyOf(ps), nil
