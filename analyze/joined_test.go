@@ -3,7 +3,6 @@ package analyze_test
 import (
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -11,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/gopacket/pcapgo"
+	"github.com/google/gopacket/layers"
 
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
@@ -118,42 +117,17 @@ func TestCaptureClock(t *testing.T) {
 // are (same link type), and returns the number of frames of the first.
 func writeJoined(t *testing.T, path string, captures ...string) int {
 	t.Helper()
-	out, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	var w *pcapgo.Writer
+	var all []decodetest.Frame
+	var link layers.LinkType
 	first := 0
 	for i, c := range captures {
-		f, err := os.Open(c)
-		if err != nil {
-			t.Fatal(err)
+		frames, l := decodetest.ReadFrames(t, c)
+		if i == 0 {
+			link, first = l, len(frames)
 		}
-		r, err := pcapgo.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if w == nil {
-			w = pcapgo.NewWriter(out)
-			if err := w.WriteFileHeader(65535, r.LinkType()); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for {
-			data, ci, err := r.ReadPacketData()
-			if err != nil {
-				break
-			}
-			if err := w.WritePacket(ci, data); err != nil {
-				t.Fatal(err)
-			}
-			if i == 0 {
-				first++
-			}
-		}
-		f.Close()
+		all = append(all, frames...)
 	}
+	decodetest.WriteFrames(t, path, link, 65535, true, all)
 	return first
 }
 
@@ -521,35 +495,11 @@ func TestSnapLength(t *testing.T) {
 // them.
 func writeSnapped(t *testing.T, in, out string, snap int) {
 	t.Helper()
-	f, err := os.Open(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := pcapgo.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
-	w := pcapgo.NewWriter(o)
-	if err := w.WriteFileHeader(uint32(snap), r.LinkType()); err != nil {
-		t.Fatal(err)
-	}
-	for {
-		data, ci, err := r.ReadPacketData()
-		if err != nil {
-			break
-		}
-		if len(data) > snap {
-			data = data[:snap]
-		}
-		ci.CaptureLength = len(data)
-		if err := w.WritePacket(ci, data); err != nil {
-			t.Fatal(err)
+	frames, link := decodetest.ReadFrames(t, in)
+	for i := range frames {
+		if len(frames[i].Data) > snap {
+			frames[i].Data = frames[i].Data[:snap]
 		}
 	}
+	decodetest.WriteFrames(t, out, link, uint32(snap), true, frames)
 }

@@ -4,15 +4,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
 
 	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/internal/decodetest"
@@ -41,7 +38,7 @@ func TestEncapsulated(t *testing.T) {
 	conf := t.TempDir()
 	for _, name := range []string{"ikev2-psk.pcap", "ikev2-cert-ipfrag.pcap", "ikev1-natt.pcap"} {
 		path := filepath.Join(root, "pcaps", name)
-		frames, link := readFrames(t, path)
+		frames, link := decodetest.ReadFrames(t, path)
 		if link != layers.LinkTypeEthernet {
 			t.Fatalf("%s: link type %v, the test wraps Ethernet frames", name, link)
 		}
@@ -175,61 +172,14 @@ func overUDP(t *testing.T, port uint16, payload []byte) []byte {
 	return overIPv4(t, layers.IPProtocolUDP, append(udp, payload...))
 }
 
-func readFrames(t *testing.T, path string) ([]frameAt, layers.LinkType) {
+// writeWrapped writes the frames, each wrapped, as an Ethernet capture.
+func writeWrapped(t *testing.T, path string, frames []decodetest.Frame, wrap func(*testing.T, []byte) []byte) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := pcapgo.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []frameAt
-	for {
-		data, ci, err := r.ReadPacketData()
-		if err != nil {
-			break
-		}
-		out = append(out, frameAt{ci, data})
-	}
-	return out, r.LinkType()
-}
-
-type frameAt struct {
-	ci   gopacket.CaptureInfo
-	data []byte
-}
-
-func writeWrapped(t *testing.T, path string, frames []frameAt, wrap func(*testing.T, []byte) []byte) {
-	t.Helper()
-	out := make([]frameAt, len(frames))
+	out := make([]decodetest.Frame, len(frames))
 	for i, fr := range frames {
-		out[i] = frameAt{fr.ci, wrap(t, fr.data)}
+		out[i] = decodetest.Frame{CI: fr.CI, Data: wrap(t, fr.Data)}
 	}
-	writeEthernet(t, path, out)
-}
-
-// writeEthernet writes Ethernet frames as a classic pcap, each whole.
-func writeEthernet(t *testing.T, path string, frames []frameAt) {
-	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	w := pcapgo.NewWriter(f)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
-	for _, fr := range frames {
-		ci := fr.ci
-		ci.CaptureLength, ci.Length = len(fr.data), len(fr.data)
-		if err := w.WritePacket(ci, fr.data); err != nil {
-			t.Fatal(err)
-		}
-	}
+	decodetest.WriteFrames(t, path, layers.LinkTypeEthernet, 65535, false, out)
 }
 
 // messagesOf lists what the Decoder reads from a capture, a line per message.

@@ -262,10 +262,10 @@ type tcpPacket struct {
 // TestTCPReassemblyDisorder and returns how many data segments it moved.
 func writeDisordered(t *testing.T, in, out string) int {
 	t.Helper()
-	frames, _ := readFrames(t, in)
+	frames, _ := decodetest.ReadFrames(t, in)
 	var pkts []*tcpPacket
 	for _, fr := range frames {
-		p := &tcpPacket{ci: fr.ci, data: fr.data}
+		p := &tcpPacket{ci: fr.CI, data: fr.Data}
 		parser := gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &p.eth, &p.ip, &p.tcp)
 		var decoded []gopacket.LayerType
 		if err := parser.DecodeLayers(p.data, &decoded); err != nil && len(decoded) < 3 {
@@ -320,11 +320,11 @@ func writeDisordered(t *testing.T, in, out string) int {
 	for _, ps := range out2 {
 		edited = append(edited, ps...)
 	}
-	written := make([]frameAt, len(edited))
+	written := make([]decodetest.Frame, len(edited))
 	for i, p := range edited {
-		written[i] = frameAt{p.ci, p.data}
+		written[i] = decodetest.Frame{CI: p.ci, Data: p.data}
 	}
-	writeEthernet(t, out, written)
+	decodetest.WriteFrames(t, out, layers.LinkTypeEthernet, 65535, false, written)
 	return moved
 }
 
