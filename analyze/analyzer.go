@@ -246,7 +246,9 @@ func (a *Analyzer) Add(m *decode.Message) {
 	switch m.Kind {
 	case decode.KindISAKMP:
 		a.cur.Messages++
-		if m.ISAKMP != nil {
+		// One the snap length cut before its exchange type says nothing of its SA (its
+		// capture's truncated finding counts it); one merely short is malformed.
+		if m.ISAKMP != nil && !(m.Truncated && len(m.ISAKMP.Contents) == 0) {
 			a.addISAKMP(m)
 		}
 	case decode.KindESP:

@@ -471,6 +471,9 @@ func TestSnapLength(t *testing.T) {
 			out := filepath.Join(t.TempDir(), fmt.Sprintf("%s-s%d.pcap", strings.TrimSuffix(filepath.Base(p), ".pcap"), snap))
 			writeSnapped(t, p, out, snap)
 			cut := analyzeFile(t, out)
+			if len(cut.Sessions) > len(whole.Sessions) {
+				t.Errorf("%s at -s %d: %d sessions, the whole capture %d:%s", filepath.Base(p), snap, len(cut.Sessions), len(whole.Sessions), sessionList(cut))
+			}
 			for _, f := range cut.Findings {
 				if f.Severity == analyze.Error && wholeErrors == 0 {
 					t.Errorf("%s at -s %d: %s %v: %s", filepath.Base(p), snap, f.Code, f.Frames, f.Summary)
