@@ -1532,9 +1532,15 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 				"A remote-access user who is idle sends nothing; one who tried and got nothing through points at the traffic selectors the gateway pushed (split tunnel lists, the virtual IP's subnet), DNS settings, or the gateway's firewall and NAT rules for the address pool.",
 				"If the user reports nothing working, compare the client's routes with the gateway's local selectors and check the gateway forwards (and NATs, for Internet access) traffic from the pool's addresses.")}
 		}
+		cause := "The tunnel is up but carries nothing: no traffic matches the negotiated traffic selectors (wrong source address, routing sends it elsewhere), or the capture does not see the interface ESP leaves by."
+		if !s.Floated && s.Initiator.Port() != 4500 && s.Responder.Port() != 4500 && !s.TCP {
+			// No NAT traversal: ESP travels as IP protocol 50, which a filter for IKE's
+			// ports leaves out.
+			cause += " Without NAT traversal ESP is IP protocol 50, not UDP: a capture filter of udp port 500 (or 4500) does not record it (add `or esp`)."
+		}
 		return []Finding{s.newFinding(CodeESPMissing, Warning, "ESP", []int{frame}, at,
 			fmt.Sprintf("The negotiation completed but no ESP followed in the %s the capture went on.", secs(now.Sub(at))),
-			"The tunnel is up but carries nothing: no traffic matches the negotiated traffic selectors (wrong source address, routing sends it elsewhere), or the capture does not see the interface ESP leaves by.",
+			cause,
 			"Send traffic from an address inside the local subnet to one inside the remote subnet (ping -I), check routing towards the remote subnet, and check the firewall does not drop it before IPsec (ip xfrm state / ip xfrm policy show counters).")}
 	}
 	var fromI, fromR []*ESPFlow

@@ -506,3 +506,27 @@ func writeSnapped(t *testing.T, in, out string, snap int) {
 	}
 	decodetest.WriteFrames(t, out, link, uint32(snap), true, frames)
 }
+
+// TestESPMissingFilterHint: with no ESP after a negotiation on UDP 500 (no NAT
+// traversal), ESP would be IP protocol 50, which a capture filter for IKE's ports leaves
+// out, and esp-missing says so (Wireshark's ikev2-decrypt-aes256gcm16, IKE only); on UDP
+// 4500 ESP is UDP too, and it does not (pcaps/ikev2-esp-missing.pcap).
+func TestESPMissingFilterHint(t *testing.T) {
+	const hint = "add `or esp`"
+	cause := func(path string) string {
+		for _, f := range analyzeFile(t, path).Findings {
+			if f.Code == analyze.CodeESPMissing {
+				return f.Cause
+			}
+		}
+		t.Fatalf("%s: no esp-missing", path)
+		return ""
+	}
+	if c := cause(filepath.Join(decodetest.RepoRoot(t), "pcaps", "ikev2-esp-missing.pcap")); strings.Contains(c, hint) {
+		t.Errorf("ESP in UDP 4500 would pass the filter, yet: %s", c)
+	}
+	dir := decodetest.RequireCorpus(t)
+	if c := cause(filepath.Join(dir, "wireshark", "test", "captures", "ikev2-decrypt-aes256gcm16.pcap")); !strings.Contains(c, hint) {
+		t.Errorf("IKE on UDP 500 only, and the cause does not point at the capture filter: %s", c)
+	}
+}
