@@ -753,12 +753,12 @@ func (s *Session) noSASince(t time.Time) (time.Time, bool) {
 				}
 			}
 		case decode.ExchangeQuickMode:
-			switch m := s.informationalAfter(req, t); {
-			case steps > 0:
+			// Looked for only when the responder did not accept.
+			if steps > 0 {
 				made = true // the responder accepted
-			case m != nil:
+			} else if m := s.informationalAfter(req, t); m != nil {
 				refuse(m)
-			default:
+			} else {
 				pending++
 			}
 		case decode.ExchangeIKEAuth:

@@ -1279,6 +1279,9 @@ func (s *Session) unseenSide() (which int, proof *Msg) {
 			if n++; proof == nil {
 				proof = p
 			}
+			if n == 2 {
+				break
+			}
 		}
 	}
 	if n < 2 {

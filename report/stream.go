@@ -78,14 +78,20 @@ func (as *AnalysisStream) Orphan(f *analyze.ESPFlow) {
 		return
 	}
 	as.orphans.addEncoded(analyze.Info, f.First, func(buf *bytes.Buffer) error {
-		b, err := as.jw.encode(f, captureFields["orphan_esp_flows"])
-		if err != nil {
-			return err
-		}
-		as.jw.pretty = appendIndent(as.jw.pretty[:0], b, "    ", "  ")
-		buf.Write(as.jw.pretty)
-		return nil
+		return as.encodeItem(f, captureFields["orphan_esp_flows"], buf)
 	})
+}
+
+// encodeItem writes v to buf as an item of one of the document's top-level arrays is
+// written: indented as it sits there, redacted when the stream is.
+func (as *AnalysisStream) encodeItem(v any, kind valueKind, buf *bytes.Buffer) error {
+	b, err := as.jw.encode(v, kind)
+	if err != nil {
+		return err
+	}
+	as.jw.pretty = appendIndent(as.jw.pretty[:0], b, "    ", "  ")
+	buf.Write(as.jw.pretty)
+	return nil
 }
 
 // emit writes one event line.
@@ -108,13 +114,7 @@ func (as *AnalysisStream) encodeFinding(f analyze.Finding, buf *bytes.Buffer) er
 	if as.lines {
 		return as.line(buf, findingEvent{EventFinding, EventsSchemaVersion, f})
 	}
-	b, err := as.jw.encode(f, plainValue)
-	if err != nil {
-		return err
-	}
-	as.jw.pretty = appendIndent(as.jw.pretty[:0], b, "    ", "  ")
-	buf.Write(as.jw.pretty)
-	return nil
+	return as.encodeItem(f, plainValue, buf)
 }
 
 // Finish writes what comes after the sessions: r's sessions (those the analysis did not
