@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"container/heap"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"slices"
 	"time"
@@ -225,37 +225,53 @@ func writeSessionEvents(emit func(any), s *analyze.Session) {
 }
 
 // findingSpool holds encoded findings with what they sort by: in memory up to
-// spoolMemory bytes, then in a temporary file. The index is what stays in memory for
-// every finding: 16 bytes each, one list per severity.
+// spoolMemory bytes, then in a temporary file as sorted runs, each what the memory held
+// when it filled, which writeSorted merges. The index is what stays in memory for every
+// finding: 16 bytes each.
 type findingSpool struct {
-	bySev   map[analyze.Severity][]spooled
-	n       int
+	index   []spooled // every finding: the runs' in their sorted order, then those in mem
+	runs    []spoolRun
+	memFrom int // where the findings in mem begin in index
 	mem     bytes.Buffer
 	file    *os.File
 	fw      *bufio.Writer // writes to file in large blocks
-	size    int64
+	size    int64         // bytes in the file
 	err     error
 	scratch bytes.Buffer // the finding being encoded
 }
 
-// spooled is one finding in the spool: when it happened, and where its bytes are (the
-// offset above the low spoolLenBits bits, the length in them).
+// spoolRun is one sorted run in the file: where its findings begin in the index and its
+// bytes in the file.
+type spoolRun struct {
+	from int
+	off  int64
+}
+
+// spooled is one finding in the spool: when it happened and, in span, its length (the
+// low spoolLenBits bits), its severity (the spoolSevBits above them) and, above both,
+// where its bytes are in mem while they are there.
 type spooled struct {
 	at   int64 // Unix nanoseconds
 	span uint64
 }
 
-// spoolLenBits holds a finding's length: 16 MiB, far more than any finding takes (their
-// lists of frames are bounded); the offset has the other 40 bits, a terabyte.
-const spoolLenBits = 24
+const (
+	// spoolLenBits holds a finding's length: 16 MiB, far more than any finding takes
+	// (their lists of frames are bounded).
+	spoolLenBits = 24
+	spoolSevBits = 4
+)
 
-func (e spooled) off() int64 { return int64(e.span >> spoolLenBits) }
-func (e spooled) len() int   { return int(e.span & (1<<spoolLenBits - 1)) }
+func (e spooled) off() int { return int(e.span >> (spoolLenBits + spoolSevBits)) }
+func (e spooled) len() int { return int(e.span & (1<<spoolLenBits - 1)) }
+func (e spooled) sev() analyze.Severity {
+	return analyze.Severity(e.span >> spoolLenBits & (1<<spoolSevBits - 1))
+}
 
-// spoolMemory is how many bytes of encoded findings stay in memory.
+// spoolMemory is how many bytes of encoded findings stay in memory: the size of a run.
 const spoolMemory = 1 << 20
 
-func (sp *findingSpool) len() int { return sp.n }
+func (sp *findingSpool) len() int { return len(sp.index) }
 
 func (sp *findingSpool) add(f analyze.Finding, encode func(analyze.Finding, *bytes.Buffer) error) {
 	sp.addEncoded(f.Severity, f.Time, func(b *bytes.Buffer) error { return encode(f, b) })
@@ -271,32 +287,56 @@ func (sp *findingSpool) addEncoded(sev analyze.Severity, at time.Time, encode fu
 	if sp.err = encode(b); sp.err != nil {
 		return
 	}
-	if b.Len() >= 1<<spoolLenBits || sp.size >= 1<<(64-spoolLenBits) {
-		sp.err = fmt.Errorf("a finding of %d bytes after %d bytes of them is more than the findings spool holds", b.Len(), sp.size)
+	if b.Len() >= 1<<spoolLenBits || sev < 0 || sev >= 1<<spoolSevBits {
+		sp.err = fmt.Errorf("a finding of %d bytes, severity %d, is more than the findings spool holds", b.Len(), sev)
 		return
 	}
-	if sp.file == nil && sp.mem.Len()+b.Len() > spoolMemory {
-		if sp.file, sp.err = os.CreateTemp("", "ikescope-findings-*"); sp.err != nil {
+	if sp.mem.Len() > 0 && sp.mem.Len()+b.Len() > spoolMemory {
+		if sp.err = sp.spill(); sp.err != nil {
 			return
+		}
+	}
+	span := uint64(sp.mem.Len())<<(spoolLenBits+spoolSevBits) | uint64(sev)<<spoolLenBits | uint64(b.Len())
+	sp.index = append(sp.index, spooled{at.UnixNano(), span})
+	sp.mem.Write(b.Bytes())
+}
+
+// spill writes the findings in mem to the file as one run, sorted.
+func (sp *findingSpool) spill() error {
+	if sp.file == nil {
+		var err error
+		if sp.file, err = os.CreateTemp("", "ikescope-findings-*"); err != nil {
+			return err
 		}
 		os.Remove(sp.file.Name()) // gone once closed, whatever happens
 		sp.fw = bufio.NewWriterSize(sp.file, 256<<10)
-		if _, sp.err = sp.fw.Write(sp.mem.Bytes()); sp.err != nil {
-			return
+	}
+	run := sp.index[sp.memFrom:]
+	sortSpooled(run)
+	mem := sp.mem.Bytes()
+	for _, e := range run {
+		if _, err := sp.fw.Write(mem[e.off() : e.off()+e.len()]); err != nil {
+			return err
 		}
-		sp.mem = bytes.Buffer{}
 	}
-	if sp.file != nil {
-		_, sp.err = sp.fw.Write(b.Bytes())
-	} else {
-		sp.mem.Write(b.Bytes())
+	sp.runs = append(sp.runs, spoolRun{sp.memFrom, sp.size})
+	sp.size += int64(len(mem))
+	sp.memFrom = len(sp.index)
+	sp.mem.Reset()
+	return nil
+}
+
+// sortSpooled orders findings as they are written: most severe first and, within a
+// severity, in time order (ties in the order they came).
+func sortSpooled(index []spooled) {
+	slices.SortStableFunc(index, compareSpooled)
+}
+
+func compareSpooled(a, b spooled) int {
+	if c := cmp.Compare(b.sev(), a.sev()); c != 0 {
+		return c
 	}
-	if sp.bySev == nil {
-		sp.bySev = map[analyze.Severity][]spooled{}
-	}
-	sp.bySev[sev] = append(sp.bySev[sev], spooled{at.UnixNano(), uint64(sp.size)<<spoolLenBits | uint64(b.Len())})
-	sp.n++
-	sp.size += int64(b.Len())
+	return cmp.Compare(a.at, b.at)
 }
 
 // writeSorted copies the findings to w, most severe first and, within a severity, in
@@ -305,62 +345,92 @@ func (sp *findingSpool) writeSorted(w io.Writer, before func()) error {
 	if sp.err != nil {
 		return sp.err
 	}
-	if sp.fw != nil {
-		if err := sp.fw.Flush(); err != nil {
+	if sp.file == nil {
+		sortSpooled(sp.index)
+		mem := sp.mem.Bytes()
+		for _, e := range sp.index {
+			before()
+			if _, err := w.Write(mem[e.off() : e.off()+e.len()]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if sp.mem.Len() > 0 {
+		if err := sp.spill(); err != nil {
 			return err
 		}
 	}
-	sevs := slices.Collect(maps.Keys(sp.bySev))
-	slices.Sort(sevs)
-	var win spoolWindow
-	for _, sev := range slices.Backward(sevs) {
-		index := sp.bySev[sev]
-		slices.SortStableFunc(index, func(a, b spooled) int { return cmp.Compare(a.at, b.at) })
-		for _, e := range index {
-			before()
-			b := sp.mem.Bytes()
-			if sp.file != nil {
-				var err error
-				if b, err = win.read(sp.file, e.off(), e.len()); err != nil {
-					return err
-				}
-			} else {
-				b = b[e.off() : e.off()+int64(e.len())]
-			}
-			if _, err := w.Write(b); err != nil {
-				return err
-			}
+	if err := sp.fw.Flush(); err != nil {
+		return err
+	}
+	return sp.merge(w, before)
+}
+
+// spoolReaders is about how much memory the merge reads the runs with, all together.
+const spoolReaders = 4 << 20
+
+// merge writes the spilled runs merged: each run is read once, front to back.
+func (sp *findingSpool) merge(w io.Writer, before func()) error {
+	bufSize := min(max(spoolReaders/len(sp.runs), 4<<10), 64<<10)
+	h := make(runHeap, 0, len(sp.runs))
+	for i, r := range sp.runs {
+		end := sp.memFrom
+		if i+1 < len(sp.runs) {
+			end = sp.runs[i+1].from
+		}
+		h = append(h, &runCursor{
+			index: sp.index[r.from:end],
+			rank:  i,
+			r:     bufio.NewReaderSize(io.NewSectionReader(sp.file, r.off, sp.size-r.off), bufSize),
+		})
+	}
+	heap.Init(&h)
+	var buf []byte
+	for len(h) > 0 {
+		c := h[0]
+		e := c.index[0]
+		buf = slices.Grow(buf[:0], e.len())[:e.len()]
+		if _, err := io.ReadFull(c.r, buf); err != nil {
+			return fmt.Errorf("reading the findings spool back: %w", err)
+		}
+		before()
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		if c.index = c.index[1:]; len(c.index) == 0 {
+			heap.Pop(&h)
+		} else {
+			heap.Fix(&h, 0)
 		}
 	}
 	return nil
 }
 
-// spoolWindow reads a spilled spool back a large block at a time. Within a severity the
-// findings come out in time order, close to the order they went in, so most of them are
-// in the block the one before them brought in: one read per block, not one per finding.
-type spoolWindow struct {
-	buf []byte
-	off int64 // where buf begins in the file
+// runCursor is where the merge is in one run.
+type runCursor struct {
+	index []spooled // the findings still to come
+	rank  int       // the run's place in the file: ties go to the earlier run
+	r     *bufio.Reader
 }
 
-// spoolBlock is how much of the spool file one read brings in.
-const spoolBlock = 256 << 10
+// runHeap orders the runs by the finding each comes to next.
+type runHeap []*runCursor
 
-// read gives the n bytes at off in f, valid until the next call.
-func (w *spoolWindow) read(f *os.File, off int64, n int) ([]byte, error) {
-	if off >= w.off && off+int64(n) <= w.off+int64(len(w.buf)) {
-		return w.buf[off-w.off : off-w.off+int64(n)], nil
+func (h runHeap) Len() int { return len(h) }
+func (h runHeap) Less(i, j int) bool {
+	if c := compareSpooled(h[i].index[0], h[j].index[0]); c != 0 {
+		return c < 0
 	}
-	w.buf = slices.Grow(w.buf[:0], max(n, spoolBlock))[:max(n, spoolBlock)]
-	got, err := f.ReadAt(w.buf, off)
-	if got < n {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
-	}
-	w.buf, w.off = w.buf[:got], off
-	return w.buf[:n], nil
+	return h[i].rank < h[j].rank
+}
+func (h runHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *runHeap) Push(x any)   { *h = append(*h, x.(*runCursor)) }
+func (h *runHeap) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return c
 }
 
 func (sp *findingSpool) close() {

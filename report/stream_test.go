@@ -15,7 +15,7 @@ import (
 // larger than the block it reads back at a time) and checks that they come out whole,
 // most severe first and in time order within a severity, ties in the order they came.
 func TestFindingSpoolOrder(t *testing.T) {
-	for _, n := range []int{10, 20000} {
+	for _, n := range []int{10, 20000, 60000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			var sp findingSpool
 			defer sp.close()
@@ -30,12 +30,16 @@ func TestFindingSpoolOrder(t *testing.T) {
 			for i := 0; i < n; i++ {
 				f := analyze.Finding{
 					Severity: analyze.Severity(i % 3),
-					// Mostly in time order, as sessions finish; every seventh goes back.
+					// Mostly in time order, as sessions finish; every seventh goes back a
+					// little, every 1000th (a session up to the end) to the beginning.
 					Time:    t0.Add(time.Duration(i/2-(i%7)*50) * time.Millisecond),
 					Summary: fmt.Sprintf("finding %d ", i) + strings.Repeat("x", i%97),
 				}
-				if i == n/2 {
-					f.Summary += strings.Repeat("y", spoolBlock+1000) // longer than a block
+				if i%1000 == 999 {
+					f.Time = t0.Add(time.Duration(i%3) * time.Millisecond)
+				}
+				if i == n/2 && n > 100 {
+					f.Summary += strings.Repeat("y", spoolMemory+1000) // a run of its own
 				}
 				all = append(all, want{f.Severity, f.Time, i, f.Summary + "\n"})
 				sp.add(f, func(f analyze.Finding, b *bytes.Buffer) error {
