@@ -8,7 +8,9 @@ package analyze_test
 //   - pause: a 20-minute and a 3-hour pause inserted between two exchanges once the IKE
 //     SA is up;
 //   - concat: the capture followed by the next one in sorted order, and the other way
-//     round, as one capture.
+//     round, as one capture;
+//   - stretch: every gap between packets ten times longer, and four times shorter (a
+//     slower or faster network, longer or shorter retransmission timers).
 //
 // and the analyses of the transformed streams are held against the whole one. The whole
 // capture, each pause and each concatenation are also analysed handing every session
@@ -21,7 +23,9 @@ package analyze_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -56,9 +60,10 @@ const (
 	invFailed    = "failed-matches-error-findings"
 	invHandOver  = "handed-over-as-held"
 	invPressure  = "pressure-loses-nothing"
+	invStretch   = "stretch-keeps-outcomes"
 )
 
-var invariants = []string{invRoles, invFirstStep, invNoErrors, invPause, invFailed, invHandOver, invPressure}
+var invariants = []string{invRoles, invFirstStep, invNoErrors, invPause, invFailed, invHandOver, invPressure, invStretch}
 
 type propCapture struct {
 	name string // as the test names it: pcaps/x.pcap, or the path within the corpus
@@ -91,6 +96,7 @@ func runProperties(t *testing.T, caps []propCapture) {
 			p := newPropRun(t, c)
 			p.checkCuts()
 			p.checkPauses()
+			p.checkStretch()
 			if next.path != c.path {
 				p.checkConcat(next)
 			}
@@ -267,6 +273,82 @@ func (p *propRun) checkPauses() {
 			res := analyzeStream(p.s.Name, msgs, streamStats(msgs), analyze.Options{})
 			p.checkOne(label, msgs, res, []*analyze.Result{p.full}, p.errorFree, true)
 			p.checkHandOver(label, p.s.Name, msgs, res)
+		}
+	}
+}
+
+// stretchFactors scale every gap between packets: tenfold longer, four times shorter.
+var stretchFactors = []float64{10, 0.25}
+
+// timelessCodes are the findings that come from what the messages say, not from when they
+// came: scaling the capture's time keeps them, session by session. user-auth-failed is
+// not one: with XAUTH encrypted it is read from a capture going on without Quick Mode for
+// longer than the reply timeout.
+var timelessCodes = map[string]bool{
+	analyze.CodeNoProposalChosen: true, analyze.CodeProposalDiff: true, analyze.CodeInvalidKE: true,
+	analyze.CodeAuthFailed: true, analyze.CodeEAPMethodMismatch: true,
+	analyze.CodeNoVirtualIP: true, analyze.CodeInvalidID: true, analyze.CodeTSUnacceptable: true,
+	analyze.CodeErrorNotify: true, analyze.CodeWeakCrypto: true, analyze.CodeAggressivePSK: true,
+	analyze.CodeMalformed: true, analyze.CodeRedirected: true, analyze.CodeNATDetected: true,
+}
+
+// checkStretch scales the time between packets: roles stay (checkOne), every IKE SA that
+// came up still does, and the findings drawn from what the messages say stay the same,
+// IKE SA by IKE SA.
+func (p *propRun) checkStretch() {
+	if len(p.s.Msgs) == 0 {
+		return
+	}
+	type saKey struct {
+		spi     analyze.SPI
+		version int
+	}
+	outcomes := func(res *analyze.Result) (up map[saKey]bool, codes map[saKey]string) {
+		up, codes = map[saKey]bool{}, map[saKey]string{}
+		byID := map[int]saKey{}
+		for _, s := range res.Sessions {
+			k := saKey{s.InitiatorSPI, s.Version}
+			byID[s.ID] = k
+			up[k] = up[k] || s.Established
+		}
+		sets := map[saKey]map[string]bool{}
+		for _, f := range res.Findings {
+			k, ok := byID[f.Session]
+			if !ok || !timelessCodes[f.Code] {
+				continue
+			}
+			if sets[k] == nil {
+				sets[k] = map[string]bool{}
+			}
+			sets[k][f.Code] = true
+		}
+		for k, set := range sets {
+			list := slices.Sorted(maps.Keys(set))
+			codes[k] = strings.Join(list, " ")
+		}
+		return up, codes
+	}
+	upFull, codesFull := outcomes(p.full)
+	t0 := p.s.Msgs[0].Time
+	for _, factor := range stretchFactors {
+		msgs := make([]decode.Message, len(p.s.Msgs))
+		copy(msgs, p.s.Msgs)
+		for j := range msgs {
+			msgs[j].Time = t0.Add(time.Duration(float64(msgs[j].Time.Sub(t0)) * factor))
+		}
+		label := fmt.Sprintf("time stretched %gx", factor)
+		res := analyzeStream(p.s.Name, msgs, streamStats(msgs), analyze.Options{})
+		p.checkOne(label, msgs, res, []*analyze.Result{p.full}, false, false)
+		up, codes := outcomes(res)
+		for k, was := range upFull {
+			if was && !up[k] {
+				p.add(invStretch, label, "IKEv%d SA %s came up in the whole capture, not here%s", k.version, k.spi, sessionList(res))
+			}
+		}
+		for k := range upFull {
+			if codes[k] != codesFull[k] {
+				p.add(invStretch, label, "IKEv%d SA %s: findings %q, the whole capture %q", k.version, k.spi, codes[k], codesFull[k])
+			}
 		}
 	}
 }
