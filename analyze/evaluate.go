@@ -21,6 +21,7 @@ func (s *Session) derive() {
 	for _, m := range s.Messages {
 		st = advance(st, m, s.authCarriesChild)
 	}
+	st = s.childrenShownByESP(st)
 	s.Established, s.establishedAt, s.establishedFrame = st.established, st.at, st.frame
 	s.Phase2Done = st.children
 	s.RekeyedFrom, s.RekeyedTo = 0, 0
@@ -38,6 +39,48 @@ func (s *Session) derive() {
 			}
 		}
 	}
+}
+
+// childrenShownByESP adds to st the IPsec SAs whose confirming message the capture lacks
+// but whose ESP shows it came (childESPAfter): a capture point that sees one direction
+// only, or lost the message. An IKE_AUTH so answered brought the IKE SA up when its ESP
+// began.
+func (s *Session) childrenShownByESP(st saState) saState {
+	if len(s.ESP) == 0 {
+		return st
+	}
+	var lastAuth *Exchange // only the last IKE_AUTH round's answer brings the SA up
+	for _, ex := range s.Exchanges {
+		if ex.Type == decode.ExchangeIKEAuth {
+			lastAuth = ex
+		}
+	}
+	for _, ex := range s.Exchanges {
+		switch {
+		case s.Version == 2 && (ex.Type == decode.ExchangeCreateChildSA || ex == lastAuth):
+		case s.Version == 1 && ex.Type == decode.ExchangeQuickMode:
+		default:
+			continue
+		}
+		var last *Msg
+		for _, m := range ex.Messages {
+			if m.Retransmit == 0 && !m.laterFragment {
+				last = m
+			}
+		}
+		if last == nil || last.Response && last.v2 {
+			continue
+		}
+		f := s.childESPAfter(last)
+		if f == nil {
+			continue
+		}
+		if !st.established {
+			st.established, st.at, st.frame = true, f.First, f.firstRef
+		}
+		st.children++
+	}
+	return st
 }
 
 // redirectGateway is the gateway an IKEv2 REDIRECT names.

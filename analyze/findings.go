@@ -346,7 +346,34 @@ func (s *Session) unanswered() []pendingRequest {
 // responder's SPI that only IKE_SA_INIT's answer gives; an IKEv1 side sends its next
 // Main Mode message only after the other side's. The answer then simply is not in the
 // capture (captured elsewhere, or lost on the capture's side only).
-func (s *Session) movedOn(req *Msg) bool { return s.movedOnBy(req) != nil }
+func (s *Session) movedOn(req *Msg) bool {
+	return s.movedOnBy(req) != nil || s.childESPAfter(req) != nil
+}
+
+// freshSeq is the highest first sequence number of an ESP flow read as a new SA's: an SA
+// numbers its packets from 1 (RFC 4303 3.3.3), a few may be lost before the capture.
+const freshSeq = 8
+
+// childESPAfter is ESP that shows a message creating an IPsec SA was answered and the SA
+// made, although the capture lacks the answer: the message's sender sends ESP on an SA
+// it first saw after the message, numbered from the start, which only the answer gives it.
+// The message is an IKEv2 IKE_AUTH or CREATE_CHILD_SA request (the accepting answer
+// creates the CHILD_SA, RFC 7296 1.2, 1.3) or an IKEv1 QM2 (its sender, the Quick Mode
+// responder, uses the SAs once QM3 confirms them, RFC 2409 5.5). nil when there is none.
+func (s *Session) childESPAfter(req *Msg) *ESPFlow {
+	switch {
+	case req.v2 && !req.Response && (req.ExchangeType == decode.ExchangeIKEAuth || req.ExchangeType == decode.ExchangeCreateChildSA):
+	case !req.v2 && req.Step == StepQM2:
+	default:
+		return nil
+	}
+	for _, f := range s.ESP {
+		if f.FromInitiator == req.FromInitiator && f.First.After(req.Time) && f.FirstSeq <= freshSeq {
+			return f
+		}
+	}
+	return nil
+}
 
 // movedOnBy is the first message by which req's sender went on as only an answer lets
 // it (movedOn), or nil.
@@ -1245,8 +1272,8 @@ const (
 // (not the first message the capture holds of the SA, which may answer a request sent
 // before the capture began), or requests only an answer from it lets the sender make
 // (movedOn). The capture point then sees one direction only, and that side's silence, in
-// IKE or in ESP, means nothing. proof is the first message that shows it.
-func (s *Session) unseenSide() (which int, proof *Msg) {
+// IKE or in ESP, means nothing. proof is the first packet that shows it.
+func (s *Session) unseenSide() (which int, proof oneWayProof) {
 	var fromI, fromR bool
 	for _, m := range s.Messages {
 		if m.FromInitiator {
@@ -1256,7 +1283,7 @@ func (s *Session) unseenSide() (which int, proof *Msg) {
 		}
 	}
 	if fromI == fromR || s.Version == 1 && !s.RolesKnown {
-		return unseenNone, nil // both sides seen, or which is which is a guess
+		return unseenNone, proof // both sides seen, or which is which is a guess
 	}
 	which = unseenInitiator
 	if fromI {
@@ -1268,15 +1295,20 @@ func (s *Session) unseenSide() (which int, proof *Msg) {
 		if m.Retransmit > 0 || m.laterFragment {
 			continue
 		}
-		var p *Msg
+		var p oneWayProof
 		switch {
 		case m.Response && i > 0:
-			p = m
-		case needsReply(m.exchange, m):
-			p = s.movedOnBy(m)
+			p = oneWayProof{m.Frame, m.Time, fmt.Sprintf("answers its requests (frame %d: %s)", m.Frame, m.Step)}
+		case !needsReply(m.exchange, m):
+		case s.movedOnBy(m) != nil:
+			next := s.movedOnBy(m)
+			p = oneWayProof{next.Frame, next.Time, fmt.Sprintf("goes on as only its answers let it (frame %d: %s)", next.Frame, next.Step)}
+		case s.childESPAfter(m) != nil:
+			f := s.childESPAfter(m)
+			p = oneWayProof{f.firstRef, f.First, fmt.Sprintf("goes on as only its answers let it (frame %d: ESP on SPI %08x, an SA created after the %s)", f.firstRef, f.SPI, m.Step)}
 		}
-		if p != nil {
-			if n++; proof == nil {
+		if p.how != "" {
+			if n++; proof.how == "" {
 				proof = p
 			}
 			if n == 2 {
@@ -1285,9 +1317,17 @@ func (s *Session) unseenSide() (which int, proof *Msg) {
 		}
 	}
 	if n < 2 {
-		return unseenNone, nil
+		return unseenNone, oneWayProof{}
 	}
 	return which, proof
+}
+
+// oneWayProof is a packet that shows the side a capture does not see sent something: its
+// frame (a reference), when, and how it shows it.
+type oneWayProof struct {
+	frame int
+	at    time.Time
+	how   string
 }
 
 // captureOneWay says that the capture sees one direction of the SA only.
@@ -1302,10 +1342,7 @@ func (s *Session) captureOneWay() []Finding {
 	if which == unseenResponder {
 		silent, seen, addr = seen, silent, s.Responder.Addr()
 	}
-	how := fmt.Sprintf("the %s answers its requests (frame %d: %s)", seen, proof.Frame, proof.Step)
-	if !proof.Response {
-		how = fmt.Sprintf("the %s goes on as only its answers let it (frame %d: %s)", seen, proof.Frame, proof.Step)
-	}
+	how := "the " + seen + " " + proof.how
 	esp := ""
 	for _, f := range s.ESP {
 		if f.FromInitiator == (which == unseenResponder) {
@@ -1313,7 +1350,7 @@ func (s *Session) captureOneWay() []Finding {
 			break
 		}
 	}
-	return []Finding{s.newFinding(CodeCaptureOneWay, Info, "capture", []int{proof.Frame}, proof.Time,
+	return []Finding{s.newFinding(CodeCaptureOneWay, Info, "capture", []int{proof.frame}, proof.at,
 		fmt.Sprintf("The capture holds no packet of this SA from the %s (%s), yet %s: this capture point sees one direction only, and nothing is concluded from the %s's silence.%s",
 			silent, addr, how, silent, esp),
 		"The two directions take different paths (asymmetric routing, several uplinks, a cluster), the port mirror (SPAN) copies one direction only, or a capture filter keeps one source (src host ...).",

@@ -353,7 +353,7 @@ func TestNATRemapAcrossCaptures(t *testing.T) {
 // either (the silent side's absence proves nothing); a failing one may be read
 // otherwise from one side (a peer that never answers looks the same from the side
 // left). On the two clean negotiations, both ways, the capture says it sees one
-// direction.
+// direction, and the IKEv2 one is still up with its CHILD_SA.
 func TestCaptureOneWay(t *testing.T) {
 	errorsOf := func(res *analyze.Result) map[string]bool {
 		out := map[string]bool{}
@@ -397,6 +397,14 @@ func TestCaptureOneWay(t *testing.T) {
 			clean := st.Name == "ikev2-psk.pcap" || st.Name == "ikev1-main-psk.pcap"
 			if clean && oneWay != 1 {
 				t.Errorf("%s from %s only: %d capture-one-way findings, want one; findings: %s", st.Name, a, oneWay, codesOf(res.Findings))
+			}
+			// IKEv2 from either side alone: the responder's IKE_AUTH answer, or the
+			// initiator's ESP on a new SA after its IKE_AUTH request, shows the SA up
+			// with its CHILD_SA.
+			if st.Name == "ikev2-psk.pcap" {
+				if len(res.Sessions) != 1 || !res.Sessions[0].Established || res.Sessions[0].Phase2Done != 1 {
+					t.Errorf("%s from %s only: want one session up with one CHILD_SA:%s", st.Name, a, sessionList(res))
+				}
 			}
 		}
 	}
