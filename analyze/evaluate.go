@@ -187,6 +187,7 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 		out = withoutStep(out, CodeExchangeStalled, StepIKEAuthRequest)
 		out = append(out, blocked...)
 	}
+	out = append(out, s.initiatorStopped(now, opts)...)
 	out = append(out, s.informationalThenQuiet(now, opts)...)
 	out = append(out, s.cryptoFindings()...)
 	out = append(out, s.phase2Findings(now, opts)...)

@@ -452,7 +452,7 @@ func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Findin
 			}
 			continue
 		}
-		out = append(out, s.stalledFinding(p, waited, final)...)
+		out = append(out, s.stalledFinding(p, waited, final, opts.ReplyTimeout)...)
 	}
 	if f, ok := s.replyNotReaching(); ok {
 		out = append(out, f)
@@ -502,15 +502,15 @@ func fragmented(copies []*Msg) bool {
 }
 
 // stalledFinding names an unanswered request by its step.
-func (s *Session) stalledFinding(p pendingRequest, waited time.Duration, final bool) []Finding {
-	fs := s.stalledFindingText(p, waited, final)
+func (s *Session) stalledFinding(p pendingRequest, waited time.Duration, final bool, replyTimeout time.Duration) []Finding {
+	fs := s.stalledFindingText(p, waited, final, replyTimeout)
 	for i := range fs {
 		fs[i].Step, fs[i].By = p.first.Step, side(p.first.FromInitiator)
 	}
 	return fs
 }
 
-func (s *Session) stalledFindingText(p pendingRequest, waited time.Duration, final bool) []Finding {
+func (s *Session) stalledFindingText(p pendingRequest, waited time.Duration, final bool, replyTimeout time.Duration) []Finding {
 	m := p.first
 	who := side(m.FromInitiator)
 	other := side(!m.FromInitiator)
@@ -523,8 +523,19 @@ func (s *Session) stalledFindingText(p pendingRequest, waited time.Duration, fin
 			frames = append(frames, ic.ref)
 			cause = s.icmpCause(ic)
 		}
-		return []Finding{s.newFinding(CodeNoResponse, Error, m.Step.String(), frames, m.Time,
-			sent+" No message from "+s.Responder.Addr().String()+" at all.",
+		sev, said := Error, sent+" No message from "+s.Responder.Addr().String()+" at all."
+		if earlier := s.earlierAnswer(m); earlier != nil {
+			// A COOKIE or INVALID_KE round before it: the responder is there.
+			said = fmt.Sprintf("%s The responder had answered the IKE_SA_INIT before it with %s (frame %d), so it is reachable and listening; the request that followed got nothing.", sent, decode.NotifyName(true, earlier.Notifies[0].Type), earlier.Frame)
+			cause = "The responder stopped answering between the two requests: it asks for cookies when it holds many half-open SAs (RFC 7296 2.6) and drops what it cannot take, or it did not accept the retry (the cookie or the key exchange group it asked for), or its answer was lost on the way back."
+			if len(p.copies) == 1 && waited >= 3*replyTimeout {
+				// Every implementation retransmits an unanswered request within seconds.
+				sev = Warning
+				said += " The initiator never sent it again, as it would without an answer: it gave up at once, or got an answer this capture point does not see."
+			}
+		}
+		return []Finding{s.newFinding(CodeNoResponse, sev, m.Step.String(), frames, m.Time,
+			said,
 			cause,
 			fmt.Sprintf("From the initiator, check the route and that the responder address %s is right; allow UDP 500 and 4500 both ways; on the responder, check the daemon listens on UDP 500 (ss -ulpn) and has a connection for %s. A capture on the responder's side tells whether the requests arrive.", s.Responder.Addr(), s.Initiator.Addr())).where(SettingFirewall)}
 	case StepMM3:
@@ -574,6 +585,19 @@ func (s *Session) stalledFindingText(p pendingRequest, waited time.Duration, fin
 	}
 	return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step.String(), frames, m.Time, sent,
 		"The "+other+" does not answer this request.", "Read the "+other+"'s log at this time.")}
+}
+
+// earlierAnswer is the responder's answer to an IKE_SA_INIT request before req that asked
+// for another try (a COOKIE or INVALID_KE_PAYLOAD round, RFC 7296 2.6, 1.2), or nil.
+func (s *Session) earlierAnswer(req *Msg) *Msg {
+	var out *Msg
+	for _, m := range s.Messages {
+		if m.Response && m.Step == StepIKESAInitResponse && m.Time.Before(req.Time) && len(m.Notifies) > 0 &&
+			(m.Notifies[0].Type == decode.NotifyCookie || m.Notifies[0].Type == decode.NotifyInvalidKEPayload) {
+			out = m
+		}
+	}
+	return out
 }
 
 // icmpAbout returns the first ICMP error about a packet sent by one side.

@@ -248,6 +248,45 @@ func (s *Session) natTBlocked(now time.Time, opts Options, final bool) []Finding
 		"Allow UDP 4500 both ways between the gateways (and through the NAT device); a capture at the responder shows whether IKE_AUTH arrives.")}
 }
 
+// initiatorStopped: an IKEv2 initiator that gets an accepting IKE_SA_INIT answer sends
+// IKE_AUTH at once (RFC 7296 1.2). The capture going on past the reply timeout without
+// it, where the capture would show it (no NAT: the same path as IKE_SA_INIT; NAT with the
+// capture on the initiator's side of it), means the initiator stopped, or its IKE_AUTH
+// was lost before the capture point. NAT with the capture on the responder's side is
+// natTBlocked's case.
+func (s *Session) initiatorStopped(now time.Time, opts Options) []Finding {
+	if s.Version != 2 || s.Established || s.Chosen == nil || s.redirectedTo != "" || s.abandonedFor > 0 || s.unseen != unseenNone || s.TCP {
+		return nil
+	}
+	var last *Msg
+	for _, m := range s.Messages {
+		if m.ExchangeType != decode.ExchangeIKESAInit {
+			return nil
+		}
+		if m.Retransmit == 0 && (last == nil || m.Time.After(last.Time)) {
+			last = m
+		}
+	}
+	if last == nil || last.Step != StepIKESAInitResponse || hasErrorNotify(last) {
+		return nil
+	}
+	waited := now.Sub(last.Time)
+	if waited < opts.ReplyTimeout {
+		return nil
+	}
+	where := "Without NAT, IKE_AUTH takes the path IKE_SA_INIT took: the initiator never sent it, or it was lost before this capture point (a large IKE_AUTH in IP fragments that a device on the way drops entirely)."
+	if nat := s.NAT; nat != nil && (nat.InitiatorBehindNAT || nat.ResponderBehindNAT) {
+		if !nat.InitiatorTranslated {
+			return nil // the capture may be on the responder's side: natTBlocked
+		}
+		where = "The capture is on the initiator's side of the NAT (the responder hashed another address for it), where its IKE_AUTH on UDP 4500 would pass: it never sent one."
+	}
+	return []Finding{s.newFinding(CodeExchangeStalled, Warning, StepIKESAInitResponse.String(), []int{last.Frame}, last.Time,
+		fmt.Sprintf("The responder accepted IKE_SA_INIT (frame %d) and the initiator sent nothing more in the %s the capture went on: no IKE_AUTH. %s", last.Frame, secs(waited), where),
+		"The initiator gave up after the responder's answer: it did not accept what the responder chose or sent (the proposal, the key exchange, a certificate request it cannot meet), failed to compute the keys, or went on with another negotiation (a client that tries several gateways and keeps the first to answer, or a connection started twice).",
+		"Read the initiator's log at this time; if it says it sent IKE_AUTH, capture next to it to see where the message goes.")}
+}
+
 // informationalThenQuiet: an IKEv1 encrypted Informational that nothing answers (IKEv1
 // Informationals need no answer, RFC 2408 4.8), after which the ESP of the SA stops
 // while the capture goes on, was most likely a Delete.

@@ -538,3 +538,54 @@ func TestESPMissingFilterHint(t *testing.T) {
 		t.Errorf("IKE on UDP 500 only, and the cause does not point at the capture filter: %s", c)
 	}
 }
+
+// TestInitiatorStopped: pcaps/ikev2-natt-inside.pcap's IKE_SA_INIT alone (cut in the test
+// after the responder's answer), followed after a gap by pcaps/ikev1-main-psk.pcap as
+// other traffic the capture goes on with. Captured on the initiator's side of the NAT,
+// an IKE_AUTH it sent would be in the capture: its absence while the capture goes on
+// past the reply timeout is a warning that the initiator stopped (not a UDP 4500
+// problem); a capture that ends within the reply timeout says nothing of it.
+func TestInitiatorStopped(t *testing.T) {
+	root := decodetest.RepoRoot(t)
+	v2 := loadStream(t, filepath.Join(root, "pcaps", "ikev2-natt-inside.pcap"))
+	other := loadStream(t, filepath.Join(root, "pcaps", "ikev1-main-psk.pcap"))
+	var init []decode.Message
+	for _, m := range v2.Msgs {
+		if m.Kind == decode.KindISAKMP && m.ISAKMP != nil && m.ISAKMP.ExchangeType == decode.ExchangeIKESAInit {
+			init = append(init, m)
+		}
+	}
+	if len(init) != 2 {
+		t.Fatalf("%d IKE_SA_INIT messages in ikev2-natt-inside.pcap, want 2", len(init))
+	}
+	for _, c := range []struct {
+		gap  time.Duration
+		want bool
+	}{{time.Minute, true}, {2 * time.Second, false}} {
+		msgs := concatStreams(init, other.Msgs, lastFrame(init), c.gap)
+		res := analyzeStream("stopped", msgs, streamStats(msgs), analyze.Options{})
+		var s *analyze.Session
+		for _, x := range res.Sessions {
+			if x.Version == 2 {
+				s = x
+			}
+		}
+		if s == nil {
+			t.Fatalf("gap %s: no IKEv2 session:%s", c.gap, sessionList(res))
+		}
+		var stalled []analyze.Finding
+		for _, f := range res.Findings {
+			if f.Session == s.ID && f.Code == analyze.CodeExchangeStalled {
+				stalled = append(stalled, f)
+			}
+		}
+		got := len(stalled) == 1 && stalled[0].Severity == analyze.Warning && strings.Contains(stalled[0].Summary, "no IKE_AUTH") &&
+			strings.Contains(stalled[0].Summary, "initiator's side of the NAT")
+		if got != c.want || !c.want && len(stalled) > 0 {
+			t.Errorf("gap %s: exchange-stalled findings %v, want one warning: %v", c.gap, stalled, c.want)
+		}
+		if c.want && (s.Failed || s.State != "stopped after IKE_SA_INIT response while the capture went on") {
+			t.Errorf("gap %s: state %q failed %v", c.gap, s.State, s.Failed)
+		}
+	}
+}
