@@ -136,7 +136,8 @@ type Analyzer struct {
 	dropped   int // sessions not kept because of MaxOpen
 	dropFrame []int
 	frags     []decode.Message // incomplete datagrams with no session
-	truncated []int
+	truncated []int            // the first frames of IKE messages cut by the snap length
+	truncN    int              // and how many there are
 	swept     time.Time
 	untied    []*ESPFlow // flows that came before any IKE between their peers
 	// releasedFlows counts flows handed to OnOrphan since the last compact.
@@ -248,7 +249,11 @@ func (a *Analyzer) Add(m *decode.Message) {
 		a.cur.Messages++
 		// One the snap length cut before its exchange type says nothing of its SA (its
 		// capture's truncated finding counts it); one merely short is malformed.
-		if m.ISAKMP != nil && !(m.Truncated && len(m.ISAKMP.Contents) == 0) {
+		switch {
+		case m.ISAKMP == nil:
+		case m.Truncated && len(m.ISAKMP.Contents) == 0:
+			a.noteTruncated(m.Frame)
+		default:
 			a.addISAKMP(m)
 		}
 	case decode.KindESP:
@@ -1060,6 +1065,17 @@ func (a *Analyzer) handOver(s *Session) {
 		a.doneOrder = append(a.doneOrder, s.InitiatorSPI)
 	}
 	a.doneIDs[s.InitiatorSPI] = s.ID
+}
+
+// maxTruncatedFrames is how many frames of cut IKE messages the truncated finding lists.
+const maxTruncatedFrames = 50
+
+// noteTruncated counts an IKE message the snap length cut.
+func (a *Analyzer) noteTruncated(frame int) {
+	a.truncN++
+	if len(a.truncated) < maxTruncatedFrames {
+		a.truncated = append(a.truncated, frame)
+	}
 }
 
 // compact forgets dropped sessions: their messages, ESP flows and findings.

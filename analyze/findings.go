@@ -1735,6 +1735,27 @@ func fragmentText(f *decode.Fragments) string {
 	return fmt.Sprintf("%d bytes arrived without the first fragment", f.Received)
 }
 
+// unreadableText says what of a capture could not be read whole: frames cut by the snap
+// length, datagrams whose fragments never all arrived; "" when there are none.
+func unreadableText(st decode.Stats) string {
+	var parts []string
+	if st.Truncated > 0 {
+		if st.Truncated == st.Frames {
+			parts = append(parts, fmt.Sprintf("the snap length cut its %d frame%s", st.Frames, plural(st.Frames)))
+		} else {
+			parts = append(parts, fmt.Sprintf("the snap length cut %d of its %d frames", st.Truncated, st.Frames))
+		}
+	}
+	if st.Incomplete > 0 {
+		whose := "their"
+		if st.Incomplete == 1 {
+			whose = "its"
+		}
+		parts = append(parts, fmt.Sprintf("%d IP datagram%s never completed from %s fragments", st.Incomplete, plural(st.Incomplete), whose))
+	}
+	return strings.Join(parts, ", and ")
+}
+
 // globalFindings are about the input rather than one session.
 func (a *Analyzer) globalFindings() []Finding {
 	var out []Finding
@@ -1746,6 +1767,11 @@ func (a *Analyzer) globalFindings() []Finding {
 			Summary: fmt.Sprintf("No IKE message in %s: nothing negotiated a tunnel while it ran, and no ESP packet could be read either.", captureName(c)),
 			Cause:   "Nothing asked for a tunnel: no traffic matched a security policy that requires IPsec (or there is no such policy), so no gateway started IKE. Or UDP 500 and 4500 are blocked before this capture point, or the capture filter or interface misses them.",
 			Next:    "Check the security policy (ip xfrm policy, setkey -DP, show crypto map) and send traffic that matches it; capture on the interface facing the peer with the filter 'udp port 500 or udp port 4500 or esp'."}
+		if cut := unreadableText(c.Stats); cut != "" && c.ESP == 0 {
+			f.Summary = fmt.Sprintf("No IKE message could be read in %s: %s.", captureName(c), cut)
+			f.Cause = "The capture itself may be what misses IKE: packets cut short by a small snap length (tcpdump before 4.0 kept 68 or 96 bytes; some appliances keep 128) or IP datagrams whose fragments did not all arrive cannot be read as IKE. Otherwise nothing asked for a tunnel, or UDP 500 and 4500 are blocked before this capture point."
+			f.Next = "Capture again with whole packets (tcpdump -s 0, or the appliance's full-packet setting) on the interface facing the peer, with the filter 'udp port 500 or udp port 4500 or esp'."
+		}
 		if c.ESP > 0 {
 			f.Severity = Info
 			f.Summary = fmt.Sprintf("No IKE message in %s, but %d ESP packets: the IPsec SAs were negotiated before the capture began.", captureName(c), c.ESP)
@@ -1769,9 +1795,9 @@ func (a *Analyzer) globalFindings() []Finding {
 				Next:    "Analyse the original captures instead (several files at once: ikescope analyze a.pcap b.pcap), or put the frames in time order first with reordercap (it comes with Wireshark)."})
 		}
 	}
-	if len(a.truncated) > 0 {
-		out = append(out, Finding{Code: CodeTruncated, Severity: Warning, Frames: capInts(a.truncated, 50), Time: a.now,
-			Summary: fmt.Sprintf("%d IKE message(s) were cut short by the capture's snap length.", len(a.truncated)),
+	if a.truncN > 0 {
+		out = append(out, Finding{Code: CodeTruncated, Severity: Warning, Frames: a.truncated, Time: a.now,
+			Summary: fmt.Sprintf("%d IKE message(s) were cut short by the capture's snap length.", a.truncN),
 			Cause:   "The capture was taken with a small snap length (tcpdump's old default of 68 or 96 bytes, or -s N), so the end of each message is missing.",
 			Next:    "Capture again with tcpdump -s 0 (whole packets)."})
 	}

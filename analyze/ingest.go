@@ -425,7 +425,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		}
 	}
 	if m.Truncated && m.Kind != decode.KindIncomplete {
-		a.truncated = append(a.truncated, m.Frame)
+		a.noteTruncated(m.Frame)
 	}
 	s.step(msg, ex)
 	if a.opts.Implementations {

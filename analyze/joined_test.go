@@ -475,10 +475,22 @@ func TestSnapLength(t *testing.T) {
 				wholeErrors++
 			}
 		}
-		for _, snap := range []int{68, 96, 128} {
+		for _, snap := range []int{42, 68, 96, 128} {
 			out := filepath.Join(t.TempDir(), fmt.Sprintf("%s-s%d.pcap", strings.TrimSuffix(filepath.Base(p), ".pcap"), snap))
 			writeSnapped(t, p, out, snap)
 			cut := analyzeFile(t, out)
+			if snap == 42 {
+				// Ethernet, IP and UDP headers only: no IKE can be read, and the
+				// analysis says the capture cut it rather than that none was sent.
+				said := false
+				for _, f := range cut.Findings {
+					said = said || f.Code == analyze.CodeTruncated || f.Code == analyze.CodeNoIKE && strings.Contains(f.Summary, "the snap length cut")
+				}
+				if len(cut.Sessions) == 0 && !said {
+					t.Errorf("%s at -s 42: no session, and nothing says the capture cut IKE: %s", filepath.Base(p), codesOf(cut.Findings))
+				}
+				continue
+			}
 			if len(cut.Sessions) > len(whole.Sessions) {
 				t.Errorf("%s at -s %d: %d sessions, the whole capture %d:%s", filepath.Base(p), snap, len(cut.Sessions), len(whole.Sessions), sessionList(cut))
 			}

@@ -153,9 +153,15 @@ func eventText(s *analyze.Session, e analyze.Event, rd *Redactor) string {
 // orphanMeaning is what ESP tied to no IKE SA means.
 const orphanMeaning = "These SAs were negotiated before the capture began (the capture started late; the next rekey will show IKE), or their IKE runs elsewhere."
 
-// noIKEText is what a report says when the capture holds no IKE. Without ESP either, it
-// tells an admin where to look; with ESP, the ESP-without-IKE section explains it.
+// noIKEText is what a report says when the capture holds no IKE SA. IKE messages the
+// capture cut short come first; without ESP either, it tells an admin where to look; with
+// ESP, the ESP-without-IKE section explains it.
 func noIKEText(r *analyze.Result) string {
+	for _, f := range r.Findings {
+		if f.Code == analyze.CodeTruncated || f.Code == analyze.CodeNoIKE && strings.HasPrefix(f.Summary, "No IKE message could be read") {
+			return "No IKE message could be read: the capture cut packets short or lost their fragments (see the findings). Capture again with whole packets (tcpdump -s 0)."
+		}
+	}
 	if len(r.Orphans) > 0 {
 		return "No IKE negotiation in the capture."
 	}

@@ -223,3 +223,20 @@ func TestReportNoIKENoESP(t *testing.T) {
 	}
 	mustContain(t, "text", out[FormatText], "\nNo IKE in the capture: nothing asked for a tunnel while it ran, or UDP 500 and\n4500 are blocked")
 }
+
+// A capture whose IKE the snap length cut says so, not that nothing asked for a tunnel,
+// even when the ESP it holds has no session to go to.
+func TestReportNoIKECut(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	r := &analyze.Result{
+		Captures: []analyze.Capture{{Name: "cut.pcap", Frames: 12, First: now, Last: now.Add(3 * time.Second), Duration: 3 * time.Second, Truncated: 12}},
+		Findings: []analyze.Finding{{Code: analyze.CodeTruncated, Severity: analyze.Warning, Frames: []int{1, 2}, Time: now,
+			Summary: "2 IKE message(s) were cut short by the capture's snap length."}},
+		Orphans: []*analyze.ESPFlow{{SPI: 0x12345678, Src: netip.MustParseAddrPort("192.0.2.1:4500"), Dst: netip.MustParseAddrPort("192.0.2.2:4500"), Encap: true, Packets: 3, First: now, Last: now}},
+	}
+	for f, o := range render(t, r, Style{Width: 80}) {
+		o = strings.Join(strings.Fields(o), " ")
+		mustContain(t, string(f), o, "No IKE message could be read: the capture cut packets short")
+		mustNotContain(t, string(f), o, "nothing asked for a tunnel", "No IKE negotiation in the capture")
+	}
+}
