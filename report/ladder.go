@@ -381,6 +381,10 @@ func payloadParts(x *decode.ISAKMP, response bool, rd *Redactor) []string {
 			switch {
 			case response && len(props) == 1:
 				parts = append(parts, "SA: "+props[0].String())
+			case !v2 && len(props) > len(p.SA.Proposals):
+				// IKEv1: each transform of a proposal is a whole suite to choose from.
+				n := len(p.SA.Proposals)
+				parts = append(parts, fmt.Sprintf("SA: %d proposal%s, %d transforms", n, plural(n), len(props)))
 			case len(props) == 1:
 				parts = append(parts, "SA: 1 proposal")
 			default:
