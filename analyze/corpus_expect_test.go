@@ -281,3 +281,49 @@ func TestUnansweredThenOtherWayUp(t *testing.T) {
 		t.Errorf("cause %q calls a 25 s gap a start at once", got.Cause)
 	}
 }
+
+// What an expert reading of the corpus found the analysis getting wrong, each case with
+// the words its finding must now hold (and the claim it must no longer make).
+func TestCorpusExpertReadings(t *testing.T) {
+	dir := decodetest.RequireCorpus(t)
+	for _, c := range []struct {
+		file, code string
+		session    int // 0: a finding of the capture
+		has        []string
+		hasNot     string
+	}{
+		// The initiator refuses an MM2 that chose its own single transform, then accepts
+		// the same MM2 retransmitted: not a proposal mismatch.
+		{"joy/test/pcaps/ikev1.pcap", analyze.CodeNoProposalChosen, 1,
+			[]string{"one of the initiator's own proposals unchanged", "not an algorithm mismatch"}, "proposal mismatch."},
+		// A COOKIE round, then the retry unanswered: the responder did answer.
+		{"nDPI/tests/cfgs/default/pcap/ipsec_isakmp_esp.pcap", analyze.CodeNoResponse, 37,
+			[]string{"answered the IKE_SA_INIT before it with COOKIE (frame 461)", "never sent it again"}, "at all"},
+		// IKE_SA_INIT answered, no IKE_AUTH from the client behind the NAT.
+		{"nDPI/tests/cfgs/default/pcap/ipsec_isakmp_esp.pcap", analyze.CodeExchangeStalled, 26,
+			[]string{"no IKE_AUTH", "initiator's side of the NAT"}, ""},
+		// Every frame cut short: the capture, not the network, misses IKE.
+		{"tcpdump/tests/isakmp-rfc3948-oobr.pcap", analyze.CodeNoIKE, 0,
+			[]string{"the snap length cut its 23 frames"}, "nothing negotiated a tunnel"},
+	} {
+		res := analyzeFile(t, filepath.Join(dir, c.file))
+		var got *analyze.Finding
+		for i := range res.Findings {
+			if f := &res.Findings[i]; f.Code == c.code && f.Session == c.session {
+				got = f
+			}
+		}
+		if got == nil {
+			t.Errorf("%s: no %s finding for session %d: %s", c.file, c.code, c.session, codesOf(res.Findings))
+			continue
+		}
+		for _, w := range c.has {
+			if !strings.Contains(got.Summary, w) {
+				t.Errorf("%s: %s says %q, lacking %q", c.file, c.code, got.Summary, w)
+			}
+		}
+		if c.hasNot != "" && strings.Contains(got.Summary, c.hasNot) {
+			t.Errorf("%s: %s still says %q: %q", c.file, c.code, c.hasNot, got.Summary)
+		}
+	}
+}

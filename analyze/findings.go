@@ -164,6 +164,20 @@ func (s *Session) phaseOf(msg *Msg) string {
 	return exchangeNameOf(msg.v2, msg.ExchangeType)
 }
 
+// chosenAsOffered reports whether the responder's choice is one of the initiator's
+// proposals exactly as offered.
+func (s *Session) chosenAsOffered() bool {
+	if s.Chosen == nil {
+		return false
+	}
+	for _, p := range s.Offered {
+		if p.String() == s.Chosen.String() {
+			return true
+		}
+	}
+	return false
+}
+
 // notifyFinding turns an error notification into its finding.
 func (s *Session) notifyFinding(msg *Msg, n NotifyInfo, v2 bool) Finding {
 	f := s.notifyFindingText(msg, n, v2)
@@ -199,6 +213,14 @@ func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
 		where := SettingProposals
 		if phase == "Phase 2" {
 			where = SettingPhase2
+		}
+		if msg.FromInitiator && phase == "Phase 1" && s.chosenAsOffered() {
+			// The responder chose one of the initiator's own transforms unchanged: no
+			// configuration of algorithms can refuse that.
+			return s.newFinding(CodeNoProposalChosen, Error, ex, frames, msg.Time,
+				fmt.Sprintf("The %s answered %s with %s, yet the responder had chosen one of the initiator's own proposals unchanged (%s): not an algorithm mismatch.", who, s.requestName(msg), name, s.Chosen),
+				"The initiator refused an answer it offered itself: it no longer held the negotiation this answer belongs to (it restarted, or gave up on this attempt and started another), a second IKE process answers on its address and port, or it checks an attribute beyond the algorithms (a lifetime it will not accept after all, a vendor attribute).",
+				"Read the initiator's log at this time; check that one IKE daemon alone listens on its UDP 500 and 4500 (ss -ulpn).")
 		}
 		return s.newFinding(CodeNoProposalChosen, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s answered %s with %s: %s proposal mismatch.", who, s.requestName(msg), name, phase),
