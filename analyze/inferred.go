@@ -360,6 +360,10 @@ func (s *Session) decodeFindings() []Finding {
 	if len(s.decFail) > 0 {
 		cause := "The keys belong to another IKE SA or another run of the daemons (keys change with every negotiation), name the wrong algorithm, or cover only one direction."
 		next := "Take the keys from the same run as the capture (strongSwan: charon log at ike 4 or the save-keys plugin; libreswan: plutodebug=private), from both gateways if possible."
+		if s.decChecksum {
+			cause = "The encryption key is right: the integrity key given with it is not (SK_ai and SK_ar swapped, or taken from another SA), or the message was changed after its sender made the checksum (a device rewriting IKE on the way, a tool sending crafted messages). Its receiver drops such a message as forged, unanswered."
+			next = "Check the integrity keys (SK_ai, SK_ar) in the key file against the sender's log; if they are right, capture next to the sender to see whether the message leaves it this way."
+		}
 		if s.decLate {
 			cause = "The keys are for this SA, but the capture began after the clear messages that say which algorithms they go with (the IKEv1 Phase 1 proposal, the IKEv2 IKE_SA_INIT): the keys alone do not say."
 			next = "Capture from before the negotiation begins (restart the tunnel with the capture running); for IKEv2, a key table that names the algorithms (Wireshark's ikev2_decryption_table, ikescope keys --v2) does without IKE_SA_INIT."

@@ -287,6 +287,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			if s.decErr == "" {
 				s.decErr = o.Err.Error()
 				s.decLate = errors.Is(o.Err, decode.ErrNotInCapture)
+				s.decChecksum = errors.Is(o.Err, decode.ErrChecksumOnly)
 			}
 		default:
 			msg.Decrypted, msg.Inner, msg.Integrity = true, o.Payloads, o.Integrity

@@ -74,6 +74,11 @@ type Message struct {
 // the capture began too late; the keys are not wrong.
 var ErrNotInCapture = errors.New("not in the capture")
 
+// ErrChecksumOnly is what an Opened's error wraps when the encryption key opens the
+// message to valid payloads but its integrity checksum fails: the integrity key is wrong,
+// or the message was changed after it was sent.
+var ErrChecksumOnly = errors.New("only the checksum fails")
+
 // Opened is the decrypted content of one IKE message.
 type Opened struct {
 	Payloads  []Payload // the decrypted payloads; nil when Err is set

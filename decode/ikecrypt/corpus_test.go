@@ -179,6 +179,10 @@ func TestTcpdumpIKEv2pI2(t *testing.T) {
 	if !strings.Contains(f.err.Error(), "integrity check failed for SA 0x0001020304050607/0xc02e7a3031a03188") {
 		t.Errorf("error %q does not name the SA", f.err)
 	}
+	// SK_ei opens it to IDi and AUTH with valid padding: only the checksum is wrong.
+	if !errors.Is(f.err, decode.ErrChecksumOnly) || !strings.Contains(f.err.Error(), "the encryption key opens it to valid payloads") {
+		t.Errorf("error %q does not say the encryption key opens the message", f.err)
+	}
 
 	asTcpdump := &Keys{}
 	for _, sa := range keys.SAs {

@@ -259,18 +259,21 @@ func TestStrongSwanPhase2Failures(t *testing.T) {
 func TestWrongKeysRealCapture(t *testing.T) {
 	good := loadKeys(t, pcapsFile(t, "ikev2-psk.initiator.log", false)).SAs[0]
 	flip := func(b []byte) []byte { c := append([]byte{}, b...); c[0] ^= 1; return c }
+	// checksumOnly: SK_e is right, so the error says the encryption key opens the
+	// message and only the checksum fails.
 	tests := []struct {
-		name   string
-		mutate func(*SAKeys)
-		want   error
+		name         string
+		mutate       func(*SAKeys)
+		want         error
+		checksumOnly bool
 	}{
-		{"SK_a wrong", func(k *SAKeys) { k.SKai, k.SKar = flip(k.SKai), flip(k.SKar) }, ErrIntegrity},
-		{"both directions swapped", func(k *SAKeys) { k.SKei, k.SKer, k.SKai, k.SKar = k.SKer, k.SKei, k.SKar, k.SKai }, ErrIntegrity},
-		{"SK_e swapped, SK_a right", func(k *SAKeys) { k.SKei, k.SKer = k.SKer, k.SKei }, ErrWrongKey},
+		{"SK_a wrong", func(k *SAKeys) { k.SKai, k.SKar = flip(k.SKai), flip(k.SKar) }, ErrIntegrity, true},
+		{"both directions swapped", func(k *SAKeys) { k.SKei, k.SKer, k.SKai, k.SKar = k.SKer, k.SKei, k.SKar, k.SKai }, ErrIntegrity, false},
+		{"SK_e swapped, SK_a right", func(k *SAKeys) { k.SKei, k.SKer = k.SKer, k.SKei }, ErrWrongKey, false},
 		{"wrong algorithm", func(k *SAKeys) {
 			k.Integ = Integ{ID: IntegHMACSHA512256}
 			k.SKai, k.SKar = append(k.SKai, k.SKai...), append(k.SKar, k.SKar...)
-		}, ErrIntegrity},
+		}, ErrIntegrity, false}, // a 32-byte ICV moves the end of the ciphertext
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -287,8 +290,17 @@ func TestWrongKeysRealCapture(t *testing.T) {
 				}
 			}
 			if tt.want == ErrIntegrity {
-				if e := got[3].err.Error(); !regexpMatch(`^integrity check failed for SA 0x[0-9a-f]+/0x[0-9a-f]+ \(message ID 1, AES-CBC-256/HMAC_SHA2_\S+, keys from ikev2-psk.initiator.log:\d+\): wrong key or algorithm$`, e) {
+				why := "wrong key or algorithm"
+				if tt.checksumOnly {
+					why = `the encryption key opens it to valid payloads, so the integrity key \(SK_ai/SK_ar\) is wrong, or the message was changed after it was sent`
+				}
+				if e := got[3].err.Error(); !regexpMatch(`^integrity check failed for SA 0x[0-9a-f]+/0x[0-9a-f]+ \(message ID 1, AES-CBC-256/HMAC_SHA2_\S+, keys from ikev2-psk.initiator.log:\d+\): `+why+`$`, e) {
 					t.Errorf("message: %s", e)
+				}
+				for _, f := range got {
+					if errors.Is(f.err, decode.ErrChecksumOnly) != tt.checksumOnly {
+						t.Errorf("frame %d: %v: checksum only %v, want %v", f.frame, f.err, !tt.checksumOnly, tt.checksumOnly)
+					}
 				}
 			}
 		})

@@ -108,14 +108,27 @@ type IntegrityError struct {
 	MessageID                  uint32
 	Algorithm                  string // "AES-CBC-256/HMAC_SHA2_256_128"
 	Source                     string // the key source(s) tried
+	// Decrypts is set when the encryption key alone opens the message to a valid payload
+	// chain: the encryption key and algorithm are right, the integrity key is not, or
+	// the message was changed after its checksum was made.
+	Decrypts bool
 }
 
 func (e *IntegrityError) Error() string {
-	return fmt.Sprintf("integrity check failed for SA %s (message ID %d, %s, keys from %s): wrong key or algorithm",
-		saString(e.InitiatorSPI, e.ResponderSPI), e.MessageID, e.Algorithm, e.Source)
+	why := "wrong key or algorithm"
+	if e.Decrypts {
+		why = "the encryption key opens it to valid payloads, so the integrity key (SK_ai/SK_ar) is wrong, or the message was changed after it was sent"
+	}
+	return fmt.Sprintf("integrity check failed for SA %s (message ID %d, %s, keys from %s): %s",
+		saString(e.InitiatorSPI, e.ResponderSPI), e.MessageID, e.Algorithm, e.Source, why)
 }
 
-func (e *IntegrityError) Unwrap() error { return ErrIntegrity }
+func (e *IntegrityError) Unwrap() []error {
+	if e.Decrypts {
+		return []error{ErrIntegrity, decode.ErrChecksumOnly}
+	}
+	return []error{ErrIntegrity}
+}
 
 // DecryptError is any other failure to decrypt a message for which keys are known.
 type DecryptError struct {

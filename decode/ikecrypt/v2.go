@@ -134,6 +134,7 @@ func (d *Decrypter) decryptV2(m *decode.ISAKMP) (*Result, error) {
 
 	var integrityFailed, other error
 	var tried []string
+	decryptsAnyway := false // SK_e opens a message whose checksum fails
 	for _, c := range cands {
 		es, err1 := c.encr.spec()
 		is, err2 := c.integ.spec()
@@ -170,6 +171,17 @@ func (d *Decrypter) decryptV2(m *decode.ISAKMP) (*Result, error) {
 			switch {
 			case errors.Is(err, errOpen):
 				integrityFailed = err
+				if !es.aead() && !decryptsAnyway {
+					// Does SK_e alone open it to a payload chain? Then the encryption
+					// key is right and the checksum key, or the message, is not.
+					unchecked := integSpec{name: is.name, icvLen: is.icvLen}
+					p, _, e := openSK(&es, &unchecked, ekey, nil, msg, aadEnd, end)
+					if first := sk.Encrypted.FirstPayload; e == nil && sk.Encrypted.FragmentNumber <= 1 {
+						if n, ok := chainEnd(p, first, true); ok && n == len(p) {
+							decryptsAnyway = true
+						}
+					}
+				}
 			case other == nil:
 				other = &DecryptError{Reason: err.Error(), Err: unwrapSentinel(err)}
 			}
@@ -202,7 +214,7 @@ func (d *Decrypter) decryptV2(m *decode.ISAKMP) (*Result, error) {
 			alg += "/" + c.integ.String()
 		}
 		return res, &IntegrityError{InitiatorSPI: m.InitiatorSPI, ResponderSPI: m.ResponderSPI, MessageID: m.MessageID,
-			Algorithm: alg, Source: strings.Join(dedupe(tried), ", ")}
+			Algorithm: alg, Source: strings.Join(dedupe(tried), ", "), Decrypts: decryptsAnyway}
 	}
 	if other == nil {
 		return nil, nil // no key for this direction (a tcpdump file with only the I line)
