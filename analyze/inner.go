@@ -525,11 +525,17 @@ func icvFinding(mk findingMaker, ef *ESPFlow, from, to string) (Finding, bool) {
 	sev := Warning
 	// Without an ICV, a wrong key still yields a sane-looking trailer now and then: when
 	// most packets fail, the few that passed prove nothing.
-	if !t.Trusted() {
+	switch {
+	case !t.Trusted() && t.ICVFailed == 0:
+		// No ICV was checked (no integrity key given, as in tcpdump -E secrets): the key
+		// does not open the SA, and nothing says the receiver drops anything.
+		cause = fmt.Sprintf("The encryption key given for SPI %08x does not open its packets, and no integrity key was given to check them with: the key is not this SA's (a line meant for another SA, an older dump after a rekey that reused the SPI), or %s and %s hold different keys for it, and then %s drops every packet.", ef.SPI, from, to, to)
+		next = fmt.Sprintf("Take the keys again while the SA exists (ip xfrm state on %s shows both its keys and its integrity algorithm) and give ikescope the integrity key too; compare the two gateways' keys for SPI %08x.", from, ef.SPI)
+	case !t.Trusted():
 		sev = Error
 		cause = fmt.Sprintf("The packets of this SA do not open with these keys. Either the keys are not this SA's (an older dump: the SA was renegotiated and its SPI reused, or the other peer's SA with the same SPI), or %s and %s hold different keys for it: %s then drops every packet as it fails the integrity check (a one-sided rekey, a manually keyed SA typed differently on each side).", from, to, to)
 		next = fmt.Sprintf("Take the keys again while the SA exists (ip xfrm state on both gateways) and compare the two gateways' keys for SPI %08x; on %s, the SA's integrity-failure counter (ip -s xfrm state: 'integrity-failed', XfrmInStateProtoError in /proc/net/xfrm_stat) shows whether it drops them.", ef.SPI, to)
-	} else {
+	default:
 		cause = fmt.Sprintf("Packets of this SA open with these keys and pass the integrity check, %d do not: they were damaged on the way (a faulty link, NIC offload, a middlebox that rewrites them) or a second sender uses the same SPI with other keys. %s drops those packets.", failed, to)
 		next = fmt.Sprintf("Check the interfaces on the path for errors, disable checksum/crypto offload on the sender to test, and on %s watch the SA's integrity-failure counter (ip -s xfrm state, /proc/net/xfrm_stat).", to)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/decode/ikecrypt"
+	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
 // loadOpened decodes a capture and opens its IKE and ESP with the key file's keys, and
@@ -295,5 +296,25 @@ func exactFindings(t *testing.T, res *analyze.Result, wants []want) {
 	sort.Strings(wantKeys)
 	if !slices.Equal(got, wantKeys) {
 		t.Errorf("findings:\n got %v\nwant %v", got, wantKeys)
+	}
+}
+
+// TestESPKeyNotThisSA: tcpdump's espudp1.pcap with its esp-secrets.txt, whose line for SPI
+// 12345678 holds another SA's key and, as tcpdump -E secrets do, no integrity key. The
+// packets do not open; with nothing checked, that is a warning that the key is not this
+// SA's, not an error that the receiver drops every packet.
+func TestESPKeyNotThisSA(t *testing.T) {
+	dir := decodetest.RequireCorpus(t)
+	msgs, stats := loadOpened(t, filepath.Join(dir, "tcpdump/tests/espudp1.pcap"), filepath.Join(dir, "tcpdump/tests/esp-secrets.txt"))
+	res := analyzeStream("espudp1.pcap", msgs, stats, analyze.Options{})
+	var got []analyze.Finding
+	for _, f := range res.Findings {
+		if f.Code == analyze.CodeESPIntegrity {
+			got = append(got, f)
+		}
+	}
+	if len(got) != 1 || got[0].Severity != analyze.Warning || !strings.Contains(got[0].Cause, "no integrity key was given") ||
+		strings.Contains(got[0].Cause, "fails the integrity check") {
+		t.Fatalf("esp-icv-failed findings %+v, want one warning saying no integrity key was given", got)
 	}
 }
