@@ -484,6 +484,13 @@ func (a *Analyzer) addESP(m *decode.Message) {
 			f.sights = map[int]*flowSight{a.curIdx: {packets: 1, lastSeq: m.ESP.Seq, last: m.Time, firstRef: m.Frame}}
 		}
 		a.flowOrder = append(a.flowOrder, f)
+		a.cur.espSAs++
+		if f.SPI < minIKESPI {
+			a.cur.reservedSPIs++
+		}
+		if f.FirstSeq <= FreshSeq {
+			a.cur.freshSAs++
+		}
 		if !a.tie(f) {
 			a.untied = append(a.untied, f)
 		}
@@ -1066,6 +1073,10 @@ func (a *Analyzer) handOver(s *Session) {
 	}
 	a.doneIDs[s.InitiatorSPI] = s.ID
 }
+
+// minIKESPI is the lowest SPI IKE gives out: 1 to 255 are reserved (RFC 4303 2.1), so an
+// SA numbered below it was keyed by hand (setkey, ip xfrm state add).
+const minIKESPI = 256
 
 // maxTruncatedFrames is how many frames of cut IKE messages the truncated finding lists.
 const maxTruncatedFrames = 50

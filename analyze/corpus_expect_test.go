@@ -302,6 +302,12 @@ func TestCorpusExpertReadings(t *testing.T) {
 		// IKE_SA_INIT answered, no IKE_AUTH from the client behind the NAT.
 		{"nDPI/tests/cfgs/default/pcap/ipsec_isakmp_esp.pcap", analyze.CodeExchangeStalled, 26,
 			[]string{"no IKE_AUTH", "initiator's side of the NAT"}, ""},
+		// ESP alone, on SPIs 1 to 255, which IKE never gives out: keyed by hand.
+		{"arkime/tests/pcap/wireshark-esp.pcap", analyze.CodeNoIKE, 0,
+			[]string{"SPIs below 256", "manually keyed SAs"}, "negotiated before the capture began"},
+		// ESP alone, numbered from 1: new SAs, not a capture that started late.
+		{"tcpdump/tests/02-sunrise-sunset-esp.pcap", analyze.CodeNoIKE, 0,
+			[]string{"sequence numbers start at the beginning", "no IKE negotiated them here"}, "negotiated before the capture began"},
 		// Every frame cut short: the capture, not the network, misses IKE.
 		{"tcpdump/tests/isakmp-rfc3948-oobr.pcap", analyze.CodeNoIKE, 0,
 			[]string{"the snap length cut its 23 frames"}, "nothing negotiated a tunnel"},

@@ -372,9 +372,9 @@ func (s *Session) movedOn(req *Msg) bool {
 	return s.movedOnBy(req) != nil || s.childESPAfter(req) != nil
 }
 
-// freshSeq is the highest first sequence number of an ESP flow read as a new SA's: an SA
+// FreshSeq is the highest first sequence number of an ESP flow read as a new SA's: an SA
 // numbers its packets from 1 (RFC 4303 3.3.3), a few may be lost before the capture.
-const freshSeq = 8
+const FreshSeq = 8
 
 // childESPAfter is ESP that shows a message creating an IPsec SA was answered and the SA
 // made, although the capture lacks the answer: the message's sender sends ESP on an SA
@@ -390,7 +390,7 @@ func (s *Session) childESPAfter(req *Msg) *ESPFlow {
 		return nil
 	}
 	for _, f := range s.ESP {
-		if f.FromInitiator == req.FromInitiator && f.First.After(req.Time) && f.FirstSeq <= freshSeq {
+		if f.FromInitiator == req.FromInitiator && f.First.After(req.Time) && f.FirstSeq <= FreshSeq {
 			return f
 		}
 	}
@@ -1799,6 +1799,16 @@ func (a *Analyzer) globalFindings() []Finding {
 			f.Summary = fmt.Sprintf("No IKE message in %s, but %d ESP packets: the IPsec SAs were negotiated before the capture began.", captureName(c), c.ESP)
 			f.Cause = "IKE runs only to set SAs up, rekey them and check liveness; an SA that is up carries ESP for hours without it. The capture started after the negotiation (the next rekey will show IKE), or IKE runs on another path than the ESP."
 			f.Next = "Capture across a rekey (its interval is the SA lifetime, often 1 to 8 hours) or restart the tunnel while capturing to see the negotiation; the ESP flows below show which SPIs carry traffic in which direction."
+			if c.freshSAs == c.espSAs {
+				f.Summary = fmt.Sprintf("No IKE message in %s, but %d ESP packets on SAs whose sequence numbers start at the beginning: the SAs are new, yet no IKE negotiated them here.", captureName(c), c.ESP)
+				f.Cause = "An SA numbers its packets from 1 (RFC 4303 3.3.3): these began while the capture ran, so their negotiation should be in it. Their IKE took another path or port than the capture sees (another interface, IKE over TCP on a port not recognised: see --tcp-port), or the SAs are keyed by hand."
+				f.Next = "Capture on the interface that carries the gateways' IKE (UDP 500 and 4500, or the IKE-over-TCP port) while the tunnel comes up; for manually keyed SAs compare ip xfrm state / setkey -D on both hosts."
+			}
+			if c.reservedSPIs == c.espSAs {
+				f.Summary = fmt.Sprintf("No IKE message in %s, and its %d ESP packets use SPIs below 256, which IKE never gives out (RFC 4303 2.1): manually keyed SAs.", captureName(c), c.ESP)
+				f.Cause = "The SAs were set up by hand (setkey, ip xfrm state add, a test tool) with fixed SPIs and keys: no IKE negotiates or rekeys them."
+				f.Next = "Compare the SAs on both hosts (ip xfrm state, setkey -D): SPIs, algorithms and keys must match pairwise; the ESP flows below show which SPIs carry traffic in which direction."
+			}
 		}
 		out = append(out, f)
 	}

@@ -548,6 +548,10 @@ type Capture struct {
 	ClockOffset   time.Duration `json:"clock_offset_ns,omitempty"`
 	SharedPackets int           `json:"shared_packets,omitempty"`
 	Apart         string        `json:"apart,omitempty"`
+
+	// ESP flows first seen here; those with a reserved SPI, and those whose sequence
+	// numbers start from the beginning (an SA new during the capture).
+	espSAs, reservedSPIs, freshSAs int
 }
 
 // Result is the whole analysis.

@@ -214,7 +214,7 @@ func (h *htmlBuilder) page() (*htmlPage, error) {
 			}
 			t.Rows = append(t.Rows, espRow(f, rd))
 		}
-		p.Orphans, p.OrphanNote, p.OrphanMeaning = t, moreOrphansText(r), orphanMeaning
+		p.Orphans, p.OrphanNote, p.OrphanMeaning = t, moreOrphansText(r), orphanMeaningOf(r)
 	}
 	if rows, more := innerTable(r, rd); len(rows) > 0 {
 		p.Inner, p.InnerNote = &htmlTable{Header: innerHeader, Rows: rows}, innerMoreText(more)

@@ -153,6 +153,20 @@ func eventText(s *analyze.Session, e analyze.Event, rd *Redactor) string {
 // orphanMeaning is what ESP tied to no IKE SA means.
 const orphanMeaning = "These SAs were negotiated before the capture began (the capture started late; the next rekey will show IKE), or their IKE runs elsewhere."
 
+// orphanMeaningNew is what it means when every such SA began during the capture.
+const orphanMeaningNew = "These SAs began during the capture (their sequence numbers start from the beginning), yet no IKE in it negotiated them: their IKE runs on another path or port, or they are keyed by hand."
+
+// orphanMeaningOf says what r's ESP without IKE means: orphanMeaningNew when every flow
+// listed starts from its first sequence numbers.
+func orphanMeaningOf(r *analyze.Result) string {
+	for _, f := range r.Orphans {
+		if f.FirstSeq > analyze.FreshSeq {
+			return orphanMeaning
+		}
+	}
+	return orphanMeaningNew
+}
+
 // noIKEText is what a report says when the capture holds no IKE SA. IKE messages the
 // capture cut short come first; without ESP either, it tells an admin where to look; with
 // ESP, the ESP-without-IKE section explains it.

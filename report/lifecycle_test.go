@@ -175,7 +175,9 @@ func TestEventText(t *testing.T) {
 }
 
 // ESP whose IKE the capture does not hold is listed with what it means, in every format:
-// tcpdump's ESP-only captures, one straight over IP (protocol 50), one in UDP 4500.
+// tcpdump's ESP-only captures, one straight over IP (protocol 50), one in UDP 4500. Their
+// SAs number packets from 1: they began during the capture, so the capture did not
+// simply start late (TestOrphanMeaning has SAs older than the capture).
 func TestReportESPWithoutIKE(t *testing.T) {
 	for _, tc := range []struct {
 		file          string
@@ -194,13 +196,13 @@ func TestReportESPWithoutIKE(t *testing.T) {
 			out := render(t, r, Style{})
 			for _, f := range []Format{FormatText, FormatTable} {
 				mustContain(t, string(f), out[f], "No IKE negotiation in the capture.\n", "\nESP WITHOUT IKE\n",
-					" These SAs were negotiated before the capture began (the capture started late; the next rekey",
+					" These SAs began during the capture (their sequence numbers start from the beginning), yet",
 					"12345678", tc.src+" ", tc.dst+" ", tc.encap, "1-8")
 				mustNotContain(t, string(f), out[f], "ip xfrm policy", ":0 ")
 			}
-			mustContain(t, "markdown", out[FormatMarkdown], "## ESP without IKE\n\n"+orphanMeaning+"\n\n",
+			mustContain(t, "markdown", out[FormatMarkdown], "## ESP without IKE\n\n"+orphanMeaningNew+"\n\n",
 				"| 12345678 | "+tc.src+" | "+tc.dst+" | "+tc.mdEsc+" | 8 | 864 | 1-8 | 1-8 |")
-			mustContain(t, "html", out[FormatHTML], `<h2>ESP without IKE</h2>`, "<p>"+html.EscapeString(orphanMeaning)+"</p>",
+			mustContain(t, "html", out[FormatHTML], `<h2>ESP without IKE</h2>`, "<p>"+html.EscapeString(orphanMeaningNew)+"</p>",
 				"<td>12345678</td><td>"+tc.src+"</td><td>"+tc.dst+"</td><td>"+tc.encap+"</td><td>8</td>")
 			for f, o := range render(t, r, Style{Redact: true}) {
 				mustContain(t, string(f)+" redacted", o, "spi-1", tc.wantRedactSrc)
@@ -238,5 +240,25 @@ func TestReportNoIKECut(t *testing.T) {
 		o = strings.Join(strings.Fields(o), " ")
 		mustContain(t, string(f), o, "No IKE message could be read: the capture cut packets short")
 		mustNotContain(t, string(f), o, "nothing asked for a tunnel", "No IKE negotiation in the capture")
+	}
+}
+
+// TestOrphanMeaning: ESP without IKE on an SA numbered past its first packets was
+// negotiated before the capture; when every SA starts from its first packets, the SAs are
+// new and their IKE is elsewhere.
+func TestOrphanMeaning(t *testing.T) {
+	old := &analyze.ESPFlow{SPI: 0xc0ffee01, FirstSeq: 40312}
+	fresh := &analyze.ESPFlow{SPI: 0xc0ffee02, FirstSeq: 1}
+	for _, tc := range []struct {
+		flows []*analyze.ESPFlow
+		want  string
+	}{
+		{[]*analyze.ESPFlow{fresh}, orphanMeaningNew},
+		{[]*analyze.ESPFlow{fresh, old}, orphanMeaning},
+		{[]*analyze.ESPFlow{old}, orphanMeaning},
+	} {
+		if got := orphanMeaningOf(&analyze.Result{Orphans: tc.flows}); got != tc.want {
+			t.Errorf("%d flows: %q, want %q", len(tc.flows), got, tc.want)
+		}
 	}
 }

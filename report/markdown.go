@@ -833,7 +833,7 @@ func mdTimeline(w io.Writer, r *analyze.Result, s *analyze.Session, rd *Redactor
 func mdOrphans(w io.Writer, r *analyze.Result, rd *Redactor) {
 	fmt.Fprintln(w, "## ESP without IKE")
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "%s\n\n", mdEscape(orphanMeaning))
+	fmt.Fprintf(w, "%s\n\n", mdEscape(orphanMeaningOf(r)))
 	mdTable(w, espHeader, func(row func(...string)) {
 		for i, f := range r.Orphans {
 			if i == maxOrphanRows {

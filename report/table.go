@@ -329,7 +329,7 @@ func writeSessions(w io.Writer, r *analyze.Result, st Style, rd *Redactor) {
 // writeOrphans lists the ESP flows tied to no IKE SA, with what that means.
 func writeOrphans(w io.Writer, r *analyze.Result, st Style, rd *Redactor) {
 	fmt.Fprintln(w, "ESP WITHOUT IKE")
-	wrap(w, " ", orphanMeaning, st.width())
+	wrap(w, " ", orphanMeaningOf(r), st.width())
 	header := make([]string, len(espHeader))
 	for i, h := range espHeader {
 		header[i] = strings.ToUpper(h)
