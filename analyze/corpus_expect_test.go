@@ -333,3 +333,19 @@ func TestCorpusExpertReadings(t *testing.T) {
 		}
 	}
 }
+
+// tcpdump's ikev2four.pcap: the IKE_AUTH answer and two CREATE_CHILD_SAs refused, then
+// four CHILD_SAs made, then the IKE SA rekeyed by a fifth CREATE_CHILD_SA. The rekey
+// made the successor, not a CHILD_SA; the refusals came before any CHILD_SA was up.
+func TestIKERekeyIsNoChildSA(t *testing.T) {
+	dir := decodetest.RequireCorpus(t)
+	res := analyzeFile(t, filepath.Join(dir, "tcpdump/tests/ikev2four.pcap"))
+	if len(res.Sessions) != 2 || res.Sessions[0].Phase2Done != 4 || res.Sessions[0].RekeyedTo != res.Sessions[1].ID {
+		t.Fatalf("want session 1 with 4 CHILD_SAs rekeyed into session 2:%s", sessionList(res))
+	}
+	for _, f := range res.Findings {
+		if f.Code == analyze.CodePhase2Stalled && strings.Contains(f.Cause, "already up") {
+			t.Errorf("frames %v: %q, before any CHILD_SA was up", f.Frames, f.Cause)
+		}
+	}
+}

@@ -22,6 +22,18 @@ func (s *Session) derive() {
 		st = advance(st, m, s.authCarriesChild)
 	}
 	st = s.childrenShownByESP(st)
+	if s.successor != nil && st.children > 0 {
+		// The last CREATE_CHILD_SA rekeyed the IKE SA itself (RFC 7296 1.3.2): it made
+		// the successor, not a CHILD_SA.
+		for i := len(s.Messages) - 1; i >= 0; i-- {
+			if m := s.Messages[i]; s.isLastCreateChild(m) {
+				if !childRefused(m) {
+					st.children--
+				}
+				break
+			}
+		}
+	}
 	s.Established, s.establishedAt, s.establishedFrame = st.established, st.at, st.frame
 	s.Phase2Done = st.children
 	s.RekeyedFrom, s.RekeyedTo = 0, 0

@@ -179,9 +179,13 @@ func (s *Session) createChildInferred() []Finding {
 		}
 		sev := Error
 		cause := "The responder refused the new CHILD_SA: its traffic selectors are not allowed (TS_UNACCEPTABLE), its ESP proposal shares no algorithm (NO_PROPOSAL_CHOSEN), or the responder is busy with a simultaneous rekey (TEMPORARY_FAILURE)."
-		if s.Phase2Done > 0 || len(s.ESP) > 0 || !s.espFrom[0].IsZero() || !s.espFrom[1].IsZero() {
+		switch {
+		case s.childUpBefore(m.Time):
 			sev = Warning
 			cause += " The IKE SA and the CHILD_SA already up are not affected."
+		case s.Phase2Done > 0 || len(s.ESP) > 0 || !s.espFrom[0].IsZero() || !s.espFrom[1].IsZero():
+			sev = Warning
+			cause += " No CHILD_SA was up yet when it was refused; one was created later."
 		}
 		out = append(out, s.newFinding(CodePhase2Stalled, sev, fmt.Sprintf("CREATE_CHILD_SA %d", m.MessageID), []int{m.Frame}, m.Time,
 			fmt.Sprintf("The %s refused a CREATE_CHILD_SA request: its answer (frame %d) holds a notification and no room for an SA (%d encrypted bytes).", side(m.FromInitiator), m.Frame, skLen(m)),
@@ -189,6 +193,22 @@ func (s *Session) createChildInferred() []Finding {
 			"Compare the traffic selectors and ESP proposals of the additional CHILD_SA on both gateways and read the responder's log. With --keys ikescope names the notification.").where(SettingSelectors, SettingPhase2))
 	}
 	return out
+}
+
+// childUpBefore reports whether an IPsec SA of the session was up before t: created
+// (its timeline says so) or carrying ESP.
+func (s *Session) childUpBefore(t time.Time) bool {
+	for _, e := range s.events() {
+		if (e.Kind == EventChildUp || e.Kind == EventChildRekeyed) && e.Time.Before(t) {
+			return true
+		}
+	}
+	for _, f := range s.ESP {
+		if f.First.Before(t) {
+			return true
+		}
+	}
+	return s.predecessor != nil && s.predecessor.Phase2Done > 0 // a rekeyed IKE SA takes its CHILD_SAs over
 }
 
 // natTBlocked: NAT was detected in IKE_SA_INIT, so IKE_AUTH moves to UDP 4500 (RFC 7296
