@@ -530,6 +530,7 @@ func TestEveryCodeIsShown(t *testing.T) {
 		analyze.CodeCaptureDrops:  "live capture only: TestCaptureDropsNoted",
 		analyze.CodeCaptureClock:  "TestCorpusExpectations (nDPI's ipsec_isakmp_esp.pcap, sorted by connection) and TestCaptureClock",
 		analyze.CodeCaptureOneWay: "TestCaptureOneWay (every recorded capture with one side's packets left out)",
+		analyze.CodeDuplicateSA:   "TestCorpusExpertReadings (Arkime's IKEv2.pcap, a Fortinet and its peer both initiating)",
 	}
 	// Codes waiting for a capture that shows them, with the reason.
 	pending := map[string]string{}
@@ -553,7 +554,7 @@ var allCodes = []string{
 	analyze.CodeFragmentsLost, analyze.CodeESPMissing, analyze.CodeESPOneWay, analyze.CodeESPAnomaly,
 	analyze.CodeWeakCrypto, analyze.CodeAggressivePSK, analyze.CodeMalformed, analyze.CodeTruncated, analyze.CodeStateLimit,
 	analyze.CodeDecryptFailed, analyze.CodeRedirected, analyze.CodeNoIKE, analyze.CodeCaptureDrops, analyze.CodeCaptureClock,
-	analyze.CodeCaptureOneWay,
+	analyze.CodeCaptureOneWay, analyze.CodeDuplicateSA,
 }
 
 // The successful captures produce no error.

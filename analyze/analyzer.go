@@ -1269,6 +1269,7 @@ func (a *Analyzer) reconcile() {
 
 // reconcileOne is reconcile for one session.
 func (a *Analyzer) reconcileOne(s *Session) {
+	a.duplicateSA(s)
 	for i := range s.findings {
 		f := &s.findings[i]
 		if f.Code != CodeNoResponse || f.Severity != Error {
@@ -1286,6 +1287,32 @@ func (a *Analyzer) reconcileOne(s *Session) {
 			s.describe(s.findings)
 			break
 		}
+	}
+}
+
+// duplicateSA notes a second IKE SA between the same peers: both gateways started a
+// negotiation, each before the other's came up, and both came up (RFC 7296 2.8 lets
+// either side initiate; nothing makes the two merge). s is the later one up.
+func (a *Analyzer) duplicateSA(s *Session) {
+	if !s.Established || slices.ContainsFunc(s.findings, func(f Finding) bool { return f.Code == CodeDuplicateSA }) {
+		return
+	}
+	for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
+		if o == s || !o.Established || o.Version != s.Version || o == s.predecessor || o == s.successor ||
+			o.Initiator.Addr() == s.Initiator.Addr() || !sameCapture(s, o) {
+			continue
+		}
+		raced := s.First.Before(o.establishedAt) && o.First.Before(s.establishedAt)
+		if !raced || !o.establishedAt.Before(s.establishedAt) {
+			continue
+		}
+		f := s.newFinding(CodeDuplicateSA, Info, "IKE SA", []int{o.establishedFrame, s.establishedFrame}, s.establishedAt,
+			fmt.Sprintf("Two IKE SAs between %s and %s were up at the same time, one started by each side: session %d (started by %s, up at frame %d) and this one (started by %s, up at frame %d), each negotiated while the other was under way.",
+				s.Initiator.Addr(), s.Responder.Addr(), o.ID, o.Initiator.Addr(), o.establishedFrame, s.Initiator.Addr(), s.establishedFrame),
+			"Both gateways start the tunnel (each is set to start it, or to start it on traffic) and neither gave way when the other's negotiation came in. They then keep both, with CHILD_SAs under each, or delete one (a Delete follows); traffic may move between the two, and a gateway that treats the second as a reconnect can tear the first down.",
+			"If it recurs, let one side initiate (strongSwan start_action=none or auto=add on the other side, libreswan auto=add), or have the gateways keep one IKE SA per peer (strongSwan unique=replace or uniqueids=yes, libreswan uniqueids=yes).")
+		s.findings = append(s.findings, f)
+		return
 	}
 }
 

@@ -54,6 +54,7 @@ var Catalogue = []Entry{
 	{CodeCaptureDrops, Warning, "the capture dropped packets"},
 	{CodeCaptureClock, Info, "the capture's timestamps go back"},
 	{CodeCaptureOneWay, Info, "the capture sees one direction of an SA only"},
+	{CodeDuplicateSA, Info, "two IKE SAs up at once, one started by each side"},
 }
 
 // Setting keys: the families of configuration a finding points at.

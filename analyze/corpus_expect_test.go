@@ -39,7 +39,7 @@ var corpusExpectations = []corpusExpect{
 	// IPv6 IKEv1. Frame 1: MM1 from ::2 (cookie e8836b35…) never answered; 25 s later ::4 sends its own MM1 (frame 2), ::2 answers (3), MM3–MM6 (4–7), two Quick Modes 0x00e9298a (8/10/12) and 0xce371e55 (9/11/13) started by ::4, then ESP both ways (Arkime IKEv1.test: one identity-protection SA).
 	{file: "arkime/tests/pcap/IKEv1.pcap", sessions: []sessionExpect{{1, "2003:51:6012::2", true, "abandoned (session 2 came up)", "no-response:info"}, {1, "2003:51:6012::4", true, "established, ESP flowing", ""}}},
 	// IPv6 IKEv2 to a Fortinet. SA 8e7779… started by ::4 (I flag, frames 2–5), extra CHILD_SA 10/11, Deletes by ::2 at 48/51; SA e5bc67… by ::2 (frame 1 unanswered, retried 38, up at 41), Delete 42, CREATE_CHILD_SA 44/45 and 50/53, DPD every 5 s; ESP 0x3d713158/0x3d713159 (and 0x92c780d4/0xcf0014be back) from frame 46 to the end.
-	{file: "arkime/tests/pcap/IKEv2.pcap", sessions: []sessionExpect{{2, "2003:51:6012::2", true, "established, ESP flowing", "deleted:info"}, {2, "2003:51:6012::4", true, "established, ESP flowing, then deleted by the responder", "deleted:info"}}},
+	{file: "arkime/tests/pcap/IKEv2.pcap", sessions: []sessionExpect{{2, "2003:51:6012::2", true, "established, ESP flowing", "deleted:info duplicate-sa:info"}, {2, "2003:51:6012::4", true, "established, ESP flowing, then deleted by the responder", "deleted:info"}}},
 	// ESP+AH only, no IKE.
 	{file: "arkime/tests/pcap/ah-esp.pcap", capture: "no-ike:info"},
 	// SYNTHETIC (Arkime generator). Frames 1/3: IKEv1 MM messages with SA+CERT and both cookies, sent by .100/::100 (MM2: the initiator is the other end). Frames 2/4: IKEv2 IKE_SA_INIT with flags 0x00 (I clear, not a response), message ID 1 and a responder SPI: a request from the SA's responder, a protocol violation. Frames 6/7: empty, unencrypted MM headers on 4500 (no payloads); 5/8 ESP-in-UDP.
@@ -308,6 +308,9 @@ func TestCorpusExpertReadings(t *testing.T) {
 		// ESP alone, numbered from 1: new SAs, not a capture that started late.
 		{"tcpdump/tests/02-sunrise-sunset-esp.pcap", analyze.CodeNoIKE, 0,
 			[]string{"sequence numbers start at the beginning", "no IKE negotiated them here"}, "negotiated before the capture began"},
+		// Each side starts an IKE SA while the other's is under way; both come up.
+		{"arkime/tests/pcap/IKEv2.pcap", analyze.CodeDuplicateSA, 1,
+			[]string{"were up at the same time, one started by each side", "session 2 (started by 2003:51:6012::4, up at frame 5)"}, ""},
 		// Every frame cut short: the capture, not the network, misses IKE.
 		{"tcpdump/tests/isakmp-rfc3948-oobr.pcap", analyze.CodeNoIKE, 0,
 			[]string{"the snap length cut its 23 frames"}, "nothing negotiated a tunnel"},

@@ -50,6 +50,7 @@ const (
 	CodeCaptureDrops      = "capture-drops"
 	CodeCaptureClock      = "capture-clock"
 	CodeCaptureOneWay     = "capture-one-way"
+	CodeDuplicateSA       = "duplicate-sa"
 	CodeUserAuthFailed    = "user-auth-failed"
 	CodeNoVirtualIP       = "no-virtual-ip"
 	CodeEAPMethodMismatch = "eap-method-mismatch"
