@@ -291,29 +291,36 @@ func TestCorpusExpertReadings(t *testing.T) {
 		session    int // 0: a finding of the capture
 		has        []string
 		hasNot     string
+		causeHas   string
 	}{
 		// The initiator refuses an MM2 that chose its own single transform, then accepts
 		// the same MM2 retransmitted: not a proposal mismatch.
 		{"joy/test/pcaps/ikev1.pcap", analyze.CodeNoProposalChosen, 1,
-			[]string{"one of the initiator's own proposals unchanged", "not an algorithm mismatch"}, "proposal mismatch."},
+			[]string{"one of the initiator's own proposals unchanged", "not an algorithm mismatch"}, "proposal mismatch.", ""},
 		// A COOKIE round, then the retry unanswered: the responder did answer.
 		{"nDPI/tests/cfgs/default/pcap/ipsec_isakmp_esp.pcap", analyze.CodeNoResponse, 37,
-			[]string{"answered the IKE_SA_INIT before it with COOKIE (frame 461)", "never sent it again"}, "at all"},
+			[]string{"answered the IKE_SA_INIT before it with COOKIE (frame 461)", "never sent it again"}, "at all", ""},
 		// IKE_SA_INIT answered, no IKE_AUTH from the client behind the NAT.
 		{"nDPI/tests/cfgs/default/pcap/ipsec_isakmp_esp.pcap", analyze.CodeExchangeStalled, 26,
-			[]string{"no IKE_AUTH", "initiator's side of the NAT"}, ""},
+			[]string{"no IKE_AUTH", "initiator's side of the NAT"}, "", ""},
 		// ESP alone, on SPIs 1 to 255, which IKE never gives out: keyed by hand.
 		{"arkime/tests/pcap/wireshark-esp.pcap", analyze.CodeNoIKE, 0,
-			[]string{"SPIs below 256", "manually keyed SAs"}, "negotiated before the capture began"},
+			[]string{"SPIs below 256", "manually keyed SAs"}, "negotiated before the capture began", ""},
 		// ESP alone, numbered from 1: new SAs, not a capture that started late.
 		{"tcpdump/tests/02-sunrise-sunset-esp.pcap", analyze.CodeNoIKE, 0,
-			[]string{"sequence numbers start at the beginning", "no IKE negotiated them here"}, "negotiated before the capture began"},
+			[]string{"sequence numbers start at the beginning", "no IKE negotiated them here"}, "negotiated before the capture began", ""},
 		// Each side starts an IKE SA while the other's is under way; both come up.
 		{"arkime/tests/pcap/IKEv2.pcap", analyze.CodeDuplicateSA, 1,
-			[]string{"were up at the same time, one started by each side", "session 2 (started by 2003:51:6012::4, up at frame 5)"}, ""},
+			[]string{"were up at the same time, one started by each side", "session 2 (started by 2003:51:6012::4, up at frame 5)"}, "", ""},
+		// QM2 repeated, each copy answered by a QM3 of a HASH alone: not fragments.
+		{"tcpdump/tests/isakmp4500.pcap", analyze.CodePhase2Stalled, 1,
+			[]string{"The initiator answers the copies with QM3 (3 in the capture)"}, "", "far too small to travel in IP fragments"},
+		// Its ESP one way is that unfinished Quick Mode, not a firewall or a rekey.
+		{"tcpdump/tests/isakmp4500.pcap", analyze.CodeESPOneWay, 1,
+			[]string{"ESP flows only from the initiator"}, "", "never completed Quick Mode 8b7e8947"},
 		// Every frame cut short: the capture, not the network, misses IKE.
 		{"tcpdump/tests/isakmp-rfc3948-oobr.pcap", analyze.CodeNoIKE, 0,
-			[]string{"the snap length cut its 23 frames"}, "nothing negotiated a tunnel"},
+			[]string{"the snap length cut its 23 frames"}, "nothing negotiated a tunnel", ""},
 	} {
 		res := analyzeFile(t, filepath.Join(dir, c.file))
 		var got *analyze.Finding
@@ -333,6 +340,9 @@ func TestCorpusExpertReadings(t *testing.T) {
 		}
 		if c.hasNot != "" && strings.Contains(got.Summary, c.hasNot) {
 			t.Errorf("%s: %s still says %q: %q", c.file, c.code, c.hasNot, got.Summary)
+		}
+		if !strings.Contains(got.Cause, c.causeHas) {
+			t.Errorf("%s: %s's cause %q lacks %q", c.file, c.code, got.Cause, c.causeHas)
 		}
 	}
 }

@@ -807,10 +807,20 @@ func (s *Session) qm3Lost() []Finding {
 				frames = append(frames, m.Frame)
 			}
 		}
+		qm3 := 0
+		for _, m := range ex.Messages {
+			if m.Step == StepQM3 {
+				qm3++
+			}
+		}
+		answered := ""
+		if qm3 >= len(qm2)-1 {
+			answered = fmt.Sprintf(" The initiator answers the copies with QM3 (%d in the capture), so the QM3s are lost after this capture point or refused.", qm3)
+		}
 		out = append(out, s.newFinding(CodePhase2Stalled, Error, fmt.Sprintf("QM %08x", ex.MessageID), frames, qm2[0].Time,
-			fmt.Sprintf("The responder sent QM2 %d times: the initiator's QM3 does not reach it (or it cannot read it), so the responder never completes Quick Mode and never installs its IPsec SA.", len(qm2)),
-			"QM3 is lost between the gateways (UDP 4500 or fragments dropped in one direction), or the responder fails to decrypt or verify it (a HASH(3) mismatch from an implementation bug). The initiator believes the tunnel is up and sends ESP the responder cannot use.",
-			"Capture on the responder to see whether QM3 arrives; check the path from initiator to responder for UDP 500/4500; read the responder's log for Quick Mode errors."))
+			fmt.Sprintf("The responder sent QM2 %d times: the initiator's QM3 does not reach it (or it cannot read it), so the responder never completes Quick Mode and never installs its IPsec SA.%s", len(qm2), answered),
+			"QM3 (a HASH payload alone, far too small to travel in IP fragments) is lost on the way to the responder (UDP 500 or 4500 dropped in that direction), or the responder fails to decrypt or verify it: a HASH(3) that does not match (RFC 2409 5.5), from an implementation bug or keys the two sides derived differently. The initiator believes the tunnel is up and sends ESP the responder cannot use.",
+			"Capture on the responder to see whether QM3 arrives: if it does, its log says why it refuses it; if not, check the path from initiator to responder for UDP 500/4500."))
 	}
 	return out
 }
@@ -825,6 +835,26 @@ const qm3Max = 28 + 16 + 64
 // sends the same message three times or more; the other answers each time with a message
 // no larger than a QM3. Only a responder repeats a message that the other side answers
 // with QM3: its QM2, because those QM3s do not reach it.
+// qmUnconfirmed finds an IKEv1 Quick Mode whose QM2 its sender (the IKE SA's initiator
+// or not) repeated three times or more, never confirmed by QM3, and how many QM2s.
+func (s *Session) qmUnconfirmed(byInitiator bool) (*Exchange, int) {
+	for _, ex := range s.Exchanges {
+		if s.Version != 1 || ex.Type != decode.ExchangeQuickMode {
+			continue
+		}
+		n := 0
+		for _, m := range ex.Messages {
+			if m.Step == StepQM2 && m.FromInitiator == byInitiator {
+				n++
+			}
+		}
+		if n >= 3 {
+			return ex, n
+		}
+	}
+	return nil, 0
+}
+
 func (s *Session) qm3LostByShape(ex *Exchange) (Finding, bool) {
 	for _, fromInit := range []bool{true, false} {
 		// The message this side repeats most, and how often.
@@ -1522,7 +1552,7 @@ func weakText(broken, deprecated []string) string {
 func weakCause(broken, deprecated []string) string {
 	var out []string
 	if len(broken) > 0 {
-		out = append(out, "Broken algorithms (RFC 8247: MUST NOT) fall to practical attacks: what they protect can be decrypted or forged by a capable attacker.")
+		out = append(out, "Broken algorithms (RFC 8247: MUST NOT) have practical attacks on the algorithm itself (DES keys and DH groups of 768 bits or less are searched through, MD5 collides, NULL protects nothing): none should protect a tunnel today, even where the way IKE uses it is not yet attacked.")
 	}
 	if len(deprecated) > 0 {
 		out = append(out, "Deprecated algorithms (RFC 8247, NIST SP 800-131A) are not broken in practice, but their security margin is too small: keep them only for old peers that cannot do better.")
@@ -1653,10 +1683,15 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 			frames = append(frames, f.firstRef, f.lastRef)
 			pk += f.Packets
 		}
+		cause := "The " + silent + " does not answer the tunnel traffic: a firewall drops ESP (IP protocol 50) or UDP 4500 in one direction, the " + silent + " fails to decrypt it (wrong keys after a one-sided rekey), or it decrypts it but has no route back / anti-spoofing (rp_filter) drops the inner packets."
+		next := "On the " + silent + ", check the ESP SA's counters (ip xfrm state, show crypto ipsec sa: decaps vs encaps), the firewall for ESP/UDP 4500, and that the inner traffic has a route back into the tunnel. If the " + silent + "'s ESP could leave by another path than its IKE (policy routing, a second uplink), capture on the " + silent + " itself before concluding."
+		if ex, n := s.qmUnconfirmed(silent == "initiator"); ex != nil {
+			cause = fmt.Sprintf("The %s never completed Quick Mode %08x (it sent QM2 %d times: QM3 did not reach it or it refused it, see phase2-stalled), so it has no IPsec SA for this ESP and drops it.", silent, ex.MessageID, n)
+			next = "Fix the Quick Mode first: capture on the " + silent + " to see whether QM3 arrives, and read its log."
+		}
 		out = append(out, s.newFinding(CodeESPOneWay, Error, "ESP", frames, flows[0].First,
 			fmt.Sprintf("ESP flows only from the %s (%d packets); nothing comes back from the %s.%s", sender, pk, silent, oneWayInner(flows)),
-			"The "+silent+" does not answer the tunnel traffic: a firewall drops ESP (IP protocol 50) or UDP 4500 in one direction, the "+silent+" fails to decrypt it (wrong keys after a one-sided rekey), or it decrypts it but has no route back / anti-spoofing (rp_filter) drops the inner packets.",
-			"On the "+silent+", check the ESP SA's counters (ip xfrm state, show crypto ipsec sa: decaps vs encaps), the firewall for ESP/UDP 4500, and that the inner traffic has a route back into the tunnel. If the "+silent+"'s ESP could leave by another path than its IKE (policy routing, a second uplink), capture on the "+silent+" itself before concluding."))
+			cause, next))
 	}
 	dups, dupFrames := s.Duplicates, []int{}
 	for _, f := range s.ESP {

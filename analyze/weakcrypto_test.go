@@ -18,9 +18,9 @@ func TestWeaknessGrades(t *testing.T) {
 		{"IKEv1 legacy", Proposal{Protocol: "ISAKMP", Encryption: []string{"3DES"}, Integrity: []string{"SHA1"}, Groups: []string{"MODP_1024"}, GroupIDs: []uint16{2}}, false,
 			"", "3DES, SHA1 hash, MODP_1024", "not broken in practice", "decrypted"},
 		{"IKEv1 broken", Proposal{Protocol: "ISAKMP", Encryption: []string{"DES"}, Integrity: []string{"MD5"}, Groups: []string{"MODP_768"}, GroupIDs: []uint16{1}}, false,
-			"DES, MD5 hash, MODP_768", "", "decrypted or forged", "not broken"},
+			"DES, MD5 hash, MODP_768", "", "practical attacks on the algorithm itself", "not broken"},
 		{"IKEv2", Proposal{Protocol: "IKE", Encryption: []string{"AES-CBC-128"}, Integrity: []string{"HMAC-MD5-96", "HMAC-SHA1-96"}, PRF: []string{"HMAC-SHA1", "HMAC-MD5"}, Groups: []string{"MODP_1536"}, GroupIDs: []uint16{5}}, true,
-			"HMAC-MD5 PRF, HMAC-MD5-96 integrity", "HMAC-SHA1 PRF, MODP_1536", "decrypted or forged", ""},
+			"HMAC-MD5 PRF, HMAC-MD5-96 integrity", "HMAC-SHA1 PRF, MODP_1536", "practical attacks on the algorithm itself", ""},
 		{"strong", Proposal{Protocol: "IKE", Encryption: []string{"AES-GCM-16-256"}, PRF: []string{"HMAC-SHA2-256"}, Groups: []string{"MODP_2048"}, GroupIDs: []uint16{14}}, true,
 			"", "", "", ""},
 	}
