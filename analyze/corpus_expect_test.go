@@ -318,6 +318,9 @@ func TestCorpusExpertReadings(t *testing.T) {
 		// Its ESP one way is that unfinished Quick Mode, not a firewall or a rekey.
 		{"tcpdump/tests/isakmp4500.pcap", analyze.CodeESPOneWay, 1,
 			[]string{"ESP flows only from the initiator"}, "", "never completed Quick Mode 8b7e8947"},
+		// Check Point puts the reason for its private notification in words.
+		{"ike-scan/_derived_pcap/pkt-checkpoint-notify.pcap", analyze.CodeErrorNotify, 1,
+			[]string{`Its data reads "User testing unknown."`}, "", ""},
 		// Every frame cut short: the capture, not the network, misses IKE.
 		{"tcpdump/tests/isakmp-rfc3948-oobr.pcap", analyze.CodeNoIKE, 0,
 			[]string{"the snap length cut its 23 frames"}, "nothing negotiated a tunnel", ""},

@@ -276,10 +276,15 @@ func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
 			"The subnets (and protocols/ports) one side proposes for the CHILD_SA are not within what the other side's policy allows. Less likely: the responder could not install the IPsec SA in its kernel and reports that as TS_UNACCEPTABLE (libreswan does).",
 			"Make the local and remote traffic selectors of the two gateways mirror images.").where(SettingSelectors)
 	}
+	said, next := "", "Read the "+who+"'s log at "+msg.Time.UTC().Format("15:04:05")+" for the reason it gives."
+	if n.text != "" {
+		said = fmt.Sprintf(" Its data reads %q.", n.text)
+		next = "Its data gives the " + who + "'s reason; its log at " + msg.Time.UTC().Format("15:04:05") + " says more."
+	}
 	return s.newFinding(CodeErrorNotify, Warning, ex, frames, msg.Time,
-		fmt.Sprintf("The %s sent the error notification %s in %s.", who, name, msg.Step),
+		fmt.Sprintf("The %s sent the error notification %s in %s.%s", who, name, msg.Step, said),
 		notifyCause(v2, n.Type),
-		"Read the "+who+"'s log at "+msg.Time.UTC().Format("15:04:05")+" for the reason it gives.")
+		next)
 }
 
 // lastKEGroup is the DH group of the last KE payload the other side sent before msg.

@@ -1,11 +1,13 @@
 package analyze
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"iter"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
@@ -314,7 +316,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 				msg.Notifies = make([]NotifyInfo, 0, notifyCount(x, msg.Inner))
 			}
 			msg.Notifies = append(msg.Notifies, NotifyInfo{Type: n.Type, Error: n.Type.IsError(),
-				group: n.Group, gateway: n.Gateway})
+				group: n.Group, gateway: n.Gateway, text: notifyText(n.Data)})
 		}
 		switch {
 		case p.KE != nil:
@@ -1015,4 +1017,27 @@ func hasErrorNotify(m *Msg) bool {
 		}
 	}
 	return false
+}
+
+// maxNotifyText bounds the text kept from a notification's data.
+const maxNotifyText = 200
+
+// notifyText is a notification's data when it is text, as some vendors put an error's
+// reason in words there (Check Point: "User testing unknown."): printable ASCII, at least
+// four characters, trailing NULs and line ends dropped; "" otherwise.
+func notifyText(data []byte) string {
+	data = bytes.TrimRight(data, "\x00\r\n ")
+	if len(data) < 4 {
+		return ""
+	}
+	for _, c := range data {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c > 0x7e {
+			return ""
+		}
+	}
+	t := strings.Join(strings.Fields(string(data)), " ")
+	if len(t) > maxNotifyText {
+		t = t[:maxNotifyText] + "…"
+	}
+	return t
 }

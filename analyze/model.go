@@ -364,6 +364,7 @@ type NotifyInfo struct {
 
 	group   uint16 // INVALID_KE_PAYLOAD: the group asked for (0: none given)
 	gateway string // REDIRECT: the gateway named
+	text    string // data that is text (some vendors explain an error in words)
 }
 
 // ESPFlow is the ESP traffic of one SPI in one direction.
