@@ -1270,6 +1270,7 @@ func (a *Analyzer) reconcile() {
 // reconcileOne is reconcile for one session.
 func (a *Analyzer) reconcileOne(s *Session) {
 	a.duplicateSA(s)
+	a.retriedWithGroup(s)
 	for i := range s.findings {
 		f := &s.findings[i]
 		if f.Code != CodeNoResponse || f.Severity != Error {
@@ -1312,6 +1313,52 @@ func (a *Analyzer) duplicateSA(s *Session) {
 			"Both gateways start the tunnel (each is set to start it, or to start it on traffic) and neither gave way when the other's negotiation came in. They then keep both, with CHILD_SAs under each, or delete one (a Delete follows); traffic may move between the two, and a gateway that treats the second as a reconnect can tear the first down.",
 			"If it recurs, let one side initiate (strongSwan start_action=none or auto=add on the other side, libreswan auto=add), or have the gateways keep one IKE SA per peer (strongSwan unique=replace or uniqueids=yes, libreswan uniqueids=yes).")
 		s.findings = append(s.findings, f)
+		return
+	}
+}
+
+// retriedWithGroup ties an IKE_SA_INIT refused with INVALID_KE_PAYLOAD to the initiator's
+// retry: an IKE_SA_INIT from the same initiator to the same responder right after it,
+// with a key exchange in the group asked for (RFC 7296 1.2). The retry may carry another
+// initiator SPI, and so be a session of its own.
+func (a *Analyzer) retriedWithGroup(s *Session) {
+	if s.Version != 2 || s.Established || s.retriedAs > 0 || len(s.Messages) == 0 {
+		return
+	}
+	last := s.Messages[len(s.Messages)-1]
+	for _, m := range s.Messages {
+		if m.Retransmit == 0 && m.Time.After(last.Time) {
+			last = m
+		}
+	}
+	if last.Step != StepIKESAInitResponse || len(last.Notifies) == 0 || last.Notifies[0].Type != decode.NotifyInvalidKEPayload {
+		return
+	}
+	group := last.Notifies[0].group
+	for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
+		if o == s || o.Version != 2 || o.Initiator.Addr() != s.Initiator.Addr() || !sameCapture(s, o) {
+			continue
+		}
+		var req *Msg
+		for _, m := range o.Messages {
+			if m.Step == StepIKESAInitRequest && m.hasKE && (req == nil || m.Time.Before(req.Time)) {
+				req = m
+			}
+		}
+		if req == nil || req.keGroup != group || req.Time.Before(last.Time) || req.Time.Sub(last.Time) > a.opts.ReplyTimeout {
+			continue
+		}
+		s.retriedAs = o.ID
+		for i := range s.findings {
+			if f := &s.findings[i]; f.Code == CodeInvalidKE {
+				outcome := "which did not come up either"
+				if o.Established {
+					outcome = "which came up"
+				}
+				f.Summary += fmt.Sprintf(" The initiator retried %s later with %s: session %d, %s.", secs(req.Time.Sub(last.Time)), decode.DHGroupName(group), o.ID, outcome)
+			}
+		}
+		s.describe(s.findings)
 		return
 	}
 }

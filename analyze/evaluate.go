@@ -416,6 +416,8 @@ func (s *Session) describe(fs []Finding) {
 	switch {
 	case s.abandonedFor > 0:
 		s.State = fmt.Sprintf("abandoned (session %d came up)", s.abandonedFor)
+	case s.retriedAs > 0 && !failed:
+		s.State = fmt.Sprintf("another DH group asked for, retried as session %d", s.retriedAs)
 	case s.Established && (s.Phase2Done > 0 || s.predecessor != nil && s.predecessor.Phase2Done > 0):
 		// A rekeyed IKE SA takes over its predecessor's CHILD_SAs (RFC 7296 2.18).
 		// Its parts put together once: one string, not one per part.
