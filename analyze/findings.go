@@ -1589,6 +1589,37 @@ func (s *Session) cryptoFindings() []Finding {
 				"Remove them from the offer.").where(SettingProposals))
 		}
 	}
+	if p := s.Phase2Chosen; p != nil {
+		// Known with keys: what protects the traffic itself.
+		var clear []string
+		rest := *p
+		rest.Encryption = nil
+		for _, e := range p.Encryption {
+			if e == "NULL" || strings.Contains(e, "NULL_AUTH") {
+				clear = append(clear, e)
+			} else {
+				rest.Encryption = append(rest.Encryption, e)
+			}
+		}
+		broken, deprecated := weakness(rest, v2)
+		var said []string
+		if len(clear) > 0 {
+			said = append(said, fmt.Sprintf("encrypts nothing (%s: integrity only), so the tunnel's traffic crosses the network readable by anyone on the path", strings.Join(clear, ", ")))
+		}
+		if len(broken)+len(deprecated) > 0 {
+			said = append(said, "uses weak algorithms ("+weakText(broken, deprecated)+")")
+		}
+		if len(said) > 0 {
+			cause := weakCause(broken, deprecated)
+			if len(clear) > 0 {
+				cause = strings.TrimSpace("NULL encryption and AES-GMAC (RFC 4543) authenticate ESP packets without encrypting them: chosen on purpose where traffic must stay visible, by mistake otherwise. " + cause)
+			}
+			out = append(out, s.newFinding(CodeWeakCrypto, Warning, "Phase 2", s.phase2Frames(), s.First,
+				"The negotiated IPsec SA "+strings.Join(said, ", and ")+".",
+				cause,
+				"Give both gateways an encrypting ESP proposal (AES-GCM, or AES-CBC with SHA-256) for this connection, unless readable traffic is intended.").where(SettingPhase2))
+		}
+	}
 	if s.Mode == "Aggressive" && (s.Auth == "PSK" || s.Auth == "XAUTH-PSK") {
 		out = append(out, s.newFinding(CodeAggressivePSK, Warning, "Aggressive Mode", frames, s.First,
 			"Aggressive Mode with a pre-shared key.",
@@ -1608,6 +1639,18 @@ func dedupe(v []string) []string {
 		}
 	}
 	return out
+}
+
+// phase2Frames are the messages that negotiate IPsec SAs: Quick Mode, IKE_AUTH,
+// CREATE_CHILD_SA.
+func (s *Session) phase2Frames() []int {
+	var out []int
+	for _, m := range s.Messages {
+		if m.Retransmit == 0 && (m.ExchangeType == decode.ExchangeQuickMode || m.ExchangeType == decode.ExchangeIKEAuth || m.ExchangeType == decode.ExchangeCreateChildSA) {
+			out = append(out, m.Frame)
+		}
+	}
+	return capInts(out, 10)
 }
 
 func (s *Session) phase1Frames() []int {

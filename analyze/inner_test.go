@@ -318,3 +318,23 @@ func TestESPKeyNotThisSA(t *testing.T) {
 		t.Fatalf("esp-icv-failed findings %+v, want one warning saying no integrity key was given", got)
 	}
 }
+
+// TestChildSAWithoutEncryption: Wireshark's ikev2-decrypt-aes256cbc.pcapng with its key
+// table negotiates a CHILD_SA of ENCR_NULL_AUTH_AES_GMAC (integrity only, RFC 4543),
+// which only the decrypted IKE_AUTH shows: the traffic crosses unencrypted.
+func TestChildSAWithoutEncryption(t *testing.T) {
+	dir := decodetest.RequireCorpus(t)
+	msgs, stats := loadOpened(t, filepath.Join(dir, "wireshark/test/captures/ikev2-decrypt-aes256cbc.pcapng"),
+		filepath.Join(dir, "wireshark/test/config/ikev2_decryption_table.tmpl"))
+	res := analyzeStream("aes256cbc", msgs, stats, analyze.Options{})
+	var got []analyze.Finding
+	for _, f := range res.Findings {
+		if f.Code == analyze.CodeWeakCrypto {
+			got = append(got, f)
+		}
+	}
+	if len(got) != 1 || got[0].Exchange != "Phase 2" || got[0].Severity != analyze.Warning ||
+		!strings.Contains(got[0].Summary, "encrypts nothing (ENCR_NULL_AUTH_AES_GMAC-256: integrity only)") {
+		t.Fatalf("weak-crypto findings %+v, want one warning that the CHILD_SA encrypts nothing", got)
+	}
+}
