@@ -165,6 +165,22 @@ func (s *Session) phaseOf(msg *Msg) string {
 	return exchangeNameOf(msg.v2, msg.ExchangeType)
 }
 
+// proposalParts names what a proposal holds that the two sides may set differently:
+// IKEv2 negotiates no lifetime (each side rekeys on its own, RFC 7296 2.8), and its CHILD_SA
+// proposals carry PFS as a DH group; IKEv1 proposals carry lifetimes, which some
+// implementations require to match.
+func proposalParts(v2 bool, phase string) string {
+	switch {
+	case v2 && phase == "Phase 1":
+		return "cipher, key length, integrity, PRF, DH group"
+	case v2:
+		return "cipher, key length, integrity, extended sequence numbers, PFS group"
+	case phase == "Phase 1":
+		return "cipher, key length, hash, DH group, authentication method, or the lifetime on some implementations"
+	}
+	return "cipher, key length, integrity, PFS group, encapsulation mode, or the lifetime on some implementations"
+}
+
 // chosenAsOffered reports whether the responder's choice is one of the initiator's
 // proposals exactly as offered.
 func (s *Session) chosenAsOffered() bool {
@@ -225,7 +241,7 @@ func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
 		}
 		return s.newFinding(CodeNoProposalChosen, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s answered %s with %s: %s proposal mismatch.", who, s.requestName(msg), name, phase),
-			fmt.Sprintf("The %s does not accept %s. The two gateways are configured with different %s algorithms (cipher, key length, hash/integrity, DH group, or lifetime/PFS settings on some implementations). Less likely: the %s has no connection for this peer at all, or only one for the other IKE version, and some implementations (libreswan) answer that with NO_PROPOSAL_CHOSEN too.", who, offered, phase, who),
+			fmt.Sprintf("The %s does not accept %s. The two gateways are configured with different %s algorithms (%s). Less likely: the %s has no connection for this peer at all, or only one for the other IKE version, and some implementations (libreswan) answer that with NO_PROPOSAL_CHOSEN too.", who, offered, phase, proposalParts(v2, phase), who),
 			"Compare both sides' "+phase+" proposals and make one match exactly.").where(where)
 	case v2 && n.Type == decode.NotifyInvalidKEPayload: // INVALID_KE_PAYLOAD
 		guess := "the one the initiator guessed"
