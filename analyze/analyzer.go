@@ -464,6 +464,7 @@ func (a *Analyzer) addESP(m *decode.Message) {
 			// The same packet again within milliseconds under other addresses: a
 			// capture on a NAT router sees it before and after translation.
 			g.Duplicates++
+			a.cur.Duplicates++
 			return
 		}
 	}
@@ -498,6 +499,7 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		switch {
 		case m.ESP.Seq == f.LastSeq && m.Time.Sub(f.Last) < captureDuplicate:
 			f.Duplicates++
+			a.cur.Duplicates++
 			return
 		case m.ESP.Seq <= f.LastSeq:
 			f.SeqRestarts++

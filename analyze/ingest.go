@@ -346,6 +346,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			// The same packet again at the same point within milliseconds (a router
 			// capture sees it coming in and going out).
 			s.Duplicates++
+			a.cur.Duplicates++
 			a.unusedMsg(s, msg)
 			return
 		}
@@ -360,6 +361,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		if prev := ex.Messages[n-1]; prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && prev.capIdx == msg.capIdx && msg.Time.Sub(prev.Time) < captureDuplicate {
 			// The same packet again within milliseconds: the capture saw it twice.
 			s.Duplicates++
+			a.cur.Duplicates++
 			a.unusedMsg(s, msg)
 			return
 		}

@@ -543,7 +543,11 @@ type Capture struct {
 	Last      time.Time     `json:"last"`
 	Duration  time.Duration `json:"duration_ns"`
 	Truncated int           `json:"truncated_frames,omitempty"`
-	Stats     decode.Stats  `json:"-"`
+	// Duplicates counts IKE messages and ESP packets seen twice within milliseconds (the
+	// capture point sees each packet on two interfaces): counted in Messages and ESP,
+	// analysed once.
+	Duplicates int          `json:"capture_duplicates,omitempty"`
+	Stats      decode.Stats `json:"-"`
 	// With several captures: how far this capture's clock was shifted to line up with
 	// the first one, on how many shared packets that rests, and why it stands apart
 	// when it shares none.
