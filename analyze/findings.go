@@ -2029,10 +2029,35 @@ func sawStep(ex *Exchange, st Step) bool {
 
 // inferredDeleteText describes an encrypted Delete, naming the rekey it follows.
 func (s *Session) inferredDeleteText(m *Msg) string {
-	if r := s.rekeyBefore(m); r != nil {
-		return fmt.Sprintf("The %s deleted an SA at %s (an INFORMATIONAL whose encrypted part begins with a Delete), after the rekey in frame %d: the old SA gives way to the new one.", side(m.FromInitiator), stamp(m.Time), r.Frame)
+	what := "an SA"
+	if t := s.encryptedDeleteTarget(m); t != "" {
+		what = t
 	}
-	return fmt.Sprintf("The %s deleted an SA at %s (an INFORMATIONAL whose encrypted part begins with a Delete).", side(m.FromInitiator), stamp(m.Time))
+	if r := s.rekeyBefore(m); r != nil {
+		return fmt.Sprintf("The %s deleted %s at %s (an INFORMATIONAL whose encrypted part begins with a Delete), after the rekey in frame %d: the old SA gives way to the new one.", side(m.FromInitiator), what, stamp(m.Time), r.Frame)
+	}
+	return fmt.Sprintf("The %s deleted %s at %s (an INFORMATIONAL whose encrypted part begins with a Delete).", side(m.FromInitiator), what, stamp(m.Time))
+}
+
+// encryptedDeleteTarget tells, from the answer's shape, what an encrypted IKEv2 Delete
+// deleted: an IKE SA's Delete is answered by an empty INFORMATIONAL, a CHILD_SA's by
+// the Delete of its paired SA (RFC 7296 1.4.1). "" when the answer is not in the capture.
+func (s *Session) encryptedDeleteTarget(req *Msg) string {
+	if req.exchange == nil {
+		return ""
+	}
+	for _, m := range req.exchange.Messages {
+		if !m.Response || m.Retransmit > 0 || m.Decrypted || m.FromInitiator == req.FromInitiator {
+			continue
+		}
+		switch first, ok := skFirst(m); {
+		case ok && first == decode.PayloadNone:
+			return "the IKE SA (its answer is empty)"
+		case ok && first == decode.PayloadDelete:
+			return "a CHILD_SA (its answer deletes the paired SA)"
+		}
+	}
+	return ""
 }
 
 func captureName(c Capture) string {

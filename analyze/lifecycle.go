@@ -157,6 +157,9 @@ func (s *Session) events() []Event {
 			for _, d := range m.deletes {
 				detail = decode.ProtocolName(m.v2, d.Protocol) + " " + spiList(d.SPIs)
 			}
+			if len(m.deletes) == 0 && m.v2 {
+				detail = s.encryptedDeleteTarget(m)
+			}
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDeleted, By: by, Detail: detail})
 		}
 	}
@@ -276,7 +279,7 @@ func (s *Session) isLastCreateChild(m *Msg) bool {
 // lifecycleText sums the timeline up for the state line: "CHILD_SA rekeyed 2 times,
 // rekeyed into session 4", "then deleted by the responder".
 func (s *Session) lifecycleText() string {
-	rekeys, lastDelete := 0, ""
+	rekeys, lastDelete, childDeletes := 0, "", 0
 	var last EventKind
 	for _, e := range s.Timeline {
 		switch e.Kind {
@@ -284,6 +287,16 @@ func (s *Session) lifecycleText() string {
 			rekeys++
 		case EventDeleted:
 			lastDelete = e.By
+			// Decrypted (ESP/AH and its SPIs) or read from the answer's shape: the
+			// Deletes at the end that ended IPsec SAs only.
+			if strings.HasPrefix(e.Detail, "ESP ") || strings.HasPrefix(e.Detail, "AH ") || strings.HasPrefix(e.Detail, "a CHILD_SA") {
+				childDeletes++
+			} else {
+				childDeletes = 0
+			}
+		}
+		if e.Kind != EventDeleted && e.Kind != EventDPD {
+			childDeletes = 0
 		}
 		last = e.Kind
 	}
@@ -298,6 +311,19 @@ func (s *Session) lifecycleText() string {
 	switch {
 	case s.successor != nil:
 		parts = append(parts, fmt.Sprintf("IKE SA rekeyed into session %d", s.successor.ID))
+	case last == EventDeleted && childDeletes > 0:
+		name := "IPsec SA"
+		if s.Version == 2 {
+			name = "CHILD_SA"
+		}
+		what := "an " + name
+		switch {
+		case childDeletes > 1:
+			what = fmt.Sprintf("%d %ss", childDeletes, name)
+		case s.Version == 2:
+			what = "a " + name
+		}
+		parts = append(parts, "then "+what+" deleted by the "+lastDelete)
 	case last == EventDeleted:
 		parts = append(parts, "then deleted by the "+lastDelete)
 	}
