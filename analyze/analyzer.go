@@ -102,6 +102,7 @@ type exchangeKey struct {
 type espKey struct {
 	spi      uint32
 	src, dst netip.Addr
+	ah       bool // an AH SA: SPIs are chosen per protocol (RFC 4301 4.1)
 }
 
 type peerKey struct{ a, b netip.Addr }
@@ -259,6 +260,12 @@ func (a *Analyzer) Add(m *decode.Message) {
 	case decode.KindESP:
 		a.cur.ESP++
 		a.addESP(m)
+	case decode.KindAH:
+		// An AH SA is followed as an ESP one is: by its SPI and sequence numbers.
+		a.cur.AH++
+		if m.Err == nil {
+			a.addESP(m)
+		}
 	case decode.KindKeepalive:
 		if s := a.latestFor(m.Src.Addr(), m.Dst.Addr()); s != nil {
 			s.Keepalives++
@@ -446,15 +453,18 @@ func (a *Analyzer) latestFor(x, y netip.Addr) *Session {
 }
 
 func (a *Analyzer) addESP(m *decode.Message) {
-	k := espKey{spi: m.ESP.SPI, src: m.Src.Addr(), dst: m.Dst.Addr()}
+	k := espKey{spi: m.ESP.SPI, src: m.Src.Addr(), dst: m.Dst.Addr(), ah: m.Kind == decode.KindAH}
 	// The flow of this SPI by its SPI alone, when its addresses are the packet's: what
 	// flows[k] holds, for a hash of four bytes instead of fifty.
 	f := a.flowSPI[m.ESP.SPI]
-	if f == nil || f.Src.Addr() != k.src || f.Dst.Addr() != k.dst {
+	if f == nil || f.Src.Addr() != k.src || f.Dst.Addr() != k.dst || f.AH != k.ah {
 		f = a.flows[k]
 	}
 	if f == nil {
 		g := a.flowSPI[m.ESP.SPI]
+		if g != nil && g.AH != k.ah {
+			g = nil
+		}
 		switch {
 		case g != nil && a.multi && g.sights[a.curIdx] == nil:
 			// The same SPI at another capture point, with other addresses across a NAT.
@@ -474,7 +484,7 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		}
 	}
 	if f == nil {
-		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, First: m.Time, FirstFrame: refFrame(m.Frame), firstRef: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq,
+		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, AH: k.ah, First: m.Time, FirstFrame: refFrame(m.Frame), firstRef: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq,
 			capture: a.cur.Name}
 		if m.Encap {
 			f.srcPort, f.dstPort, f.portsIn = m.Src.Port(), m.Dst.Port(), a.curIdx
@@ -673,7 +683,7 @@ func (a *Analyzer) releaseOrphans() {
 			still = append(still, f)
 			continue
 		}
-		k := espKey{spi: f.SPI, src: f.Src.Addr(), dst: f.Dst.Addr()}
+		k := espKey{spi: f.SPI, src: f.Src.Addr(), dst: f.Dst.Addr(), ah: f.AH}
 		if a.flows[k] == f {
 			delete(a.flows, k)
 		}
@@ -1107,7 +1117,7 @@ func (a *Analyzer) compact(force bool) {
 	for _, s := range a.sessions {
 		if s.dropped {
 			for _, f := range s.ESP {
-				delete(a.flows, espKey{spi: f.SPI, src: f.Src.Addr(), dst: f.Dst.Addr()})
+				delete(a.flows, espKey{spi: f.SPI, src: f.Src.Addr(), dst: f.Dst.Addr(), ah: f.AH})
 				if a.childSPI[f.SPI] == s {
 					delete(a.childSPI, f.SPI)
 				}

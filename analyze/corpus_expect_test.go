@@ -90,8 +90,8 @@ var corpusExpectations = []corpusExpect{
 	{file: "libreswan/testing/pluto/inputs/02-isakmp-vid-first.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "failed at MM1: no-response", "no-response:error weak-crypto:info"}}},
 	// Windows AuthIP packet (exchange 243, private payloads): one message, nothing to judge; roles unknown.
 	{file: "libreswan/testing/pluto/replay-authip-01/weirdike-eastwest.pcap-ike.pcap", sessions: []sessionExpect{{1, "192.1.2.45", false, "capture ends after ExchangeType(243) (roles guessed)", ""}}},
-	// Cisco FlexVPN SA_INIT/AUTH, then AH (ndpiReader: IPSec).
-	{file: "nDPI/tests/cfgs/default/pcap/ah.pcapng", sessions: []sessionExpect{{2, "10.2.3.2", true, "established", ""}}},
+	// Cisco FlexVPN SA_INIT/AUTH, then AH both ways (frames 5 and 6: a ping and its answer), followed as its CHILD_SA (ndpiReader: IPSec).
+	{file: "nDPI/tests/cfgs/default/pcap/ah.pcapng", sessions: []sessionExpect{{2, "10.2.3.2", true, "established, AH flowing", ""}}},
 	// Cisco FlexVPN SA_INIT/AUTH, then ESP.
 	{file: "nDPI/tests/cfgs/default/pcap/esp.pcapng", sessions: []sessionExpect{{2, "10.2.3.2", true, "established, ESP flowing", ""}}},
 	// Client 192.168.2.100 (behind NAT, capture taken at the client) to 12 gateways: 40 IKE SAs up on 4500 with ESP, 29 SA_INIT probes (COOKIE retry, answered) never followed by IKE_AUTH (the initiator stopped: exchange-stalled, a warning), three refused with INVALID_KE_PAYLOAD and retried at once with MODP_2048 under a new SPI (sessions 17, 49, 60), one SA_INIT retry with the COOKIE (frame 462) unanswered and never sent again (no-response, a warning: the responder had answered frame 460).
@@ -366,5 +366,31 @@ func TestIKERekeyIsNoChildSA(t *testing.T) {
 		if f.Code == analyze.CodePhase2Stalled && strings.Contains(f.Cause, "already up") {
 			t.Errorf("frames %v: %q, before any CHILD_SA was up", f.Frames, f.Cause)
 		}
+	}
+}
+
+// AH is followed as ESP is: Arkime's ah-esp.pcap (AH+ESP bundles, no IKE) lists each
+// direction's AH SA and ESP SA; nDPI's ah.pcapng gives its IKEv2 SA the AH SAs that
+// carry a ping and its answer.
+func TestAHFollowed(t *testing.T) {
+	dir := decodetest.RequireCorpus(t)
+	res := analyzeFile(t, filepath.Join(dir, "arkime/tests/pcap/ah-esp.pcap"))
+	var ah, esp int
+	for _, f := range res.Orphans {
+		if f.AH {
+			ah++
+		} else {
+			esp++
+		}
+		if f.Packets != 5 || f.FirstSeq != 1 || f.LastSeq != 5 {
+			t.Errorf("flow %08x (AH %v): %d packets, sequence %d-%d; want 5, 1-5", f.SPI, f.AH, f.Packets, f.FirstSeq, f.LastSeq)
+		}
+	}
+	if ah != 2 || esp != 2 || res.Captures[0].AH != 10 {
+		t.Errorf("ah-esp.pcap: %d AH and %d ESP flows, %d AH packets; want 2, 2 and 10", ah, esp, res.Captures[0].AH)
+	}
+	res = analyzeFile(t, filepath.Join(dir, "nDPI/tests/cfgs/default/pcap/ah.pcapng"))
+	if len(res.Sessions) != 1 || len(res.Sessions[0].ESP) != 2 || !res.Sessions[0].ESP[0].AH || !res.Sessions[0].ESP[1].AH {
+		t.Fatalf("ah.pcapng: want one session with two AH flows:%s", sessionList(res))
 	}
 }

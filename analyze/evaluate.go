@@ -428,6 +428,8 @@ func (s *Session) describe(fs []Finding) {
 		switch {
 		case len(s.ESP) > 0 && slices.ContainsFunc(fs, func(f Finding) bool { return f.Code == CodeESPOneWay }):
 			esp = ", ESP one way"
+		case len(s.ESP) > 0 && !slices.ContainsFunc(s.ESP, func(f *ESPFlow) bool { return !f.AH }):
+			esp = ", AH flowing"
 		case len(s.ESP) > 0:
 			esp = ", ESP flowing"
 		}

@@ -370,13 +370,16 @@ type NotifyInfo struct {
 
 // ESPFlow is the ESP traffic of one SPI in one direction.
 type ESPFlow struct {
-	SPI           uint32         `json:"-"` // JSON: "spi", 8 hex digits (MarshalJSON)
-	Src           netip.AddrPort `json:"src"`
-	Dst           netip.AddrPort `json:"dst"`
-	Encap         bool           `json:"udp_encap"`
-	Session       int            `json:"session,omitempty"`
-	FromInitiator bool           `json:"from_initiator"`
-	Packets       int            `json:"packets"`
+	SPI   uint32         `json:"-"` // JSON: "spi", 8 hex digits (MarshalJSON)
+	Src   netip.AddrPort `json:"src"`
+	Dst   netip.AddrPort `json:"dst"`
+	Encap bool           `json:"udp_encap"`
+	// AH is set for an Authentication Header SA (IP protocol 51, RFC 4302), followed like
+	// an ESP one by its SPI and sequence numbers.
+	AH            bool `json:"ah,omitempty"`
+	Session       int  `json:"session,omitempty"`
+	FromInitiator bool `json:"from_initiator"`
+	Packets       int  `json:"packets"`
 	// Fragmented counts the flow's ESP packets that came in IP fragments.
 	Fragmented int `json:"ip_fragmented,omitempty"`
 	// Inner is what ESP keys (--keys) opened of the flow: its inner conversations.
@@ -539,6 +542,7 @@ type Capture struct {
 	Frames    int           `json:"frames"`
 	Messages  int           `json:"ike_messages"`
 	ESP       int           `json:"esp_packets"`
+	AH        int           `json:"ah_packets,omitempty"`
 	First     time.Time     `json:"first"`
 	Last      time.Time     `json:"last"`
 	Duration  time.Duration `json:"duration_ns"`

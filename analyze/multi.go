@@ -411,6 +411,8 @@ func FingerprintOf(m *decode.Message) (Fingerprint, bool) {
 		return Fingerprint{Key: hashBytes(m.ISAKMP.Contents), Time: m.Time, Src: m.Src.Addr()}, true
 	case m.Kind == decode.KindESP:
 		return Fingerprint{Key: 1<<63 | uint64(m.ESP.SPI)<<31 ^ uint64(m.ESP.Seq), Time: m.Time, Src: m.Src.Addr()}, true
+	case m.Kind == decode.KindAH:
+		return Fingerprint{Key: 1<<62 | uint64(m.ESP.SPI)<<30 ^ uint64(m.ESP.Seq), Time: m.Time, Src: m.Src.Addr()}, true
 	}
 	return Fingerprint{}, false
 }

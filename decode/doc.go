@@ -4,7 +4,8 @@
 // walks the link and network layers with gopacket's DecodingLayerParser, reassembles IPv4
 // and IPv6 fragments, and decodes what travels on UDP 500 and 4500 and on IP protocol 50:
 // ISAKMP messages (IKEv1, RFC 2408/2409 with the IPsec DOI of RFC 2407, and IKEv2,
-// RFC 7296), the RFC 3948 non-ESP marker and NAT keepalive, and the ESP header. IKE and
+// RFC 7296), the RFC 3948 non-ESP marker and NAT keepalive, and the ESP header, and on
+// IP protocol 51 the Authentication Header (RFC 4302, ah.go) and what it protects. IKE and
 // ESP over TCP (RFC 8229, RFC 9329) on port 4500 (and Decoder.TCPPorts) are put back in
 // order with gopacket's reassembly package and split into their frames (tcp.go).
 //

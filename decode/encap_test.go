@@ -197,8 +197,8 @@ func messagesOf(t *testing.T, path string) string {
 		if x := m.ISAKMP; x != nil {
 			fmt.Fprintf(&b, " %x/%x %v mid %d, %d payloads: %s", x.InitiatorSPI, x.ResponderSPI, x.ExchangeType, x.MessageID, len(x.Payloads), x.PayloadSummary())
 		}
-		if m.Kind == decode.KindESP {
-			fmt.Fprintf(&b, " esp %08x seq %d len %d", m.ESP.SPI, m.ESP.Seq, m.ESP.Len)
+		if m.Kind == decode.KindESP || m.Kind == decode.KindAH {
+			fmt.Fprintf(&b, " spi %08x seq %d len %d", m.ESP.SPI, m.ESP.Seq, m.ESP.Len)
 		}
 		if fs := m.Fragments; fs != nil {
 			fmt.Fprintf(&b, " fragments %+v", *fs)
@@ -209,6 +209,6 @@ func messagesOf(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	st := r.Stats()
-	fmt.Fprintf(&b, "isakmp %d esp %d fragments %d reassembled %d\n", st.ISAKMP, st.ESP, st.Fragments, st.Reassembled)
+	fmt.Fprintf(&b, "isakmp %d esp %d ah %d fragments %d reassembled %d\n", st.ISAKMP, st.ESP, st.AH, st.Fragments, st.Reassembled)
 	return b.String()
 }

@@ -23,9 +23,10 @@ const (
 	KindIncomplete                 // IP fragments of a datagram that never completed
 	KindICMP                       // an ICMP error about an IKE or ESP packet
 	KindStream                     // an event of an IKE-over-TCP connection (RFC 8229): see StreamEvent
+	KindAH                         // an Authentication Header (RFC 4302), on IP protocol 51: see Message.ESP
 )
 
-var kindNames = [...]string{KindISAKMP: "isakmp", KindESP: "esp", KindKeepalive: "keepalive", KindIncomplete: "fragments", KindICMP: "icmp", KindStream: "stream"}
+var kindNames = [...]string{KindISAKMP: "isakmp", KindESP: "esp", KindKeepalive: "keepalive", KindIncomplete: "fragments", KindICMP: "icmp", KindStream: "stream", KindAH: "ah"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && kindNames[k] != "" {
@@ -34,7 +35,7 @@ func (k Kind) String() string {
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// Message is one IKE, ESP or keepalive datagram with where and when it was seen.
+// Message is one IKE, ESP, AH or keepalive datagram with where and when it was seen.
 type Message struct {
 	// Frame is the frame number as Wireshark shows it (1-based); for a reassembled
 	// datagram, its last fragment; over TCP, the segment that completed the message.
@@ -51,7 +52,8 @@ type Message struct {
 	Truncated bool
 
 	ISAKMP *ISAKMP // KindISAKMP, and KindIncomplete when the first fragment shows IKE
-	ESP    ESPHeader
+	// ESP is the ESP header of KindESP, and the AH's SPI and sequence number of KindAH.
+	ESP ESPHeader
 	// Fragments is set when the datagram came in IP fragments, complete or not.
 	Fragments *Fragments
 	// ICMP is set for KindICMP: the error and the IKE or ESP packet it is about.
@@ -59,7 +61,7 @@ type Message struct {
 	// Stream is set for KindStream: what happened to an IKE-over-TCP connection.
 	Stream *StreamEvent
 	// Err is set when the datagram could not be decoded at all (an ESP header or ISAKMP
-	// header too short to read).
+	// header too short to read, an AH whose length runs past the packet).
 	Err error
 	// Opened is what keys opened of an encrypted IKE message. The stage between decoding
 	// and the analysis sets it (decode/ikecrypt's Decrypter.Open); nil when no keys
@@ -86,13 +88,17 @@ type Opened struct {
 	Err       error     // why the message did not decrypt
 }
 
-// ESPHeader is the clear part of an ESP packet.
+// ESPHeader is the clear part of an ESP packet. It holds an Authentication Header's
+// too (KindAH): the SPI and sequence number an IPsec SA is followed by are the same.
 type ESPHeader struct {
 	SPI uint32
 	Seq uint32
-	Len int // bytes after the ESP header: IV, ciphertext, padding and ICV
-	// Raw is the whole ESP packet from the SPI on, in the frame's buffer: valid only
-	// until the next message is read. Decryption reads it; nothing keeps it.
+	// Len is the bytes after the ESP header: IV, ciphertext, padding and ICV; after the
+	// AH header (its ICV included), what the AH protects.
+	Len int
+	// Raw is the whole ESP packet from the SPI on (an AH from its first byte on), in
+	// the frame's buffer: valid only until the next frame is read. Decryption reads
+	// it; nothing keeps it.
 	Raw []byte `json:"-"`
 }
 
@@ -153,11 +159,12 @@ type Stats struct {
 	Frames      int
 	ISAKMP      int
 	ESP         int
+	AH          int // Authentication Headers (KindAH messages)
 	Keepalives  int
 	Other       int // frames that are not IKE or ESP (or not IP at all)
 	LinkErrors  int // frames whose link or IP layer did not decode
 	Truncated   int // frames cut by the snap length
-	Fragments   int // IP fragments of UDP or ESP datagrams
+	Fragments   int // IP fragments of UDP, ESP or AH datagrams
 	Reassembled int // datagrams rebuilt from fragments
 	Incomplete  int // datagrams whose fragments never all arrived
 	ICMP        int // ICMP errors about IKE or ESP packets
@@ -267,8 +274,9 @@ func (d *Decoder) parser(first gopacket.LayerType) *gopacket.DecodingLayerParser
 }
 
 // Decode decodes one frame and calls emit for each message it yields: none for traffic
-// that is not IKE or ESP, one for an IKE/ESP datagram, and possibly more when the frame
-// completes a fragmented datagram or fragment state is evicted. The *Message is valid only
+// that is not IKE, ESP or AH, one for an IKE/ESP datagram, two for an AH and the ESP
+// packet (or IKE datagram) it protects, and possibly more when the frame completes a
+// fragmented datagram or fragment state is evicted. The *Message is valid only
 // during the call; its ISAKMP and Fragments values belong to the caller and may be kept.
 func (d *Decoder) Decode(frame int, ci gopacket.CaptureInfo, link layers.LinkType, data []byte, emit func(*Message)) {
 	d.Stats.Frames++
@@ -337,9 +345,10 @@ func (d *Decoder) decodeLayers(first gopacket.LayerType, data []byte, emit func(
 		proto := uint8(ip.Protocol)
 		payload := ip.Payload
 		if proto == 51 && ip.Flags&layers.IPv4MoreFragments == 0 && ip.FragOffset == 0 {
+			// The AH is reported, then what it protects is read on: ESP of an AH+ESP
+			// bundle, or whatever else the decoder reads there.
 			var ok bool
-			if proto, payload, ok = skipAH(payload); !ok {
-				d.Stats.LinkErrors++
+			if proto, payload, ok = d.ah(m, src, dst, payload, cut, emit); !ok {
 				return
 			}
 		}
@@ -354,7 +363,7 @@ func (d *Decoder) decodeLayers(first gopacket.LayerType, data []byte, emit func(
 			d.Stats.Other++ // IP fragments of TCP segments: not followed
 			return
 		}
-		if proto != 17 && proto != 50 && proto != 6 {
+		if proto != 17 && proto != 50 && proto != 6 && proto != 51 { // 51: fragments of an AH packet
 			d.Stats.Other++
 			return
 		}
@@ -383,10 +392,9 @@ func (d *Decoder) decodeLayers(first gopacket.LayerType, data []byte, emit func(
 				}
 				nh, payload = payload[0], payload[8+int(payload[1])*8:]
 				continue
-			case 51: // AH, then (for AH+ESP bundles) ESP
+			case 51: // AH, reported; then what it protects (ESP, for AH+ESP bundles)
 				var ok bool
-				if nh, payload, ok = skipAH(payload); !ok {
-					d.Stats.LinkErrors++
+				if nh, payload, ok = d.ah(m, src, dst, payload, cut, emit); !ok {
 					return
 				}
 				continue
@@ -398,7 +406,7 @@ func (d *Decoder) decodeLayers(first gopacket.LayerType, data []byte, emit func(
 				next := payload[0]
 				offFlags := binary.BigEndian.Uint16(payload[2:4])
 				id := binary.BigEndian.Uint32(payload[4:8])
-				if next != 17 && next != 50 {
+				if next != 17 && next != 50 && next != 51 {
 					d.Stats.Other++
 					return
 				}
@@ -555,7 +563,8 @@ func (d *Decoder) icmp(m *Message, src, dst netip.Addr, v6 bool, b []byte, emit 
 	emit(m)
 }
 
-// transport decodes a UDP datagram, TCP segment or ESP packet whose IP layer has been read.
+// transport decodes a UDP datagram, TCP segment or ESP packet whose IP layer has been
+// read, or an AH packet reassembled from IP fragments.
 func (d *Decoder) transport(m *Message, src, dst netip.Addr, proto uint8, b []byte, cut bool, emit func(*Message)) {
 	if proto == 6 {
 		// The ports first: any other TCP traffic costs nothing more.
@@ -569,6 +578,17 @@ func (d *Decoder) transport(m *Message, src, dst netip.Addr, proto uint8, b []by
 	if proto == 50 {
 		m.Src, m.Dst = netip.AddrPortFrom(src, 0), netip.AddrPortFrom(dst, 0)
 		d.esp(m, b, emit)
+		return
+	}
+	if proto == 51 {
+		// What the AH protects is read as fragments are: UDP or ESP.
+		if next, rest, ok := d.ah(m, src, dst, b, cut, emit); ok {
+			if next == 17 || next == 50 {
+				d.transport(m, src, dst, next, rest, cut, emit)
+			} else {
+				d.Stats.Other++
+			}
+		}
 		return
 	}
 	if len(b) < 8 {
@@ -698,18 +718,6 @@ func (d *Decoder) emitIncomplete(fs *fragSet, emit func(*Message)) {
 		}
 	}
 	emit(m)
-}
-
-// skipAH steps over an Authentication Header (RFC 4302): its length is in 32-bit words, minus 2.
-func skipAH(b []byte) (next uint8, rest []byte, ok bool) {
-	if len(b) < 12 {
-		return 0, nil, false
-	}
-	n := (int(b[1]) + 2) * 4
-	if n > len(b) {
-		return 0, nil, false
-	}
-	return b[0], b[n:], true
 }
 
 func (d *Decoder) evict(emit func(*Message)) func(*fragSet) {

@@ -45,7 +45,7 @@ type packetSource interface {
 	ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
 }
 
-// Reader reads one capture and yields its IKE, ESP and keepalive messages in order:
+// Reader reads one capture and yields its IKE, ESP, AH and keepalive messages in order:
 //
 //	r, err := decode.Open("capture.pcap")
 //	for r.Next() { m := r.Message(); ... }
@@ -219,8 +219,15 @@ func (r *Reader) Next() bool {
 }
 
 // Recycle says that the caller keeps nothing of the ISAKMP trees of the messages Next has
-// returned (Decoder.Recycle): the next ones may reuse their structures.
-func (r *Reader) Recycle() { r.dec.Recycle() }
+// returned (Decoder.Recycle): the next ones may reuse their structures. While messages of
+// the frame last read still wait (an AH, then the datagram it protects) it does nothing:
+// they were decoded with the ones returned, and the caller may yet keep them.
+func (r *Reader) Recycle() {
+	if r.qi < len(r.queue) {
+		return
+	}
+	r.dec.Recycle()
+}
 
 func (r *Reader) readError(err error) error {
 	next := r.frame + 1

@@ -545,7 +545,7 @@ func describeMessages(msgs []*decode.Message) string {
 		if m.ISAKMP != nil {
 			d += " " + m.ISAKMP.PayloadSummary()
 		}
-		if m.Kind == decode.KindESP {
+		if m.Kind == decode.KindESP || m.Kind == decode.KindAH {
 			d += fmt.Sprintf(" spi=0x%08x seq=%d", m.ESP.SPI, m.ESP.Seq)
 		}
 		s = append(s, d)

@@ -2,8 +2,6 @@ package decode_test
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"encoding/hex"
 	"fmt"
 	"os/exec"
@@ -13,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/internal/decodetest"
@@ -55,6 +52,8 @@ var tsharkFields = []string{
 	"isakmp.notify.msgtype",
 	"isakmp.frag.number", // IKEv2 SKF
 	"isakmp.frag.total",
+	"ah.spi", // every AH, with what it protects (ESP or not)
+	"ah.sequence",
 	"esp.spi",
 	"esp.sequence",
 	"_ws.malformed", // not compared: shown in failure messages
@@ -62,7 +61,7 @@ var tsharkFields = []string{
 }
 
 // kindField is the pseudo-field comparing what a frame carries: "isakmp", "esp",
-// "keepalive" or nothing.
+// "keepalive", "ah" (an AH protecting neither IKE nor ESP) or nothing.
 const kindField = "kind"
 
 // incompleteField marks, on ikescope's side, a datagram whose IP fragments never all arrived.
@@ -167,7 +166,7 @@ func TestTshark(t *testing.T) {
 		nKnown                     int
 	)
 	t.Cleanup(func() {
-		t.Logf("tshark comparison: %d captures, %d frames with IKE or ESP, %d agree on every field, %d differ only in known ways",
+		t.Logf("tshark comparison: %d captures, %d frames with IKE, ESP or AH, %d agree on every field, %d differ only in known ways",
 			nCaptures, nFrames, nAgree, nKnown)
 	})
 
@@ -201,7 +200,7 @@ func TestTshark(t *testing.T) {
 }
 
 // compareWithTshark runs both decoders on one capture and reports every difference that
-// is not a known one. It returns the number of frames either side saw IKE or ESP in, how
+// is not a known one. It returns the number of frames either side saw IKE, ESP or AH in, how
 // many of them agree on every field, and how many differ only in known ways.
 func compareWithTshark(t *testing.T, tshark, conf, name, path string) (frames, agree, known int) {
 	want, err := runTshark(tshark, conf, path)
@@ -382,21 +381,14 @@ func runTshark(tshark, conf, path string) (map[int]tsharkFrame, error) {
 	for _, f := range tsharkFields {
 		args = append(args, "-e", f)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, tshark, args...)
-	cmd.Env = append(cmd.Environ(), "WIRESHARK_CONFIG_DIR="+conf, "LC_ALL=C")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	stdout, err := decodetest.TsharkOutput(tshark, conf, path, args)
+	if err != nil && stdout.Len() == 0 {
 		// tshark exits non-zero for a capture that ends mid-frame after printing what it
 		// read; keep the frames when there are some.
-		if stdout.Len() == 0 {
-			return nil, fmt.Errorf("tshark -r %s: %v: %s", path, err, strings.TrimSpace(stderr.String()))
-		}
+		return nil, err
 	}
 	frames := map[int]tsharkFrame{}
-	sc := bufio.NewScanner(&stdout)
+	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for sc.Scan() {
 		cols := strings.Split(sc.Text(), "\t")
@@ -435,6 +427,11 @@ func tsharkKind(protocols string) string {
 				return "icmp-quoted"
 			}
 			return p
+		case "ah":
+			// What the AH protects names the frame when it is IKE or ESP (a later case).
+			if !quoted {
+				kind = "ah"
+			}
 		case "udpencap":
 			kind = "keepalive" // UDP 4500 with neither ISAKMP nor ESP after it
 		}
@@ -486,6 +483,17 @@ func addMessageFields(f tsharkFrame, m *decode.Message) {
 		return
 	case decode.KindKeepalive:
 		f[kindField] = "keepalive"
+		return
+	case decode.KindAH:
+		// The AH's message comes first; an ESP or IKE message after it names the frame,
+		// as in tsharkKind.
+		if f[kindField] == "" {
+			f[kindField] = "ah"
+		}
+		if len(m.ESP.Raw) >= decode.AHHeaderLen { // the SPI and sequence number were there
+			add("ah.spi", fmt.Sprintf("0x%08x", m.ESP.SPI))
+			add("ah.sequence", strconv.FormatUint(uint64(m.ESP.Seq), 10))
+		}
 		return
 	case decode.KindISAKMP:
 		f[kindField] = "isakmp"

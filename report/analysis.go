@@ -389,6 +389,9 @@ func captureLine(c analyze.Capture, r *analyze.Result, rd *Redactor) string {
 		sa = "IKE SA"
 	}
 	line := fmt.Sprintf("%s: %d packets over %s · %d IKE messages · %d %s · %s", rd.Capture(c.Name), c.Frames, seconds(c.Duration), c.Messages, n, sa, esp)
+	if c.AH > 0 {
+		line += fmt.Sprintf(" · %d AH packets", c.AH)
+	}
 	if c.Duplicates > 0 {
 		line += fmt.Sprintf(" · %d captured twice", c.Duplicates)
 	}

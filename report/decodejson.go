@@ -355,7 +355,7 @@ func NewMessageJSON(capture string, m *decode.Message) MessageJSON {
 		j.ICMP = &ICMPJSON{Type: int(e.Type), Code: int(e.Code), Meaning: e.Meaning(), V6: e.V6,
 			QSrc: e.Src.String(), QDst: e.Dst.String(), QProto: int(e.Proto), QLen: e.QuotedLen, MTU: e.MTU}
 	}
-	if m.Kind == decode.KindESP {
+	if m.Kind == decode.KindESP || m.Kind == decode.KindAH {
 		j.SPI = fmt.Sprintf("%08x", m.ESP.SPI)
 		j.Seq = u32(m.ESP.Seq)
 		j.ESPLen = ip(m.ESP.Len)

@@ -92,12 +92,16 @@ func (t *TreeWriter) Write(m *decode.Message) {
 		tags = append(tags, "tcp")
 	}
 	switch m.Kind {
-	case decode.KindESP:
+	case decode.KindESP, decode.KindAH:
 		spi := fmt.Sprintf("0x%08x", m.ESP.SPI)
 		if t.red != nil {
 			spi = t.red.SPI(fmt.Sprintf("%08x", m.ESP.SPI))
 		}
-		t.line(0, "%s  ESP spi %s seq %d, %d bytes%s", head, spi, m.ESP.Seq, m.ESP.Len, tagText(tags))
+		what, size := "ESP", "bytes"
+		if m.Kind == decode.KindAH {
+			what, size = "AH", "bytes protected"
+		}
+		t.line(0, "%s  %s spi %s seq %d, %d %s%s", head, what, spi, m.ESP.Seq, m.ESP.Len, size, tagText(tags))
 		if m.Err != nil {
 			t.line(1, "error: %s", t.red.Text(m.Err.Error()))
 		}

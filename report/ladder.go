@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -544,12 +545,16 @@ func implName(i *analyze.Implementation) string {
 	return i.Name
 }
 
-// espCounts adds up a session's ESP packets per direction.
+// espCounts adds up a session's ESP packets per direction; AH packets when it has no ESP
+// (an AH+ESP bundle protects each packet twice: its ESP counts them).
 func espCounts(s *analyze.Session) (fromI, fromR int) {
+	ah := !slices.ContainsFunc(s.ESP, func(f *analyze.ESPFlow) bool { return !f.AH })
 	for _, f := range s.ESP {
-		if f.FromInitiator {
+		switch {
+		case f.AH != ah:
+		case f.FromInitiator:
 			fromI += f.Packets
-		} else {
+		default:
 			fromR += f.Packets
 		}
 	}

@@ -102,7 +102,8 @@ func TestReportTimeline(t *testing.T) {
 				"     4    0.065  CHILD_SA created (by the initiator)\n"+
 				"    15    6.069  liveness check (initiator)\n",
 			"    20   11.085  CHILD_SA rekeyed (by the initiator)\n",
-			"    21   11.095  Delete from the initiator (encrypted: which SA is not known)\n",
+			"    21   11.095  deleted by the initiator: a CHILD_SA (its answer deletes the paired SA)\n",
+			"    35   17.077  deleted by the initiator: the IKE SA (its answer is empty)\n",
 			"    34   17.073  IKE SA rekeyed into session 2 (by the initiator): aad1f915a177c512/78f8fca3f3a1e9a8",
 			"TIMELINE · session 2 · IKEv2",
 			"    47   22.092  continues session 1 (rekey): ")

@@ -865,7 +865,10 @@ var espHeader = []string{"SPI", "from", "to", "encapsulation", "packets", "bytes
 
 func espRow(f *analyze.ESPFlow, rd *Redactor) []string {
 	encap := "IP protocol 50"
-	if f.Encap {
+	switch {
+	case f.AH:
+		encap = "AH (IP protocol 51)"
+	case f.Encap:
 		encap = "UDP"
 	}
 	seq := fmt.Sprintf("%d-%d", f.FirstSeq, f.LastSeq)

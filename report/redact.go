@@ -817,7 +817,7 @@ func (rd *Redactor) LearnMessage(m *decode.Message) {
 			rd.endpoints[a.Unmap()] = true
 		}
 	}
-	if m.Kind == decode.KindESP {
+	if m.Kind == decode.KindESP || m.Kind == decode.KindAH {
 		rd.literal("spi", fmt.Sprintf("%08x", m.ESP.SPI))
 	}
 	if x := m.ISAKMP; x != nil {
