@@ -72,22 +72,22 @@ var corpusExpectations = []corpusExpect{
 	{file: "ike-scan/_derived_pcap/pkt-single-trans.pcap", sessions: []sessionExpect{{1, "10.0.0.1", true, "capture ends after MM1", "no-response:info weak-crypto:info"}}},
 	// strongSwan 4.0.5 IKE_SA_INIT response (R flag) with only N(NO_PROPOSAL_CHOSEN) (check-decode SAMPLE05).
 	{file: "ike-scan/_derived_pcap/pkt-v2-notify-response.pcap", sessions: []sessionExpect{{2, "10.0.0.1", true, "failed at IKE_SA_INIT response: no-proposal-chosen", "no-proposal-chosen:error"}}},
-	// strongSwan 4.0.5 IKE_SA_INIT response (check-decode SAMPLE04), SHA-1 PRF chosen.
-	{file: "ike-scan/_derived_pcap/pkt-v2-sainit-response.pcap", sessions: []sessionExpect{{2, "10.0.0.1", true, "capture ends after IKE_SA_INIT response", "weak-crypto:warning"}}},
+	// strongSwan 4.0.5 IKE_SA_INIT response (check-decode SAMPLE04), SHA-1 PRF chosen. Also its KE is MODP_1024 while its SA chose MODP_2048 (RFC 7296 3.4: malformed).
+	{file: "ike-scan/_derived_pcap/pkt-v2-sainit-response.pcap", sessions: []sessionExpect{{2, "10.0.0.1", true, "capture ends after IKE_SA_INIT response", "malformed:warning weak-crypto:warning"}}},
 	// MM1/MM2 (1,2), initiator sends Informational NO-PROPOSAL-CHOSEN (3, notify 14), responder resends MM2 10 s later (4), MM3–MM6 (5–8), Quick Mode (9–11), ESP both ways from frame 12.
 	{file: "joy/test/pcaps/ikev1.pcap", sessions: []sessionExpect{{1, "192.168.140.205", true, "established, ESP flowing", "no-proposal-chosen:warning weak-crypto:warning"}}},
 	// = wireshark ikev2-decrypt-aes192ctr: SA_INIT, AUTH, INFORMATIONAL Delete by the initiator (5/6).
 	{file: "joy/test/pcaps/ikev2.pcap", sessions: []sessionExpect{{2, "192.168.1.14", true, "established, then deleted by the initiator", "deleted:info"}}},
-	// One MM1 from .23 to the broadcast address.
-	{file: "libreswan/testing/pluto/inputs/01-isakmp-broadcast.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "capture ends after MM1", "no-response:info weak-crypto:info"}}},
-	// One MM2 (both cookies) from .45 to .23: the initiator is .23.
-	{file: "libreswan/testing/pluto/inputs/01-isakmp-vid-first-resp.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "capture ends after MM2", "weak-crypto:warning"}}},
-	// One MM1 from .23 (VID before SA).
-	{file: "libreswan/testing/pluto/inputs/01-isakmp-vid-first.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "capture ends after MM1", "no-response:info weak-crypto:info"}}},
+	// One MM1 from .23 to the broadcast address. Also a Vendor ID before the SA payload (RFC 2409 5: malformed).
+	{file: "libreswan/testing/pluto/inputs/01-isakmp-broadcast.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "capture ends after MM1", "malformed:warning no-response:info weak-crypto:info"}}},
+	// One MM2 (both cookies) from .45 to .23: the initiator is .23. Also a Vendor ID before the SA payload (RFC 2409 5: malformed).
+	{file: "libreswan/testing/pluto/inputs/01-isakmp-vid-first-resp.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "capture ends after MM2", "malformed:warning weak-crypto:warning"}}},
+	// One MM1 from .23, a Vendor ID before its SA payload (RFC 2409 5: malformed).
+	{file: "libreswan/testing/pluto/inputs/01-isakmp-vid-first.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "capture ends after MM1", "malformed:warning no-response:info weak-crypto:info"}}},
 	// One MM2 from .45: the initiator is .23.
 	{file: "libreswan/testing/pluto/inputs/01-isakmp-vid-second-resp.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "capture ends after MM2", "weak-crypto:warning"}}},
-	// MM1 from .23 sent twice, 10.4 s apart, never answered.
-	{file: "libreswan/testing/pluto/inputs/02-isakmp-vid-first.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "failed at MM1: no-response", "no-response:error weak-crypto:info"}}},
+	// MM1 from .23 sent twice, 10.4 s apart, never answered. Also a Vendor ID before the SA payload (RFC 2409 5: malformed), which pluto drops unanswered.
+	{file: "libreswan/testing/pluto/inputs/02-isakmp-vid-first.pcap", sessions: []sessionExpect{{1, "192.1.2.23", true, "failed at MM1: no-response", "malformed:warning no-response:error weak-crypto:info"}}},
 	// Windows AuthIP packet (exchange 243, private payloads): one message, nothing to judge; roles unknown.
 	{file: "libreswan/testing/pluto/replay-authip-01/weirdike-eastwest.pcap-ike.pcap", sessions: []sessionExpect{{1, "192.1.2.45", false, "capture ends after ExchangeType(243) (roles guessed)", ""}}},
 	// Cisco FlexVPN SA_INIT/AUTH, then AH both ways (frames 5 and 6: a ping and its answer), followed as its CHILD_SA (ndpiReader: IPSec).
@@ -146,8 +146,8 @@ var corpusExpectations = []corpusExpect{
 	{file: "tcpdump/tests/ikev2four.pcap", sessions: []sessionExpect{{2, "192.168.1.2", true, "established, IKE SA rekeyed into session 2", "nat-detected:info nat-t-problem:warning phase2-stalled:warning weak-crypto:warning"}, {2, "192.168.1.2", true, "established (continues session 1), then deleted by the initiator", "deleted:info exchange-stalled:info"}}},
 	// FUZZ: one malformed IKE_SA_INIT request.
 	{file: "tcpdump/tests/ikev2pI2-segfault.pcapng", sessions: []sessionExpect{{2, "192.1.2.45", true, "capture ends after IKE_SA_INIT request", "malformed:warning no-response:info weak-crypto:info"}}},
-	// Frame 1 IKE_SA_INIT request (R SPI 0); frame 2, one day later, IKE_AUTH request carrying R SPI c02e7a3031a03188 (ikev2pI2.out): the SA_INIT response reached the initiator but is not in the capture.
-	{file: "tcpdump/tests/ikev2pI2.pcap", sessions: []sessionExpect{{2, "192.1.2.45", true, "capture ends after IKE_AUTH request", "exchange-stalled:info weak-crypto:info"}}},
+	// Frame 1 IKE_SA_INIT request (R SPI 0); frame 2, one day later, IKE_AUTH request carrying R SPI c02e7a3031a03188 (ikev2pI2.out): the SA_INIT response reached the initiator but is not in the capture. Also IKE_AUTH with message ID 0 (RFC 7296 2.2: malformed).
+	{file: "tcpdump/tests/ikev2pI2.pcap", sessions: []sessionExpect{{2, "192.1.2.45", true, "capture ends after IKE_AUTH request", "exchange-stalled:info malformed:warning weak-crypto:info"}}},
 	// FUZZ: bad UDP length on 4500.
 	{file: "tcpdump/tests/isakmp-3948-oobr-2.pcap", capture: "no-ike:warning"},
 	// FUZZ: exchange 190 with a broken Delete (isakmp1.out).
@@ -321,6 +321,10 @@ func TestCorpusExpertReadings(t *testing.T) {
 		// INVALID_KE_PAYLOAD, then the retry with the group asked for under a new SPI.
 		{"nDPI/tests/cfgs/default/pcap/ipsec_isakmp_esp.pcap", analyze.CodeInvalidKE, 18,
 			[]string{"The initiator retried 0.1 s later with MODP_2048: session 17, which came up."}, "", ""},
+		// MM1 with a Vendor ID before its SA payload, never answered: the violation is
+		// the likely reason, before firewalls and daemons.
+		{"libreswan/testing/pluto/inputs/02-isakmp-vid-first.pcap", analyze.CodeNoResponse, 1,
+			[]string{"sent MM1 2 times"}, "", "The request breaks the protocol (VID payload before the SA payload"},
 		// Check Point puts the reason for its private notification in words.
 		{"ike-scan/_derived_pcap/pkt-checkpoint-notify.pcap", analyze.CodeErrorNotify, 1,
 			[]string{`Its data reads "User testing unknown."`}, "", ""},

@@ -566,6 +566,8 @@ func (s *Session) stalledFindingText(p pendingRequest, waited time.Duration, fin
 		if ic, ok := s.icmpAbout(m.FromInitiator); ok {
 			frames = append(frames, ic.ref)
 			cause = s.icmpCause(ic)
+		} else if an, ok := s.anomalyIn(m.Frame); ok {
+			cause = fmt.Sprintf("The request breaks the protocol (%s), and a strict responder drops such a message without an answer. Otherwise: %s", an.What.Detail, cause)
 		}
 		sev, said := Error, sent+" No message from "+s.Responder.Addr().String()+" at all."
 		if earlier := s.earlierAnswer(m); earlier != nil {
@@ -629,6 +631,16 @@ func (s *Session) stalledFindingText(p pendingRequest, waited time.Duration, fin
 	}
 	return []Finding{s.newFinding(CodeExchangeStalled, Error, m.Step.String(), frames, m.Time, sent,
 		"The "+other+" does not answer this request.", "Read the "+other+"'s log at this time.")}
+}
+
+// anomalyIn is the first protocol violation found in a frame of the session.
+func (s *Session) anomalyIn(frame int) (anomalyAt, bool) {
+	for _, a := range s.anomalies {
+		if a.Frame == frame {
+			return a, true
+		}
+	}
+	return anomalyAt{}, false
 }
 
 // earlierAnswer is the responder's answer to an IKE_SA_INIT request before req that asked

@@ -2,7 +2,9 @@ package decode
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // AnomalyKind says which protocol violation an Anomaly is.
@@ -30,8 +32,19 @@ const (
 	AnomalyNoNonESPMarker
 	// AnomalyHeader: header fields that contradict the exchange: an IKE_SA_INIT with a
 	// message ID other than 0, or an IKE_SA_INIT request without the Initiator flag (RFC
-	// 7296 2.2, 3.1: only the original initiator sends IKE_SA_INIT requests).
+	// 7296 2.2, 3.1: only the original initiator sends IKE_SA_INIT requests); an IKE_AUTH
+	// with message ID 0; an IKEv2 initiator SPI of zero (3.1); a major version that is
+	// neither IKEv1's nor IKEv2's.
 	AnomalyHeader
+	// AnomalyCleartext: an IKEv2 IKE_AUTH or CREATE_CHILD_SA without an Encrypted
+	// payload: everything after IKE_SA_INIT is encrypted (RFC 7296 1.2, 3.14).
+	AnomalyCleartext
+	// AnomalyPayloadOrder: a Phase 1 message whose SA payload is not the first (RFC 2409
+	// 5: it must precede all other payloads).
+	AnomalyPayloadOrder
+	// AnomalyKEGroup: an IKEv2 KE payload whose group no proposal of the SA payload in the
+	// same message names (RFC 7296 3.4).
+	AnomalyKEGroup
 )
 
 var anomalyKindNames = [...]string{
@@ -42,6 +55,9 @@ var anomalyKindNames = [...]string{
 	AnomalyExtraData:             "extra-data",
 	AnomalyNoNonESPMarker:        "no-non-esp-marker",
 	AnomalyHeader:                "header",
+	AnomalyCleartext:             "cleartext",
+	AnomalyPayloadOrder:          "payload-order",
+	AnomalyKEGroup:               "ke-group",
 }
 
 // String returns the kind's name ("ke-length"), or "AnomalyKind(N)".
@@ -96,11 +112,48 @@ var keDataLen = map[uint16]int{
 	31: 32, 32: 56, // Curve25519, Curve448
 }
 
+// headerAnomalies looks for protocol violations in the header of any message, encrypted
+// or not.
+func (m *ISAKMP) headerAnomalies() {
+	switch {
+	case m.MajorVersion != 1 && m.MajorVersion != 2:
+		m.addAnomaly(AnomalyHeader, 17, "major version %d: neither IKEv1 (1) nor IKEv2 (2); read as IKEv1", m.MajorVersion)
+		return
+	case !m.IsV2():
+		return
+	}
+	if m.InitiatorSPI == ([8]byte{}) {
+		m.addAnomaly(AnomalyHeader, 0, "initiator SPI of zero, which it must never be (RFC 7296 3.1)")
+	}
+	switch m.ExchangeType {
+	case ExchangeIKEAuth, ExchangeCreateChildSA:
+		if m.ExchangeType == ExchangeIKEAuth && m.MessageID == 0 {
+			m.addAnomaly(AnomalyHeader, 20, "IKE_AUTH with message ID 0, which is IKE_SA_INIT's: IKE_AUTH's is 1 or more (RFC 7296 2.2)")
+		}
+		// A clear payload first: a next payload of no known type is a damaged header,
+		// which the payload errors already say.
+		if m.NextPayload >= PayloadSA && m.NextPayload <= PayloadEAP && m.NextPayload != PayloadSK {
+			m.addAnomaly(AnomalyCleartext, 16, "%s in the clear, without an Encrypted payload: everything after IKE_SA_INIT is encrypted (RFC 7296 1.2)", exchangeNames[uint8(m.ExchangeType)])
+		}
+	}
+}
+
 // findAnomalies looks for protocol violations in the payloads of a message whose chain
 // was walked; complete says the chain ended where it should and the capture did not cut
 // it, so a payload missing from it is missing from the message.
 func (m *ISAKMP) findAnomalies(complete bool) {
 	v2 := m.IsV2()
+	if !v2 && (m.ExchangeType == ExchangeMainMode || m.ExchangeType == ExchangeAggressive) && m.Flags&FlagEncryption == 0 && len(m.Payloads) > 1 && m.Payloads[0].SA == nil {
+		for i := range m.Payloads[1:] {
+			if p := &m.Payloads[1+i]; p.SA != nil {
+				m.addAnomaly(AnomalyPayloadOrder, m.Payloads[0].Offset, "%s payload before the SA payload (at offset %d): in Phase 1 the SA payload comes first (RFC 2409 5)", m.Payloads[0].Type, p.Offset)
+				break
+			}
+		}
+	}
+	if v2 {
+		m.keGroupAnomaly()
+	}
 	if !v2 && m.NextPayload == PayloadNone && m.Flags&FlagEncryption == 0 && len(m.Payloads) == 0 &&
 		(m.ExchangeType == ExchangeMainMode || m.ExchangeType == ExchangeAggressive || m.ExchangeType == ExchangeQuickMode) {
 		m.addAnomaly(AnomalyHeader, 16, "%s message without any payload", exchangeNames[uint8(m.ExchangeType)])
@@ -158,4 +211,38 @@ func (m *ISAKMP) findAnomalies(complete bool) {
 	if natdV1 == 1 {
 		m.addAnomaly(AnomalyNATDSingle, firstNATD, "one NAT-D payload; at least two are required (the peer's address and ours)")
 	}
+}
+
+// keGroupAnomaly checks an IKEv2 KE payload's group against the DH transforms of the SA
+// payload in the same message: the group must be one of them (RFC 7296 3.4). A message
+// whose proposals name no DH transform (a CHILD_SA without PFS) is not checked.
+func (m *ISAKMP) keGroupAnomaly() {
+	var ke *Payload
+	var groups []uint16
+	for i := range m.Payloads {
+		p := &m.Payloads[i]
+		switch {
+		case p.KE != nil && !p.Partial && p.Err == nil:
+			ke = p
+		case p.SA != nil:
+			for _, pr := range p.SA.Proposals {
+				for _, t := range pr.Transforms {
+					if t.Type == TransformDH {
+						groups = append(groups, t.ID)
+					}
+				}
+			}
+		}
+	}
+	if ke == nil || len(groups) == 0 || slices.Contains(groups, ke.KE.Group) {
+		return
+	}
+	names := make([]string, 0, len(groups))
+	for _, g := range groups {
+		if n := DHGroupName(g); !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	m.addAnomaly(AnomalyKEGroup, ke.Offset, "KE for group %d (%s), which the SA payload of the same message does not name (it names %s; RFC 7296 3.4)",
+		ke.KE.Group, DHGroupName(ke.KE.Group), strings.Join(names, ", "))
 }

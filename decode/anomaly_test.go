@@ -53,6 +53,23 @@ const (
 		deadbeef deadbeef deadbeef`
 )
 
+// Headers and bodies the header and order tests are built from: an IKE_AUTH header
+// (pcaps/ikev2-invalid-ke.pcap's SPIs, a made-up responder SPI) with a given message
+// ID, an SK payload's body (IV and ciphertext are not looked at), an MM1 header
+// (pcaps/ikev1-natt.pcap's initiator cookie), and SA payload bodies: IKEv2 proposals
+// with one DH transform (group 19, group 14), an IKEv1 proposal with one transform.
+const (
+	bodySK   = `00000000000000000000000000000000 11111111111111111111111111111111`
+	hdrV1MM1 = `9bd4ad96cf8ceca1 0000000000000000 01100200 00000000 00000000`
+	saDH19   = `00000010 01010001 00000008 04000013`
+	saDH14   = `00000010 01010001 00000008 0400000e`
+	saV1     = `00000001 00000001 00000010 01010001 00000008 01010000`
+)
+
+func hdrV2Auth(msgID uint32) string {
+	return fmt.Sprintf("3b7f54693193306f 1122334455667788 2e202308 %08x 00000000", msgID)
+}
+
 // rawPayload is a payload for buildMessage: its type and its body after the generic header.
 type rawPayload struct {
 	typ  PayloadType
@@ -126,6 +143,11 @@ func TestAnomalies(t *testing.T) {
 		{name: "IKEv1 KE has no group", msg: buildMessage(t, hdrV1MM3, rawPayload{PayloadV1KE, keData},
 			rawPayload{PayloadV1NATD, bodyNATD1}, rawPayload{PayloadV1NATD, bodyNATD2})},
 
+		// KE in a group the SA payload of the same message names (RFC 7296 3.4).
+		{name: "KE group among the SA's", msg: buildMessage(t, hdrV2Init, rawPayload{PayloadSA, saDH19}, rawPayload{PayloadKE, bodyKE19})},
+		{name: "KE group not among the SA's", msg: buildMessage(t, hdrV2Init, rawPayload{PayloadSA, saDH14}, rawPayload{PayloadKE, bodyKE19}),
+			want: []Anomaly{{AnomalyKEGroup, 48, "KE for group 19 (ECP_256), which the SA payload of the same message does not name (it names MODP_2048; RFC 7296 3.4)"}}},
+
 		// b. INVALID_KE_PAYLOAD carries the group (RFC 7296 3.10.1).
 		{name: "INVALID_KE_PAYLOAD with its group", msg: mustHex(t, hexInvalidKEReply)},
 		{name: "INVALID_KE_PAYLOAD without data", msg: buildMessage(t, hexInvalidKEReply, rawPayload{PayloadNotify, "00000011"}),
@@ -149,7 +171,10 @@ func TestAnomalies(t *testing.T) {
 
 		// d. Bytes after the last payload of a chain that parsed.
 		{name: "tcpdump ikev2-id-normal: 39 bytes inside the header's length", msg: mustHex(t, hexIDNormal),
-			want:     []Anomaly{{AnomalyExtraData, 37, "extra data after the last payload: 39 bytes"}},
+			want: []Anomaly{
+				{AnomalyHeader, 0, "initiator SPI of zero, which it must never be (RFC 7296 3.1)"},
+				{AnomalyCleartext, 16, "IKE_AUTH in the clear, without an Encrypted payload: everything after IKE_SA_INIT is encrypted (RFC 7296 1.2)"},
+				{AnomalyExtraData, 37, "extra data after the last payload: 39 bytes"}},
 			wantErrs: 1}, // the 1-byte ID_IPV4_ADDR
 		{name: "datagram longer than the header's length", msg: withLength(invalidKE, 38, 0xde, 0xad, 0xbe, 0xef),
 			want: []Anomaly{{AnomalyExtraData, 38, "extra data after the last payload: 4 bytes after the length the header gives"}}},
@@ -157,6 +182,22 @@ func TestAnomalies(t *testing.T) {
 			want: []Anomaly{{AnomalyExtraData, 38, "extra data after the last payload: 6 bytes, 2 inside the length the header gives and 4 after it"}}},
 		{name: "one byte", msg: withLength(invalidKE, 39, 0),
 			want: []Anomaly{{AnomalyExtraData, 38, "extra data after the last payload: 1 byte"}}},
+		// e. Header fields (RFC 7296 2.2, 3.1) and what must be encrypted (1.2).
+		{name: "IKE_AUTH with message ID 0", msg: buildMessage(t, hdrV2Auth(0), rawPayload{PayloadSK, bodySK}),
+			want: []Anomaly{{AnomalyHeader, 20, "IKE_AUTH with message ID 0, which is IKE_SA_INIT's: IKE_AUTH's is 1 or more (RFC 7296 2.2)"}}},
+		{name: "IKE_AUTH with message ID 1", msg: buildMessage(t, hdrV2Auth(1), rawPayload{PayloadSK, bodySK})},
+		{name: "IKE_AUTH in the clear", msg: buildMessage(t, hdrV2Auth(1), rawPayload{PayloadIDi, "01000000 c0000201"}),
+			want: []Anomaly{{AnomalyCleartext, 16, "IKE_AUTH in the clear, without an Encrypted payload: everything after IKE_SA_INIT is encrypted (RFC 7296 1.2)"}}},
+		{name: "initiator SPI of zero", msg: buildMessage(t, "0000000000000000"+hdrV2Init[16:], rawPayload{PayloadKE, bodyKE19}),
+			want: []Anomaly{{AnomalyHeader, 0, "initiator SPI of zero, which it must never be (RFC 7296 3.1)"}}},
+		{name: "major version 3", msg: buildMessage(t, `3b7f54693193306f 0000000000000000 00302200 00000000 0000001c`),
+			want: []Anomaly{{AnomalyHeader, 17, "major version 3: neither IKEv1 (1) nor IKEv2 (2); read as IKEv1"}}},
+
+		// f. In Phase 1 the SA payload comes first (RFC 2409 5).
+		{name: "MM1 with the SA first", msg: buildMessage(t, hdrV1MM1, rawPayload{PayloadV1SA, saV1}, rawPayload{PayloadV1VendorID, "deadbeef"})},
+		{name: "MM1 with a Vendor ID before the SA", msg: buildMessage(t, hdrV1MM1, rawPayload{PayloadV1VendorID, "deadbeef"}, rawPayload{PayloadV1SA, saV1}),
+			want: []Anomaly{{AnomalyPayloadOrder, 28, "VID payload before the SA payload (at offset 36): in Phase 1 the SA payload comes first (RFC 2409 5)"}}},
+
 		{name: "a chain that does not end is an error, not extra data",
 			msg: func() []byte {
 				b := withLength(invalidKE, 38, 0xde, 0xad, 0xbe, 0xef)

@@ -190,6 +190,7 @@ func (m *ISAKMP) decode(data []byte, cut bool) error {
 		end = int(m.Length)
 	}
 	m.BaseLayer = layers.BaseLayer{Contents: data[:end], Payload: data[end:]}
+	m.headerAnomalies()
 	chainEnd, parsed := m.decodePayloads(data[:end])
 	// Bytes after the last payload: inside the header's length (the chain ends early) or
 	// after it (the datagram is longer than the message). When the chain parsed, the
