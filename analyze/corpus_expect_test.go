@@ -325,6 +325,10 @@ func TestCorpusExpertReadings(t *testing.T) {
 		// the likely reason, before firewalls and daemons.
 		{"libreswan/testing/pluto/inputs/02-isakmp-vid-first.pcap", analyze.CodeNoResponse, 1,
 			[]string{"sent MM1 2 times"}, "", "The request breaks the protocol (VID payload before the SA payload"},
+		// A message that does not parse and also breaks the protocol: one finding says
+		// both, not a second one about "messages that still decode".
+		{"tcpdump/tests/ikev2-id-normal.pcap", analyze.CodeMalformed, 1,
+			[]string{"do not parse", "Frame 1 also breaks the protocol: initiator SPI of zero"}, "still decode", ""},
 		// Check Point puts the reason for its private notification in words.
 		{"ike-scan/_derived_pcap/pkt-checkpoint-notify.pcap", analyze.CodeErrorNotify, 1,
 			[]string{`Its data reads "User testing unknown."`}, "", ""},

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
@@ -359,21 +360,34 @@ func (s *Session) decodeFindings() []Finding {
 		if first != nil && len(first.Errors) > 0 {
 			detail = " First problem: " + first.Errors[0] + "."
 		}
+		for _, a := range s.anomalies {
+			if slices.Contains(s.malformed, a.Frame) {
+				// Said here: the other finding is about messages that decode.
+				detail += fmt.Sprintf(" Frame %d also breaks the protocol: %s.", a.Frame, a.What.Detail)
+				break
+			}
+		}
 		out = append(out, s.newFinding(CodeMalformed, Warning, "decode", capInts(s.malformed, 50), s.First,
 			fmt.Sprintf("%d message(s) do not parse as ISAKMP/IKE.%s", len(s.malformed), detail),
 			"The sender built a message its peer may not read either (an implementation bug or an incompatible extension), or the packet was corrupted on the way.",
 			"If the peer rejects these messages, report the frames to the sender's vendor; ikescope decode shows the field and offset."))
 	}
-	if len(s.anomalies) > 0 {
-		frames := make([]int, 0, len(s.anomalies))
-		for _, a := range s.anomalies {
+	var decoded []anomalyAt // the violations in messages that parsed
+	for _, a := range s.anomalies {
+		if !slices.Contains(s.malformed, a.Frame) {
+			decoded = append(decoded, a)
+		}
+	}
+	if len(decoded) > 0 {
+		frames := make([]int, 0, len(decoded))
+		for _, a := range decoded {
 			if len(frames) == 0 || frames[len(frames)-1] != a.Frame {
 				frames = append(frames, a.Frame)
 			}
 		}
-		first := s.anomalies[0]
+		first := decoded[0]
 		out = append(out, s.newFinding(CodeMalformed, Warning, "protocol", frames, s.First,
-			fmt.Sprintf("%d protocol violation(s) in messages that still decode; the first, in frame %d: %s.", len(s.anomalies), first.Frame, first.What.String()),
+			fmt.Sprintf("%d protocol violation(s) in messages that still decode; the first, in frame %d: %s.", len(decoded), first.Frame, first.What.String()),
 			"The sender does not follow the RFC to the letter (a key exchange of the wrong size for its group, a notification missing its data or its partner, bytes after the last payload, IKE on UDP 4500 without the non-ESP marker). Strict peers reject such messages; lenient ones ignore the difference.",
 			"If the peer rejects or ignores these messages, report the frames to the sender's vendor; ikescope decode shows each one."))
 	}
