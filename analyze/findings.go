@@ -1970,7 +1970,75 @@ func (a *Analyzer) globalFindings() []Finding {
 		}
 	}
 	out = append(out, orphanInnerFindings(orphans)...)
+	out = append(out, a.orphanOneWay()...)
 	out = append(out, a.tcpGlobal()...)
+	return out
+}
+
+// orphanOneWay: ESP of no session (SAs negotiated before the capture, or elsewhere) that
+// goes from one peer to the other while nothing comes back, as the capture goes on past
+// the reply timeout: the tunnel is up on the sending side and carries nothing back, the
+// failure esp-one-way names for a negotiation the capture holds.
+func (a *Analyzer) orphanOneWay() []Finding {
+	type pair struct {
+		capture string
+		a, b    netip.Addr
+	}
+	by := map[pair][2][]*ESPFlow{} // the flows from the lower address, and from the higher
+	var order []pair
+	for _, f := range a.flowOrder {
+		if f.Session != 0 || f.released {
+			continue
+		}
+		src, dst := f.Src.Addr(), f.Dst.Addr()
+		k, dir := pair{f.capture, src, dst}, 0
+		if dst.Less(src) {
+			k, dir = pair{f.capture, dst, src}, 1
+		}
+		v, ok := by[k]
+		if !ok {
+			order = append(order, k)
+		}
+		v[dir] = append(v[dir], f)
+		by[k] = v
+	}
+	var out []Finding
+	for _, k := range order {
+		v := by[k]
+		if len(v[0]) > 0 && len(v[1]) > 0 {
+			continue
+		}
+		flows := v[0]
+		if len(flows) == 0 {
+			flows = v[1]
+		}
+		packets, first, last := 0, flows[0], flows[0]
+		var frames []int
+		var spis []string
+		for _, f := range flows {
+			packets += f.Packets
+			if f.First.Before(first.First) {
+				first = f
+			}
+			if f.Last.After(last.Last) {
+				last = f
+			}
+			if len(spis) < 4 {
+				spis = append(spis, fmt.Sprintf("%08x", f.SPI))
+			}
+		}
+		if packets < 2 || a.now.Sub(first.First) < a.opts.ReplyTimeout {
+			continue // too little, or too short a capture, to call it one way
+		}
+		frames = append(frames, first.firstRef, last.lastRef)
+		from, to := first.Src.Addr(), first.Dst.Addr()
+		out = append(out, Finding{Code: CodeESPOneWay, Severity: Warning, Frames: frames, Time: first.First,
+			Peers: from.String() + " → " + to.String(),
+			Summary: fmt.Sprintf("ESP whose negotiation the capture does not hold flows only from %s to %s (%d packets on SPI %s over %s); nothing comes back from %s.",
+				from, to, packets, strings.Join(spis, ", "), secs(last.Last.Sub(first.First)), to),
+			Cause: fmt.Sprintf("The tunnel is up on %s's side and carries nothing back: %s drops the ESP or never decrypts it (its SA is gone after a restart, or the two sides' SAs no longer match after a one-sided rekey), a firewall drops ESP (or UDP 4500) from %s, or %s decrypts it but does not route the answers back into the tunnel. Or this capture point sees one direction only (asymmetric routing).", from, to, to, to),
+			Next:  fmt.Sprintf("On %s, compare its SAs with %s's (ip xfrm state, show crypto ipsec sa): an SA for SPI %s with no counterpart means the two sides disagree, and clearing the SAs on both (a new negotiation) settles it; otherwise check the firewall for ESP/UDP 4500 and the route back. Capture across the next negotiation to see it.", to, from, spis[0])})
+	}
 	return out
 }
 

@@ -601,3 +601,42 @@ func TestInitiatorStopped(t *testing.T) {
 		}
 	}
 }
+
+// TestOrphanESPOneWay: the ESP alone of pcaps/ikev1-esp-oneway.pcap (the initiator's, the
+// responder never answers) and of pcaps/ikev2-psk.pcap (both ways), each stretched in the
+// test to span 40 s, as a capture begun after the negotiation sees them. One way is an
+// esp-one-way warning naming the silent peer; both ways is nothing.
+func TestOrphanESPOneWay(t *testing.T) {
+	root := decodetest.RepoRoot(t)
+	for _, c := range []struct {
+		file   string
+		oneWay bool
+		silent string
+	}{{"ikev1-esp-oneway.pcap", true, "nothing comes back from 192.0.2.2"}, {"ikev2-psk.pcap", false, ""}} {
+		st := loadStream(t, filepath.Join(root, "pcaps", c.file))
+		var esp []decode.Message
+		for _, m := range st.Msgs {
+			if m.Kind == decode.KindESP {
+				esp = append(esp, m)
+			}
+		}
+		t0 := esp[0].Time
+		span := esp[len(esp)-1].Time.Sub(t0)
+		for i := range esp {
+			esp[i].Time = t0.Add(time.Duration(float64(esp[i].Time.Sub(t0)) / float64(span) * float64(40*time.Second)))
+		}
+		res := analyzeStream(c.file, esp, streamStats(esp), analyze.Options{})
+		var got []analyze.Finding
+		for _, f := range res.Findings {
+			if f.Code == analyze.CodeESPOneWay {
+				got = append(got, f)
+			}
+		}
+		switch {
+		case c.oneWay && (len(got) != 1 || got[0].Severity != analyze.Warning || !strings.Contains(got[0].Summary, c.silent)):
+			t.Errorf("%s, ESP alone: esp-one-way findings %+v, want one warning saying %q", c.file, got, c.silent)
+		case !c.oneWay && len(got) > 0:
+			t.Errorf("%s, ESP alone both ways: esp-one-way findings %+v", c.file, got)
+		}
+	}
+}
