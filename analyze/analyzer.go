@@ -137,10 +137,14 @@ type Analyzer struct {
 	dropped   int // sessions not kept because of MaxOpen
 	dropFrame []int
 	frags     []decode.Message // incomplete datagrams with no session
-	truncated []int            // the first frames of IKE messages cut by the snap length
-	truncN    int              // and how many there are
-	swept     time.Time
-	untied    []*ESPFlow // flows that came before any IKE between their peers
+	// orphanPairs sums up the ESP of no session by peer pair, for orphanOneWay: flows
+	// handed over are counted when they go, the others at the end.
+	orphanPairs map[orphanPairKey]*orphanPair
+	orphanOrder []orphanPairKey
+	truncated   []int // the first frames of IKE messages cut by the snap length
+	truncN      int   // and how many there are
+	swept       time.Time
+	untied      []*ESPFlow // flows that came before any IKE between their peers
 	// releasedFlows counts flows handed to OnOrphan since the last compact.
 	releasedFlows int
 
@@ -692,6 +696,7 @@ func (a *Analyzer) releaseOrphans() {
 		}
 		f.released = true
 		a.releasedFlows++
+		a.countOrphan(f)
 		a.opts.OnOrphan(f)
 	}
 	clear(a.untied[len(still):])

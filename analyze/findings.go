@@ -1978,68 +1978,100 @@ func (a *Analyzer) globalFindings() []Finding {
 // orphanOneWay: ESP of no session (SAs negotiated before the capture, or elsewhere) that
 // goes from one peer to the other while nothing comes back, as the capture goes on past
 // the reply timeout: the tunnel is up on the sending side and carries nothing back, the
-// failure esp-one-way names for a negotiation the capture holds.
+// failure esp-one-way names for a negotiation the capture holds. Flows handed over while
+// the analysis ran (Options.OnOrphan) were counted into a.orphanPairs then.
 func (a *Analyzer) orphanOneWay() []Finding {
-	type pair struct {
-		capture string
-		a, b    netip.Addr
-	}
-	by := map[pair][2][]*ESPFlow{} // the flows from the lower address, and from the higher
-	var order []pair
 	for _, f := range a.flowOrder {
-		if f.Session != 0 || f.released {
-			continue
+		if f.Session == 0 && !f.released {
+			a.countOrphan(f)
 		}
-		src, dst := f.Src.Addr(), f.Dst.Addr()
-		k, dir := pair{f.capture, src, dst}, 0
-		if dst.Less(src) {
-			k, dir = pair{f.capture, dst, src}, 1
+	}
+	var oneWay []*orphanPair
+	for _, k := range a.orphanOrder {
+		p := a.orphanPairs[k]
+		if p.dirs[0] > 0 && p.dirs[1] > 0 || p.packets < 2 || a.now.Sub(p.first) < a.opts.ReplyTimeout {
+			continue // both ways, or too little, or too short a capture, to call it one way
 		}
-		v, ok := by[k]
-		if !ok {
-			order = append(order, k)
+		oneWay = append(oneWay, p)
+	}
+	if len(oneWay) > maxOrphanOneWay {
+		// A gateway's capture: one finding for them all, with the first few.
+		var examples []string
+		var frames []int
+		packets := 0
+		for i, p := range oneWay {
+			packets += p.packets
+			if i < 5 {
+				examples = append(examples, fmt.Sprintf("%s → %s (%d packets, SPI %s)", p.from, p.to, p.packets, p.spis[0]))
+				frames = append(frames, p.firstRef)
+			}
 		}
-		v[dir] = append(v[dir], f)
-		by[k] = v
+		return []Finding{{Code: CodeESPOneWay, Severity: Warning, Frames: frames, Time: oneWay[0].first,
+			Summary: fmt.Sprintf("ESP whose negotiation the capture does not hold flows one way only between %d pairs of peers (%d packets), nothing coming back: %s, and more.",
+				len(oneWay), packets, strings.Join(examples, "; ")),
+			Cause: "For each pair the tunnel is up on the sending side and carries nothing back: the receiver drops the ESP or has lost its SA (a restart, a one-sided rekey), a firewall drops ESP (or UDP 4500) in that direction, or the answers are not routed back into the tunnel. So many at once points at what they share: a firewall or NAT on the path, a gateway that restarted, or a capture point that sees one direction only (asymmetric routing).",
+			Next:  "Take the pairs by the gateway they share and compare its SAs with its peers' (ip xfrm state, show crypto ipsec sa); check the path's firewall for ESP/UDP 4500; capture where both directions pass. ikescope analyze -f json lists every flow (orphan_esp_flows)."}}
 	}
 	var out []Finding
-	for _, k := range order {
-		v := by[k]
-		if len(v[0]) > 0 && len(v[1]) > 0 {
-			continue
-		}
-		flows := v[0]
-		if len(flows) == 0 {
-			flows = v[1]
-		}
-		packets, first, last := 0, flows[0], flows[0]
-		var frames []int
-		var spis []string
-		for _, f := range flows {
-			packets += f.Packets
-			if f.First.Before(first.First) {
-				first = f
-			}
-			if f.Last.After(last.Last) {
-				last = f
-			}
-			if len(spis) < 4 {
-				spis = append(spis, fmt.Sprintf("%08x", f.SPI))
-			}
-		}
-		if packets < 2 || a.now.Sub(first.First) < a.opts.ReplyTimeout {
-			continue // too little, or too short a capture, to call it one way
-		}
-		frames = append(frames, first.firstRef, last.lastRef)
-		from, to := first.Src.Addr(), first.Dst.Addr()
-		out = append(out, Finding{Code: CodeESPOneWay, Severity: Warning, Frames: frames, Time: first.First,
+	for _, p := range oneWay {
+		from, to := p.from, p.to
+		out = append(out, Finding{Code: CodeESPOneWay, Severity: Warning, Frames: []int{p.firstRef, p.lastRef}, Time: p.first,
 			Peers: from.String() + " → " + to.String(),
 			Summary: fmt.Sprintf("ESP whose negotiation the capture does not hold flows only from %s to %s (%d packets on SPI %s over %s); nothing comes back from %s.",
-				from, to, packets, strings.Join(spis, ", "), secs(last.Last.Sub(first.First)), to),
+				from, to, p.packets, strings.Join(p.spis, ", "), secs(p.last.Sub(p.first)), to),
 			Cause: fmt.Sprintf("The tunnel is up on %s's side and carries nothing back: %s drops the ESP or never decrypts it (its SA is gone after a restart, or the two sides' SAs no longer match after a one-sided rekey), a firewall drops ESP (or UDP 4500) from %s, or %s decrypts it but does not route the answers back into the tunnel. Or this capture point sees one direction only (asymmetric routing).", from, to, to, to),
-			Next:  fmt.Sprintf("On %s, compare its SAs with %s's (ip xfrm state, show crypto ipsec sa): an SA for SPI %s with no counterpart means the two sides disagree, and clearing the SAs on both (a new negotiation) settles it; otherwise check the firewall for ESP/UDP 4500 and the route back. Capture across the next negotiation to see it.", to, from, spis[0])})
+			Next:  fmt.Sprintf("On %s, compare its SAs with %s's (ip xfrm state, show crypto ipsec sa): an SA for SPI %s with no counterpart means the two sides disagree, and clearing the SAs on both (a new negotiation) settles it; otherwise check the firewall for ESP/UDP 4500 and the route back. Capture across the next negotiation to see it.", to, from, p.spis[0])})
 	}
 	return out
+}
+
+// maxOrphanOneWay is how many one-way peer pairs of ESP without IKE get a finding each;
+// more are summed up in one.
+const maxOrphanOneWay = 10
+
+// orphanPair sums up the ESP of no session between two peers of one capture.
+type orphanPair struct {
+	dirs        [2]int // flows from the lower address, and from the higher
+	packets     int
+	from, to    netip.Addr // of the first flow
+	first, last time.Time
+	firstRef    int
+	lastRef     int
+	spis        []string // the first few
+}
+
+type orphanPairKey struct {
+	capture string
+	a, b    netip.Addr
+}
+
+// countOrphan adds an ESP flow of no session to its peer pair's sum.
+func (a *Analyzer) countOrphan(f *ESPFlow) {
+	src, dst := f.Src.Addr(), f.Dst.Addr()
+	k, dir := orphanPairKey{f.capture, src, dst}, 0
+	if dst.Less(src) {
+		k, dir = orphanPairKey{f.capture, dst, src}, 1
+	}
+	if a.orphanPairs == nil {
+		a.orphanPairs = map[orphanPairKey]*orphanPair{}
+	}
+	p := a.orphanPairs[k]
+	if p == nil {
+		p = &orphanPair{from: src, to: dst, first: f.First, firstRef: f.firstRef, last: f.Last, lastRef: f.lastRef}
+		a.orphanPairs[k] = p
+		a.orphanOrder = append(a.orphanOrder, k)
+	}
+	p.dirs[dir]++
+	p.packets += f.Packets
+	if f.First.Before(p.first) {
+		p.first, p.firstRef, p.from, p.to = f.First, f.firstRef, src, dst
+	}
+	if f.Last.After(p.last) {
+		p.last, p.lastRef = f.Last, f.lastRef
+	}
+	if len(p.spis) < 4 {
+		p.spis = append(p.spis, fmt.Sprintf("%08x", f.SPI))
+	}
 }
 
 // proposalDiffs compares the proposals of peers whose negotiation failed with
