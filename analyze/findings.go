@@ -412,11 +412,25 @@ func (s *Session) childESPAfter(req *Msg) *ESPFlow {
 		return nil
 	}
 	for _, f := range s.ESP {
-		if f.FromInitiator == req.FromInitiator && f.First.After(req.Time) && f.FirstSeq <= FreshSeq {
+		if f.FromInitiator == req.FromInitiator && f.First.After(req.Time) && f.FirstSeq <= FreshSeq && !s.resentAfter(req, f.First) {
 			return f
 		}
 	}
 	return nil
+}
+
+// resentAfter reports whether req's sender sent it again after t: still waiting for the
+// answer then, so it had not got it.
+func (s *Session) resentAfter(req *Msg, t time.Time) bool {
+	if req.exchange == nil {
+		return false
+	}
+	for _, m := range req.exchange.Messages {
+		if m.FromInitiator == req.FromInitiator && !m.Response && m.Time.After(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // movedOnBy is the first message by which req's sender went on as only an answer lets

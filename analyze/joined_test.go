@@ -640,3 +640,43 @@ func TestOrphanESPOneWay(t *testing.T) {
 		}
 	}
 }
+
+// TestESPAfterAuthResent: pcaps/ikev2-psk.pcap seen from the initiator only is up (its ESP
+// on a new SA shows the IKE_AUTH answer came, TestCaptureOneWay); with a copy of its
+// IKE_AUTH request added in the test after that ESP began, the initiator was still
+// waiting for the answer then, so its ESP proves nothing and the SA is not up.
+func TestESPAfterAuthResent(t *testing.T) {
+	st := loadStream(t, filepath.Join(decodetest.RepoRoot(t), "pcaps", "ikev2-psk.pcap"))
+	init := st.Msgs[0].Src.Addr()
+	var msgs []decode.Message
+	var auth *decode.Message
+	var firstESP time.Time
+	for _, m := range st.Msgs {
+		if m.Src.Addr() != init {
+			continue
+		}
+		msgs = append(msgs, m)
+		if m.Kind == decode.KindISAKMP && m.ISAKMP.ExchangeType == decode.ExchangeIKEAuth && auth == nil {
+			auth = &msgs[len(msgs)-1]
+		}
+		if m.Kind == decode.KindESP && firstESP.IsZero() {
+			firstESP = m.Time
+		}
+	}
+	if auth == nil || firstESP.IsZero() {
+		t.Fatal("no IKE_AUTH request or no ESP from the initiator")
+	}
+	up := analyzeStream(st.Name, msgs, streamStats(msgs), analyze.Options{})
+	if len(up.Sessions) != 1 || !up.Sessions[0].Established {
+		t.Fatalf("initiator only: want the SA up:%s", sessionList(up))
+	}
+	resent := *auth
+	resent.Time = firstESP.Add(100 * time.Millisecond)
+	resent.Frame = lastFrame(msgs) + 1
+	msgs = append(msgs, resent)
+	sort.SliceStable(msgs, func(i, j int) bool { return msgs[i].Time.Before(msgs[j].Time) })
+	res := analyzeStream(st.Name, msgs, streamStats(msgs), analyze.Options{})
+	if len(res.Sessions) != 1 || res.Sessions[0].Established {
+		t.Errorf("IKE_AUTH resent after the ESP began: want the SA not up:%s", sessionList(res))
+	}
+}
