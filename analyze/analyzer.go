@@ -1325,7 +1325,7 @@ func (a *Analyzer) duplicateSA(s *Session) {
 			continue
 		}
 		f := s.newFinding(CodeDuplicateSA, Info, "IKE SA", []int{o.establishedFrame, s.establishedFrame}, s.establishedAt,
-			fmt.Sprintf("Two IKE SAs between %s and %s were up at the same time, one started by each side: session %d (started by %s, up at frame %d) and this one (started by %s, up at frame %d), each negotiated while the other was under way.",
+			fmt.Sprintf("Two IKE SAs between %s and %s were up at the same time, one started by each side: session %d (started by %s, up at frame %d) and this one (started by %s, up at frame %d); each side started its negotiation before the other's came up.",
 				s.Initiator.Addr(), s.Responder.Addr(), o.ID, o.Initiator.Addr(), o.establishedFrame, s.Initiator.Addr(), s.establishedFrame),
 			"Both gateways start the tunnel (each is set to start it, or to start it on traffic) and neither gave way when the other's negotiation came in. They then keep both, with CHILD_SAs under each, or delete one (a Delete follows); traffic may move between the two, and a gateway that treats the second as a reconnect can tear the first down.",
 			"If it recurs, let one side initiate (strongSwan start_action=none or auto=add on the other side, libreswan auto=add), or have the gateways keep one IKE SA per peer (strongSwan unique=replace or uniqueids=yes, libreswan uniqueids=yes).")

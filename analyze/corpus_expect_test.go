@@ -311,7 +311,7 @@ func TestCorpusExpertReadings(t *testing.T) {
 			[]string{"sequence numbers start at the beginning", "no IKE negotiated them here"}, "negotiated before the capture began", ""},
 		// Each side starts an IKE SA while the other's is under way; both come up.
 		{"arkime/tests/pcap/IKEv2.pcap", analyze.CodeDuplicateSA, 1,
-			[]string{"were up at the same time, one started by each side", "session 2 (started by 2003:51:6012::4, up at frame 5)"}, "", ""},
+			[]string{"were up at the same time, one started by each side", "session 2 (started by 2003:51:6012::4, up at frame 5)", "each side started its negotiation before the other's came up"}, "", ""},
 		// QM2 repeated, each copy answered by a QM3 of a HASH alone: not fragments.
 		{"tcpdump/tests/isakmp4500.pcap", analyze.CodePhase2Stalled, 1,
 			[]string{"The initiator answers the copies with QM3 (3 in the capture)"}, "", "far too small to travel in IP fragments"},

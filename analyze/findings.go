@@ -236,7 +236,7 @@ func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
 			// configuration of algorithms can refuse that.
 			return s.newFinding(CodeNoProposalChosen, Error, ex, frames, msg.Time,
 				fmt.Sprintf("The %s answered %s with %s, yet the responder had chosen one of the initiator's own proposals unchanged (%s): not an algorithm mismatch.", who, s.requestName(msg), name, s.Chosen),
-				"The initiator refused an answer it offered itself: it no longer held the negotiation this answer belongs to (it restarted, or gave up on this attempt and started another), a second IKE process answers on its address and port, or it checks an attribute beyond the algorithms (a lifetime it will not accept after all, a vendor attribute).",
+				"The initiator refused an answer built from its own offer, so what refused it did not hold this negotiation: most likely a second IKE process answering on the initiator's address and port (it knows nothing of the SA), otherwise the initiator after a restart or after giving up on this attempt; less likely it checks an attribute beyond the algorithms (a lifetime it will not accept after all, a vendor attribute).",
 				"Read the initiator's log at this time; check that one IKE daemon alone listens on its UDP 500 and 4500 (ss -ulpn).")
 		}
 		return s.newFinding(CodeNoProposalChosen, Error, ex, frames, msg.Time,

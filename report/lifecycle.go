@@ -156,15 +156,25 @@ const orphanMeaning = "These SAs were negotiated before the capture began (the c
 // orphanMeaningNew is what it means when every such SA began during the capture.
 const orphanMeaningNew = "These SAs began during the capture (their sequence numbers start from the beginning), yet no IKE in it negotiated them: their IKE runs on another path or port, or they are keyed by hand."
 
-// orphanMeaningOf says what r's ESP without IKE means: orphanMeaningNew when every flow
-// listed starts from its first sequence numbers.
+// orphanMeaningManual is what it means when every such SA has a reserved SPI.
+const orphanMeaningManual = "These SAs use SPIs below 256, which IKE never gives out (RFC 4303 2.1): they were keyed by hand (setkey, ip xfrm state add), with no IKE to show."
+
+// orphanMeaningOf says what r's ESP without IKE means: orphanMeaningManual when every
+// flow listed has a reserved SPI, orphanMeaningNew when every one starts from its first
+// sequence numbers.
 func orphanMeaningOf(r *analyze.Result) string {
+	manual, fresh := true, true
 	for _, f := range r.Orphans {
-		if f.FirstSeq > analyze.FreshSeq {
-			return orphanMeaning
-		}
+		manual = manual && f.SPI < 256
+		fresh = fresh && f.FirstSeq <= analyze.FreshSeq
 	}
-	return orphanMeaningNew
+	switch {
+	case manual && len(r.Orphans) > 0:
+		return orphanMeaningManual
+	case fresh:
+		return orphanMeaningNew
+	}
+	return orphanMeaning
 }
 
 // noIKEText is what a report says when the capture holds no IKE SA. IKE messages the

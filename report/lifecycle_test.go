@@ -257,6 +257,7 @@ func TestOrphanMeaning(t *testing.T) {
 		{[]*analyze.ESPFlow{fresh}, orphanMeaningNew},
 		{[]*analyze.ESPFlow{fresh, old}, orphanMeaning},
 		{[]*analyze.ESPFlow{old}, orphanMeaning},
+		{[]*analyze.ESPFlow{{SPI: 0x0a, FirstSeq: 1}, {SPI: 0x7b, FirstSeq: 900}}, orphanMeaningManual},
 	} {
 		if got := orphanMeaningOf(&analyze.Result{Orphans: tc.flows}); got != tc.want {
 			t.Errorf("%d flows: %q, want %q", len(tc.flows), got, tc.want)
