@@ -1423,13 +1423,8 @@ func (s *Session) unseenSide() (which int, proof oneWayProof) {
 		switch {
 		case m.Response && i > 0:
 			p = oneWayProof{m.Frame, m.Time, fmt.Sprintf("answers its requests (frame %d: %s)", m.Frame, m.Step)}
-		case !needsReply(m.exchange, m):
-		case s.movedOnBy(m) != nil:
-			next := s.movedOnBy(m)
-			p = oneWayProof{next.Frame, next.Time, fmt.Sprintf("goes on as only its answers let it (frame %d: %s)", next.Frame, next.Step)}
-		case s.childESPAfter(m) != nil:
-			f := s.childESPAfter(m)
-			p = oneWayProof{f.firstRef, f.First, fmt.Sprintf("goes on as only its answers let it (frame %d: ESP on SPI %08x, an SA created after the %s)", f.firstRef, f.SPI, m.Step)}
+		case needsReply(m.exchange, m):
+			p = s.wentOnAfter(m)
 		}
 		if p.how != "" {
 			if n++; proof.how == "" {
@@ -1444,6 +1439,19 @@ func (s *Session) unseenSide() (which int, proof oneWayProof) {
 		return unseenNone, oneWayProof{}
 	}
 	return which, proof
+}
+
+// wentOnAfter is what shows that req's sender got the answer the capture lacks: its next
+// request only an answer allows (movedOnBy), or its ESP on an SA only the answer gives
+// (childESPAfter); empty when nothing does.
+func (s *Session) wentOnAfter(req *Msg) oneWayProof {
+	if next := s.movedOnBy(req); next != nil {
+		return oneWayProof{next.Frame, next.Time, fmt.Sprintf("goes on as only its answers let it (frame %d: %s)", next.Frame, next.Step)}
+	}
+	if f := s.childESPAfter(req); f != nil {
+		return oneWayProof{f.firstRef, f.First, fmt.Sprintf("goes on as only its answers let it (frame %d: ESP on SPI %08x, an SA created after the %s)", f.firstRef, f.SPI, req.Step)}
+	}
+	return oneWayProof{}
 }
 
 // oneWayProof is a packet that shows the side a capture does not see sent something: its
