@@ -320,7 +320,7 @@ func TestCorpusExpertReadings(t *testing.T) {
 			[]string{"ESP flows only from the initiator"}, "", "never completed Quick Mode 8b7e8947"},
 		// INVALID_KE_PAYLOAD, then the retry with the group asked for under a new SPI.
 		{"nDPI/tests/cfgs/default/pcap/ipsec_isakmp_esp.pcap", analyze.CodeInvalidKE, 18,
-			[]string{"The initiator retried 0.1 s later with MODP_2048: session 17, which came up."}, "", ""},
+			[]string{"The initiator retried 0.15 s later with MODP_2048: session 17, which came up."}, "", ""},
 		// MM1 with a Vendor ID before its SA payload, never answered: the violation is
 		// the likely reason, before firewalls and daemons.
 		{"libreswan/testing/pluto/inputs/02-isakmp-vid-first.pcap", analyze.CodeNoResponse, 1,

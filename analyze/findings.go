@@ -2,9 +2,11 @@ package analyze
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,6 +94,10 @@ func side(fromInit bool) string {
 // minutes, then hours (a gateway's capture can run for days).
 func secs(d time.Duration) string {
 	switch {
+	case d < 10*time.Second:
+		// Reply times and retransmission gaps under ten seconds differ in their
+		// hundredths: 0.150 s is not "0.1 s".
+		return strconv.FormatFloat(math.Round(d.Seconds()*100)/100, 'f', -1, 64) + " s"
 	case d < 2*time.Minute:
 		return fmt.Sprintf("%.1f s", d.Seconds())
 	case d < 2*time.Hour:

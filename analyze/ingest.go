@@ -215,7 +215,14 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	if s.ResponderSPI.IsZero() {
 		s.ResponderSPI = SPI(x.ResponderSPI)
 	}
-	s.Last = m.Time
+	// A capture out of time order (merged, or sorted by connection) may show a
+	// session's messages out of order: its span is its earliest to its latest.
+	if m.Time.After(s.Last) {
+		s.Last = m.Time
+	}
+	if m.Time.Before(s.First) {
+		s.First = m.Time
+	}
 	s.active(m.Time)
 	if m.TCP {
 		s.TCP = true
@@ -380,7 +387,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 				prev.Interval = m.Time.Sub(prev.Time)
 				prev.Frame, prev.FrameNumber, prev.Time = m.Frame, refFrame(m.Frame), m.Time
 				s.Retransmits++
-				ex.Last = m.Time
+				ex.span(m.Time)
 				a.unusedMsg(s, msg)
 				return
 			}
@@ -411,7 +418,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		msg.Payloads = a.payloadSummary(x)
 	}
 	ex.Messages = append(ex.Messages, msg)
-	ex.Last = m.Time
+	ex.span(m.Time)
 	if len(s.Messages) < a.opts.MaxMessages {
 		s.Messages = append(s.Messages, msg)
 		ex.inLadder = true

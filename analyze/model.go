@@ -264,6 +264,17 @@ type Exchange struct {
 	key      exchangeKey // its key in Session.byMsgID
 }
 
+// span widens the exchange's First..Last to take in t: in a capture out of time order
+// its messages need not come in order.
+func (ex *Exchange) span(t time.Time) {
+	if t.After(ex.Last) {
+		ex.Last = t
+	}
+	if t.Before(ex.First) {
+		ex.First = t
+	}
+}
+
 // Msg is one IKE message as the ladder shows it.
 type Msg struct {
 	// Frame is the frame reference (the frame number, for the first capture);

@@ -61,9 +61,10 @@ const (
 	invHandOver  = "handed-over-as-held"
 	invPressure  = "pressure-loses-nothing"
 	invStretch   = "stretch-keeps-outcomes"
+	invSpan      = "span-holds-every-message"
 )
 
-var invariants = []string{invRoles, invFirstStep, invNoErrors, invPause, invFailed, invHandOver, invPressure, invStretch}
+var invariants = []string{invRoles, invFirstStep, invNoErrors, invPause, invFailed, invHandOver, invPressure, invStretch, invSpan}
 
 type propCapture struct {
 	name string // as the test names it: pcaps/x.pcap, or the path within the corpus
@@ -97,6 +98,7 @@ func runProperties(t *testing.T, caps []propCapture) {
 			p.checkCuts()
 			p.checkPauses()
 			p.checkStretch()
+			p.checkSwapped()
 			if next.path != c.path {
 				p.checkConcat(next)
 			}
@@ -480,6 +482,37 @@ func (p *propRun) checkOne(label string, msgs []decode.Message, res *analyze.Res
 			p.add(invFailed, label, "session %d (state %q): Failed=%v, error finding for it: %v", s.ID, s.State, s.Failed, errSessions[s.ID])
 		}
 	}
+
+	// 6. A session's and an exchange's span hold all their messages, whatever order the
+	// file has them in.
+	for _, s := range res.Sessions {
+		for _, m := range s.Messages {
+			if m.Time.Before(s.First) || m.Time.After(s.Last) {
+				p.add(invSpan, label, "session %d: frame %d at %s outside its span %s..%s", s.ID, m.Frame, m.Time, s.First, s.Last)
+			}
+		}
+		for _, ex := range s.Exchanges {
+			for _, m := range ex.Messages {
+				if m.Time.Before(ex.First) || m.Time.After(ex.Last) {
+					p.add(invSpan, label, "session %d: exchange %s frame %d at %s outside its span %s..%s", s.ID, ex.Type, m.Frame, m.Time, ex.First, ex.Last)
+				}
+			}
+		}
+	}
+}
+
+// checkSwapped analyses the capture with each pair of neighbouring messages swapped in
+// file order, their times kept: a file out of time order, as mergecap -a or a capture
+// sorted by connection writes. The analysis must hold together (checkOne) and no session
+// may begin later than its earliest message.
+func (p *propRun) checkSwapped() {
+	msgs := make([]decode.Message, len(p.s.Msgs))
+	copy(msgs, p.s.Msgs)
+	for j := 0; j+1 < len(msgs); j += 2 {
+		msgs[j], msgs[j+1] = msgs[j+1], msgs[j]
+	}
+	res := analyzeStream(p.s.Name, msgs, streamStats(msgs), analyze.Options{})
+	p.checkOne("neighbours swapped", msgs, res, nil, false, false)
 }
 
 // pausePoints returns the stream indices of the IKE messages where a new exchange starts
