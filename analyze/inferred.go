@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
@@ -174,26 +175,84 @@ func closingText(m *Msg) string {
 // traffic, the IKE SA is not failed.
 func (s *Session) createChildInferred() []Finding {
 	var out []Finding
+	gone := -1 // the finding that says the tunnel was left without a CHILD_SA
+	var goneAt time.Time
 	for _, m := range s.Messages {
 		if !m.v2 || m.ExchangeType != decode.ExchangeCreateChildSA || !m.Response || m.Retransmit > 0 || m.Decrypted || hasErrorNotify(m) || !childRefused(m) {
 			continue
 		}
+		if gone >= 0 {
+			// Asked again after the CHILD_SA went: the same refusal, the same cause.
+			f := &out[gone]
+			f.Frames = append(f.Frames, m.Frame)
+			if m.Time.After(goneAt) {
+				f.Summary += fmt.Sprintf(" A new CHILD_SA asked for after that was refused too (frame %d).", m.Frame)
+			} else {
+				f.Summary += fmt.Sprintf(" Asked again before then, it was refused again (frame %d).", m.Frame)
+			}
+			continue
+		}
 		sev := Error
+		summary := fmt.Sprintf("The %s refused a CREATE_CHILD_SA request: its answer (frame %d) holds a notification and no room for an SA (%d encrypted bytes).", side(m.FromInitiator), m.Frame, skLen(m))
 		cause := "The responder refused the new CHILD_SA: its traffic selectors are not allowed (TS_UNACCEPTABLE), its ESP proposal shares no algorithm (NO_PROPOSAL_CHOSEN), or the responder is busy with a simultaneous rekey (TEMPORARY_FAILURE)."
+		next := "Compare the traffic selectors and ESP proposals of the additional CHILD_SA on both gateways and read the responder's log. With --keys ikescope names the notification."
 		switch {
 		case s.childUpBefore(m.Time):
 			sev = Warning
-			cause += " The IKE SA and the CHILD_SA already up are not affected."
+			// A rekey, or an additional CHILD_SA: IKE_AUTH's CHILD_SA has no key
+			// exchange, so a PFS group the two sides do not share first shows at its
+			// rekey. Deleted later without a successor, it was the rekey.
+			cause = "Either the rekey of the CHILD_SA that is up, or an additional CHILD_SA. IKE_AUTH's CHILD_SA comes without a key exchange, so the DH groups of its ESP proposals (PFS) are left out there (RFC 7296 1.2) and first compared at its rekey: a PFS group the two sides do not share is refused then (NO_PROPOSAL_CHOSEN or INVALID_KE_PAYLOAD), after the tunnel worked. An additional CHILD_SA is refused for its traffic selectors (TS_UNACCEPTABLE) or its ESP proposal (NO_PROPOSAL_CHOSEN); a simultaneous rekey gives TEMPORARY_FAILURE."
+			next = "Compare the DH groups of the ESP proposals on both gateways (strongSwan: the group in esp_proposals, such as -modp2048 or -ecp256; libreswan: pfs= and the group in esp=; Cisco: set pfs) and the traffic selectors, and read the responder's log. With --keys ikescope names the notification and whether the request was a rekey."
+			if del, ok := s.childGoneAfter(m.Time); ok {
+				sev, gone, goneAt = Error, len(out), del.Time
+				summary += fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on.", secs(del.Time.Sub(m.Time)), del.Frame)
+				cause = "The refused request was in all likelihood the rekey of the CHILD_SA that was up: that CHILD_SA was deleted later without a successor, as one is when its lifetime ends. IKE_AUTH's CHILD_SA comes without a key exchange, so the DH groups of its ESP proposals (PFS) are left out there (RFC 7296 1.2) and first compared at its rekey: a PFS group the two sides do not share (NO_PROPOSAL_CHOSEN or INVALID_KE_PAYLOAD) is the usual reason a rekey fails after the tunnel worked; traffic selectors changed on one side since (TS_UNACCEPTABLE) the other."
+			} else {
+				cause += " The IKE SA and the CHILD_SA already up are not affected; if this was a rekey, that CHILD_SA goes down when its lifetime ends."
+			}
 		case s.Phase2Done > 0 || len(s.ESP) > 0 || !s.espFrom[0].IsZero() || !s.espFrom[1].IsZero():
 			sev = Warning
 			cause += " No CHILD_SA was up yet when it was refused; one was created later."
 		}
 		out = append(out, s.newFinding(CodePhase2Stalled, sev, fmt.Sprintf("CREATE_CHILD_SA %d", m.MessageID), []int{m.Frame}, m.Time,
-			fmt.Sprintf("The %s refused a CREATE_CHILD_SA request: its answer (frame %d) holds a notification and no room for an SA (%d encrypted bytes).", side(m.FromInitiator), m.Frame, skLen(m)),
-			cause,
-			"Compare the traffic selectors and ESP proposals of the additional CHILD_SA on both gateways and read the responder's log. With --keys ikescope names the notification.").where(SettingSelectors, SettingPhase2))
+			summary, cause, next).where(SettingSelectors, SettingPhase2))
 	}
 	return out
+}
+
+// childGoneAfter finds the Delete of a CHILD_SA after t when no CHILD_SA was created
+// after t and no ESP of the session goes on past that Delete (packets still in flight
+// within a second aside): the session was left without an IPsec SA.
+func (s *Session) childGoneAfter(t time.Time) (Event, bool) {
+	var del Event
+	found := false
+	for _, e := range s.events() {
+		if !e.Time.After(t) {
+			continue
+		}
+		switch {
+		case e.Kind == EventChildUp || e.Kind == EventChildRekeyed:
+			return Event{}, false
+		case !found && e.Kind == EventDeleted && deletesChild(e.Detail):
+			del, found = e, true
+		}
+	}
+	if !found {
+		return Event{}, false
+	}
+	for _, f := range s.ESP {
+		if f.Last.After(del.Time.Add(time.Second)) {
+			return Event{}, false
+		}
+	}
+	return del, true
+}
+
+// deletesChild tells from a Delete event's detail that it ended an IPsec SA, not the
+// IKE SA.
+func deletesChild(detail string) bool {
+	return strings.HasPrefix(detail, "a CHILD_SA") || strings.HasPrefix(detail, "ESP ") || strings.HasPrefix(detail, "AH ")
 }
 
 // childUpBefore reports whether an IPsec SA of the session was up before t: created

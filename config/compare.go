@@ -30,6 +30,7 @@ const (
 	diffLifetime = "lifetime" // IKEv1 Phase 1 lifetimes: a risk, not a failure
 	diffMethod   = "method"   // the user-authentication (EAP) method
 	diffUser     = "user"     // a user's password
+	diffPFS      = "pfs"      // IKEv2 ESP proposals that meet but for their PFS groups
 )
 
 // side is one gateway's connection in a pairing.
@@ -242,6 +243,9 @@ func (d diff) finding() analyze.Finding {
 	case diffESP:
 		f.Code, f.Cause, f.Next = analyze.CodeProposalDiff, "No ESP proposal of one side is among the other's (cipher, integrity, PFS group): the IPsec SA is refused with NO_PROPOSAL_CHOSEN.", "Make one ESP proposal the same on both sides, PFS group included."
 		f.Where = []string{analyze.SettingPhase2}
+	case diffPFS:
+		f.Code, f.Cause, f.Next = analyze.CodeProposalDiff, "IKEv2 creates the first CHILD_SA in IKE_AUTH, without a key exchange, so the DH groups of its ESP proposals are left out (RFC 7296 1.2) and the tunnel comes up. Its rekey (CREATE_CHILD_SA) carries a KE of the initiator's PFS group, which the other side does not accept: NO_PROPOSAL_CHOSEN or INVALID_KE_PAYLOAD, and the CHILD_SA goes down when its lifetime ends.", "Put the same PFS group in the ESP proposals of both sides (or none on both)."
+		f.Where = []string{analyze.SettingPhase2}
 	case diffTS:
 		f.Code, f.Cause, f.Next = analyze.CodeTSUnacceptable, "The subnets one side proposes for the IPsec SA are not within what the other allows: IKEv2 answers TS_UNACCEPTABLE, IKEv1 INVALID-ID-INFORMATION.", "Make the local and remote subnets of the two sides mirror images."
 		f.Where = []string{analyze.SettingSelectors}
@@ -366,6 +370,37 @@ func offersDiffer(a, b side, oa, ob []Offer, what string, v int) (diff, bool) {
 		lines: []Source{x.At, y.At}}, true
 }
 
+// pfsDiffer: IKEv2 ESP proposals that meet only with their DH groups left out, as the
+// first CHILD_SA's are (IKE_AUTH has no key exchange, RFC 7296 1.2): the tunnel comes up,
+// and its first rekey, which carries a KE of the initiator's PFS group, is refused.
+// Proposals of which one names no group are left alone.
+func pfsDiffer(a, b side, oa, ob []Offer, v int) (diff, bool) {
+	if v != 2 {
+		return diff{}, false
+	}
+	var why []string
+	var x, y Offer
+	for _, p := range oa {
+		for _, q := range ob {
+			if len(proposalDiff(p.Proposal, q.Proposal, 2, "", "")) > 0 {
+				continue
+			}
+			w := proposalDiff(p.Proposal, q.Proposal, 1, a.name(), b.name())
+			if len(w) == 0 {
+				return diff{}, false // they meet, PFS group included
+			}
+			if why == nil {
+				why, x, y = w, p, q
+			}
+		}
+	}
+	if why == nil {
+		return diff{}, false
+	}
+	return diff{kind: diffPFS, summary: fmt.Sprintf("The ESP proposals meet only without their PFS groups: %s (%s; %s). The first CHILD_SA comes up, since IKE_AUTH leaves the groups out; its first rekey is refused.", strings.Join(why, "; "), cite(x.At), cite(y.At)),
+		lines: []Source{x.At, y.At}}, true
+}
+
 // lifetimesDiffer: IKEv1 Phase 1 proposals that agree but for their lifetimes (which
 // IKEv1 negotiates: most responders answer with their own, RESPONDER-LIFETIME; racoon
 // with proposal_check strict or claim, and some Cisco releases, refuse a longer one).
@@ -441,6 +476,8 @@ func childDiffs(a, b side, v int) []diff {
 		case match != nil:
 			if d, ok := offersDiffer(a, b, ca.ESP, match.ESP, "ESP", v); ok {
 				d.kind = diffESP
+				out = append(out, d)
+			} else if d, ok := pfsDiffer(a, b, ca.ESP, match.ESP, v); ok {
 				out = append(out, d)
 			}
 		case partial != nil && v == 2:

@@ -25,6 +25,8 @@ var changed = map[string][]string{
 	"ikev2-no-proposal-both":                {"initiator/swanctl.conf:7", "responder/swanctl.conf:7"},
 	"ikev1-p2-proposal-mismatch":            {"initiator/swanctl.conf:23", "responder/swanctl.conf:23"},
 	"ikev1-p2-proposal-mismatch-both":       {"initiator/swanctl.conf:23", "responder/swanctl.conf:23"},
+	"ikev1-pfs-mismatch":                    {"initiator/swanctl.conf:23", "responder/swanctl.conf:23"},
+	"ikev2-rekey-pfs-mismatch":              {"initiator/swanctl.conf:24", "responder/swanctl.conf:23"},
 	"ikev1-proxyid-mismatch":                {"initiator/swanctl.conf:22", "responder/swanctl.conf:21"},
 	"ikev1-proxyid-mismatch-both":           {"initiator/swanctl.conf:22", "responder/swanctl.conf:21"},
 	"ikev2-ts-unacceptable":                 {"initiator/swanctl.conf:22", "responder/swanctl.conf:21"},

@@ -167,9 +167,10 @@ SHORT_RETRANSMIT=('retransmit_timeout = 2.0' 'retransmit_base = 1.5' 'retransmit
 #   REKEY  IKE rekey_time [0]                REAUTH reauth_time [0]
 #   CREKEY the child's rekey_time [0]; with any of these three set, rand_time = 0
 #          is added at both levels, so the rekeys happen exactly on time
+#   CLIFE  the child's life_time [not set: charon's default, 110% of rekey_time]
 #   XCHILD more child sections, written as they are into the children block
 swanctl_conf() {
-	local side=$1 file=$2 laddr raddr lid rid lts rts dpdt='' rand='' crand=''
+	local side=$1 file=$2 laddr raddr lid rid lts rts dpdt='' rand='' crand='' clife=''
 	if [ "$side" = a ]; then
 		laddr=$ADDR_A raddr=$ADDR_B lid=$IDA rid=$IDB lts=$NET_A rts=$NET_B
 	else
@@ -178,6 +179,8 @@ swanctl_conf() {
 	laddr=${LADDRS:-$laddr} raddr=${RADDRS:-$raddr} lts=${LTS:-$lts} rts=${RTS:-$rts}
 	[ -n "${DPDT:-}" ] && dpdt="
         dpd_timeout = $DPDT"
+	[ -n "${CLIFE:-}" ] && clife="
+                life_time = $CLIFE"
 	if [ -n "${REKEY:-}${REAUTH:-}${CREKEY:-}" ]; then
 		rand="
         rand_time = 0"
@@ -208,7 +211,7 @@ connections {
                 local_ts = $lts
                 remote_ts = $rts
                 esp_proposals = $ESP
-                rekey_time = ${CREKEY:-0}$crand
+                rekey_time = ${CREKEY:-0}$clife$crand
                 start_action = none
             }${XCHILD:-}
         }
@@ -2064,6 +2067,86 @@ mtu_scenario() {
 rec_ikev2_mtu_blackhole() { mtu_scenario ikev2-mtu-blackhole yes ikescope-sample-psk-43; }
 rec_ikev2_mtu_fragneeded() { mtu_scenario ikev2-mtu-fragneeded no ikescope-sample-psk-44; }
 
+# --------------------------------------------------------------------------
+# PFS group mismatches, reauthentication
+# --------------------------------------------------------------------------
+
+# IKEv2: the CHILD_SA comes up in IKE_AUTH, where no DH exchange is made (the
+# DH groups of esp_proposals play no part), and carries pings, one a second.
+# A rekeys it at 20 s with CREATE_CHILD_SA and a KE for its group ECP_256 (ESP
+# aes128-sha256-ecp256); B's child has only MODP_2048 (aes128-sha256-modp2048)
+# and refuses the rekey (NO_PROPOSAL_CHOSEN). A keeps the old CHILD_SA until
+# its life_time (25 s) ends, deletes it and tries to create it anew, refused
+# the same way; the pings go on without a tunnel until A deletes the IKE SA at
+# 32 s. (charon retries a failed rekey after 6-15 s, random: the life_time
+# ends first, so the retry never goes out.) Times count from the end of the
+# initiation. B has no rekey timers.
+rec_ikev2_rekey_pfs_mismatch() {
+	begin_pair ikev2-rekey-pfs-mismatch
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-45 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256-ecp256 CREKEY=20s CLIFE=25s \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-45 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256-modp2048 \
+		swanctl_conf b "$DB/swanctl.conf"
+	start_pair
+	initiate net
+	mark_time
+	ping_tunnel 18 1
+	at_second 18
+	ping_tunnel 13 1
+	wait_log "$DA/charon.log" 'closing expired CHILD_SA' 1
+	at_second 32
+	sw "$DA" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
+	sleep 1
+	finish_pair
+}
+
+# IKEv1: Main Mode succeeds, Quick Mode fails only on the PFS group: the ESP
+# proposals are the same but for the DH group (A aes128-sha256-modp2048,
+# B aes128-sha256-ecp256).
+rec_ikev1_pfs_mismatch() {
+	begin_pair ikev1-pfs-mismatch
+	charon_conf "$DA" "${SHORT_RETRANSMIT[@]}"
+	charon_conf "$DB" "${SHORT_RETRANSMIT[@]}"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-46 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256-modp2048 \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=1 IDA=192.0.2.1 IDB=192.0.2.2 PSK=ikescope-sample-psk-46 \
+		PROP=aes128-sha256-modp2048 ESP=aes128-sha256-ecp256 \
+		swanctl_conf b "$DB/swanctl.conf"
+	run_failure 25
+}
+
+# IKEv2 tunnel with pings, one a second; A reauthenticates the IKE SA at 25 s
+# (reauth_time 25s, charon's make_before_break = yes): a new IKE_SA_INIT and
+# IKE_AUTH (with a new CHILD_SA) while the old IKE SA still exists, then A
+# deletes the old one. A deletes the new IKE SA at 44 s, before its own
+# reauthentication is due. Times count from the end of the initiation.
+rec_ikev2_reauth() {
+	begin_pair ikev2-reauth
+	charon_conf "$DA" 'make_before_break = yes'
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-47 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 REAUTH=25s \
+		swanctl_conf a "$DA/swanctl.conf"
+	V=2 IDA=gw-a.example.net IDB=gw-b.example.net PSK=ikescope-sample-psk-47 \
+		PROP=aes256-sha256-modp2048 ESP=aes256-sha256 \
+		swanctl_conf b "$DB/swanctl.conf"
+	start_pair
+	initiate net
+	mark_time
+	ping_tunnel 18 1
+	at_second 18
+	ping_tunnel 18 1
+	at_second 36
+	ping_tunnel 7 1
+	wait_log "$DA/charon.log" 'IKE_SA .* reauthenticat|reauthenticating IKE_SA' 1
+	at_second 44
+	sw "$DA" --terminate --ike gw-gw --timeout 10 >"$WORK/$NAME/terminate.out" 2>&1 || true
+	sleep 1
+	finish_pair
+}
+
 SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev2-psk-mismatch ikev2-no-proposal ikev1-no-response ikev2-strongswan-libreswan
 	ikev2-cert-ipfrag ikev2-ipv6-cert ikev2-ipfrag-lost ikev1-main-cert
@@ -2079,7 +2162,8 @@ SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	two-healthy two-esp-oneway two-reply-dropped two-frag-dropped two-nat
 	ikev1-xauth-psk ikev1-xauth-wrong-password ikev1-modecfg-pool-exhausted
 	ikev2-eap-mschapv2 ikev2-eap-method-mismatch ikev2-cp-pool-exhausted roadwarriors
-	ikev2-inner-dropped ikev2-mtu-blackhole ikev2-mtu-fragneeded)
+	ikev2-inner-dropped ikev2-mtu-blackhole ikev2-mtu-fragneeded
+	ikev2-rekey-pfs-mismatch ikev1-pfs-mismatch ikev2-reauth)
 
 usage() { printf 'usage: %s [--list] [--configs] [scenario ...]\nscenarios: %s\n' "$0" "${SCENARIOS[*]}"; }
 
