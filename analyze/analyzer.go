@@ -143,6 +143,9 @@ type Analyzer struct {
 	orphanOrder []orphanPairKey
 	truncated   []int // the first frames of IKE messages cut by the snap length
 	truncN      int   // and how many there are
+	emptyESP    []int // the first frames of ESP packets with nothing after the header
+	emptyESPN   int   // and how many there are
+	emptyESPAt  time.Time
 	swept       time.Time
 	untied      []*ESPFlow // flows that came before any IKE between their peers
 	// releasedFlows counts flows handed to OnOrphan since the last compact.
@@ -456,7 +459,20 @@ func (a *Analyzer) latestFor(x, y netip.Addr) *Session {
 	return nil
 }
 
+// minESPBody is the least an ESP packet carries after its SPI and sequence number: the
+// pad length and next header, ending on a four-byte boundary (RFC 4303 2.4), before any IV
+// or ICV.
+const minESPBody = 4
+
 func (a *Analyzer) addESP(m *decode.Message) {
+	if m.Kind == decode.KindESP && !m.Truncated && m.ESP.Len < minESPBody {
+		if a.emptyESPN++; a.emptyESPN == 1 {
+			a.emptyESPAt = m.Time
+		}
+		if len(a.emptyESP) < maxTruncatedFrames {
+			a.emptyESP = append(a.emptyESP, m.Frame)
+		}
+	}
 	k := espKey{spi: m.ESP.SPI, src: m.Src.Addr(), dst: m.Dst.Addr(), ah: m.Kind == decode.KindAH}
 	// The flow of this SPI by its SPI alone, when its addresses are the packet's: what
 	// flows[k] holds, for a hash of four bytes instead of fifty.

@@ -116,8 +116,8 @@ var corpusExpectations = []corpusExpect{
 	{file: "scapy/test/pcaps/ikev2_notify_redirect.pcap", sessions: []sessionExpect{{2, "10.5.2.60", true, "redirected to moneybin.duckburg.disney.com", "nat-detected:info redirected:info"}, {2, "10.5.2.60", true, "failed at IKE_SA_INIT response: no-proposal-chosen", "nat-detected:info no-proposal-chosen:error"}}},
 	// IKE_INTERMEDIATE and IKE_AUTH on 4500 (SKF fragments), every packet captured twice; capture begins after SA_INIT.
 	{file: "suricata-verify/tests/detect-bypass-udp/input.pcap", sessions: []sessionExpect{{2, "192.168.0.3", true, "established", ""}}},
-	// SYNTHETIC ESP only.
-	{file: "suricata-verify/tests/eve-flow-esp/input.pcap", capture: "no-ike:info"},
+	// SYNTHETIC ESP only. Each ESP packet is 8 bytes, SPI and sequence number alone: crafted.
+	{file: "suricata-verify/tests/eve-flow-esp/input.pcap", capture: "esp-anomaly:warning no-ike:info"},
 	// SYNTHETIC single MM1 with a duplicated proposal.
 	{file: "suricata-verify/tests/ikev1-duplicate-proposals/generated.pcap", sessions: []sessionExpect{{1, "192.168.12.1", true, "capture ends after MM1", "no-response:info weak-crypto:info"}}},
 	// Main Mode + Quick Mode, PSK AES/SHA1/group 2 (suricata ikev1 test.yaml: exchange_type 2, SHA1 / MODP_1024).
@@ -152,8 +152,8 @@ var corpusExpectations = []corpusExpect{
 	{file: "tcpdump/tests/isakmp-3948-oobr-2.pcap", capture: "no-ike:warning"},
 	// FUZZ: exchange 190 with a broken Delete (isakmp1.out).
 	{file: "tcpdump/tests/isakmp-delete-segfault.pcap", sessions: []sessionExpect{{1, "127.0.0.1", false, "capture ends after ExchangeType(190) request (roles guessed)", "malformed:warning"}}},
-	// FUZZ-ish: one MM5 (I→R) with a plaintext 248-byte FQDN ID (isakmp3.out: phase 1 I ident).
-	{file: "tcpdump/tests/isakmp-identification-segfault.pcap", sessions: []sessionExpect{{1, "127.0.0.1", true, "capture ends after MM5", "exchange-stalled:info"}}},
+	// FUZZ-ish: one Main Mode message (I→R, responder cookie zero) with a plaintext 248-byte FQDN ID and no SA (isakmp3.out: phase 1 I ident): a broken MM1, not an MM5.
+	{file: "tcpdump/tests/isakmp-identification-segfault.pcap", sessions: []sessionExpect{{1, "127.0.0.1", true, "capture ends after MM1", "malformed:warning no-response:info"}}},
 	// FUZZ: IP first fragments (MF) never completed.
 	{file: "tcpdump/tests/isakmp-ikev1_n_print-oobr.pcap", capture: "ike-fragments-lost:warning no-ike:warning"},
 	// Informational with a notify chain that never ends (isakmp-no-none-np.out); both cookies zero.
@@ -318,6 +318,9 @@ func TestCorpusExpertReadings(t *testing.T) {
 		// Its ESP one way is that unfinished Quick Mode, not a firewall or a rekey.
 		{"tcpdump/tests/isakmp4500.pcap", analyze.CodeESPOneWay, 1,
 			[]string{"ESP flows only from the initiator"}, "", "never completed Quick Mode 8b7e8947"},
+		// A clear Main Mode message with responder cookie zero but an ID instead of the SA.
+		{"tcpdump/tests/isakmp-identification-segfault.pcap", analyze.CodeMalformed, 1,
+			[]string{"responder cookie zero but no SA payload"}, "", ""},
 		// INVALID_KE_PAYLOAD, then the retry with the group asked for under a new SPI.
 		{"nDPI/tests/cfgs/default/pcap/ipsec_isakmp_esp.pcap", analyze.CodeInvalidKE, 18,
 			[]string{"The initiator retried 0.15 s later with MODP_2048: session 17, which came up."}, "", ""},

@@ -574,6 +574,12 @@ func (s *Session) stalledFinding(p pendingRequest, waited time.Duration, final b
 	return fs
 }
 
+// notUnicast reports an address no IKE peer has: IPv4's limited broadcast, or a
+// multicast address. A subnet's broadcast address looks like any other without its mask.
+func notUnicast(a netip.Addr) bool {
+	return a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255})
+}
+
 func (s *Session) stalledFindingText(p pendingRequest, waited time.Duration, final bool, replyTimeout time.Duration) []Finding {
 	m := p.first
 	who := side(m.FromInitiator)
@@ -588,6 +594,8 @@ func (s *Session) stalledFindingText(p pendingRequest, waited time.Duration, fin
 			cause = s.icmpCause(ic)
 		} else if an, ok := s.anomalyIn(m.Frame); ok {
 			cause = fmt.Sprintf("The request breaks the protocol (%s), and a strict responder drops such a message without an answer. Otherwise: %s", an.What.Detail, cause)
+		} else if dst := s.Responder.Addr(); notUnicast(dst) {
+			cause = fmt.Sprintf("The request goes to %s, a broadcast or multicast address: IKE runs between two unicast addresses, and IKE daemons drop what comes to a broadcast or multicast address. The initiator's configuration names the wrong remote address (a network's broadcast address typed for a gateway's, or a discovery setting).", dst)
 		}
 		sev, said := Error, sent+" No message from "+s.Responder.Addr().String()+" at all."
 		if earlier := s.earlierAnswer(m); earlier != nil {
@@ -1966,6 +1974,12 @@ func (a *Analyzer) globalFindings() []Finding {
 				Cause:   "The file was put together from several captures (mergecap -a, or cat, with the files in the wrong order) or exported sorted by connection, or the capturing host's clock was set back (an NTP step) while it ran. ikescope takes the times as stamped: durations, the timeline and how long the capture went on after a message mix the pieces.",
 				Next:    "Analyse the original captures instead (several files at once: ikescope analyze a.pcap b.pcap), or put the frames in time order first with reordercap (it comes with Wireshark)."})
 		}
+	}
+	if a.emptyESPN > 0 {
+		out = append(out, Finding{Code: CodeESPAnomaly, Severity: Warning, Frames: a.emptyESP, Time: a.emptyESPAt,
+			Summary: fmt.Sprintf("%d ESP packet(s) carry nothing after the SPI and sequence number: no IPsec stack sends such a packet.", a.emptyESPN),
+			Cause:   "Every ESP packet holds at least its padding length and next header, and in practice an IV and an integrity check value (RFC 4303 2): these are test or crafted packets (a packet generator, a scanner, a fuzzer), not traffic of a negotiated SA. The capture holds them whole; the snap length did not cut them.",
+			Next:    "Find the sender of these packets (their source address and SPI): they do not come from a gateway's IPsec SA and no receiver can decrypt them."})
 	}
 	if a.truncN > 0 {
 		out = append(out, Finding{Code: CodeTruncated, Severity: Warning, Frames: a.truncated, Time: a.now,

@@ -120,6 +120,12 @@ func mainModeClass(x *decode.ISAKMP) v1Class {
 	if len(x.Payloads) == 0 {
 		return classUnknown
 	}
+	if SPI(x.ResponderSPI).IsZero() {
+		// Only the first message goes out before the responder's cookie is known (RFC
+		// 2408 3.1): a clear one without it is a broken MM1, whatever it carries
+		// instead of the SA (decode flags it).
+		return classSA
+	}
 	return classAuth // identities and hash sent in clear (an authentication-only SA)
 }
 

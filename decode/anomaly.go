@@ -40,7 +40,8 @@ const (
 	// payload: everything after IKE_SA_INIT is encrypted (RFC 7296 1.2, 3.14).
 	AnomalyCleartext
 	// AnomalyPayloadOrder: a Phase 1 message whose SA payload is not the first (RFC 2409
-	// 5: it must precede all other payloads).
+	// 5: it must precede all other payloads), or a first Main Mode message (responder
+	// cookie zero) without one.
 	AnomalyPayloadOrder
 	// AnomalyKEGroup: an IKEv2 KE payload whose group no proposal of the SA payload in the
 	// same message names (RFC 7296 3.4).
@@ -138,6 +139,15 @@ func (m *ISAKMP) headerAnomalies() {
 	}
 }
 
+func (m *ISAKMP) hasSA() bool {
+	for i := range m.Payloads {
+		if m.Payloads[i].SA != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // findAnomalies looks for protocol violations in the payloads of a message whose chain
 // was walked; complete says the chain ended where it should and the capture did not cut
 // it, so a payload missing from it is missing from the message.
@@ -150,6 +160,9 @@ func (m *ISAKMP) findAnomalies(complete bool) {
 				break
 			}
 		}
+	}
+	if !v2 && m.ExchangeType == ExchangeMainMode && m.ResponderSPI == ([8]byte{}) && complete && m.Flags&FlagEncryption == 0 && len(m.Payloads) > 0 && !m.hasSA() {
+		m.addAnomaly(AnomalyPayloadOrder, m.Payloads[0].Offset, "Main Mode message with responder cookie zero but no SA payload: only MM1 goes out before the responder's cookie is known, and it carries the SA (RFC 2408 3.1, RFC 2409 5)")
 	}
 	if v2 {
 		m.keGroupAnomaly()

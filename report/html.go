@@ -578,6 +578,10 @@ const (
 	labelChars = 80 // characters that fit between the lifelines
 )
 
+// maxIDChars is as much of an identity as a ladder line shows: a name or DN fits; an
+// identity of hundreds of bytes (a crafted or broken ID payload) is cut, decode shows it whole.
+const maxIDChars = 80
+
 // clip shortens text to n characters with an ellipsis.
 func clip(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {

@@ -425,7 +425,7 @@ func payloadParts(x *decode.ISAKMP, response bool, rd *Redactor) []string {
 			}
 		case p.ID != nil:
 			parts = append(parts, p.Type.String()+" "+strings.TrimPrefix(decode.IDTypeName(v2, p.ID.Type), "ID_")+" "+
-				quoteIfEmpty(rd.Identity(v2, p.ID.Type, p.ID.Text)))
+				quoteIfEmpty(clip(rd.Identity(v2, p.ID.Type, p.ID.Text), maxIDChars)))
 		case p.Config != nil:
 			parts = append(parts, configText(p.Config, v2, rd))
 		case p.EAP != nil:

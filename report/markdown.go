@@ -89,9 +89,35 @@ func groupSessions(r *analyze.Result, rd *Redactor, maxSingles int) []sessionGro
 		index[key] = len(groups)
 		groups = append(groups, g)
 	}
-	sort.SliceStable(groups, func(i, j int) bool { return groups[i].sev > groups[j].sev })
+	// Worst first, and within a verdict the largest groups first.
+	sort.SliceStable(groups, func(i, j int) bool {
+		if groups[i].sev != groups[j].sev {
+			return groups[i].sev > groups[j].sev
+		}
+		return len(groups[i].sessions) > len(groups[j].sessions)
+	})
+	// A report lists maxSingles+maxSessionGroups entries. When groups that went wrong
+	// fill them, the largest clean groups still close the list: "1,204 sessions ... all
+	// established" is what puts the failures in proportion.
+	if budget := maxSingles + maxSessionGroups - len(singles); len(groups) > budget {
+		var clean []sessionGroup
+		for i := len(groups) - 1; i >= 0 && groups[i].sev == analyze.Info; i-- {
+			clean = append([]sessionGroup{groups[i]}, clean...)
+		}
+		// The clean groups are the tail, largest first; keep up to keptClean of them.
+		k := min(keptClean, len(clean))
+		if first := len(groups) - len(clean); k > 0 && first > budget-k {
+			kept := append([]sessionGroup{}, groups[:budget-k]...)
+			kept = append(kept, clean[:k]...)
+			kept = append(kept, groups[budget-k:first]...)
+			groups = append(kept, clean[k:]...)
+		}
+	}
 	return append(singles, groups...)
 }
+
+// keptClean is how many of the largest clean groups a list cut short still shows.
+const keptClean = 3
 
 // groupText says what a group holds: "12 sessions 192.0.2.1 → 192.0.2.2 · IKEv2 · established".
 func groupText(g sessionGroup) string {
@@ -375,7 +401,7 @@ func (m *mdReport) head(drawn map[int]bool) string {
 		fmt.Fprintf(bw, "%s (sessions %s)\n", line, sessionIDs(g.sessions, mdMaxLinks, link))
 	}
 	if len(more) > 0 {
-		fmt.Fprintf(bw, "- … and %d more sessions in smaller groups\n", len(more))
+		fmt.Fprintf(bw, "- … and %d more sessions in groups not listed here\n", len(more))
 	}
 	fmt.Fprintln(bw)
 	// The findings come before the sessions table in the budget: the table folds, or
