@@ -1,0 +1,70 @@
+package analyze_test
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode"
+)
+
+// A CHILD_SA from IKE_AUTH whose rekey is refused (the ESP proposals' PFS groups differ,
+// which IKE_AUTH never compares), then deleted when its lifetime ends with no successor:
+// one error that says the tunnel carries nothing and names the PFS group, the later
+// refused CHILD_SA folded into it. An additional CHILD_SA refused while the first goes
+// on carrying traffic stays a warning.
+func TestRekeyRefused(t *testing.T) {
+	res := analyzeFile(t, "../pcaps/ikev2-rekey-pfs-mismatch.pcap")
+	var got []analyze.Finding
+	for _, f := range res.Findings {
+		if f.Code == analyze.CodePhase2Stalled {
+			got = append(got, f)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("want one phase2-stalled finding, got %d: %v", len(got), got)
+	}
+	f := got[0]
+	if f.Severity != analyze.Error || !slices.Equal(f.Frames, []int{46, 62}) {
+		t.Errorf("severity %s, frames %v; want error, frames [46 62]", f.Severity, f.Frames)
+	}
+	for _, want := range []string{"deleted 4.99 s later (frame 57)", "the tunnel carries nothing", "refused too (frame 62)"} {
+		if !strings.Contains(f.Summary, want) {
+			t.Errorf("summary %q lacks %q", f.Summary, want)
+		}
+	}
+	if !strings.Contains(f.Cause, "rekey") || !strings.Contains(f.Cause, "PFS") {
+		t.Errorf("cause %q names neither the rekey nor PFS", f.Cause)
+	}
+	if !res.Sessions[0].Failed {
+		t.Error("the session is not failed")
+	}
+
+	res = analyzeFile(t, "../pcaps/ikev2-child-refused.pcap")
+	for _, f := range res.Findings {
+		if f.Code == analyze.CodePhase2Stalled && (f.Severity != analyze.Warning || !strings.Contains(f.Cause, "not affected")) {
+			t.Errorf("ikev2-child-refused: %s %q", f.Severity, f.Cause)
+		}
+	}
+}
+
+// An IKE_SA_INIT sent to a broadcast address and never answered says why.
+func TestNoResponseBroadcast(t *testing.T) {
+	s := loadStream(t, "../pcaps/ikev1-no-response.pcap")
+	msgs := make([]decode.Message, len(s.Msgs))
+	copy(msgs, s.Msgs)
+	bcast := netip.AddrPortFrom(netip.AddrFrom4([4]byte{255, 255, 255, 255}), 500)
+	for i := range msgs {
+		msgs[i].Dst = bcast
+	}
+	res := analyzeStream(s.Name, msgs, s.Stats, analyze.Options{})
+	f := findCode(res, analyze.CodeNoResponse)
+	if f == nil || !strings.Contains(f.Cause, "broadcast or multicast address") {
+		t.Fatalf("no-response finding %+v does not name the broadcast address", f)
+	}
+	if f = findCode(analyzeStream(s.Name, s.Msgs, s.Stats, analyze.Options{}), analyze.CodeNoResponse); f == nil || strings.Contains(f.Cause, "broadcast") {
+		t.Errorf("the unicast capture: %+v", f)
+	}
+}
