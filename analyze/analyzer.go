@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
@@ -1304,6 +1305,7 @@ func (a *Analyzer) reconcile() {
 func (a *Analyzer) reconcileOne(s *Session) {
 	a.duplicateSA(s)
 	a.retriedWithGroup(s)
+	a.reauthenticated(s)
 	for i := range s.findings {
 		f := &s.findings[i]
 		if f.Code != CodeNoResponse || f.Severity != Error {
@@ -1348,6 +1350,51 @@ func (a *Analyzer) duplicateSA(s *Session) {
 		s.findings = append(s.findings, f)
 		return
 	}
+}
+
+// reauthenticated ties an IKEv2 SA to the one that replaced it by a reauthentication
+// made before the break (RFC 7296 2.8.3): between the same peers, a new IKE SA started
+// with IKE_SA_INIT after this one was up, came up, and then its initiator deleted this
+// one. An IKE rekey (CREATE_CHILD_SA) is linked as predecessor and successor instead;
+// IKE SAs of clients behind one NAT, each from a port of its own, are not linked.
+func (a *Analyzer) reauthenticated(s *Session) {
+	if s.Version != 2 || !s.Established || s.successor != nil || s.ReauthenticatedBy > 0 {
+		return
+	}
+	del, ok := s.ikeDeleted()
+	if !ok {
+		return
+	}
+	// Address and port: clients behind one NAT share its address, each with a port of
+	// its own; a gateway reauthenticating keeps its socket.
+	by := s.Initiator
+	if del.By == "responder" {
+		by = s.Responder
+	}
+	for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
+		if o == s || o.Version != 2 || !o.Established || o.predecessor != nil || o.Initiator != by || !sameCapture(s, o) ||
+			!o.First.After(s.establishedAt) || !o.establishedAt.Before(del.Time) || !o.startsWithInit() {
+			continue
+		}
+		s.ReauthenticatedBy, o.Reauthenticates = o.ID, s.ID
+		s.describe(s.findings)
+		return
+	}
+}
+
+// ikeDeleted finds the Delete that ended the IKE SA itself.
+func (s *Session) ikeDeleted() (Event, bool) {
+	for _, e := range s.Timeline {
+		if e.Kind == EventDeleted && (strings.HasPrefix(e.Detail, "the IKE SA") || strings.HasPrefix(e.Detail, "IKE ")) {
+			return e, true
+		}
+	}
+	return Event{}, false
+}
+
+// startsWithInit reports whether the session's first message is an IKE_SA_INIT request.
+func (s *Session) startsWithInit() bool {
+	return len(s.Messages) > 0 && s.Messages[0].Step == StepIKESAInitRequest
 }
 
 // retriedWithGroup ties an IKE_SA_INIT refused with INVALID_KE_PAYLOAD to the initiator's

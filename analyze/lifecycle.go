@@ -311,6 +311,8 @@ func (s *Session) lifecycleText() string {
 	switch {
 	case s.successor != nil:
 		parts = append(parts, fmt.Sprintf("IKE SA rekeyed into session %d", s.successor.ID))
+	case s.ReauthenticatedBy > 0:
+		parts = append(parts, fmt.Sprintf("then replaced by session %d (reauthentication)", s.ReauthenticatedBy))
 	case last == EventDeleted && childDeletes > 0:
 		name := "IPsec SA"
 		if s.Version == 2 {

@@ -144,6 +144,11 @@ type Session struct {
 	Captures    []string `json:"captures,omitempty"`
 	RekeyedFrom int      `json:"rekeyed_from,omitempty"`
 	RekeyedTo   int      `json:"rekeyed_to,omitempty"`
+	// ReauthenticatedBy names the IKE SA that replaced this one by a reauthentication
+	// (a new IKE_SA_INIT and IKE_AUTH while this one was up, then this one deleted: RFC
+	// 7296 2.8.3, make-before-break); Reauthenticates names the one it replaced.
+	ReauthenticatedBy int `json:"reauthenticated_by,omitempty"`
+	Reauthenticates   int `json:"reauthenticates,omitempty"`
 	// Implementations names each side's likely implementation (and version) from what
 	// its messages show: Vendor IDs, proposal shapes, notifications, retransmissions.
 	Implementations *Implementations `json:"implementations,omitempty"`

@@ -68,3 +68,27 @@ func TestNoResponseBroadcast(t *testing.T) {
 		t.Errorf("the unicast capture: %+v", f)
 	}
 }
+
+// A make-before-break reauthentication: the new IKE SA (IKE_SA_INIT and IKE_AUTH) comes
+// up while the old one is up, then the old one is deleted. The two are linked; clients
+// behind one NAT (the same address, other ports) are not.
+func TestReauthentication(t *testing.T) {
+	res := analyzeFile(t, "../pcaps/ikev2-reauth.pcap")
+	if len(res.Sessions) != 2 {
+		t.Fatalf("want 2 sessions:%s", sessionList(res))
+	}
+	old, cur := res.Sessions[0], res.Sessions[1]
+	if old.ReauthenticatedBy != cur.ID || cur.Reauthenticates != old.ID || !strings.Contains(old.State, "replaced by session 2 (reauthentication)") {
+		t.Errorf("session 1 %q reauthenticated_by %d, session 2 reauthenticates %d", old.State, old.ReauthenticatedBy, cur.Reauthenticates)
+	}
+	for _, f := range res.Findings {
+		if f.Severity >= analyze.Warning || f.Code == analyze.CodeDuplicateSA {
+			t.Errorf("%s %s: %s", f.Severity, f.Code, f.Summary)
+		}
+	}
+	for _, s := range analyzeFile(t, "../pcaps/roadwarriors.pcap").Sessions {
+		if s.ReauthenticatedBy > 0 {
+			t.Errorf("roadwarriors session %d (%s) reauthenticated by %d", s.ID, s.Initiator, s.ReauthenticatedBy)
+		}
+	}
+}
