@@ -121,7 +121,13 @@ func (m *ISAKMP) headerAnomalies() {
 		m.addAnomaly(AnomalyHeader, 17, "major version %d: neither IKEv1 (1) nor IKEv2 (2); read as IKEv1", m.MajorVersion)
 		return
 	case !m.IsV2():
+		if r := m.Flags &^ (FlagEncryption | FlagCommit | FlagAuthOnly); r != 0 {
+			m.addAnomaly(AnomalyHeader, 19, "reserved flag bits 0x%02x set: they must be zero (RFC 2408 3.1)", uint8(r))
+		}
 		return
+	}
+	if r := m.Flags &^ (FlagInitiator | FlagHigherMajor | FlagResponse); r != 0 {
+		m.addAnomaly(AnomalyHeader, 19, "reserved flag bits 0x%02x set (flags 0x%02x): a sender must clear them (RFC 7296 3.1), so the Initiator and Response flags of this message are not to be trusted either", uint8(r), uint8(m.Flags))
 	}
 	if m.InitiatorSPI == ([8]byte{}) {
 		m.addAnomaly(AnomalyHeader, 0, "initiator SPI of zero, which it must never be (RFC 7296 3.1)")
