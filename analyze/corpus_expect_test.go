@@ -118,8 +118,8 @@ var corpusExpectations = []corpusExpect{
 	{file: "suricata-verify/tests/detect-bypass-udp/input.pcap", sessions: []sessionExpect{{2, "192.168.0.3", true, "established", ""}}},
 	// SYNTHETIC ESP only. Each ESP packet is 8 bytes, SPI and sequence number alone: crafted.
 	{file: "suricata-verify/tests/eve-flow-esp/input.pcap", capture: "esp-anomaly:warning no-ike:info"},
-	// SYNTHETIC single MM1 with a duplicated proposal.
-	{file: "suricata-verify/tests/ikev1-duplicate-proposals/generated.pcap", sessions: []sessionExpect{{1, "192.168.12.1", true, "capture ends after MM1", "no-response:info weak-crypto:info"}}},
+	// SYNTHETIC single MM1 with a duplicated proposal: its transform gives Life Duration 86400 before any Life Type, then Life Type seconds and Life Duration 65535.
+	{file: "suricata-verify/tests/ikev1-duplicate-proposals/generated.pcap", sessions: []sessionExpect{{1, "192.168.12.1", true, "capture ends after MM1", "malformed:warning no-response:info weak-crypto:info"}}},
 	// Main Mode + Quick Mode, PSK AES/SHA1/group 2 (suricata ikev1 test.yaml: exchange_type 2, SHA1 / MODP_1024).
 	{file: "suricata-verify/tests/ikev1-rules/ikev1-isakmp-main-mode.pcap", sessions: []sessionExpect{{1, "192.168.12.1", true, "established", "weak-crypto:warning"}}},
 	// Single IKE_SA_INIT request with a weak DH group (suricata alert: weak DH).
@@ -318,6 +318,9 @@ func TestCorpusExpertReadings(t *testing.T) {
 		// Its ESP one way is that unfinished Quick Mode, not a firewall or a rekey.
 		{"tcpdump/tests/isakmp4500.pcap", analyze.CodeESPOneWay, 1,
 			[]string{"ESP flows only from the initiator"}, "", "never completed Quick Mode 8b7e8947"},
+		// A transform whose first Life Duration (86400) has no Life Type before it.
+		{"suricata-verify/tests/ikev1-duplicate-proposals/generated.pcap", analyze.CodeMalformed, 1,
+			[]string{"a life duration (86400) with no life type right before it"}, "", ""},
 		// Frame 207: an IKE_SA_INIT request with flags 0xff (Response among them).
 		{"nDPI/tests/cfgs/default/pcap/ipsec_isakmp_esp.pcap", analyze.CodeMalformed, 15,
 			[]string{"reserved flag bits 0xc7 set (flags 0xff)"}, "", ""},

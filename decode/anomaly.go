@@ -46,6 +46,10 @@ const (
 	// AnomalyKEGroup: an IKEv2 KE payload whose group no proposal of the SA payload in the
 	// same message names (RFC 7296 3.4).
 	AnomalyKEGroup
+	// AnomalyAttributes: an IKEv1 transform whose attributes repeat one (a life type and
+	// its duration aside) or give a life duration with no life type right before it
+	// (RFC 2409 Appendix A, RFC 2407 4.5: a duration follows the type it counts in).
+	AnomalyAttributes
 )
 
 var anomalyKindNames = [...]string{
@@ -59,6 +63,7 @@ var anomalyKindNames = [...]string{
 	AnomalyCleartext:             "cleartext",
 	AnomalyPayloadOrder:          "payload-order",
 	AnomalyKEGroup:               "ke-group",
+	AnomalyAttributes:            "attributes",
 }
 
 // String returns the kind's name ("ke-length"), or "AnomalyKind(N)".
@@ -172,6 +177,8 @@ func (m *ISAKMP) findAnomalies(complete bool) {
 	}
 	if v2 {
 		m.keGroupAnomaly()
+	} else {
+		m.v1AttributeAnomalies()
 	}
 	if !v2 && m.NextPayload == PayloadNone && m.Flags&FlagEncryption == 0 && len(m.Payloads) == 0 &&
 		(m.ExchangeType == ExchangeMainMode || m.ExchangeType == ExchangeAggressive || m.ExchangeType == ExchangeQuickMode) {
@@ -264,4 +271,36 @@ func (m *ISAKMP) keGroupAnomaly() {
 	}
 	m.addAnomaly(AnomalyKEGroup, ke.Offset, "KE for group %d (%s), which the SA payload of the same message does not name (it names %s; RFC 7296 3.4)",
 		ke.KE.Group, DHGroupName(ke.KE.Group), strings.Join(names, ", "))
+}
+
+// v1AttributeAnomalies checks the attributes of every IKEv1 transform: each class once
+// (the life type and duration pairs may repeat, one pair per unit), each life duration
+// right after a life type.
+func (m *ISAKMP) v1AttributeAnomalies() {
+	for i := range m.Payloads {
+		p := &m.Payloads[i]
+		if p.SA == nil {
+			continue
+		}
+		for _, pr := range p.SA.Proposals {
+			lifeType, lifeDur := uint16(1), uint16(2) // IPsec DOI (RFC 2407 4.5)
+			if pr.ProtocolID == 1 {
+				lifeType, lifeDur = 11, 12 // ISAKMP (RFC 2409 Appendix A)
+			}
+			for _, t := range pr.Transforms {
+				var seen []uint16
+				prev := uint16(0)
+				for _, a := range t.Attributes {
+					switch {
+					case a.Type == lifeDur && prev != lifeType:
+						m.addAnomaly(AnomalyAttributes, p.Offset, "transform #%d: a life duration (%d) with no life type right before it, so its unit is not said", t.Number, a.Value)
+					case a.Type != lifeType && a.Type != lifeDur && slices.Contains(seen, a.Type):
+						m.addAnomaly(AnomalyAttributes, p.Offset, "transform #%d: attribute %s given twice", t.Number, V1AttrName(pr.ProtocolID, a.Type))
+					}
+					seen = append(seen, a.Type)
+					prev = a.Type
+				}
+			}
+		}
+	}
 }
