@@ -1252,8 +1252,13 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 					c := props[0]
 					s.Phase2Chosen = &c
 				}
-			} else if s.Phase2Offered == nil {
-				s.Phase2Offered = props
+			} else {
+				if s.Phase2Offered == nil {
+					s.Phase2Offered = props
+				}
+				if msg.ExchangeType == decode.ExchangeCreateChildSA {
+					msg.offer = props
+				}
 			}
 		case p.ID != nil && !v2:
 			ids = append(ids, p.ID.Text)
@@ -1271,6 +1276,9 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 		}
 	}
 	s.learnSelectors(spis, ts)
+	if !msg.Response && v2 && msg.ExchangeType == decode.ExchangeCreateChildSA {
+		msg.asked = ids
+	}
 	if !msg.Response {
 		// What the sender of this Phase 2 request offers and asks for, by address, so that
 		// when both gateways try (in one IKE SA or two) their views can be compared.

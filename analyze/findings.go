@@ -201,6 +201,76 @@ func (s *Session) chosenAsOffered() bool {
 	return false
 }
 
+// childRefusedFinding is NO_PROPOSAL_CHOSEN for a decrypted CREATE_CHILD_SA while a
+// CHILD_SA is up: a rekey (REKEY_SA) or an additional CHILD_SA refused. A request that
+// offers a PFS group, after a CHILD_SA made in IKE_AUTH (where groups are left out, RFC
+// 7296 1.2), points at the PFS group; a CHILD_SA then deleted with no successor leaves
+// the tunnel carrying nothing.
+func (s *Session) childRefusedFinding(msg *Msg, ex, name string) (Finding, bool) {
+	if !msg.v2 || msg.ExchangeType != decode.ExchangeCreateChildSA || !msg.Response || !s.childUpBefore(msg.Time) {
+		return Finding{}, false
+	}
+	req := requestOf(msg)
+	if req == nil || req.offer == nil {
+		return Finding{}, false
+	}
+	rekey := slices.ContainsFunc(req.Notifies, func(n NotifyInfo) bool { return n.Type == decode.NotifyRekeySA })
+	var groups []string
+	for _, p := range req.offer {
+		for _, g := range p.Groups {
+			if g != "none" && !slices.Contains(groups, g) {
+				groups = append(groups, g)
+			}
+		}
+	}
+	what := "an additional CHILD_SA"
+	if rekey {
+		what = "the rekey of the CHILD_SA that is up (REKEY_SA)"
+	}
+	summary := fmt.Sprintf("The %s answered CREATE_CHILD_SA, %s, with %s.", side(msg.FromInitiator), what, name)
+	sev := Error
+	if del, ok := s.childGoneAfter(msg.Time); ok {
+		summary += fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on.", secs(del.Time.Sub(msg.Time)), del.Frame)
+	} else if !rekey {
+		sev = Warning // the CHILD_SA up goes on
+	}
+	cause := fmt.Sprintf("The %s accepts none of the proposals offered (%s).", side(msg.FromInitiator), OfferText(req.offer))
+	next := "Compare both sides' ESP proposals for this CHILD_SA and make one match exactly."
+	if len(groups) > 0 {
+		cause += fmt.Sprintf(" They ask for PFS with %s. The first CHILD_SA comes with IKE_AUTH, which has no key exchange, so the DH groups of its ESP proposals are left out there (RFC 7296 1.2) and first compared at a rekey or an additional CHILD_SA: the responder's ESP proposals name another group, or none.", strings.Join(groups, "/"))
+		if c := s.Phase2Chosen; c != nil && slices.ContainsFunc(req.offer, func(p Proposal) bool {
+			return containsAll(p.Encryption, c.Encryption) && containsAll(p.Integrity, c.Integrity)
+		}) {
+			cause += fmt.Sprintf(" The same algorithms without the group (%s) were accepted in IKE_AUTH.", strings.Join(append(append([]string{}, c.Encryption...), c.Integrity...), " "))
+		}
+		next = "Put the same PFS group in the ESP proposals of both sides, or none on both (strongSwan: the group in esp_proposals; libreswan: pfs= and esp=; Cisco: set pfs)."
+	}
+	return s.newFinding(CodeNoProposalChosen, sev, ex, []int{msg.Frame}, msg.Time, summary, cause, next).where(SettingPhase2), true
+}
+
+// requestOf is the request an IKEv2 response answers, when the exchange holds it.
+func requestOf(msg *Msg) *Msg {
+	if msg.exchange == nil {
+		return nil
+	}
+	for _, m := range msg.exchange.Messages {
+		if !m.Response {
+			return m
+		}
+	}
+	return nil
+}
+
+// containsAll reports whether every value of want is in have.
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
+
 // notifyFinding turns an error notification into its finding.
 func (s *Session) notifyFinding(msg *Msg, n NotifyInfo, v2 bool) Finding {
 	f := s.notifyFindingText(msg, n, v2)
@@ -244,6 +314,9 @@ func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
 				fmt.Sprintf("The %s answered %s with %s, yet the responder had chosen one of the initiator's own proposals unchanged (%s): not an algorithm mismatch.", who, s.requestName(msg), name, s.Chosen),
 				"The initiator refused an answer built from its own offer, so what refused it did not hold this negotiation: most likely a second IKE process answering on the initiator's address and port (it knows nothing of the SA), otherwise the initiator after a restart or after giving up on this attempt; less likely it checks an attribute beyond the algorithms (a lifetime it will not accept after all, a vendor attribute).",
 				"Read the initiator's log at this time; check that one IKE daemon alone listens on its UDP 500 and 4500 (ss -ulpn).")
+		}
+		if f, ok := s.childRefusedFinding(msg, ex, name); ok {
+			return f
 		}
 		return s.newFinding(CodeNoProposalChosen, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s answered %s with %s: %s proposal mismatch.", who, s.requestName(msg), name, phase),
@@ -293,6 +366,19 @@ func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
 			"The gateway's connection hands out addresses from a pool, and the client is configured with a fixed inner address (a site-to-site profile) instead of requesting one.",
 			"Make the client request a virtual IP (strongSwan: vips = 0.0.0.0 / leftsourceip=%config; Windows and macOS always do), or give this peer a site-to-site connection without a pool.").where(SettingUsers)
 	case v2 && n.Type == decode.NotifyTSUnacceptable: // TS_UNACCEPTABLE
+		if req := requestOf(msg); msg.ExchangeType == decode.ExchangeCreateChildSA && req != nil && len(req.asked) > 0 && s.childUpBefore(msg.Time) {
+			// A CHILD_SA besides the one up (or its rekey): its own selectors.
+			sev, gone := Warning, ""
+			cause := "The subnets (and protocols/ports) asked for this CHILD_SA are not within what the other side's policy allows for this peer; the CHILD_SA already up, with other selectors, is not affected. A second subnet pair configured on one gateway only is the usual reason."
+			if del, ok := s.childGoneAfter(msg.Time); ok {
+				sev, gone = Error, fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on.", secs(del.Time.Sub(msg.Time)), del.Frame)
+				cause = "The subnets (and protocols/ports) asked for are not within what the other side's policy allows for this peer. The CHILD_SA that was up ended without a successor, so this was most likely its rekey: one gateway's subnets changed since it came up (a configuration reload on one side only)."
+			}
+			return s.newFinding(CodeTSUnacceptable, sev, ex, frames, msg.Time,
+				fmt.Sprintf("The %s refused a further CHILD_SA with TS_UNACCEPTABLE: it does not allow the traffic selectors asked for (%s).%s", who, strings.Join(req.asked, ", "), gone),
+				cause,
+				"Configure the same subnet pairs on both gateways (a matching child or tunnel for each), or drop the extra one.").where(SettingSelectors)
+		}
 		return s.newFinding(CodeTSUnacceptable, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s answered with TS_UNACCEPTABLE: the traffic selectors do not match%s.", who, s.selectorText()),
 			"The subnets (and protocols/ports) one side proposes for the CHILD_SA are not within what the other side's policy allows. Less likely: the responder could not install the IPsec SA in its kernel and reports that as TS_UNACCEPTABLE (libreswan does).",

@@ -354,9 +354,11 @@ type Msg struct {
 	hasKE    bool
 	keGroup  uint16
 	deletes  []deleteInfo
-	innerSA  bool // decrypted payloads hold an SA
-	innerAut bool // decrypted payloads hold AUTH
-	innerEAP bool // decrypted payloads hold EAP
+	innerSA  bool       // decrypted payloads hold an SA
+	innerAut bool       // decrypted payloads hold AUTH
+	innerEAP bool       // decrypted payloads hold EAP
+	offer    []Proposal // a decrypted CREATE_CHILD_SA request: the CHILD_SA proposals it makes
+	asked    []string   // and the traffic selectors it asks for
 	ra       *raMsg
 	fp       *fpRecord // what it shows of its sender's implementation (fingerprint.go)
 }
