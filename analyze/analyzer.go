@@ -616,17 +616,25 @@ func (a *Analyzer) espElsewhere(f *ESPFlow, m *decode.Message) bool {
 	fs.packets++
 	fs.lastSeq, fs.last = m.ESP.Seq, m.Time
 	if m.ESP.Seq <= f.LastSeq && len(f.sights) > 1 && f.Packets > 0 {
+		// Whether another point counted this sequence number, and the point that saw
+		// this very packet last before here (whatever order the map gives).
+		counted := false
+		var prev *flowSight
 		for c, o := range f.sights {
 			if c != a.curIdx && o.packets > 0 && m.ESP.Seq <= o.lastSeq {
-				if m.ESP.Seq == o.lastSeq {
-					// The same packet at the next point: its transit delay.
-					f.transitSum += m.Time.Sub(o.last)
-					f.transitN++
-					f.Transit = f.transitSum / time.Duration(f.transitN)
+				counted = true
+				if m.ESP.Seq == o.lastSeq && (prev == nil || o.last.After(prev.last)) {
+					prev = o
 				}
-				return true // another point counted this sequence number
 			}
 		}
+		if prev != nil {
+			// The same packet at the next point: its transit delay.
+			f.transitSum += m.Time.Sub(prev.last)
+			f.transitN++
+			f.Transit = f.transitSum / time.Duration(f.transitN)
+		}
+		return counted
 	}
 	return false
 }

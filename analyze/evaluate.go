@@ -195,6 +195,7 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 	out = append(out, s.deleteInferred()...)
 	out = append(out, s.natFindings()...)
 	out = append(out, s.natRemapFindings()...)
+	out = append(out, s.moveFindings()...)
 	if blocked := s.natTBlocked(now, opts, final); len(blocked) > 0 && !s.TCP {
 		out = withoutStep(out, CodeExchangeStalled, StepIKEAuthRequest)
 		out = append(out, blocked...)

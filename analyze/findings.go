@@ -1429,6 +1429,73 @@ func (s *Session) natRemapFindings() []Finding {
 	return out
 }
 
+// moveFindings reports a side whose IKE messages, in the same IKE SA, came from another
+// address: it moved (MOBIKE, RFC 4555: an INFORMATIONAL with UPDATE_SA_ADDRESSES from the
+// new address) or a NAT gave it another public address (RFC 7296 2.23 lets the other side
+// follow an authenticated message). Whether the other side followed is what matters: its
+// later messages going to the old address do not reach the side.
+func (s *Session) moveFindings() []Finding {
+	var out []Finding
+	done := [2]bool{}
+	for _, mv := range s.settledMoves() {
+		i := 0
+		if mv.initiator {
+			i = 1
+		}
+		if done[i] {
+			continue // the first move of each side speaks for the rest
+		}
+		done[i] = true
+		who, other := side(mv.initiator), side(!mv.initiator)
+		how := "it moved to another address (MOBIKE, RFC 4555) or a NAT on its path gave it another public address"
+		if s.mobikeUpdate(mv) {
+			how = "it moved to another address and said so with UPDATE_SA_ADDRESSES (MOBIKE, RFC 4555)"
+		}
+		summary := fmt.Sprintf("From frame %d the %s's IKE messages come from %s instead of %s, in the same IKE SA: %s.", mv.frame, who, mv.to, mv.from, how)
+		var followed, stale *Msg
+		for _, m := range s.Messages {
+			if m.FromInitiator == mv.initiator || m.Time.Before(mv.at) || m.Retransmit > 0 {
+				continue
+			}
+			switch m.Dst.Addr() {
+			case mv.to.Addr():
+				if followed == nil {
+					followed = m
+				}
+			case mv.from.Addr():
+				stale = m
+			}
+		}
+		sev, frames := Info, []int{mv.frame}
+		cause := "A roaming client (Wi-Fi to mobile data), a gateway with several uplinks failing over, or a NAT that restarted or ran out of mappings. The peers keep the IKE SA; its CHILD_SAs move with it (or are rekeyed)."
+		next := "Nothing to fix while the tunnel works."
+		switch {
+		case stale != nil && (followed == nil || stale.Time.After(followed.Time)):
+			sev = Warning
+			frames = append(frames, stale.Frame)
+			summary += fmt.Sprintf(" The %s still sends to the old address afterwards (frame %d): those messages do not reach the %s.", other, stale.Frame, who)
+			cause = "The " + other + " did not take the new address: it does not do MOBIKE (no MOBIKE_SUPPORTED in IKE_AUTH) or ignores the update, or the new address reached it only through a NAT it does not follow (RFC 7296 2.23 lets a side follow an authenticated IKE message from a new address behind a NAT)."
+			next = "Enable MOBIKE on both sides (strongSwan mobike = yes, the default; Windows and iOS clients use it) or NAT traversal, and read the " + other + "'s log at this time."
+		case followed != nil:
+			frames = append(frames, followed.Frame)
+			summary += fmt.Sprintf(" The %s followed: its next message goes to the new address (frame %d).", other, followed.Frame)
+		}
+		out = append(out, s.newFinding(CodeNATDetected, sev, "IKE address "+who, frames, mv.at, summary, cause, next))
+	}
+	return out
+}
+
+// mobikeUpdate reports whether an UPDATE_SA_ADDRESSES (readable with keys) came from the
+// new address of a move.
+func (s *Session) mobikeUpdate(mv addrMove) bool {
+	for _, m := range s.Messages {
+		if m.FromInitiator == mv.initiator && m.Src == mv.to && slices.ContainsFunc(m.Notifies, func(n NotifyInfo) bool { return n.Type == decode.NotifyUpdateSAAddresses }) {
+			return true
+		}
+	}
+	return false
+}
+
 // endpointMove is a change of where one side's ESP comes from: its UDP port, its address.
 type endpointMove struct {
 	from, to netip.AddrPort // with port 0 for ESP on IP protocol 50
@@ -2273,7 +2340,7 @@ func (s *Session) inferredDeleteText(m *Msg) string {
 	if t := s.encryptedDeleteTarget(m); t != "" {
 		what = t
 	}
-	if r := s.rekeyBefore(m); r != nil {
+	if r := s.rekeyBefore(m); r != nil && (!strings.HasPrefix(what, "the IKE SA") || s.successor != nil) {
 		return fmt.Sprintf("The %s deleted %s at %s (an INFORMATIONAL whose encrypted part begins with a Delete), after the rekey in frame %d: the old SA gives way to the new one.", side(m.FromInitiator), what, stamp(m.Time), r.Frame)
 	}
 	return fmt.Sprintf("The %s deleted %s at %s (an INFORMATIONAL whose encrypted part begins with a Delete).", side(m.FromInitiator), what, stamp(m.Time))

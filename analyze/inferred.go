@@ -62,7 +62,7 @@ func (s *Session) deleteFinding(msg *Msg, d deleteInfo) Finding {
 		}
 	}
 	summary := fmt.Sprintf("The %s deleted %s at %s.", who, what, stamp(msg.Time))
-	if r := s.rekeyBefore(msg); r != nil {
+	if r := s.rekeyBefore(msg); r != nil && (what != "the IKE SA" || s.successor != nil) {
 		summary = fmt.Sprintf("The %s deleted %s at %s, after the rekey in frame %d: the old SA gives way to the new one.", who, what, stamp(msg.Time), r.Frame)
 	}
 	return s.newFinding(CodeDeleted, Info, msg.Step.String()+"/"+fmt.Sprint(msg.Frame), []int{msg.Frame}, msg.Time,
@@ -94,8 +94,10 @@ func (s *Session) rekeyBefore(del *Msg) *Msg {
 			last = m
 		case m.v2 && m.ExchangeType == decode.ExchangeCreateChildSA:
 		case !m.Response && (len(m.deletes) > 0 || m.v2 && m.ExchangeType == decode.ExchangeInformational && m.hasSK && m.skFirst == decode.PayloadDelete):
-			// The rekey's own Delete came already: a later one is another matter.
-			if m.FromInitiator == del.FromInitiator {
+			// The rekey's own Delete came already: a later one is another matter. An
+			// IKEv2 Delete exchange ends both halves of an SA (RFC 7296 1.4.1); in IKEv1
+			// each side deletes its own.
+			if m.v2 || m.FromInitiator == del.FromInitiator {
 				last = nil
 			}
 		case m.v2 && m.ExchangeType == decode.ExchangeInformational && m.Response:

@@ -236,11 +236,11 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		// Follow address and port changes (NAT, MOBIKE, the float to 4500) as the
 		// session's own capture point sees them.
 		if fromInit {
-			s.noteAddress(&s.Initiator, m.Src)
-			s.noteAddress(&s.Responder, m.Dst)
+			s.noteAddress(&s.Initiator, m.Src, true, m)
+			s.noteAddress(&s.Responder, m.Dst, false, m)
 		} else {
-			s.noteAddress(&s.Responder, m.Src)
-			s.noteAddress(&s.Initiator, m.Dst)
+			s.noteAddress(&s.Responder, m.Src, false, m)
+			s.noteAddress(&s.Initiator, m.Dst, true, m)
 		}
 	}
 	a.notePeers(s, m, fromInit)
@@ -354,6 +354,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			// capture sees it coming in and going out).
 			s.Duplicates++
 			a.cur.Duplicates++
+			s.forgetMoves(m.Frame)
 			a.unusedMsg(s, msg)
 			return
 		}
@@ -369,6 +370,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			// The same packet again within milliseconds: the capture saw it twice.
 			s.Duplicates++
 			a.cur.Duplicates++
+			s.forgetMoves(m.Frame)
 			a.unusedMsg(s, msg)
 			return
 		}
@@ -665,12 +667,17 @@ func (s *Session) replay() {
 	}
 }
 
-func (s *Session) noteAddress(cur *netip.AddrPort, seen netip.AddrPort) {
+func (s *Session) noteAddress(cur *netip.AddrPort, seen netip.AddrPort, initiator bool, m *decode.Message) {
 	if *cur == seen {
 		return
 	}
 	if cur.Port() == 500 && seen.Port() == 4500 || cur.Port() != 4500 && seen.Port() == 4500 {
 		s.Floated = true
+	}
+	if cur.Addr() != seen.Addr() && cur.IsValid() && seen.IsValid() {
+		if r := s.more(); len(r.moves) < maxMoves {
+			r.moves = append(r.moves, addrMove{initiator: initiator, from: *cur, to: seen, frame: m.Frame, at: m.Time})
+		}
 	}
 	if seen.Port() == 4500 || cur.Addr() != seen.Addr() {
 		*cur = seen

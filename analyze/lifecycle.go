@@ -27,6 +27,7 @@ const (
 	EventDeleted      EventKind = "deleted"       // a Delete
 	EventUserAuth     EventKind = "user-auth"     // XAUTH's or EAP's verdict on the user (with keys)
 	EventAddress      EventKind = "address"       // the gateway's answer to a request for a virtual IP (with keys)
+	EventMoved        EventKind = "moved"         // a side's IKE messages came from another address (MOBIKE, NAT)
 )
 
 // Event is one moment in an SA's life.
@@ -163,6 +164,9 @@ func (s *Session) events() []Event {
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDeleted, By: by, Detail: detail})
 		}
 	}
+	for _, mv := range s.settledMoves() {
+		out = append(out, Event{Time: mv.at, Frame: mv.frame, Kind: EventMoved, By: side(mv.initiator), Detail: mv.from.String() + " -> " + mv.to.String()})
+	}
 	// In order of time: the IKE SA is up at its last IKE_AUTH answer, after the user
 	// was authenticated in the rounds before it.
 	slices.SortStableFunc(out, func(a, b Event) int { return a.Time.Compare(b.Time) })
@@ -294,6 +298,9 @@ func (s *Session) lifecycleText() string {
 			} else {
 				childDeletes = 0
 			}
+		}
+		if e.Kind == EventMoved {
+			continue // where the IKE messages come from, not what the SA went through
 		}
 		if e.Kind != EventDeleted && e.Kind != EventDPD {
 			childDeletes = 0

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 
@@ -617,6 +618,64 @@ type sessionRare struct {
 	// responder [0] and from the initiator [1]: when each began and when it last carried a
 	// packet. Gathered for IKEv1 SAs that sent several Informationals (dpdUnanswered).
 	espSpans [2][]espSpan
+	// moves are the changes of address of either side's IKE messages within the SA
+	// (MOBIKE, or a NAT that gave a side another public address), the first maxMoves.
+	moves []addrMove
+}
+
+// addrMove is a side's IKE messages coming from (or going to) another address than
+// before, in the same IKE SA.
+type addrMove struct {
+	initiator bool
+	from, to  netip.AddrPort
+	frame     int
+	at        time.Time
+}
+
+// maxMoves bounds the address changes a session keeps (a flapping NAT makes many).
+const maxMoves = 8
+
+// forgetMoves drops the moves a frame made: a copy of a packet the capture saw twice (a
+// router before and after its NAT) is no move.
+func (s *Session) forgetMoves(frame int) {
+	if s.rare != nil {
+		s.rare.moves = slices.DeleteFunc(s.rare.moves, func(mv addrMove) bool { return mv.frame == frame })
+	}
+}
+
+// settledMoves are the moves after which the side's old address is not seen again: a
+// capture point on a NAT router sees one side at its inside and its outside address in
+// turn, which is no move.
+func (s *Session) settledMoves() []addrMove {
+	if s.rare == nil {
+		return nil
+	}
+	var out []addrMove
+	for _, mv := range s.rare.moves {
+		back := false
+		for _, m := range s.Messages {
+			if m.Time.Before(mv.at) || m.Frame == mv.frame {
+				continue
+			}
+			if sideAddr(m, mv.initiator) == mv.from.Addr() {
+				back = true
+				break
+			}
+		}
+		if !back {
+			out = append(out, mv)
+		}
+	}
+	return out
+}
+
+// sideAddr is the address a message shows for one side: its source when that side sent
+// it, else its destination.
+func sideAddr(m *Msg, initiator bool) netip.Addr {
+	if m.FromInitiator == initiator {
+		return m.Src.Addr()
+	}
+	return m.Dst.Addr()
 }
 
 // espSpan is when an ESP flow began and when it last carried a packet.

@@ -51,6 +51,7 @@ const (
 	NotifyNATDDestinationIP       NotifyType = 16389
 	NotifyCookie                  NotifyType = 16390
 	NotifyRekeySA                 NotifyType = 16393 // IKEv2 REKEY_SA: this CREATE_CHILD_SA rekeys a CHILD_SA
+	NotifyUpdateSAAddresses       NotifyType = 16400 // IKEv2 UPDATE_SA_ADDRESSES: MOBIKE, the sender moved (RFC 4555)
 	NotifyRedirect                NotifyType = 16407 // RFC 5685
 	NotifyRedirectedFrom          NotifyType = 16408
 	NotifyMultipleAuthSupported   NotifyType = 16404 // RFC 4739

@@ -126,6 +126,8 @@ func eventText(s *analyze.Session, e analyze.Event, rd *Redactor) string {
 			return "no virtual IP assigned" + by
 		}
 		return "virtual IP assigned" + by + ": " + detail
+	case analyze.EventMoved:
+		return "the " + e.By + "'s IKE messages come from another address: " + detail
 	case analyze.EventDPD:
 		t = "liveness check"
 		if e.By != "" {
