@@ -505,7 +505,7 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		}
 	}
 	if f == nil {
-		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, AH: k.ah, First: m.Time, FirstFrame: refFrame(m.Frame), firstRef: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq,
+		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, AH: k.ah, InAH: m.InAH, First: m.Time, FirstFrame: refFrame(m.Frame), firstRef: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq,
 			capture: a.cur.Name}
 		if m.Encap {
 			f.srcPort, f.dstPort, f.portsIn = m.Src.Port(), m.Dst.Port(), a.curIdx

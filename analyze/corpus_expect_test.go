@@ -398,6 +398,9 @@ func TestAHFollowed(t *testing.T) {
 			ah++
 		} else {
 			esp++
+			if !f.InAH {
+				t.Errorf("ESP flow %08x: not marked as inside AH", f.SPI)
+			}
 		}
 		if f.Packets != 5 || f.FirstSeq != 1 || f.LastSeq != 5 {
 			t.Errorf("flow %08x (AH %v): %d packets, sequence %d-%d; want 5, 1-5", f.SPI, f.AH, f.Packets, f.FirstSeq, f.LastSeq)

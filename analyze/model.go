@@ -395,7 +395,9 @@ type ESPFlow struct {
 	Encap bool           `json:"udp_encap"`
 	// AH is set for an Authentication Header SA (IP protocol 51, RFC 4302), followed like
 	// an ESP one by its SPI and sequence numbers.
-	AH            bool `json:"ah,omitempty"`
+	AH bool `json:"ah,omitempty"`
+	// InAH is set for an ESP SA whose packets come inside AH (an AH+ESP bundle).
+	InAH          bool `json:"in_ah,omitempty"`
 	Session       int  `json:"session,omitempty"`
 	FromInitiator bool `json:"from_initiator"`
 	Packets       int  `json:"packets"`

@@ -79,6 +79,6 @@ func (d *Decoder) ah(m *Message, src, dst netip.Addr, b []byte, cut bool, emit f
 		return 0, nil, false
 	}
 	// The next message is of the same packet: same frame, time, truncation and fragments.
-	*m = Message{Frame: m.Frame, Time: m.Time, Truncated: m.Truncated, Fragments: m.Fragments}
+	*m = Message{Frame: m.Frame, Time: m.Time, Truncated: m.Truncated, Fragments: m.Fragments, InAH: true}
 	return next, rest, true
 }

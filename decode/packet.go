@@ -48,6 +48,9 @@ type Message struct {
 	Encap bool
 	// TCP is set for IKE and ESP carried over TCP (RFC 8229), and for KindStream.
 	TCP bool
+	// InAH is set for what an Authentication Header protects (the ESP of an AH+ESP
+	// bundle): it travels as IP protocol 51, the AH first.
+	InAH bool
 	// Truncated is set when the capture's snap length cut the packet.
 	Truncated bool
 

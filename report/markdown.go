@@ -894,6 +894,8 @@ func espRow(f *analyze.ESPFlow, rd *Redactor) []string {
 	switch {
 	case f.AH:
 		encap = "AH (IP protocol 51)"
+	case f.InAH:
+		encap = "ESP inside AH (IP protocol 51)"
 	case f.Encap:
 		encap = "UDP"
 	}
