@@ -17,6 +17,7 @@ import (
 // completed, when, and how many IPsec SAs (CHILD_SAs) came with it. The timeline, which
 // only the evaluation and the reports read, is made by refresh, after derive.
 func (s *Session) derive() {
+	s.answeredQuickModes()
 	var st saState
 	for _, m := range s.Messages {
 		st = advance(st, m, s.authCarriesChild)
@@ -93,6 +94,49 @@ func (s *Session) childrenShownByESP(st saState) saState {
 		st.children++
 	}
 	return st
+}
+
+// answeredQuickModes reads a Quick Mode message of a capture that shows one side of
+// the SA only. Seen alone, it was taken for QM1, that side starting Quick Mode; but had
+// that side started it, its QM3 would be in the capture too. When, without a QM3 or a
+// copy of the message later, that side then sends ESP on a new SA (numbered from the
+// start), it answered the other side's QM1 and received its QM3: the message is QM2.
+func (s *Session) answeredQuickModes() {
+	if s.Version != 1 || len(s.Messages) == 0 || len(s.ESP) == 0 {
+		return
+	}
+	side := s.Messages[0].FromInitiator
+	for _, m := range s.Messages {
+		if m.FromInitiator != side {
+			return // the capture shows both sides
+		}
+	}
+	for _, ex := range s.Exchanges {
+		if ex.Type != decode.ExchangeQuickMode || len(ex.Messages) == 0 || ex.Messages[0].Step != StepQM1 {
+			continue
+		}
+		first := ex.Messages[0]
+		if slices.ContainsFunc(ex.Messages, func(m *Msg) bool { return m.hash != first.hash }) {
+			continue // more than one message of its own: not a lone answer
+		}
+		answered := false
+		for _, f := range s.ESP {
+			if f.FromInitiator == side && f.First.After(first.Time) && f.FirstSeq <= FreshSeq &&
+				!slices.ContainsFunc(ex.Messages, func(m *Msg) bool { return m.Time.After(f.First) }) {
+				answered = true
+				break
+			}
+		}
+		if !answered {
+			continue
+		}
+		ex.ByInitiator = !side
+		ex.Requests, ex.Responses = 0, ex.Requests
+		ex.Reached = StepQM2
+		for _, m := range ex.Messages {
+			m.Response, m.Step = true, StepQM2
+		}
+	}
 }
 
 // redirectGateway is the gateway an IKEv2 REDIRECT names.

@@ -1586,20 +1586,28 @@ func (s *Session) unseenSide() (which int, proof oneWayProof) {
 		if m.Retransmit > 0 || m.laterFragment {
 			continue
 		}
-		var p oneWayProof
+		var ps [2]oneWayProof
 		switch {
 		case m.Response && i > 0:
-			p = oneWayProof{m.Frame, m.Time, fmt.Sprintf("answers its requests (frame %d: %s)", m.Frame, m.Step)}
+			ps[0] = oneWayProof{m.Frame, m.Time, fmt.Sprintf("answers its requests (frame %d: %s)", m.Frame, m.Step)}
 		case needsReply(m.exchange, m):
-			p = s.wentOnAfter(m)
+			ps[0] = s.wentOnAfter(m)
 		}
-		if p.how != "" {
-			if n++; proof.how == "" {
-				proof = p
+		if m.Step == StepQM2 {
+			// ESP from QM2's sender on a new SA: it got the QM3 the capture lacks.
+			if f := s.childESPAfter(m); f != nil {
+				ps[1] = oneWayProof{f.firstRef, f.First, fmt.Sprintf("goes on as only its answers let it (frame %d: ESP on SPI %08x, an SA created after the %s)", f.firstRef, f.SPI, m.Step)}
 			}
-			if n == 2 {
-				break
+		}
+		for _, p := range ps {
+			if p.how != "" {
+				if n++; proof.how == "" {
+					proof = p
+				}
 			}
+		}
+		if n >= 2 {
+			break
 		}
 	}
 	if n < 2 {

@@ -401,7 +401,9 @@ func TestCaptureOneWay(t *testing.T) {
 			// IKEv2 from either side alone: the responder's IKE_AUTH answer, or the
 			// initiator's ESP on a new SA after its IKE_AUTH request, shows the SA up
 			// with its CHILD_SA.
-			if st.Name == "ikev2-psk.pcap" {
+			// IKEv1 likewise: the responder's lone Quick Mode message followed by its ESP on
+			// a new SA is QM2 (its QM3 would be in the capture had it started Quick Mode).
+			if st.Name == "ikev2-psk.pcap" || st.Name == "ikev1-main-psk.pcap" || st.Name == "ikev1-aggressive-psk.pcap" {
 				if len(res.Sessions) != 1 || !res.Sessions[0].Established || res.Sessions[0].Phase2Done != 1 {
 					t.Errorf("%s from %s only: want one session up with one CHILD_SA:%s", st.Name, a, sessionList(res))
 				}
