@@ -1904,6 +1904,61 @@ func (s *Session) phase2Findings(now time.Time, opts Options) []Finding {
 		"Check the security policy (SPD) for the protected subnets (ip xfrm policy, setkey -DP, show crypto map) and send traffic that matches it; with strongSwan start the child with swanctl --initiate --child NAME.")}
 }
 
+// oneWayLongEnough reports whether the capture went on long enough after the first ESP
+// of the one direction that has any for the other to have answered it: three of the
+// slowest IKE round trips of this SA (an answer inside the tunnel takes about one), or
+// the reply timeout when no IKE exchange of the SA shows its round trip. A capture that
+// ends milliseconds after a tunnel's first packet proves nothing about the way back.
+func (s *Session) oneWayLongEnough(fromI, fromR []*ESPFlow, now time.Time, opts Options) bool {
+	flows := fromI
+	if len(flows) == 0 {
+		flows = fromR
+	}
+	var first time.Time
+	for _, f := range flows {
+		if first.IsZero() || f.First.Before(first) {
+			first = f.First
+		}
+	}
+	wait := opts.ReplyTimeout
+	if rtt := s.slowestRoundTrip(); rtt > 0 && 3*rtt < wait {
+		wait = 3 * rtt
+	}
+	if now.Sub(first) >= wait {
+		return true
+	}
+	// Or the silent side sent IKE after that ESP began: the capture sees its direction,
+	// and it was there to answer, whatever the clock says.
+	silentInit := len(fromI) == 0
+	for _, m := range s.Messages {
+		if m.FromInitiator == silentInit && (m.Time.After(first) || m.Time.Equal(first) && m.Frame > flows[0].firstRef) {
+			return true
+		}
+	}
+	return false
+}
+
+// slowestRoundTrip is the longest time an IKE request of the SA took to be answered,
+// over exchanges answered at the first copy; 0 when none shows it.
+func (s *Session) slowestRoundTrip() time.Duration {
+	var rtt time.Duration
+	for _, ex := range s.Exchanges {
+		if slices.ContainsFunc(ex.Messages, func(m *Msg) bool { return m.Retransmit > 0 }) {
+			continue // a retransmission's wait is the sender's timer, not the path
+		}
+		var req *Msg
+		for _, m := range ex.Messages {
+			if !m.Response && req == nil {
+				req = m
+			} else if m.Response && req != nil {
+				rtt = max(rtt, m.Time.Sub(req.Time))
+				break
+			}
+		}
+	}
+	return rtt
+}
+
 func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 	if !s.Established || s.Phase2Done == 0 {
 		return nil
@@ -1944,7 +1999,7 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 	if f, ok := s.espStopped(fromI, fromR, now, opts); ok {
 		out = append(out, f)
 	}
-	if (len(fromI) == 0 || len(fromR) == 0) && !(len(fromI) == 0 && s.unseen == unseenInitiator || len(fromR) == 0 && s.unseen == unseenResponder) {
+	if (len(fromI) == 0 || len(fromR) == 0) && !(len(fromI) == 0 && s.unseen == unseenInitiator || len(fromR) == 0 && s.unseen == unseenResponder) && s.oneWayLongEnough(fromI, fromR, now, opts) {
 		sender, silent := "initiator", "responder"
 		flows := fromI
 		if len(fromI) == 0 {

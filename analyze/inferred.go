@@ -321,8 +321,11 @@ func (s *Session) natTBlocked(now time.Time, opts Options, final bool) []Finding
 			return nil // answered, not on 4500, or in IP fragments (their loss explains it)
 		}
 	}
-	if !final && now.Sub(auth[len(auth)-1].Time) < opts.ReplyTimeout && len(auth) < 2 {
-		return nil
+	if now.Sub(auth[len(auth)-1].Time) < opts.ReplyTimeout && len(auth) < 2 {
+		return nil // sent once, and the capture ends before an answer was due
+	}
+	if initResp.Src.Port() == 4500 {
+		return nil // IKE_SA_INIT itself went over UDP 4500 and was answered: not a port blocked
 	}
 	return []Finding{s.newFinding(CodeNATTProblem, Error, "IKE_AUTH on 4500", append(append([]int{}, nat.refs...), framesOf(auth)...), auth[0].Time,
 		fmt.Sprintf("NAT was detected in IKE_SA_INIT, IKE_AUTH moved to UDP 4500 and was sent %s without an answer.", retransText(auth)),

@@ -332,19 +332,32 @@ func (fl *InnerFlow) requestName() string {
 	return "queries"
 }
 
-// reverse finds the flow that answers fl among flows of the other direction.
-func reverse(fl *InnerFlow, back []*ESPFlow) *InnerFlow {
-	for _, ef := range back {
-		if ef.Inner == nil {
+// reverse finds the flow that answers fl (carried by the ESP flow ef) among flows of the
+// other direction. The same conversation goes on over each CHILD_SA in turn as the SA
+// is rekeyed: the answer is the one whose ESP flow shares the most time with ef.
+func reverse(fl *InnerFlow, ef *ESPFlow, back []*ESPFlow) *InnerFlow {
+	var best *InnerFlow
+	bestOverlap := time.Duration(-1 << 62)
+	for _, bf := range back {
+		if bf.Inner == nil {
 			continue
 		}
-		for _, r := range ef.Inner.Flows {
+		for _, r := range bf.Inner.Flows {
 			if r.Src == fl.Dst && r.Dst == fl.Src && r.Proto == fl.Proto && r.SrcPort == fl.DstPort && r.DstPort == fl.SrcPort {
-				return r
+				start, end := ef.First, ef.Last
+				if bf.First.After(start) {
+					start = bf.First
+				}
+				if bf.Last.Before(end) {
+					end = bf.Last
+				}
+				if o := end.Sub(start); best == nil || o > bestOverlap {
+					best, bestOverlap = r, o
+				}
 			}
 		}
 	}
-	return nil
+	return best
 }
 
 // pairAnswers sets, for each inner flow of one direction, the answers the other
@@ -356,7 +369,7 @@ func pairAnswers(out, back []*ESPFlow) {
 		}
 		for _, fl := range ef.Inner.Flows {
 			fl.Answered = 0
-			if r := reverse(fl, back); r != nil {
+			if r := reverse(fl, ef, back); r != nil {
 				fl.Answered = r.Replies
 			}
 		}
@@ -409,7 +422,7 @@ func innerOneWay(out, back []*ESPFlow) []innerGap {
 			if fl.Requests < 2 || fl.Replies > 0 {
 				continue
 			}
-			if r := reverse(fl, back); r != nil && (r.Replies > 0 || r.Packets > 0 && fl.Proto != 1 && fl.Proto != 58) {
+			if r := reverse(fl, ef, back); r != nil && (r.Replies > 0 || r.Packets > 0 && fl.Proto != 1 && fl.Proto != 58) {
 				continue // answered (for ICMP, an echo reply: an ICMP error is no answer)
 			}
 			other := openedAfter(back, fl.firstReq)
@@ -863,7 +876,7 @@ func mtuBlackHole(out, back []*ESPFlow) (lost []echoRequest, answeredMax int, fl
 			if len(f.echo) < 3 {
 				continue
 			}
-			r := reverse(f, back)
+			r := reverse(f, ef, back)
 			if r == nil || len(r.replies) == 0 {
 				continue
 			}

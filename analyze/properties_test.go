@@ -62,9 +62,10 @@ const (
 	invPressure  = "pressure-loses-nothing"
 	invStretch   = "stretch-keeps-outcomes"
 	invSpan      = "span-holds-every-message"
+	invEndCut    = "ending-early-adds-no-error"
 )
 
-var invariants = []string{invRoles, invFirstStep, invNoErrors, invPause, invFailed, invHandOver, invPressure, invStretch, invSpan}
+var invariants = []string{invRoles, invFirstStep, invNoErrors, invPause, invFailed, invHandOver, invPressure, invStretch, invSpan, invEndCut}
 
 type propCapture struct {
 	name string // as the test names it: pcaps/x.pcap, or the path within the corpus
@@ -96,6 +97,7 @@ func runProperties(t *testing.T, caps []propCapture) {
 			t.Parallel()
 			p := newPropRun(t, c)
 			p.checkCuts()
+			p.checkEndCuts()
 			p.checkPauses()
 			p.checkStretch()
 			p.checkSwapped()
@@ -264,6 +266,56 @@ func (p *propRun) checkCuts() {
 		res := analyzeStream(p.s.Name, msgs, streamStats(msgs), analyze.Options{})
 		p.checkOne(label, msgs, res, []*analyze.Result{p.full}, p.errorFree, false)
 	}
+}
+
+// checkEndCuts ends the capture right after each IKE/ESP message: a capture stopped
+// early. What was still to come could not be in it yet: no error may be concluded from
+// silence (an answer, ESP back) the capture ended too soon to show, that is from packets
+// all at its very end (the first maxCuts ends only).
+func (p *propRun) checkEndCuts() {
+	if n := len(p.s.Msgs); n == 0 || !p.s.Msgs[n-1].Time.After(p.s.Msgs[0].Time) {
+		return // timestamps that never advance (a test file) say nothing of waiting
+	}
+	points := cutPoints(p.s.Msgs)
+	for k, i := range points {
+		if k >= maxCuts || i == len(p.s.Msgs)-1 {
+			break
+		}
+		msgs := p.s.Msgs[: i+1 : i+1]
+		var end time.Time // the latest time in it (a file out of time order ends earlier than it reaches)
+		at := map[int]time.Time{}
+		for _, m := range msgs {
+			at[m.Frame] = m.Time
+			if m.Time.After(end) {
+				end = m.Time
+			}
+		}
+		label := fmt.Sprintf("ended after message %d (frame %d)", k+1, p.s.Msgs[i].Frame)
+		res := analyzeStream(p.s.Name, msgs, streamStats(msgs), analyze.Options{})
+		for _, f := range res.Findings {
+			if f.Severity != analyze.Error || !silenceCodes[f.Code] {
+				continue
+			}
+			// From its earliest packet on, the capture had to show what did not come.
+			var first time.Time
+			for _, fr := range f.Frames {
+				if t, ok := at[fr]; ok && (first.IsZero() || t.Before(first)) {
+					first = t
+				}
+			}
+			if !first.IsZero() && end.Sub(first) < endCutSlack {
+				p.add(invEndCut, label, "error finding %s (session %d, frames %v) from packets %s before the end: %s", f.Code, f.Session, f.Frames, end.Sub(first), f.Summary)
+			}
+		}
+	}
+}
+
+// silenceCodes are the findings concluded from what did not come: an answer, an IKE
+// exchange, ESP back (phase2-stalled is left out: it also stands on a refusing answer).
+var silenceCodes = map[string]bool{
+	analyze.CodeNoResponse: true, analyze.CodeReplyNotReaching: true, analyze.CodeExchangeStalled: true,
+	analyze.CodePhase2Missing: true, analyze.CodeDPDUnanswered: true,
+	analyze.CodeNATTProblem: true, analyze.CodeESPOneWay: true, analyze.CodeESPMissing: true,
 }
 
 // checkPauses inserts each pause before each exchange that starts once the IKE SA is up.
@@ -643,3 +695,8 @@ func lastMsgFrame(s *analyze.Session) int {
 	}
 	return s.Messages[len(s.Messages)-1].Frame
 }
+
+// endCutSlack: a finding of silence whose every packet is within this of the capture's
+// end had no time at all to be answered (a round trip on any real path is longer). How
+// much longer an answer may take the analysis judges from each SA's own round trips.
+const endCutSlack = time.Millisecond

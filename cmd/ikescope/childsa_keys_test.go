@@ -54,3 +54,42 @@ func TestChildSARefusedWithKeys(t *testing.T) {
 		t.Error("additional CHILD_SA: no ts-unacceptable finding")
 	}
 }
+
+// Pings go on over each CHILD_SA in turn as it is rekeyed: each flow's answers are
+// those carried back over the SA of the same time, not the first SA's (which made
+// the second SA's 10 pings read "10 / 5").
+func TestInnerAnswersAcrossRekeys(t *testing.T) {
+	out, errOut, _ := runCmd(t, nil, "analyze", "-f", "json", "--keys", "../../pcaps/ikev2-rekey.initiator.log", "../../pcaps/ikev2-rekey.pcap")
+	var r struct {
+		Sessions []struct {
+			ESP []struct {
+				SPI   string `json:"spi"`
+				Inner *struct {
+					Flows []struct{ Requests, Answered int }
+				}
+			} `json:"esp_flows"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	n := 0
+	for _, s := range r.Sessions {
+		for _, f := range s.ESP {
+			if f.Inner == nil {
+				continue
+			}
+			for _, fl := range f.Inner.Flows {
+				if fl.Requests > 0 {
+					n++
+					if fl.Answered != fl.Requests {
+						t.Errorf("SPI %s: %d requests, %d answered; every ping was answered", f.SPI, fl.Requests, fl.Answered)
+					}
+				}
+			}
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d flows of pings, want 3 (one per CHILD_SA)", n)
+	}
+}
