@@ -227,6 +227,7 @@ func childRefused(m *Msg) bool {
 func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Finding) []Finding {
 	// Losses placed between capture points come first: they say more than the same
 	// conclusion drawn from one side.
+	s.evalEnd, s.evalWait = now, opts.ReplyTimeout
 	out := append([]Finding(nil), placed...)
 	out = append(out, s.captureOneWay()...) // first: what follows reads s.unseen
 	out = append(out, s.messageFindings()...)

@@ -465,6 +465,11 @@ func (s *Session) unanswered() []pendingRequest {
 			last.v2 && ex.Type == decode.ExchangeIKESAInit && !last.FromInitiator { // a protocol violation, reported as such
 			continue
 		}
+		if a := ex.Messages[len(ex.Messages)-1]; a.FromInitiator != last.FromInitiator && (a.v2 && a.Response || !a.v2 && a.Step == last.Step.Next()) {
+			// A copy of the answer came after the request: the answer was first sent to
+			// a copy from before the capture began, and answers this one too.
+			continue
+		}
 		p := pendingRequest{ex: ex, first: last}
 		for _, m := range ex.Messages {
 			if m.hash == last.hash && m.FromInitiator == last.FromInitiator {

@@ -198,7 +198,13 @@ func (s *Session) createChildInferred() []Finding {
 		summary := fmt.Sprintf("The %s refused a CREATE_CHILD_SA request: its answer (frame %d) holds a notification and no room for an SA (%d encrypted bytes).", side(m.FromInitiator), m.Frame, skLen(m))
 		cause := "The responder refused the new CHILD_SA: its traffic selectors are not allowed (TS_UNACCEPTABLE), its ESP proposal shares no algorithm (NO_PROPOSAL_CHOSEN), or the responder is busy with a simultaneous rekey (TEMPORARY_FAILURE)."
 		next := "Compare the traffic selectors and ESP proposals of the additional CHILD_SA on both gateways and read the responder's log. With --keys ikescope names the notification."
+		before, goneEarlier := s.childGoneBefore(m.Time)
 		switch {
+		case goneEarlier && s.childUpBefore(before.Time):
+			summary += fmt.Sprintf(" No CHILD_SA was left: the one that carried ESP was deleted before (frame %d), so the tunnel carries nothing from then on.", before.Frame)
+			cause = "The CHILD_SA that carried the traffic ended (deleted, as when its lifetime runs out without a successor) and the new one is refused. A PFS group the two sides do not share refuses every CHILD_SA after the first (IKE_AUTH's leaves the groups out, RFC 7296 1.2); traffic selectors one side does not allow (TS_UNACCEPTABLE) or an ESP proposal it does not share (NO_PROPOSAL_CHOSEN) refuse it too."
+			next = "Compare the DH groups of the ESP proposals on both gateways (strongSwan: the group in esp_proposals; libreswan: pfs= and esp=; Cisco: set pfs), then the ESP algorithms and traffic selectors, and read the responder's log."
+			gone, goneAt = len(out), before.Time
 		case s.childUpBefore(m.Time):
 			sev = Warning
 			// A rekey, or an additional CHILD_SA: IKE_AUTH's CHILD_SA has no key
@@ -248,6 +254,21 @@ func (s *Session) childGoneAfter(t time.Time) (Event, bool) {
 			return Event{}, false
 		}
 	}
+	// "No other came up" needs a capture that went on after the Delete long enough for
+	// one to (three of the SA's round trips, or the reply timeout), with no CHILD_SA
+	// request still waiting for its answer at the end.
+	wait := s.evalWait
+	if rtt := s.slowestRoundTrip(); rtt > 0 && 3*rtt < wait {
+		wait = 3 * rtt
+	}
+	if !s.evalEnd.IsZero() && s.evalEnd.Sub(del.Time) < wait {
+		return Event{}, false
+	}
+	for _, ex := range s.Exchanges {
+		if ex.Type == decode.ExchangeCreateChildSA && ex.First.After(del.Time) && ex.Responses == 0 {
+			return Event{}, false
+		}
+	}
 	return del, true
 }
 
@@ -266,11 +287,41 @@ func (s *Session) childUpBefore(t time.Time) bool {
 		}
 	}
 	for _, f := range s.ESP {
-		if f.First.Before(t) {
+		// ESP before t, or ESP numbered past the start: its SA was up before the
+		// capture began, so before t.
+		if f.First.Before(t) || f.FirstSeq > FreshSeq {
 			return true
 		}
 	}
 	return s.predecessor != nil && s.predecessor.Phase2Done > 0 // a rekeyed IKE SA takes its CHILD_SAs over
+}
+
+// childGoneBefore finds the Delete of a CHILD_SA before t after which no CHILD_SA was
+// created and no ESP of the session went on (packets in flight within a second aside):
+// at t the session had no IPsec SA left.
+func (s *Session) childGoneBefore(t time.Time) (Event, bool) {
+	var del Event
+	found := false
+	for _, e := range s.events() {
+		if !e.Time.Before(t) {
+			break
+		}
+		switch {
+		case e.Kind == EventChildUp || e.Kind == EventChildRekeyed:
+			found = false
+		case e.Kind == EventDeleted && deletesChild(e.Detail):
+			del, found = e, true
+		}
+	}
+	if !found {
+		return Event{}, false
+	}
+	for _, f := range s.ESP {
+		if f.Last.After(del.Time.Add(time.Second)) {
+			return Event{}, false
+		}
+	}
+	return del, true
 }
 
 // natTBlocked: NAT was detected in IKE_SA_INIT, so IKE_AUTH moves to UDP 4500 (RFC 7296
@@ -294,6 +345,11 @@ func (s *Session) natTBlocked(now time.Time, opts Options, final bool) []Finding
 	}
 	if initResp == nil || s.Chosen == nil || s.redirectedTo != "" {
 		return nil // no accepted IKE_SA_INIT: nothing has to follow on 4500
+	}
+	for _, m := range s.Messages {
+		if m.Step == StepIKESAInitRequest && m.Time.After(initResp.Time) {
+			return nil // still asking after the answer: it never got it (reply-not-reaching)
+		}
 	}
 	if len(auth) == 0 {
 		if nat.InitiatorTranslated {

@@ -188,10 +188,14 @@ type Session struct {
 
 	establishedAt    time.Time // when the negotiation completed
 	establishedFrame int
-	abandonedFor     int  // a simultaneous start: the session that came up instead
-	retriedAs        int  // refused with INVALID_KE_PAYLOAD: the session that retried with the group asked for
-	stoppedEarly     bool // the capture went on past the reply timeout after the last message
-	keptAs           int  // keptOK or keptFailed once finished and kept
+	// evalEnd and evalWait are the time the evaluation under way is as of, and the reply
+	// timeout it uses: what rules reading the session's end need.
+	evalEnd      time.Time
+	evalWait     time.Duration
+	abandonedFor int  // a simultaneous start: the session that came up instead
+	retriedAs    int  // refused with INVALID_KE_PAYLOAD: the session that retried with the group asked for
+	stoppedEarly bool // the capture went on past the reply timeout after the last message
+	keptAs       int  // keptOK or keptFailed once finished and kept
 	// rare is what few sessions need (selectors known with keys, IKE over TCP), kept out
 	// of line so that a flood of half-open SAs does not pay for it.
 	rare           *sessionRare

@@ -92,3 +92,44 @@ func TestReauthentication(t *testing.T) {
 		}
 	}
 }
+
+// streamFrom is the capture started at frame `from` and ended after frame `to` (0: the
+// end), as a late or early-stopped capture records it.
+func streamFrom(t *testing.T, path string, from, to int) ([]decode.Message, *capStream) {
+	s := loadStream(t, path)
+	var msgs []decode.Message
+	for _, m := range s.Msgs {
+		if m.Frame >= from && (to == 0 || m.Frame <= to) {
+			msgs = append(msgs, m)
+		}
+	}
+	return msgs, s
+}
+
+// Cut captures of the refused rekey say only what they show: started after the CHILD_SA
+// was deleted, the refused new one leaves the tunnel with none (an error); stopped
+// right after the Delete, with a new request unanswered, nothing says none came up.
+// B's capture of replies that never reach A, started at B's first answer, is not a
+// request without an answer.
+func TestRefusalsInCutCaptures(t *testing.T) {
+	const pfs = "../pcaps/ikev2-rekey-pfs-mismatch.pcap"
+	msgs, s := streamFrom(t, pfs, 47, 0)
+	res := analyzeStream(s.Name, msgs, streamStats(msgs), analyze.Options{})
+	f := findCode(res, analyze.CodePhase2Stalled)
+	if f == nil || f.Severity != analyze.Error || !strings.Contains(f.Summary, "No CHILD_SA was left") {
+		t.Errorf("started at frame 47: %+v", f)
+	}
+	msgs, s = streamFrom(t, pfs, 1, 61)
+	res = analyzeStream(s.Name, msgs, streamStats(msgs), analyze.Options{})
+	if f := findCode(res, analyze.CodePhase2Stalled); f == nil || f.Severity == analyze.Error || strings.Contains(f.Summary, "carries nothing") {
+		t.Errorf("ended at frame 61: %+v", f)
+	}
+	msgs, s = streamFrom(t, "../pcaps/two-reply-dropped.gw-b.pcap", 2, 0)
+	res = analyzeStream(s.Name, msgs, streamStats(msgs), analyze.Options{})
+	if f := findCode(res, analyze.CodeNoResponse); f != nil {
+		t.Errorf("B from its first answer: %s", f.Summary)
+	}
+	if findCode(res, analyze.CodeReplyNotReaching) == nil {
+		t.Errorf("B from its first answer: no reply-not-reaching:%s", sessionList(res))
+	}
+}
