@@ -201,6 +201,15 @@ func (s *Session) chosenAsOffered() bool {
 	return false
 }
 
+// noConnectionText is the less likely reading of NO_PROPOSAL_CHOSEN: no connection for
+// the peer at all. Once Phase 1 (the IKE SA) is up, the responder has one.
+func (s *Session) noConnectionText(phase, who string) string {
+	if phase == "Phase 2" && s.Established {
+		return ""
+	}
+	return fmt.Sprintf(" Less likely: the %s has no connection for this peer at all, or only one for the other IKE version, and some implementations (libreswan) answer that with NO_PROPOSAL_CHOSEN too.", who)
+}
+
 // childRefusedFinding is NO_PROPOSAL_CHOSEN for a decrypted CREATE_CHILD_SA while a
 // CHILD_SA is up: a rekey (REKEY_SA) or an additional CHILD_SA refused. A request that
 // offers a PFS group, after a CHILD_SA made in IKE_AUTH (where groups are left out, RFC
@@ -320,7 +329,7 @@ func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
 		}
 		return s.newFinding(CodeNoProposalChosen, Error, ex, frames, msg.Time,
 			fmt.Sprintf("The %s answered %s with %s: %s proposal mismatch.", who, s.requestName(msg), name, phase),
-			fmt.Sprintf("The %s does not accept %s. The two gateways are configured with different %s algorithms (%s). Less likely: the %s has no connection for this peer at all, or only one for the other IKE version, and some implementations (libreswan) answer that with NO_PROPOSAL_CHOSEN too.", who, offered, phase, proposalParts(v2, phase), who),
+			fmt.Sprintf("The %s does not accept %s. The two gateways are configured with different %s algorithms (%s).%s", who, offered, phase, proposalParts(v2, phase), s.noConnectionText(phase, who)),
 			"Compare both sides' "+phase+" proposals and make one match exactly.").where(where)
 	case v2 && n.Type == decode.NotifyInvalidKEPayload: // INVALID_KE_PAYLOAD
 		guess := "the one the initiator guessed"
@@ -1457,6 +1466,8 @@ func (s *Session) moveFindings() []Finding {
 			how = "it moved to another address and said so with UPDATE_SA_ADDRESSES (MOBIKE, RFC 4555)"
 		}
 		summary := fmt.Sprintf("From frame %d the %s's IKE messages come from %s instead of %s, in the same IKE SA: %s.", mv.frame, who, mv.to, mv.from, how)
+		// The other side follows when it sends a request of its own to the new address:
+		// an answer goes back to where its request came from anyway (RFC 7296 2.11).
 		var followed, stale *Msg
 		for _, m := range s.Messages {
 			if m.FromInitiator == mv.initiator || m.Time.Before(mv.at) || m.Retransmit > 0 {
@@ -1464,7 +1475,7 @@ func (s *Session) moveFindings() []Finding {
 			}
 			switch m.Dst.Addr() {
 			case mv.to.Addr():
-				if followed == nil {
+				if followed == nil && (!m.Response || !m.v2) {
 					followed = m
 				}
 			case mv.from.Addr():
@@ -1483,7 +1494,15 @@ func (s *Session) moveFindings() []Finding {
 			next = "Enable MOBIKE on both sides (strongSwan mobike = yes, the default; Windows and iOS clients use it) or NAT traversal, and read the " + other + "'s log at this time."
 		case followed != nil:
 			frames = append(frames, followed.Frame)
-			summary += fmt.Sprintf(" The %s followed: its next message goes to the new address (frame %d).", other, followed.Frame)
+			summary += fmt.Sprintf(" The %s followed: its own next request goes to the new address (frame %d).", other, followed.Frame)
+		default:
+			for _, f := range s.ESP {
+				if f.FromInitiator != mv.initiator && f.Dst.Addr() == mv.to.Addr() && f.First.After(mv.at) {
+					frames = append(frames, f.firstRef)
+					summary += fmt.Sprintf(" The %s followed: its ESP goes to the new address (frame %d).", other, f.firstRef)
+					break
+				}
+			}
 		}
 		out = append(out, s.newFinding(CodeNATDetected, sev, "IKE address "+who, frames, mv.at, summary, cause, next))
 	}

@@ -215,7 +215,7 @@ func (s *Session) createChildInferred() []Finding {
 			if del, ok := s.childGoneAfter(m.Time); ok {
 				sev, gone, goneAt = Error, len(out), del.Time
 				summary += fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on.", secs(del.Time.Sub(m.Time)), del.Frame)
-				cause = "The refused request was in all likelihood the rekey of the CHILD_SA that was up: that CHILD_SA was deleted later without a successor, as one is when its lifetime ends. IKE_AUTH's CHILD_SA comes without a key exchange, so the DH groups of its ESP proposals (PFS) are left out there (RFC 7296 1.2) and first compared at its rekey: a PFS group the two sides do not share (NO_PROPOSAL_CHOSEN or INVALID_KE_PAYLOAD) is the usual reason a rekey fails after the tunnel worked; traffic selectors changed on one side since (TS_UNACCEPTABLE) the other."
+				cause = "The refused request was in all likelihood the rekey of the CHILD_SA that was up: that CHILD_SA was deleted later without a successor, as one is when its lifetime ends. IKE_AUTH's CHILD_SA comes without a key exchange, so the DH groups of its ESP proposals (PFS) are left out there (RFC 7296 1.2) and first compared at its rekey: a PFS group the two sides do not share (NO_PROPOSAL_CHOSEN or INVALID_KE_PAYLOAD) is the usual reason a rekey fails after the tunnel worked; the other is traffic selectors changed on one side since the CHILD_SA came up (TS_UNACCEPTABLE)."
 			} else {
 				cause += " The IKE SA and the CHILD_SA already up are not affected; if this was a rekey, that CHILD_SA goes down when its lifetime ends."
 			}

@@ -138,7 +138,12 @@ func (s *Session) events() []Event {
 			}
 		case m.v2 && m.ExchangeType == decode.ExchangeInformational && !m.Response && m.hasSK && m.skFirst == decode.PayloadNone,
 			m.v2 && m.ExchangeType == decode.ExchangeInformational && !m.Response && m.Decrypted && len(m.Inner) == 0:
-			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDPD, By: by})
+			detail := ""
+			if s.rare != nil && slices.ContainsFunc(s.rare.moves, func(mv addrMove) bool { return mv.frame == m.Frame }) {
+				// The first message from a new address: MOBIKE checks the path first (RFC 4555 3.5).
+				detail = "from its new address, a path check (MOBIKE)"
+			}
+			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDPD, By: by, Detail: detail})
 		case !m.v2 && hasDPD(m):
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDPD, By: by})
 		case m.ra != nil && m.ra.verdict() != "":

@@ -40,7 +40,11 @@ func (p Proposal) String() string {
 	if len(p.PRF) > 0 && !sameStrings(p.PRF, p.Integrity) {
 		add(prefixed("PRF ", p.PRF))
 	}
-	add(p.Groups)
+	if len(p.Groups) == 1 && p.Groups[0] == "none" {
+		parts = append(parts, "no PFS") // Phase 2 without a DH group of its own
+	} else {
+		add(p.Groups)
+	}
 	if p.Auth != "" {
 		parts = append(parts, p.Auth)
 	}

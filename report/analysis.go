@@ -404,7 +404,15 @@ func captureLine(c analyze.Capture, r *analyze.Result, rd *Redactor) string {
 	return line
 }
 
-func seconds(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+func seconds(d time.Duration) string {
+	switch {
+	case d <= 0 || d >= time.Second:
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d < time.Millisecond:
+		return fmt.Sprintf("%d µs", d.Microseconds())
+	}
+	return fmt.Sprintf("%d ms", d.Milliseconds()) // a capture of 14 ms is not "0.0 s"
+}
 
 // sessionHeader names the columns of sessionRow.
 var sessionHeader = []string{"#", "INITIATOR", "RESPONDER", "IKE", "MODE", "AUTH", "PROPOSAL AGREED", "STATE", "PHASE 2", "RETRANS", "ESP I→R/R→I"}

@@ -233,10 +233,13 @@ func endText(s *analyze.Session, end time.Time) string {
 		}
 	}
 	if s.Phase2Done == 0 {
-		if s.Version == 1 {
-			missing = append(missing, "no Quick Mode")
-		} else {
+		switch {
+		case s.Version == 2:
 			missing = append(missing, "no CHILD_SA")
+		case slices.ContainsFunc(s.Exchanges, func(ex *analyze.Exchange) bool { return ex.Type == decode.ExchangeQuickMode }):
+			missing = append(missing, "no IPsec SA") // Quick Mode began and never completed
+		default:
+			missing = append(missing, "no Quick Mode")
 		}
 	}
 	if len(s.ESP) == 0 {

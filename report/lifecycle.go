@@ -133,6 +133,7 @@ func eventText(s *analyze.Session, e analyze.Event, rd *Redactor) string {
 		if e.By != "" {
 			t += " (" + e.By + ")"
 		}
+
 	case analyze.EventDeleted:
 		switch {
 		case detail != "" && e.By != "":
