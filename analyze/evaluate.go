@@ -445,6 +445,25 @@ func (s *Session) childAfter(t time.Time) (time.Time, int, bool) {
 	return time.Time{}, 0, false
 }
 
+// childFromBefore reports ESP of the session that a CHILD_SA negotiated before the
+// capture began carries: ESP numbered past the start, or ESP of an SA whose negotiation
+// (IKE_SA_INIT, Main or Aggressive Mode) is not in the capture.
+func (s *Session) childFromBefore() bool {
+	if len(s.ESP) == 0 {
+		return false
+	}
+	if slices.ContainsFunc(s.ESP, func(f *ESPFlow) bool { return f.FirstSeq > FreshSeq }) {
+		return true
+	}
+	return !slices.ContainsFunc(s.Messages, func(m *Msg) bool {
+		switch m.ExchangeType {
+		case decode.ExchangeIKESAInit, decode.ExchangeIKEAuth, decode.ExchangeMainMode, decode.ExchangeAggressive:
+			return true
+		}
+		return false
+	})
+}
+
 // describe sets the session's state in words and whether it failed, from its findings
 // alone: failed exactly when one of them is an error.
 func (s *Session) describe(fs []Finding) {
@@ -464,12 +483,15 @@ func (s *Session) describe(fs []Finding) {
 		s.State = fmt.Sprintf("abandoned (session %d came up)", s.abandonedFor)
 	case s.retriedAs > 0 && !failed:
 		s.State = fmt.Sprintf("another DH group asked for, retried as session %d", s.retriedAs)
-	case s.Established && (s.Phase2Done > 0 || s.predecessor != nil && s.predecessor.Phase2Done > 0):
+	case s.Established && (s.Phase2Done > 0 || s.predecessor != nil && s.predecessor.Phase2Done > 0 || s.childFromBefore()):
 		// A rekeyed IKE SA takes over its predecessor's CHILD_SAs (RFC 7296 2.18).
 		// Its parts put together once: one string, not one per part.
 		cont, esp, life := "", "", s.lifecycleText()
-		if s.predecessor != nil {
+		switch {
+		case s.predecessor != nil:
 			cont = fmt.Sprintf(" (continues session %d)", s.predecessor.ID)
+		case s.Phase2Done == 0:
+			cont = " before the capture"
 		}
 		switch {
 		case len(s.ESP) > 0 && slices.ContainsFunc(fs, func(f Finding) bool { return f.Code == CodeESPOneWay }):

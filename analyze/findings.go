@@ -1938,24 +1938,49 @@ func (s *Session) oneWayLongEnough(fromI, fromR []*ESPFlow, now time.Time, opts 
 	if len(flows) == 0 {
 		flows = fromR
 	}
-	var first time.Time
+	var first, last time.Time
+	packets, lastRef := 0, 0
 	for _, f := range flows {
+		packets += f.Packets
 		if first.IsZero() || f.First.Before(first) {
 			first = f.First
+		}
+		if f.Last.After(last) || f.Last.Equal(last) && f.lastRef > lastRef {
+			last, lastRef = f.Last, f.lastRef
+		}
+	}
+	if packets < 2 {
+		return false // one packet: its answer may have come by another SA, or its request before the capture
+	}
+	if s.Phase2Done == 0 {
+		// The CHILD_SA's negotiation is not in the capture, so which flows are its own is
+		// a guess: any ESP back between the two addresses shows the way back works.
+		if back := s.espFrom[0]; len(fromI) == 0 {
+			back = s.espFrom[1]
+			if !back.IsZero() {
+				return false
+			}
+		} else if !back.IsZero() {
+			return false
 		}
 	}
 	wait := opts.ReplyTimeout
 	if rtt := s.slowestRoundTrip(); rtt > 0 && 3*rtt < wait {
 		wait = 3 * rtt
 	}
-	if now.Sub(first) >= wait {
+	if last.Sub(first) >= wait || now.Sub(first) >= wait && s.Phase2Done > 0 {
 		return true
 	}
-	// Or the silent side sent IKE after that ESP began: the capture sees its direction,
-	// and it was there to answer, whatever the clock says.
+	// Or the silent side sent IKE while the one-way ESP went on: the capture sees its
+	// direction, and it was there to answer, whatever the clock says.
 	silentInit := len(fromI) == 0
 	for _, m := range s.Messages {
-		if m.FromInitiator == silentInit && (m.Time.After(first) || m.Time.Equal(first) && m.Frame > flows[0].firstRef) {
+		if m.FromInitiator != silentInit {
+			continue
+		}
+		after := m.Time.After(first) || m.Time.Equal(first) && m.Frame > flows[0].firstRef
+		before := m.Time.Before(last) || m.Time.Equal(last) && m.Frame < lastRef
+		if after && before {
 			return true
 		}
 	}
@@ -1984,7 +2009,7 @@ func (s *Session) slowestRoundTrip() time.Duration {
 }
 
 func (s *Session) espFindings(now time.Time, opts Options) []Finding {
-	if !s.Established || s.Phase2Done == 0 {
+	if !s.Established || s.Phase2Done == 0 && !s.childFromBefore() {
 		return nil
 	}
 	var out []Finding
