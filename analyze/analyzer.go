@@ -1394,6 +1394,7 @@ func (a *Analyzer) reauthenticated(s *Session) {
 		}
 		s.ReauthenticatedBy, o.Reauthenticates = o.ID, s.ID
 		s.describe(s.findings)
+		o.Timeline = o.timeline()
 		return
 	}
 }

@@ -239,7 +239,7 @@ func (s *Session) childRefusedFinding(msg *Msg, ex, name string) (Finding, bool)
 	summary := fmt.Sprintf("The %s answered CREATE_CHILD_SA, %s, with %s.", side(msg.FromInitiator), what, name)
 	sev := Error
 	if del, ok := s.childGoneAfter(msg.Time); ok {
-		summary += fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on.", secs(del.Time.Sub(msg.Time)), del.Frame)
+		summary += fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on%s.", secs(del.Time.Sub(msg.Time)), del.Frame, s.lastESPText())
 	} else if !rekey {
 		sev = Warning // the CHILD_SA up goes on
 	}
@@ -380,7 +380,7 @@ func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
 			sev, gone := Warning, ""
 			cause := "The subnets (and protocols/ports) asked for this CHILD_SA are not within what the other side's policy allows for this peer; the CHILD_SA already up, with other selectors, is not affected. A second subnet pair configured on one gateway only is the usual reason."
 			if del, ok := s.childGoneAfter(msg.Time); ok {
-				sev, gone = Error, fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on.", secs(del.Time.Sub(msg.Time)), del.Frame)
+				sev, gone = Error, fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on%s.", secs(del.Time.Sub(msg.Time)), del.Frame, s.lastESPText())
 				cause = "The subnets (and protocols/ports) asked for are not within what the other side's policy allows for this peer. The CHILD_SA that was up ended without a successor, so this was most likely its rekey: one gateway's subnets changed since it came up (a configuration reload on one side only)."
 			}
 			return s.newFinding(CodeTSUnacceptable, sev, ex, frames, msg.Time,

@@ -214,7 +214,7 @@ func (s *Session) createChildInferred() []Finding {
 			next = "Compare the DH groups of the ESP proposals on both gateways (strongSwan: the group in esp_proposals, such as -modp2048 or -ecp256; libreswan: pfs= and the group in esp=; Cisco: set pfs) and the traffic selectors, and read the responder's log. With --keys ikescope names the notification and whether the request was a rekey."
 			if del, ok := s.childGoneAfter(m.Time); ok {
 				sev, gone, goneAt = Error, len(out), del.Time
-				summary += fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on.", secs(del.Time.Sub(m.Time)), del.Frame)
+				summary += fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on%s.", secs(del.Time.Sub(m.Time)), del.Frame, s.lastESPText())
 				cause = "The refused request was in all likelihood the rekey of the CHILD_SA that was up: that CHILD_SA was deleted later without a successor, as one is when its lifetime ends. IKE_AUTH's CHILD_SA comes without a key exchange, so the DH groups of its ESP proposals (PFS) are left out there (RFC 7296 1.2) and first compared at its rekey: a PFS group the two sides do not share (NO_PROPOSAL_CHOSEN or INVALID_KE_PAYLOAD) is the usual reason a rekey fails after the tunnel worked; the other is traffic selectors changed on one side since the CHILD_SA came up (TS_UNACCEPTABLE)."
 			} else {
 				cause += " The IKE SA and the CHILD_SA already up are not affected; if this was a rekey, that CHILD_SA goes down when its lifetime ends."
@@ -270,6 +270,21 @@ func (s *Session) childGoneAfter(t time.Time) (Event, bool) {
 		}
 	}
 	return del, true
+}
+
+// lastESPText names the session's last ESP packet: when the tunnel last carried
+// something.
+func (s *Session) lastESPText() string {
+	var last *ESPFlow
+	for _, f := range s.ESP {
+		if last == nil || f.Last.After(last.Last) {
+			last = f
+		}
+	}
+	if last == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (its last ESP packet: frame %d, %s)", last.LastFrame, stamp(last.Last))
 }
 
 // deletesChild tells from a Delete event's detail that it ended an IPsec SA, not the

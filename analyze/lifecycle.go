@@ -28,6 +28,7 @@ const (
 	EventUserAuth     EventKind = "user-auth"     // XAUTH's or EAP's verdict on the user (with keys)
 	EventAddress      EventKind = "address"       // the gateway's answer to a request for a virtual IP (with keys)
 	EventMoved        EventKind = "moved"         // a side's IKE messages came from another address (MOBIKE, NAT)
+	EventReauthFrom   EventKind = "reauth-from"   // this IKE SA replaced another by a reauthentication
 )
 
 // Event is one moment in an SA's life.
@@ -96,6 +97,9 @@ func (s *Session) timeline() []Event {
 
 func (s *Session) events() []Event {
 	var out []Event
+	if s.Reauthenticates > 0 {
+		out = append(out, Event{Time: s.First, Frame: s.firstFrame(), Kind: EventReauthFrom, Session: s.Reauthenticates})
+	}
 	if s.predecessor != nil {
 		out = append(out, Event{Time: s.First, Frame: s.firstFrame(), Kind: EventRekeyedFrom, Session: s.predecessor.ID,
 			Detail: s.predecessor.InitiatorSPI.String() + "/" + s.predecessor.ResponderSPI.String() + " -> " + s.InitiatorSPI.String() + "/" + s.ResponderSPI.String()})

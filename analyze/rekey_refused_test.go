@@ -81,6 +81,9 @@ func TestReauthentication(t *testing.T) {
 	if old.ReauthenticatedBy != cur.ID || cur.Reauthenticates != old.ID || !strings.Contains(old.State, "replaced by session 2 (reauthentication)") {
 		t.Errorf("session 1 %q reauthenticated_by %d, session 2 reauthenticates %d", old.State, old.ReauthenticatedBy, cur.Reauthenticates)
 	}
+	if len(cur.Timeline) == 0 || cur.Timeline[0].Kind != analyze.EventReauthFrom || cur.Timeline[0].Session != old.ID {
+		t.Errorf("session 2's timeline does not begin with replacing session 1: %+v", cur.Timeline)
+	}
 	for _, f := range res.Findings {
 		if f.Severity >= analyze.Warning || f.Code == analyze.CodeDuplicateSA {
 			t.Errorf("%s %s: %s", f.Severity, f.Code, f.Summary)

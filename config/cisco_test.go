@@ -69,7 +69,7 @@ func TestCiscoIOSSiteToSite(t *testing.T) {
 	wantStrings(t, "LocalTS", settingValues(ch.LocalTS), "10.1.0.0/16", "10.1.1.10/32")
 	wantStrings(t, "RemoteTS (deny left out)", settingValues(ch.RemoteTS), "10.20.0.0/16", "10.21.1.0/24")
 	wantSource(t, "TS", ch.RemoteTS[1].At, file, 78, "20 permit ip host 10.1.1.10 10.21.1.0 0.0.0.255")
-	wantStrings(t, "ESP (the map's lifetime)", offerTexts(ch.ESP), "TS-3DES: 3DES HMAC-SHA1 none 30m")
+	wantStrings(t, "ESP (the map's lifetime)", offerTexts(ch.ESP), "TS-3DES: 3DES HMAC-SHA1 no PFS 30m")
 	if ch.ESP[0].LifeKB != 10000 {
 		t.Errorf("LifeKB %d", ch.ESP[0].LifeKB)
 	}
@@ -180,7 +180,7 @@ func TestCiscoIOSIKEv2DefaultProposal(t *testing.T) {
 		"HMAC-SHA2-512-256/HMAC-SHA2-384-192/HMAC-SHA2-256-128/HMAC-SHA1-96/HMAC-MD5-96 "+
 		"PRF HMAC-SHA2-512/PRF HMAC-SHA2-384/PRF HMAC-SHA2-256/PRF HMAC-SHA1/PRF HMAC-MD5 MODP_1536/MODP_1024")
 	wantSource(t, "default proposal", c.IKE[0].At, file, 10, "set ikev2-profile P")
-	wantStrings(t, "ESP", offerTexts(c.Children[0].ESP), "T: AES-CBC-128 HMAC-SHA1-96 none")
+	wantStrings(t, "ESP", offerTexts(c.Children[0].ESP), "T: AES-CBC-128 HMAC-SHA1-96 no PFS")
 }
 
 func TestCiscoASASiteToSite(t *testing.T) {
@@ -228,7 +228,7 @@ func TestCiscoASASiteToSite(t *testing.T) {
 		t.Errorf("conn 30 version %d auth %q", c.Version, c.LocalAuth.Value)
 	}
 	wantStrings(t, "IKE", offerTexts(c.IKE), append(append([]string(nil), v1...), v2...)...)
-	wantStrings(t, "ESP", offerTexts(c.Children[0].ESP), "ESP-3DES-MD5: 3DES HMAC-MD5 none 8h", "GCM: AES-GCM-16-256 none")
+	wantStrings(t, "ESP", offerTexts(c.Children[0].ESP), "ESP-3DES-MD5: 3DES HMAC-MD5 no PFS 8h", "GCM: AES-GCM-16-256 no PFS")
 
 	if len(g.Secrets) != 4 {
 		t.Fatalf("%d secrets; want 4", len(g.Secrets))
@@ -269,7 +269,7 @@ func TestCiscoASARemoteAccess(t *testing.T) {
 	if ch.LocalTS != nil || ch.RemoteTS != nil {
 		t.Errorf("TS %+v", ch)
 	}
-	wantStrings(t, "ESP", offerTexts(ch.ESP), "RA-TS: AES-CBC-256 HMAC-SHA1 none 8h")
+	wantStrings(t, "ESP", offerTexts(ch.ESP), "RA-TS: AES-CBC-256 HMAC-SHA1 no PFS 8h")
 	if ch.ESP[0].Lifetime != 8*time.Hour {
 		t.Errorf("lifetime %v", ch.ESP[0].Lifetime)
 	}
@@ -329,7 +329,7 @@ func TestCiscoIOSEasyVPN(t *testing.T) {
 		t.Fatalf("pools %+v", c.Pools)
 	}
 	wantSource(t, "pool", c.Pools[0].At, file, 32, "ip local pool EZ-POOL 10.8.0.1 10.8.0.50")
-	wantStrings(t, "ESP", offerTexts(c.Children[0].ESP), "EZ-TS: AES-CBC-128 HMAC-SHA1 none 1h")
+	wantStrings(t, "ESP", offerTexts(c.Children[0].ESP), "EZ-TS: AES-CBC-128 HMAC-SHA1 no PFS 1h")
 	if len(g.Secrets) != 1 || g.Secrets[0].IDs[0] != "REMOTE" || g.Secrets[0].Digest != sha256.Sum256([]byte("ezvpn-group-key")) {
 		t.Errorf("secrets %+v", g.Secrets)
 	}

@@ -151,10 +151,10 @@ func TestRacoonSeed(t *testing.T) {
 	wantStrings(t, "ESP offers (each cipher with each authentication algorithm)", esp,
 		"aes 256 hmac_sha256: AES-CBC-256 HMAC-SHA2-256 MODP_2048 1h", "aes 256 hmac_sha1: AES-CBC-256 HMAC-SHA1 MODP_2048 1h",
 		"3des hmac_sha256: 3DES HMAC-SHA2-256 MODP_2048 1h", "3des hmac_sha1: 3DES HMAC-SHA1 MODP_2048 1h")
-	ch = c.Children[1] // a host is /32, a port is dropped; no pfs_group is "none"; aes alone is 128 bits
+	ch = c.Children[1] // a host is /32, a port is dropped; no pfs_group is "no PFS"; aes alone is 128 bits
 	wantStrings(t, "LocalTS", settingValues(ch.LocalTS), "10.1.5.7/32")
 	wantStrings(t, "RemoteTS", settingValues(ch.RemoteTS), "10.3.0.0/24")
-	if len(ch.ESP) != 1 || ch.ESP[0].String() != "AES-CBC-128 HMAC-SHA1 none 30m" || ch.ESP[0].LifeKB != 100*1024 {
+	if len(ch.ESP) != 1 || ch.ESP[0].String() != "AES-CBC-128 HMAC-SHA1 no PFS 30m" || ch.ESP[0].LifeKB != 100*1024 {
 		t.Errorf("ESP %+v", ch.ESP)
 	}
 
@@ -213,7 +213,7 @@ func TestRacoonRemoteAccess(t *testing.T) {
 	if ch.Name != "anonymous" || ch.LocalTS != nil || ch.RemoteTS != nil || len(ch.ESP) != 2 {
 		t.Errorf("child %+v", ch)
 	}
-	wantStrings(t, "ESP", []string{ch.ESP[0].String(), ch.ESP[1].String()}, "AES-CBC-128 HMAC-SHA1 none 12h", "AES-CBC-128 HMAC-MD5 none 12h")
+	wantStrings(t, "ESP", []string{ch.ESP[0].String(), ch.ESP[1].String()}, "AES-CBC-128 HMAC-SHA1 no PFS 12h", "AES-CBC-128 HMAC-MD5 no PFS 12h")
 
 	site := g.Conns[1] // rsasig, blowfish (128 by default), no pool: it does no XAUTH
 	if site.LocalAuth.Value != "pubkey" || site.RemoteAuth.Value != "pubkey" || site.Pools != nil || site.Aggressive {

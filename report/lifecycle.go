@@ -119,6 +119,8 @@ func eventText(s *analyze.Session, e analyze.Event, rd *Redactor) string {
 		t = fmt.Sprintf("IKE SA rekeyed into session %d%s", e.Session, by)
 	case analyze.EventRekeyedFrom:
 		t = fmt.Sprintf("continues session %d (rekey)", e.Session)
+	case analyze.EventReauthFrom:
+		t = fmt.Sprintf("replaces session %d (reauthentication: a new IKE SA while the old one was up)", e.Session)
 	case analyze.EventUserAuth:
 		return "user authentication" + by + ": " + detail
 	case analyze.EventAddress:
