@@ -651,7 +651,7 @@ func (a *Analyzer) tie(f *ESPFlow) bool {
 		var latest *Session
 		for i := len(list) - 1; i >= 0; i-- {
 			c := list[i]
-			if c.First.After(f.First) || c.dropped || !c.inCapture(f.capture) || c.madeNoSA(f.First) {
+			if c.First.After(f.First) || c.dropped || !c.inCapture(f.capture) || c.madeNoSA(f.First) || c.ikeGoneBefore(f.First) {
 				continue
 			}
 			if latest == nil {
@@ -685,7 +685,7 @@ func (a *Analyzer) tieEarly() {
 		}
 		var s *Session
 		for _, c := range list {
-			if !c.dropped && c.inCapture(f.capture) && !c.madeNoSA(c.Last) {
+			if !c.dropped && c.inCapture(f.capture) && !c.madeNoSA(c.Last) && !c.negotiatedAfter(f.First) && !c.ikeGoneBefore(f.First) {
 				s = c
 				break
 			}
@@ -700,6 +700,35 @@ func (a *Analyzer) tieEarly() {
 	}
 	clear(a.untied[len(still):])
 	a.untied = still
+}
+
+// negotiatedAfter reports whether the capture holds the SA's negotiation from its first
+// message (IKE_SA_INIT, MM1, AM1), begun after t: no IPsec SA of it carried ESP before t.
+func (s *Session) negotiatedAfter(t time.Time) bool {
+	return len(s.Messages) > 0 && s.Messages[0].Step.First() && s.First.After(t)
+}
+
+// ikeGoneBefore reports whether the SA's own Delete (of the IKE SA, not a CHILD_SA)
+// came before t: its IPsec SAs went with it, so ESP that begins after is not theirs.
+func (s *Session) ikeGoneBefore(t time.Time) bool {
+	for _, m := range s.Messages {
+		if !m.Time.Before(t) {
+			return false
+		}
+		if m.Response {
+			continue
+		}
+		for _, d := range m.deletes {
+			if d.Protocol == decode.ProtocolISAKMP || m.v2 && len(d.SPIs) == 0 {
+				return true
+			}
+		}
+		if m.v2 && m.ExchangeType == decode.ExchangeInformational && !m.Decrypted && m.hasSK && m.skFirst == decode.PayloadDelete &&
+			strings.HasPrefix(s.encryptedDeleteTarget(m), "the IKE SA") {
+			return true
+		}
+	}
+	return false
 }
 
 // releaseOrphans hands the ESP flows of no IKE SA that have been quiet for the idle

@@ -53,19 +53,20 @@ var pauses = []time.Duration{20 * time.Minute, 3 * time.Hour}
 
 // The invariants, each reported as its own subtest.
 const (
-	invRoles     = "roles-never-flip"
-	invFirstStep = "no-MM1-AM1-with-responder-cookie"
-	invNoErrors  = "no-new-error-findings"
-	invPause     = "pause-keeps-sessions"
-	invFailed    = "failed-matches-error-findings"
-	invHandOver  = "handed-over-as-held"
-	invPressure  = "pressure-loses-nothing"
-	invStretch   = "stretch-keeps-outcomes"
-	invSpan      = "span-holds-every-message"
-	invEndCut    = "ending-early-adds-no-error"
+	invRoles       = "roles-never-flip"
+	invFirstStep   = "no-MM1-AM1-with-responder-cookie"
+	invNoErrors    = "no-new-error-findings"
+	invPause       = "pause-keeps-sessions"
+	invFailed      = "failed-matches-error-findings"
+	invHandOver    = "handed-over-as-held"
+	invPressure    = "pressure-loses-nothing"
+	invStretch     = "stretch-keeps-outcomes"
+	invSpan        = "span-holds-every-message"
+	invEndCut      = "ending-early-adds-no-error"
+	invESPAfterIKE = "no-esp-before-its-ike"
 )
 
-var invariants = []string{invRoles, invFirstStep, invNoErrors, invPause, invFailed, invHandOver, invPressure, invStretch, invSpan, invEndCut}
+var invariants = []string{invRoles, invFirstStep, invNoErrors, invPause, invFailed, invHandOver, invPressure, invStretch, invSpan, invEndCut, invESPAfterIKE}
 
 type propCapture struct {
 	name string // as the test names it: pcaps/x.pcap, or the path within the corpus
@@ -532,6 +533,19 @@ func (p *propRun) checkOne(label string, msgs []decode.Message, res *analyze.Res
 		}
 		if s.Failed != errSessions[s.ID] {
 			p.add(invFailed, label, "session %d (state %q): Failed=%v, error finding for it: %v", s.ID, s.State, s.Failed, errSessions[s.ID])
+		}
+	}
+
+	// 7. An IKE SA whose negotiation the capture holds from its first message owns no ESP
+	// that began before that message: its IPsec SAs did not exist yet.
+	for _, s := range res.Sessions {
+		if len(s.Messages) == 0 || !s.Messages[0].Step.First() {
+			continue
+		}
+		for _, f := range s.ESP {
+			if f.First.Before(s.Messages[0].Time) {
+				p.add(invESPAfterIKE, label, "session %d (first message frame %d) owns ESP %08x from frame %d, before it", s.ID, s.Messages[0].Frame, f.SPI, f.FirstFrame)
+			}
 		}
 	}
 
