@@ -708,9 +708,13 @@ func (s *Session) negotiatedAfter(t time.Time) bool {
 	return len(s.Messages) > 0 && s.Messages[0].Step.First() && s.First.After(t)
 }
 
-// ikeGoneBefore reports whether the SA's own Delete (of the IKE SA, not a CHILD_SA)
-// came before t: its IPsec SAs went with it, so ESP that begins after is not theirs.
+// ikeGoneBefore reports whether the IKEv2 SA's own Delete (of the IKE SA, not a
+// CHILD_SA) came before t: its CHILD_SAs went with it (RFC 7296 1.4.1), so ESP that
+// begins after is not theirs. An IKEv1 ISAKMP SA's Delete leaves its IPsec SAs up.
 func (s *Session) ikeGoneBefore(t time.Time) bool {
+	if s.Version != 2 {
+		return false
+	}
 	for _, m := range s.Messages {
 		if !m.Time.Before(t) {
 			return false
@@ -719,7 +723,7 @@ func (s *Session) ikeGoneBefore(t time.Time) bool {
 			continue
 		}
 		for _, d := range m.deletes {
-			if d.Protocol == decode.ProtocolISAKMP || m.v2 && len(d.SPIs) == 0 {
+			if d.Protocol == decode.ProtocolISAKMP || len(d.SPIs) == 0 {
 				return true
 			}
 		}
