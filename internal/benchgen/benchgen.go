@@ -25,7 +25,7 @@ import (
 )
 
 // Version changes whenever the generator's output changes, so cached files are not reused.
-const Version = 4
+const Version = 5
 
 // Msg is one ISAKMP datagram of a source exchange.
 type Msg struct {
@@ -153,6 +153,7 @@ type ike struct {
 	init, rsp netip.Addr
 	spis      map[[8]byte][8]byte // source SPI -> this instance's SPI
 	rng       *rand.Rand
+	tunneled  bool // its tunnel's ESP has begun
 }
 
 func (x *ike) spi(orig []byte) [8]byte {
@@ -260,6 +261,12 @@ func Write(w io.Writer, exchanges []Exchange, n int, seed int64, mix Mix) error 
 			j := rng.Intn(len(ikes))
 			x := ikes[j]
 			m := x.ex.Msgs[x.next]
+			if mix.Tunnels && !x.tunneled && x.next > 0 && len(m.Data) > 18 && (m.Data[18] == 37 || m.Data[18] == 5) {
+				// The SA is up before its first Informational (a liveness check or the
+				// Delete that ends it): its ESP runs from here, as a gateway's would.
+				tunnel(x)
+				x.tunneled = true
+			}
 			msg = msg[:0]
 			if m.Encap {
 				msg = append(msg, 0, 0, 0, 0) // non-ESP marker
@@ -275,7 +282,7 @@ func Write(w io.Writer, exchanges []Exchange, n int, seed int64, mix Mix) error 
 			}
 			f.UDP(src, dst, m.Sport, m.Dport, msg)
 			if x.next++; x.next == len(x.ex.Msgs) {
-				if mix.Tunnels {
+				if mix.Tunnels && !x.tunneled {
 					tunnel(x)
 				}
 				ikes[j] = newIKE()
