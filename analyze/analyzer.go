@@ -142,13 +142,15 @@ type Analyzer struct {
 	// handed over are counted when they go, the others at the end.
 	orphanPairs map[orphanPairKey]*orphanPair
 	orphanOrder []orphanPairKey
-	truncated   []int // the first frames of IKE messages cut by the snap length
-	truncN      int   // and how many there are
-	emptyESP    []int // the first frames of ESP packets with nothing after the header
-	emptyESPN   int   // and how many there are
-	emptyESPAt  time.Time
-	swept       time.Time
-	untied      []*ESPFlow // flows that came before any IKE between their peers
+	// orphanPairsSkipped counts the flows of pairs past maxOrphanPairs, not followed.
+	orphanPairsSkipped int
+	truncated          []int // the first frames of IKE messages cut by the snap length
+	truncN             int   // and how many there are
+	emptyESP           []int // the first frames of ESP packets with nothing after the header
+	emptyESPN          int   // and how many there are
+	emptyESPAt         time.Time
+	swept              time.Time
+	untied             []*ESPFlow // flows that came before any IKE between their peers
 	// releasedFlows counts flows handed to OnOrphan since the last compact.
 	releasedFlows int
 

@@ -1465,7 +1465,7 @@ func (s *Session) moveFindings() []Finding {
 		if s.mobikeUpdate(mv) {
 			how = "it moved to another address and said so with UPDATE_SA_ADDRESSES (MOBIKE, RFC 4555)"
 		}
-		summary := fmt.Sprintf("From frame %d the %s's IKE messages come from %s instead of %s, in the same IKE SA: %s.", mv.frame, who, mv.to, mv.from, how)
+		summary := fmt.Sprintf("From frame %d the %s's IKE messages use %s instead of %s, in the same IKE SA: %s.", mv.frame, who, mv.to, mv.from, how)
 		// The other side follows when it sends a request of its own to the new address:
 		// an answer goes back to where its request came from anyway (RFC 7296 2.11).
 		var followed, stale *Msg
@@ -2314,8 +2314,8 @@ func (a *Analyzer) orphanOneWay() []Finding {
 			}
 		}
 		return []Finding{{Code: CodeESPOneWay, Severity: Warning, Frames: frames, Time: oneWay[0].first,
-			Summary: fmt.Sprintf("ESP whose negotiation the capture does not hold flows one way only between %d pairs of peers (%d packets), nothing coming back: %s, and more.",
-				len(oneWay), packets, strings.Join(examples, "; ")),
+			Summary: fmt.Sprintf("ESP whose negotiation the capture does not hold flows one way only between %d pairs of peers (%d packets), nothing coming back: %s, and more.%s",
+				len(oneWay), packets, strings.Join(examples, "; "), a.orphanSkippedText()),
 			Cause: "For each pair the tunnel is up on the sending side and carries nothing back: the receiver drops the ESP or has lost its SA (a restart, a one-sided rekey), a firewall drops ESP (or UDP 4500) in that direction, or the answers are not routed back into the tunnel. So many at once points at what they share: a firewall or NAT on the path, a gateway that restarted, or a capture point that sees one direction only (asymmetric routing).",
 			Next:  "Take the pairs by the gateway they share and compare its SAs with its peers' (ip xfrm state, show crypto ipsec sa); check the path's firewall for ESP/UDP 4500; capture where both directions pass. ikescope analyze -f json lists every flow (orphan_esp_flows)."}}
 	}
@@ -2332,9 +2332,20 @@ func (a *Analyzer) orphanOneWay() []Finding {
 	return out
 }
 
+// maxOrphanPairs is how many peer pairs of ESP without IKE the analysis follows.
+const maxOrphanPairs = 4096
+
 // maxOrphanOneWay is how many one-way peer pairs of ESP without IKE get a finding each;
 // more are summed up in one.
 const maxOrphanOneWay = 10
+
+// orphanSkippedText says how many flows of further peer pairs were not followed.
+func (a *Analyzer) orphanSkippedText() string {
+	if a.orphanPairsSkipped == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" Past the first %d peer pairs, %d more flows of other pairs were not followed.", maxOrphanPairs, a.orphanPairsSkipped)
+}
 
 // orphanPair sums up the ESP of no session between two peers of one capture.
 type orphanPair struct {
@@ -2364,6 +2375,12 @@ func (a *Analyzer) countOrphan(f *ESPFlow) {
 	}
 	p := a.orphanPairs[k]
 	if p == nil {
+		if len(a.orphanPairs) >= maxOrphanPairs {
+			// A gateway's day of ESP without IKE between ever new peers: memory stays
+			// bounded, and the finding says how many pairs it could not follow.
+			a.orphanPairsSkipped++
+			return
+		}
 		p = &orphanPair{from: src, to: dst, first: f.First, firstRef: f.firstRef, last: f.Last, lastRef: f.lastRef}
 		a.orphanPairs[k] = p
 		a.orphanOrder = append(a.orphanOrder, k)
