@@ -30,7 +30,14 @@ type ClientSummary struct {
 	// SharedAddresses lists public addresses that several clients came from (clients
 	// behind one NAT, told apart by their source ports or user names).
 	SharedAddresses []SharedAddress `json:"shared_addresses,omitempty"`
+	// Untracked counts the sessions of clients past the first maxTrackedClients: counted
+	// in Sessions, not followed one by one.
+	Untracked int `json:"untracked_sessions,omitempty"`
 }
+
+// maxTrackedClients bounds the clients followed one by one: a gateway's day of clients
+// each with an address of its own would otherwise grow the tally without end.
+const maxTrackedClients = 8192
 
 // ClientOutcome counts the clients of one outcome.
 type ClientOutcome struct {
@@ -70,11 +77,12 @@ const maxClientsListed = 20
 
 // clientTally counts clients as their sessions are handed over or finished.
 type clientTally struct {
-	byKey    map[string]*Client
-	order    []*Client
-	gateways map[netip.Addr]bool
-	hours    map[time.Time]int
-	sessions int
+	byKey     map[string]*Client
+	order     []*Client
+	gateways  map[netip.Addr]bool
+	hours     map[time.Time]int
+	sessions  int
+	untracked int // sessions of clients past maxTrackedClients
 }
 
 // remoteAccess reports whether a session is a remote-access client's: it ran XAUTH or
@@ -116,6 +124,13 @@ func (t *clientTally) add(s *Session, fs []Finding) {
 	}
 	key, name := clientKey(s)
 	c := t.byKey[key]
+	if c == nil && len(t.byKey) >= maxTrackedClients {
+		t.sessions++
+		t.untracked++
+		t.gateways[s.Responder.Addr()] = true
+		t.hours[s.First.UTC().Truncate(time.Hour)]++
+		return
+	}
 	if c == nil {
 		c = &Client{Name: name, User: s.User, Address: s.Initiator, First: s.First, Failures: map[string]int{}}
 		t.byKey[key] = c
@@ -191,7 +206,7 @@ func (t *clientTally) summary() *ClientSummary {
 	if len(t.order) == 0 {
 		return nil
 	}
-	cs := &ClientSummary{Clients: len(t.order), Sessions: t.sessions}
+	cs := &ClientSummary{Clients: len(t.order), Sessions: t.sessions, Untracked: t.untracked}
 	for g := range t.gateways {
 		cs.Gateways = append(cs.Gateways, g.String())
 	}

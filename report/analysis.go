@@ -281,6 +281,9 @@ func clientLines(cs *analyze.ClientSummary, rd *Redactor) []string {
 		gws = "20 gateways or more"
 	}
 	out := []string{fmt.Sprintf("%s client%s of %s in %s session%s", thousands(cs.Clients), plural(cs.Clients), gws, thousands(cs.Sessions), plural(cs.Sessions))}
+	if cs.Untracked > 0 {
+		out[0] += fmt.Sprintf(", and %s session%s of further clients counted but not followed one by one", thousands(cs.Untracked), plural(cs.Untracked))
+	}
 	for _, o := range cs.Outcomes {
 		if o.Outcome == "connected" {
 			out = append(out, fmt.Sprintf("%s connected (an IPsec SA in their last session)", thousands(o.Clients)))

@@ -129,7 +129,7 @@ func eventText(s *analyze.Session, e analyze.Event, rd *Redactor) string {
 		}
 		return "virtual IP assigned" + by + ": " + detail
 	case analyze.EventMoved:
-		return "the " + e.By + "'s IKE messages come from another address: " + detail
+		return "the " + e.By + "'s IKE messages use another address: " + detail
 	case analyze.EventDPD:
 		t = "liveness check"
 		if e.By != "" {
@@ -168,19 +168,32 @@ const orphanMeaningManual = "These SAs use SPIs below 256, which IKE never gives
 // flow listed has a reserved SPI, orphanMeaningNew when every one starts from its first
 // sequence numbers.
 func orphanMeaningOf(r *analyze.Result) string {
-	manual, fresh := true, true
+	var firstIKE time.Time
+	for _, s := range r.Sessions {
+		if firstIKE.IsZero() || s.First.Before(firstIKE) {
+			firstIKE = s.First
+		}
+	}
+	manual, fresh, early := true, true, !firstIKE.IsZero()
 	for _, f := range r.Orphans {
 		manual = manual && f.SPI < 256
 		fresh = fresh && f.FirstSeq <= analyze.FreshSeq
+		early = early && f.First.Before(firstIKE)
 	}
 	switch {
 	case manual && len(r.Orphans) > 0:
 		return orphanMeaningManual
+	case fresh && early:
+		return orphanMeaningEarly
 	case fresh:
 		return orphanMeaningNew
 	}
 	return orphanMeaning
 }
+
+// orphanMeaningEarly: new SAs whose ESP the capture holds from before its first IKE
+// message: their negotiation most likely came just before the capture began.
+const orphanMeaningEarly = "These SAs began just before the capture did (their sequence numbers start from the beginning, ahead of every IKE message in it): most likely their negotiation came right before the capture started; otherwise their IKE runs on another path or port, or they are keyed by hand."
 
 // noIKEText is what a report says when the capture holds no IKE SA. IKE messages the
 // capture cut short come first; without ESP either, it tells an admin where to look; with

@@ -50,7 +50,7 @@ func TestMobikeMove(t *testing.T) {
 		}
 		var found bool
 		for _, f := range r.Findings {
-			if strings.Contains(f.Summary, "IKE messages come from 192.0.2.11:4500 instead of 192.0.2.1:4500") {
+			if strings.Contains(f.Summary, "IKE messages use 192.0.2.11:4500 instead of 192.0.2.1:4500") {
 				found = true
 				if f.Severity != "info" || !strings.Contains(f.Summary, "The responder followed") || keys != strings.Contains(f.Summary, "UPDATE_SA_ADDRESSES") {
 					t.Errorf("keys %v: %s %q", keys, f.Severity, f.Summary)
