@@ -246,13 +246,8 @@ func (s *Session) childGoneAfter(t time.Time) (Event, bool) {
 			del, found = e, true
 		}
 	}
-	if !found {
+	if !found || s.espAfter(del.Time) {
 		return Event{}, false
-	}
-	for _, f := range s.ESP {
-		if f.Last.After(del.Time.Add(time.Second)) {
-			return Event{}, false
-		}
 	}
 	// "No other came up" needs a capture that went on after the Delete long enough for
 	// one to (three of the SA's round trips, or the reply timeout), with no CHILD_SA
@@ -328,15 +323,16 @@ func (s *Session) childGoneBefore(t time.Time) (Event, bool) {
 			del, found = e, true
 		}
 	}
-	if !found {
+	if !found || s.espAfter(del.Time) {
 		return Event{}, false
 	}
-	for _, f := range s.ESP {
-		if f.Last.After(del.Time.Add(time.Second)) {
-			return Event{}, false
-		}
-	}
 	return del, true
+}
+
+// espAfter reports ESP of the session going on past t, packets still in flight within a
+// second aside.
+func (s *Session) espAfter(t time.Time) bool {
+	return slices.ContainsFunc(s.ESP, func(f *ESPFlow) bool { return f.Last.After(t.Add(time.Second)) })
 }
 
 // natTBlocked: NAT was detected in IKE_SA_INIT, so IKE_AUTH moves to UDP 4500 (RFC 7296
