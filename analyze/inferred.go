@@ -217,6 +217,15 @@ func (s *Session) createChildInferred() []Finding {
 				summary += fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on%s.", secs(del.Time.Sub(m.Time)), del.Frame, s.lastESPText())
 				cause = "The refused request was in all likelihood the rekey of the CHILD_SA that was up: that CHILD_SA was deleted later without a successor, as one is when its lifetime ends. IKE_AUTH's CHILD_SA comes without a key exchange, so the DH groups of its ESP proposals (PFS) are left out there (RFC 7296 1.2) and first compared at its rekey: a PFS group the two sides do not share (NO_PROPOSAL_CHOSEN or INVALID_KE_PAYLOAD) is the usual reason a rekey fails after the tunnel worked; the other is traffic selectors changed on one side since the CHILD_SA came up (TS_UNACCEPTABLE)."
 			} else {
+				switch req := requestOf(m); {
+				case req != nil && req.hasSK && req.skFirst == decode.PayloadNotify:
+					// A rekey's request leads with N(REKEY_SA) (RFC 7296 1.3.3); a new
+					// CHILD_SA's leads with its SA.
+					cause = "The request begins with a notification, as a CHILD_SA rekey's does (N(REKEY_SA) before the SA, RFC 7296 1.3.3; a new CHILD_SA's request begins with its SA): most likely the rekey of the CHILD_SA that is up was refused. IKE_AUTH's CHILD_SA comes without a key exchange, so the DH groups of its ESP proposals (PFS) are left out there (RFC 7296 1.2) and first compared at its rekey: a PFS group the two sides do not share (NO_PROPOSAL_CHOSEN or INVALID_KE_PAYLOAD) is the usual reason; traffic selectors changed on one side (TS_UNACCEPTABLE) or a simultaneous rekey (TEMPORARY_FAILURE) the others."
+				case req != nil && req.hasSK && req.skFirst == decode.PayloadSA:
+					cause = "The request begins with its SA payload, as a new CHILD_SA's does (a CHILD_SA rekey's usually begins with N(REKEY_SA), RFC 7296 1.3.3): most likely an additional CHILD_SA, refused for its traffic selectors (TS_UNACCEPTABLE: a subnet pair one side does not have) or its ESP proposal (NO_PROPOSAL_CHOSEN, the PFS group included). Less likely the rekey of the CHILD_SA that is up, from an implementation that puts REKEY_SA later."
+					next = "Compare the subnet pairs (traffic selectors) and the ESP proposals, PFS group included, of this additional CHILD_SA on both gateways, and read the responder's log. With --keys ikescope names the notification."
+				}
 				cause += " The IKE SA and the CHILD_SA already up are not affected; if this was a rekey, that CHILD_SA goes down when its lifetime ends."
 			}
 		case s.Phase2Done > 0 || len(s.ESP) > 0 || !s.espFrom[0].IsZero() || !s.espFrom[1].IsZero():
