@@ -364,21 +364,46 @@ func framesHash(frames []int) string {
 // ok is false when the captures share no packet. With packets in one direction only,
 // the offset includes the path delay.
 func EstimateOffset(first, second []Fingerprint) (offset time.Duration, shared int, ok bool) {
-	at := make(map[uint64]Fingerprint, len(first))
-	for _, f := range first {
-		if _, dup := at[f.Key]; !dup {
-			at[f.Key] = f
+	// Every copy of each packet, in order: a retransmitted IKE message has the same bytes
+	// each time, and a capture that began late lacks its first copies.
+	// A copy within milliseconds of the one before is the same packet seen twice (a
+	// router captures it on the way in and out): one copy.
+	add := func(list []Fingerprint, f Fingerprint) []Fingerprint {
+		if n := len(list); n > 0 && f.Time.Sub(list[n-1].Time) < captureDuplicate {
+			return list
 		}
+		return append(list, f)
 	}
-	bySrc := map[netip.Addr][]time.Duration{}
+	copiesA := make(map[uint64][]Fingerprint, len(first))
+	for _, f := range first {
+		copiesA[f.Key] = add(copiesA[f.Key], f)
+	}
+	copiesB := make(map[uint64][]Fingerprint, len(second))
+	var order []uint64
 	for _, g := range second {
-		f, ok := at[g.Key]
-		if !ok {
+		if _, ok := copiesA[g.Key]; !ok {
 			continue
 		}
-		delete(at, g.Key)
-		shared++
-		bySrc[f.Src] = append(bySrc[f.Src], g.Time.Sub(f.Time))
+		if copiesB[g.Key] == nil {
+			order = append(order, g.Key)
+		}
+		copiesB[g.Key] = add(copiesB[g.Key], g)
+	}
+	if len(order) == 0 {
+		return 0, 0, false
+	}
+	shift := bestShift(order, copiesA, copiesB)
+	bySrc := map[netip.Addr][]time.Duration{}
+	for _, k := range order {
+		as, bs := copiesA[k], copiesB[k]
+		for j, g := range bs {
+			i := j + shift[k]
+			if i < 0 || i >= len(as) {
+				continue
+			}
+			shared++
+			bySrc[as[i].Src] = append(bySrc[as[i].Src], g.Time.Sub(as[i].Time))
+		}
 	}
 	if shared == 0 {
 		return 0, 0, false
@@ -394,6 +419,92 @@ func EstimateOffset(first, second []Fingerprint) (offset time.Duration, shared i
 	}
 	// The two directions: the smallest and the largest median.
 	return (medians[0] + medians[len(medians)-1]) / 2, shared, true
+}
+
+// bestShift pairs the copies of each packet the two captures share: the j-th copy in the
+// second with the (j+shift)-th in the first. A packet seen once in each pairs as it is;
+// one retransmitted pairs so that its copies agree with the clock offset the other
+// packets show (unique ones first, else the shift most keys agree on): the first copy a
+// late capture holds is then paired with the same copy in the other, not with the first.
+func bestShift(order []uint64, copiesA, copiesB map[uint64][]Fingerprint) map[uint64]int {
+	shift := make(map[uint64]int, len(order))
+	// The offsets the unambiguous packets show.
+	var sure []time.Duration
+	for _, k := range order {
+		if len(copiesA[k]) == 1 && len(copiesB[k]) == 1 {
+			sure = append(sure, copiesB[k][0].Time.Sub(copiesA[k][0].Time))
+		}
+	}
+	var ref time.Duration
+	haveRef := len(sure) > 0
+	if haveRef {
+		sort.Slice(sure, func(i, j int) bool { return sure[i] < sure[j] })
+		ref = sure[len(sure)/2]
+	}
+	// Without any, the shift under which the most repeated packets' copies line up: the
+	// spread of their offsets is smallest for the right one.
+	best := 0
+	if !haveRef {
+		bestSpread := time.Duration(-1)
+		for s := -maxShift; s <= maxShift; s++ {
+			var ds []time.Duration
+			for _, k := range order {
+				as, bs := copiesA[k], copiesB[k]
+				for j := range bs {
+					if i := j + s; i >= 0 && i < len(as) {
+						ds = append(ds, bs[j].Time.Sub(as[i].Time))
+					}
+				}
+			}
+			if len(ds) < 2 {
+				continue
+			}
+			sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+			if spread := ds[len(ds)-1] - ds[0]; bestSpread < 0 || spread < bestSpread || spread == bestSpread && abs(s) < abs(best) {
+				best, bestSpread = s, spread
+			}
+		}
+	}
+	for _, k := range order {
+		as, bs := copiesA[k], copiesB[k]
+		if len(as) == 1 && len(bs) == 1 || !haveRef {
+			shift[k] = best
+			if len(as) == 1 && len(bs) == 1 {
+				shift[k] = 0
+			}
+			continue
+		}
+		// The shift whose first pair's offset is nearest the unambiguous packets'.
+		bestK, bestD := 0, time.Duration(-1)
+		for s := -(len(bs) - 1); s < len(as); s++ {
+			j := 0
+			if s < 0 {
+				j = -s
+			}
+			if j >= len(bs) || j+s >= len(as) {
+				continue
+			}
+			d := bs[j].Time.Sub(as[j+s].Time) - ref
+			if d < 0 {
+				d = -d
+			}
+			if bestD < 0 || d < bestD {
+				bestK, bestD = s, d
+			}
+		}
+		shift[k] = bestK
+	}
+	return shift
+}
+
+// maxShift bounds how many copies apart two captures' first copies of a packet may be.
+const maxShift = 8
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // Fingerprint identifies a packet a capture point saw, to find it at another point: an
