@@ -234,7 +234,9 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 		frames    []int
 		msgs      []*Msg
 		fragments bool
-		afterEnd  bool // the missing point's capture holds nothing after these messages
+		afterEnd  bool // the missing point's capture holds nothing after some of these messages
+		allAfter  bool // nor after any of them
+		reached   bool // an earlier copy of the message did reach the missing point
 	}
 	var groups []*group
 	for _, m := range s.Messages {
@@ -257,8 +259,16 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 				}
 			}
 			if g == nil {
-				g = &group{step: m.Step, fromInit: m.FromInitiator, at: at, miss: c}
+				g = &group{step: m.Step, fromInit: m.FromInitiator, at: at, miss: c, allAfter: true}
 				groups = append(groups, g)
+			}
+			g.allAfter = g.allAfter && afterEnd(c, m.Time)
+			if m.exchange != nil && !g.reached {
+				for _, o := range m.exchange.Messages {
+					if o.hash == m.hash && o.FromInitiator == m.FromInitiator && o.Time.Before(m.Time) && o.wholeAt(c) {
+						g.reached = true
+					}
+				}
 			}
 			g.frames = append(g.frames, m.wholeRef(at))
 			g.msgs = append(g.msgs, m)
@@ -293,7 +303,15 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 		f := s.newFinding(code, Error, exch, g.frames, g.msgs[0].Time,
 			fmt.Sprintf("%s left %s (%s %s) and %s %s (%s): dropped between the capture points.", stepCopies(g.step, len(g.msgs)), sender, at, framesHash(g.frames), how, receiver, miss),
 			cause, next)
-		if g.afterEnd {
+		switch {
+		case g.allAfter && g.reached:
+			// Every copy came after the other capture's last packet, and an earlier copy
+			// of the same message reached that point: the path worked, the capture may
+			// simply have stopped. Not an error on that alone.
+			f.Severity = Warning
+			f.Summary = fmt.Sprintf("%s left %s (%s %s) after the last packet %s holds (%s): if that capture ran on, it never reached %s and was dropped between the capture points; if it had stopped, this proves nothing.",
+				stepCopies(g.step, len(g.msgs)), sender, at, framesHash(g.frames), miss, stamp(a.captures[g.miss].Last), receiver)
+		case g.afterEnd:
 			f.Summary += fmt.Sprintf(" (%s holds nothing after %s: if its capture stopped there, this is not proven.)", miss, stamp(a.captures[g.miss].Last))
 		}
 		f.LostBetween = []string{at, miss}

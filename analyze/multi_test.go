@@ -190,3 +190,55 @@ func TestThreeCapturePoints(t *testing.T) {
 		t.Errorf("errors %q, want one esp-one-way that never reached gw-a", errs)
 	}
 }
+
+// Two captures of one tunnel where the second is not whole: begun late (after the
+// request's first copy) it shares every copy it has and keeps its clock in step; ended
+// early, the copies sent after its last packet, earlier copies having reached it, are
+// a warning that says it may have stopped, not an error that they were dropped.
+func TestTwoCapturesCut(t *testing.T) {
+	cut := func(name string, from, to int) ([]decode.Message, []analyze.Fingerprint) {
+		var msgs []decode.Message
+		var fps []analyze.Fingerprint
+		for _, m := range pcapStream(t, name).Msgs {
+			if m.Frame >= from && (to == 0 || m.Frame <= to) {
+				msgs = append(msgs, m)
+				if fp, ok := analyze.FingerprintOf(&m); ok {
+					fps = append(fps, fp)
+				}
+			}
+		}
+		return msgs, fps
+	}
+	for _, tc := range []struct {
+		label          string
+		bFrom, bTo     int
+		wantNoResponse analyze.Severity // 0: none
+	}{
+		{"B begun late", 2, 0, 0},
+		{"B ended early", 1, 4, analyze.Warning},
+	} {
+		am, afp := cut("two-reply-dropped.gw-a.pcap", 1, 0)
+		bm, bfp := cut("two-reply-dropped.gw-b.pcap", tc.bFrom, tc.bTo)
+		srcs := []analyze.Source{
+			&sliceSource{name: "a", msgs: am, stats: streamStats(am)},
+			&sliceSource{name: "b", msgs: bm, stats: streamStats(bm)},
+		}
+		a := analyze.New(analyze.Options{})
+		offsets := a.LineUp([]string{"a", "b"}, [][]analyze.Fingerprint{afp, bfp})
+		if d := offsets[1]; d < -time.Millisecond || d > time.Millisecond {
+			t.Errorf("%s: clock offset %v, want within 1 ms", tc.label, d)
+		}
+		a.FeedMerged(srcs, offsets, nil)
+		out := a.Finish()
+		f := findCode(out, analyze.CodeNoResponse)
+		switch {
+		case tc.wantNoResponse == 0 && f != nil:
+			t.Errorf("%s: %s %s", tc.label, f.Severity, f.Summary)
+		case tc.wantNoResponse != 0 && (f == nil || f.Severity != tc.wantNoResponse):
+			t.Errorf("%s: no-response %+v, want %s", tc.label, f, tc.wantNoResponse)
+		}
+		if findCode(out, analyze.CodeReplyNotReaching) == nil {
+			t.Errorf("%s: no reply-not-reaching", tc.label)
+		}
+	}
+}
