@@ -714,27 +714,31 @@ func (s *Session) negotiatedAfter(t time.Time) bool {
 // CHILD_SA) came before t: its CHILD_SAs went with it (RFC 7296 1.4.1), so ESP that
 // begins after is not theirs. An IKEv1 ISAKMP SA's Delete leaves its IPsec SAs up.
 func (s *Session) ikeGoneBefore(t time.Time) bool {
+	m := s.ikeDeleteRequest()
+	return m != nil && m.Time.Before(t)
+}
+
+// ikeDeleteRequest is the IKEv2 request that deleted the IKE SA itself: a decrypted
+// Delete of protocol IKE, or an encrypted one answered empty (encryptedDeleteTarget).
+func (s *Session) ikeDeleteRequest() *Msg {
 	if s.Version != 2 {
-		return false
+		return nil
 	}
 	for _, m := range s.Messages {
-		if !m.Time.Before(t) {
-			return false
-		}
 		if m.Response {
 			continue
 		}
 		for _, d := range m.deletes {
 			if d.Protocol == decode.ProtocolISAKMP || len(d.SPIs) == 0 {
-				return true
+				return m
 			}
 		}
-		if m.v2 && m.ExchangeType == decode.ExchangeInformational && !m.Decrypted && m.hasSK && m.skFirst == decode.PayloadDelete &&
+		if m.ExchangeType == decode.ExchangeInformational && !m.Decrypted && m.hasSK && m.skFirst == decode.PayloadDelete &&
 			strings.HasPrefix(s.encryptedDeleteTarget(m), "the IKE SA") {
-			return true
+			return m
 		}
 	}
-	return false
+	return nil
 }
 
 // releaseOrphans hands the ESP flows of no IKE SA that have been quiet for the idle
@@ -1300,7 +1304,7 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 					s.Phase2Offered = props
 				}
 				if msg.ExchangeType == decode.ExchangeCreateChildSA {
-					msg.offer = props
+					msg.childRequest().offer = props
 				}
 			}
 		case p.ID != nil && !v2:
@@ -1320,7 +1324,7 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 	}
 	s.learnSelectors(spis, ts)
 	if !msg.Response && v2 && msg.ExchangeType == decode.ExchangeCreateChildSA {
-		msg.asked = ids
+		msg.childRequest().asked = ids
 	}
 	if !msg.Response {
 		// What the sender of this Phase 2 request offers and asks for, by address, so that
@@ -1412,14 +1416,14 @@ func (a *Analyzer) reauthenticated(s *Session) {
 	if s.Version != 2 || !s.Established || s.successor != nil || s.ReauthenticatedBy > 0 {
 		return
 	}
-	del, ok := s.ikeDeleted()
-	if !ok {
+	del := s.ikeDeleteRequest()
+	if del == nil {
 		return
 	}
 	// Address and port: clients behind one NAT share its address, each with a port of
 	// its own; a gateway reauthenticating keeps its socket.
 	by := s.Initiator
-	if del.By == "responder" {
+	if !del.FromInitiator {
 		by = s.Responder
 	}
 	for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
@@ -1432,16 +1436,6 @@ func (a *Analyzer) reauthenticated(s *Session) {
 		o.Timeline = o.timeline()
 		return
 	}
-}
-
-// ikeDeleted finds the Delete that ended the IKE SA itself.
-func (s *Session) ikeDeleted() (Event, bool) {
-	for _, e := range s.Timeline {
-		if e.Kind == EventDeleted && (strings.HasPrefix(e.Detail, "the IKE SA") || strings.HasPrefix(e.Detail, "IKE ")) {
-			return e, true
-		}
-	}
-	return Event{}, false
 }
 
 // startsWithInit reports whether the session's first message is an IKE_SA_INIT request.

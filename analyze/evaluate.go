@@ -227,16 +227,16 @@ func childRefused(m *Msg) bool {
 func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Finding) []Finding {
 	// Losses placed between capture points come first: they say more than the same
 	// conclusion drawn from one side.
-	s.evalEnd, s.evalWait = now, opts.ReplyTimeout
+	end := captureEnd{at: now, reply: opts.ReplyTimeout}
 	out := append([]Finding(nil), placed...)
 	out = append(out, s.captureOneWay()...) // first: what follows reads s.unseen
-	out = append(out, s.messageFindings()...)
+	out = append(out, s.messageFindings(end)...)
 	out = append(out, evaluateTimed(s, now, opts, final)...)
 	out = append(out, s.authInferred()...)
 	out = append(out, s.remoteFindings(now, opts)...)
 	out = append(out, s.eapInferred(now, opts)...)
 	out = append(out, s.childInferred()...)
-	out = append(out, s.createChildInferred()...)
+	out = append(out, s.createChildInferred(end)...)
 	out = append(out, s.deleteInferred()...)
 	out = append(out, s.natFindings()...)
 	out = append(out, s.natRemapFindings()...)
@@ -336,7 +336,7 @@ func (f *Finding) key() string { return f.Code + "/" + f.Exchange }
 
 // messageFindings are what single messages prove: error notifications, redirects and
 // deletes.
-func (s *Session) messageFindings() []Finding {
+func (s *Session) messageFindings(end captureEnd) []Finding {
 	var out []Finding
 	for _, ex := range s.Exchanges {
 		for _, msg := range ex.Messages {
@@ -346,7 +346,7 @@ func (s *Session) messageFindings() []Finding {
 			v2 := msg.v2
 			for _, n := range msg.Notifies {
 				if n.Error {
-					out = append(out, s.notifyFinding(msg, n, v2))
+					out = append(out, s.notifyFinding(msg, n, v2, end))
 				}
 				if v2 && n.Type == decode.NotifyRedirect && msg.Response {
 					gw := redirectGateway(n)

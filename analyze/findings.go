@@ -215,17 +215,18 @@ func (s *Session) noConnectionText(phase, who string) string {
 // offers a PFS group, after a CHILD_SA made in IKE_AUTH (where groups are left out, RFC
 // 7296 1.2), points at the PFS group; a CHILD_SA then deleted with no successor leaves
 // the tunnel carrying nothing.
-func (s *Session) childRefusedFinding(msg *Msg, ex, name string) (Finding, bool) {
+func (s *Session) childRefusedFinding(msg *Msg, ex, name string, end captureEnd) (Finding, bool) {
 	if !msg.v2 || msg.ExchangeType != decode.ExchangeCreateChildSA || !msg.Response || !s.childUpBefore(msg.Time) {
 		return Finding{}, false
 	}
 	req := requestOf(msg)
-	if req == nil || req.offer == nil {
+	if req == nil || req.childReq == nil || req.childReq.offer == nil {
 		return Finding{}, false
 	}
+	offer := req.childReq.offer
 	rekey := slices.ContainsFunc(req.Notifies, func(n NotifyInfo) bool { return n.Type == decode.NotifyRekeySA })
 	var groups []string
-	for _, p := range req.offer {
+	for _, p := range offer {
 		for _, g := range p.Groups {
 			if g != "none" && !slices.Contains(groups, g) {
 				groups = append(groups, g)
@@ -238,16 +239,16 @@ func (s *Session) childRefusedFinding(msg *Msg, ex, name string) (Finding, bool)
 	}
 	summary := fmt.Sprintf("The %s answered CREATE_CHILD_SA, %s, with %s.", side(msg.FromInitiator), what, name)
 	sev := Error
-	if del, ok := s.childGoneAfter(msg.Time); ok {
-		summary += fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on%s.", secs(del.Time.Sub(msg.Time)), del.Frame, s.lastESPText())
+	if del, ok := s.childGoneAfter(msg.Time, end); ok {
+		summary += s.goneText(del, msg.Time)
 	} else if !rekey {
 		sev = Warning // the CHILD_SA up goes on
 	}
-	cause := fmt.Sprintf("The %s accepts none of the proposals offered (%s).", side(msg.FromInitiator), OfferText(req.offer))
+	cause := fmt.Sprintf("The %s accepts none of the proposals offered (%s).", side(msg.FromInitiator), OfferText(offer))
 	next := "Compare both sides' ESP proposals for this CHILD_SA and make one match exactly."
 	if len(groups) > 0 {
 		cause += fmt.Sprintf(" They ask for PFS with %s. The first CHILD_SA comes with IKE_AUTH, which has no key exchange, so the DH groups of its ESP proposals are left out there (RFC 7296 1.2) and first compared at a rekey or an additional CHILD_SA: the responder's ESP proposals name another group, or none.", strings.Join(groups, "/"))
-		if c := s.Phase2Chosen; c != nil && slices.ContainsFunc(req.offer, func(p Proposal) bool {
+		if c := s.Phase2Chosen; c != nil && slices.ContainsFunc(offer, func(p Proposal) bool {
 			return containsAll(p.Encryption, c.Encryption) && containsAll(p.Integrity, c.Integrity)
 		}) {
 			cause += fmt.Sprintf(" The same algorithms without the group (%s) were accepted in IKE_AUTH.", strings.Join(append(append([]string{}, c.Encryption...), c.Integrity...), " "))
@@ -281,13 +282,13 @@ func containsAll(have, want []string) bool {
 }
 
 // notifyFinding turns an error notification into its finding.
-func (s *Session) notifyFinding(msg *Msg, n NotifyInfo, v2 bool) Finding {
-	f := s.notifyFindingText(msg, n, v2)
+func (s *Session) notifyFinding(msg *Msg, n NotifyInfo, v2 bool, end captureEnd) Finding {
+	f := s.notifyFindingText(msg, n, v2, end)
 	f.Step, f.Notify, f.By = msg.Step, decode.NotifyName(v2, n.Type), side(msg.FromInitiator)
 	return f
 }
 
-func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
+func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool, end captureEnd) Finding {
 	name := decode.NotifyName(v2, n.Type)
 	frames := []int{msg.Frame}
 	ex := msg.Step.String() + "/" + name
@@ -324,7 +325,7 @@ func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
 				"The initiator refused an answer built from its own offer, so what refused it did not hold this negotiation: most likely a second IKE process answering on the initiator's address and port (it knows nothing of the SA), otherwise the initiator after a restart or after giving up on this attempt; less likely it checks an attribute beyond the algorithms (a lifetime it will not accept after all, a vendor attribute).",
 				"Read the initiator's log at this time; check that one IKE daemon alone listens on its UDP 500 and 4500 (ss -ulpn).")
 		}
-		if f, ok := s.childRefusedFinding(msg, ex, name); ok {
+		if f, ok := s.childRefusedFinding(msg, ex, name, end); ok {
 			return f
 		}
 		return s.newFinding(CodeNoProposalChosen, Error, ex, frames, msg.Time,
@@ -375,16 +376,16 @@ func (s *Session) notifyFindingText(msg *Msg, n NotifyInfo, v2 bool) Finding {
 			"The gateway's connection hands out addresses from a pool, and the client is configured with a fixed inner address (a site-to-site profile) instead of requesting one.",
 			"Make the client request a virtual IP (strongSwan: vips = 0.0.0.0 / leftsourceip=%config; Windows and macOS always do), or give this peer a site-to-site connection without a pool.").where(SettingUsers)
 	case v2 && n.Type == decode.NotifyTSUnacceptable: // TS_UNACCEPTABLE
-		if req := requestOf(msg); msg.ExchangeType == decode.ExchangeCreateChildSA && req != nil && len(req.asked) > 0 && s.childUpBefore(msg.Time) {
+		if req := requestOf(msg); msg.ExchangeType == decode.ExchangeCreateChildSA && req != nil && req.childReq != nil && len(req.childReq.asked) > 0 && s.childUpBefore(msg.Time) {
 			// A CHILD_SA besides the one up (or its rekey): its own selectors.
 			sev, gone := Warning, ""
 			cause := "The subnets (and protocols/ports) asked for this CHILD_SA are not within what the other side's policy allows for this peer; the CHILD_SA already up, with other selectors, is not affected. A second subnet pair configured on one gateway only is the usual reason."
-			if del, ok := s.childGoneAfter(msg.Time); ok {
-				sev, gone = Error, fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on%s.", secs(del.Time.Sub(msg.Time)), del.Frame, s.lastESPText())
+			if del, ok := s.childGoneAfter(msg.Time, end); ok {
+				sev, gone = Error, s.goneText(del, msg.Time)
 				cause = "The subnets (and protocols/ports) asked for are not within what the other side's policy allows for this peer. The CHILD_SA that was up ended without a successor, so this was most likely its rekey: one gateway's subnets changed since it came up (a configuration reload on one side only)."
 			}
 			return s.newFinding(CodeTSUnacceptable, sev, ex, frames, msg.Time,
-				fmt.Sprintf("The %s refused a further CHILD_SA with TS_UNACCEPTABLE: it does not allow the traffic selectors asked for (%s).%s", who, strings.Join(req.asked, ", "), gone),
+				fmt.Sprintf("The %s refused a further CHILD_SA with TS_UNACCEPTABLE: it does not allow the traffic selectors asked for (%s).%s", who, strings.Join(req.childReq.asked, ", "), gone),
 				cause,
 				"Configure the same subnet pairs on both gateways (a matching child or tunnel for each), or drop the extra one.").where(SettingSelectors)
 		}
@@ -1620,7 +1621,7 @@ func (s *Session) unseenSide() (which int, proof oneWayProof) {
 		if m.Step == StepQM2 {
 			// ESP from QM2's sender on a new SA: it got the QM3 the capture lacks.
 			if f := s.childESPAfter(m); f != nil {
-				ps[1] = oneWayProof{f.firstRef, f.First, fmt.Sprintf("goes on as only its answers let it (frame %d: ESP on SPI %08x, an SA created after the %s)", f.firstRef, f.SPI, m.Step)}
+				ps[1] = espProof(f, m)
 			}
 		}
 		for _, p := range ps {
@@ -1648,9 +1649,14 @@ func (s *Session) wentOnAfter(req *Msg) oneWayProof {
 		return oneWayProof{next.Frame, next.Time, fmt.Sprintf("goes on as only its answers let it (frame %d: %s)", next.Frame, next.Step)}
 	}
 	if f := s.childESPAfter(req); f != nil {
-		return oneWayProof{f.firstRef, f.First, fmt.Sprintf("goes on as only its answers let it (frame %d: ESP on SPI %08x, an SA created after the %s)", f.firstRef, f.SPI, req.Step)}
+		return espProof(f, req)
 	}
 	return oneWayProof{}
+}
+
+// espProof is ESP on an SA created after m: only the answer the capture lacks gave it.
+func espProof(f *ESPFlow, m *Msg) oneWayProof {
+	return oneWayProof{f.firstRef, f.First, fmt.Sprintf("goes on as only its answers let it (frame %d: ESP on SPI %08x, an SA created after the %s)", f.firstRef, f.SPI, m.Step)}
 }
 
 // oneWayProof is a packet that shows the side a capture does not see sent something: its
@@ -1952,22 +1958,16 @@ func (s *Session) oneWayLongEnough(fromI, fromR []*ESPFlow, now time.Time, opts 
 	if packets < 2 {
 		return false // one packet: its answer may have come by another SA, or its request before the capture
 	}
-	if s.Phase2Done == 0 {
-		// The CHILD_SA's negotiation is not in the capture, so which flows are its own is
-		// a guess: any ESP back between the two addresses shows the way back works.
-		if back := s.espFrom[0]; len(fromI) == 0 {
-			back = s.espFrom[1]
-			if !back.IsZero() {
-				return false
-			}
-		} else if !back.IsZero() {
-			return false
-		}
+	// The CHILD_SA's negotiation not in the capture, which flows are its own is a guess:
+	// any ESP back between the two addresses shows the way back works.
+	back := s.espFrom[0] // from the responder's address
+	if len(fromI) == 0 {
+		back = s.espFrom[1]
 	}
-	wait := opts.ReplyTimeout
-	if rtt := s.slowestRoundTrip(); rtt > 0 && 3*rtt < wait {
-		wait = 3 * rtt
+	if s.Phase2Done == 0 && !back.IsZero() {
+		return false
 	}
+	wait := s.answerWait(opts.ReplyTimeout)
 	if last.Sub(first) >= wait || now.Sub(first) >= wait && s.Phase2Done > 0 {
 		return true
 	}
@@ -1985,6 +1985,16 @@ func (s *Session) oneWayLongEnough(fromI, fromR []*ESPFlow, now time.Time, opts 
 		}
 	}
 	return false
+}
+
+// answerWait is how long the capture must go on for an answer to be due: three of the
+// SA's slowest IKE round trips (an answer takes about one), or the reply timeout when
+// that is shorter or no exchange shows a round trip.
+func (s *Session) answerWait(replyTimeout time.Duration) time.Duration {
+	if rtt := s.slowestRoundTrip(); rtt > 0 && 3*rtt < replyTimeout {
+		return 3 * rtt
+	}
+	return replyTimeout
 }
 
 // slowestRoundTrip is the longest time an IKE request of the SA took to be answered,

@@ -175,7 +175,7 @@ func closingText(m *Msg) string {
 // createChildInferred: a CREATE_CHILD_SA response too small to carry an SA and a nonce,
 // beginning with a notification, refused the request. While another CHILD_SA carries
 // traffic, the IKE SA is not failed.
-func (s *Session) createChildInferred() []Finding {
+func (s *Session) createChildInferred(end captureEnd) []Finding {
 	var out []Finding
 	gone := -1 // the finding that says the tunnel was left without a CHILD_SA
 	var goneAt time.Time
@@ -212,9 +212,9 @@ func (s *Session) createChildInferred() []Finding {
 			// rekey. Deleted later without a successor, it was the rekey.
 			cause = "Either the rekey of the CHILD_SA that is up, or an additional CHILD_SA. IKE_AUTH's CHILD_SA comes without a key exchange, so the DH groups of its ESP proposals (PFS) are left out there (RFC 7296 1.2) and first compared at its rekey: a PFS group the two sides do not share is refused then (NO_PROPOSAL_CHOSEN or INVALID_KE_PAYLOAD), after the tunnel worked. An additional CHILD_SA is refused for its traffic selectors (TS_UNACCEPTABLE) or its ESP proposal (NO_PROPOSAL_CHOSEN); a simultaneous rekey gives TEMPORARY_FAILURE."
 			next = "Compare the DH groups of the ESP proposals on both gateways (strongSwan: the group in esp_proposals, such as -modp2048 or -ecp256; libreswan: pfs= and the group in esp=; Cisco: set pfs) and the traffic selectors, and read the responder's log. With --keys ikescope names the notification and whether the request was a rekey."
-			if del, ok := s.childGoneAfter(m.Time); ok {
+			if del, ok := s.childGoneAfter(m.Time, end); ok {
 				sev, gone, goneAt = Error, len(out), del.Time
-				summary += fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on%s.", secs(del.Time.Sub(m.Time)), del.Frame, s.lastESPText())
+				summary += s.goneText(del, m.Time)
 				cause = "The refused request was in all likelihood the rekey of the CHILD_SA that was up: that CHILD_SA was deleted later without a successor, as one is when its lifetime ends. IKE_AUTH's CHILD_SA comes without a key exchange, so the DH groups of its ESP proposals (PFS) are left out there (RFC 7296 1.2) and first compared at its rekey: a PFS group the two sides do not share (NO_PROPOSAL_CHOSEN or INVALID_KE_PAYLOAD) is the usual reason a rekey fails after the tunnel worked; the other is traffic selectors changed on one side since the CHILD_SA came up (TS_UNACCEPTABLE)."
 			} else {
 				switch req := requestOf(m); {
@@ -238,10 +238,17 @@ func (s *Session) createChildInferred() []Finding {
 	return out
 }
 
+// captureEnd is what rules reading the end of a session's capture need: the time the
+// evaluation is as of, and the reply timeout.
+type captureEnd struct {
+	at    time.Time
+	reply time.Duration
+}
+
 // childGoneAfter finds the Delete of a CHILD_SA after t when no CHILD_SA was created
 // after t and no ESP of the session goes on past that Delete (packets still in flight
 // within a second aside): the session was left without an IPsec SA.
-func (s *Session) childGoneAfter(t time.Time) (Event, bool) {
+func (s *Session) childGoneAfter(t time.Time, end captureEnd) (Event, bool) {
 	var del Event
 	found := false
 	for _, e := range s.events() {
@@ -261,11 +268,7 @@ func (s *Session) childGoneAfter(t time.Time) (Event, bool) {
 	// "No other came up" needs a capture that went on after the Delete long enough for
 	// one to (three of the SA's round trips, or the reply timeout), with no CHILD_SA
 	// request still waiting for its answer at the end.
-	wait := s.evalWait
-	if rtt := s.slowestRoundTrip(); rtt > 0 && 3*rtt < wait {
-		wait = 3 * rtt
-	}
-	if !s.evalEnd.IsZero() && s.evalEnd.Sub(del.Time) < wait {
+	if end.at.Sub(del.Time) < s.answerWait(end.reply) {
 		return Event{}, false
 	}
 	for _, ex := range s.Exchanges {
@@ -274,6 +277,11 @@ func (s *Session) childGoneAfter(t time.Time) (Event, bool) {
 		}
 	}
 	return del, true
+}
+
+// goneText says that the CHILD_SA up at t was deleted (del) with none after it.
+func (s *Session) goneText(del Event, t time.Time) string {
+	return fmt.Sprintf(" The CHILD_SA that was up was deleted %s later (frame %d) and no other came up: the tunnel carries nothing from then on%s.", secs(del.Time.Sub(t)), del.Frame, s.lastESPText())
 }
 
 // lastESPText names the session's last ESP packet: when the tunnel last carried

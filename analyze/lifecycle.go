@@ -302,7 +302,7 @@ func (s *Session) lifecycleText() string {
 			lastDelete = e.By
 			// Decrypted (ESP/AH and its SPIs) or read from the answer's shape: the
 			// Deletes at the end that ended IPsec SAs only.
-			if strings.HasPrefix(e.Detail, "ESP ") || strings.HasPrefix(e.Detail, "AH ") || strings.HasPrefix(e.Detail, "a CHILD_SA") {
+			if deletesChild(e.Detail) {
 				childDeletes++
 			} else {
 				childDeletes = 0

@@ -188,14 +188,10 @@ type Session struct {
 
 	establishedAt    time.Time // when the negotiation completed
 	establishedFrame int
-	// evalEnd and evalWait are the time the evaluation under way is as of, and the reply
-	// timeout it uses: what rules reading the session's end need.
-	evalEnd      time.Time
-	evalWait     time.Duration
-	abandonedFor int  // a simultaneous start: the session that came up instead
-	retriedAs    int  // refused with INVALID_KE_PAYLOAD: the session that retried with the group asked for
-	stoppedEarly bool // the capture went on past the reply timeout after the last message
-	keptAs       int  // keptOK or keptFailed once finished and kept
+	abandonedFor     int  // a simultaneous start: the session that came up instead
+	retriedAs        int  // refused with INVALID_KE_PAYLOAD: the session that retried with the group asked for
+	stoppedEarly     bool // the capture went on past the reply timeout after the last message
+	keptAs           int  // keptOK or keptFailed once finished and kept
 	// rare is what few sessions need (selectors known with keys, IKE over TCP), kept out
 	// of line so that a flood of half-open SAs does not pay for it.
 	rare           *sessionRare
@@ -359,13 +355,27 @@ type Msg struct {
 	hasKE    bool
 	keGroup  uint16
 	deletes  []deleteInfo
-	innerSA  bool       // decrypted payloads hold an SA
-	innerAut bool       // decrypted payloads hold AUTH
-	innerEAP bool       // decrypted payloads hold EAP
-	offer    []Proposal // a decrypted CREATE_CHILD_SA request: the CHILD_SA proposals it makes
-	asked    []string   // and the traffic selectors it asks for
+	innerSA  bool          // decrypted payloads hold an SA
+	innerAut bool          // decrypted payloads hold AUTH
+	innerEAP bool          // decrypted payloads hold EAP
+	childReq *childRequest // a decrypted CREATE_CHILD_SA request: what it offers and asks for
 	ra       *raMsg
 	fp       *fpRecord // what it shows of its sender's implementation (fingerprint.go)
+}
+
+// childRequest gives the message's childRequest, made on first use.
+func (m *Msg) childRequest() *childRequest {
+	if m.childReq == nil {
+		m.childReq = &childRequest{}
+	}
+	return m.childReq
+}
+
+// childRequest is what a decrypted CREATE_CHILD_SA request offers and asks for, kept
+// for the findings about its answer (only such messages carry one).
+type childRequest struct {
+	offer []Proposal // the CHILD_SA proposals
+	asked []string   // the traffic selectors
 }
 
 // anomalyAt is a protocol violation seen in one frame.
