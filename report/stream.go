@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"cmp"
 	"container/heap"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
@@ -226,12 +227,13 @@ func writeSessionEvents(emit func(any), s *analyze.Session) {
 
 // findingSpool holds encoded findings with what they sort by: in memory up to
 // spoolMemory bytes, then in a temporary file as sorted runs, each what the memory held
-// when it filled, which writeSorted merges. The index is what stays in memory for every
-// finding: 16 bytes each.
+// when it filled, which writeSorted merges. In the file each finding is preceded by its
+// entry of the index (spoolEntrySize bytes), so that what stays in memory does not grow
+// with the findings: the run in memory and where each run in the file begins.
 type findingSpool struct {
-	index   []spooled // every finding: the runs' in their sorted order, then those in mem
+	index   []spooled // the findings in mem
 	runs    []spoolRun
-	memFrom int // where the findings in mem begin in index
+	spilled int // findings in the file
 	mem     bytes.Buffer
 	file    *os.File
 	fw      *bufio.Writer // writes to file in large blocks
@@ -240,12 +242,16 @@ type findingSpool struct {
 	scratch bytes.Buffer // the finding being encoded
 }
 
-// spoolRun is one sorted run in the file: where its findings begin in the index and its
-// bytes in the file.
+// spoolRun is one sorted run in the file: how many findings it holds and where its bytes
+// begin in the file.
 type spoolRun struct {
-	from int
-	off  int64
+	n   int
+	off int64
 }
+
+// spoolEntrySize is the bytes of a finding's entry of the index in the file: its time
+// and its span (with no offset), little-endian.
+const spoolEntrySize = 16
 
 // spooled is one finding in the spool: when it happened and, in span, its length (the
 // low spoolLenBits bits), its severity (the spoolSevBits above them) and, above both,
@@ -271,7 +277,7 @@ func (e spooled) sev() analyze.Severity {
 // spoolMemory is how many bytes of encoded findings stay in memory: the size of a run.
 const spoolMemory = 1 << 20
 
-func (sp *findingSpool) len() int { return len(sp.index) }
+func (sp *findingSpool) len() int { return sp.spilled + len(sp.index) }
 
 func (sp *findingSpool) add(f analyze.Finding, encode func(analyze.Finding, *bytes.Buffer) error) {
 	sp.addEncoded(f.Severity, f.Time, func(b *bytes.Buffer) error { return encode(f, b) })
@@ -311,17 +317,24 @@ func (sp *findingSpool) spill() error {
 		os.Remove(sp.file.Name()) // gone once closed, whatever happens
 		sp.fw = bufio.NewWriterSize(sp.file, 256<<10)
 	}
-	run := sp.index[sp.memFrom:]
+	run := sp.index
 	sortSpooled(run)
 	mem := sp.mem.Bytes()
+	var head [spoolEntrySize]byte
 	for _, e := range run {
+		binary.LittleEndian.PutUint64(head[:8], uint64(e.at))
+		binary.LittleEndian.PutUint64(head[8:], e.span&(1<<(spoolLenBits+spoolSevBits)-1))
+		if _, err := sp.fw.Write(head[:]); err != nil {
+			return err
+		}
 		if _, err := sp.fw.Write(mem[e.off() : e.off()+e.len()]); err != nil {
 			return err
 		}
 	}
-	sp.runs = append(sp.runs, spoolRun{sp.memFrom, sp.size})
-	sp.size += int64(len(mem))
-	sp.memFrom = len(sp.index)
+	sp.runs = append(sp.runs, spoolRun{len(run), sp.size})
+	sp.size += int64(len(mem) + spoolEntrySize*len(run))
+	sp.spilled += len(run)
+	sp.index = sp.index[:0]
 	sp.mem.Reset()
 	return nil
 }
@@ -375,21 +388,21 @@ func (sp *findingSpool) merge(w io.Writer, before func()) error {
 	bufSize := min(max(spoolReaders/len(sp.runs), 4<<10), 64<<10)
 	h := make(runHeap, 0, len(sp.runs))
 	for i, r := range sp.runs {
-		end := sp.memFrom
-		if i+1 < len(sp.runs) {
-			end = sp.runs[i+1].from
+		c := &runCursor{
+			left: r.n,
+			rank: i,
+			r:    bufio.NewReaderSize(io.NewSectionReader(sp.file, r.off, sp.size-r.off), bufSize),
 		}
-		h = append(h, &runCursor{
-			index: sp.index[r.from:end],
-			rank:  i,
-			r:     bufio.NewReaderSize(io.NewSectionReader(sp.file, r.off, sp.size-r.off), bufSize),
-		})
+		if err := c.next(); err != nil {
+			return err
+		}
+		h = append(h, c)
 	}
 	heap.Init(&h)
 	var buf []byte
 	for len(h) > 0 {
 		c := h[0]
-		e := c.index[0]
+		e := c.head
 		buf = slices.Grow(buf[:0], e.len())[:e.len()]
 		if _, err := io.ReadFull(c.r, buf); err != nil {
 			return fmt.Errorf("reading the findings spool back: %w", err)
@@ -398,20 +411,35 @@ func (sp *findingSpool) merge(w io.Writer, before func()) error {
 		if _, err := w.Write(buf); err != nil {
 			return err
 		}
-		if c.index = c.index[1:]; len(c.index) == 0 {
+		if c.left == 0 {
 			heap.Pop(&h)
-		} else {
-			heap.Fix(&h, 0)
+			continue
 		}
+		if err := c.next(); err != nil {
+			return err
+		}
+		heap.Fix(&h, 0)
 	}
 	return nil
 }
 
 // runCursor is where the merge is in one run.
 type runCursor struct {
-	index []spooled // the findings still to come
-	rank  int       // the run's place in the file: ties go to the earlier run
-	r     *bufio.Reader
+	head spooled // the finding it is at: its bytes come next in r
+	left int     // the findings after it
+	rank int     // the run's place in the file: ties go to the earlier run
+	r    *bufio.Reader
+}
+
+// next reads the entry of the run's next finding.
+func (c *runCursor) next() error {
+	var b [spoolEntrySize]byte
+	if _, err := io.ReadFull(c.r, b[:]); err != nil {
+		return fmt.Errorf("reading the findings spool back: %w", err)
+	}
+	c.head = spooled{int64(binary.LittleEndian.Uint64(b[:8])), binary.LittleEndian.Uint64(b[8:])}
+	c.left--
+	return nil
 }
 
 // runHeap orders the runs by the finding each comes to next.
@@ -419,7 +447,7 @@ type runHeap []*runCursor
 
 func (h runHeap) Len() int { return len(h) }
 func (h runHeap) Less(i, j int) bool {
-	if c := compareSpooled(h[i].index[0], h[j].index[0]); c != 0 {
+	if c := compareSpooled(h[i].head, h[j].head); c != 0 {
 		return c < 0
 	}
 	return h[i].rank < h[j].rank
