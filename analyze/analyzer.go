@@ -44,6 +44,9 @@ type Options struct {
 	// so memory follows the sessions in progress however long the capture; Finish's
 	// Result holds no sessions and only the findings of none.
 	OnDone func(*Session, []Finding)
+	// DoneWritten says OnDone writes each session out before it returns and keeps no
+	// pointer into it: the analysis may then let go of its details at once.
+	DoneWritten bool
 	// MaxHeld is how many sessions an analysis with OnDone holds before it hands over,
 	// early, those quiet for at least the reply timeout. Default 1000.
 	MaxHeld int
@@ -251,7 +254,7 @@ func (a *Analyzer) Add(m *decode.Message) {
 	if m.Time.After(a.now) {
 		a.now = m.Time
 	}
-	if d := a.now.Sub(a.swept); d > time.Minute || d >= time.Second && a.crowded() {
+	if d := a.now.Sub(a.swept); d > time.Minute || d >= time.Second && (a.crowded() || a.opts.OnOrphan != nil && len(a.untied) > maxUntied) {
 		a.swept = a.now
 		a.sweep()
 	}
@@ -745,9 +748,13 @@ func (s *Session) ikeDeleteRequest() *Msg {
 // timeout to OnOrphan and forgets them. One that carries packets again later starts a
 // flow of its own.
 func (a *Analyzer) releaseOrphans() {
+	cutoff := a.now.Add(-a.opts.IdleTimeout)
+	if len(a.untied) > maxUntied {
+		cutoff = a.untiedCutoff(cutoff)
+	}
 	still := a.untied[:0]
 	for _, f := range a.untied {
-		if a.now.Sub(f.Last) <= a.opts.IdleTimeout || f.Inner != nil || f.sights != nil {
+		if !f.Last.Before(cutoff) || f.Inner != nil || f.sights != nil {
 			still = append(still, f)
 			continue
 		}
@@ -765,6 +772,39 @@ func (a *Analyzer) releaseOrphans() {
 	}
 	clear(a.untied[len(still):])
 	a.untied = still
+}
+
+// maxUntied is how many ESP flows of no session an analysis that hands them over
+// (OnOrphan) holds before it lets go of those quiet longest early: a gateway whose
+// tunnels outlive the sessions handed over (Options.MaxHeld) starts thousands of such
+// flows in the ten minutes they would otherwise be held.
+const maxUntied = 4096
+
+// untiedCutoff is when the flows of no session must have last carried a packet to be
+// held on, when more than maxUntied are: late enough that those quiet longest go, down
+// to three quarters of it, but none quiet for less than the reply timeout (its SA's IKE
+// may yet show up and claim it), and none quiet for the idle timeout kept (idle).
+func (a *Analyzer) untiedCutoff(idle time.Time) time.Time {
+	latest := a.now.Add(-a.opts.ReplyTimeout)
+	var lasts []time.Time
+	for _, f := range a.untied {
+		if f.Last.Before(latest) && f.Inner == nil && f.sights == nil {
+			lasts = append(lasts, f.Last)
+		}
+	}
+	n := len(a.untied) - maxUntied*3/4
+	if n <= 0 || len(lasts) == 0 {
+		return idle
+	}
+	cut := latest
+	if n < len(lasts) {
+		slices.SortFunc(lasts, time.Time.Compare)
+		cut = lasts[n-1].Add(1)
+	}
+	if cut.After(idle) {
+		return cut
+	}
+	return idle
 }
 
 // refusal is the message that refused the IKE SA itself before it came up: an error
@@ -1155,6 +1195,15 @@ func (a *Analyzer) handOver(s *Session) {
 	a.doneIDs[s.InitiatorSPI] = s.ID
 }
 
+// release lets go of what a session handed over at the end of the analysis holds, its
+// report written (Options.DoneWritten): the last compact only takes it out of the
+// indexes, so that each one would otherwise stay whole until every session is written.
+func (s *Session) release() {
+	s.Messages, s.Exchanges, s.Timeline, s.byMsgID = nil, nil, nil, nil
+	s.Offered, s.Phase2Offered, s.NAT, s.Implementations = nil, nil, nil, nil
+	s.findings, s.emitted, s.anomalies, s.rare = nil, nil, nil, nil
+}
+
 // minIKESPI is the lowest SPI IKE gives out: 1 to 255 are reserved (RFC 4303 2.1), so an
 // SA numbered below it was keyed by hand (setkey, ip xfrm state add).
 const minIKESPI = 256
@@ -1501,7 +1550,9 @@ func (a *Analyzer) Finish() *Result {
 	a.reconcile()
 	for _, s := range a.sessions {
 		s.name()
-		if a.opts.Implementations {
+		// A session handed over below is named by its implementations just before it
+		// goes, so that no more than one holds that evidence at a time.
+		if a.opts.Implementations && (a.opts.OnDone == nil || s.dropped) {
 			s.fingerprint()
 		}
 	}
@@ -1534,8 +1585,14 @@ func (a *Analyzer) Finish() *Result {
 		}
 		for _, s := range a.sessions {
 			if !s.dropped {
+				if a.opts.Implementations {
+					s.fingerprint()
+				}
 				s.findings = append(s.findings, extra[s.ID]...)
 				a.handOver(s)
+				if a.opts.DoneWritten && !a.opts.Evict {
+					s.release()
+				}
 			}
 		}
 		global = append(rest, a.notes...)

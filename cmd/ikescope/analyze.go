@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -45,11 +44,6 @@ per line). Exit status: 0 when the analysis ran, 1 when --fail-on is met, 2 for 
 errors and unreadable captures or key files. A --keys file that holds no IKE keys is
 noted on standard error and the analysis runs without it.
 `
-
-// analysisMemoryLimit is the Go runtime's soft memory limit while an analysis hands its
-// sessions over (GOMEMLIMIT overrides it). Past it the collector runs more often, never
-// failing: a capture whose sessions in progress need more simply takes more.
-const analysisMemoryLimit = 64 << 20
 
 // formatByExtension picks the format for -o FILE when -f is not given.
 var formatByExtension = map[string]report.Format{
@@ -261,9 +255,11 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 			r := &analyze.Result{Captures: one, Sessions: []*analyze.Session{s}, Findings: fs}
 			report.WriteSummaryWith(lines, r, rd, jsonOut)
 		})
+		opts.DoneWritten = true
 	case jsonOut:
 		stream = report.NewAnalysisStream(w, f, rd)
 		handOver(stream.Session)
+		opts.DoneWritten = true
 		handOverOrphans(stream.Orphan)
 	default:
 		digest = &analyze.Digest{}
@@ -271,9 +267,7 @@ func runAnalyze(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		handOverOrphans(digest.AddOrphan)
 	}
 	if opts.OnDone != nil && os.Getenv("GOMEMLIMIT") == "" {
-		// What is held is bounded (the sessions in progress): a soft limit keeps the
-		// collector from letting garbage grow to twice that before it runs.
-		debug.SetMemoryLimit(analysisMemoryLimit)
+		defer boundMemory()()
 	}
 	a := analyze.New(opts)
 	// Decryption is a stage of its own between decoding and the analysis.
