@@ -1300,7 +1300,7 @@ func innerSummary(ps []decode.Payload, v2 bool) string {
 		if i > 0 {
 			b = append(b, ' ')
 		}
-		b = append(b, p.Type.String()...)
+		b = append(b, p.Name()...)
 		if p.Notify != nil {
 			b = append(b, '(')
 			b = append(b, decode.NotifyName(v2, p.Notify.Type)...)

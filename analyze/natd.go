@@ -75,7 +75,7 @@ func (s *Session) checkNAT(msg *Msg, x *decode.ISAKMP) {
 		// IKEv1: the first NAT-D payload hashes the destination, the others the sender's
 		// possible source addresses.
 		for _, p := range x.Payloads {
-			if p.Type == decode.PayloadV1NATD || p.Type == decode.PayloadV1NATDDraft {
+			if p.IsNATD() {
 				if len(dst) == 0 {
 					dst = append(dst, p.Data)
 				} else {

@@ -218,7 +218,7 @@ func (m *ISAKMP) findAnomalies(complete bool) {
 					natdDst = p.Offset
 				}
 			}
-		case !v2 && (p.Type == PayloadV1NATD || p.Type == PayloadV1NATDDraft):
+		case !v2 && p.IsNATD():
 			natdV1++
 			if firstNATD < 0 {
 				firstNATD = p.Offset

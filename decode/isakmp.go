@@ -258,6 +258,7 @@ func (m *ISAKMP) walkPayloads(msg []byte, off int, next PayloadType) (end int, p
 			Critical: msg[off+1]&0x80 != 0,
 			Length:   uint16(plen),
 			Offset:   off,
+			DraftNAT: !v2 && (next == 15 || next == 16) && (m.ExchangeType == ExchangeMainMode || m.ExchangeType == ExchangeAggressive),
 		}
 		if off+plen > len(msg) {
 			if m.Truncated {

@@ -13,43 +13,46 @@ import (
 
 // Payload types by number (IANA "ISAKMP Payload Types" and "IKEv2 Payload Types").
 const (
-	PayloadNone         PayloadType = 0
-	PayloadV1SA         PayloadType = 1
-	PayloadV1Proposal   PayloadType = 2
-	PayloadV1Transform  PayloadType = 3
-	PayloadV1KE         PayloadType = 4
-	PayloadV1ID         PayloadType = 5
-	PayloadV1Cert       PayloadType = 6
-	PayloadV1CertReq    PayloadType = 7
-	PayloadV1Hash       PayloadType = 8
-	PayloadV1Sig        PayloadType = 9
-	PayloadV1Nonce      PayloadType = 10
-	PayloadV1Notify     PayloadType = 11
-	PayloadV1Delete     PayloadType = 12
-	PayloadV1VendorID   PayloadType = 13
-	PayloadV1Attr       PayloadType = 14
-	PayloadV1NATD       PayloadType = 20
-	PayloadV1NATOA      PayloadType = 21
-	PayloadV1NATDDraft  PayloadType = 130
-	PayloadV1NATOADraft PayloadType = 131
-	PayloadV1Fragment   PayloadType = 132
-	PayloadSA           PayloadType = 33
-	PayloadKE           PayloadType = 34
-	PayloadIDi          PayloadType = 35
-	PayloadIDr          PayloadType = 36
-	PayloadCert         PayloadType = 37
-	PayloadCertReq      PayloadType = 38
-	PayloadAuth         PayloadType = 39
-	PayloadNonce        PayloadType = 40
-	PayloadNotify       PayloadType = 41
-	PayloadDelete       PayloadType = 42
-	PayloadVendorID     PayloadType = 43
-	PayloadTSi          PayloadType = 44
-	PayloadTSr          PayloadType = 45
-	PayloadSK           PayloadType = 46
-	PayloadCP           PayloadType = 47
-	PayloadEAP          PayloadType = 48
-	PayloadSKF          PayloadType = 53
+	PayloadNone        PayloadType = 0
+	PayloadV1SA        PayloadType = 1
+	PayloadV1Proposal  PayloadType = 2
+	PayloadV1Transform PayloadType = 3
+	PayloadV1KE        PayloadType = 4
+	PayloadV1ID        PayloadType = 5
+	PayloadV1Cert      PayloadType = 6
+	PayloadV1CertReq   PayloadType = 7
+	PayloadV1Hash      PayloadType = 8
+	PayloadV1Sig       PayloadType = 9
+	PayloadV1Nonce     PayloadType = 10
+	PayloadV1Notify    PayloadType = 11
+	PayloadV1Delete    PayloadType = 12
+	PayloadV1VendorID  PayloadType = 13
+	PayloadV1Attr      PayloadType = 14
+	PayloadV1NATD      PayloadType = 20
+	PayloadV1NATOA     PayloadType = 21
+	PayloadV1NATDDraft PayloadType = 130
+	// NAT-D as drafts 04 to 08 of RFC 3947 numbered it (Payload.DraftNAT): 15 is GDOI's
+	// SAK elsewhere.
+	PayloadV1NATDDraft04 PayloadType = 15
+	PayloadV1NATOADraft  PayloadType = 131
+	PayloadV1Fragment    PayloadType = 132
+	PayloadSA            PayloadType = 33
+	PayloadKE            PayloadType = 34
+	PayloadIDi           PayloadType = 35
+	PayloadIDr           PayloadType = 36
+	PayloadCert          PayloadType = 37
+	PayloadCertReq       PayloadType = 38
+	PayloadAuth          PayloadType = 39
+	PayloadNonce         PayloadType = 40
+	PayloadNotify        PayloadType = 41
+	PayloadDelete        PayloadType = 42
+	PayloadVendorID      PayloadType = 43
+	PayloadTSi           PayloadType = 44
+	PayloadTSr           PayloadType = 45
+	PayloadSK            PayloadType = 46
+	PayloadCP            PayloadType = 47
+	PayloadEAP           PayloadType = 48
+	PayloadSKF           PayloadType = 53
 )
 
 // Payload is one payload of an ISAKMP message: the generic header and, for payload types
@@ -61,6 +64,11 @@ type Payload struct {
 	Offset   int    // offset of the generic header in the message
 	Body     []byte // the body after the generic header
 	Partial  bool   // the body runs past the end of the message or the capture
+	// DraftNAT is set on types 15 and 16 in an IKEv1 Main or Aggressive Mode message:
+	// NAT-D and NAT-OA as drafts 04 to 08 of RFC 3947 numbered them, before IANA gave
+	// them 20 and 21 (the registry's 15 and 16, GDOI's SAK and SAT, belong to GDOI's own
+	// exchanges). Wireshark names them by the registry; Name and IsNATD read them right.
+	DraftNAT bool
 
 	SA        *SA
 	KE        *KeyExchange
@@ -844,6 +852,23 @@ func (m *ISAKMP) PayloadSummary() string {
 	return string(m.AppendPayloadSummary(buf[:0]))
 }
 
+// Name is the payload's short name ("SA", "NAT-D", ...), that of a draft's NAT-D or
+// NAT-OA (DraftNAT) included.
+func (p *Payload) Name() string {
+	switch {
+	case p.DraftNAT && p.Type == PayloadV1NATDDraft04:
+		return "NAT-D (draft)"
+	case p.DraftNAT:
+		return "NAT-OA (draft)"
+	}
+	return p.Type.String()
+}
+
+// IsNATD reports whether the payload is an IKEv1 NAT-D payload: RFC 3947's or a draft's.
+func (p *Payload) IsNATD() bool {
+	return p.Type == PayloadV1NATD || p.Type == PayloadV1NATDDraft || p.DraftNAT && p.Type == PayloadV1NATDDraft04
+}
+
 // AppendPayloadSummary appends PayloadSummary's text to b: a caller that sees the same
 // summaries again and again (the analysis) can look the bytes up instead of making a
 // string of each.
@@ -852,7 +877,7 @@ func (m *ISAKMP) AppendPayloadSummary(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ' ')
 		}
-		b = append(b, p.Type.String()...)
+		b = append(b, p.Name()...)
 		if p.Notify != nil {
 			b = append(append(append(b, '('), NotifyName(m.IsV2(), p.Notify.Type)...), ')')
 		}

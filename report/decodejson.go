@@ -423,7 +423,7 @@ func encryptedJSON(e *decode.Encrypted) *EncryptedJSON {
 }
 
 func payloadJSON(p *decode.Payload, v2 bool) PayloadJSON {
-	j := PayloadJSON{Type: int(p.Type), TypeName: p.Type.String(), Critical: p.Critical, Length: int(p.Length), Partial: p.Partial}
+	j := PayloadJSON{Type: int(p.Type), TypeName: p.Name(), Critical: p.Critical, Length: int(p.Length), Partial: p.Partial}
 	if p.Err != nil {
 		j.Error = p.Err.Error()
 	}

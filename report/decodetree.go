@@ -227,7 +227,7 @@ func (t *TreeWriter) hexOrLen(b []byte) string {
 }
 
 func (t *TreeWriter) payload(p *decode.Payload, v2 bool) {
-	name := p.Type.String()
+	name := p.Name()
 	if p.Critical {
 		name += " (critical)"
 	}

@@ -400,7 +400,7 @@ func payloadParts(x *decode.ISAKMP, response bool, rd *Redactor) []string {
 			} else {
 				parts = append(parts, "KE")
 			}
-		case p.Type == decode.PayloadV1NATD || p.Type == decode.PayloadV1NATDDraft: // RFC 3947, draft
+		case !v2 && p.IsNATD(): // RFC 3947, drafts
 			natd++
 		case p.Notify != nil:
 			name := decode.NotifyName(v2, p.Notify.Type)
@@ -445,7 +445,7 @@ func payloadParts(x *decode.ISAKMP, response bool, rd *Redactor) []string {
 				parts = append(parts, fmt.Sprintf("encrypted: %s… (%d bytes)", e.FirstPayload, len(e.Data)))
 			}
 		default:
-			parts = append(parts, p.Type.String())
+			parts = append(parts, p.Name())
 		}
 	}
 	if natd > 0 {

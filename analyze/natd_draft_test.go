@@ -1,0 +1,31 @@
+package analyze_test
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ikescope/ikescope/internal/decodetest"
+)
+
+// TestDraftNATD: tcpdump's ISAKMP_sa_setup is a Main Mode whose peers agree on NAT-T
+// draft 07 (both send its Vendor ID), so MM3 and MM4 carry NAT-D as payload type 15, the
+// number the drafts 04 to 08 gave it (IANA's 15 is GDOI's SAK, which Wireshark shows).
+// Read as NAT-D, the hashes of the two sides' addresses match them: no NAT.
+func TestDraftNATD(t *testing.T) {
+	dir := decodetest.RequireCorpus(t)
+	res := analyzeFile(t, filepath.Join(dir, "tcpdump/tests/ISAKMP_sa_setup.pcap"))
+	s := res.Sessions[0]
+	if s.NAT == nil || !s.NAT.Checked || !slices.Equal(s.NAT.Frames, []int{3, 4}) {
+		t.Fatalf("NAT detection %+v, want checked in frames 3 and 4", s.NAT)
+	}
+	if s.NAT.InitiatorBehindNAT || s.NAT.ResponderBehindNAT || s.NAT.ResponderTranslated || s.NAT.InitiatorTranslated {
+		t.Errorf("NAT detection %+v: the hashes match the addresses, no NAT", s.NAT)
+	}
+	for _, m := range s.Messages[2:4] {
+		if !strings.HasSuffix(m.Payloads, "NAT-D (draft) NAT-D (draft)") {
+			t.Errorf("frame %d payloads %q, want the two draft NAT-D last", m.Frame, m.Payloads)
+		}
+	}
+}
