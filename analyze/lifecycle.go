@@ -129,7 +129,7 @@ func (s *Session) events() []Event {
 			by = side(!m.FromInitiator) // who asked
 			switch {
 			case childRefused(m):
-				out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventChildRefused, By: by})
+				out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventChildRefused, By: by, Detail: errorNotifyName(m)})
 			case s.successor != nil && s.isLastCreateChild(m):
 				out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventRekeyed, By: by, Session: s.successor.ID,
 					Detail: s.InitiatorSPI.String() + "/" + s.ResponderSPI.String() + " -> " + s.successor.InitiatorSPI.String() + "/" + s.successor.ResponderSPI.String()})
@@ -173,6 +173,9 @@ func (s *Session) events() []Event {
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDeleted, By: by, Detail: detail})
 		}
 	}
+	if s.Version == 1 {
+		out = append(out, s.quickModeRefusals()...)
+	}
 	for _, mv := range s.settledMoves() {
 		out = append(out, Event{Time: mv.at, Frame: mv.frame, Kind: EventMoved, By: side(mv.initiator), Detail: mv.from.String() + " -> " + mv.to.String()})
 	}
@@ -180,6 +183,55 @@ func (s *Session) events() []Event {
 	// was authenticated in the rounds before it.
 	slices.SortStableFunc(out, func(a, b Event) int { return a.Time.Compare(b.Time) })
 	return out
+}
+
+// quickModeRefusals are the IKEv1 Quick Modes the responder answered with an
+// Informational instead of QM2 (RFC 2409 5.5: an error notification, NO-PROPOSAL-CHOSEN
+// or INVALID-ID-INFORMATION, which phase2-stalled reads): one event at the first such
+// Informational after QM1. A decrypted one names its notification; an encrypted one counts
+// when it is not a liveness check answered at once.
+func (s *Session) quickModeRefusals() []Event {
+	var out []Event
+	for _, p := range s.unanswered() {
+		if p.first.Step != StepQM1 {
+			continue
+		}
+		for _, m := range s.answeredElsewhere(p) {
+			if m.Decrypted && !hasErrorNotify(m) || !m.Decrypted && (!m.Encrypted || s.acknowledgedAtOnce(m)) {
+				continue
+			}
+			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventChildRefused, By: side(p.first.FromInitiator), Detail: errorNotifyName(m)})
+			break
+		}
+	}
+	return out
+}
+
+// acknowledgedAtOnce reports whether an IKEv1 Informational was answered as a liveness
+// check is (RFC 3706 5.3): the other side's next message is an Informational, within two
+// seconds, and the sender sent nothing in between that it could answer instead.
+func (s *Session) acknowledgedAtOnce(m *Msg) bool {
+	for _, o := range s.Messages {
+		if o == m || o.Time.Before(m.Time) || o.Retransmit > 0 {
+			continue
+		}
+		if o.FromInitiator == m.FromInitiator {
+			return false
+		}
+		return o.ExchangeType == decode.ExchangeInformationalV1 && o.Time.Sub(m.Time) < 2*time.Second
+	}
+	return false
+}
+
+// errorNotifyName is the name of the message's first error notification; "" when it
+// has none the capture can read.
+func errorNotifyName(m *Msg) string {
+	for _, n := range m.Notifies {
+		if n.Error {
+			return decode.NotifyName(m.v2, n.Type)
+		}
+	}
+	return ""
 }
 
 // deleteFollows tells a rekey from an additional IPsec SA: a rekey deletes the old SA

@@ -291,7 +291,7 @@ func TestRemoteAccessTimeline(t *testing.T) {
 		want      []ev
 	}{
 		{"ikev1-modecfg-pool-exhausted", "gateway", 1, []ev{{6, analyze.EventUp, ""}, {9, analyze.EventUserAuth, "XAUTH: OK"}, {12, analyze.EventAddress, "10.99.0.1"}, {15, analyze.EventChildUp, ""}}},
-		{"ikev1-modecfg-pool-exhausted", "gateway", 2, []ev{{27, analyze.EventUp, ""}, {30, analyze.EventUserAuth, "XAUTH: OK"}, {33, analyze.EventAddress, "none"}}},
+		{"ikev1-modecfg-pool-exhausted", "gateway", 2, []ev{{27, analyze.EventUp, ""}, {30, analyze.EventUserAuth, "XAUTH: OK"}, {33, analyze.EventAddress, "none"}, {35, analyze.EventChildRefused, "INVALID-ID-INFORMATION"}}},
 		{"ikev1-xauth-wrong-password", "responder", 1, []ev{{6, analyze.EventUp, ""}, {9, analyze.EventUserAuth, "XAUTH: FAIL"}}},
 		{"ikev2-eap-mschapv2", "responder", 1, []ev{{10, analyze.EventUserAuth, "EAP Success"}, {12, analyze.EventUp, ""}, {12, analyze.EventChildUp, ""}, {12, analyze.EventAddress, "10.99.0.1"}}},
 	} {

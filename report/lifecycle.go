@@ -115,6 +115,9 @@ func eventText(s *analyze.Session, e analyze.Event, rd *Redactor) string {
 		if e.By != "" {
 			t += " (asked for by the " + e.By + ")"
 		}
+		if detail != "" {
+			t += ": " + detail
+		}
 	case analyze.EventRekeyed:
 		t = fmt.Sprintf("IKE SA rekeyed into session %d%s", e.Session, by)
 	case analyze.EventRekeyedFrom:

@@ -1,0 +1,47 @@
+package analyze_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ikescope/ikescope/analyze"
+)
+
+// TestQuickModeRefusedTimeline: an IKEv1 Quick Mode the other side answers with an
+// Informational instead of QM2 is a refused IPsec SA in the timeline, at the
+// Informational, asked for by the side that sent QM1; with keys it names the
+// notification. In the -both captures each side's QM1 is refused in turn: the
+// initiator's Informational at frame 10 answers the responder's QM1 of frame 9, not a
+// liveness check of the responder's Informational at frame 8.
+func TestQuickModeRefusedTimeline(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		keys bool
+		want string
+	}{
+		{"ikev1-p2-proposal-mismatch", false, "8 initiator "},
+		{"ikev1-p2-proposal-mismatch", true, "8 initiator NO-PROPOSAL-CHOSEN"},
+		{"ikev1-proxyid-mismatch", true, "8 initiator INVALID-ID-INFORMATION"},
+		{"ikev1-pfs-mismatch", true, "8 initiator NO-PROPOSAL-CHOSEN"},
+		{"ikev1-p2-proposal-mismatch-both", false, "8 initiator ; 10 responder "},
+		{"ikev1-p2-proposal-mismatch-both", true, "8 initiator NO-PROPOSAL-CHOSEN; 10 responder NO-PROPOSAL-CHOSEN"},
+		{"ikev1-main-psk", false, ""},
+		{"ikev1-rekey", false, ""},
+	} {
+		var keys []string
+		if tc.keys {
+			keys = []string{"../pcaps/" + tc.name + ".initiator.log"}
+		}
+		res := analyzeFile(t, "../pcaps/"+tc.name+".pcap", keys...)
+		var got []string
+		for _, e := range res.Sessions[0].Timeline {
+			if e.Kind == analyze.EventChildRefused {
+				got = append(got, fmt.Sprintf("%d %s %s", e.Frame, e.By, e.Detail))
+			}
+		}
+		if g := strings.Join(got, "; "); g != tc.want {
+			t.Errorf("%s (keys %v): refusals %q, want %q", tc.name, tc.keys, g, tc.want)
+		}
+	}
+}
