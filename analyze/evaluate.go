@@ -250,6 +250,7 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 	out = append(out, s.cryptoFindings()...)
 	out = append(out, s.phase2Findings(now, opts)...)
 	out = append(out, s.espFindings(now, opts)...)
+	out = append(out, s.duplicatesFinding()...)
 	out = append(out, s.innerFindings()...)
 	out = append(out, s.fragmentFindings()...)
 	out = append(out, s.decodeFindings()...)

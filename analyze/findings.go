@@ -2018,6 +2018,32 @@ func (s *Session) slowestRoundTrip() time.Duration {
 	return rtt
 }
 
+// duplicatesFinding says the capture holds some of the session's packets twice: at
+// once (a router's capture sees each packet in and out) or shifted (two captures of the
+// same packets merged into one file). Nil when it holds none twice.
+func (s *Session) duplicatesFinding() []Finding {
+	dups, dupFrames := s.Duplicates, []int{}
+	for _, f := range s.ESP {
+		dups += f.Duplicates
+		if f.Duplicates > 0 {
+			dupFrames = append(dupFrames, f.firstRef)
+		}
+	}
+	if dups == 0 {
+		return nil
+	}
+	if s.copyShift >= time.Second {
+		return []Finding{s.newFinding(CodeESPAnomaly, Info, "duplicates", dupFrames, s.First,
+			fmt.Sprintf("%d packets of this session appear twice, up to %s apart: the same IKE message in the same IP datagram (the same IP identification), or the same ESP sequence number.", dups, secs(s.copyShift)),
+			"The file holds this traffic twice with shifted timestamps: two captures of the same packets merged into one (mergecap, or a capture on a bridge and on its port), their clocks that far apart. A retransmission is a new datagram with its own IP identification: these copies were not counted as retransmissions, and the session is read from the first copy of each message.",
+			"Analyze the original captures as separate files, together (ikescope analyze a.pcap b.pcap): ikescope aligns their clocks and says where packets are lost between the two points.")}
+	}
+	return []Finding{s.newFinding(CodeESPAnomaly, Info, "duplicates", dupFrames, s.First,
+		fmt.Sprintf("%d packets of this session appear twice within milliseconds (same ESP sequence number or the same IKE message).", dups),
+		"The capture sees each packet twice: tcpdump -i any on a router (the packet in and out), or two capture points merged. This is the capture, not the gateways: duplicates were not counted as retransmissions.",
+		"Capture on one interface (tcpdump -i IFACE) to get each packet once.")}
+}
+
 func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 	if !s.Established || s.Phase2Done == 0 && !s.childFromBefore() {
 		return nil
@@ -2079,19 +2105,6 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 		out = append(out, s.newFinding(CodeESPOneWay, Error, "ESP", frames, flows[0].First,
 			fmt.Sprintf("ESP flows only from the %s (%d packets); nothing comes back from the %s.%s", sender, pk, silent, oneWayInner(flows)),
 			cause, next))
-	}
-	dups, dupFrames := s.Duplicates, []int{}
-	for _, f := range s.ESP {
-		dups += f.Duplicates
-		if f.Duplicates > 0 {
-			dupFrames = append(dupFrames, f.firstRef)
-		}
-	}
-	if dups > 0 {
-		out = append(out, s.newFinding(CodeESPAnomaly, Info, "duplicates", dupFrames, s.First,
-			fmt.Sprintf("%d packets of this session appear twice within milliseconds (same ESP sequence number or the same IKE message).", dups),
-			"The capture sees each packet twice: tcpdump -i any on a router (the packet in and out), or two capture points merged. This is the capture, not the gateways: duplicates were not counted as retransmissions.",
-			"Capture on one interface (tcpdump -i IFACE) to get each packet once."))
 	}
 	for _, f := range s.ESP {
 		// A Delete names the SPI its sender receives on; ESP to it afterwards (beyond what

@@ -266,6 +266,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		noMarker:      x.HasAnomaly(decode.AnomalyNoNonESPMarker),
 		v2:            x.IsV2(),
 		hash:          messageHash(x),
+		ipID:          m.IPID,
 		zeroRSPI:      SPI(x.ResponderSPI).IsZero(),
 		capIdx:        a.curIdx,
 		capture:       a.cur.Name,
@@ -374,6 +375,15 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			a.unusedMsg(s, msg)
 			return
 		}
+	}
+	if prev := copyOf(ex, msg); prev != nil {
+		// The same datagram again, later: the file holds two captures of the traffic.
+		s.Duplicates++
+		a.cur.Duplicates++
+		s.copyShift = max(s.copyShift, msg.Time.Sub(prev.Time))
+		s.forgetMoves(m.Frame)
+		a.unusedMsg(s, msg)
+		return
 	}
 	// A retransmission is the same bytes again from the same side.
 	for i := len(ex.Messages) - 1; i >= 0; i-- {
@@ -528,6 +538,25 @@ func (a *Analyzer) unusedMsg(s *Session, m *Msg) {
 		b.used--
 		a.msgBlocks[s] = b
 	}
+}
+
+// copyOf finds the message of which msg is a second copy: the same bytes from the same
+// side in the same IPv4 datagram (its identification; RFC 6864 4.1: unique for the
+// source, destination and protocol while the datagram may be alive), captured again. A
+// retransmission is a new datagram with an identification of its own. 0 is not
+// compared: a sender that sets DF may leave it 0 in every datagram.
+func copyOf(ex *Exchange, msg *Msg) *Msg {
+	if msg.ipID == 0 {
+		return nil
+	}
+	for i := len(ex.Messages) - 1; i >= 0; i-- {
+		prev := ex.Messages[i]
+		if prev.ipID == msg.ipID && prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && prev.capIdx == msg.capIdx &&
+			prev.Src == msg.Src && prev.Dst == msg.Dst && prev.Folded == 0 {
+			return prev
+		}
+	}
+	return nil
 }
 
 // payloadSummary is x.PayloadSummary(), the same string for the same text: the

@@ -675,6 +675,7 @@ func TestESPAfterAuthResent(t *testing.T) {
 	resent := *auth
 	resent.Time = firstESP.Add(100 * time.Millisecond)
 	resent.Frame = lastFrame(msgs) + 1
+	resent.IPID++ // a retransmission is a datagram of its own
 	msgs = append(msgs, resent)
 	sort.SliceStable(msgs, func(i, j int) bool { return msgs[i].Time.Before(msgs[j].Time) })
 	res := analyzeStream(st.Name, msgs, streamStats(msgs), analyze.Options{})

@@ -172,7 +172,8 @@ type Session struct {
 	reported     map[string]bool     // finding keys already raised (live capture)
 	offeredBy    netip.Addr
 	natChecked   bool
-	folds        bool // some message stands for copies folded into it (Msg.Folded)
+	folds        bool          // some message stands for copies folded into it (Msg.Folded)
+	copyShift    time.Duration // the longest gap between two copies of one datagram (copyOf)
 
 	mmSeen      [3]bool            // a Main Mode message of each class was seen
 	mmSender    [3]netip.AddrPort  // and who sent the first of each
@@ -333,6 +334,7 @@ type Msg struct {
 	partialAt  []int  // captures that saw only some of its IP fragments
 	incomplete bool   // this copy is some IP fragments of a datagram that never completed
 	hash       uint64
+	ipID       uint16 // the IPv4 identification of the datagram that carried it (0: none)
 	v2         bool
 	exchange   *Exchange
 	orig       *Msg // for a retransmission, the first copy

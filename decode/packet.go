@@ -53,6 +53,9 @@ type Message struct {
 	InAH bool
 	// Truncated is set when the capture's snap length cut the packet.
 	Truncated bool
+	// IPID is the identification of the outer IPv4 header (0 for IPv6). A sender gives
+	// each datagram its own, a retransmission too; two copies of one datagram share it.
+	IPID uint16
 
 	ISAKMP *ISAKMP // KindISAKMP, and KindIncomplete when the first fragment shows IKE
 	// ESP is the ESP header of KindESP, and the AH's SPI and sequence number of KindAH.
@@ -343,6 +346,7 @@ func (d *Decoder) decodeLayers(first gopacket.LayerType, data []byte, emit func(
 		}
 	case layers.LayerTypeIPv4:
 		ip := &d.ip4
+		m.IPID = ip.Id
 		src, _ := netip.AddrFromSlice(ip.SrcIP.To4())
 		dst, _ := netip.AddrFromSlice(ip.DstIP.To4())
 		proto := uint8(ip.Protocol)
