@@ -2,8 +2,10 @@ package analyze
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -219,6 +221,7 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 	if len(seen) < 2 {
 		return nil
 	}
+	points := slices.Sorted(maps.Keys(seen)) // in the order given: maps are walked in no fixed order
 	// A capture covers the time from its first packet to its last, and, as the capture
 	// points of one tunnel are taken together, on to the session's last message: a file
 	// does not record when its capture stopped. Findings that rest on that say so.
@@ -241,16 +244,16 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 	var groups []*group
 	for _, m := range s.Messages {
 		whole := false
-		for c := range seen {
+		for _, c := range points {
 			whole = whole || m.wholeAt(c)
 		}
-		for c := range seen {
+		for _, c := range points {
 			if m.wholeAt(c) || !whole || !covers(c, m.Time) {
 				continue
 			}
 			at := m.capIdx
 			if !m.wholeAt(at) {
-				at = c0(m, seen) // the point that saw it whole
+				at = c0(m, points) // the point that saw it whole
 			}
 			var g *group
 			for _, x := range groups {
@@ -322,13 +325,15 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 		if len(fl.sights) < 2 && len(seen) < 2 {
 			continue
 		}
+		// The point that saw most of the flow (the first given, on a tie) against each
+		// other one, in the order given: maps are walked in no fixed order.
 		up, upN := -1, 0
-		for c, fs := range fl.sights {
-			if fs.packets > upN {
+		for _, c := range slices.Sorted(maps.Keys(fl.sights)) {
+			if fs := fl.sights[c]; fs.packets > upN {
 				up, upN = c, fs.packets
 			}
 		}
-		for c := range seen {
+		for _, c := range points {
 			if c == up || !covers(c, fl.First) {
 				continue
 			}
@@ -602,9 +607,9 @@ func (a *Analyzer) finishFinding(f *Finding) {
 	f.Summary, f.Cause, f.Next = a.refText(f.Summary), a.refText(f.Cause), a.refText(f.Next)
 }
 
-// c0 is a capture that saw the message whole.
-func c0(m *Msg, seen map[int][2]time.Time) int {
-	for c := range seen {
+// c0 is the first of the captures (points) that saw the message whole.
+func c0(m *Msg, points []int) int {
+	for _, c := range points {
 		if m.wholeAt(c) {
 			return c
 		}

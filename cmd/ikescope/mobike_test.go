@@ -75,11 +75,16 @@ func TestMobikeMove(t *testing.T) {
 // tunnel too (the transit delay of each ESP flow was once taken from whichever other
 // capture point a map gave first).
 func TestAnalyzeDeterministic(t *testing.T) {
-	args := []string{"analyze", "-f", "json", "../../pcaps/two-healthy.gw-a.pcap", "../../pcaps/two-healthy.router.pcap", "../../pcaps/two-healthy.gw-b.pcap"}
-	first, _, _ := runCmd(t, nil, args...)
-	for i := 0; i < 8; i++ {
-		if out, _, _ := runCmd(t, nil, args...); out != first {
-			t.Fatalf("run %d differs from the first", i+2)
+	for _, set := range []string{"two-healthy", "two-esp-oneway", "two-frag-dropped", "two-nat", "two-reply-dropped"} {
+		args := []string{"analyze", "-f", "json"}
+		for _, point := range []string{"gw-a", "router", "gw-b"} {
+			args = append(args, "../../pcaps/"+set+"."+point+".pcap")
+		}
+		first, _, _ := runCmd(t, nil, args...)
+		for i := 0; i < 16; i++ {
+			if out, _, _ := runCmd(t, nil, args...); out != first {
+				t.Fatalf("%s: run %d differs from the first", set, i+2)
+			}
 		}
 	}
 }
