@@ -100,14 +100,23 @@ func (s *Session) events() []Event {
 	if s.Reauthenticates > 0 {
 		out = append(out, Event{Time: s.First, Frame: s.firstFrame(), Kind: EventReauthFrom, Session: s.Reauthenticates})
 	}
-	if s.predecessor != nil {
-		out = append(out, Event{Time: s.First, Frame: s.firstFrame(), Kind: EventRekeyedFrom, Session: s.predecessor.ID,
+	children := 0
+	if p := s.predecessor; p != nil {
+		// The IKE SA came into being with the old one's CREATE_CHILD_SA answer, and took
+		// over its CHILD_SAs (RFC 7296 2.18): their next negotiation here is a rekey.
+		at, frame := s.First, s.firstFrame()
+		if m := p.lastCreateChild(); m != nil && !m.Time.After(s.First) {
+			at, frame = m.Time, m.Frame
+		}
+		if p.Phase2Done > 0 {
+			children++
+		}
+		out = append(out, Event{Time: at, Frame: frame, Kind: EventRekeyedFrom, Session: p.ID,
 			Detail: s.predecessor.InitiatorSPI.String() + "/" + s.predecessor.ResponderSPI.String() + " -> " + s.InitiatorSPI.String() + "/" + s.ResponderSPI.String()})
 	}
 	if s.Established && (s.Reached == StepMM6 || s.Reached == StepAM3 || s.Reached == StepIKEAuthResponse) {
 		out = append(out, Event{Time: s.establishedAt, Frame: s.establishedFrame, Kind: EventUp})
 	}
-	children := 0
 	if s.Version == 2 && s.Established && s.Reached == StepIKEAuthResponse && s.authCarriesChild(s.lastAuthResponse()) {
 		children++
 		out = append(out, Event{Time: s.establishedAt, Frame: s.establishedFrame, Kind: EventChildUp, By: "initiator"})
@@ -332,13 +341,19 @@ func (s *Session) lastAuthResponse() *Msg {
 
 // isLastCreateChild reports whether m answers the session's last CREATE_CHILD_SA.
 func (s *Session) isLastCreateChild(m *Msg) bool {
+	return s.lastCreateChild() == m
+}
+
+// lastCreateChild is the SA's latest CREATE_CHILD_SA answer (its first copy); nil when
+// it has none.
+func (s *Session) lastCreateChild() *Msg {
 	for i := len(s.Messages) - 1; i >= 0; i-- {
 		o := s.Messages[i]
 		if o.v2 && o.ExchangeType == decode.ExchangeCreateChildSA && o.Response && o.Retransmit == 0 {
-			return o == m
+			return o
 		}
 	}
-	return false
+	return nil
 }
 
 // lifecycleText sums the timeline up for the state line: "CHILD_SA rekeyed 2 times,

@@ -106,12 +106,13 @@ func TestReportTimeline(t *testing.T) {
 			"    35   17.077  deleted by the initiator: the IKE SA (its answer is empty)\n",
 			"    34   17.073  IKE SA rekeyed into session 2 (by the initiator): aad1f915a177c512/78f8fca3f3a1e9a8",
 			"TIMELINE · session 2 · IKEv2",
-			"    47   22.092  continues session 1 (rekey): ")
+			"    34   17.073  continues session 1 (rekey): ",
+			"    48   22.097  CHILD_SA rekeyed (by the initiator)\n")
 	}
 	mustContain(t, "markdown", out[FormatMarkdown],
 		"Timeline (seconds since the start of the capture):\n\n| frame | time | event |\n| --- | --- | --- |\n| 4 | 0.065 | IKE SA up |\n",
 		"| 20 | 11.085 | CHILD_SA rekeyed (by the initiator) |",
-		"| 47 | 22.092 | continues session 1 (rekey): ")
+		"| 34 | 17.073 | continues session 1 (rekey): ")
 	mustContain(t, "html", out[FormatHTML],
 		`<table class="timeline">`,
 		`<tr><td><a href="#s1-f20">20</a></td><td class="t">11.085</td><td>CHILD_SA rekeyed (by the initiator)</td></tr>`,
