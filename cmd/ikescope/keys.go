@@ -67,7 +67,7 @@ func loadKeys(files keyFiles, noKeys func(file string)) (*ikecrypt.Keys, error) 
 	return all, nil
 }
 
-const keysSynopsis = "ikescope keys [--v1|--v2|--esp] [-o|--output DIR] KEYFILE|DAEMON-LOG..."
+const keysSynopsis = "ikescope keys [--v1|--v2|--esp] [-o|--output DIR] KEYFILE|DAEMON-LOG... [CAPTURE...]"
 
 const keysHelp = `
 Print the keys found in the files as Wireshark's tables, for Wireshark or for ikescope
@@ -98,12 +98,16 @@ Every other argument is a file to read. A file may be:
   - the output of "ip xfrm state" (Linux: the kernel's ESP SAs and keys) or "setkey -D"
     (BSD, racoon);
   - a strongSwan charon log written at "ike 4" (IKE keys) and "chd 4" (ESP keys) or higher.
-A packet capture is not a key file: give it to ikescope analyze or decode.
+A packet capture (pcap or pcapng) given with them is read for the IKEv2 keys that name no
+SPIs: a charon log does not name those of an IKE SA made by a rekey, nor Wireshark's
+table take keys without them. Each such key that opens an IKE SA of the capture is
+written with that SA's SPIs; one that opens none stays a comment.
 
 Examples:
   ikescope keys --v2 /var/log/charon.log > ikev2_decryption_table
   ikescope keys -o tables/ gw-a-charon.log gw-b-charon.log  # both peers' logs, merged
   ikescope keys charon.log                                  # all tables, to read
+  ikescope keys --v2 charon.log tunnel.pcap                 # rekeyed IKE SAs bound to their SPIs
   ip xfrm state > xfrm.txt; ikescope keys --esp xfrm.txt > esp_sa
   ikescope decode --keys xfrm.txt gw-outside.pcap           # ESP decrypted: the packets inside
   ikescope analyze --keys /var/log/charon.log gw-outside.pcap
@@ -127,6 +131,28 @@ func isCapture(path string) bool {
 	}
 	r.Close()
 	return true
+}
+
+// bindKeys gives the IKEv2 keys without SPIs that open an IKE SA of the capture that SA's
+// SPIs (ikecrypt.Decrypter.Bindings).
+func bindKeys(keys *ikecrypt.Keys, capture string) error {
+	r, err := decode.Open(capture)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	dec := ikecrypt.NewDecrypter(keys)
+	for r.Next() {
+		if m := r.Message(); m.Kind == decode.KindISAKMP {
+			dec.Open(m)
+		}
+		r.Recycle()
+	}
+	if err := r.Err(); err != nil {
+		return fmt.Errorf("%s: %w", capture, err)
+	}
+	keys.Bind(dec.Bindings())
+	return nil
 }
 
 // Wireshark's names for its IKE decryption tables, in its configuration directory.
@@ -158,9 +184,25 @@ func runKeys(args []string, stdout, stderr io.Writer) error {
 			return &usageError{fmt.Sprintf("-o takes a directory, and %s is none (the tables are written into it as %s, %s and %s)", *dir, v1TableName, v2TableName, espTableName)}
 		}
 	}
-	keys, err := loadKeys(keyFiles(files), nil)
+	var captures, keyPaths []string
+	for _, f := range files {
+		if isCapture(f) {
+			captures = append(captures, f)
+		} else {
+			keyPaths = append(keyPaths, f)
+		}
+	}
+	if len(keyPaths) == 0 {
+		keyPaths = files // loadKeys says the capture is not a key file
+	}
+	keys, err := loadKeys(keyFiles(keyPaths), nil)
 	if err != nil {
 		return err
+	}
+	for _, c := range captures {
+		if err := bindKeys(keys, c); err != nil {
+			return err
+		}
 	}
 	var v1, v2, esp strings.Builder
 	if err := keys.WriteWiresharkTables(&v1, &v2); err != nil {

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
 // A capture given where a key file belongs is named as a capture in one line, not
@@ -101,5 +104,51 @@ func TestKeysTables(t *testing.T) {
 	notDir := filepath.Join(dir, "ikev2_decryption_table")
 	if _, errOut, code := runCmd(t, nil, "keys", "-o", notDir, v2log); code != exitError || !strings.Contains(errOut, "directory") {
 		t.Errorf("keys -o FILE: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// A charon log does not name the SPIs of an IKE SA made by a rekey, so keys writes its
+// keys as a comment; given the capture too, it binds them to the SA they open, and
+// Wireshark decrypts that SA with the table (ikev2-rekey: session 2, frames 47 to 59).
+func TestKeysBoundByCapture(t *testing.T) {
+	const log, capture = "../../pcaps/ikev2-rekey.initiator.log", "../../pcaps/ikev2-rekey.pcap"
+	const rekeyed = "de7a5913337c7696,add2410303795dfb,74a3997d"
+	out, _, code := runCmd(t, nil, "keys", "--v2", log)
+	if code != exitOK || strings.Contains(out, "\n"+rekeyed) || !strings.Contains(out, "no SPIs") {
+		t.Fatalf("keys --v2 without the capture: exit %d\n%s", code, out)
+	}
+	conf := t.TempDir()
+	dir := filepath.Join(conf, "wireshark")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runCmd(t, nil, "keys", "--v2", "-o", dir, log, capture); code != exitOK {
+		t.Fatalf("keys --v2 -o with the capture: exit %d: %s", code, errOut)
+	}
+	table, err := os.ReadFile(filepath.Join(dir, "ikev2_decryption_table"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(table), "\n"+rekeyed) || strings.Contains(string(table), "no SPIs") {
+		t.Fatalf("table with the capture:\n%s", table)
+	}
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		decodetest.SkipOrFail(t, "tshark is not installed: run `make test` (it installs the test dependencies) or `apt-get install tshark`")
+	}
+	cmd := exec.Command(tshark, "-n", "-r", capture, "-Y", "frame.number >= 47 && isakmp", "-T", "fields", "-e", "frame.number", "-e", "isakmp.enc.decrypted")
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+conf)
+	res, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(res)), "\n")
+	for _, line := range lines {
+		if f := strings.Fields(line); len(f) < 2 {
+			t.Errorf("tshark did not decrypt frame %s with the table", f[0])
+		}
+	}
+	if len(lines) < 6 {
+		t.Errorf("tshark shows %d IKE messages from frame 47 on, want the rekeyed SA's", len(lines))
 	}
 }

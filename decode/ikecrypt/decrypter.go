@@ -130,3 +130,30 @@ func (d *Decrypter) Open(m *decode.Message) {
 		m.Opened = &decode.Opened{Payloads: res.Payloads, Integrity: res.Integrity.String()}
 	}
 }
+
+// Bindings gives, for each IKEv2 key set without SPIs that opened messages of the
+// capture (a charon log does not name the SPIs of an IKE SA made by a rekey), a copy
+// bound to the SA it opened: its SPIs, and the algorithms it opened them with where the
+// keys did not name them. The map's keys are the key sets as loaded (Keys.SAs).
+func (d *Decrypter) Bindings() map[*SAKeys][]*SAKeys {
+	out := map[*SAKeys][]*SAKeys{}
+	for _, id := range d.v2ord {
+		st := d.v2[id]
+		if st == nil {
+			continue
+		}
+		for _, k := range st.keys {
+			b := *k
+			copy(b.InitiatorSPI[:], id[:8])
+			copy(b.ResponderSPI[:], id[8:])
+			if b.Encr.ID == 0 && st.opened {
+				b.Encr = st.openedEncr
+			}
+			if !b.HasInteg && st.opened {
+				b.Integ, b.HasInteg = st.openedInteg, true
+			}
+			out[k] = append(out[k], &b)
+		}
+	}
+	return out
+}

@@ -584,3 +584,17 @@ func (sa *SAKeys) merge(o *SAKeys) {
 		}
 	}
 }
+
+// Bind puts, in the place of each key set without SPIs that bindings binds (see
+// Decrypter.Bindings), its bound copies.
+func (k *Keys) Bind(bindings map[*SAKeys][]*SAKeys) {
+	var sas []*SAKeys
+	for _, sa := range k.SAs {
+		if b := bindings[sa]; len(b) > 0 && !sa.bound() {
+			sas = append(sas, b...)
+			continue
+		}
+		sas = append(sas, sa)
+	}
+	k.SAs = sas
+}

@@ -15,6 +15,10 @@ type v2SA struct {
 	integ    Integ
 	hasInteg bool
 	keys     []*SAKeys // unbound keys that proved right for this SA
+	// The algorithms the first of them opened a message with (set: opened).
+	openedEncr  Encr
+	openedInteg Integ
+	opened      bool
 }
 
 func (d *Decrypter) v2state(id [16]byte, create bool) *v2SA {
@@ -190,6 +194,9 @@ func (d *Decrypter) decryptV2(m *decode.ISAKMP) (*Result, error) {
 		if trial {
 			st = d.v2state(id, true)
 			st.keys = append(st.keys, c.keys)
+		}
+		if st != nil && !st.opened && slices.Contains(st.keys, c.keys) {
+			st.openedEncr, st.openedInteg, st.opened = c.encr, c.integ, true
 		}
 		res.Encr, res.Integ, res.KeySource, res.PadLength = c.encr, c.integ, c.keys.Source, pad
 		res.Integrity = IntegrityNotChecked
