@@ -511,7 +511,7 @@ func (a *Analyzer) addESP(m *decode.Message) {
 	}
 	if f == nil {
 		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, AH: k.ah, InAH: m.InAH, First: m.Time, FirstFrame: refFrame(m.Frame), firstRef: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq,
-			capture: a.cur.Name}
+			capture: a.cur.Name, firstIPID: m.IPID}
 		if m.Encap {
 			f.srcPort, f.dstPort, f.portsIn = m.Src.Port(), m.Dst.Port(), a.curIdx
 		}
@@ -532,6 +532,9 @@ func (a *Analyzer) addESP(m *decode.Message) {
 			a.untied = append(a.untied, f)
 		}
 	} else {
+		if !a.multi && a.espCopy(f, m) {
+			return
+		}
 		switch {
 		case m.ESP.Seq == f.LastSeq && m.Time.Sub(f.Last) < captureDuplicate:
 			f.Duplicates++
@@ -587,6 +590,27 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		// ESP on its child SAs keeps an IKE SA alive, however long IKE is quiet.
 		f.session.active(m.Time)
 	}
+}
+
+// espCopy reports whether an ESP packet is a second copy of one of the flow's, in a file
+// that holds the traffic twice (two captures of it merged, their clocks apart): the
+// copies begin again at the flow's first packet, the same datagram (its IPv4
+// identification, which a sender gives each datagram), and trail the flow's own
+// packets in order. They count as duplicates, not as sequence numbers going backwards.
+func (a *Analyzer) espCopy(f *ESPFlow, m *decode.Message) bool {
+	seq := m.ESP.Seq
+	switch {
+	case f.copyNext != 0 && seq+1 >= f.copyNext && seq <= f.LastSeq:
+		// The next copy, or the last one again (the other capture saw it twice).
+		f.copyNext = max(f.copyNext, seq+1)
+	case m.IPID != 0 && m.IPID == f.firstIPID && seq == f.FirstSeq && f.Packets > 1:
+		f.copyNext, f.copyShift = seq+1, m.Time.Sub(f.First)
+	default:
+		return false
+	}
+	f.Duplicates++
+	a.cur.Duplicates++
+	return true
 }
 
 // portsMoved notes that a packet of the flow came from or went to another UDP port than

@@ -2022,9 +2022,10 @@ func (s *Session) slowestRoundTrip() time.Duration {
 // once (a router's capture sees each packet in and out) or shifted (two captures of the
 // same packets merged into one file). Nil when it holds none twice.
 func (s *Session) duplicatesFinding() []Finding {
-	dups, dupFrames := s.Duplicates, []int{}
+	dups, dupFrames, shift := s.Duplicates, []int{}, s.copyShift
 	for _, f := range s.ESP {
 		dups += f.Duplicates
+		shift = max(shift, f.copyShift)
 		if f.Duplicates > 0 {
 			dupFrames = append(dupFrames, f.firstRef)
 		}
@@ -2032,9 +2033,9 @@ func (s *Session) duplicatesFinding() []Finding {
 	if dups == 0 {
 		return nil
 	}
-	if s.copyShift >= time.Second {
+	if shift >= time.Second {
 		return []Finding{s.newFinding(CodeESPAnomaly, Info, "duplicates", dupFrames, s.First,
-			fmt.Sprintf("%d packets of this session appear twice, up to %s apart: the same IKE message in the same IP datagram (the same IP identification), or the same ESP sequence number.", dups, secs(s.copyShift)),
+			fmt.Sprintf("%d packets of this session appear twice, up to %s apart: the same IKE message or ESP packet in the same IP datagram (the same IP identification).", dups, secs(shift)),
 			"The file holds this traffic twice with shifted timestamps: two captures of the same packets merged into one (mergecap, or a capture on a bridge and on its port), their clocks that far apart. A retransmission is a new datagram with its own IP identification: these copies were not counted as retransmissions, and the session is read from the first copy of each message.",
 			"Analyze the original captures as separate files, together (ikescope analyze a.pcap b.pcap): ikescope aligns their clocks and says where packets are lost between the two points.")}
 	}
