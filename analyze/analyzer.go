@@ -603,9 +603,10 @@ func (a *Analyzer) espCopy(f *ESPFlow, m *decode.Message) bool {
 	case f.copyNext != 0 && seq+1 >= f.copyNext && seq <= f.LastSeq:
 		// The next copy, or the last one again (the other capture saw it twice).
 		f.copyNext = max(f.copyNext, seq+1)
-	case m.IPID != 0 && m.IPID == f.firstIPID && seq == f.FirstSeq && f.Packets > 1:
+	case m.IPID != 0 && m.IPID == f.firstIPID && seq == f.FirstSeq && f.ipidVaries:
 		f.copyNext, f.copyShift = seq+1, m.Time.Sub(f.First)
 	default:
+		f.ipidVaries = f.ipidVaries || m.IPID != f.firstIPID
 		return false
 	}
 	f.Duplicates++

@@ -376,7 +376,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			return
 		}
 	}
-	if prev := copyOf(ex, msg); prev != nil {
+	if prev := copyOf(s, ex, msg); prev != nil {
 		// The same datagram again, later: the file holds two captures of the traffic.
 		s.Duplicates++
 		a.cur.Duplicates++
@@ -543,9 +543,10 @@ func (a *Analyzer) unusedMsg(s *Session, m *Msg) {
 // copyOf finds the message of which msg is a second copy: the same bytes from the same
 // side in the same IPv4 datagram (its identification; RFC 6864 4.1: unique for the
 // source, destination and protocol while the datagram may be alive), captured again. A
-// retransmission is a new datagram with an identification of its own. 0 is not
-// compared: a sender that sets DF may leave it 0 in every datagram.
-func copyOf(ex *Exchange, msg *Msg) *Msg {
+// retransmission is a new datagram with an identification of its own. Only a sender
+// seen to vary its identifications is read so: a datagram that cannot be fragmented (DF
+// set) may carry any, the same in each (RFC 6864 4.1), often 0.
+func copyOf(s *Session, ex *Exchange, msg *Msg) *Msg {
 	if msg.ipID == 0 {
 		return nil
 	}
@@ -553,7 +554,10 @@ func copyOf(ex *Exchange, msg *Msg) *Msg {
 		prev := ex.Messages[i]
 		if prev.ipID == msg.ipID && prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && prev.capIdx == msg.capIdx &&
 			prev.Src == msg.Src && prev.Dst == msg.Dst && prev.Folded == 0 {
-			return prev
+			if slices.ContainsFunc(s.Messages, func(o *Msg) bool { return o.FromInitiator == msg.FromInitiator && o.ipID != 0 && o.ipID != msg.ipID }) {
+				return prev
+			}
+			return nil
 		}
 	}
 	return nil

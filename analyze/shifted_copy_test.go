@@ -77,3 +77,19 @@ func TestShiftedCopyMerged(t *testing.T) {
 		}
 	}
 }
+
+// TestConstantIPIDRetransmissions: a sender may give every datagram that cannot be
+// fragmented the same identification (RFC 6864 4.1); its retransmissions, the same bytes
+// in datagrams that look alike, stay retransmissions (ikev1-no-response, every
+// identification set to one value in the test).
+func TestConstantIPIDRetransmissions(t *testing.T) {
+	cs := loadStream(t, pcap("ikev1-no-response.pcap"))
+	msgs := slices.Clone(cs.Msgs)
+	for i := range msgs {
+		msgs[i].IPID = 0x1234
+	}
+	res := analyzeStream("constant", msgs, cs.Stats, analyze.Options{})
+	if s := res.Sessions[0]; s.Retransmits != 3 || s.Duplicates != 0 {
+		t.Errorf("%d retransmissions, %d duplicates; want 3 and none", s.Retransmits, s.Duplicates)
+	}
+}
