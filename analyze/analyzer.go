@@ -168,6 +168,7 @@ type Analyzer struct {
 	p2IDs                    map[netip.Addr][2]string   // IKEv1 proxy IDs each gateway asked for: its local, its remote
 	doneIDs                  map[SPI]int                // sessions handed to OnDone, by initiator SPI (bounded)
 	doneOrder                []SPI                      // and in the order they went
+	ipids                    map[netip.Addr]ipidNote    // each sender's IPv4 identifications (bounded: maxIPIDSenders)
 	handed                   int                        // sessions handed to OnDone
 	props                    proposalCache              // SA payloads read before
 	summaries                map[string]string          // payload summaries made before (Analyzer.payloadSummary)
@@ -245,6 +246,9 @@ func (a *Analyzer) Add(m *decode.Message) {
 		a.StartCapture("")
 	}
 	m = a.localize(m)
+	if m.IPID != 0 && (m.Kind == decode.KindISAKMP || m.Kind == decode.KindESP) {
+		a.noteIPID(m.Src.Addr(), m.IPID)
+	}
 	if a.cur.First.IsZero() || m.Time.Before(a.cur.First) {
 		a.cur.First = m.Time
 	}
@@ -592,6 +596,34 @@ func (a *Analyzer) addESP(m *decode.Message) {
 	}
 }
 
+// ipidNote is what the analysis knows of a sender's IPv4 identifications: the first, and
+// whether another followed (a datagram that cannot be fragmented may carry the same in
+// each, RFC 6864 4.1; most senders count them or draw them at random).
+type ipidNote struct {
+	first  uint16
+	varies bool
+}
+
+// maxIPIDSenders bounds the senders whose identifications are followed.
+const maxIPIDSenders = 4096
+
+func (a *Analyzer) noteIPID(src netip.Addr, id uint16) {
+	n, ok := a.ipids[src]
+	switch {
+	case ok && !n.varies && n.first != id:
+		a.ipids[src] = ipidNote{first: n.first, varies: true}
+	case !ok && len(a.ipids) < maxIPIDSenders:
+		if a.ipids == nil {
+			a.ipids = map[netip.Addr]ipidNote{}
+		}
+		a.ipids[src] = ipidNote{first: id}
+	}
+}
+
+// variesIPID reports whether the sender has been seen to give its datagrams different
+// identifications: then two with the same are one datagram, captured twice.
+func (a *Analyzer) variesIPID(src netip.Addr) bool { return a.ipids[src].varies }
+
 // espCopy reports whether an ESP packet is a second copy of one of the flow's, in a file
 // that holds the traffic twice (two captures of it merged, their clocks apart): the
 // copies begin again at the flow's first packet, the same datagram (its IPv4
@@ -603,10 +635,9 @@ func (a *Analyzer) espCopy(f *ESPFlow, m *decode.Message) bool {
 	case f.copyNext != 0 && seq+1 >= f.copyNext && seq <= f.LastSeq:
 		// The next copy, or the last one again (the other capture saw it twice).
 		f.copyNext = max(f.copyNext, seq+1)
-	case m.IPID != 0 && m.IPID == f.firstIPID && seq == f.FirstSeq && f.ipidVaries:
+	case m.IPID != 0 && m.IPID == f.firstIPID && seq == f.FirstSeq && a.variesIPID(m.Src.Addr()):
 		f.copyNext, f.copyShift = seq+1, m.Time.Sub(f.First)
 	default:
-		f.ipidVaries = f.ipidVaries || m.IPID != f.firstIPID
 		return false
 	}
 	f.Duplicates++

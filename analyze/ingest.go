@@ -376,7 +376,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			return
 		}
 	}
-	if prev := copyOf(s, ex, msg); prev != nil {
+	if prev := copyOf(ex, msg, a.variesIPID(msg.Src.Addr())); prev != nil {
 		// The same datagram again, later: the file holds two captures of the traffic.
 		s.Duplicates++
 		a.cur.Duplicates++
@@ -544,20 +544,18 @@ func (a *Analyzer) unusedMsg(s *Session, m *Msg) {
 // side in the same IPv4 datagram (its identification; RFC 6864 4.1: unique for the
 // source, destination and protocol while the datagram may be alive), captured again. A
 // retransmission is a new datagram with an identification of its own. Only a sender
-// seen to vary its identifications is read so: a datagram that cannot be fragmented (DF
-// set) may carry any, the same in each (RFC 6864 4.1), often 0.
-func copyOf(s *Session, ex *Exchange, msg *Msg) *Msg {
-	if msg.ipID == 0 {
+// seen to vary its identifications (varies) is read so: a datagram that cannot be
+// fragmented may carry any, the same in each (RFC 6864 4.1), often 0.
+func copyOf(ex *Exchange, msg *Msg, varies bool) *Msg {
+	if msg.ipID == 0 || !varies {
 		return nil
 	}
 	for i := len(ex.Messages) - 1; i >= 0; i-- {
 		prev := ex.Messages[i]
-		if prev.ipID == msg.ipID && prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && prev.capIdx == msg.capIdx &&
-			prev.Src == msg.Src && prev.Dst == msg.Dst && prev.Folded == 0 {
-			if slices.ContainsFunc(s.Messages, func(o *Msg) bool { return o.FromInitiator == msg.FromInitiator && o.ipID != 0 && o.ipID != msg.ipID }) {
-				return prev
-			}
-			return nil
+		// Not the addresses: a capture on a NAT router holds each datagram twice, under
+		// its inside and its outside addresses (its identification unchanged).
+		if prev.ipID == msg.ipID && prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && prev.capIdx == msg.capIdx && prev.Folded == 0 {
+			return prev
 		}
 	}
 	return nil

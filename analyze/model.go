@@ -448,13 +448,12 @@ type ESPFlow struct {
 	// A file that holds the flow twice (espCopy): the first packet's IPv4
 	// identification, the sequence number the trailing copies reach next (0: none seen)
 	// and how far behind they trail.
-	firstIPID  uint16
-	ipidVaries bool // a later packet's identification is another: the sender varies them
-	copyNext   uint32
-	copyShift  time.Duration
-	pairSeen   *espSeen  // the latest ESP between its addresses (Analyzer.lastESP)
-	fragRef    int       // the first fragmented packet
-	fragAt     time.Time // and when
+	firstIPID uint16
+	copyNext  uint32
+	copyShift time.Duration
+	pairSeen  *espSeen  // the latest ESP between its addresses (Analyzer.lastESP)
+	fragRef   int       // the first fragmented packet
+	fragAt    time.Time // and when
 	// UDP-encapsulated: the ports of its latest packet, and where either changed (a NAT
 	// that gave a side a new mapping); the first few changes.
 	srcPort, dstPort uint16

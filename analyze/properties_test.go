@@ -24,12 +24,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
@@ -64,9 +66,10 @@ const (
 	invSpan        = "span-holds-every-message"
 	invEndCut      = "ending-early-adds-no-error"
 	invESPAfterIKE = "no-esp-before-its-ike"
+	invCopy        = "merged-copy-reads-as-one"
 )
 
-var invariants = []string{invRoles, invFirstStep, invNoErrors, invPause, invFailed, invHandOver, invPressure, invStretch, invSpan, invEndCut, invESPAfterIKE}
+var invariants = []string{invRoles, invFirstStep, invNoErrors, invPause, invFailed, invHandOver, invPressure, invStretch, invSpan, invEndCut, invESPAfterIKE, invCopy}
 
 type propCapture struct {
 	name string // as the test names it: pcaps/x.pcap, or the path within the corpus
@@ -102,6 +105,7 @@ func runProperties(t *testing.T, caps []propCapture) {
 			p.checkPauses()
 			p.checkStretch()
 			p.checkSwapped()
+			p.checkMergedCopy()
 			if next.path != c.path {
 				p.checkConcat(next)
 			}
@@ -404,6 +408,77 @@ func (p *propRun) checkStretch() {
 			if codes[k] != codesFull[k] {
 				p.add(invStretch, label, "IKEv%d SA %s: findings %q, the whole capture %q", k.version, k.spi, codes[k], codesFull[k])
 			}
+		}
+	}
+}
+
+// copyShift is how far ahead the clock of the copy checkMergedCopy merges is.
+const copyShift = 7 * time.Second
+
+// checkMergedCopy merges the capture with a copy of itself whose clock is copyShift
+// ahead, as mergecap makes of two captures of the same packets: a copy is the same
+// datagram, so each IKE SA whose two peers vary their IPv4 identifications reads as in
+// the capture alone (up or not, its state, its retransmissions and IKE messages). A
+// sender that gives every datagram the same identification, often 0 (RFC 6864 4.1),
+// makes copies that cannot be told from its retransmissions: SAs with IKE messages
+// numbered 0, or a peer seen with one identification only, are not held to it.
+func (p *propRun) checkMergedCopy() {
+	ids := map[netip.Addr]map[uint16]bool{}
+	zero := map[int]bool{} // frames of IKE messages with identification 0
+	var merged []decode.Message
+	for _, m := range p.s.Msgs {
+		if m.IPID == 0 && m.Kind == decode.KindISAKMP {
+			zero[m.Frame] = true
+		}
+		if m.IPID != 0 && (m.Kind == decode.KindISAKMP || m.Kind == decode.KindESP) {
+			if ids[m.Src.Addr()] == nil {
+				ids[m.Src.Addr()] = map[uint16]bool{}
+			}
+			ids[m.Src.Addr()][m.IPID] = true
+		}
+		merged = append(merged, m)
+		m.Time = m.Time.Add(copyShift)
+		merged = append(merged, m)
+	}
+	slices.SortStableFunc(merged, func(a, b decode.Message) int { return a.Time.Compare(b.Time) })
+	for i := range merged {
+		merged[i].Frame = i + 1
+	}
+	res := analyzeStream(p.s.Name, merged, streamStats(merged), analyze.Options{})
+	type outcome struct {
+		up                bool
+		state             string
+		retrans, messages int
+	}
+	of := func(r *analyze.Result, checked bool) map[string]outcome {
+		out := map[string]outcome{}
+		for _, s := range r.Sessions {
+			if checked && (len(ids[s.Initiator.Addr()]) < 2 || len(ids[s.Responder.Addr()]) < 2 ||
+				slices.ContainsFunc(s.Messages, func(m *analyze.Msg) bool { return zero[m.Frame] })) {
+				continue
+			}
+			k := fmt.Sprintf("IKEv%d SA %s/%s", s.Version, s.InitiatorSPI, s.ResponderSPI)
+			for n := 2; ; n++ {
+				if _, ok := out[k]; !ok {
+					break
+				}
+				k = fmt.Sprintf("IKEv%d SA %s/%s (%d)", s.Version, s.InitiatorSPI, s.ResponderSPI, n)
+			}
+			// Sessions are numbered anew: "retried as session 17" may be 69 here.
+			state := strings.Map(func(r rune) rune {
+				if unicode.IsDigit(r) {
+					return '#'
+				}
+				return r
+			}, s.State)
+			out[k] = outcome{s.Established, state, s.Retransmits, len(s.Messages)}
+		}
+		return out
+	}
+	alone, both := of(p.full, true), of(res, false)
+	for k, o := range alone {
+		if b := both[k]; b != o {
+			p.add(invCopy, "merged with a copy 7 s ahead", "%s: %+v, alone %+v", k, b, o)
 		}
 	}
 }
