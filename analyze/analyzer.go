@@ -522,7 +522,7 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		a.flows[k] = f
 		a.flowSPI[m.ESP.SPI] = f
 		if a.multi {
-			f.sights = map[int]*flowSight{a.curIdx: {packets: 1, lastSeq: m.ESP.Seq, last: m.Time, firstRef: m.Frame}}
+			f.sights = map[int]*flowSight{a.curIdx: {packets: 1, firstSeq: m.ESP.Seq, lastSeq: m.ESP.Seq, first: m.Time, last: m.Time, firstRef: m.Frame}}
 		}
 		a.flowOrder = append(a.flowOrder, f)
 		a.cur.espSAs++
@@ -669,7 +669,7 @@ func (a *Analyzer) espElsewhere(f *ESPFlow, m *decode.Message) bool {
 	}
 	fs := f.sights[a.curIdx]
 	if fs == nil {
-		fs = &flowSight{firstRef: m.Frame}
+		fs = &flowSight{firstRef: m.Frame, firstSeq: m.ESP.Seq, first: m.Time}
 		f.sights[a.curIdx] = fs
 	} else if m.ESP.Seq == fs.lastSeq && m.Time.Sub(fs.last) < captureDuplicate {
 		return false // a duplicate within this capture: the usual rules count it

@@ -52,6 +52,10 @@ func (a *Analyzer) LineUp(names []string, prints [][]Fingerprint) []time.Duratio
 func (a *Analyzer) FeedMerged(srcs []Source, offsets []time.Duration, open func(*decode.Message)) []error {
 	errs := make([]error, len(srcs))
 	pending := make([]*decode.Message, len(srcs))
+	// Several points from the first message on: what the first capture holds before
+	// the second one's first packet is counted for its point as well (an ESP flow's
+	// packets seen at each point), or a capture that starts late reads as losses.
+	a.multi = a.multi || len(srcs) > 1
 	next := func(i int) {
 		pending[i] = nil
 		if srcs[i].Next() {

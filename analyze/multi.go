@@ -181,10 +181,10 @@ func (m *Msg) wholeAt(capIdx int) bool {
 
 // flowSight is what one capture point saw of an ESP flow.
 type flowSight struct {
-	packets  int
-	lastSeq  uint32
-	last     time.Time
-	firstRef int
+	packets           int
+	firstSeq, lastSeq uint32
+	first, last       time.Time
+	firstRef          int
 }
 
 // lossFindings place losses between capture points: a message or ESP packets seen at
@@ -248,7 +248,7 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 			whole = whole || m.wholeAt(c)
 		}
 		for _, c := range points {
-			if m.wholeAt(c) || !whole || !covers(c, m.Time) {
+			if m.wholeAt(c) || !whole || !covers(c, m.Time) || s.arrived(m) {
 				continue
 			}
 			at := m.capIdx
@@ -312,8 +312,8 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 			// of the same message reached that point: the path worked, the capture may
 			// simply have stopped. Not an error on that alone.
 			f.Severity = Warning
-			f.Summary = fmt.Sprintf("%s left %s (%s %s) after the last packet %s holds (%s): if that capture ran on, it never reached %s and was dropped between the capture points; if it had stopped, this proves nothing.",
-				stepCopies(g.step, len(g.msgs)), sender, at, framesHash(g.frames), miss, stamp(a.captures[g.miss].Last), receiver)
+			f.Summary = fmt.Sprintf("%s from %s (%s %s) is not in %s, which holds nothing after %s, though an earlier copy reached it: if that capture ran on, it was dropped between the capture points; if it had stopped, this proves nothing.",
+				stepCopies(g.step, len(g.msgs)), sender, at, framesHash(g.frames), miss, stamp(a.captures[g.miss].Last))
 		case g.afterEnd:
 			f.Summary += fmt.Sprintf(" (%s holds nothing after %s: if its capture stopped there, this is not proven.)", miss, stamp(a.captures[g.miss].Last))
 		}
@@ -333,15 +333,36 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 				up, upN = c, fs.packets
 			}
 		}
+		u := fl.sights[up]
 		for _, c := range points {
-			if c == up || !covers(c, fl.First) {
+			if c == up {
 				continue
 			}
-			got := 0
-			if fs := fl.sights[c]; fs != nil {
-				got = fs.packets
+			// Only what c's capture could have seen counts: the packets from the flow's
+			// start at up, or from c's own first one when c's capture began later, to
+			// its end at up, or to c's last one when c's capture stopped before. A
+			// file does not record when its capture started or stopped: a point that
+			// saw none of the flow must hold packets from before the flow began and
+			// after it did (or the session's messages go on after its end).
+			cp := &a.captures[c]
+			got, expect := 0, upN
+			if cs := fl.sights[c]; cs != nil {
+				got = cs.packets
+				lo, hi := u.firstSeq, u.lastSeq
+				if cp.First.After(u.first) {
+					lo = max(lo, cs.firstSeq)
+				}
+				if cp.Last.Before(u.last) {
+					hi = min(hi, cs.lastSeq)
+				}
+				if hi < lo {
+					continue
+				}
+				expect = min(upN, int(hi-lo)+1)
+			} else if cp.First.After(u.first) || cp.Last.Before(u.first) || !covers(c, u.last) {
+				continue
 			}
-			if got >= upN {
+			if got >= expect {
 				continue
 			}
 			at, miss := a.captureName(up), a.captureName(c)
@@ -350,7 +371,7 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 				code, sev = CodeESPOneWay, Error
 			}
 			f := s.newFinding(code, sev, fmt.Sprintf("ESP %08x lost", fl.SPI), []int{fl.sights[up].firstRef}, fl.First,
-				fmt.Sprintf("ESP on SPI %08x from %s: %d packets left %s, %d reached %s: %d dropped between the capture points.", fl.SPI, fl.Src.Addr(), upN, at, got, miss, upN-got),
+				fmt.Sprintf("ESP on SPI %08x from %s: %d packets left %s%s, %d reached %s: %d dropped between the capture points.", fl.SPI, fl.Src.Addr(), expect, at, while(expect < upN, miss), got, miss, expect-got),
 				"A device between the capture points drops ESP in this direction (IP protocol 50, or UDP 4500 for ESP in UDP): a firewall rule, an ACL, or a NAT that lost its mapping.",
 				"Check the firewalls and NAT devices between the two capture points for ESP / UDP 4500 in this direction.")
 			f.LostBetween = []string{at, miss}
@@ -359,6 +380,47 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out
+}
+
+// arrived reports whether the capture shows that a message, or a copy of it, reached
+// the other peer: a request that peer answered; a response to a request its sender never
+// had to repeat, or after which the requester went on to a later request (IKEv2 asks
+// one at a time: RFC 7296 2.3). A point that did not record it had stopped, or looked
+// elsewhere. A requester that repeated itself and then fell silent may have given up.
+func (s *Session) arrived(m *Msg) bool {
+	ex := m.exchange
+	if ex == nil {
+		return false
+	}
+	if !m.Response {
+		for _, o := range ex.Messages {
+			if o.FromInitiator != m.FromInitiator && (o.v2 && o.Response || !o.v2 && o.Step == m.Step.Next()) {
+				return true
+			}
+		}
+		return false
+	}
+	repeated := false
+	for _, o := range ex.Messages {
+		repeated = repeated || o.FromInitiator != m.FromInitiator && o.Retransmit > 0
+	}
+	if !repeated {
+		return true
+	}
+	for _, o := range s.Messages {
+		if o.v2 && !o.Response && o.FromInitiator == ex.ByInitiator && o.MessageID > m.MessageID && o.Time.After(m.Time) {
+			return true
+		}
+	}
+	return false
+}
+
+// while says, for a count of packets cut to the time another capture ran, that it was.
+func while(cut bool, other string) string {
+	if !cut {
+		return ""
+	}
+	return " while " + other + " was capturing"
 }
 
 func stepCopies(st Step, n int) string {
