@@ -252,7 +252,7 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 	out = append(out, s.espFindings(now, opts)...)
 	out = append(out, s.duplicatesFinding()...)
 	out = append(out, s.innerFindings()...)
-	out = append(out, s.fragmentFindings()...)
+	out = append(out, s.fragmentFindings(end)...)
 	out = append(out, s.decodeFindings()...)
 	if s.TCP {
 		// IKE over TCP traverses NATs by itself: there is no float to UDP 4500 and ESP

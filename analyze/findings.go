@@ -860,8 +860,10 @@ func (s *Session) replyNotReaching() (Finding, bool) {
 				late++
 			}
 		}
-		if late == 0 || len(reqs) < 2 {
-			continue // the initiator must have repeated its request after an answer
+		if late < 2 {
+			// The initiator must have repeated its request after an answer, and again:
+			// one copy that crosses the answer on the way is what a slow answer makes.
+			continue
 		}
 		frames := append(framesOf(reqs), framesOf(resps)...)
 		return s.newFinding(CodeReplyNotReaching, Error, firstReq.Step.String(), frames, firstReq.Time,
@@ -2133,7 +2135,11 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 	return out
 }
 
-func (s *Session) fragmentFindings() []Finding {
+// fragGrace is how soon after a datagram's first IP fragments the rest arrives: they
+// are sent back to back, so a capture that ends sooner may simply not hold them.
+const fragGrace = time.Second
+
+func (s *Session) fragmentFindings(end captureEnd) []Finding {
 	var lost, big []*Msg
 	for _, m := range s.Messages {
 		if m.Fragments == nil {
@@ -2161,10 +2167,23 @@ func (s *Session) fragmentFindings() []Finding {
 				}
 			}
 		}
-		out = append(out, s.newFinding(CodeFragmentsLost, Error, m.Step.String(), frames, m.Time,
+		f := s.newFinding(CodeFragmentsLost, Error, m.Step.String(), frames, m.Time,
 			fmt.Sprintf("%d IKE message(s) from the %s came as IP fragments with pieces missing (the first at frame %d: %s).%s", len(lost), side(m.FromInitiator), m.Frame, fragmentText(m.Fragments), evidence),
 			"A device on the path drops IP fragments (firewalls often drop non-first fragments), so large IKE messages (certificates in IKE_AUTH or MM5/MM6) never arrive whole.",
-			"Enable IKE fragmentation on both sides (IKEv2 RFC 7383: strongSwan/libreswan fragmentation=yes; IKEv1: strongSwan fragmentation=yes, Cisco crypto isakmp fragmentation), or let the path pass fragments, or use smaller certificates."))
+			"Enable IKE fragmentation on both sides (IKEv2 RFC 7383: strongSwan/libreswan fragmentation=yes; IKEv1: strongSwan fragmentation=yes, Cisco crypto isakmp fragmentation), or let the path pass fragments, or use smaller certificates.")
+		if evidence == "" && !slices.ContainsFunc(lost, func(l *Msg) bool { return end.at.Sub(l.Time) >= fragGrace }) {
+			// The capture ends right after the pieces it holds: the rest may have come.
+			f.Severity = Warning
+			when := "right after"
+			if d := end.at.Sub(m.Time); d >= 10*time.Millisecond {
+				when = secs(d) + " after"
+			}
+			f.Summary = fmt.Sprintf("%d IKE message(s) from the %s came as IP fragments, and the capture ends %s the first pieces, before the rest could be seen (the first at frame %d: %d bytes of it).",
+				len(lost), side(m.FromInitiator), when, m.Frame, m.Fragments.Received)
+			f.Cause = "IP fragments of one datagram are sent back to back: the rest of these would have come within milliseconds, after the last packet the capture holds. Unless the capture ran on, this shows no loss; if it did, a device on the path drops IP fragments."
+			f.Next = "Capture a little longer to see whether the message completes; if large IKE messages fail whole captures too, enable IKE fragmentation on both sides (strongSwan/libreswan fragmentation=yes)."
+		}
+		out = append(out, f)
 	}
 	if len(big) > 0 && len(lost) == 0 && !s.Established {
 		m := big[0]

@@ -1,0 +1,68 @@
+package analyze_test
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/gopacket/pcapgo"
+
+	"github.com/ikescope/ikescope/analyze"
+)
+
+// TestFragmentsCutByCaptureEnd: ikev2-cert-ipfrag cut in the test after the first IP
+// fragment of IKE_AUTH (frame 3), or of its answer (frame 5): the rest follows within
+// microseconds in the recording, so the capture's end, not the path, is why it is
+// missing. A warning that says so, not an error; the recording whole has neither, and
+// ikev2-ipfrag-lost, whose fragments the path drops while the capture runs on, keeps
+// its error.
+func TestFragmentsCutByCaptureEnd(t *testing.T) {
+	for _, n := range []int{3, 5} {
+		res := analyzeFile(t, firstFrames(t, pcap("ikev2-cert-ipfrag.pcap"), n))
+		f := findCode(res, analyze.CodeFragmentsLost)
+		if f == nil || f.Severity != analyze.Warning || hasError(res) {
+			t.Errorf("first %d frames: fragments finding %+v (want a warning, no error):%s", n, f, sessionList(res))
+		}
+	}
+	if f := findCode(analyzeFile(t, pcap("ikev2-ipfrag-lost.pcap")), analyze.CodeFragmentsLost); f == nil || f.Severity != analyze.Error {
+		t.Errorf("ikev2-ipfrag-lost: %+v, want an error", f)
+	}
+}
+
+// firstFrames writes the first n frames of a capture to a file of its own.
+func firstFrames(t *testing.T, path string, n int) string {
+	t.Helper()
+	in, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	r, err := pcapgo.NewReader(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "cut.pcap")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(r.Snaplen(), r.LinkType()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		data, ci, err := r.ReadPacketData()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WritePacket(ci, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
