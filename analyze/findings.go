@@ -602,7 +602,7 @@ func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Findin
 			// IKEv1 answered with an Informational instead: clear ones are reported by
 			// their notification; encrypted ones are read from the step.
 			if p.first.Step == StepMM5 {
-				out = append(out, s.mm5Answered(p, elsewhere)...)
+				out = append(out, s.mm5Answered(p, elsewhere, now.Sub(elsewhere[0].Time) >= opts.ReplyTimeout)...)
 			} else {
 				out = append(out, s.informationalAnswer(p, elsewhere)...)
 			}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/gopacket/pcapgo"
@@ -65,4 +66,29 @@ func firstFrames(t *testing.T, path string, n int) string {
 		}
 	}
 	return out
+}
+
+// TestMM5AnswerNeedsTime: a Main Mode whose MM5 is answered with an encrypted
+// Informational tells a PSK mismatch (the initiator cannot read the answer and repeats
+// MM5) from a refused identity (it reads it and gives up) only if the capture runs on
+// long enough for a retransmission. ikev1-main-psk-mismatch cut in the test right after
+// the Informational (frame 6) says it cannot tell; whole (MM5 repeated) it says the PSKs
+// differ.
+func TestMM5AnswerNeedsTime(t *testing.T) {
+	for _, tc := range []struct {
+		path, want string
+	}{
+		{firstFrames(t, pcap("ikev1-main-psk-mismatch.pcap"), 6), "too soon after it to see whether the initiator repeats MM5"},
+		{pcap("ikev1-main-psk-mismatch.pcap"), ""},
+	} {
+		f := findCode(analyzeFile(t, tc.path), analyze.CodeAuthFailed)
+		switch {
+		case f == nil:
+			t.Errorf("%s: no auth-failed", tc.path)
+		case tc.want != "" && !strings.Contains(f.Summary, tc.want):
+			t.Errorf("%s: %s", tc.path, f.Summary)
+		case tc.want == "" && !strings.HasPrefix(f.Cause, "The pre-shared keys differ"):
+			t.Errorf("%s: cause %q", tc.path, f.Cause)
+		}
+	}
 }

@@ -22,7 +22,10 @@ const phase2Wait = 5 * time.Second
 // answer: the two sides derived different keys, so the pre-shared keys differ. If it
 // sent MM5 once and stopped, it read the answer with the keys it derived: both sides
 // share the PSK and the responder refused the identity or the authentication.
-func (s *Session) mm5Answered(p pendingRequest, answers []*Msg) []Finding {
+//
+// waited says the capture went on for the reply timeout after the first answer: long
+// enough for the initiator to retransmit MM5 if it could not read it.
+func (s *Session) mm5Answered(p pendingRequest, answers []*Msg, waited bool) []Finding {
 	var enc []*Msg
 	for _, m := range answers {
 		if m.Encrypted && !m.Decrypted {
@@ -38,6 +41,12 @@ func (s *Session) mm5Answered(p pendingRequest, answers []*Msg) []Finding {
 		if c.Time.After(enc[0].Time) {
 			repeated = true
 		}
+	}
+	if !repeated && !waited {
+		return []Finding{s.newFinding(CodeAuthFailed, Error, "MM5", frames, p.first.Time,
+			fmt.Sprintf("Main Mode stopped at MM5: the responder answered the initiator's identity with an encrypted Informational (frame %d) instead of MM6, and the capture ends too soon after it to see whether the initiator repeats MM5.", enc[0].Frame),
+			"Either the pre-shared keys differ: the responder could not read MM5 and says so in an Informational the initiator cannot read either, so the initiator retransmits MM5 after a few seconds. Or the keys match and the responder refused the initiator's identity or authentication (INVALID-ID-INFORMATION, AUTHENTICATION-FAILED): the initiator reads that and gives up.",
+			fmt.Sprintf("Capture a few seconds longer (MM5 sent again means the PSKs differ) or read the responder's log; check the PSK for %s and %s and the identity each side sends against what the other expects. With --keys ikescope reads the notification.", s.Initiator.Addr(), s.Responder.Addr())).where(SettingPSK)}
 	}
 	if !repeated {
 		return []Finding{s.newFinding(CodeAuthFailed, Error, "MM5", frames, p.first.Time,
