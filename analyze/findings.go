@@ -2530,6 +2530,10 @@ func (s *Session) encryptedDeleteTarget(req *Msg) string {
 			continue
 		}
 		switch first, ok := skFirst(m); {
+		case ok && first == decode.PayloadNone && s.goesOnAfter(m):
+			// An empty answer also says the SA named was deleted already (RFC 7296
+			// 1.4.1); with the IKE SA gone no exchange could follow.
+			return "an SA the other side had deleted already (its answer is empty, and the IKE SA goes on after it)"
 		case ok && first == decode.PayloadNone:
 			return "the IKE SA (its answer is empty)"
 		case ok && first == decode.PayloadDelete:
@@ -2537,6 +2541,14 @@ func (s *Session) encryptedDeleteTarget(req *Msg) string {
 		}
 	}
 	return ""
+}
+
+// goesOnAfter reports whether the IKE SA carries an exchange after a message: another
+// request, not a copy of one before it.
+func (s *Session) goesOnAfter(m *Msg) bool {
+	return slices.ContainsFunc(s.Messages, func(o *Msg) bool {
+		return o.Time.After(m.Time) && o.exchange != m.exchange && o.Retransmit == 0 && !o.Response
+	})
 }
 
 func captureName(c Capture) string {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
@@ -27,5 +28,23 @@ func TestDraftNATD(t *testing.T) {
 		if !strings.HasSuffix(m.Payloads, "NAT-D (draft) NAT-D (draft)") {
 			t.Errorf("frame %d payloads %q, want the two draft NAT-D last", m.Frame, m.Payloads)
 		}
+	}
+}
+
+// TestDeleteAnsweredEmptyThenMore: in scapy's ikev2_nat_t each IKE SA sees three
+// encrypted Deletes answered empty (frames 13, 15, 17 for the first). An empty answer
+// means the IKE SA went, or the SA named was gone already (RFC 7296 1.4.1); exchanges
+// follow the first two, so only the last deleted the IKE SA.
+func TestDeleteAnsweredEmptyThenMore(t *testing.T) {
+	dir := decodetest.RequireCorpus(t)
+	res := analyzeFile(t, filepath.Join(dir, "scapy/test/pcaps/ikev2_nat_t.pcapng"))
+	var ike []int
+	for _, e := range res.Sessions[0].Timeline {
+		if e.Kind == analyze.EventDeleted && strings.HasPrefix(e.Detail, "the IKE SA") {
+			ike = append(ike, e.Frame)
+		}
+	}
+	if !slices.Equal(ike, []int{17}) {
+		t.Errorf("IKE SA deleted at frames %v, want 17 only", ike)
 	}
 }
