@@ -367,8 +367,11 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		}
 	}
 	if n := len(ex.Messages); n > 0 {
-		if prev := ex.Messages[n-1]; prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && prev.capIdx == msg.capIdx && msg.Time.Sub(prev.Time) < captureDuplicate {
-			// The same packet again within milliseconds: the capture saw it twice.
+		if prev := ex.Messages[n-1]; prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && prev.capIdx == msg.capIdx && msg.Time.Sub(prev.Time) < captureDuplicate &&
+			!(prev.ipID != 0 && msg.ipID != 0 && prev.ipID != msg.ipID) {
+			// The same packet again within milliseconds: the capture saw it twice. Not
+			// another datagram (another IP identification): a retransmission that
+			// soon, or a capture whose clock was squeezed.
 			s.Duplicates++
 			a.cur.Duplicates++
 			s.forgetMoves(m.Frame)

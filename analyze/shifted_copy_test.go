@@ -93,3 +93,20 @@ func TestConstantIPIDRetransmissions(t *testing.T) {
 		t.Errorf("%d retransmissions, %d duplicates; want 3 and none", s.Retransmits, s.Duplicates)
 	}
 }
+
+// TestFastRetransmissions: ikev1-no-response's four MM1 copies, each a datagram of its
+// own (another IP identification), squeezed in the test to a thousandth of their
+// spacing (2 to 4.5 ms apart), are still retransmissions, not one packet captured four
+// times.
+func TestFastRetransmissions(t *testing.T) {
+	cs := loadStream(t, pcap("ikev1-no-response.pcap"))
+	msgs := slices.Clone(cs.Msgs)
+	t0 := msgs[0].Time
+	for i := range msgs {
+		msgs[i].Time = t0.Add(msgs[i].Time.Sub(t0) / 1000)
+	}
+	res := analyzeStream("fast", msgs, streamStats(msgs), analyze.Options{})
+	if s := res.Sessions[0]; s.Retransmits != 3 || s.Duplicates != 0 {
+		t.Errorf("%d retransmissions, %d duplicates; want 3 and none", s.Retransmits, s.Duplicates)
+	}
+}
