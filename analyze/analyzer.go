@@ -531,6 +531,9 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		}
 		if f.FirstSeq <= FreshSeq {
 			a.cur.freshSAs++
+			if m.Time.After(a.cur.freshLast) {
+				a.cur.freshLast = m.Time
+			}
 		}
 		if !a.tie(f) {
 			a.untied = append(a.untied, f)

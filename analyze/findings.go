@@ -2235,6 +2235,10 @@ func unreadableText(st decode.Stats) string {
 }
 
 // globalFindings are about the input rather than one session.
+// freshGrace is how soon after a capture begins ESP on SAs numbered from 1 says their
+// negotiation came just before it: traffic follows a negotiation at once.
+const freshGrace = 2 * time.Second
+
 func (a *Analyzer) globalFindings() []Finding {
 	var out []Finding
 	for _, c := range a.captures {
@@ -2255,7 +2259,17 @@ func (a *Analyzer) globalFindings() []Finding {
 			f.Summary = fmt.Sprintf("No IKE message in %s, but %d ESP packets: the IPsec SAs were negotiated before the capture began.", captureName(c), c.ESP)
 			f.Cause = "IKE runs only to set SAs up, rekey them and check liveness; an SA that is up carries ESP for hours without it. The capture started after the negotiation (the next rekey will show IKE), or IKE runs on another path than the ESP."
 			f.Next = "Capture across a rekey (its interval is the SA lifetime, often 1 to 8 hours) or restart the tunnel while capturing to see the negotiation; the ESP flows below show which SPIs carry traffic in which direction."
-			if c.freshSAs == c.espSAs {
+			switch {
+			case c.freshSAs == c.espSAs && c.freshLast.Sub(c.First) < freshGrace:
+				// All began in the capture's first moments: the negotiation may have
+				// ended just before it started.
+				f.Summary = fmt.Sprintf("No IKE message in %s, but %d ESP packets on SAs whose sequence numbers start at the beginning, from the capture's first moments: the SAs are new, negotiated just before the capture began or elsewhere.", captureName(c), c.ESP)
+				f.Cause = "An SA numbers its packets from 1 (RFC 4303 3.3.3): these SAs carried nothing before the capture. Traffic follows a negotiation at once, so it may have ended just before the capture started; otherwise their IKE took another path or port than the capture sees (see --tcp-port), or they are keyed by hand."
+				if c.Last.Sub(c.First) >= 5*freshGrace {
+					f.Summary = fmt.Sprintf("No IKE message in %s, but %d ESP packets on SAs whose sequence numbers start at the beginning, all in the capture's first seconds: most likely negotiated just before the capture began.", captureName(c), c.ESP)
+				}
+				f.Next = "Start the capture before the tunnel comes up (or restart the tunnel while capturing) to see the negotiation; for manually keyed SAs compare ip xfrm state / setkey -D on both hosts."
+			case c.freshSAs == c.espSAs:
 				f.Summary = fmt.Sprintf("No IKE message in %s, but %d ESP packets on SAs whose sequence numbers start at the beginning: the SAs are new, yet no IKE negotiated them here.", captureName(c), c.ESP)
 				f.Cause = "An SA numbers its packets from 1 (RFC 4303 3.3.3): these began while the capture ran, so their negotiation should be in it. Their IKE took another path or port than the capture sees (another interface, IKE over TCP on a port not recognised: see --tcp-port), or the SAs are keyed by hand."
 				f.Next = "Capture on the interface that carries the gateways' IKE (UDP 500 and 4500, or the IKE-over-TCP port) while the tunnel comes up; for manually keyed SAs compare ip xfrm state / setkey -D on both hosts."

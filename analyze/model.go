@@ -605,6 +605,7 @@ type Capture struct {
 	// ESP flows first seen here; those with a reserved SPI, and those whose sequence
 	// numbers start from the beginning (an SA new during the capture).
 	espSAs, reservedSPIs, freshSAs int
+	freshLast                      time.Time // when the last of the fresh SAs began
 }
 
 // Result is the whole analysis.
