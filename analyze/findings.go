@@ -1193,12 +1193,38 @@ func (s *Session) childInferred() []Finding {
 			cause = "The gateway authenticated the user (EAP) but would not create the IPsec SA: for a remote-access client most often INTERNAL_ADDRESS_FAILURE (its address pool had no address left for it), else the traffic selectors (TS_UNACCEPTABLE) or ESP proposals (NO_PROPOSAL_CHOSEN) do not match."
 			where = append([]string{SettingUsers}, where...)
 		}
-		return []Finding{s.newFinding(CodePhase2Stalled, Warning, "IKE_AUTH", []int{m.Frame}, m.Time,
-			fmt.Sprintf("The IKE SA came up but the responder's IKE_AUTH answer holds at most %d bytes of payloads (%d encrypted bytes): too few for %s and a CHILD_SA (SA, TSi, TSr), so the CHILD_SA was most likely refused.", room, skLen(m), what),
-			cause,
-			"Compare the traffic selectors and ESP proposals of both gateways and read the responder's log. With --keys ikescope names the notification.").where(where...)}
+		summary := fmt.Sprintf("The IKE SA came up but the responder's IKE_AUTH answer holds at most %d bytes of payloads (%d encrypted bytes): too few for %s and a CHILD_SA (SA, TSi, TSr), so the CHILD_SA was most likely refused.", room, skLen(m), what)
+		next := "Compare the traffic selectors and ESP proposals of both gateways and read the responder's log. With --keys ikescope names the notification."
+		if after, ok := s.afterFirstAuth(m); !eap && m.MessageID == 1 && ok {
+			// The answer to the first IKE_AUTH, and the initiator went no further: as
+			// small as the first round of EAP, which the initiator would continue.
+			summary = fmt.Sprintf("The responder's first IKE_AUTH answer holds at most %d bytes of payloads (%d encrypted bytes): too few for IDr, AUTH and a CHILD_SA (SA, TSi, TSr). Either the IKE SA came up and the CHILD_SA was refused, or it is the first round of EAP (the gateway asks for the user's identity) and the initiator did not go on%s.", room, skLen(m), after)
+			cause += " With EAP (remote-access clients), the gateway's first answer carries its identity, its authentication and an EAP request: a client that stops there did not accept the gateway's certificate or authentication, or has no credentials for the EAP method."
+			where = append(where, SettingUsers)
+			next = "If the initiator is a remote-access client, read its log (Windows: the event log's RasClient errors, e.g. 13801 for the gateway's certificate) and check the gateway's certificate and EAP method; otherwise compare the traffic selectors and ESP proposals. With --keys ikescope reads the payloads."
+		}
+		return []Finding{s.newFinding(CodePhase2Stalled, Warning, "IKE_AUTH", []int{m.Frame}, m.Time, summary, cause, next).where(where...)}
 	}
 	return nil
+}
+
+// afterFirstAuth reports whether the initiator went no further after the answer to its
+// first IKE_AUTH: it sent nothing more, or only an INFORMATIONAL whose encrypted part
+// begins with a notification, as an initiator that rejects the responder's
+// authentication does (RFC 7296 2.21.2); what says which, for the finding's text.
+func (s *Session) afterFirstAuth(resp *Msg) (string, bool) {
+	note := ""
+	for _, o := range s.Messages {
+		if !o.Time.After(resp.Time) || !o.FromInitiator || o.Retransmit > 0 {
+			continue
+		}
+		if first, ok := skFirst(o); ok && first == decode.PayloadNotify && o.ExchangeType == decode.ExchangeInformational && !o.Response && note == "" {
+			note = fmt.Sprintf(": it then sent an INFORMATIONAL that begins with a notification (frame %d), as an initiator that rejects the responder's authentication does (RFC 7296 2.21.2)", o.Frame)
+			continue
+		}
+		return "", false
+	}
+	return note, true
 }
 
 // minAuthWithChild is the least an IKE_AUTH response carrying a CHILD_SA holds: IDr (12),

@@ -92,3 +92,22 @@ func TestMM5AnswerNeedsTime(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstAuthAnswerSmall: a short answer to the first IKE_AUTH after which the
+// initiator goes no further is a refused CHILD_SA or the first round of EAP
+// (ikev2-eap-mschapv2 cut in the test after it, frame 4); the recording whole is an EAP
+// login that succeeds, and ikev2-ts-unacceptable, whose initiator goes on, keeps the
+// refused CHILD_SA.
+func TestFirstAuthAnswerSmall(t *testing.T) {
+	f := findCode(analyzeFile(t, firstFrames(t, pcap("ikev2-eap-mschapv2.pcap"), 4)), analyze.CodePhase2Stalled)
+	if f == nil || !strings.Contains(f.Summary, "or it is the first round of EAP") {
+		t.Errorf("first 4 frames of ikev2-eap-mschapv2: %+v", f)
+	}
+	if f := findCode(analyzeFile(t, pcap("ikev2-eap-mschapv2.pcap")), analyze.CodePhase2Stalled); f != nil {
+		t.Errorf("ikev2-eap-mschapv2: %s", f.Summary)
+	}
+	f = findCode(analyzeFile(t, pcap("ikev2-ts-unacceptable.pcap")), analyze.CodePhase2Stalled)
+	if f == nil || strings.Contains(f.Summary, "EAP") {
+		t.Errorf("ikev2-ts-unacceptable: %+v", f)
+	}
+}
