@@ -820,6 +820,58 @@ func joinInts(v []int) string {
 	return strings.Join(parts, " ")
 }
 
+// answerRepeated: the capture's last word of the SA is an answer its sender repeated
+// twice or more, with nothing from the other side after the first copy. An IKEv2
+// responder repeats an answer only when the request comes again (RFC 7296 2.1), an
+// IKEv1 one also when the next message does not come: either way the exchange went no
+// further. With the requests in the capture, reply-not-reaching says more; here they are
+// not (a capture that sees the answering side only, or a request lost after it).
+func (s *Session) answerRepeated() []Finding {
+	if len(s.Messages) == 0 {
+		return nil
+	}
+	first := s.Messages[len(s.Messages)-1]
+	if first.orig != nil {
+		first = first.orig
+	}
+	if !first.Response || first.exchange == nil {
+		return nil
+	}
+	var copies []*Msg
+	other := false
+	for _, m := range s.Messages {
+		switch {
+		case m == first || m.orig == first:
+			copies = append(copies, m)
+		case m.FromInitiator != first.FromInitiator:
+			other = other || m.Time.After(first.Time)
+		}
+	}
+	if len(copies) < 3 || other {
+		return nil
+	}
+	who, peer := side(first.FromInitiator), side(!first.FromInitiator)
+	last := copies[len(copies)-1]
+	summary := fmt.Sprintf("The %s sent %s %d times over %s and the exchange went no further: nothing from the %s came after its first copy.", who, first.Step, len(copies), secs(last.Time.Sub(first.Time)), peer)
+	if !slices.ContainsFunc(s.Messages, func(m *Msg) bool { return m.FromInitiator != first.FromInitiator }) {
+		summary += fmt.Sprintf(" This capture holds no packet of this SA from the %s at all: it may see one direction only.", peer)
+	}
+	cause := fmt.Sprintf("The %s's answers do not reach the %s (a firewall or NAT on the way back drops them), so it asks again and gets the same answer; or the %s's next message does not reach the %s.", who, peer, peer, who)
+	if first.v2 {
+		cause = fmt.Sprintf("An IKEv2 %s repeats an answer only when the request comes again (RFC 7296 2.1): the request kept coming, so the %s's answers do not reach the %s (a firewall or NAT on the way back drops them).", who, who, peer)
+	}
+	return []Finding{s.newFinding(CodeReplyNotReaching, Warning, first.Step.String(), framesOf(copies), first.Time, summary, cause,
+		fmt.Sprintf("Capture on the %s (%s) to see whether the answers arrive; allow UDP 500 and 4500 from %s back to it.", peer, s.peerOf(!first.FromInitiator), s.peerOf(first.FromInitiator)))}
+}
+
+// peerOf is the address of the initiator (or the responder).
+func (s *Session) peerOf(initiator bool) netip.Addr {
+	if initiator {
+		return s.Initiator.Addr()
+	}
+	return s.Responder.Addr()
+}
+
 // replyNotReaching: the initiator retransmits its first message although the responder
 // answered it, so the answers are lost on the way back.
 func (s *Session) replyNotReaching() (Finding, bool) {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/gopacket/pcapgo"
 
 	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode"
 )
 
 // TestFragmentsCutByCaptureEnd: ikev2-cert-ipfrag cut in the test after the first IP
@@ -109,5 +110,26 @@ func TestFirstAuthAnswerSmall(t *testing.T) {
 	f = findCode(analyzeFile(t, pcap("ikev2-ts-unacceptable.pcap")), analyze.CodePhase2Stalled)
 	if f == nil || strings.Contains(f.Summary, "EAP") {
 		t.Errorf("ikev2-ts-unacceptable: %+v", f)
+	}
+}
+
+// TestAnswerRepeatedOneWay: the responder's packets alone (kept in the test) of a
+// negotiation whose answers never reach the initiator: the answer sent again and again
+// with nothing after it is a warning that the exchange went no further, not silence
+// (ikev1-reply-dropped: MM2 four times; two-reply-dropped.gw-b: IKE_SA_INIT answered
+// four times).
+func TestAnswerRepeatedOneWay(t *testing.T) {
+	for _, name := range []string{"ikev1-reply-dropped.pcap", "two-reply-dropped.gw-b.pcap"} {
+		cs := loadStream(t, pcap(name))
+		var msgs []decode.Message
+		for _, m := range cs.Msgs {
+			if m.Src.Addr() != cs.Msgs[0].Src.Addr() {
+				msgs = append(msgs, m)
+			}
+		}
+		res := analyzeStream(name, msgs, streamStats(msgs), analyze.Options{})
+		if f := findCode(res, analyze.CodeReplyNotReaching); f == nil || f.Severity != analyze.Warning || !strings.Contains(f.Summary, "4 times") {
+			t.Errorf("%s, responder only: %+v", name, f)
+		}
 	}
 }
