@@ -1,9 +1,11 @@
 package analyze_test
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,5 +133,30 @@ func TestAnswerRepeatedOneWay(t *testing.T) {
 		if f := findCode(res, analyze.CodeReplyNotReaching); f == nil || f.Severity != analyze.Warning || !strings.Contains(f.Summary, "4 times") {
 			t.Errorf("%s, responder only: %+v", name, f)
 		}
+	}
+}
+
+// TestEAPAnswersOnly: the responder's packets alone (kept in the test) of an EAP login
+// (ikev2-eap-mschapv2): each IKE_AUTH answer is another round, so the IKE SA comes up
+// with the last (frame 12 of the recording, with the CHILD_SA its ESP then uses), not
+// with the first EAP round's answer (frame 4, 'IKE SA up, no CHILD_SA').
+func TestEAPAnswersOnly(t *testing.T) {
+	cs := loadStream(t, pcap("ikev2-eap-mschapv2.pcap"))
+	var msgs []decode.Message
+	for _, m := range cs.Msgs {
+		if m.Src.Addr() != cs.Msgs[0].Src.Addr() {
+			msgs = append(msgs, m)
+		}
+	}
+	res := analyzeStream("responder", msgs, streamStats(msgs), analyze.Options{})
+	s := res.Sessions[0]
+	var up []string
+	for _, e := range s.Timeline {
+		if e.Kind == analyze.EventUp || e.Kind == analyze.EventChildUp {
+			up = append(up, fmt.Sprintf("%s@%d", e.Kind, e.Frame))
+		}
+	}
+	if !s.Established || s.Phase2Done != 1 || !slices.Equal(up, []string{"up@12", "child-up@12"}) {
+		t.Errorf("state %q, %d CHILD_SAs, timeline %v; want up with one CHILD_SA at frame 12", s.State, s.Phase2Done, up)
 	}
 }

@@ -66,14 +66,16 @@ func advance(st saState, m *Msg, carriesChild func(*Msg) bool) saState {
 	switch m.ExchangeType {
 	case decode.ExchangeIKEAuth:
 		st.sawAuth = true
-		switch {
-		case !m.Response && st.byAuth != nil:
-			// Another round: the answer before it did not finish authentication.
+		if st.byAuth != nil && (!m.Response || m.MessageID != st.byAuth.MessageID) {
+			// Another round (its request, or its answer when the capture holds the
+			// answers only): the answer before it did not finish authentication.
 			st.established, st.at, st.frame = false, time.Time{}, 0
 			if st.authChild {
 				st.children--
 			}
 			st.byAuth, st.authChild = nil, false
+		}
+		switch {
 		case m.Response && authResult(m) == authAccepted && !st.established:
 			st = st.up(m)
 			st.byAuth = m
