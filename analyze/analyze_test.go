@@ -86,7 +86,7 @@ func TestPcaps(t *testing.T) {
 		state    string
 		findings []want
 	}{
-		{"ikev1-main-psk.pcap", 1, "established, ESP flowing", []want{
+		{"ikev1-main-psk.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
 		// Inside the tunnel without keys: healthy IKE and ESP both ways say nothing of
@@ -145,7 +145,7 @@ func TestPcaps(t *testing.T) {
 		}},
 		// Remote access without keys. XAUTH with the right password: Transaction
 		// exchanges, Quick Mode, ESP; nothing to report.
-		{"ikev1-xauth-psk.pcap", 1, "established, ESP flowing", []want{
+		{"ikev1-xauth-psk.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
 		// XAUTH with a wrong password, twice: the first attempt ends after the
@@ -178,7 +178,7 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeAuthFailed, analyze.Error, []int{5, 6}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
-		{"ikev1-aggressive-psk.pcap", 1, "established, ESP flowing", []want{
+		{"ikev1-aggressive-psk.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeAggressivePSK, analyze.Warning, []int{1, 2}},
 			{analyze.CodeNATDetected, analyze.Info, []int{2}},
 		}},
@@ -206,7 +206,7 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 			{analyze.CodeDeleted, analyze.Info, []int{5}},
 		}},
-		{"ikev1-main-cert.pcap", 1, "established, ESP flowing", []want{
+		{"ikev1-main-cert.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
 		{"ikev2-cert-ipfrag.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
@@ -244,17 +244,17 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeDPDUnanswered, analyze.Error, []int{16, 17, 18, 19}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
-		{"ikev1-esp-oneway.pcap", 1, "established, ESP one way, with errors", []want{
+		{"ikev1-esp-oneway.pcap", 1, "established, ESP one way, then deleted by the initiator, with errors", []want{
 			{analyze.CodeESPOneWay, analyze.Error, []int{10, 14}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
 		{"ikev1-libreswan-invalid-major-version.pcap", 1, "failed at MM1: error-notify", []want{
 			{analyze.CodeErrorNotify, analyze.Error, []int{2}},
 		}},
-		{"ikev1-natt-inside.pcap", 1, "established, ESP flowing", []want{
+		{"ikev1-natt-inside.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
-		{"ikev1-natt.pcap", 1, "established, ESP flowing", []want{
+		{"ikev1-natt.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
 		{"ikev1-p1-proposal-mismatch.pcap", 2, "failed at MM1: no-proposal-chosen", []want{
@@ -277,10 +277,10 @@ func TestPcaps(t *testing.T) {
 		{"ikev1-reply-dropped.pcap", 1, "failed at MM2: reply-not-reaching", []want{
 			{analyze.CodeReplyNotReaching, analyze.Error, []int{1, 3, 5, 7, 2, 4, 6, 8}},
 		}},
-		{"ikev1-truncated.pcap", 1, "established, ESP flowing", []want{
+		{"ikev1-truncated.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeTruncated, analyze.Warning, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 20, 21}},
 		}},
-		{"ikev1-weak-crypto.pcap", 1, "established, ESP flowing", []want{
+		{"ikev1-weak-crypto.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeWeakCrypto, analyze.Warning, []int{1, 2}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},

@@ -81,7 +81,7 @@ func TestLaterEvidenceWins(t *testing.T) {
 	if f.Severity != analyze.Warning || !strings.Contains(f.Summary, "completed anyway") {
 		t.Errorf("refusal refuted by the completed Main Mode: %s %q, want a warning that says it completed", f.Severity, f.Summary)
 	}
-	if ses := res.Sessions[0]; ses.Failed || ses.State != "established, ESP flowing" {
+	if ses := res.Sessions[0]; ses.Failed || ses.State != "established, ESP flowing, then deleted by the initiator" {
 		t.Errorf("state %q failed=%v, want established and not failed", ses.State, ses.Failed)
 	}
 }

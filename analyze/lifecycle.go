@@ -171,6 +171,11 @@ func (s *Session) events() []Event {
 				detail = strings.Join(addrs, ", ")
 			}
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventAddress, By: by, Detail: detail})
+		case !m.v2 && m.ExchangeType == decode.ExchangeInformationalV1 && m.Encrypted && !m.Decrypted && s.Established && m.Time.After(s.establishedAt) &&
+			s.deleteLike(m) && !s.answersInformational(m) && !s.probeTrain(m) && !s.espAfter(m.Time) && !s.refusesQuickMode(m):
+			// Encrypted, not answered, not an answer, and the SA carries nothing after
+			// it: most likely the Delete that ends it (of which SA is not known).
+			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDeleted, By: by})
 		case len(m.deletes) > 0 || m.v2 && m.ExchangeType == decode.ExchangeInformational && !m.Response && !m.Decrypted && m.hasSK && m.skFirst == decode.PayloadDelete:
 			detail := ""
 			for _, d := range m.deletes {
@@ -214,6 +219,45 @@ func (s *Session) quickModeRefusals() []Event {
 		}
 	}
 	return out
+}
+
+// answersInformational reports whether an IKEv1 Informational follows one of the other
+// side's within two seconds: an acknowledgement (a liveness check's R-U-THERE-ACK, RFC
+// 3706 5.3), not a message of its own.
+func (s *Session) answersInformational(m *Msg) bool {
+	return slices.ContainsFunc(s.Messages, func(o *Msg) bool {
+		return o.FromInitiator != m.FromInitiator && o.ExchangeType == decode.ExchangeInformationalV1 && !o.Time.After(m.Time) && m.Time.Sub(o.Time) < 2*time.Second
+	})
+}
+
+// probeTrain reports whether an IKEv1 encrypted Informational is one of a train its
+// sender repeats a second or more apart with nothing from it between: liveness checks
+// (R-U-THERE, RFC 3706) going unanswered. Deletes at the end come at once, together.
+func (s *Session) probeTrain(m *Msg) bool {
+	for _, o := range s.Messages {
+		if o == m || o.FromInitiator != m.FromInitiator || o.ExchangeType != decode.ExchangeInformationalV1 || !o.Encrypted {
+			continue
+		}
+		if d := o.Time.Sub(m.Time).Abs(); d < time.Second || d > time.Minute {
+			continue
+		}
+		lo, hi := o.Time, m.Time
+		if hi.Before(lo) {
+			lo, hi = hi, lo
+		}
+		if !slices.ContainsFunc(s.Messages, func(x *Msg) bool {
+			return x.FromInitiator == m.FromInitiator && x.ExchangeType != decode.ExchangeInformationalV1 && x.Time.After(lo) && x.Time.Before(hi)
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
+// refusesQuickMode reports whether an IKEv1 Informational is the answer that refused a
+// Quick Mode (quickModeRefusals).
+func (s *Session) refusesQuickMode(m *Msg) bool {
+	return slices.ContainsFunc(s.quickModeRefusals(), func(e Event) bool { return e.Frame == m.Frame })
 }
 
 // acknowledgedAtOnce reports whether an IKEv1 Informational was answered as a liveness

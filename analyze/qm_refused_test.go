@@ -45,3 +45,25 @@ func TestQuickModeRefusedTimeline(t *testing.T) {
 		}
 	}
 }
+
+// TestIKEv1DeletesInTimeline: the encrypted Informationals that end an IKEv1 SA (the
+// Deletes of ikev1-main-psk at frames 20 and 21, after which no ESP flows) are in the
+// timeline; liveness checks are not: ikev1-rekey's acknowledgements (frames 21, 23)
+// and ikev1-dpd-dead-peer's R-U-THERE train that gets no answer.
+func TestIKEv1DeletesInTimeline(t *testing.T) {
+	for name, want := range map[string]string{
+		"ikev1-main-psk":      "20 initiator; 21 initiator",
+		"ikev1-rekey":         "",
+		"ikev1-dpd-dead-peer": "",
+	} {
+		var got []string
+		for _, e := range analyzeFile(t, "../pcaps/"+name+".pcap").Sessions[0].Timeline {
+			if e.Kind == analyze.EventDeleted {
+				got = append(got, fmt.Sprintf("%d %s", e.Frame, e.By))
+			}
+		}
+		if g := strings.Join(got, "; "); g != want {
+			t.Errorf("%s: Deletes %q, want %q", name, g, want)
+		}
+	}
+}
