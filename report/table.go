@@ -23,12 +23,21 @@ func WriteText(w io.Writer, r *analyze.Result, st Style) error {
 	rd := st.redactor(r)
 	st.multi = len(r.Captures) > 1
 	bw := bufio.NewWriter(w)
+	shifted := false
 	for _, c := range r.Captures {
 		line := captureLine(c, r, rd)
 		if !c.First.IsZero() {
-			line += " · first frame " + absTime(c.First, st)
+			// Its own clock's time, which its file holds; the others go by the first's.
+			line += " · first frame " + absTime(c.First.Add(c.ClockOffset), st)
+			if c.ClockOffset.Abs() >= time.Millisecond {
+				line += " (" + absTime(c.First, st) + " on the first capture's clock)"
+				shifted = true
+			}
 		}
 		writeFit(bw, "", "   ", line, st)
+	}
+	if shifted {
+		writeFit(bw, "", "", "Times below are on the first capture's clock; frames keep their own capture's numbers.", st)
 	}
 	if rd != nil {
 		writeFit(bw, "", "", "Redacted: addresses, identities and SPIs are pseudonyms; hashes, nonces and keys are left out.", st)
