@@ -919,7 +919,7 @@ func (s *Session) replyNotReaching() (Finding, bool) {
 		}
 		frames := append(framesOf(reqs), framesOf(resps)...)
 		return s.newFinding(CodeReplyNotReaching, Error, firstReq.Step.String(), frames, firstReq.Time,
-			fmt.Sprintf("The responder answered %s %d times (%s) but the initiator kept retransmitting it %d times: the answers never reach the initiator.", firstReq.Step, copiesOf(resps), firstResp.Step, copiesOf(reqs)),
+			fmt.Sprintf("The responder answered %s %s (%s) but the initiator kept retransmitting it %s: the answers never reach the initiator.", firstReq.Step, times(copiesOf(resps)), firstResp.Step, times(copiesOf(reqs))),
 			"Replies are lost on the way back: a firewall or NAT on the initiator's side drops the responder's UDP 500 answers (stateless rules allowing only outgoing UDP 500, or a NAT that maps the reply to another port), or the responder sends them from another address than the one the initiator talks to.",
 			"Capture on the initiator itself to see whether the replies arrive; allow UDP 500 and 4500 from "+s.Responder.Addr().String()+" back to "+s.Initiator.Addr().String()+"; check the responder answers from the address the initiator targets."), true
 	}
@@ -2199,13 +2199,13 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 		if f.SeqGaps > 0 && f.SeqRestarts == 0 {
 			lost := int(f.LastSeq-f.FirstSeq) + 1 - f.Packets
 			out = append(out, s.newFinding(CodeESPAnomaly, Warning, fmt.Sprintf("ESP %08x gaps", f.SPI), []int{f.firstRef, f.lastRef}, f.First,
-				fmt.Sprintf("ESP sequence numbers on SPI %08x jump %d times: %d of %d packets never passed this capture point.", f.SPI, f.SeqGaps, lost, lost+f.Packets),
+				fmt.Sprintf("ESP sequence numbers on SPI %08x jump %s: %d of %d packets never passed this capture point.", f.SPI, times(f.SeqGaps), lost, lost+f.Packets),
 				"Packets are lost between the sender and the capture point (a congested or lossy link, a policer, a queue that overflows), or the capture itself dropped them (see the kernel drop count of the capture).",
 				"Check the capture's drop statistics, then the interfaces and links between the sender and this point for errors and drops."))
 		}
 		if f.SeqRestarts > 0 {
 			out = append(out, s.newFinding(CodeESPAnomaly, Warning, fmt.Sprintf("ESP %08x", f.SPI), f.anomalyRefs, f.First,
-				fmt.Sprintf("ESP sequence numbers on SPI %08x went backwards %d times.", f.SPI, f.SeqRestarts),
+				fmt.Sprintf("ESP sequence numbers on SPI %08x went backwards %s.", f.SPI, times(f.SeqRestarts)),
 				"The sender restarted the SA without renegotiating it, or the capture sees duplicated or reordered packets (two capture points, or load-balanced paths).",
 				"Check whether the sender rebooted or failed over at those times; the receiver's anti-replay window will drop the old numbers."))
 		}
