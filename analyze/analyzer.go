@@ -249,6 +249,11 @@ func (a *Analyzer) Add(m *decode.Message) {
 	if m.IPID != 0 && (m.Kind == decode.KindISAKMP || m.Kind == decode.KindESP) {
 		a.noteIPID(m.Src.Addr(), m.IPID)
 	}
+	if !a.cur.Last.IsZero() && m.Time.Before(a.cur.Last.Add(-time.Second)) && m.Kind != decode.KindIncomplete {
+		// (Fragments that never completed come when reassembly gives up on them, with
+		// the time of the first.)
+		a.cur.unordered = true
+	}
 	if a.cur.First.IsZero() || m.Time.Before(a.cur.First) {
 		a.cur.First = m.Time
 	}
@@ -1054,6 +1059,9 @@ func (a *Analyzer) refresh(s *Session, final bool) {
 		now = a.endOf(s)
 	}
 	fs := s.evaluate(now, a.opts, final, a.lossFindings(s))
+	if c := &a.captures[s.capIdx]; c.unordered && !a.multi {
+		hedgeUnordered(fs)
+	}
 	for i := range fs {
 		folded := s.foldedFrames(fs[i].Frames)
 		a.finishFinding(&fs[i])
@@ -1252,6 +1260,24 @@ func (a *Analyzer) handOver(s *Session) {
 		a.doneOrder = append(a.doneOrder, s.InitiatorSPI)
 	}
 	a.doneIDs[s.InitiatorSPI] = s.ID
+}
+
+// silenceCodes are the findings concluded from what did not come: an answer, an
+// exchange, ESP back.
+var silenceCodes = map[string]bool{
+	CodeNoResponse: true, CodeReplyNotReaching: true, CodeExchangeStalled: true, CodePhase2Missing: true,
+	CodeDPDUnanswered: true, CodeNATTProblem: true, CodeESPOneWay: true, CodeESPMissing: true,
+}
+
+// hedgeUnordered says, in a capture file not in time order (one put together from
+// pieces, or exported by conversation), that what the findings concluded from silence
+// miss is not in this file: the file may not hold all that happened after its packets.
+func hedgeUnordered(fs []Finding) {
+	for i := range fs {
+		if silenceCodes[fs[i].Code] {
+			fs[i].Summary += " (Not in this file, which is not in time order: see capture-clock.)"
+		}
+	}
 }
 
 // release lets go of what a session handed over at the end of the analysis holds, its

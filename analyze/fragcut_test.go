@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/gopacket/pcapgo"
 
@@ -158,5 +159,33 @@ func TestEAPAnswersOnly(t *testing.T) {
 	}
 	if !s.Established || s.Phase2Done != 1 || !slices.Equal(up, []string{"up@12", "child-up@12"}) {
 		t.Errorf("state %q, %d CHILD_SAs, timeline %v; want up with one CHILD_SA at frame 12", s.State, s.Phase2Done, up)
+	}
+}
+
+// TestUnorderedFileHedged: a file whose packets go back in time, as one put together
+// from pieces is. ikev1-no-response with another capture's first packet, an hour older,
+// put at its end in the test: its no-response error says the missing answer is not in
+// this file. ikev2-psk with its IKE_SA_INIT exchange moved after the rest in the test
+// reads as one SA that came up, with no error.
+func TestUnorderedFileHedged(t *testing.T) {
+	cs := loadStream(t, pcap("ikev1-no-response.pcap"))
+	other := loadStream(t, pcap("ikev2-psk.pcap")).Msgs[0]
+	other.Time = cs.Msgs[0].Time.Add(-time.Hour)
+	other.Frame = len(cs.Msgs) + 1
+	msgs := append(slices.Clone(cs.Msgs), other)
+	res := analyzeStream("unordered", msgs, streamStats(msgs), analyze.Options{})
+	if f := findCode(res, analyze.CodeNoResponse); f == nil || f.Severity != analyze.Error || !strings.Contains(f.Summary, "Not in this file, which is not in time order") {
+		t.Errorf("unordered: %+v", f)
+	}
+	if f := findCode(analyzeStream("ordered", cs.Msgs, cs.Stats, analyze.Options{}), analyze.CodeNoResponse); f == nil || strings.Contains(f.Summary, "time order") {
+		t.Errorf("in order: %+v", f)
+	}
+	psk := loadStream(t, pcap("ikev2-psk.pcap")).Msgs
+	msgs = append(slices.Clone(psk[2:]), psk[:2]...)
+	res = analyzeStream("pieces", msgs, streamStats(msgs), analyze.Options{})
+	for _, f := range res.Findings {
+		if f.Severity == analyze.Error {
+			t.Errorf("pieces: %s %s: %s", f.Severity, f.Code, f.Summary)
+		}
 	}
 }

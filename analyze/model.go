@@ -606,6 +606,7 @@ type Capture struct {
 	// numbers start from the beginning (an SA new during the capture).
 	espSAs, reservedSPIs, freshSAs int
 	freshLast                      time.Time // when the last of the fresh SAs began
+	unordered                      bool      // a packet came over a second before one ahead of it in the file
 }
 
 // Result is the whole analysis.
