@@ -594,7 +594,7 @@ func TestLadderSteps(t *testing.T) {
 	for _, m := range res.Sessions[0].Messages[:8] {
 		steps = append(steps, m.Step.String()+"/"+m.Fragment)
 	}
-	want = "MM1/ MM2/ MM3/ MM4/ MM5/1/0 MM5/2/2 MM6/1/0 MM6/2/2"
+	want = "MM1/ MM2/ MM3/ MM4/ MM5/1/2 MM5/2/2 MM6/1/2 MM6/2/2"
 	if got := strings.Join(steps, " "); got != want {
 		t.Errorf("fragmented steps %q\nwant  %q", got, want)
 	}

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -422,6 +423,14 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 	if n, total := fragmentOf(x); n > 1 {
 		msg.Fragment = fmt.Sprintf("%d/%d", n, total)
 		msg.laterFragment = true
+		if total > 0 {
+			// The last fragment tells the total (IKEv1): the ones before it learn it.
+			for i := len(ex.Messages) - 1; i >= 0; i-- {
+				if o := ex.Messages[i]; o.FromInitiator == msg.FromInitiator && strings.HasSuffix(o.Fragment, "/0") {
+					o.Fragment = strings.TrimSuffix(o.Fragment, "0") + strconv.Itoa(total)
+				}
+			}
+		}
 	} else if n == 1 {
 		msg.Fragment = fmt.Sprintf("1/%d", total)
 	}

@@ -307,7 +307,7 @@ type Msg struct {
 	// time), Interval being the gap since the copy before it.
 	Folded int `json:"folded_copies,omitempty"`
 	// Fragment is "n/total" for an IKE-level fragment (IKEv1 FRAG, IKEv2 SKF); the total
-	// is 0 until the last fragment is seen.
+	// is 0 until the last fragment is seen, which gives it to the fragments before it.
 	Fragment  string            `json:"fragment,omitempty"`
 	Interval  time.Duration     `json:"interval_ns,omitempty"` // since the previous copy, for retransmissions
 	Encrypted bool              `json:"encrypted,omitempty"`

@@ -261,7 +261,7 @@ func messageLabel(m *analyze.Msg, rd *Redactor) string {
 	var b strings.Builder
 	b.WriteString(m.Step.String())
 	if m.Fragment != "" {
-		b.WriteString(" fragment " + m.Fragment)
+		b.WriteString(" fragment " + strings.Replace(m.Fragment, "/0", "/?", 1)) // total not known (IKEv1: until the last)
 	}
 	switch {
 	case m.Folded > 0:
