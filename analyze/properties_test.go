@@ -425,7 +425,6 @@ const copyShift = 7 * time.Second
 func (p *propRun) checkMergedCopy() {
 	ids := map[netip.Addr]map[uint16]bool{}
 	zero := map[int]bool{} // frames of IKE messages with identification 0
-	var merged []decode.Message
 	for _, m := range p.s.Msgs {
 		if m.IPID == 0 && m.Kind == decode.KindISAKMP {
 			zero[m.Frame] = true
@@ -436,14 +435,8 @@ func (p *propRun) checkMergedCopy() {
 			}
 			ids[m.Src.Addr()][m.IPID] = true
 		}
-		merged = append(merged, m)
-		m.Time = m.Time.Add(copyShift)
-		merged = append(merged, m)
 	}
-	slices.SortStableFunc(merged, func(a, b decode.Message) int { return a.Time.Compare(b.Time) })
-	for i := range merged {
-		merged[i].Frame = i + 1
-	}
+	merged := withShiftedCopy(p.s.Msgs, copyShift)
 	res := analyzeStream(p.s.Name, merged, streamStats(merged), analyze.Options{})
 	type outcome struct {
 		up                bool

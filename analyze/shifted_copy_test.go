@@ -25,16 +25,7 @@ func TestShiftedCopyMerged(t *testing.T) {
 	for _, name := range []string{"ikev1-reply-dropped", "ikev1-main-psk-mismatch", "ikev1-no-response", "ikev2-psk-mismatch",
 		"ikev2-psk", "ikev2-esp-loss", "ikev2-esp-seq-restart", "ikev1-esp-oneway", "ikev2-rekey"} {
 		cs := loadStream(t, pcap(name+".pcap"))
-		var merged []decode.Message
-		for _, m := range cs.Msgs {
-			merged = append(merged, m)
-			m.Time = m.Time.Add(shift)
-			merged = append(merged, m)
-		}
-		slices.SortStableFunc(merged, func(a, b decode.Message) int { return a.Time.Compare(b.Time) })
-		for i := range merged {
-			merged[i].Frame = i + 1
-		}
+		merged := withShiftedCopy(cs.Msgs, shift)
 		alone := analyzeStream(name, cs.Msgs, cs.Stats, analyze.Options{})
 		both := analyzeStream(name, merged, streamStats(merged), analyze.Options{})
 		if len(alone.Sessions) != len(both.Sessions) {
@@ -109,4 +100,20 @@ func TestFastRetransmissions(t *testing.T) {
 	if s := res.Sessions[0]; s.Retransmits != 3 || s.Duplicates != 0 {
 		t.Errorf("%d retransmissions, %d duplicates; want 3 and none", s.Retransmits, s.Duplicates)
 	}
+}
+
+// withShiftedCopy merges messages with a copy of them whose clock is shift ahead, in time
+// order and numbered anew, as mergecap makes of two captures of the same packets.
+func withShiftedCopy(msgs []decode.Message, shift time.Duration) []decode.Message {
+	var merged []decode.Message
+	for _, m := range msgs {
+		merged = append(merged, m)
+		m.Time = m.Time.Add(shift)
+		merged = append(merged, m)
+	}
+	slices.SortStableFunc(merged, func(a, b decode.Message) int { return a.Time.Compare(b.Time) })
+	for i := range merged {
+		merged[i].Frame = i + 1
+	}
+	return merged
 }
