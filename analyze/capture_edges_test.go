@@ -2,18 +2,15 @@ package analyze_test
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/gopacket/pcapgo"
-
 	"github.com/ikescope/ikescope/analyze"
 	"github.com/ikescope/ikescope/decode"
+	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
 // TestFragmentsCutByCaptureEnd: ikev2-cert-ipfrag cut in the test after the first IP
@@ -38,37 +35,9 @@ func TestFragmentsCutByCaptureEnd(t *testing.T) {
 // firstFrames writes the first n frames of a capture to a file of its own.
 func firstFrames(t *testing.T, path string, n int) string {
 	t.Helper()
-	in, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	r, err := pcapgo.NewReader(in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	frames, link := decodetest.ReadFrames(t, path)
 	out := filepath.Join(t.TempDir(), "cut.pcap")
-	f, err := os.Create(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	w := pcapgo.NewWriter(f)
-	if err := w.WriteFileHeader(r.Snaplen(), r.LinkType()); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < n; i++ {
-		data, ci, err := r.ReadPacketData()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.WritePacket(ci, data); err != nil {
-			t.Fatal(err)
-		}
-	}
+	decodetest.WriteFrames(t, out, link, 65535, false, frames[:min(n, len(frames))])
 	return out
 }
 
