@@ -158,3 +158,26 @@ func TestUnorderedFileHedged(t *testing.T) {
 		}
 	}
 }
+
+// TestRekeyInCaptureStartedLate: ikev2-rekey from frame 37 on (kept in the test): the
+// IKE SA and its CHILD_SA were up before (its ESP is numbered past the start), so the
+// CREATE_CHILD_SA at frame 48, followed by the old SA's Delete, is a rekey, as it is in
+// the whole recording, not a CHILD_SA created.
+func TestRekeyInCaptureStartedLate(t *testing.T) {
+	var msgs []decode.Message
+	for _, m := range loadStream(t, pcap("ikev2-rekey.pcap")).Msgs {
+		if m.Frame >= 37 {
+			msgs = append(msgs, m)
+		}
+	}
+	res := analyzeStream("late", msgs, streamStats(msgs), analyze.Options{})
+	var kinds []string
+	for _, e := range res.Sessions[0].Timeline {
+		if e.Frame == 48 {
+			kinds = append(kinds, string(e.Kind))
+		}
+	}
+	if !slices.Equal(kinds, []string{string(analyze.EventChildRekeyed)}) {
+		t.Errorf("frame 48: %v, want a CHILD_SA rekey", kinds)
+	}
+}

@@ -117,6 +117,11 @@ func (s *Session) events() []Event {
 	if s.Established && (s.Reached == StepMM6 || s.Reached == StepAM3 || s.Reached == StepIKEAuthResponse) {
 		out = append(out, Event{Time: s.establishedAt, Frame: s.establishedFrame, Kind: EventUp})
 	}
+	if children == 0 && s.childFromBefore() {
+		// A CHILD_SA was up before the capture began (its ESP shows it): the next
+		// negotiation followed by a Delete is its rekey.
+		children++
+	}
 	if s.Version == 2 && s.Established && s.Reached == StepIKEAuthResponse && s.authCarriesChild(s.lastAuthResponse()) {
 		children++
 		out = append(out, Event{Time: s.establishedAt, Frame: s.establishedFrame, Kind: EventChildUp, By: "initiator"})
