@@ -117,7 +117,7 @@ func TestPcaps(t *testing.T) {
 		}},
 		// Phase 2 rekeyed, DPD answered, a reauthentication that begins on UDP 4500, and
 		// Deletes nobody answers while ESP flows: no dpd-unanswered, no nat-t-problem.
-		{"ikev1-rekey.pcap", 2, "established, ESP flowing, IPsec SA rekeyed once", []want{
+		{"ikev1-rekey.pcap", 2, "established, ESP flowing, IPsec SA rekeyed once, then replaced by session 2 (reauthentication)", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 			{analyze.CodeNATDetected, analyze.Info, []int{44, 45}},
 		}},

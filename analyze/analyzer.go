@@ -1546,11 +1546,17 @@ func (a *Analyzer) duplicateSA(s *Session) {
 // with IKE_SA_INIT after this one was up, came up, and then its initiator deleted this
 // one. An IKE rekey (CREATE_CHILD_SA) is linked as predecessor and successor instead;
 // IKE SAs of clients behind one NAT, each from a port of its own, are not linked.
+//
+// IKEv1 has no rekey of the ISAKMP SA: a new Main or Aggressive Mode replaces it the
+// same way, and the old one's Delete is an encrypted Informational (v1Delete).
 func (a *Analyzer) reauthenticated(s *Session) {
-	if s.Version != 2 || !s.Established || s.successor != nil || s.ReauthenticatedBy > 0 {
+	if !s.Established || s.successor != nil || s.ReauthenticatedBy > 0 {
 		return
 	}
 	del := s.ikeDeleteRequest()
+	if s.Version == 1 {
+		del = s.v1Delete()
+	}
 	if del == nil {
 		return
 	}
@@ -1561,7 +1567,7 @@ func (a *Analyzer) reauthenticated(s *Session) {
 		by = s.Responder
 	}
 	for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
-		if o == s || o.Version != 2 || !o.Established || o.predecessor != nil || o.Initiator != by || !sameCapture(s, o) ||
+		if o == s || o.Version != s.Version || !o.Established || o.predecessor != nil || o.Initiator != by || !sameCapture(s, o) ||
 			!o.First.After(s.establishedAt) || !o.establishedAt.Before(del.Time) || !o.startsWithInit() {
 			continue
 		}
@@ -1572,9 +1578,34 @@ func (a *Analyzer) reauthenticated(s *Session) {
 	}
 }
 
-// startsWithInit reports whether the session's first message is an IKE_SA_INIT request.
+// startsWithInit reports whether the session's first message is an IKE_SA_INIT request
+// (IKEv1: MM1 or AM1).
 func (s *Session) startsWithInit() bool {
-	return len(s.Messages) > 0 && s.Messages[0].Step == StepIKESAInitRequest
+	if len(s.Messages) == 0 {
+		return false
+	}
+	st := s.Messages[0].Step
+	return st == StepIKESAInitRequest || st == StepMM1 || st == StepAM1
+}
+
+// v1Delete is the IKEv1 SA's last message when it is an encrypted Informational that
+// reads as a Delete (deleteV1): the end of the ISAKMP SA, or of its IPsec SAs with it;
+// nil otherwise.
+func (s *Session) v1Delete() *Msg {
+	if len(s.Messages) == 0 {
+		return nil
+	}
+	last := s.Messages[len(s.Messages)-1]
+	for i := len(s.Messages) - 1; i >= 0 && s.Messages[i].Time.Sub(last.Time) > -time.Second; i-- {
+		// The Deletes of the IPsec SAs and the ISAKMP SA go together: the first of them.
+		if m := s.Messages[i]; s.deleteV1(m) && m.FromInitiator == last.FromInitiator {
+			last = m
+		}
+	}
+	if !s.deleteV1(last) {
+		return nil
+	}
+	return last
 }
 
 // retriedWithGroup ties an IKE_SA_INIT refused with INVALID_KE_PAYLOAD to the initiator's

@@ -176,8 +176,7 @@ func (s *Session) events() []Event {
 				detail = strings.Join(addrs, ", ")
 			}
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventAddress, By: by, Detail: detail})
-		case !m.v2 && m.ExchangeType == decode.ExchangeInformationalV1 && m.Encrypted && !m.Decrypted && s.Established && m.Time.After(s.establishedAt) &&
-			s.deleteLike(m) && !s.answersInformational(m) && !s.probeTrain(m) && !s.espAfter(m.Time) && !s.refusesQuickMode(m):
+		case s.deleteV1(m) && !s.espAfter(m.Time):
 			// Encrypted, not answered, not an answer, and the SA carries nothing after
 			// it: most likely the Delete that ends it (of which SA is not known).
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDeleted, By: by})
@@ -226,6 +225,14 @@ func (s *Session) quickModeRefusals() []Event {
 	return out
 }
 
+// deleteV1 reports whether an IKEv1 message reads as an encrypted Delete: an
+// Informational of the SA once up, not answered, not itself an answer, not one of a
+// train of liveness checks, not a Quick Mode's refusal.
+func (s *Session) deleteV1(m *Msg) bool {
+	return !m.v2 && m.ExchangeType == decode.ExchangeInformationalV1 && m.Encrypted && !m.Decrypted && s.Established && m.Time.After(s.establishedAt) &&
+		s.deleteLike(m) && !s.answersInformational(m) && !s.probeTrain(m) && !s.refusesQuickMode(m)
+}
+
 // answersInformational reports whether an IKEv1 Informational follows one of the other
 // side's within two seconds: an acknowledgement (a liveness check's R-U-THERE-ACK, RFC
 // 3706 5.3), not a message of its own.
@@ -235,13 +242,15 @@ func (s *Session) answersInformational(m *Msg) bool {
 	})
 }
 
-// probeTrain reports whether an IKEv1 encrypted Informational is one of a train its
-// sender repeats a second or more apart with nothing from it between: liveness checks
-// (R-U-THERE, RFC 3706) going unanswered. Deletes at the end come at once, together.
+// probeTrain reports whether an IKEv1 encrypted Informational is one of a train of
+// three or more its sender repeats a second or more apart with nothing from it between:
+// liveness checks (R-U-THERE, RFC 3706) going unanswered. Deletes come at once,
+// together, or one after a rekey and the last ones at the end.
 func (s *Session) probeTrain(m *Msg) bool {
+	others := 0
 	for _, o := range s.Messages {
-		if o == m || o.FromInitiator != m.FromInitiator || o.ExchangeType != decode.ExchangeInformationalV1 || !o.Encrypted {
-			continue
+		if o == m || o.FromInitiator != m.FromInitiator || o.ExchangeType != decode.ExchangeInformationalV1 || !o.Encrypted || !s.deleteLike(o) {
+			continue // (a liveness check that was answered is no part of a train)
 		}
 		if d := o.Time.Sub(m.Time).Abs(); d < time.Second || d > time.Minute {
 			continue
@@ -253,10 +262,10 @@ func (s *Session) probeTrain(m *Msg) bool {
 		if !slices.ContainsFunc(s.Messages, func(x *Msg) bool {
 			return x.FromInitiator == m.FromInitiator && x.ExchangeType != decode.ExchangeInformationalV1 && x.Time.After(lo) && x.Time.Before(hi)
 		}) {
-			return true
+			others++
 		}
 	}
-	return false
+	return others >= 2
 }
 
 // refusesQuickMode reports whether an IKEv1 Informational is the answer that refused a

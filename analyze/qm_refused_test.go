@@ -2,6 +2,7 @@ package analyze_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,5 +66,26 @@ func TestIKEv1DeletesInTimeline(t *testing.T) {
 		if g := strings.Join(got, "; "); g != want {
 			t.Errorf("%s: Deletes %q, want %q", name, g, want)
 		}
+	}
+}
+
+// TestIKEv1Reauthentication: in ikev1-rekey the initiator starts a new Main Mode at 19 s
+// while the first ISAKMP SA is up, and deletes the old one once the new one is; IKEv1
+// has no rekey of the ISAKMP SA, so this is its reauthentication: the two sessions are
+// linked as IKEv2's are. The new one's final Deletes (frames 67, 68) follow the old
+// IPsec SA's Delete after its rekey (frame 60): not a train of liveness checks.
+func TestIKEv1Reauthentication(t *testing.T) {
+	res := analyzeFile(t, "../pcaps/ikev1-rekey.pcap")
+	if len(res.Sessions) != 2 || res.Sessions[0].ReauthenticatedBy != 2 || res.Sessions[1].Reauthenticates != 1 {
+		t.Fatalf("want session 1 replaced by session 2:%s", sessionList(res))
+	}
+	var dels []int
+	for _, e := range res.Sessions[1].Timeline {
+		if e.Kind == analyze.EventDeleted {
+			dels = append(dels, e.Frame)
+		}
+	}
+	if !slices.Equal(dels, []int{67, 68}) {
+		t.Errorf("session 2 Deletes at %v, want 67 and 68", dels)
 	}
 }

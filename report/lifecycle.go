@@ -123,7 +123,11 @@ func eventText(s *analyze.Session, e analyze.Event, rd *Redactor) string {
 	case analyze.EventRekeyedFrom:
 		t = fmt.Sprintf("continues session %d (rekey)", e.Session)
 	case analyze.EventReauthFrom:
-		t = fmt.Sprintf("replaces session %d (reauthentication: a new IKE SA while the old one was up)", e.Session)
+		ike := "IKE SA"
+		if s.Version == 1 {
+			ike = "ISAKMP SA"
+		}
+		t = fmt.Sprintf("replaces session %d (reauthentication: a new %s while the old one was up)", e.Session, ike)
 	case analyze.EventUserAuth:
 		return "user authentication" + by + ": " + detail
 	case analyze.EventAddress:
