@@ -1588,24 +1588,19 @@ func (s *Session) startsWithInit() bool {
 	return st == StepIKESAInitRequest || st == StepMM1 || st == StepAM1
 }
 
-// v1Delete is the IKEv1 SA's last message when it is an encrypted Informational that
-// reads as a Delete (deleteV1): the end of the ISAKMP SA, or of its IPsec SAs with it;
-// nil otherwise.
+// v1Delete is the IKEv1 SA's last message when it is an encrypted Informational the
+// other side does not answer and that answers nothing: after a new ISAKMP SA came up
+// between the peers, the old one's Delete (a liveness check would go on); nil otherwise.
 func (s *Session) v1Delete() *Msg {
 	if len(s.Messages) == 0 {
 		return nil
 	}
-	last := s.Messages[len(s.Messages)-1]
-	for i := len(s.Messages) - 1; i >= 0 && s.Messages[i].Time.Sub(last.Time) > -time.Second; i-- {
-		// The Deletes of the IPsec SAs and the ISAKMP SA go together: the first of them.
-		if m := s.Messages[i]; s.deleteV1(m) && m.FromInitiator == last.FromInitiator {
-			last = m
-		}
-	}
-	if !s.deleteV1(last) {
+	m := s.Messages[len(s.Messages)-1]
+	if m.v2 || m.ExchangeType != decode.ExchangeInformationalV1 || !m.Encrypted || m.Decrypted ||
+		!s.deleteLike(m) || s.answersInformational(m) || s.refusesQuickMode(m) {
 		return nil
 	}
-	return last
+	return m
 }
 
 // retriedWithGroup ties an IKE_SA_INIT refused with INVALID_KE_PAYLOAD to the initiator's

@@ -558,17 +558,25 @@ func (a *Analyzer) unusedMsg(s *Session, m *Msg) {
 // retransmission is a new datagram with an identification of its own. Only a sender
 // seen to vary its identifications (varies) is read so: a datagram that cannot be
 // fragmented may carry any, the same in each (RFC 6864 4.1), often 0.
+//
+// An IKEv2 answer is also a copy, whatever the sender does with identifications, when no
+// copy of the request came between: a responder sends an answer again only when the
+// request comes again (RFC 7296 2.1).
 func copyOf(ex *Exchange, msg *Msg, varies bool) *Msg {
-	if msg.ipID == 0 || !varies {
+	if msg.ipID == 0 {
 		return nil
 	}
 	for i := len(ex.Messages) - 1; i >= 0; i-- {
 		prev := ex.Messages[i]
 		// Not the addresses: a capture on a NAT router holds each datagram twice, under
 		// its inside and its outside addresses (its identification unchanged).
-		if prev.ipID == msg.ipID && prev.hash == msg.hash && prev.FromInitiator == msg.FromInitiator && prev.capIdx == msg.capIdx && prev.Folded == 0 {
+		if prev.ipID != msg.ipID || prev.hash != msg.hash || prev.FromInitiator != msg.FromInitiator || prev.capIdx != msg.capIdx || prev.Folded != 0 {
+			continue
+		}
+		if varies || msg.v2 && msg.Response && !slices.ContainsFunc(ex.Messages[i+1:], func(o *Msg) bool { return o.FromInitiator != msg.FromInitiator }) {
 			return prev
 		}
+		return nil
 	}
 	return nil
 }

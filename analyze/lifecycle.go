@@ -229,8 +229,34 @@ func (s *Session) quickModeRefusals() []Event {
 // Informational of the SA once up, not answered, not itself an answer, not one of a
 // train of liveness checks, not a Quick Mode's refusal.
 func (s *Session) deleteV1(m *Msg) bool {
-	return !m.v2 && m.ExchangeType == decode.ExchangeInformationalV1 && m.Encrypted && !m.Decrypted && s.Established && m.Time.After(s.establishedAt) &&
-		s.deleteLike(m) && !s.answersInformational(m) && !s.probeTrain(m) && !s.refusesQuickMode(m)
+	if m.v2 || m.ExchangeType != decode.ExchangeInformationalV1 || !m.Encrypted || m.Decrypted || !s.Established || !m.Time.After(s.establishedAt) ||
+		!s.deleteLike(m) || s.answersInformational(m) || s.likeAnsweredProbe(m) || s.refusesQuickMode(m) ||
+		slices.ContainsFunc(s.Messages, func(o *Msg) bool { return o.Time.After(m.Time) && o.ExchangeType != decode.ExchangeInformationalV1 }) {
+		return false
+	}
+	// Deletes come together (the IPsec SAs' and the ISAKMP SA's within a second); one
+	// alone is a Delete only if no other like it came a second or more apart (liveness
+	// checks going unanswered) and the capture shows it went unanswered for a while.
+	return s.deleteBurst(m) || !s.probeTrain(m) && slices.ContainsFunc(s.Messages, func(o *Msg) bool { return o.Time.Sub(m.Time) >= 2*time.Second })
+}
+
+// deleteBurst reports whether another encrypted Informational of the same sender that
+// the other side does not answer came within a second of m.
+func (s *Session) deleteBurst(m *Msg) bool {
+	return slices.ContainsFunc(s.Messages, func(o *Msg) bool {
+		return o != m && o.FromInitiator == m.FromInitiator && o.ExchangeType == decode.ExchangeInformationalV1 && o.Encrypted &&
+			o.Time.Sub(m.Time).Abs() < time.Second && s.deleteLike(o)
+	})
+}
+
+// likeAnsweredProbe reports whether an IKEv1 Informational has the size of one its
+// sender sent before and the other side acknowledged at once: the next liveness check
+// (RFC 3706 R-U-THERE), not a Delete, however it fares.
+func (s *Session) likeAnsweredProbe(m *Msg) bool {
+	return slices.ContainsFunc(s.Messages, func(o *Msg) bool {
+		return o != m && o.Time.Before(m.Time) && o.FromInitiator == m.FromInitiator && o.ExchangeType == decode.ExchangeInformationalV1 &&
+			o.Size == m.Size && !s.deleteLike(o)
+	})
 }
 
 // answersInformational reports whether an IKEv1 Informational follows one of the other
@@ -242,12 +268,10 @@ func (s *Session) answersInformational(m *Msg) bool {
 	})
 }
 
-// probeTrain reports whether an IKEv1 encrypted Informational is one of a train of
-// three or more its sender repeats a second or more apart with nothing from it between:
-// liveness checks (R-U-THERE, RFC 3706) going unanswered. Deletes come at once,
-// together, or one after a rekey and the last ones at the end.
+// probeTrain reports whether an IKEv1 encrypted Informational is one of a train its
+// sender repeats a second or more apart with nothing from it between: liveness checks
+// (R-U-THERE, RFC 3706) going unanswered.
 func (s *Session) probeTrain(m *Msg) bool {
-	others := 0
 	for _, o := range s.Messages {
 		if o == m || o.FromInitiator != m.FromInitiator || o.ExchangeType != decode.ExchangeInformationalV1 || !o.Encrypted || !s.deleteLike(o) {
 			continue // (a liveness check that was answered is no part of a train)
@@ -262,10 +286,10 @@ func (s *Session) probeTrain(m *Msg) bool {
 		if !slices.ContainsFunc(s.Messages, func(x *Msg) bool {
 			return x.FromInitiator == m.FromInitiator && x.ExchangeType != decode.ExchangeInformationalV1 && x.Time.After(lo) && x.Time.Before(hi)
 		}) {
-			others++
+			return true
 		}
 	}
-	return others >= 2
+	return false
 }
 
 // refusesQuickMode reports whether an IKEv1 Informational is the answer that refused a

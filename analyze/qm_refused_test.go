@@ -67,6 +67,15 @@ func TestIKEv1DeletesInTimeline(t *testing.T) {
 			t.Errorf("%s: Deletes %q, want %q", name, g, want)
 		}
 	}
+	// Cut in the test after the first unanswered R-U-THERE, or the second: one alone at
+	// the end, or two seconds apart, are liveness checks as much as Deletes.
+	for _, n := range []int{16, 17} {
+		for _, e := range analyzeFile(t, firstFrames(t, "../pcaps/ikev1-dpd-dead-peer.pcap", n)).Sessions[0].Timeline {
+			if e.Kind == analyze.EventDeleted {
+				t.Errorf("ikev1-dpd-dead-peer, first %d frames: Delete at frame %d", n, e.Frame)
+			}
+		}
+	}
 }
 
 // TestIKEv1Reauthentication: in ikev1-rekey the initiator starts a new Main Mode at 19 s
