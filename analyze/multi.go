@@ -374,6 +374,11 @@ func (a *Analyzer) lossFindings(s *Session) []Finding {
 				fmt.Sprintf("ESP on SPI %08x from %s: %d packets left %s%s, %d reached %s: %d dropped between the capture points.", fl.SPI, fl.Src.Addr(), expect, at, while(expect < upN, miss), got, miss, expect-got),
 				"A device between the capture points drops ESP in this direction (IP protocol 50, or UDP 4500 for ESP in UDP): a firewall rule, an ACL, or a NAT that lost its mapping.",
 				"Check the firewalls and NAT devices between the two capture points for ESP / UDP 4500 in this direction.")
+			if got == 0 && cp.Last.Before(u.last) {
+				// Counted to the flow's end, past the last packet c's capture holds.
+				f.Summary = fmt.Sprintf("ESP on SPI %08x from %s: none of the %d packets that left %s reached %s. Those sent before its last packet (%s) were dropped between the capture points; it may not have recorded the others.",
+					fl.SPI, fl.Src.Addr(), upN, at, miss, stamp(cp.Last))
+			}
 			f.LostBetween = []string{at, miss}
 			out = append(out, f)
 		}
