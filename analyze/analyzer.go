@@ -246,8 +246,8 @@ func (a *Analyzer) Add(m *decode.Message) {
 		a.StartCapture("")
 	}
 	m = a.localize(m)
-	if m.IPID != 0 && (m.Kind == decode.KindISAKMP || m.Kind == decode.KindESP) {
-		a.noteIPID(m.Src.Addr(), m.IPID)
+	if m.IPID != 0 && m.Kind == decode.KindISAKMP {
+		a.noteIPID(m.Src.Addr(), m.IPID) // ESP: a flow's first packet only (addESP), off the per-packet path
 	}
 	if !a.cur.Last.IsZero() && m.Time.Before(a.cur.Last.Add(-time.Second)) && m.Kind != decode.KindIncomplete {
 		// (Fragments that never completed come when reassembly gives up on them, with
@@ -521,6 +521,9 @@ func (a *Analyzer) addESP(m *decode.Message) {
 	if f == nil {
 		f = &ESPFlow{SPI: m.ESP.SPI, Src: m.Src, Dst: m.Dst, Encap: m.Encap, AH: k.ah, InAH: m.InAH, First: m.Time, FirstFrame: refFrame(m.Frame), firstRef: m.Frame, FirstSeq: m.ESP.Seq, LastSeq: m.ESP.Seq,
 			capture: a.cur.Name, firstIPID: m.IPID}
+		if m.IPID != 0 {
+			a.noteIPID(m.Src.Addr(), m.IPID)
+		}
 		if m.Encap {
 			f.srcPort, f.dstPort, f.portsIn = m.Src.Port(), m.Dst.Port(), a.curIdx
 		}
@@ -1597,7 +1600,7 @@ func (s *Session) v1Delete() *Msg {
 	}
 	m := s.Messages[len(s.Messages)-1]
 	if m.v2 || m.ExchangeType != decode.ExchangeInformationalV1 || !m.Encrypted || m.Decrypted ||
-		!s.deleteLike(m) || s.answersInformational(m) || s.refusesQuickMode(m) {
+		!s.deleteLike(m) || s.answersInformational(m) || slices.ContainsFunc(s.quickModeRefusals(), func(e Event) bool { return e.Frame == m.Frame }) {
 		return nil
 	}
 	return m

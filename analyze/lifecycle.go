@@ -117,6 +117,10 @@ func (s *Session) events() []Event {
 	if s.Established && (s.Reached == StepMM6 || s.Reached == StepAM3 || s.Reached == StepIKEAuthResponse) {
 		out = append(out, Event{Time: s.establishedAt, Frame: s.establishedFrame, Kind: EventUp})
 	}
+	var refused []Event // IKEv1 Quick Modes answered with an Informational
+	if s.Version == 1 {
+		refused = s.quickModeRefusals()
+	}
 	if children == 0 && s.childFromBefore() {
 		// A CHILD_SA was up before the capture began (its ESP shows it): the next
 		// negotiation followed by a Delete is its rekey.
@@ -176,7 +180,7 @@ func (s *Session) events() []Event {
 				detail = strings.Join(addrs, ", ")
 			}
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventAddress, By: by, Detail: detail})
-		case s.deleteV1(m) && !s.espAfter(m.Time):
+		case !m.v2 && !s.espAfter(m.Time) && s.deleteV1(m, refused):
 			// Encrypted, not answered, not an answer, and the SA carries nothing after
 			// it: most likely the Delete that ends it (of which SA is not known).
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDeleted, By: by})
@@ -191,9 +195,7 @@ func (s *Session) events() []Event {
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventDeleted, By: by, Detail: detail})
 		}
 	}
-	if s.Version == 1 {
-		out = append(out, s.quickModeRefusals()...)
-	}
+	out = append(out, refused...)
 	for _, mv := range s.settledMoves() {
 		out = append(out, Event{Time: mv.at, Frame: mv.frame, Kind: EventMoved, By: side(mv.initiator), Detail: mv.from.String() + " -> " + mv.to.String()})
 	}
@@ -215,7 +217,7 @@ func (s *Session) quickModeRefusals() []Event {
 			continue
 		}
 		for _, m := range s.answeredElsewhere(p) {
-			if m.Decrypted && !hasErrorNotify(m) || !m.Decrypted && (!m.Encrypted || s.acknowledgedAtOnce(m)) {
+			if m.Decrypted && !hasErrorNotify(m) || !m.Decrypted && !s.deleteLike(m) {
 				continue
 			}
 			out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventChildRefused, By: side(p.first.FromInitiator), Detail: errorNotifyName(m)})
@@ -226,12 +228,15 @@ func (s *Session) quickModeRefusals() []Event {
 }
 
 // deleteV1 reports whether an IKEv1 message reads as an encrypted Delete: an
-// Informational of the SA once up, not answered, not itself an answer, not one of a
-// train of liveness checks, not a Quick Mode's refusal.
-func (s *Session) deleteV1(m *Msg) bool {
+// Informational of the SA once up, after which the SA has no other exchange, not
+// answered, not itself an answer, not a Quick Mode's refusal (refused, from
+// quickModeRefusals), not one of a train of liveness checks. The cheap tests come first:
+// a gateway's SA may hold hours of liveness checks.
+func (s *Session) deleteV1(m *Msg, refused []Event) bool {
 	if m.v2 || m.ExchangeType != decode.ExchangeInformationalV1 || !m.Encrypted || m.Decrypted || !s.Established || !m.Time.After(s.establishedAt) ||
-		!s.deleteLike(m) || s.answersInformational(m) || s.likeAnsweredProbe(m) || s.refusesQuickMode(m) ||
-		slices.ContainsFunc(s.Messages, func(o *Msg) bool { return o.Time.After(m.Time) && o.ExchangeType != decode.ExchangeInformationalV1 }) {
+		slices.ContainsFunc(refused, func(e Event) bool { return e.Frame == m.Frame }) ||
+		slices.ContainsFunc(s.Messages, func(o *Msg) bool { return o.Time.After(m.Time) && o.ExchangeType != decode.ExchangeInformationalV1 }) ||
+		!s.deleteLike(m) || s.answersInformational(m) || s.likeAnsweredProbe(m) {
 		return false
 	}
 	// Deletes come together (the IPsec SAs' and the ISAKMP SA's within a second); one
@@ -290,12 +295,6 @@ func (s *Session) probeTrain(m *Msg) bool {
 		}
 	}
 	return false
-}
-
-// refusesQuickMode reports whether an IKEv1 Informational is the answer that refused a
-// Quick Mode (quickModeRefusals).
-func (s *Session) refusesQuickMode(m *Msg) bool {
-	return slices.ContainsFunc(s.quickModeRefusals(), func(e Event) bool { return e.Frame == m.Frame })
 }
 
 // acknowledgedAtOnce reports whether an IKEv1 Informational was answered as a liveness
@@ -386,13 +385,7 @@ func (s *Session) deleteLike(m *Msg) bool {
 	case m.ExchangeType != decode.ExchangeInformationalV1 || !m.Encrypted:
 		return false
 	}
-	for _, o := range s.Messages {
-		if o.Time.Before(m.Time) || o == m || o.FromInitiator == m.FromInitiator {
-			continue
-		}
-		return !(o.ExchangeType == decode.ExchangeInformationalV1 && o.Time.Sub(m.Time) < 2*time.Second)
-	}
-	return true
+	return !s.acknowledgedAtOnce(m)
 }
 
 func hasDPD(m *Msg) bool {
