@@ -163,6 +163,14 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeUserAuthFailed, analyze.Error, []int{3, 4, 5, 6, 7, 8, 9}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 		}},
+		// IKEv2 EAP handed to a RADIUS server that never answers: the gateway holds the
+		// client's EAP identity (frame 5; retransmitted, frames 6 and 7) for 14.2 s,
+		// then fails EAP (frame 8).
+		{"ikev2-eap-radius-silent.pcap", 1, "failed at IKE_AUTH response: user-auth-failed", []want{
+			{analyze.CodeUserAuthFailed, analyze.Error, []int{3, 4, 5, 8, 9}},
+			{analyze.CodeSlowResponse, analyze.Warning, []int{5, 6, 7, 8}},
+			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
+		}},
 		// The second client's final IKE_AUTH answer after EAP is too small for a
 		// CHILD_SA (INTERNAL_ADDRESS_FAILURE, read with keys below).
 		{"ikev2-cp-pool-exhausted.pcap", 2, "established, ESP flowing, then deleted by the initiator", []want{
@@ -554,7 +562,7 @@ var allCodes = []string{
 	analyze.CodeFragmentsLost, analyze.CodeESPMissing, analyze.CodeESPOneWay, analyze.CodeESPAnomaly,
 	analyze.CodeWeakCrypto, analyze.CodeAggressivePSK, analyze.CodeMalformed, analyze.CodeTruncated, analyze.CodeStateLimit,
 	analyze.CodeDecryptFailed, analyze.CodeRedirected, analyze.CodeNoIKE, analyze.CodeCaptureDrops, analyze.CodeCaptureClock,
-	analyze.CodeCaptureOneWay, analyze.CodeDuplicateSA,
+	analyze.CodeCaptureOneWay, analyze.CodeDuplicateSA, analyze.CodeSlowResponse,
 }
 
 // The successful captures produce no error.

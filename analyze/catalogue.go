@@ -55,6 +55,7 @@ var Catalogue = []Entry{
 	{CodeCaptureClock, Info, "the capture's timestamps go back"},
 	{CodeCaptureOneWay, Info, "the capture sees one direction of an SA only"},
 	{CodeDuplicateSA, Info, "two IKE SAs up at once, one started by each side"},
+	{CodeSlowResponse, Warning, "a request answered only after the peer held it for seconds"},
 }
 
 // Setting keys: the families of configuration a finding points at.

@@ -233,6 +233,7 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 	out = append(out, s.messageFindings(end)...)
 	out = append(out, evaluateTimed(s, now, opts, final)...)
 	out = append(out, s.answerRepeated()...)
+	out = append(out, s.slowAnswers()...)
 	out = append(out, s.authInferred()...)
 	out = append(out, s.remoteFindings(now, opts)...)
 	out = append(out, s.eapInferred(now, opts)...)

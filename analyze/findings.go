@@ -53,6 +53,7 @@ const (
 	CodeCaptureClock      = "capture-clock"
 	CodeCaptureOneWay     = "capture-one-way"
 	CodeDuplicateSA       = "duplicate-sa"
+	CodeSlowResponse      = "slow-response"
 	CodeUserAuthFailed    = "user-auth-failed"
 	CodeNoVirtualIP       = "no-virtual-ip"
 	CodeEAPMethodMismatch = "eap-method-mismatch"

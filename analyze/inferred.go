@@ -168,10 +168,13 @@ func (s *Session) eapInferred(now time.Time, opts Options) []Finding {
 		// once, stopped; nothing says the SA was closed, so a warning.
 		sev, end = Warning, fmt.Sprintf(", after which the client sent nothing more in the %s the capture went on", secs(now.Sub(lastResp.Time)))
 	}
+	cause, next := s.backendWait(lastResp,
+		"The user's credentials (user name or password), the EAP method, or the RADIUS/EAP backend behind the gateway rejected the client.",
+		"Check the user's credentials and the EAP method both sides allow (strongSwan eap_id / auth = eap-mschapv2, Windows/macOS profile), and the RADIUS server's log. With --keys ikescope reads the EAP code.")
 	return []Finding{s.newFinding(CodeUserAuthFailed, sev, "IKE_AUTH EAP", frames, lastResp.Time,
 		fmt.Sprintf("The IKE_AUTH exchange ran %d rounds of EAP and ended without the responder's final AUTH%s: EAP authentication failed.", (len(rounds)+1)/2, end),
-		"The user's credentials (user name or password), the EAP method, or the RADIUS/EAP backend behind the gateway rejected the client. The client went on with EAP after the gateway's first answer, so it accepted the gateway's certificate or PSK (with EAP-only authentication, RFC 5998, the gateway proves itself at the end instead).",
-		"Check the user's credentials and the EAP method both sides allow (strongSwan eap_id / auth = eap-mschapv2, Windows/macOS profile), and the RADIUS server's log. With --keys ikescope reads the EAP code.").where(SettingUsers)}
+		cause+" The client went on with EAP after the gateway's first answer, so it accepted the gateway's certificate or PSK (with EAP-only authentication, RFC 5998, the gateway proves itself at the end instead).",
+		next).where(SettingUsers)}
 }
 
 func closingText(m *Msg) string {

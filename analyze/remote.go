@@ -263,9 +263,10 @@ func (s *Session) remoteFindings(now time.Time, opts Options) []Finding {
 			"The gateway proposes the EAP method configured for this connection (or its RADIUS server's default), and the client's profile allows only others.",
 			"Allow one method on both sides: the gateway's EAP method (strongSwan remote auth = eap-mschapv2 / eap-tls / eap-radius and the RADIUS server's policy) and the client's profile (Windows: the VPN connection's authentication method; strongSwan: local auth = eap-...).").where(SettingUsers))
 	} else if m := ac.eapFail; m != nil && !s.Established {
+		cause, next := s.backendWait(m, userAuthCause, userAuthNext)
 		out = append(out, s.newFinding(CodeUserAuthFailed, Error, "IKE_AUTH EAP", append(s.eapFrames(), closingFrames(s, m)...), m.Time,
 			fmt.Sprintf("%s authentication of %s failed: the gateway answered with %s (frame %d) and no final AUTH followed.", eapName(s.userAuth(ac)), userName(ac.user), eapVerdict(m), m.Frame),
-			userAuthCause, userAuthNext).where(SettingUsers))
+			cause, next).where(SettingUsers))
 	}
 	if f, ok := s.noVirtualIP(ac); ok {
 		out = append(out, f)

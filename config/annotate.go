@@ -366,8 +366,13 @@ func explain(f *analyze.Finding, s *analyze.Session, ini, res *side) (string, []
 			break
 		}
 		gwm := userMethod(res.c.RemoteAuth.Value)
+		if gwm == "eap-radius" {
+			// The gateway checks no user itself: what it knows of users is its RADIUS server's.
+			return fmt.Sprintf("%s hands EAP to its RADIUS server (%s): the user, the password and the EAP method are the RADIUS server's to check, and its log says why it refused the user, or whether the gateway's requests reached it at all.",
+				res.name(), cite(res.c.RemoteAuth.At)), []Source{res.c.RemoteAuth.At}
+		}
 		if ini != nil {
-			if cm := userMethod(ini.c.LocalAuth.Value); cm != "" && gwm != "" && cm != gwm {
+			if cm := userMethod(ini.c.LocalAuth.Value); methodsDiffer(cm, gwm) {
 				return fmt.Sprintf("%s authenticates users with %s (%s), the client with %s (%s): the methods differ.",
 					res.name(), gwm, cite(res.c.RemoteAuth.At), cm, cite(ini.c.LocalAuth.At)), []Source{res.c.RemoteAuth.At, ini.c.LocalAuth.At}
 			}
@@ -428,6 +433,14 @@ func userMethod(auth string) string {
 		}
 	}
 	return ""
+}
+
+// methodsDiffer says a client's user authentication method (userMethod) cannot be the
+// gateway's: both are named, and neither lets the EAP method be agreed on in the
+// exchange (auth = eap: any method; eap-radius: the RADIUS server's).
+func methodsDiffer(client, gateway string) bool {
+	open := func(m string) bool { return m == "eap" || m == "eap-radius" }
+	return client != "" && gateway != "" && client != gateway && !open(client) && !open(gateway)
 }
 
 // userSecret is g's EAP or XAUTH secret for a user.

@@ -48,6 +48,8 @@ var atCapture = map[string][]string{
 	"ikev1-modecfg-pool-exhausted": {"gateway/swanctl.conf:32"},
 	"ikev2-cp-pool-exhausted":      {"gateway/swanctl.conf:30"},
 	"roadwarriors":                 {"gateway/swanctl.conf:57"},
+	// A RADIUS server that never answers: the gateway's configuration hands EAP to it.
+	"ikev2-eap-radius-silent": {"responder/swanctl.conf:16"},
 }
 
 func repoPcaps(t *testing.T) string {

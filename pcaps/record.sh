@@ -1427,6 +1427,8 @@ ra_packages() {
 #            PSK, the client with EAP-MSCHAPv2 (EAP identity asked for), CP
 #            address from pool rw
 #   RA_USERS lines "eap USER PASSWORD" or "xauth USER PASSWORD": the users
+#   RA_EAP   the EAP method rw-v2 asks of the client [eap-mschapv2]; eap-radius
+#            hands the client's EAP to the RADIUS server of strongswan.conf
 # Both connections have one child (local_ts 10.2.0.0/24, remote_ts the
 # client's virtual IP), unique = never and no rekey or DPD timers. The PSK
 # (RA_PSK) is bound to the gateway's identity gw-b.example.net only, so any
@@ -1482,7 +1484,7 @@ EOF
             id = gw-b.example.net
         }
         remote {
-            auth = eap-mschapv2
+            auth = ${RA_EAP:-eap-mschapv2}
             eap_id = %any
         }
         children {
@@ -1707,6 +1709,54 @@ rec_ikev2_eap_method_mismatch() {
 	initiate alice 20
 	sleep 1
 	finish_pair
+}
+
+# IKEv2 remote access whose gateway hands EAP to a RADIUS server that never
+# answers (as a RADIUS server does with a request from a client it does not
+# know, or signed with another shared secret: it drops it without a word). The
+# "server" is a socket in B's namespace on 127.0.0.1:1812 that reads and never
+# writes (so nothing of it is on the captured link). The client's second
+# IKE_AUTH (its EAP identity) goes to RADIUS; charon's eap-radius sends the
+# Access-Request again at 2, 4.8 and 8.7 s and gives up at 14.2 s (its
+# defaults: retransmit_timeout 2.0, base 1.4, 4 attempts), then answers the
+# IKE_AUTH with EAP-Failure. Meanwhile the client's charon retransmits the
+# IKE_AUTH request with its defaults (4 s, base 1.8: at 4 and 11.2 s), which
+# the gateway, busy with it, does not answer. Captured on A's side (iks-a0).
+rec_ikev2_eap_radius_silent() {
+	local CHARON_PLUGINS="$CHARON_PLUGINS $RA_PLUGINS eap-radius"
+	ra_pair ikev2-eap-radius-silent
+	config_only || [ -e /usr/lib/ipsec/plugins/libstrongswan-eap-radius.so ] ||
+		die "eap-radius plugin missing (libcharon-extra-plugins)"
+	charon_conf "$DB" 'plugins {
+        eap-radius {
+            servers {
+                local {
+                    address = 127.0.0.1
+                    secret = ikescope-radius-secret
+                }
+            }
+        }
+    }'
+	RA_V2=yes RA_EAP=eap-radius POOL=10.99.0.1-10.99.0.10 RA_USERS='' \
+		ra_gw_conf "$DB/swanctl.conf"
+	ra_client_add alice 2 "$ADDR_A" alice ikescope-alice-password eap-md5
+	ra_client_write "$DA/swanctl.conf"
+	if ! config_only; then
+		timeout -s KILL 120 ip netns exec "$NS_B" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 1812))
+while True:
+    s.recv(4096)
+' &
+		BG_PIDS+=("$!")
+		RADIUS_PID=$!
+	fi
+	start_pair
+	initiate alice 40
+	sleep 2
+	finish_pair
+	config_only || bg_kill "$RADIUS_PID"
 }
 
 # ra_two_clients NAME V: a pool of one address (10.99.0.1) and two users,
@@ -2214,7 +2264,7 @@ SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev2-natt-4500-blocked ikev2-eap-wrong-password ikev1-main-id-refused
 	two-healthy two-esp-oneway two-reply-dropped two-frag-dropped two-nat
 	ikev1-xauth-psk ikev1-xauth-wrong-password ikev1-modecfg-pool-exhausted
-	ikev2-eap-mschapv2 ikev2-eap-method-mismatch ikev2-cp-pool-exhausted roadwarriors
+	ikev2-eap-mschapv2 ikev2-eap-method-mismatch ikev2-eap-radius-silent ikev2-cp-pool-exhausted roadwarriors
 	ikev2-inner-dropped ikev2-mtu-blackhole ikev2-mtu-fragneeded
 	ikev2-rekey-pfs-mismatch ikev1-pfs-mismatch ikev2-reauth ikev2-mobike)
 

@@ -1,0 +1,77 @@
+package analyze_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/internal/decodetest"
+)
+
+// TestSlowResponse: in ikev2-eap-radius-silent the gateway hands the client's EAP
+// identity (frame 5) to a RADIUS server that never answers; the client retransmits it
+// (frames 6 and 7) and the gateway answers with EAP-Failure 14.2 s after the first copy,
+// 3 s after the last (frame 8). The answer was held, not lost: slow-response, and the
+// user-auth-failed finding blames the backend, not the password.
+//
+// The same capture changed in the test, the answer and what follows moved to 5 ms after
+// the last copy (a request lost twice and answered at once at its third copy), and every
+// gap ten times shorter (the same story on a faster clock), has no slow-response: a
+// held answer must come seconds after every copy.
+func TestSlowResponse(t *testing.T) {
+	path := pcap("ikev2-eap-radius-silent.pcap")
+	res := analyzeFile(t, path)
+	f := findCode(res, analyze.CodeSlowResponse)
+	if f == nil {
+		t.Fatalf("no slow-response: %s", codesOf(res.Findings))
+	}
+	if f.Severity != analyze.Warning || f.Exchange != "IKE_AUTH request" || fmt.Sprint(f.Frames) != "[5 6 7 8]" {
+		t.Errorf("slow-response %v %q frames %v, want a warning about IKE_AUTH request, frames 5 6 7 8", f.Severity, f.Exchange, f.Frames)
+	}
+	for _, want := range []string{"only after 14.2 s", "sent it 3 times", "3.02 s after the last copy", "at most 7 ms"} {
+		if !strings.Contains(f.Summary, want) {
+			t.Errorf("slow-response summary lacks %q: %s", want, f.Summary)
+		}
+	}
+	if !strings.Contains(f.Cause, "RADIUS") {
+		t.Errorf("slow-response cause does not name the EAP backend: %s", f.Cause)
+	}
+	u := findCode(res, analyze.CodeUserAuthFailed)
+	if u == nil || !strings.Contains(u.Cause, "gave up waiting for its RADIUS/EAP backend") {
+		t.Errorf("user-auth-failed does not say the gateway waited on its backend: %+v", u)
+	}
+	// With keys the EAP-Failure is read, and blamed on the backend the same way.
+	keyed := analyzeFile(t, path, pcap("ikev2-eap-radius-silent.initiator.log"))
+	if u := findCode(keyed, analyze.CodeUserAuthFailed); u == nil || !strings.Contains(u.Summary, "EAP-Failure") || !strings.Contains(u.Cause, "gave up waiting for its RADIUS/EAP backend") {
+		t.Errorf("with keys, user-auth-failed does not read the EAP-Failure or blame the backend: %+v", u)
+	}
+	if findCode(keyed, analyze.CodeSlowResponse) == nil {
+		t.Errorf("with keys, no slow-response: %s", codesOf(keyed.Findings))
+	}
+
+	frames, link := decodetest.ReadFrames(t, path)
+	// Frame 8 (index 7) and after, 5 ms after frame 7.
+	back := frames[7].CI.Timestamp.Sub(frames[6].CI.Timestamp) - 5*time.Millisecond
+	quick := append([]decodetest.Frame(nil), frames...)
+	for i := 7; i < len(quick); i++ {
+		quick[i].CI.Timestamp = quick[i].CI.Timestamp.Add(-back)
+	}
+	faster := append([]decodetest.Frame(nil), frames...)
+	for i := range faster {
+		faster[i].CI.Timestamp = frames[0].CI.Timestamp.Add(frames[i].CI.Timestamp.Sub(frames[0].CI.Timestamp) / 10)
+	}
+	for name, fs := range map[string][]decodetest.Frame{"answered at the third copy": quick, "ten times faster": faster} {
+		out := filepath.Join(t.TempDir(), "changed.pcap")
+		decodetest.WriteFrames(t, out, link, 65535, false, fs)
+		res := analyzeFile(t, out)
+		if f := findCode(res, analyze.CodeSlowResponse); f != nil {
+			t.Errorf("%s: slow-response: %s", name, f.Summary)
+		}
+		if u := findCode(res, analyze.CodeUserAuthFailed); u != nil && strings.Contains(u.Cause, "waiting for its RADIUS") {
+			t.Errorf("%s: user-auth-failed still blames a slow backend: %s", name, u.Cause)
+		}
+	}
+}
