@@ -1504,11 +1504,14 @@ func (a *Analyzer) reconcileOne(s *Session) {
 			continue
 		}
 		for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
-			if o == s || !o.Established || o.First.Sub(s.First).Abs() > 30*time.Second || !sameCapture(s, o) {
+			// A collision: the other side started its own negotiation while this one was
+			// unanswered, and it came up after this one began.
+			if o == s || !o.Established || !sameCapture(s, o) || o.Initiator.Addr() != s.Responder.Addr() ||
+				o.First.After(s.Last) || o.establishedAt.Before(s.First) {
 				continue
 			}
 			f.Severity = Info
-			f.Summary = fmt.Sprintf("The initiator's %s went unanswered, but the two gateways negotiated the tunnel the other way %s %s: session %d, started by %s, came up.", f.Exchange, secs(o.First.Sub(s.First).Abs()), beforeAfter(o.First, s.First), o.ID, o.Initiator.Addr())
+			f.Summary = fmt.Sprintf("The initiator's %s went unanswered, but meanwhile the two gateways negotiated the tunnel the other way: session %d, started by %s %s %s, came up.", f.Exchange, o.ID, o.Initiator.Addr(), secs(o.First.Sub(s.First).Abs()), beforeAfter(o.First, s.First))
 			f.Cause = "Both gateways want the tunnel and each initiates. The one that did not answer was busy with its own negotiation, or not ready for this one yet (daemon starting, connection not loaded). The tunnel is up."
 			f.Next = "Nothing to fix while the tunnel stays up. If it happens at every start, let only one side initiate (auto=add / start_action=none on the other)."
 			s.abandonedFor = o.ID
@@ -1516,6 +1519,8 @@ func (a *Analyzer) reconcileOne(s *Session) {
 			break
 		}
 	}
+	a.spokeElsewhere(s)
+	a.laterSuccess(s)
 }
 
 // duplicateSA notes a second IKE SA between the same peers: both gateways started a

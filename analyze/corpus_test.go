@@ -53,7 +53,7 @@ func TestCorpusFindings(t *testing.T) {
 			{analyze.CodeNATDetected, analyze.Info, []int{3}},
 		}},
 		{"arkime/tests/pcap/IKEv1.pcap", []want{
-			{analyze.CodeNoResponse, analyze.Info, []int{1}},
+			{analyze.CodeNoResponse, analyze.Warning, []int{1}},
 		}},
 		{"zeek-plugin-ikev2/tests/Traces/ikev2.pcap", []want{
 			{analyze.CodeAuthFailed, analyze.Error, []int{7}},

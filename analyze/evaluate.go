@@ -391,6 +391,9 @@ func (s *Session) laterEvidence(fs []Finding) []Finding {
 	return fs
 }
 
+// stillCarriedLead begins what stillCarried adds to a finding.
+const stillCarriedLead = " ESP between these peers went on after it"
+
 // stillCarried adds to the finding of a refusal that left the IKE SA without any IPsec
 // SA (noSASince) that ESP between its peers went on after it: another IPsec SA, up before
 // the capture began or negotiated elsewhere, still carries the tunnel's traffic. The
@@ -411,7 +414,7 @@ func (s *Session) stillCarried(fs []Finding) {
 	for i := range fs {
 		f := &fs[i]
 		if f.Severity >= Warning && f.Time.Equal(since) || f.Severity == Error && !f.Time.After(since) {
-			f.Summary += fmt.Sprintf(" ESP between these peers went on after it (the last packet %s later): an IPsec SA made before the capture, or by another negotiation, still carries the traffic, so the tunnel stays up until that SA has to be renegotiated, which meets the same refusal unless the cause is fixed.",
+			f.Summary += fmt.Sprintf(stillCarriedLead+" (the last packet %s later): an IPsec SA made before the capture, or by another negotiation, still carries the traffic, so the tunnel stays up until that SA has to be renegotiated, which meets the same refusal unless the cause is fixed.",
 				secs(last.Sub(since)))
 			return
 		}
@@ -515,11 +518,9 @@ func (s *Session) describe(fs []Finding) {
 	case s.redirectedTo != "":
 		s.State = "redirected to " + s.redirectedTo
 	case failed:
-		at := s.Reached
-		if at == StepNone {
-			at = s.lastStep()
-		}
-		s.State = "failed at " + at.String() + ": " + firstErr.Code
+		s.State = "failed at " + s.stopStep().String() + ": " + firstErr.Code
+	case s.supersededBy > 0:
+		s.State = fmt.Sprintf("not established (%s at %s), then session %d came up", s.supersededCode, s.stopStep(), s.supersededBy)
 	case s.stoppedEarly:
 		// Nothing failed, yet the negotiation stopped while the capture went on. No
 		// duration here: the state must not change as a live capture goes on.
@@ -536,6 +537,15 @@ func (s *Session) describe(fs []Finding) {
 	if failed && s.Established && s.abandonedFor == 0 {
 		s.State += ", with errors"
 	}
+}
+
+// stopStep is where a negotiation that did not come up stopped: the last step of its
+// own negotiation, else its latest message's.
+func (s *Session) stopStep() Step {
+	if s.Reached == StepNone {
+		return s.lastStep()
+	}
+	return s.Reached
 }
 
 // lastStep is the step of the session's latest distinct message.

@@ -189,7 +189,9 @@ type Session struct {
 
 	establishedAt    time.Time // when the negotiation completed
 	establishedFrame int
-	abandonedFor     int  // a simultaneous start: the session that came up instead
+	abandonedFor     int // a simultaneous start: the session that came up instead
+	supersededBy     int // failed, then this later session between the same ends came up (laterSuccess)
+	supersededCode   string
 	retriedAs        int  // refused with INVALID_KE_PAYLOAD: the session that retried with the group asked for
 	stoppedEarly     bool // the capture went on past the reply timeout after the last message
 	keptAs           int  // keptOK or keptFailed once finished and kept

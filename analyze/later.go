@@ -1,0 +1,104 @@
+package analyze
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// spokeElsewhere: an unanswered first message whose responder the capture hears in
+// another session between the same peers. It says no message came back for this SA,
+// not that the responder sent nothing at all.
+func (a *Analyzer) spokeElsewhere(s *Session) {
+	peer := s.Responder.Addr()
+	silent := " No message from " + peer.String() + " at all."
+	for i := range s.findings {
+		f := &s.findings[i]
+		if f.Code != CodeNoResponse || !strings.Contains(f.Summary, silent) {
+			continue
+		}
+		for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), peer)] {
+			if o == s || !sameCapture(s, o) {
+				continue
+			}
+			if m := firstFrom(o, peer); m != nil {
+				f.Summary = strings.Replace(f.Summary, silent, fmt.Sprintf(" No message from %s for this SA, though it sent messages of session %d (the first in frame %d).", peer, o.ID, m.Frame), 1)
+				break
+			}
+		}
+	}
+}
+
+// firstFrom is the first message of s that addr sent, or nil.
+func firstFrom(s *Session, addr netip.Addr) *Msg {
+	for _, m := range s.Messages {
+		if m.Src.Addr() == addr {
+			return m
+		}
+	}
+	return nil
+}
+
+// laterSuccess: a negotiation that failed, and after it one between the same two ends
+// that came up without an error (the cause was fixed, the peer came back, or a retry
+// got through). The failure stays in the report, as a warning that says what came
+// after it: the tunnel is the later session's. A tunnel that was up and then failed
+// (its peer stopped answering, a NAT lost its mapping) keeps its errors: the outage
+// happened; they say what came after. The ends are the same addresses, and the same
+// ports unless both are IKE's own: clients behind one NAT share its address.
+func (a *Analyzer) laterSuccess(s *Session) {
+	if !s.Failed || s.abandonedFor > 0 {
+		return
+	}
+	var later *Session
+	for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
+		if o == s || !o.Established || o.Failed || !sameCapture(s, o) || !o.establishedAt.After(s.First) || !sameEnds(s, o) {
+			continue
+		}
+		if later == nil || o.establishedAt.Before(later.establishedAt) {
+			later = o
+		}
+	}
+	if later == nil {
+		return
+	}
+	by := ""
+	if later.Initiator.Addr() != s.Initiator.Addr() {
+		by = ", started by " + later.Initiator.Addr().String()
+	}
+	changed := false
+	for i := range s.findings {
+		f := &s.findings[i]
+		if f.Severity != Error || !f.Time.Before(later.establishedAt) {
+			continue
+		}
+		// ESP after the failure was the later session's, not an older SA's.
+		f.Summary, _, _ = strings.Cut(f.Summary, stillCarriedLead)
+		f.Summary += fmt.Sprintf(" A later negotiation between the same peers came up %s after this: session %d%s (frame %d).",
+			secs(later.establishedAt.Sub(f.Time)), later.ID, by, later.establishedFrame)
+		if s.Established {
+			continue
+		}
+		f.Severity = Warning
+		if s.supersededCode == "" {
+			s.supersededCode = f.Code
+		}
+		changed = true
+	}
+	if changed {
+		s.supersededBy = later.ID
+		s.describe(s.findings)
+	}
+}
+
+// sameEnds says o runs between the same two ends as s, in either direction.
+func sameEnds(s, o *Session) bool {
+	return sameEnd(s.Initiator, o.Initiator) && sameEnd(s.Responder, o.Responder) ||
+		sameEnd(s.Initiator, o.Responder) && sameEnd(s.Responder, o.Initiator)
+}
+
+// sameEnd: the same address, and the same port unless both are IKE's (500, 4500).
+func sameEnd(x, y netip.AddrPort) bool {
+	ike := func(p uint16) bool { return p == 500 || p == 4500 }
+	return x.Addr() == y.Addr() && (x.Port() == y.Port() || ike(x.Port()) && ike(y.Port()))
+}

@@ -1,0 +1,68 @@
+package analyze_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ikescope/ikescope/analyze"
+)
+
+// concatenated analyses capture a, then capture b starting gap after a's last packet,
+// as one capture (made in the test, not recorded so).
+func concatenated(t *testing.T, a, b string, gap time.Duration) *analyze.Result {
+	t.Helper()
+	sa, sb := loadStream(t, pcap(a)), loadStream(t, pcap(b))
+	msgs := concatStreams(sa.Msgs, sb.Msgs, max(sa.Stats.Frames, lastFrame(sa.Msgs)), gap)
+	return analyzeStream(a+"+"+b, msgs, streamStats(msgs), analyze.Options{})
+}
+
+// TestLaterSuccess: a failed negotiation followed by one between the same ends that
+// came up is history, said as a warning that names the later session; the later
+// session's ESP is not "an SA made before the capture". A tunnel up, deleted, and then
+// a new attempt unanswered is down at the end: that attempt stays an error, and is no
+// collision with the deleted SA (the same host started both).
+func TestLaterSuccess(t *testing.T) {
+	for _, gap := range []time.Duration{time.Second, time.Minute, time.Hour} {
+		res := concatenated(t, "ikev2-psk-mismatch.pcap", "ikev2-psk.pcap", gap)
+		if len(res.Sessions) != 2 {
+			t.Fatalf("%v: %d sessions, want 2", gap, len(res.Sessions))
+		}
+		f := findCode(res, analyze.CodeAuthFailed)
+		switch {
+		case f == nil:
+			t.Errorf("%v: no auth-failed: %s", gap, codesOf(res.Findings))
+		case f.Severity != analyze.Warning || !strings.Contains(f.Summary, "A later negotiation between the same peers came up") || !strings.Contains(f.Summary, "session 2 (frame"):
+			t.Errorf("%v: auth-failed %v: %s", gap, f.Severity, f.Summary)
+		case strings.Contains(f.Summary, "meets the same refusal"):
+			t.Errorf("%v: the later session's ESP is read as an older SA's: %s", gap, f.Summary)
+		}
+		if st := res.Sessions[0].State; st != "not established (auth-failed at IKE_AUTH response), then session 2 came up" {
+			t.Errorf("%v: session 1 state %q", gap, st)
+		}
+		if hasError(res) || res.Sessions[0].Failed {
+			t.Errorf("%v: an error remains: %s", gap, codesOf(res.Findings))
+		}
+	}
+
+	// Up, deleted, then unanswered: the tunnel is down at the end.
+	res := concatenated(t, "two-healthy.gw-a.pcap", "two-reply-dropped.gw-a.pcap", 13*time.Second)
+	if len(res.Sessions) != 2 {
+		t.Fatalf("up then unanswered: %d sessions, want 2", len(res.Sessions))
+	}
+	s := res.Sessions[1]
+	if s.State != "failed at IKE_SA_INIT request: no-response" || !s.Failed {
+		t.Errorf("up then unanswered: session 2 state %q failed %v", s.State, s.Failed)
+	}
+	if f := findCode(res, analyze.CodeNoResponse); f == nil || f.Severity != analyze.Error || strings.Contains(f.Summary, "the other way") {
+		t.Errorf("up then unanswered: no-response %+v", f)
+	} else if !strings.Contains(f.Summary, "No message from 198.51.100.2 for this SA, though it sent messages of session 1") {
+		t.Errorf("up then unanswered: no-response does not say the responder was heard in session 1: %s", f.Summary)
+	}
+
+	// A failure after a success between the same ends stays an error.
+	res = concatenated(t, "ikev2-psk.pcap", "ikev2-psk-mismatch.pcap", time.Minute)
+	if f := findCode(res, analyze.CodeAuthFailed); f == nil || f.Severity != analyze.Error || strings.Contains(f.Summary, "later negotiation") {
+		t.Errorf("success then failure: auth-failed %+v", f)
+	}
+}
