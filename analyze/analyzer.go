@@ -587,6 +587,9 @@ func (a *Analyzer) addESP(m *decode.Message) {
 	if m.Time.After(p.t) {
 		p.t = m.Time
 	}
+	if f.Packets > 0 {
+		f.before = [2]int64{f.before[1], f.Last.UnixNano()}
+	}
 	f.Packets++
 	f.Bytes += m.ESP.Len
 	f.Last = m.Time

@@ -265,13 +265,7 @@ func TestCorpusExpectations(t *testing.T) {
 func TestUnansweredThenOtherWayUp(t *testing.T) {
 	dir := decodetest.RequireCorpus(t)
 	path := filepath.Join(dir, "arkime/tests/pcap/IKEv1.pcap")
-	frames, link := decodetest.ReadFrames(t, path)
-	slow := append([]decodetest.Frame(nil), frames...)
-	for i := range slow {
-		slow[i].CI.Timestamp = frames[0].CI.Timestamp.Add(10 * frames[i].CI.Timestamp.Sub(frames[0].CI.Timestamp))
-	}
-	slowPath := filepath.Join(t.TempDir(), "IKEv1-x10.pcap")
-	decodetest.WriteFrames(t, slowPath, link, 65535, false, slow)
+	slowPath := scaled(t, path, 10, 1)
 	for name, c := range map[string]struct {
 		path, gap string
 	}{"as recorded": {path, "25.2 s"}, "ten times slower": {slowPath, "4.2 min"}} {

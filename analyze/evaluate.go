@@ -502,6 +502,13 @@ func (s *Session) describe(fs []Finding) {
 		switch {
 		case len(s.ESP) > 0 && slices.ContainsFunc(fs, func(f Finding) bool { return f.Code == CodeESPOneWay }):
 			esp = ", ESP one way"
+		case len(s.ESP) > 0 && (!slices.ContainsFunc(s.ESP, func(f *ESPFlow) bool { return f.FromInitiator }) ||
+			!slices.ContainsFunc(s.ESP, func(f *ESPFlow) bool { return !f.FromInitiator })):
+			// Too little of it, or too short a capture, for esp-one-way; not "flowing".
+			esp = ", ESP from one side only"
+			if !slices.ContainsFunc(s.ESP, func(f *ESPFlow) bool { return !f.AH }) {
+				esp = ", AH from one side only"
+			}
 		case len(s.ESP) > 0 && !slices.ContainsFunc(s.ESP, func(f *ESPFlow) bool { return !f.AH }):
 			esp = ", AH flowing"
 		case len(s.ESP) > 0:

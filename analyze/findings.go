@@ -2016,9 +2016,7 @@ func (s *Session) phase2Findings(now time.Time, opts Options) []Finding {
 }
 
 // oneWayLongEnough reports whether the capture went on long enough after the first ESP
-// of the one direction that has any for the other to have answered it: three of the
-// slowest IKE round trips of this SA (an answer inside the tunnel takes about one), or
-// the reply timeout when no IKE exchange of the SA shows its round trip. A capture that
+// of the one direction that has any for the other to have answered it (espAnswerWait). A capture that
 // ends milliseconds after a tunnel's first packet proves nothing about the way back.
 func (s *Session) oneWayLongEnough(fromI, fromR []*ESPFlow, now time.Time, opts Options) bool {
 	flows := fromI
@@ -2048,7 +2046,7 @@ func (s *Session) oneWayLongEnough(fromI, fromR []*ESPFlow, now time.Time, opts 
 	if s.Phase2Done == 0 && !back.IsZero() {
 		return false
 	}
-	wait := s.answerWait(opts.ReplyTimeout)
+	wait := s.espAnswerWait(opts.ReplyTimeout)
 	if last.Sub(first) >= wait || now.Sub(first) >= wait && s.Phase2Done > 0 {
 		return true
 	}
@@ -2078,10 +2076,33 @@ func (s *Session) answerWait(replyTimeout time.Duration) time.Duration {
 	return replyTimeout
 }
 
+// minESPAnswer is the least time ESP back is due after ESP one way: twice the longest
+// a TCP receiver may hold back its acknowledgement (500 ms, RFC 1122 4.2.3.2), so that
+// what a tunnel carries has had time to be answered whatever the path.
+const minESPAnswer = time.Second
+
+// espAnswerWait is how long ESP one way must go on for an answer through the tunnel to
+// be due: three of the SA's fastest IKE round trips (the path's delay; the slower ones
+// hold the peer's own work, signatures, RADIUS, which ESP does not wait for), at least
+// minESPAnswer, or the reply timeout when that is shorter or no exchange shows a round
+// trip.
+func (s *Session) espAnswerWait(replyTimeout time.Duration) time.Duration {
+	if rtt, _ := s.roundTrips(); rtt > 0 {
+		return min(max(3*rtt, minESPAnswer), replyTimeout)
+	}
+	return replyTimeout
+}
+
 // slowestRoundTrip is the longest time an IKE request of the SA took to be answered,
 // over exchanges answered at the first copy; 0 when none shows it.
 func (s *Session) slowestRoundTrip() time.Duration {
-	var rtt time.Duration
+	_, slowest := s.roundTrips()
+	return slowest
+}
+
+// roundTrips are the shortest and the longest times an IKE request of the SA took to
+// be answered, over exchanges answered at the first copy; 0 when none shows them.
+func (s *Session) roundTrips() (fastest, slowest time.Duration) {
 	for _, ex := range s.Exchanges {
 		if slices.ContainsFunc(ex.Messages, func(m *Msg) bool { return m.Retransmit > 0 }) {
 			continue // a retransmission's wait is the sender's timer, not the path
@@ -2091,12 +2112,16 @@ func (s *Session) slowestRoundTrip() time.Duration {
 			if !m.Response && req == nil {
 				req = m
 			} else if m.Response && req != nil {
-				rtt = max(rtt, m.Time.Sub(req.Time))
+				rtt := m.Time.Sub(req.Time)
+				if fastest == 0 || rtt < fastest {
+					fastest = rtt
+				}
+				slowest = max(slowest, rtt)
 				break
 			}
 		}
 	}
-	return rtt
+	return fastest, slowest
 }
 
 // duplicatesFinding says the capture holds some of the session's packets twice: at
@@ -2672,9 +2697,10 @@ func withFrames(a, b []int) []int {
 }
 
 // espStopped: ESP went both ways, then one direction stopped while the other kept
-// sending for longer than the reply timeout: the return traffic is lost (a firewall
-// began dropping it, a one-sided rekey, the peer's SA gone). Live capture says it while
-// it happens.
+// sending, three packets or more over longer than the reply timeout: the return traffic
+// is lost (a firewall began dropping it, a one-sided rekey, the peer's SA gone). One or
+// two packets after a quiet spell are not that: a late answer, a one-way datagram
+// (syslog, a trap), the last of a conversation. Live capture says it while it happens.
 func (s *Session) espStopped(fromI, fromR []*ESPFlow, now time.Time, opts Options) (Finding, bool) {
 	last := func(fs []*ESPFlow) (t time.Time, f *ESPFlow) {
 		for _, x := range fs {
@@ -2689,15 +2715,15 @@ func (s *Session) espStopped(fromI, fromR []*ESPFlow, now time.Time, opts Option
 	if fi == nil || fr == nil {
 		return Finding{}, false
 	}
-	sender, silent, quietSince, goesOn, stopped := "initiator", "responder", lastR, lastI, fr
+	sender, silent, quietSince, goesOn, stopped, going := "initiator", "responder", lastR, lastI, fr, fi
 	if lastR.After(lastI) {
-		sender, silent, quietSince, goesOn, stopped = "responder", "initiator", lastI, lastR, fi
+		sender, silent, quietSince, goesOn, stopped, going = "responder", "initiator", lastI, lastR, fi, fr
 	}
-	if goesOn.Sub(quietSince) <= opts.ReplyTimeout || now.Sub(quietSince) <= opts.ReplyTimeout {
+	if goesOn.Sub(quietSince) <= opts.ReplyTimeout || now.Sub(quietSince) <= opts.ReplyTimeout || going.before[0] <= quietSince.UnixNano() {
 		return Finding{}, false
 	}
 	return s.newFinding(CodeESPOneWay, Error, "ESP stopped", []int{stopped.lastRef}, quietSince,
-		fmt.Sprintf("ESP from the %s stopped at %s (frame %d) while the %s kept sending for %s: the return traffic is lost.", silent, stamp(quietSince), stopped.lastRef, sender, secs(goesOn.Sub(quietSince))),
+		fmt.Sprintf("ESP from the %s stopped at %s (frame %d) while the %s kept sending for %s (three packets or more after it): the return traffic is lost.", silent, stamp(quietSince), stopped.lastRef, sender, secs(goesOn.Sub(quietSince))),
 		"Traffic went both ways, then one direction fell silent: a firewall or NAT on the path began dropping ESP (or UDP 4500) that way, the "+silent+" lost its SA (restart, one-sided rekey or delete), or it no longer routes the replies into the tunnel.",
 		"On the "+silent+", check the SA (ip xfrm state, show crypto ipsec sa: are packets decrypted and encrypted?), its log at this time, and the firewalls between the gateways for ESP/UDP 4500 in that direction."), true
 }

@@ -274,14 +274,15 @@ func (s *Session) answersInformational(m *Msg) bool {
 }
 
 // probeTrain reports whether an IKEv1 encrypted Informational is one of a train its
-// sender repeats a second or more apart with nothing from it between: liveness checks
-// (R-U-THERE, RFC 3706) going unanswered.
+// sender repeats, the same size, a second or more apart with nothing from it between:
+// liveness checks (R-U-THERE, RFC 3706) going unanswered, at whatever interval the
+// sender checks. A Delete is not sent again: the SA it names is gone.
 func (s *Session) probeTrain(m *Msg) bool {
 	for _, o := range s.Messages {
-		if o == m || o.FromInitiator != m.FromInitiator || o.ExchangeType != decode.ExchangeInformationalV1 || !o.Encrypted || !s.deleteLike(o) {
+		if o == m || o.FromInitiator != m.FromInitiator || o.ExchangeType != decode.ExchangeInformationalV1 || !o.Encrypted || o.Size != m.Size || !s.deleteLike(o) {
 			continue // (a liveness check that was answered is no part of a train)
 		}
-		if d := o.Time.Sub(m.Time).Abs(); d < time.Second || d > time.Minute {
+		if o.Time.Sub(m.Time).Abs() < time.Second {
 			continue
 		}
 		lo, hi := o.Time, m.Time

@@ -446,6 +446,7 @@ type ESPFlow struct {
 	transitN    int
 	firstRef    int // FirstFrame, LastFrame and AnomalyFrames as frame references
 	lastRef     int
+	before      [2]int64 // when the two packets before the last came, the older first (Unix ns; 0: none)
 	anomalyRefs []int
 	// A file that holds the flow twice (espCopy): the first packet's IPv4
 	// identification, the sequence number the trailing copies reach next (0: none seen)

@@ -2,11 +2,14 @@ package analyze_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/internal/decodetest"
 )
 
 // TestQuickModeRefusedTimeline: an IKEv1 Quick Mode the other side answers with an
@@ -68,12 +71,32 @@ func TestIKEv1DeletesInTimeline(t *testing.T) {
 		}
 	}
 	// Cut in the test after the first unanswered R-U-THERE, or the second: one alone at
-	// the end, or two seconds apart, are liveness checks as much as Deletes.
-	for _, n := range []int{16, 17} {
-		for _, e := range analyzeFile(t, firstFrames(t, "../pcaps/ikev1-dpd-dead-peer.pcap", n)).Sessions[0].Timeline {
+	// the end, or two seconds apart, are liveness checks as much as Deletes. The
+	// R-U-THEREs a minute apart (frames 17 on, 18 on and 19 on each moved 58 s later, as
+	// a gateway with a 60 s DPD delay sends them) or ten times slower are still checks.
+	spaced := shiftedFrom(t, "ikev1-dpd-dead-peer.pcap", 17, 58*time.Second, 0)
+	for _, from := range []int{18, 19} {
+		frames, link := decodetest.ReadFrames(t, spaced)
+		for i := from - 1; i < len(frames); i++ {
+			frames[i].CI.Timestamp = frames[i].CI.Timestamp.Add(58 * time.Second)
+		}
+		spaced = filepath.Join(t.TempDir(), "spaced.pcap")
+		decodetest.WriteFrames(t, spaced, link, 65535, false, frames)
+	}
+	for name, path := range map[string]string{
+		"first 16 frames":  firstFrames(t, "../pcaps/ikev1-dpd-dead-peer.pcap", 16),
+		"first 17 frames":  firstFrames(t, "../pcaps/ikev1-dpd-dead-peer.pcap", 17),
+		"a minute apart":   spaced,
+		"ten times slower": scaled(t, "../pcaps/ikev1-dpd-dead-peer.pcap", 10, 1),
+	} {
+		res := analyzeFile(t, path)
+		for _, e := range res.Sessions[0].Timeline {
 			if e.Kind == analyze.EventDeleted {
-				t.Errorf("ikev1-dpd-dead-peer, first %d frames: Delete at frame %d", n, e.Frame)
+				t.Errorf("ikev1-dpd-dead-peer, %s: Delete at frame %d", name, e.Frame)
 			}
+		}
+		if st := res.Sessions[0].State; strings.Contains(st, "deleted") {
+			t.Errorf("ikev1-dpd-dead-peer, %s: state %q", name, st)
 		}
 	}
 }

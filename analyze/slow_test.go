@@ -2,7 +2,6 @@ package analyze_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,20 +51,13 @@ func TestSlowResponse(t *testing.T) {
 		t.Errorf("with keys, no slow-response: %s", codesOf(keyed.Findings))
 	}
 
-	frames, link := decodetest.ReadFrames(t, path)
-	// Frame 8 (index 7) and after, 5 ms after frame 7.
+	frames, _ := decodetest.ReadFrames(t, path)
+	// Frame 8 and after, 5 ms after frame 7.
 	back := frames[7].CI.Timestamp.Sub(frames[6].CI.Timestamp) - 5*time.Millisecond
-	quick := append([]decodetest.Frame(nil), frames...)
-	for i := 7; i < len(quick); i++ {
-		quick[i].CI.Timestamp = quick[i].CI.Timestamp.Add(-back)
-	}
-	faster := append([]decodetest.Frame(nil), frames...)
-	for i := range faster {
-		faster[i].CI.Timestamp = frames[0].CI.Timestamp.Add(frames[i].CI.Timestamp.Sub(frames[0].CI.Timestamp) / 10)
-	}
-	for name, fs := range map[string][]decodetest.Frame{"answered at the third copy": quick, "ten times faster": faster} {
-		out := filepath.Join(t.TempDir(), "changed.pcap")
-		decodetest.WriteFrames(t, out, link, 65535, false, fs)
+	for name, out := range map[string]string{
+		"answered at the third copy": shiftedFrom(t, "ikev2-eap-radius-silent.pcap", 8, -back, 0),
+		"ten times faster":           scaled(t, path, 1, 10),
+	} {
 		res := analyzeFile(t, out)
 		if f := findCode(res, analyze.CodeSlowResponse); f != nil {
 			t.Errorf("%s: slow-response: %s", name, f.Summary)
