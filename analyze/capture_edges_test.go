@@ -181,3 +181,50 @@ func TestRekeyInCaptureStartedLate(t *testing.T) {
 		t.Errorf("frame 48: %v, want a CHILD_SA rekey", kinds)
 	}
 }
+
+// fromFrame writes a recorded capture from its from-th frame on (1-based): a capture
+// started late, made in the test.
+func fromFrame(t *testing.T, name string, from int) string {
+	t.Helper()
+	frames, link := decodetest.ReadFrames(t, pcap(name))
+	out := filepath.Join(t.TempDir(), "late.pcap")
+	decodetest.WriteFrames(t, out, link, 65535, false, frames[min(from-1, len(frames)):])
+	return out
+}
+
+// TestIKEv1StartedLate: IKEv1 captures that begin inside Phase 1 or after it.
+//   - ikev1-aggressive-psk without AM1: AM3 came (frame 2), so nothing stopped at AM2.
+//   - ikev1-main-psk-mismatch from MM5's second copy: the side that repeats its
+//     encrypted identity with no MM5 from the other is the initiator; Phase 1 never came
+//     up, although the capture begins with an encrypted Informational.
+//   - ikev1-aggressive-psk-mismatch from the initiator's Informational: the responder
+//     repeats AM2 after it, so Phase 1 is not up.
+//   - ikev1-aggressive-psk from QM1: the first Quick Mode made the first IPsec SA (its
+//     ESP is numbered from 1 and comes after it), it rekeyed nothing.
+func TestIKEv1StartedLate(t *testing.T) {
+	res := analyzeFile(t, fromFrame(t, "ikev1-aggressive-psk.pcap", 2))
+	if f := findCode(res, analyze.CodeAuthFailed); f != nil {
+		t.Errorf("aggressive-psk without AM1: %s", f.Summary)
+	}
+	if st := res.Sessions[0].State; !strings.HasPrefix(st, "established, ESP flowing") {
+		t.Errorf("aggressive-psk without AM1: state %q", st)
+	}
+
+	res = analyzeFile(t, fromFrame(t, "ikev1-main-psk-mismatch.pcap", 6))
+	s := res.Sessions[0]
+	if !s.RolesKnown || s.Initiator.Addr().String() != "192.0.2.1" || s.State != "failed at MM5: auth-failed" {
+		t.Errorf("main-psk-mismatch from frame 6: initiator %s (known %v), state %q", s.Initiator, s.RolesKnown, s.State)
+	}
+
+	res = analyzeFile(t, fromFrame(t, "ikev1-aggressive-psk-mismatch.pcap", 3))
+	if s := res.Sessions[0]; s.Established || strings.Contains(s.State, "up") {
+		t.Errorf("aggressive-psk-mismatch from frame 3: established %v, state %q", s.Established, s.State)
+	}
+
+	res = analyzeFile(t, fromFrame(t, "ikev1-aggressive-psk.pcap", 4))
+	for _, e := range res.Sessions[0].Timeline {
+		if e.Kind == analyze.EventChildRekeyed {
+			t.Errorf("aggressive-psk from QM1: IPsec SA rekeyed at frame %d", e.Frame)
+		}
+	}
+}

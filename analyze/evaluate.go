@@ -518,6 +518,18 @@ func (s *Session) describe(fs []Finding) {
 			life = ", " + life
 		}
 		s.State = "established" + cont + esp + life
+	case s.Established && !slices.ContainsFunc(s.Messages, func(m *Msg) bool {
+		switch m.ExchangeType {
+		case decode.ExchangeIKESAInit, decode.ExchangeIKEAuth, decode.ExchangeCreateChildSA, decode.ExchangeMainMode, decode.ExchangeAggressive, decode.ExchangeQuickMode:
+			return true
+		}
+		return false
+	}):
+		// Only Informationals: the capture cannot tell whether IPsec SAs came with it.
+		s.State = "IKE SA up (negotiated before the capture)"
+		if s.Version == 1 {
+			s.State = "Phase 1 up (negotiated before the capture)"
+		}
 	case s.Established && s.Version == 2:
 		s.State = "IKE SA up, no CHILD_SA"
 	case s.Established:

@@ -146,6 +146,11 @@ func (s *Session) requestName(msg *Msg) string {
 		if step != StepNone {
 			return step.String()
 		}
+		if msg.zeroRSPI {
+			// Only the initiator's first message goes out without the responder's cookie.
+			return "the initiator's first message (not in the capture)"
+		}
+		return "a message not in the capture"
 	}
 	if msg.exchange != nil {
 		for _, m := range msg.exchange.Messages {
@@ -957,8 +962,8 @@ func (s *Session) informationalAnswer(p pendingRequest, answers []*Msg) []Findin
 // does not match, the initiator sends no AM3, usually an Informational instead.
 func (s *Session) am3Missing(now time.Time, opts Options) []Finding {
 	for _, ex := range s.Exchanges {
-		if ex.Type != decode.ExchangeAggressive || s.Version != 1 || ex.Requests >= 2 {
-			continue
+		if ex.Type != decode.ExchangeAggressive || s.Version != 1 || ex.Requests >= 2 || sawStep(ex, StepAM3) {
+			continue // AM3 came (AM1 may be before the capture)
 		}
 		var am2 []*Msg
 		for _, m := range ex.Messages {

@@ -159,6 +159,16 @@ func (s *Session) learnRoles(m *decode.Message, x *decode.ISAKMP) (swapped bool)
 	if c == classUnknown {
 		return false
 	}
+	if c == classAuth && s.mmSeen[classAuth] && s.mmSender[classAuth].Addr() == m.Src.Addr() && !s.mmSeen[classSA] && !s.mmSeen[classKE] &&
+		slices.ContainsFunc(s.Messages, func(o *Msg) bool { return o.Src.Addr() != m.Src.Addr() }) {
+		// A capture that began after MM4: one side sends its encrypted identity again
+		// and the other, heard in the capture, sends no Main Mode message. MM6 ends
+		// the responder's part of Main Mode (nothing is due after it for a timer to
+		// wait on), and it sends MM6 again only when MM5 comes again; the side that
+		// repeats with no MM5 to answer is the initiator, repeating MM5.
+		s.RolesKnown = true
+		return !byAddr
+	}
 	for prev := v1Class(0); prev <= c; prev++ {
 		if !s.mmSeen[prev] || s.mmSender[prev].Addr() == m.Src.Addr() {
 			continue

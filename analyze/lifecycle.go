@@ -95,6 +95,23 @@ func (s *Session) timeline() []Event {
 	return out
 }
 
+// espBeforeChildren reports whether ESP of the session shows an IPsec SA older than
+// every IPsec SA negotiation in the capture: numbered past its start, or sent before the
+// first Quick Mode or CREATE_CHILD_SA. Without it, a capture that began after Phase 1
+// shows its first Quick Mode making the first IPsec SA, not replacing one.
+func (s *Session) espBeforeChildren() bool {
+	var first time.Time
+	for _, m := range s.Messages {
+		if m.ExchangeType == decode.ExchangeQuickMode || m.v2 && m.ExchangeType == decode.ExchangeCreateChildSA {
+			first = m.Time
+			break
+		}
+	}
+	return slices.ContainsFunc(s.ESP, func(f *ESPFlow) bool {
+		return f.FirstSeq > FreshSeq || first.IsZero() || f.First.Before(first)
+	})
+}
+
 func (s *Session) events() []Event {
 	var out []Event
 	if s.Reauthenticates > 0 {
@@ -121,7 +138,7 @@ func (s *Session) events() []Event {
 	if s.Version == 1 {
 		refused = s.quickModeRefusals()
 	}
-	if children == 0 && s.childFromBefore() {
+	if children == 0 && s.childFromBefore() && s.espBeforeChildren() {
 		// A CHILD_SA was up before the capture began (its ESP shows it): the next
 		// negotiation followed by a Delete is its rekey.
 		children++

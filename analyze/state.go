@@ -49,6 +49,11 @@ func advance(st saState, m *Msg, carriesChild func(*Msg) bool) saState {
 	if !m.v2 {
 		switch {
 		case numberedFromInitiator(m.ExchangeType):
+			if !st.sawPhase1 && st.established && m.Step != StepMM6 && m.Step != StepAM3 {
+				// An encrypted Informational took the SA for one up before the capture,
+				// but its Phase 1 is still under way: it was a refusal or a complaint.
+				st = saState{}
+			}
 			st.sawPhase1 = true
 			if m.Step == StepMM6 || m.Step == StepAM3 {
 				st = st.up(m)
