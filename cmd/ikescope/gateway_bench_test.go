@@ -134,6 +134,14 @@ func BenchmarkGateway(b *testing.B) {
 			secs(r.tshk), mib(r.decRSS), mib(r.anaRSS), r.longest)
 	}
 	tw.Flush()
+	// The floor under every ikescope figure: a process that loads its packages (gopacket's
+	// layers fill their tables) and does nothing else.
+	start := time.Duration(1 << 62)
+	for i := 0; i < 3; i++ {
+		d, _, _ := runMeasured(b, nil, bin, "version")
+		start = min(start, d)
+	}
+	fmt.Fprintf(&out, "ikescope version (process start, no capture): %s\n", secs(start))
 	if len(rows) >= 2 && rows[0].ana > 0 {
 		fmt.Fprintf(&out, "analyze time 3M/300k: %.1fx for 10x the packets\n", rows[1].ana.Seconds()/rows[0].ana.Seconds())
 	}
