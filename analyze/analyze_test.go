@@ -166,6 +166,12 @@ func TestPcaps(t *testing.T) {
 		// IKEv2 EAP handed to a RADIUS server that never answers: the gateway holds the
 		// client's EAP identity (frame 5; retransmitted, frames 6 and 7) for 14.2 s,
 		// then fails EAP (frame 8).
+		// IKEv1 XAUTH checked against a RADIUS server that never answers: the gateway's
+		// verdict (frame 9) comes 14.2 s after the client's credentials (frame 8).
+		{"ikev1-xauth-radius-silent.pcap", 1, "Phase 1 up, no IPsec SA", []want{
+			{analyze.CodeSlowResponse, analyze.Warning, []int{8, 9}},
+			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
+		}},
 		{"ikev2-eap-radius-silent.pcap", 1, "failed at IKE_AUTH response: user-auth-failed", []want{
 			{analyze.CodeUserAuthFailed, analyze.Error, []int{3, 4, 5, 8, 9}},
 			{analyze.CodeSlowResponse, analyze.Warning, []int{5, 6, 7, 8}},

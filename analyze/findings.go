@@ -2010,6 +2010,11 @@ func (s *Session) phase2Findings(now time.Time, opts Options) []Finding {
 	if s.Version != 1 || !s.Established || s.Phase2 > 0 || s.Reached != StepMM6 && s.Reached != StepAM3 {
 		return nil
 	}
+	if slices.ContainsFunc(s.Exchanges, func(ex *Exchange) bool { return ex.Type == decode.ExchangeTransaction }) {
+		// XAUTH or Mode Config ran after Phase 1: Quick Mode waits for them, and the
+		// remote-access layer (user-auth-failed, no-virtual-ip) says why none came.
+		return nil
+	}
 	at, frame := s.establishedAt, s.establishedFrame
 	if now.Sub(at) < phase2Wait {
 		return nil
@@ -2106,10 +2111,11 @@ func (s *Session) slowestRoundTrip() time.Duration {
 }
 
 // roundTrips are the shortest and the longest times an IKE request of the SA took to
-// be answered, over exchanges answered at the first copy; 0 when none shows them.
+// be answered, over exchanges answered at the first copy; 0 when none shows them. IKEv1
+// Transaction exchanges do not count: XAUTH's answer waits for a person to type.
 func (s *Session) roundTrips() (fastest, slowest time.Duration) {
 	for _, ex := range s.Exchanges {
-		if slices.ContainsFunc(ex.Messages, func(m *Msg) bool { return m.Retransmit > 0 }) {
+		if ex.Type == decode.ExchangeTransaction || slices.ContainsFunc(ex.Messages, func(m *Msg) bool { return m.Retransmit > 0 }) {
 			continue // a retransmission's wait is the sender's timer, not the path
 		}
 		var req *Msg

@@ -241,9 +241,10 @@ func (s *Session) remoteFindings(now time.Time, opts Options) []Finding {
 		if ack := answerTo(m); ack != nil {
 			frames = append(frames, ack.Frame)
 		}
+		cause, next := s.backendWait(m, userAuthCause, userAuthNext)
 		out = append(out, s.newFinding(CodeUserAuthFailed, Error, "Transaction XAUTH", frames, m.Time,
 			fmt.Sprintf("The gateway ended XAUTH with XAUTH_STATUS = FAIL (frame %d): it refused %s credentials.", m.Frame, userText(ac.user)),
-			userAuthCause, userAuthNext).where(SettingUsers))
+			cause, next).where(SettingUsers))
 	}
 	if m := ac.nak; m != nil && !s.Established {
 		offered := "the method it proposed"

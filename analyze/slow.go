@@ -24,6 +24,7 @@ type heldAnswer struct {
 	wait   time.Duration // from the first copy to the answer
 	gap    time.Duration // from the latest copy to the answer
 	usual  time.Duration // the slowest of the SA's answers to a first copy
+	xauth  bool          // the client's XAUTH answer and the gateway's next message
 }
 
 // heldAnswers finds them, in the order of the exchanges. Without an answer to a first
@@ -71,7 +72,59 @@ func (s *Session) heldAnswers() []heldAnswer {
 		}
 		out = append(out, heldAnswer{copies: copies, answer: answer, wait: answer.Time.Sub(req.Time), gap: gap, usual: usual})
 	}
+	if h, ok := s.xauthHeld(usual); ok {
+		out = append(out, h)
+	}
 	return out
+}
+
+// xauthHeld is the IKEv1 XAUTH round whose verdict the gateway held: it asks for the
+// user's credentials (the first Transaction exchange, its request), the client answers,
+// and the gateway's next message (its verdict, SET, or another request) comes seconds
+// later with nothing from the client between. A person's typing comes before the
+// client's answer; what comes after it is the gateway checking the credentials.
+func (s *Session) xauthHeld(usual time.Duration) (heldAnswer, bool) {
+	var ex *Exchange
+	for _, e := range s.Exchanges {
+		if e.Type == decode.ExchangeTransaction {
+			ex = e
+			break
+		}
+	}
+	if ex == nil || len(ex.Messages) == 0 {
+		return heldAnswer{}, false
+	}
+	gateway := ex.Messages[0].FromInitiator // the side that asks
+	var reply *Msg
+	for _, m := range ex.Messages {
+		if m.FromInitiator != gateway && m.Retransmit == 0 {
+			reply = m
+			break
+		}
+	}
+	if reply == nil {
+		return heldAnswer{}, false
+	}
+	copies := []*Msg{reply}
+	for _, m := range s.Messages {
+		switch {
+		case !m.Time.After(reply.Time) || m == reply:
+		case m.FromInitiator != gateway && m.orig == reply:
+			copies = append(copies, m)
+		case m.FromInitiator != gateway:
+			return heldAnswer{}, false // the client spoke again first
+		case m.ExchangeType != decode.ExchangeTransaction:
+			return heldAnswer{}, false
+		default:
+			last := copies[len(copies)-1]
+			gap := m.Time.Sub(last.Time)
+			if gap < max(minHeld, 10*usual) {
+				return heldAnswer{}, false
+			}
+			return heldAnswer{copies: copies, answer: m, wait: m.Time.Sub(reply.Time), gap: gap, usual: usual, xauth: true}, true
+		}
+	}
+	return heldAnswer{}, false
 }
 
 // heldBefore is the held answer that is m, if there is one.
@@ -92,8 +145,8 @@ func (s *Session) backendWait(m *Msg, cause, next string) (string, string) {
 	if !ok {
 		return cause, next
 	}
-	return fmt.Sprintf("The gateway answered the last round only after %s, long after its other answers (slow-response): most likely it gave up waiting for its RADIUS/EAP backend and refused the client without the credentials being checked; otherwise the user's credentials or the EAP method were refused.", secs(h.wait)),
-		"Check first that the gateway's RADIUS server answers it: the gateway's log of its RADIUS requests, and the server's log for them (the gateway must be one of its clients, with the same shared secret). Then the user's credentials and the EAP method."
+	return fmt.Sprintf("The gateway gave its verdict only %s after the client's answer, long after its other answers (slow-response): most likely it gave up waiting for its authentication backend (a RADIUS server) and refused the client without the credentials being checked; otherwise the user's credentials, or the EAP method, were refused.", secs(h.wait)),
+		"Check first that the gateway's RADIUS server answers it: the gateway's log of its RADIUS requests, and the server's log for them (the gateway must be one of its clients, with the same shared secret). Then the user's credentials and the authentication method."
 }
 
 // slowAnswers says which requests the peer held before answering (slow-response), and
@@ -104,6 +157,14 @@ func (s *Session) slowAnswers() []Finding {
 		req := h.copies[0]
 		who := side(h.answer.FromInitiator)
 		frames := append(framesOf(h.copies), h.answer.Frame)
+		if h.xauth {
+			out = append(out, s.newFinding(CodeSlowResponse, Warning, "Transaction XAUTH", frames, h.answer.Time,
+				fmt.Sprintf("The gateway (the %s) sent its next XAUTH message (frame %d) only %s after the client's answer to its request for the user's credentials (frame %d), with nothing from the client between, while the SA's other answers took at most %s: it held the credentials that long before giving its verdict.",
+					who, h.answer.Frame, secs(h.gap), req.Frame, roundTrip(h.usual)),
+				"The gateway checks XAUTH credentials with its backend (a RADIUS server, LDAP, PAM) and answers when that answers or its own timeout runs out: a RADIUS server that is down or unreachable from the gateway, or that silently drops its requests (as a RADIUS server does with a client it does not know or a shared secret that does not match); or a one-time password or multi-factor check that waits for the user.",
+				fmt.Sprintf("Look in the gateway's log at the time of frame %d for what it waited on (strongSwan logs 'retransmit 1 of RADIUS Access-Request' and 'RADIUS Access-Request timed out'), check that the backend is reachable from the gateway and knows it (its RADIUS client entry and shared secret), and keep the backend's timeouts, every retry together, well under the time clients wait.", h.answer.Frame)).where(SettingUsers))
+			continue
+		}
 		summary := fmt.Sprintf("The %s answered the %s of frame %d only after %s: the %s sent it %d times (frames %s), and the answer (frame %d) came %s after the last copy, while the SA's other answers took at most %s. The %s held the request that long; it was not lost on the way.",
 			who, req.Step, req.Frame, secs(h.wait), side(req.FromInitiator), len(h.copies), joinInts(framesOf(h.copies)), h.answer.Frame, secs(h.gap), roundTrip(h.usual), who)
 		var cause string

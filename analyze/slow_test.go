@@ -39,12 +39,12 @@ func TestSlowResponse(t *testing.T) {
 		t.Errorf("slow-response cause does not name the EAP backend: %s", f.Cause)
 	}
 	u := findCode(res, analyze.CodeUserAuthFailed)
-	if u == nil || !strings.Contains(u.Cause, "gave up waiting for its RADIUS/EAP backend") {
+	if u == nil || !strings.Contains(u.Cause, "gave up waiting for its authentication backend") {
 		t.Errorf("user-auth-failed does not say the gateway waited on its backend: %+v", u)
 	}
 	// With keys the EAP-Failure is read, and blamed on the backend the same way.
 	keyed := analyzeFile(t, path, pcap("ikev2-eap-radius-silent.initiator.log"))
-	if u := findCode(keyed, analyze.CodeUserAuthFailed); u == nil || !strings.Contains(u.Summary, "EAP-Failure") || !strings.Contains(u.Cause, "gave up waiting for its RADIUS/EAP backend") {
+	if u := findCode(keyed, analyze.CodeUserAuthFailed); u == nil || !strings.Contains(u.Summary, "EAP-Failure") || !strings.Contains(u.Cause, "gave up waiting for its authentication backend") {
 		t.Errorf("with keys, user-auth-failed does not read the EAP-Failure or blame the backend: %+v", u)
 	}
 	if findCode(keyed, analyze.CodeSlowResponse) == nil {
@@ -62,8 +62,40 @@ func TestSlowResponse(t *testing.T) {
 		if f := findCode(res, analyze.CodeSlowResponse); f != nil {
 			t.Errorf("%s: slow-response: %s", name, f.Summary)
 		}
-		if u := findCode(res, analyze.CodeUserAuthFailed); u != nil && strings.Contains(u.Cause, "waiting for its RADIUS") {
+		if u := findCode(res, analyze.CodeUserAuthFailed); u != nil && strings.Contains(u.Cause, "waiting for its authentication backend") {
 			t.Errorf("%s: user-auth-failed still blames a slow backend: %s", name, u.Cause)
 		}
+	}
+}
+
+// TestSlowXAUTH: in ikev1-xauth-radius-silent the gateway checks XAUTH passwords with a
+// RADIUS server that never answers. The client answers the gateway's request for its
+// credentials at once (frame 8); the gateway's verdict, SET with status FAIL, comes
+// 14.2 s later (frame 9). Without keys: slow-response, and no phase2-missing (Quick Mode
+// waits for XAUTH). With keys the FAIL is read and blamed on the backend first. Moved in
+// the test to 5 ms after the client's answer, the verdict was not held.
+func TestSlowXAUTH(t *testing.T) {
+	path := pcap("ikev1-xauth-radius-silent.pcap")
+	keys := pcap("ikev1-xauth-radius-silent.initiator.log")
+	res := analyzeFile(t, path)
+	f := findCode(res, analyze.CodeSlowResponse)
+	if f == nil || f.Severity != analyze.Warning || fmt.Sprint(f.Frames) != "[8 9]" || !strings.Contains(f.Summary, "only 14.2 s after the client's answer") {
+		t.Errorf("slow-response %+v; findings %s", f, codesOf(res.Findings))
+	}
+	if f := findCode(res, analyze.CodePhase2Missing); f != nil {
+		t.Errorf("phase2-missing after XAUTH: %s", f.Summary)
+	}
+	u := findCode(analyzeFile(t, path, keys), analyze.CodeUserAuthFailed)
+	if u == nil || u.Severity != analyze.Error || !strings.Contains(u.Cause, "gave up waiting for its authentication backend") {
+		t.Errorf("with keys, user-auth-failed %+v", u)
+	}
+
+	frames, _ := decodetest.ReadFrames(t, path)
+	quick := shiftedFrom(t, "ikev1-xauth-radius-silent.pcap", 9, -(frames[8].CI.Timestamp.Sub(frames[7].CI.Timestamp) - 5*time.Millisecond), 0)
+	if f := findCode(analyzeFile(t, quick), analyze.CodeSlowResponse); f != nil {
+		t.Errorf("verdict 5 ms after the answer: slow-response %s", f.Summary)
+	}
+	if u := findCode(analyzeFile(t, quick, keys), analyze.CodeUserAuthFailed); u == nil || strings.Contains(u.Cause, "waiting for its authentication backend") {
+		t.Errorf("verdict 5 ms after the answer, with keys: user-auth-failed %+v", u)
 	}
 }

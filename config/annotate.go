@@ -361,15 +361,22 @@ func explain(f *analyze.Finding, s *analyze.Session, ini, res *side) (string, []
 			}
 			return poolText(res, "addresses come from"), poolLines(res)
 		}
+	case analyze.CodeSlowResponse:
+		if res != nil && usersElsewhere(res.c.RemoteAuth.Value) {
+			at := res.c.userAuthAt()
+			return fmt.Sprintf("%s checks users with a backend of its own (%s): what it waited on is most likely that backend (its RADIUS server, or PAM).",
+				res.name(), cite(at)), []Source{at}
+		}
 	case analyze.CodeUserAuthFailed, analyze.CodeEAPMethodMismatch:
 		if res == nil {
 			break
 		}
 		gwm := userMethod(res.c.RemoteAuth.Value)
-		if gwm == "eap-radius" {
+		if usersElsewhere(res.c.RemoteAuth.Value) {
 			// The gateway checks no user itself: what it knows of users is its RADIUS server's.
-			return fmt.Sprintf("%s hands EAP to its RADIUS server (%s): the user, the password and the EAP method are the RADIUS server's to check, and its log says why it refused the user, or whether the gateway's requests reached it at all.",
-				res.name(), cite(res.c.RemoteAuth.At)), []Source{res.c.RemoteAuth.At}
+			at := res.c.userAuthAt()
+			return fmt.Sprintf("%s checks users with a backend of its own (%s): the user and the password (and an EAP method) are its RADIUS server's or PAM's to check, and that backend's log says why it refused the user, or whether the gateway's requests reached it at all.",
+				res.name(), cite(at)), []Source{at}
 		}
 		if ini != nil {
 			if cm := userMethod(ini.c.LocalAuth.Value); methodsDiffer(cm, gwm) {
@@ -433,6 +440,28 @@ func userMethod(auth string) string {
 		}
 	}
 	return ""
+}
+
+// userAuthAt is where the connection's user authentication is configured: its own
+// round when the configuration names it apart, else the remote authentication.
+func (c *Conn) userAuthAt() Source {
+	if c.RemoteUserAuth.Value != "" {
+		return c.RemoteUserAuth.At
+	}
+	return c.RemoteAuth.At
+}
+
+// usersElsewhere says a gateway's user authentication (its remote auth) checks users
+// with a backend of its own, not with the secrets in its configuration: EAP or XAUTH
+// passed to RADIUS (eap-radius, xauth-eap), or XAUTH checked by PAM (xauth-pam).
+func usersElsewhere(auth string) bool {
+	for _, r := range strings.Split(strings.ToLower(auth), "+") {
+		switch r {
+		case "eap-radius", "xauth-eap", "xauth-pam", "xauth-radius":
+			return true
+		}
+	}
+	return false
 }
 
 // methodsDiffer says a client's user authentication method (userMethod) cannot be the

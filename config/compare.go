@@ -320,8 +320,8 @@ func comparePair(a, b side) []diff {
 // the password of the client's user (by digest).
 func userDiffs(a, b side) []diff {
 	cm, gm := userMethod(a.c.LocalAuth.Value), userMethod(b.c.RemoteAuth.Value)
-	if cm == "" || gm == "" || gm == "eap-radius" {
-		return nil // a gateway that hands EAP to RADIUS knows neither its users nor their method
+	if cm == "" || gm == "" || usersElsewhere(b.c.RemoteAuth.Value) {
+		return nil // a gateway that checks users with RADIUS or PAM knows neither them nor their method
 	}
 	if methodsDiffer(cm, gm) {
 		return []diff{{diffMethod, fmt.Sprintf("%s authenticates users with %s (%s), the client %s with %s (%s): the methods differ.",

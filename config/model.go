@@ -66,6 +66,9 @@ type Conn struct {
 	// LocalAuth and RemoteAuth are the authentication methods, in strongSwan's words:
 	// "psk", "pubkey", "eap-mschapv2", "xauth", ... (several rounds joined with "+").
 	LocalAuth, RemoteAuth Setting
+	// RemoteUserAuth is the round of RemoteAuth that authenticates users (EAP or XAUTH),
+	// where the configuration names it apart (swanctl's remote-xauth); else zero.
+	RemoteUserAuth Setting
 	// IKE are the Phase 1 / IKE proposals in the order configured, each expanded with the
 	// implementation's defaults and keywords into the names the analysis writes.
 	IKE      []Offer

@@ -48,8 +48,10 @@ var atCapture = map[string][]string{
 	"ikev1-modecfg-pool-exhausted": {"gateway/swanctl.conf:32"},
 	"ikev2-cp-pool-exhausted":      {"gateway/swanctl.conf:30"},
 	"roadwarriors":                 {"gateway/swanctl.conf:57"},
-	// A RADIUS server that never answers: the gateway's configuration hands EAP to it.
-	"ikev2-eap-radius-silent": {"responder/swanctl.conf:16"},
+	// A RADIUS server that never answers: the gateway's configuration hands EAP (XAUTH)
+	// to it.
+	"ikev2-eap-radius-silent":   {"responder/swanctl.conf:16"},
+	"ikev1-xauth-radius-silent": {"responder/swanctl.conf:19"},
 }
 
 func repoPcaps(t *testing.T) string {

@@ -334,6 +334,12 @@ func swConn(c *swNode) (*Conn, error) {
 	}
 	conn.LocalAuth, conn.LocalID = swAuth(locals, c)
 	conn.RemoteAuth, conn.RemoteID = swAuth(remotes, c)
+	for _, r := range remotes {
+		if kv := r.get("auth"); kv != nil && userMethod(kv.value) != "" {
+			conn.RemoteUserAuth = Setting{Value: strings.ToLower(kv.value), At: kv.at}
+			break
+		}
+	}
 
 	auth := v1AuthMethod(conn.LocalAuth.Value, conn.RemoteAuth.Value)
 	ikeLife := swIKELife(c)

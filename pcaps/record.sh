@@ -1429,6 +1429,8 @@ ra_packages() {
 #   RA_USERS lines "eap USER PASSWORD" or "xauth USER PASSWORD": the users
 #   RA_EAP   the EAP method rw-v2 asks of the client [eap-mschapv2]; eap-radius
 #            hands the client's EAP to the RADIUS server of strongswan.conf
+#   RA_XAUTH the XAUTH backend of rw-v1 [xauth: the secrets]; xauth-eap checks
+#            the user's password with the EAP backend of strongswan.conf
 # Both connections have one child (local_ts 10.2.0.0/24, remote_ts the
 # client's virtual IP), unique = never and no rekey or DPD timers. The PSK
 # (RA_PSK) is bound to the gateway's identity gw-b.example.net only, so any
@@ -1456,7 +1458,7 @@ ra_gw_conf() {
             auth = psk
         }
         remote-xauth {
-            auth = xauth
+            auth = ${RA_XAUTH:-xauth}
         }
         children {
             rw-v1 {
@@ -1711,6 +1713,22 @@ rec_ikev2_eap_method_mismatch() {
 	finish_pair
 }
 
+# silent_radius NS: a RADIUS "server" on 127.0.0.1:1812 in NS that reads every
+# request and never answers (bounded to 120 s; RADIUS_PID). None in CONFIG_ONLY mode.
+RADIUS_PID=''
+silent_radius() {
+	config_only && return 0
+	timeout -s KILL 120 ip netns exec "$1" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 1812))
+while True:
+    s.recv(4096)
+' &
+	RADIUS_PID=$!
+	BG_PIDS+=("$RADIUS_PID")
+}
+
 # IKEv2 remote access whose gateway hands EAP to a RADIUS server that never
 # answers (as a RADIUS server does with a request from a client it does not
 # know, or signed with another shared secret: it drops it without a word). The
@@ -1741,17 +1759,44 @@ rec_ikev2_eap_radius_silent() {
 		ra_gw_conf "$DB/swanctl.conf"
 	ra_client_add alice 2 "$ADDR_A" alice ikescope-alice-password eap-md5
 	ra_client_write "$DA/swanctl.conf"
-	if ! config_only; then
-		timeout -s KILL 120 ip netns exec "$NS_B" python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 1812))
-while True:
-    s.recv(4096)
-' &
-		BG_PIDS+=("$!")
-		RADIUS_PID=$!
-	fi
+	silent_radius "$NS_B"
+	start_pair
+	initiate alice 40
+	sleep 2
+	finish_pair
+	config_only || bg_kill "$RADIUS_PID"
+}
+
+# IKEv1 remote access whose gateway checks XAUTH passwords with a RADIUS server
+# that never answers (auth = xauth-eap, the xauth-eap plugin's backend eap-radius;
+# the same silent "server" as ikev2-eap-radius-silent). The gateway's XAUTH REQUEST
+# is answered at once by the client's REPLY (user name and password from its
+# configuration: no person types them); the gateway then asks RADIUS, which does
+# not answer, and gives up at 14.2 s (eap-radius's defaults) with SET status FAIL.
+# Captured on A's side (iks-a0).
+rec_ikev1_xauth_radius_silent() {
+	local CHARON_PLUGINS="$CHARON_PLUGINS $RA_PLUGINS xauth-eap eap-radius"
+	ra_pair ikev1-xauth-radius-silent
+	config_only || [ -e /usr/lib/ipsec/plugins/libstrongswan-xauth-eap.so ] ||
+		die "xauth-eap plugin missing (libcharon-extra-plugins)"
+	charon_conf "$DB" 'plugins {
+        xauth-eap {
+            backend = radius
+        }
+        eap-radius {
+            servers {
+                local {
+                    address = 127.0.0.1
+                    secret = ikescope-radius-secret
+                }
+            }
+        }
+    }'
+	RA_V1=yes RA_XAUTH=xauth-eap POOL=10.99.0.1-10.99.0.10 RA_USERS='' \
+		ra_gw_conf "$DB/swanctl.conf"
+	ra_client_add alice 1 "$ADDR_A" alice ikescope-alice-password
+	ra_client_write "$DA/swanctl.conf"
+	silent_radius "$NS_B"
 	start_pair
 	initiate alice 40
 	sleep 2
@@ -2264,7 +2309,7 @@ SCENARIOS=(ikev1-main-psk ikev1-aggressive-psk ikev2-psk ikev1-main-psk-mismatch
 	ikev2-natt-4500-blocked ikev2-eap-wrong-password ikev1-main-id-refused
 	two-healthy two-esp-oneway two-reply-dropped two-frag-dropped two-nat
 	ikev1-xauth-psk ikev1-xauth-wrong-password ikev1-modecfg-pool-exhausted
-	ikev2-eap-mschapv2 ikev2-eap-method-mismatch ikev2-eap-radius-silent ikev2-cp-pool-exhausted roadwarriors
+	ikev2-eap-mschapv2 ikev2-eap-method-mismatch ikev2-eap-radius-silent ikev1-xauth-radius-silent ikev2-cp-pool-exhausted roadwarriors
 	ikev2-inner-dropped ikev2-mtu-blackhole ikev2-mtu-fragneeded
 	ikev2-rekey-pfs-mismatch ikev1-pfs-mismatch ikev2-reauth ikev2-mobike)
 
