@@ -1506,11 +1506,19 @@ func (a *Analyzer) reconcileOne(s *Session) {
 		if f.Code != CodeNoResponse || f.Severity != Error {
 			continue
 		}
+		// A collision: the other side started its own negotiation before this one had
+		// to repeat its first message (it was busy with its own, not deaf), and that
+		// came up after this one began.
+		deadline := s.Last
+		if len(s.Messages) > 0 {
+			first := s.Messages[0]
+			if i := slices.IndexFunc(s.Messages, func(m *Msg) bool { return m.orig == first }); i >= 0 {
+				deadline = s.Messages[i].Time
+			}
+		}
 		for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
-			// A collision: the other side started its own negotiation while this one was
-			// unanswered, and it came up after this one began.
 			if o == s || !o.Established || !sameCapture(s, o) || o.Initiator.Addr() != s.Responder.Addr() ||
-				o.First.After(s.Last) || o.establishedAt.Before(s.First) {
+				o.First.After(deadline) || o.establishedAt.Before(s.First) {
 				continue
 			}
 			f.Severity = Info

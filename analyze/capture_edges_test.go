@@ -228,3 +228,20 @@ func TestIKEv1StartedLate(t *testing.T) {
 		}
 	}
 }
+
+// TestDeletesTogetherAreNoLivenessChecks: a gateway that tears down three SAs sends
+// three Deletes at once, each its own Informational, none answered (IKEv1 does not
+// answer Deletes). ikev1-main-psk's two final Deletes (frames 20, 21) with a third made
+// in the test 0.1 ms later: no dpd-unanswered; the same Informational sent every 10 s
+// four times is one.
+func TestDeletesTogetherAreNoLivenessChecks(t *testing.T) {
+	res := analyzeFile(t, withSentAgain(t, "ikev1-main-psk.pcap", sentAgain{20, 100 * time.Microsecond, 0x1a2b3c4d}))
+	if f := findCode(res, analyze.CodeDPDUnanswered); f != nil {
+		t.Errorf("three Deletes at once: %s", f.Summary)
+	}
+	res = analyzeFile(t, withSentAgain(t, "ikev1-main-psk.pcap",
+		sentAgain{21, 10 * time.Second, 0x1a2b3c4d}, sentAgain{21, 20 * time.Second, 0x5e6f7a8b}, sentAgain{21, 30 * time.Second, 0x0badcafe}))
+	if f := findCode(res, analyze.CodeDPDUnanswered); f == nil {
+		t.Errorf("an Informational every 10 s, unanswered: no dpd-unanswered: %s", codesOf(res.Findings))
+	}
+}

@@ -556,6 +556,9 @@ func (s *Session) describe(fs []Finding) {
 	if failed && s.Established && s.abandonedFor == 0 {
 		s.State += ", with errors"
 	}
+	if s.supersededBy > 0 && s.Established {
+		s.State += fmt.Sprintf(", then session %d came up", s.supersededBy)
+	}
 }
 
 // stopStep is where a negotiation that did not come up stopped: the last step of its

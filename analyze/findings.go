@@ -1182,9 +1182,13 @@ func (s *Session) dpdUnanswered(now time.Time, opts Options, final bool) (Findin
 				probes = append(probes, m)
 			}
 		}
+		// A liveness check waits for its answer, a second at least, before the next
+		// (RFC 3706); Informationals sent together are a teardown's Deletes, one for
+		// each SA, and count once.
 		var unanswered []*Msg
 		for _, p := range probes {
-			if p.Time.After(lastOther) && !slices.ContainsFunc(spans, func(sp espSpan) bool { return sp.carried(p.Time) }) {
+			if p.Time.After(lastOther) && !slices.ContainsFunc(spans, func(sp espSpan) bool { return sp.carried(p.Time) }) &&
+				(len(unanswered) == 0 || p.Time.Sub(unanswered[len(unanswered)-1].Time) >= time.Second) {
 				unanswered = append(unanswered, p)
 			}
 		}

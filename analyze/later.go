@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -50,21 +51,27 @@ func (a *Analyzer) laterSuccess(s *Session) {
 	if !s.Failed || s.abandonedFor > 0 {
 		return
 	}
+	peers := a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())]
 	var later *Session
-	for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
-		if o == s || !o.Established || o.Failed || !sameCapture(s, o) || !o.establishedAt.After(s.First) || !sameEnds(s, o) {
+	for _, o := range peers {
+		if o == s || !o.tunnelUp() || o.Failed || !sameCapture(s, o) || !o.establishedAt.After(s.First) || !sameEnds(s, o) ||
+			s.User != "" && o.User != "" && s.User != o.User {
 			continue
 		}
 		if later == nil || o.establishedAt.Before(later.establishedAt) {
 			later = o
 		}
 	}
-	if later == nil {
+	if later == nil || s.User == "" && sharedAddress(s, peers) {
 		return
 	}
 	by := ""
 	if later.Initiator.Addr() != s.Initiator.Addr() {
 		by = ", started by " + later.Initiator.Addr().String()
+	}
+	which := "A later negotiation between the same peers"
+	if later.First.Before(s.First) {
+		which = "Another negotiation between the same peers, begun before this one,"
 	}
 	changed := false
 	for i := range s.findings {
@@ -74,9 +81,9 @@ func (a *Analyzer) laterSuccess(s *Session) {
 		}
 		// ESP after the failure was the later session's, not an older SA's.
 		f.Summary, _, _ = strings.Cut(f.Summary, stillCarriedLead)
-		f.Summary += fmt.Sprintf(" A later negotiation between the same peers came up %s after this: session %d%s (frame %d).",
-			secs(later.establishedAt.Sub(f.Time)), later.ID, by, later.establishedFrame)
-		if s.Established {
+		f.Summary += fmt.Sprintf(" %s came up %s after this: session %d%s (frame %d).",
+			which, secs(later.establishedAt.Sub(f.Time)), later.ID, by, later.establishedFrame)
+		if s.tunnelUp() {
 			continue
 		}
 		f.Severity = Warning
@@ -89,6 +96,23 @@ func (a *Analyzer) laterSuccess(s *Session) {
 		s.supersededBy = later.ID
 		s.describe(s.findings)
 	}
+}
+
+// tunnelUp reports whether the session made an IPsec SA: its IKE SA up, and an IPsec SA
+// negotiated or ESP carried. An IKE SA up without one (refused traffic selectors, XAUTH
+// refused after Phase 1) is no tunnel.
+func (s *Session) tunnelUp() bool {
+	return s.Established && (s.Phase2Done > 0 || len(s.ESP) > 0)
+}
+
+// sharedAddress reports whether other clients share s's initiator address (a NAT before
+// several of them): another session from it with another port, or another user. Which
+// of them came up later is then not s's client, unless the users are known.
+func sharedAddress(s *Session, peers []*Session) bool {
+	return slices.ContainsFunc(peers, func(o *Session) bool {
+		return o != s && o.Initiator.Addr() == s.Initiator.Addr() &&
+			(o.Initiator.Port() != s.Initiator.Port() || o.User != "" && s.User != "" && o.User != s.User)
+	})
 }
 
 // sameEnds says o runs between the same two ends as s, in either direction.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode/ikecrypt"
 )
 
 // concatenated analyses capture a, then capture b starting gap after a's last packet,
@@ -64,5 +65,39 @@ func TestLaterSuccess(t *testing.T) {
 	res = concatenated(t, "ikev2-psk.pcap", "ikev2-psk-mismatch.pcap", time.Minute)
 	if f := findCode(res, analyze.CodeAuthFailed); f == nil || f.Severity != analyze.Error || strings.Contains(f.Summary, "later negotiation") {
 		t.Errorf("success then failure: auth-failed %+v", f)
+	}
+}
+
+// TestLaterSuccessNeedsATunnel: a later session that brought up its IKE SA but no
+// CHILD_SA (traffic selectors refused) is no tunnel: the earlier failure stays an error.
+func TestLaterSuccessNeedsATunnel(t *testing.T) {
+	res := concatenated(t, "ikev2-psk-mismatch.pcap", "ikev2-ts-unacceptable.pcap", 5*time.Second)
+	if f := findCode(res, analyze.CodeAuthFailed); f == nil || f.Severity != analyze.Error || strings.Contains(f.Summary, "came up") {
+		t.Errorf("auth-failed %+v", f)
+	}
+	// XAUTH refused (read with keys), then a session that made an IPsec SA: Phase 1 up is
+	// no tunnel, so the refusal is history (a warning), and the state says what came up.
+	sa, sb := loadStream(t, pcap("ikev1-xauth-wrong-password.pcap")), loadStream(t, pcap("ikev1-xauth-psk.pcap"))
+	msgs := concatStreams(sa.Msgs, sb.Msgs, max(sa.Stats.Frames, lastFrame(sa.Msgs)), 5*time.Second)
+	keys, err := ikecrypt.LoadKeys(pcap("ikev1-xauth-wrong-password.initiator.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := ikecrypt.NewDecrypter(keys)
+	a := analyze.New(analyze.Options{})
+	a.StartCapture("xauth")
+	for i := range msgs {
+		m := msgs[i]
+		dec.Open(&m)
+		a.Add(&m)
+	}
+	a.EndCapture(streamStats(msgs))
+	res = a.Finish()
+	if f := findCode(res, analyze.CodeUserAuthFailed); f == nil || !strings.Contains(f.Summary, "XAUTH_STATUS = FAIL") {
+		t.Fatalf("xauth refused then up: user-auth-failed %+v", f)
+	}
+	s := res.Sessions[0]
+	if s.Failed || !strings.HasSuffix(s.State, ", then session 3 came up") {
+		t.Errorf("xauth refused then up: session 1 failed %v state %q", s.Failed, s.State)
 	}
 }

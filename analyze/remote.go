@@ -264,7 +264,13 @@ func (s *Session) remoteFindings(now time.Time, opts Options) []Finding {
 			"The gateway proposes the EAP method configured for this connection (or its RADIUS server's default), and the client's profile allows only others.",
 			"Allow one method on both sides: the gateway's EAP method (strongSwan remote auth = eap-mschapv2 / eap-tls / eap-radius and the RADIUS server's policy) and the client's profile (Windows: the VPN connection's authentication method; strongSwan: local auth = eap-...).").where(SettingUsers))
 	} else if m := ac.eapFail; m != nil && !s.Established {
-		cause, next := s.backendWait(m, userAuthCause, userAuthNext)
+		cause, next := userAuthCause, userAuthNext
+		if m.ra.eap.code == decode.EAPFailure {
+			// A bare EAP-Failure is what a gateway sends when its backend does not
+			// answer; a method's own failure (MS-CHAPv2's, with its error code) means
+			// the credentials were checked, however long it took.
+			cause, next = s.backendWait(m, cause, next)
+		}
 		out = append(out, s.newFinding(CodeUserAuthFailed, Error, "IKE_AUTH EAP", append(s.eapFrames(), closingFrames(s, m)...), m.Time,
 			fmt.Sprintf("%s authentication of %s failed: the gateway answered with %s (frame %d) and no final AUTH followed.", eapName(s.userAuth(ac)), userName(ac.user), eapVerdict(m), m.Frame),
 			cause, next).where(SettingUsers))

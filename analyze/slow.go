@@ -178,6 +178,9 @@ func (s *Session) slowAnswers() []Finding {
 			cause = fmt.Sprintf("The %s was busy or waited on something before answering: an overloaded gateway, SAs slow to install in its kernel or crypto hardware, or a lookup (RADIUS, LDAP, DNS) that waits for its timeout.", who)
 		}
 		next := fmt.Sprintf("Look in the %s's log at the time of frame %d for what it waited on (strongSwan logs 'retransmit 1 of RADIUS Access-Request' and 'RADIUS Access-Request timed out', or the CRL and OCSP fetches), check that the backend is reachable from the gateway and knows it (its RADIUS client entry and shared secret), and keep the backend's timeouts, every retry together, well under the time clients wait (a strongSwan client gives up after about 165 s by default).", who, h.answer.Frame)
+		if req.ExchangeType != decode.ExchangeIKEAuth {
+			next = fmt.Sprintf("Look in the %s's log at the time of frame %d for what held the request (its load and CPU, the number of SAs it was setting up, the kernel installing SAs, a lookup), and at its other answers for comparison.", who, h.answer.Frame)
+		}
 		out = append(out, s.newFinding(CodeSlowResponse, Warning, req.Step.String(), frames, h.answer.Time, summary, cause, next))
 	}
 	return out

@@ -99,3 +99,21 @@ func TestSlowXAUTH(t *testing.T) {
 		t.Errorf("verdict 5 ms after the answer, with keys: user-auth-failed %+v", u)
 	}
 }
+
+// TestHeldMethodFailure: ikev2-eap-wrong-password's MS-CHAPv2 Failure (frame 8) held 3 s,
+// the client's answer (frame 7) sent again after 1 and 2.5 s (made in the test): a
+// gateway whose RADIUS server delays its rejections. The held answer is slow-response,
+// but with keys it reads a method's own failure (E=691): the credentials were checked,
+// and user-auth-failed does not blame a silent backend.
+func TestHeldMethodFailure(t *testing.T) {
+	keys := pcap("ikev2-eap-wrong-password.initiator.log")
+	path := shiftedFrom(t, "ikev2-eap-wrong-password.pcap", 8, 3*time.Second, 0)
+	path = withSentAgainAt(t, path, sentAgain{7, time.Second, 0}, sentAgain{7, 2500 * time.Millisecond, 0})
+	res := analyzeFile(t, path, keys)
+	if findCode(res, analyze.CodeSlowResponse) == nil {
+		t.Errorf("no slow-response: %s", codesOf(res.Findings))
+	}
+	if u := findCode(res, analyze.CodeUserAuthFailed); u == nil || strings.Contains(u.Cause, "waiting for its authentication backend") {
+		t.Errorf("user-auth-failed %+v", u)
+	}
+}
