@@ -553,6 +553,7 @@ func (a *Analyzer) addESP(m *decode.Message) {
 		switch {
 		case m.ESP.Seq == f.LastSeq && m.Time.Sub(f.Last) < captureDuplicate:
 			f.Duplicates++
+			f.twiceAtOnce++
 			a.cur.Duplicates++
 			return
 		case m.ESP.Seq <= f.LastSeq:
@@ -655,6 +656,9 @@ func (a *Analyzer) espCopy(f *ESPFlow, m *decode.Message) bool {
 		return false
 	}
 	f.Duplicates++
+	if f.copyShift < captureDuplicate {
+		f.twiceAtOnce++ // a copy at once: seen in and out, not a merged file's shifted copy
+	}
 	a.cur.Duplicates++
 	return true
 }

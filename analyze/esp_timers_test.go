@@ -2,6 +2,7 @@ package analyze_test
 
 import (
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -68,5 +69,32 @@ func TestESPVerdictTimers(t *testing.T) {
 	res = analyzeFile(t, shiftedFrom(t, "ikev2-psk.pcap", 0, 0, 5))
 	if st := res.Sessions[0].State; st != "established, ESP from one side only" {
 		t.Errorf("cut after the first ESP packet: state %q", st)
+	}
+}
+
+// TestESPThroughOneWay: two-esp-oneway's router captured on all its interfaces, each
+// forwarded packet twice (in and out): A's ESP and both sides' IKE twice, B's ESP once,
+// since the router drops it. The same run's two gateway captures merged into one file
+// (in the test) hold A's ESP at both ends and B's at B's only. Both say ESP one way; the
+// healthy run's router capture does not.
+func TestESPThroughOneWay(t *testing.T) {
+	a, link := decodetest.ReadFrames(t, pcap("two-esp-oneway.gw-a.pcap"))
+	b, _ := decodetest.ReadFrames(t, pcap("two-esp-oneway.gw-b.pcap"))
+	merged := append(append([]decodetest.Frame(nil), a...), b...)
+	sort.SliceStable(merged, func(i, j int) bool { return merged[i].CI.Timestamp.Before(merged[j].CI.Timestamp) })
+	mergedPath := filepath.Join(t.TempDir(), "merged.pcap")
+	decodetest.WriteFrames(t, mergedPath, link, 65535, false, merged)
+	for name, path := range map[string]string{"router": pcap("two-esp-oneway.router.pcap"), "merged": mergedPath} {
+		res := analyzeFile(t, path)
+		f := findCode(res, analyze.CodeESPOneWay)
+		if f == nil || f.Severity != analyze.Warning || !strings.Contains(f.Summary, "the responder's 5 ESP packets once each") {
+			t.Errorf("%s: esp-one-way %+v; findings %s", name, f, codesOf(res.Findings))
+		}
+		if st := res.Sessions[0].State; !strings.Contains(st, "ESP one way") {
+			t.Errorf("%s: state %q", name, st)
+		}
+	}
+	if f := findCode(analyzeFile(t, pcap("two-healthy.router.pcap")), analyze.CodeESPOneWay); f != nil {
+		t.Errorf("two-healthy's router: %s", f.Summary)
 	}
 }

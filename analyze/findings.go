@@ -2206,6 +2206,9 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 	if f, ok := s.espStopped(fromI, fromR, now, opts); ok {
 		out = append(out, f)
 	}
+	if f, ok := s.espThroughOneWay(fromI, fromR); ok {
+		out = append(out, f)
+	}
 	if (len(fromI) == 0 || len(fromR) == 0) && !(len(fromI) == 0 && s.unseen == unseenInitiator || len(fromR) == 0 && s.unseen == unseenResponder) && s.oneWayLongEnough(fromI, fromR, now, opts) {
 		sender, silent := "initiator", "responder"
 		flows := fromI
@@ -2709,6 +2712,46 @@ func withFrames(a, b []int) []int {
 	}
 	sort.Ints(out)
 	return out
+}
+
+// espThroughOneWay: a capture that holds every packet twice (a router or firewall
+// capturing on all its interfaces sees each one come in and go out; two captures merged
+// into one file hold each packet at both ends) holds one side's ESP once only, while
+// that side's IKE messages are there twice: its IKE passes the capture point, its ESP
+// comes in and goes no further. A single capture only: several capture points are
+// compared packet by packet (multi.go).
+func (s *Session) espThroughOneWay(fromI, fromR []*ESPFlow) (Finding, bool) {
+	if len(s.Captures) > 1 || len(fromI) == 0 || len(fromR) == 0 {
+		return Finding{}, false
+	}
+	count := func(fs []*ESPFlow) (packets, twice int) {
+		for _, f := range fs {
+			packets += f.Packets
+			twice += f.twiceAtOnce
+		}
+		return packets, twice
+	}
+	pi, di := count(fromI)
+	pr, dr := count(fromR)
+	through, stopped, flows, sender, other, ikeTwice := "initiator", "responder", fromR, pr, pi, s.dupIKE[0]
+	switch {
+	case pi >= 3 && di >= pi-1 && dr == 0 && pr >= 3:
+	case pr >= 3 && dr >= pr-1 && di == 0 && pi >= 3:
+		through, stopped, flows, sender, other, ikeTwice = "responder", "initiator", fromI, pi, pr, s.dupIKE[1]
+	default:
+		return Finding{}, false
+	}
+	if ikeTwice == 0 {
+		return Finding{}, false // nothing shows the stopped side's packets pass this point
+	}
+	var frames []int
+	for _, f := range flows {
+		frames = append(frames, f.firstRef, f.lastRef)
+	}
+	return s.newFinding(CodeESPOneWay, Warning, "ESP", frames, flows[0].First,
+		fmt.Sprintf("This capture holds each packet twice (the %s's %d ESP packets, and IKE messages from both sides), but the %s's %d ESP packets once each: its IKE passes the capture point, its ESP comes in and goes no further.", through, other, stopped, sender),
+		fmt.Sprintf("Where the capture runs on a router or firewall between the gateways, on all its interfaces, each forwarded packet is seen coming in and going out: it drops the %s's ESP (a rule that lets IKE through but not ESP: IP protocol 50, or ESP in UDP 4500, which a filter tells from IKE by its non-zero SPI where IKE has four zero bytes; an IPsec policy of its own; a route). Where the file is two captures merged, the %s's ESP left one point and never reached the other.", stopped, stopped),
+		fmt.Sprintf("On the device in between, look at the rules and counters for ESP (IP protocol 50, or UDP 4500) from %s, and at its drops.", s.peerOf(stopped == "initiator"))), true
 }
 
 // espStopped: ESP went both ways, then one direction stopped while the other kept

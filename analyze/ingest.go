@@ -385,6 +385,11 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			// soon, or a capture whose clock was squeezed.
 			s.Duplicates++
 			a.cur.Duplicates++
+			if msg.FromInitiator {
+				s.dupIKE[1]++
+			} else {
+				s.dupIKE[0]++
+			}
 			s.forgetMoves(m.Frame)
 			a.unusedMsg(s, msg)
 			return

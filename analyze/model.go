@@ -174,6 +174,7 @@ type Session struct {
 	natChecked   bool
 	folds        bool          // some message stands for copies folded into it (Msg.Folded)
 	copyShift    time.Duration // the longest gap between two copies of one datagram (copyOf)
+	dupIKE       [2]int        // IKE messages seen twice within milliseconds, from the responder [0] and the initiator [1]
 
 	mmSeen      [3]bool            // a Main Mode message of each class was seen
 	mmSender    [3]netip.AddrPort  // and who sent the first of each
@@ -447,6 +448,7 @@ type ESPFlow struct {
 	firstRef    int // FirstFrame, LastFrame and AnomalyFrames as frame references
 	lastRef     int
 	before      [2]int64 // when the two packets before the last came, the older first (Unix ns; 0: none)
+	twiceAtOnce int      // packets seen again within milliseconds (not copies of a merged file, espCopy)
 	anomalyRefs []int
 	// A file that holds the flow twice (espCopy): the first packet's IPv4
 	// identification, the sequence number the trailing copies reach next (0: none seen)
