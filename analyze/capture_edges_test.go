@@ -245,3 +245,18 @@ func TestDeletesTogetherAreNoLivenessChecks(t *testing.T) {
 		t.Errorf("an Informational every 10 s, unanswered: no dpd-unanswered: %s", codesOf(res.Findings))
 	}
 }
+
+// TestRolesGuessedSaid: a finding that names sides by role says when the roles are a
+// guess. ike-scan's pkt-notify-response is one Informational with NO-PROPOSAL-CHOSEN and
+// a zero responder cookie: nothing in it says which side began the SA.
+func TestRolesGuessedSaid(t *testing.T) {
+	dir := decodetest.RequireCorpus(t)
+	res := analyzeFile(t, filepath.Join(dir, "ike-scan/_derived_pcap/pkt-notify-response.pcap"))
+	f := findCode(res, analyze.CodeNoProposalChosen)
+	if f == nil || !strings.Contains(f.Summary, "Which side is the initiator is a guess") || !strings.Contains(f.Summary, "the initiator's first message (not in the capture)") {
+		t.Errorf("no-proposal-chosen %+v", f)
+	}
+	if f := findCode(analyzeFile(t, pcap("ikev1-p1-proposal-mismatch.pcap")), analyze.CodeNoProposalChosen); f != nil && strings.Contains(f.Summary, "is a guess") {
+		t.Errorf("roles known, still said to be a guess: %s", f.Summary)
+	}
+}

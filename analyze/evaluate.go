@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ikescope/ikescope/decode"
@@ -271,8 +272,21 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 	}
 	out = s.laterEvidence(out)
 	s.stillCarried(out)
-	return supersede(supersedeByUserLayer(dedupeFindings(out)), len(placed))
+	out = supersede(supersedeByUserLayer(dedupeFindings(out)), len(placed))
+	if !s.RolesKnown {
+		// The text names sides by role; the capture does not say which is which.
+		for i := range out {
+			if strings.Contains(out[i].Summary, "initiator") || strings.Contains(out[i].Summary, "responder") {
+				out[i].Summary += rolesGuessed
+			}
+		}
+	}
+	return out
 }
+
+// rolesGuessed ends a finding that names sides by role when no message of the SA in
+// the capture says which side initiated.
+const rolesGuessed = " (Which side is the initiator is a guess: no message of this SA in the capture says.)"
 
 // supersede drops the one-sided conclusions about a message whose loss several
 // capture points placed: "no answer to IKE_AUTH" says less than "IKE_AUTH never
