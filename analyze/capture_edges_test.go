@@ -260,3 +260,18 @@ func TestRolesGuessedSaid(t *testing.T) {
 		t.Errorf("roles known, still said to be a guess: %s", f.Summary)
 	}
 }
+
+// TestQuickModeSeenFromQM2: ikev1-main-psk from frame 8 begins with QM2. The next
+// message, from the other side and a HASH alone, is QM3: the Quick Mode completed and
+// made the IPsec SA whose ESP follows.
+func TestQuickModeSeenFromQM2(t *testing.T) {
+	res := analyzeFile(t, fromFrame(t, "ikev1-main-psk.pcap", 8))
+	s := res.Sessions[0]
+	var steps []string
+	for _, m := range s.Messages[:2] {
+		steps = append(steps, m.Step.String())
+	}
+	if got := strings.Join(steps, " "); got != "QM2 QM3" || s.Phase2Done != 1 || !strings.HasPrefix(s.State, "established") {
+		t.Errorf("steps %q, IPsec SAs %d, state %q; want QM2 QM3, 1, established", got, s.Phase2Done, s.State)
+	}
+}

@@ -695,8 +695,9 @@ func (s *Session) step(msg *Msg, ex *Exchange) {
 		if msg.Response {
 			n = 2
 		} else {
+			// A request after QM1, or after QM2 when the capture began past QM1, is QM3.
 			for _, prev := range ex.Messages {
-				if prev != msg && !prev.Response && prev.Retransmit == 0 && !prev.laterFragment {
+				if prev != msg && prev.Retransmit == 0 && !prev.laterFragment && (!prev.Response || ex.Partial) {
 					n = 3
 				}
 			}
@@ -848,12 +849,26 @@ func (s *Session) exchangeFor(x *decode.ISAKMP, msg *Msg) *Exchange {
 			s.Phase2++
 		}
 	}
+	if !x.IsV2() && ex.Type == decode.ExchangeQuickMode && ex.Partial && len(ex.Messages) == 1 {
+		// The capture began inside this Quick Mode, and its first message here was taken
+		// for QM1. A message from the other side too small to carry an SA and a nonce
+		// (a HASH alone: QM3) shows it was QM2, and the other side began the exchange.
+		if first := ex.Messages[0]; first.FromInitiator != msg.FromInitiator && first.Encrypted && msg.Encrypted &&
+			msg.Size <= maxQM3Size && 2*msg.Size <= first.Size {
+			ex.ByInitiator = msg.FromInitiator
+			s.replay()
+		}
+	}
 	if !x.IsV2() {
 		msg.Response = msg.FromInitiator != ex.ByInitiator
 	}
 	ex.Encrypted = ex.Encrypted || msg.Encrypted
 	return ex
 }
+
+// maxQM3Size is the largest QM3: the ISAKMP header (28 bytes) and a HASH payload of the
+// longest hash (4 + 64 bytes), padded to a 16-byte cipher block (80).
+const maxQM3Size = 28 + 80
 
 // exchangeBox is an exchange allocated together with room for its first messages: a
 // request and its response, Quick Mode's three (an append past it moves Messages to an
