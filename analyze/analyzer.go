@@ -160,20 +160,20 @@ type Analyzer struct {
 	keptOK, keptFailed       int
 	omittedOK, omittedFailed int
 	dropPending              int
-	closed                   map[SPI]*Session           // finished sessions kept for the report, by initiator SPI
-	lastESP                  map[[2]netip.Addr]*espSeen // the latest ESP packet from one address to another
-	childSPI                 map[uint32]*Session        // ESP SPIs negotiated in decrypted Phase 2 exchanges
-	ikeRekey                 map[SPI]*Session           // new IKE SA SPIs a decrypted CREATE_CHILD_SA named, by the SA rekeyed
-	p2Offers                 map[netip.Addr][]Proposal  // Phase 2 proposals each gateway offered (decrypted)
-	p2IDs                    map[netip.Addr][2]string   // IKEv1 proxy IDs each gateway asked for: its local, its remote
-	doneIDs                  map[SPI]int                // sessions handed to OnDone, by initiator SPI (bounded)
-	doneOrder                []SPI                      // and in the order they went
-	ipids                    map[netip.Addr]ipidNote    // each sender's IPv4 identifications (bounded: maxIPIDSenders)
-	handed                   int                        // sessions handed to OnDone
-	props                    proposalCache              // SA payloads read before
-	summaries                map[string]string          // payload summaries made before (Analyzer.payloadSummary)
-	sumBuf                   []byte                     // where the next summary is built
-	msgBlocks                map[*Session]msgBlock      // where each open session's next messages are allocated
+	closed                   map[SPI]*Session                    // finished sessions kept for the report, by initiator SPI
+	lastESP                  map[[2]netip.Addr]*espSeen          // the latest ESP packet from one address to another
+	childSPI                 map[uint32]*Session                 // ESP SPIs negotiated in decrypted Phase 2 exchanges
+	ikeRekey                 map[SPI]*Session                    // new IKE SA SPIs a decrypted CREATE_CHILD_SA named, by the SA rekeyed
+	p2Offers                 map[netip.Addr][]p2Seen[[]Proposal] // Phase 2 proposals each gateway offered (decrypted), latest last
+	p2IDs                    map[netip.Addr][]p2Seen[[2]string]  // IKEv1 proxy IDs each gateway asked for: its local, its remote
+	doneIDs                  map[SPI]int                         // sessions handed to OnDone, by initiator SPI (bounded)
+	doneOrder                []SPI                               // and in the order they went
+	ipids                    map[netip.Addr]ipidNote             // each sender's IPv4 identifications (bounded: maxIPIDSenders)
+	handed                   int                                 // sessions handed to OnDone
+	props                    proposalCache                       // SA payloads read before
+	summaries                map[string]string                   // payload summaries made before (Analyzer.payloadSummary)
+	sumBuf                   []byte                              // where the next summary is built
+	msgBlocks                map[*Session]msgBlock               // where each open session's next messages are allocated
 }
 
 // New returns an Analyzer.
@@ -190,8 +190,8 @@ func New(opts Options) *Analyzer {
 		lastESP:  map[[2]netip.Addr]*espSeen{},
 		flowSPI:  map[uint32]*ESPFlow{},
 		ikeRekey: map[SPI]*Session{},
-		p2Offers: map[netip.Addr][]Proposal{},
-		p2IDs:    map[netip.Addr][2]string{},
+		p2Offers: map[netip.Addr][]p2Seen[[]Proposal]{},
+		p2IDs:    map[netip.Addr][]p2Seen[[2]string]{},
 		doneIDs:  map[SPI]int{},
 
 		msgBlocks: map[*Session]msgBlock{},
@@ -509,6 +509,7 @@ func (a *Analyzer) addESP(m *decode.Message) {
 			// The same packet again within milliseconds under other addresses: a
 			// capture on a NAT router sees it before and after translation.
 			g.Duplicates++
+			g.twiceAtOnce++
 			a.cur.Duplicates++
 			return
 		}
@@ -1476,11 +1477,11 @@ func (a *Analyzer) phase2(s *Session, msg *Msg) {
 		sender := msg.Src.Addr()
 		for _, p := range msg.Inner {
 			if p.SA != nil {
-				a.p2Offers[sender] = Proposals(p.SA, v2)
+				a.p2Offers[sender] = noteP2(a.p2Offers[sender], Proposals(p.SA, v2), s)
 			}
 		}
 		if !v2 && len(ids) == 2 {
-			a.p2IDs[sender] = [2]string{ids[0], ids[1]}
+			a.p2IDs[sender] = noteP2(a.p2IDs[sender], [2]string{ids[0], ids[1]}, s)
 		}
 	}
 	if !msg.Response && len(ids) > 0 && len(s.Selectors) == 0 {

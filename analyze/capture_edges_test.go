@@ -244,6 +244,13 @@ func TestDeletesTogetherAreNoLivenessChecks(t *testing.T) {
 	if f := findCode(res, analyze.CodeDPDUnanswered); f == nil {
 		t.Errorf("an Informational every 10 s, unanswered: no dpd-unanswered: %s", codesOf(res.Findings))
 	}
+	// The same with keys: they decrypt to Deletes, which IKEv1 never answers.
+	res = analyzeFile(t, withSentAgain(t, "ikev1-main-psk.pcap",
+		sentAgain{21, 10 * time.Second, 0x1a2b3c4d}, sentAgain{21, 20 * time.Second, 0x5e6f7a8b}, sentAgain{21, 30 * time.Second, 0x0badcafe}),
+		pcap("ikev1-main-psk.initiator.log"))
+	if f := findCode(res, analyze.CodeDPDUnanswered); f != nil {
+		t.Errorf("decrypted Deletes every 10 s: %s", f.Summary)
+	}
 }
 
 // TestRolesGuessedSaid: a finding that names sides by role says when the roles are a

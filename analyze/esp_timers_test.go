@@ -94,7 +94,32 @@ func TestESPThroughOneWay(t *testing.T) {
 			t.Errorf("%s: state %q", name, st)
 		}
 	}
-	if f := findCode(analyzeFile(t, pcap("two-healthy.router.pcap")), analyze.CodeESPOneWay); f != nil {
-		t.Errorf("two-healthy's router: %s", f.Summary)
+	for _, name := range []string{"two-healthy.router.pcap", "two-nat.router.pcap"} {
+		if f := findCode(analyzeFile(t, pcap(name)), analyze.CodeESPOneWay); f != nil {
+			t.Errorf("%s: %s", name, f.Summary)
+		}
+	}
+	// The router dropping ESP both ways: its capture without A's ESP going out (frames
+	// 10 13 16 19 22 left out in the test).
+	frames, link := decodetest.ReadFrames(t, pcap("two-esp-oneway.router.pcap"))
+	var kept []decodetest.Frame
+	for i, f := range frames {
+		switch i + 1 {
+		case 10, 13, 16, 19, 22:
+		default:
+			kept = append(kept, f)
+		}
+	}
+	both := filepath.Join(t.TempDir(), "both.pcap")
+	decodetest.WriteFrames(t, both, link, 65535, false, kept)
+	if f := findCode(analyzeFile(t, both), analyze.CodeESPOneWay); f == nil || !strings.Contains(f.Summary, "both sides' IKE messages twice, but their ESP once each") {
+		t.Errorf("ESP dropped both ways: esp-one-way %+v", f)
+	}
+	// IKE messages sent again within milliseconds (as a device that rewrites IP
+	// identifications makes them look): the ESP that went one way still does.
+	res := analyzeFile(t, withSentAgain(t, "two-esp-oneway.gw-a.pcap",
+		sentAgain{1, 3 * time.Millisecond, 0}, sentAgain{3, 3 * time.Millisecond, 0}, sentAgain{10, 3 * time.Millisecond, 0}, sentAgain{11, 3 * time.Millisecond, 0}))
+	if f := findCode(res, analyze.CodeESPOneWay); f == nil || f.Severity != analyze.Error {
+		t.Errorf("IKE sent again within milliseconds: esp-one-way %+v; findings %s", f, codesOf(res.Findings))
 	}
 }

@@ -1178,7 +1178,9 @@ func (s *Session) dpdUnanswered(now time.Time, opts Options, final bool) (Findin
 				}
 				continue
 			}
-			if m.ExchangeType == decode.ExchangeInformationalV1 && m.Encrypted && m.Retransmit == 0 {
+			// Decrypted, only an R-U-THERE is a liveness check (a Delete is never answered).
+			if m.ExchangeType == decode.ExchangeInformationalV1 && m.Encrypted && m.Retransmit == 0 &&
+				(!m.Decrypted || slices.ContainsFunc(m.Notifies, func(n NotifyInfo) bool { return n.Type == decode.NotifyRUThere })) {
 				probes = append(probes, m)
 			}
 		}
@@ -1194,10 +1196,14 @@ func (s *Session) dpdUnanswered(now time.Time, opts Options, final bool) (Findin
 		}
 		if len(unanswered) >= 3 && (final || now.Sub(unanswered[0].Time) > opts.ReplyTimeout) {
 			who, other := side(fromInit), side(!fromInit)
+			what, next := "Dead Peer Detection R-U-THERE, most likely", "Check that the "+other+" is up and reachable; with --keys ikescope confirms these are R-U-THERE messages."
+			if !slices.ContainsFunc(unanswered, func(m *Msg) bool { return !m.Decrypted }) {
+				what, next = "Dead Peer Detection R-U-THERE, decrypted", "Check that the "+other+" is up and reachable."
+			}
 			return s.newFinding(CodeDPDUnanswered, Error, "Informational", framesOf(unanswered), unanswered[0].Time,
-				fmt.Sprintf("The %s sent %d Informational messages (Dead Peer Detection R-U-THERE, most likely) and the %s answered none.", who, len(unanswered), other),
+				fmt.Sprintf("The %s sent %d Informational messages (%s) and the %s answered none.", who, len(unanswered), what, other),
 				"The "+other+" is down, rebooted and lost the ISAKMP SA, or the path between the gateways drops UDP 500/4500.",
-				"Check that the "+other+" is up and reachable; with --keys ikescope confirms these are R-U-THERE messages."), true
+				next), true
 		}
 	}
 	return Finding{}, false
@@ -2101,10 +2107,39 @@ const minESPAnswer = time.Second
 // minESPAnswer, or the reply timeout when that is shorter or no exchange shows a round
 // trip.
 func (s *Session) espAnswerWait(replyTimeout time.Duration) time.Duration {
-	if rtt, _ := s.roundTrips(); rtt > 0 {
+	rtt, _ := s.roundTrips()
+	if rtt == 0 {
+		rtt = s.firstAnswerWait()
+	}
+	if rtt > 0 {
 		return min(max(3*rtt, minESPAnswer), replyTimeout)
 	}
 	return replyTimeout
+}
+
+// firstAnswerWait is, when every answered exchange of the SA was retransmitted, the
+// shortest time from a request's first copy to its answer: more than the path's round
+// trip (it holds the wait before a copy got through), so a wait made of it errs long.
+// 0 when no exchange was answered.
+func (s *Session) firstAnswerWait() time.Duration {
+	var best time.Duration
+	for _, ex := range s.Exchanges {
+		if ex.Type == decode.ExchangeTransaction {
+			continue
+		}
+		var req *Msg
+		for _, m := range ex.Messages {
+			if !m.Response && req == nil {
+				req = m
+			} else if m.Response && req != nil {
+				if d := m.Time.Sub(req.Time); best == 0 || d < best {
+					best = d
+				}
+				break
+			}
+		}
+	}
+	return best
 }
 
 // slowestRoundTrip is the longest time an IKE request of the SA took to be answered,
@@ -2724,6 +2759,15 @@ func (s *Session) espThroughOneWay(fromI, fromR []*ESPFlow) (Finding, bool) {
 	if len(s.Captures) > 1 || len(fromI) == 0 || len(fromR) == 0 {
 		return Finding{}, false
 	}
+	spis := map[uint32]bool{}
+	for _, f := range s.ESP {
+		if spis[f.SPI] {
+			// One SPI between two pairs of addresses: a NAT at the capture point, whose
+			// packets going out are another flow than those coming in.
+			return Finding{}, false
+		}
+		spis[f.SPI] = true
+	}
 	count := func(fs []*ESPFlow) (packets, twice int) {
 		for _, f := range fs {
 			packets += f.Packets
@@ -2733,6 +2777,17 @@ func (s *Session) espThroughOneWay(fromI, fromR []*ESPFlow) (Finding, bool) {
 	}
 	pi, di := count(fromI)
 	pr, dr := count(fromR)
+	if pi >= 3 && pr >= 3 && di == 0 && dr == 0 && s.dupIKE[0] > 0 && s.dupIKE[1] > 0 {
+		// Both sides' IKE twice, neither side's ESP: dropped both ways.
+		var frames []int
+		for _, f := range append(append([]*ESPFlow(nil), fromI...), fromR...) {
+			frames = append(frames, f.firstRef, f.lastRef)
+		}
+		return s.newFinding(CodeESPOneWay, Warning, "ESP", frames, fromI[0].First,
+			fmt.Sprintf("This capture holds both sides' IKE messages twice, but their ESP once each (the initiator's %d packets, the responder's %d): IKE passes the capture point, ESP comes in from both sides and goes no further.", pi, pr),
+			"Where the capture runs on a router or firewall between the gateways, on all its interfaces, each forwarded packet is seen coming in and going out: it drops ESP both ways (a rule that lets IKE through but not ESP: IP protocol 50, or ESP in UDP 4500, which a filter tells from IKE by its non-zero SPI where IKE has four zero bytes). Where the file is two captures merged, ESP left each point and reached neither.",
+			"On the device in between, look at the rules and counters for ESP (IP protocol 50, or UDP 4500), and at its drops."), true
+	}
 	through, stopped, flows, sender, other, ikeTwice := "initiator", "responder", fromR, pr, pi, s.dupIKE[0]
 	switch {
 	case pi >= 3 && di >= pi-1 && dr == 0 && pr >= 3:

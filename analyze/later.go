@@ -48,14 +48,18 @@ func firstFrom(s *Session, addr netip.Addr) *Msg {
 // happened; they say what came after. The ends are the same addresses, and the same
 // ports unless both are IKE's own: clients behind one NAT share its address.
 func (a *Analyzer) laterSuccess(s *Session) {
-	if !s.Failed || s.abandonedFor > 0 {
+	if !s.Failed || s.abandonedFor > 0 || slices.ContainsFunc(s.findings, func(f Finding) bool {
+		// Proxy IDs or traffic selectors refused: that is about one pair of subnets, and
+		// a tunnel that came up later may be for another.
+		return f.Code == CodeInvalidID || f.Code == CodeTSUnacceptable
+	}) {
 		return
 	}
 	peers := a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())]
 	var later *Session
 	for _, o := range peers {
-		if o == s || !o.tunnelUp() || o.Failed || !sameCapture(s, o) || !o.establishedAt.After(s.First) || !sameEnds(s, o) ||
-			s.User != "" && o.User != "" && s.User != o.User {
+		if o == s || o.Version != s.Version || !o.tunnelUp() || o.Failed || !sameCapture(s, o) || !o.establishedAt.After(s.First) || !sameEnds(s, o) ||
+			s.User != "" && o.User != "" && s.User != o.User || !sameSelectors(s, o) {
 			continue
 		}
 		if later == nil || o.establishedAt.Before(later.establishedAt) {
@@ -105,13 +109,37 @@ func (s *Session) tunnelUp() bool {
 	return s.Established && (s.Phase2Done > 0 || len(s.ESP) > 0)
 }
 
+// sameSelectors reports whether two sessions asked for the same traffic, when keys
+// showed both: a tunnel for other subnets that came up does not make up for one that
+// did not. Either unknown, they may be the same.
+func sameSelectors(s, o *Session) bool {
+	if len(s.Selectors) == 0 || len(o.Selectors) == 0 {
+		return true
+	}
+	return slices.Equal(selectorNets(s.Selectors), selectorNets(o.Selectors))
+}
+
+// selectorNets are the networks of a session's selectors, sorted, without the words
+// that say which side's they are ("local", "remote"): either side may have asked.
+func selectorNets(sel []string) []string {
+	out := make([]string, 0, len(sel))
+	for _, x := range sel {
+		if i := strings.LastIndexByte(x, ' '); i >= 0 {
+			x = x[i+1:]
+		}
+		out = append(out, x)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // sharedAddress reports whether other clients share s's initiator address (a NAT before
 // several of them): another session from it with another port, or another user. Which
 // of them came up later is then not s's client, unless the users are known.
 func sharedAddress(s *Session, peers []*Session) bool {
 	return slices.ContainsFunc(peers, func(o *Session) bool {
 		return o != s && o.Initiator.Addr() == s.Initiator.Addr() &&
-			(o.Initiator.Port() != s.Initiator.Port() || o.User != "" && s.User != "" && o.User != s.User)
+			(!sameEnd(o.Initiator, s.Initiator) || o.User != "" && s.User != "" && o.User != s.User)
 	})
 }
 

@@ -10,12 +10,37 @@ import (
 )
 
 // concatenated analyses capture a, then capture b starting gap after a's last packet,
-// as one capture (made in the test, not recorded so).
-func concatenated(t *testing.T, a, b string, gap time.Duration) *analyze.Result {
+// as one capture (made in the test, not recorded so), decrypted with the keys of the
+// daemon logs given.
+func concatenated(t *testing.T, a, b string, gap time.Duration, logs ...string) *analyze.Result {
 	t.Helper()
 	sa, sb := loadStream(t, pcap(a)), loadStream(t, pcap(b))
 	msgs := concatStreams(sa.Msgs, sb.Msgs, max(sa.Stats.Frames, lastFrame(sa.Msgs)), gap)
-	return analyzeStream(a+"+"+b, msgs, streamStats(msgs), analyze.Options{})
+	if len(logs) == 0 {
+		return analyzeStream(a+"+"+b, msgs, streamStats(msgs), analyze.Options{})
+	}
+	var keys *ikecrypt.Keys
+	for _, l := range logs {
+		k, err := ikecrypt.LoadKeys(pcap(l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if keys == nil {
+			keys = k
+		} else {
+			keys.Merge(k)
+		}
+	}
+	dec := ikecrypt.NewDecrypter(keys)
+	an := analyze.New(analyze.Options{})
+	an.StartCapture(a + "+" + b)
+	for i := range msgs {
+		m := msgs[i]
+		dec.Open(&m)
+		an.Add(&m)
+	}
+	an.EndCapture(streamStats(msgs))
+	return an.Finish()
 }
 
 // TestLaterSuccess: a failed negotiation followed by one between the same ends that
@@ -77,27 +102,36 @@ func TestLaterSuccessNeedsATunnel(t *testing.T) {
 	}
 	// XAUTH refused (read with keys), then a session that made an IPsec SA: Phase 1 up is
 	// no tunnel, so the refusal is history (a warning), and the state says what came up.
-	sa, sb := loadStream(t, pcap("ikev1-xauth-wrong-password.pcap")), loadStream(t, pcap("ikev1-xauth-psk.pcap"))
-	msgs := concatStreams(sa.Msgs, sb.Msgs, max(sa.Stats.Frames, lastFrame(sa.Msgs)), 5*time.Second)
-	keys, err := ikecrypt.LoadKeys(pcap("ikev1-xauth-wrong-password.initiator.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := ikecrypt.NewDecrypter(keys)
-	a := analyze.New(analyze.Options{})
-	a.StartCapture("xauth")
-	for i := range msgs {
-		m := msgs[i]
-		dec.Open(&m)
-		a.Add(&m)
-	}
-	a.EndCapture(streamStats(msgs))
-	res = a.Finish()
+	res = concatenated(t, "ikev1-xauth-wrong-password.pcap", "ikev1-xauth-psk.pcap", 5*time.Second, "ikev1-xauth-wrong-password.initiator.log")
 	if f := findCode(res, analyze.CodeUserAuthFailed); f == nil || !strings.Contains(f.Summary, "XAUTH_STATUS = FAIL") {
 		t.Fatalf("xauth refused then up: user-auth-failed %+v", f)
 	}
 	s := res.Sessions[0]
 	if s.Failed || !strings.HasSuffix(s.State, ", then session 3 came up") {
 		t.Errorf("xauth refused then up: session 1 failed %v state %q", s.Failed, s.State)
+	}
+}
+
+// TestLaterSuccessSameTunnel: what came up later must be the same tunnel. An IKEv2 SA up
+// after an IKEv1 failure is another connection; a proxy-ID refusal concerns one pair of
+// subnets, which a later tunnel may not carry; the Phase 2 proposals of a later IKE SA
+// are not compared with an earlier one's. An IKE_SA_INIT refused on port 500, then an SA
+// up on 4500 (after NAT detection), is the same ends.
+func TestLaterSuccessSameTunnel(t *testing.T) {
+	res := concatenated(t, "ikev1-main-psk-mismatch.pcap", "ikev2-psk.pcap", 2*time.Second)
+	if f := findCode(res, analyze.CodeAuthFailed); f == nil || f.Severity != analyze.Error {
+		t.Errorf("IKEv1 failure, then IKEv2 up: auth-failed %+v", f)
+	}
+	res = concatenated(t, "ikev1-proxyid-mismatch-both.pcap", "ikev1-main-psk.pcap", 2*time.Second,
+		"ikev1-proxyid-mismatch-both.initiator.log", "ikev1-main-psk.initiator.log")
+	if s := res.Sessions[0]; !s.Failed || strings.Contains(s.State, "came up") {
+		t.Errorf("proxy IDs refused, then a tunnel: session 1 failed %v state %q", s.Failed, s.State)
+	}
+	if f := findCode(res, analyze.CodeProposalDiff); f != nil {
+		t.Errorf("proposals of two IKE SAs compared: %s", f.Summary)
+	}
+	res = concatenated(t, "ikev2-no-proposal.pcap", "ikev2-psk.pcap", 2*time.Second)
+	if f := findCode(res, analyze.CodeNoProposalChosen); f == nil || f.Severity != analyze.Warning {
+		t.Errorf("refused on 500, then up on 4500: no-proposal-chosen %+v", f)
 	}
 }

@@ -25,7 +25,7 @@ func (a *Analyzer) phase2Diffs() []Finding {
 				frames = append(frames, m.Frame)
 			}
 		}
-		if ox, oy := a.p2Offers[x], a.p2Offers[y]; len(ox) > 0 && len(oy) > 0 {
+		if ox, oy := p2During(a.p2Offers[x], s), p2During(a.p2Offers[y], s); len(ox) > 0 && len(oy) > 0 {
 			if diffs := Diff(ox, oy); len(diffs) > 0 {
 				var parts []string
 				for _, d := range diffs {
@@ -38,8 +38,8 @@ func (a *Analyzer) phase2Diffs() []Finding {
 				done[pair] = true
 			}
 		}
-		ix, okx := a.p2IDs[x]
-		iy, oky := a.p2IDs[y]
+		ix, okx := p2Latest(a.p2IDs[x], s)
+		iy, oky := p2Latest(a.p2IDs[y], s)
 		if okx && oky && (ix[0] != iy[1] || ix[1] != iy[0]) {
 			var parts []string
 			if ix[1] != iy[0] {
@@ -56,4 +56,41 @@ func (a *Analyzer) phase2Diffs() []Finding {
 		}
 	}
 	return out
+}
+
+// p2Seen is what a gateway offered or asked for in a Phase 2 request, and the IKE SA
+// (session) that carried it.
+type p2Seen[T any] struct {
+	v T
+	s *Session
+}
+
+// maxP2Seen bounds what is kept of each gateway's Phase 2 requests.
+const maxP2Seen = 8
+
+// noteP2 adds a gateway's latest Phase 2 request to what is kept of them.
+func noteP2[T any](list []p2Seen[T], v T, s *Session) []p2Seen[T] {
+	if len(list) >= maxP2Seen {
+		list = append(list[:0], list[1:]...)
+	}
+	return append(list, p2Seen[T]{v, s})
+}
+
+// p2Latest is a gateway's latest Phase 2 request made while s was up: in s, or in an
+// IKE SA whose time overlaps s's (both gateways negotiating, each in its own). A later
+// IKE SA's Quick Modes are another negotiation, with another configuration maybe.
+func p2Latest[T any](list []p2Seen[T], s *Session) (T, bool) {
+	for i := len(list) - 1; i >= 0; i-- {
+		if o := list[i].s; o == s || !o.First.After(s.Last) && !s.First.After(o.Last) {
+			return list[i].v, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+// p2During is p2Latest for proposals: nil when there is none.
+func p2During(list []p2Seen[[]Proposal], s *Session) []Proposal {
+	v, _ := p2Latest(list, s)
+	return v
 }
