@@ -1069,6 +1069,7 @@ func (a *Analyzer) refresh(s *Session, final bool) {
 	if final {
 		now = a.endOf(s)
 	}
+	s.stoppedEarly = now.Sub(s.Last) >= a.opts.ReplyTimeout
 	fs := s.evaluate(now, a.opts, final, a.lossFindings(s))
 	if c := &a.captures[s.capIdx]; c.unordered && !a.multi {
 		hedgeUnordered(fs)
@@ -1079,7 +1080,6 @@ func (a *Analyzer) refresh(s *Session, final bool) {
 		fs[i].FramesOmitted += folded
 	}
 	was := s.State
-	s.stoppedEarly = now.Sub(s.Last) >= a.opts.ReplyTimeout
 	s.describe(fs)
 	s.findings = fs
 	if a.opts.OnSession != nil && s.State != was {

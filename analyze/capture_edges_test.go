@@ -67,14 +67,23 @@ func TestMM5AnswerNeedsTime(t *testing.T) {
 }
 
 // TestFirstAuthAnswerSmall: a short answer to the first IKE_AUTH after which the
-// initiator goes no further is a refused CHILD_SA or the first round of EAP
-// (ikev2-eap-mschapv2 cut in the test after it, frame 4); the recording whole is an EAP
+// initiator goes no further while the capture goes on is a refused CHILD_SA or the first
+// round of EAP (ikev2-eap-mschapv2 cut in the test after it, frame 4, and another
+// gateway's packet 15 s later: made in the test); the recording whole is an EAP
 // login that succeeds, and ikev2-ts-unacceptable, whose initiator goes on, keeps the
 // refused CHILD_SA.
 func TestFirstAuthAnswerSmall(t *testing.T) {
-	f := findCode(analyzeFile(t, firstFrames(t, pcap("ikev2-eap-mschapv2.pcap"), 4)), analyze.CodePhase2Stalled)
+	// The capture goes on 15 s after frame 4 (a packet of another gateway's, from
+	// roadwarriors, then), showing the client went no further.
+	frames, link := decodetest.ReadFrames(t, pcap("ikev2-eap-mschapv2.pcap"))
+	other, _ := decodetest.ReadFrames(t, pcap("roadwarriors.pcap"))
+	later := other[0]
+	later.CI.Timestamp = frames[3].CI.Timestamp.Add(15 * time.Second)
+	path := filepath.Join(t.TempDir(), "went-on.pcap")
+	decodetest.WriteFrames(t, path, link, 65535, false, append(append([]decodetest.Frame(nil), frames[:4]...), later))
+	f := findCode(analyzeFile(t, path), analyze.CodePhase2Stalled)
 	if f == nil || !strings.Contains(f.Summary, "or it is the first round of EAP") {
-		t.Errorf("first 4 frames of ikev2-eap-mschapv2: %+v", f)
+		t.Errorf("first 4 frames of ikev2-eap-mschapv2, then 15 s: %+v", f)
 	}
 	if f := findCode(analyzeFile(t, pcap("ikev2-eap-mschapv2.pcap")), analyze.CodePhase2Stalled); f != nil {
 		t.Errorf("ikev2-eap-mschapv2: %s", f.Summary)
@@ -280,5 +289,41 @@ func TestQuickModeSeenFromQM2(t *testing.T) {
 	}
 	if got := strings.Join(steps, " "); got != "QM2 QM3" || s.Phase2Done != 1 || !strings.HasPrefix(s.State, "established") {
 		t.Errorf("steps %q, IPsec SAs %d, state %q; want QM2 QM3, 1, established", got, s.Phase2Done, s.State)
+	}
+}
+
+// TestCaptureEndsAtSecondCopy: IKE_SA_INIT (ikev2-psk's frame 1 alone) and one copy sent
+// again half a second later, where the capture ends: the first copy went unanswered,
+// the second may yet be; a warning, not a failure. The copy 11 s later (past the reply
+// timeout since the first) is a failure.
+func TestCaptureEndsAtSecondCopy(t *testing.T) {
+	first := firstFrames(t, pcap("ikev2-psk.pcap"), 1)
+	for _, c := range []struct {
+		after time.Duration
+		sev   analyze.Severity
+		state string
+	}{
+		{500 * time.Millisecond, analyze.Warning, "capture ends after IKE_SA_INIT request"},
+		{11 * time.Second, analyze.Error, "failed at IKE_SA_INIT request: no-response"},
+	} {
+		res := analyzeFile(t, withSentAgainAt(t, first, sentAgain{1, c.after, 0}))
+		f := findCode(res, analyze.CodeNoResponse)
+		if f == nil || f.Severity != c.sev || res.Sessions[0].State != c.state {
+			t.Errorf("copy after %v: no-response %+v, state %q; want %v, %q", c.after, f, res.Sessions[0].State, c.sev, c.state)
+		}
+	}
+}
+
+// TestFirstEAPRoundCut: ikev2-eap-mschapv2 cut after frame 4, the gateway's first
+// IKE_AUTH answer (its identity, its AUTH and the EAP Identity request), 0.6 ms before
+// the capture ends. Too small for a CHILD_SA, as small as EAP's first round: nothing
+// shows the client stopped, so no phase2-stalled, and the SA is not called up.
+func TestFirstEAPRoundCut(t *testing.T) {
+	res := analyzeFile(t, firstFrames(t, pcap("ikev2-eap-mschapv2.pcap"), 4))
+	if f := findCode(res, analyze.CodePhase2Stalled); f != nil {
+		t.Errorf("phase2-stalled: %s", f.Summary)
+	}
+	if st := res.Sessions[0].State; st != "capture ends after IKE_AUTH response" {
+		t.Errorf("state %q", st)
 	}
 }

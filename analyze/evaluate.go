@@ -544,8 +544,14 @@ func (s *Session) describe(fs []Finding) {
 		if s.Version == 1 {
 			s.State = "Phase 1 up (negotiated before the capture)"
 		}
+	case s.Established && s.Version == 2 && s.firstAuthOpen && !failed:
+		s.State = "capture ends after IKE_AUTH response"
 	case s.Established && s.Version == 2:
 		s.State = "IKE SA up, no CHILD_SA"
+	case s.Established && !failed && !s.stoppedEarly && s.lastStep().Exchange() == decode.ExchangeTransaction:
+		// XAUTH or Mode Config was still going when the capture ended: too soon to say
+		// whether an IPsec SA would follow.
+		s.State = "Phase 1 up, capture ends after Transaction"
 	case s.Established:
 		s.State = "Phase 1 up, no IPsec SA"
 	case s.redirectedTo != "":

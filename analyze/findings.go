@@ -623,7 +623,20 @@ func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Findin
 			}
 			continue
 		}
-		out = append(out, s.stalledFinding(p, waited, final, opts.ReplyTimeout)...)
+		fs := s.stalledFinding(p, waited, final, opts.ReplyTimeout)
+		if final && !opts.Evict && retrans == 1 && waited < last.Interval && last.Interval+waited < opts.ReplyTimeout {
+			// A file that ends after a request was sent again once, before the sender
+			// would have sent it a third time and before the reply timeout since the
+			// first: the first copy went unanswered for a while, whether the second was
+			// is not in the file. (Live capture has said so as it happened.)
+			for i := range fs {
+				if fs[i].Severity == Error {
+					fs[i].Severity = Warning
+					fs[i].Summary += fmt.Sprintf(" The capture ends %s after the second copy, sooner than the %s waited before sending it: whether that copy was answered is not in it.", secs(waited), side(p.first.FromInitiator))
+				}
+			}
+		}
+		out = append(out, fs...)
 	}
 	if f, ok := s.replyNotReaching(); ok {
 		out = append(out, f)
@@ -1236,6 +1249,7 @@ func skLen(m *Msg) int { return m.skLen }
 // childInferred: an IKE_AUTH response that carries the identity but is too short to hold
 // SA, TSi and TSr means the IKE SA is up and the CHILD_SA was refused.
 func (s *Session) childInferred() []Finding {
+	s.firstAuthOpen = false
 	for _, m := range s.Messages {
 		if m.ExchangeType != decode.ExchangeIKEAuth || !m.Response || m.Retransmit > 0 || m.ISAKMPIsV1() || m.Decrypted {
 			continue
@@ -1263,7 +1277,12 @@ func (s *Session) childInferred() []Finding {
 		}
 		summary := fmt.Sprintf("The IKE SA came up but the responder's IKE_AUTH answer holds at most %d bytes of payloads (%d encrypted bytes): too few for %s and a CHILD_SA (SA, TSi, TSr), so the CHILD_SA was most likely refused.", room, skLen(m), what)
 		next := "Compare the traffic selectors and ESP proposals of both gateways and read the responder's log. With --keys ikescope names the notification."
-		if after, ok := s.afterFirstAuth(m); !eap && m.MessageID == 1 && ok {
+		if after, ok := s.afterFirstAuth(m); !eap && m.MessageID == 1 && ok && after == "" && !s.stoppedEarly {
+			// As small as the first round of EAP, and the capture ends before the
+			// initiator could be seen to go on or not: nothing to say yet.
+			s.firstAuthOpen = true
+			return nil
+		} else if !eap && m.MessageID == 1 && ok {
 			// The answer to the first IKE_AUTH, and the initiator went no further: as
 			// small as the first round of EAP, which the initiator would continue.
 			summary = fmt.Sprintf("The responder's first IKE_AUTH answer holds at most %d bytes of payloads (%d encrypted bytes): too few for IDr, AUTH and a CHILD_SA (SA, TSi, TSr). Either the IKE SA came up and the CHILD_SA was refused, or it is the first round of EAP (the gateway asks for the user's identity) and the initiator did not go on%s.", room, skLen(m), after)
