@@ -23,8 +23,14 @@ func analyzeFile(t *testing.T, path string, keyFiles ...string) *analyze.Result 
 		t.Fatal(err)
 	}
 	defer r.Close()
+	return analyzeReader(t, r, filepath.Base(path), loadKeys(t, keyFiles...), false)
+}
+
+// loadKeys reads the keys of key files or daemon logs, merged; nil for none.
+func loadKeys(t *testing.T, files ...string) *ikecrypt.Keys {
+	t.Helper()
 	var keys *ikecrypt.Keys
-	for _, f := range keyFiles {
+	for _, f := range files {
 		k, err := ikecrypt.LoadKeys(f)
 		if err != nil {
 			t.Fatal(err)
@@ -35,7 +41,7 @@ func analyzeFile(t *testing.T, path string, keyFiles ...string) *analyze.Result 
 			keys.Merge(k)
 		}
 	}
-	return analyzeReader(t, r, filepath.Base(path), keys, false)
+	return keys
 }
 
 // analyzeReader runs what r reads through the analysis, decrypted with keys when there

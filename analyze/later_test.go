@@ -19,19 +19,11 @@ func concatenated(t *testing.T, a, b string, gap time.Duration, logs ...string) 
 	if len(logs) == 0 {
 		return analyzeStream(a+"+"+b, msgs, streamStats(msgs), analyze.Options{})
 	}
-	var keys *ikecrypt.Keys
+	var files []string
 	for _, l := range logs {
-		k, err := ikecrypt.LoadKeys(pcap(l))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if keys == nil {
-			keys = k
-		} else {
-			keys.Merge(k)
-		}
+		files = append(files, pcap(l))
 	}
-	dec := ikecrypt.NewDecrypter(keys)
+	dec := ikecrypt.NewDecrypter(loadKeys(t, files...))
 	an := analyze.New(analyze.Options{})
 	an.StartCapture(a + "+" + b)
 	for i := range msgs {

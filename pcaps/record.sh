@@ -1713,6 +1713,28 @@ rec_ikev2_eap_method_mismatch() {
 	finish_pair
 }
 
+# SILENT_RADIUS_CONF: charon's eap-radius settings (inside its plugins section) that
+# send to silent_radius
+SILENT_RADIUS_CONF='        eap-radius {
+            servers {
+                local {
+                    address = 127.0.0.1
+                    secret = ikescope-radius-secret
+                }
+            }
+        }'
+
+# silent_radius_run CONN: silent_radius in B, then capture and daemons; A initiates
+# CONN and charon waits up to 40 s for it; finish_pair
+silent_radius_run() {
+	silent_radius "$NS_B"
+	start_pair
+	initiate "$1" 40
+	sleep 2
+	finish_pair
+	config_only || bg_kill "$RADIUS_PID"
+}
+
 # silent_radius NS: a RADIUS "server" on 127.0.0.1:1812 in NS that reads every
 # request and never answers (bounded to 120 s; RADIUS_PID). None in CONFIG_ONLY mode.
 RADIUS_PID=''
@@ -1745,26 +1767,14 @@ rec_ikev2_eap_radius_silent() {
 	ra_pair ikev2-eap-radius-silent
 	config_only || [ -e /usr/lib/ipsec/plugins/libstrongswan-eap-radius.so ] ||
 		die "eap-radius plugin missing (libcharon-extra-plugins)"
-	charon_conf "$DB" 'plugins {
-        eap-radius {
-            servers {
-                local {
-                    address = 127.0.0.1
-                    secret = ikescope-radius-secret
-                }
-            }
-        }
-    }'
+	charon_conf "$DB" "plugins {
+$SILENT_RADIUS_CONF
+    }"
 	RA_V2=yes RA_EAP=eap-radius POOL=10.99.0.1-10.99.0.10 RA_USERS='' \
 		ra_gw_conf "$DB/swanctl.conf"
 	ra_client_add alice 2 "$ADDR_A" alice ikescope-alice-password eap-md5
 	ra_client_write "$DA/swanctl.conf"
-	silent_radius "$NS_B"
-	start_pair
-	initiate alice 40
-	sleep 2
-	finish_pair
-	config_only || bg_kill "$RADIUS_PID"
+	silent_radius_run alice
 }
 
 # IKEv1 remote access whose gateway checks XAUTH passwords with a RADIUS server
@@ -1779,29 +1789,17 @@ rec_ikev1_xauth_radius_silent() {
 	ra_pair ikev1-xauth-radius-silent
 	config_only || [ -e /usr/lib/ipsec/plugins/libstrongswan-xauth-eap.so ] ||
 		die "xauth-eap plugin missing (libcharon-extra-plugins)"
-	charon_conf "$DB" 'plugins {
+	charon_conf "$DB" "plugins {
         xauth-eap {
             backend = radius
         }
-        eap-radius {
-            servers {
-                local {
-                    address = 127.0.0.1
-                    secret = ikescope-radius-secret
-                }
-            }
-        }
-    }'
+$SILENT_RADIUS_CONF
+    }"
 	RA_V1=yes RA_XAUTH=xauth-eap POOL=10.99.0.1-10.99.0.10 RA_USERS='' \
 		ra_gw_conf "$DB/swanctl.conf"
 	ra_client_add alice 1 "$ADDR_A" alice ikescope-alice-password
 	ra_client_write "$DA/swanctl.conf"
-	silent_radius "$NS_B"
-	start_pair
-	initiate alice 40
-	sleep 2
-	finish_pair
-	config_only || bg_kill "$RADIUS_PID"
+	silent_radius_run alice
 }
 
 # ra_two_clients NAME V: a pool of one address (10.99.0.1) and two users,
