@@ -327,3 +327,19 @@ func TestFirstEAPRoundCut(t *testing.T) {
 		t.Errorf("state %q", st)
 	}
 }
+
+// TestDeleteAnswerNamed: in ikev2-mobike (with keys) the responder deletes a CHILD_SA and
+// the initiator's answer (frame 22) deletes the other half of the pair, as RFC 7296
+// 1.4.1 has it: said as an answer, not as the initiator tearing the tunnel down.
+func TestDeleteAnswerNamed(t *testing.T) {
+	res := analyzeFile(t, pcap("ikev2-mobike.pcap"), pcap("ikev2-mobike.initiator.log"))
+	for _, f := range res.Findings {
+		if f.Code == analyze.CodeDeleted && fmt.Sprint(f.Frames) == "[22]" {
+			if !strings.Contains(f.Summary, "in answer to the responder's Delete") {
+				t.Errorf("frame 22: %s", f.Summary)
+			}
+			return
+		}
+	}
+	t.Errorf("no deleted finding for frame 22: %s", codesOf(res.Findings))
+}

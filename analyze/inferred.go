@@ -71,7 +71,10 @@ func (s *Session) deleteFinding(msg *Msg, d deleteInfo) Finding {
 		}
 	}
 	summary := fmt.Sprintf("The %s deleted %s at %s.", who, what, stamp(msg.Time))
-	if r := s.rekeyBefore(msg); r != nil && (what != "the IKE SA" || s.successor != nil) {
+	if msg.v2 && msg.Response && what != "the IKE SA" {
+		// RFC 7296 1.4.1: an answer to a Delete deletes the paired SAs in its turn.
+		summary = fmt.Sprintf("The %s deleted %s at %s, in answer to the %s's Delete: the other half of each SA pair the %s deleted.", who, what, stamp(msg.Time), side(!msg.FromInitiator), side(!msg.FromInitiator))
+	} else if r := s.rekeyBefore(msg); r != nil && (what != "the IKE SA" || s.successor != nil) {
 		summary = fmt.Sprintf("The %s deleted %s at %s, after the rekey in frame %d: the old SA gives way to the new one.", who, what, stamp(msg.Time), r.Frame)
 	}
 	return s.newFinding(CodeDeleted, Info, msg.Step.String()+"/"+fmt.Sprint(msg.Frame), []int{msg.Frame}, msg.Time,
