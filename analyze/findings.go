@@ -717,7 +717,7 @@ func (s *Session) stalledFindingText(p pendingRequest, waited time.Duration, fin
 		} else if dst := s.Responder.Addr(); notUnicast(dst) {
 			cause = fmt.Sprintf("The request goes to %s, a broadcast or multicast address: IKE runs between two unicast addresses, and IKE daemons drop what comes to a broadcast or multicast address. The initiator's configuration names the wrong remote address (a network's broadcast address typed for a gateway's, or a discovery setting).", dst)
 		}
-		sev, said := Error, sent+" No message from "+s.Responder.Addr().String()+" at all."
+		sev, said := Error, sent+noMessageAtAll(s.Responder.Addr())
 		if earlier := s.earlierAnswer(m); earlier != nil {
 			// A COOKIE or INVALID_KE round before it: the responder is there.
 			said = fmt.Sprintf("%s The responder had answered the IKE_SA_INIT before it with %s (frame %d), so it is reachable and listening; the request that followed got nothing.", sent, decode.NotifyName(true, earlier.Notifies[0].Type), earlier.Frame)
@@ -2126,9 +2126,11 @@ const minESPAnswer = time.Second
 // minESPAnswer, or the reply timeout when that is shorter or no exchange shows a round
 // trip.
 func (s *Session) espAnswerWait(replyTimeout time.Duration) time.Duration {
-	rtt, _ := s.roundTrips()
+	rtt, _, anyCopy := s.roundTrips()
 	if rtt == 0 {
-		rtt = s.firstAnswerWait()
+		// Every answered exchange was retransmitted: the shortest time from a first copy
+		// to its answer is more than the path's round trip, so the wait errs long.
+		rtt = anyCopy
 	}
 	if rtt > 0 {
 		return min(max(3*rtt, minESPAnswer), replyTimeout)
@@ -2136,12 +2138,19 @@ func (s *Session) espAnswerWait(replyTimeout time.Duration) time.Duration {
 	return replyTimeout
 }
 
-// firstAnswerWait is, when every answered exchange of the SA was retransmitted, the
-// shortest time from a request's first copy to its answer: more than the path's round
-// trip (it holds the wait before a copy got through), so a wait made of it errs long.
-// 0 when no exchange was answered.
-func (s *Session) firstAnswerWait() time.Duration {
-	var best time.Duration
+// slowestRoundTrip is the longest time an IKE request of the SA took to be answered,
+// over exchanges answered at the first copy; 0 when none shows it.
+func (s *Session) slowestRoundTrip() time.Duration {
+	_, slowest, _ := s.roundTrips()
+	return slowest
+}
+
+// roundTrips are the shortest and the longest times an IKE request of the SA took to
+// be answered, over exchanges answered at the first copy, and the shortest from a
+// request's first copy to its answer over all answered exchanges; 0 when none shows
+// them. IKEv1 Transaction exchanges do not count: XAUTH's answer waits for a person to
+// type.
+func (s *Session) roundTrips() (fastest, slowest, anyCopy time.Duration) {
 	for _, ex := range s.Exchanges {
 		if ex.Type == decode.ExchangeTransaction {
 			continue
@@ -2151,46 +2160,22 @@ func (s *Session) firstAnswerWait() time.Duration {
 			if !m.Response && req == nil {
 				req = m
 			} else if m.Response && req != nil {
-				if d := m.Time.Sub(req.Time); best == 0 || d < best {
-					best = d
-				}
-				break
-			}
-		}
-	}
-	return best
-}
-
-// slowestRoundTrip is the longest time an IKE request of the SA took to be answered,
-// over exchanges answered at the first copy; 0 when none shows it.
-func (s *Session) slowestRoundTrip() time.Duration {
-	_, slowest := s.roundTrips()
-	return slowest
-}
-
-// roundTrips are the shortest and the longest times an IKE request of the SA took to
-// be answered, over exchanges answered at the first copy; 0 when none shows them. IKEv1
-// Transaction exchanges do not count: XAUTH's answer waits for a person to type.
-func (s *Session) roundTrips() (fastest, slowest time.Duration) {
-	for _, ex := range s.Exchanges {
-		if ex.Type == decode.ExchangeTransaction || slices.ContainsFunc(ex.Messages, func(m *Msg) bool { return m.Retransmit > 0 }) {
-			continue // a retransmission's wait is the sender's timer, not the path
-		}
-		var req *Msg
-		for _, m := range ex.Messages {
-			if !m.Response && req == nil {
-				req = m
-			} else if m.Response && req != nil {
 				rtt := m.Time.Sub(req.Time)
-				if fastest == 0 || rtt < fastest {
-					fastest = rtt
+				if anyCopy == 0 || rtt < anyCopy {
+					anyCopy = rtt
 				}
-				slowest = max(slowest, rtt)
+				if !slices.ContainsFunc(ex.Messages, func(m *Msg) bool { return m.Retransmit > 0 }) {
+					// (a retransmission's wait is the sender's timer, not the path)
+					if fastest == 0 || rtt < fastest {
+						fastest = rtt
+					}
+					slowest = max(slowest, rtt)
+				}
 				break
 			}
 		}
 	}
-	return fastest, slowest
+	return fastest, slowest, anyCopy
 }
 
 // duplicatesFinding says the capture holds some of the session's packets twice: at
@@ -2775,17 +2760,15 @@ func withFrames(a, b []int) []int {
 // comes in and goes no further. A single capture only: several capture points are
 // compared packet by packet (multi.go).
 func (s *Session) espThroughOneWay(fromI, fromR []*ESPFlow) (Finding, bool) {
-	if len(s.Captures) > 1 || len(fromI) == 0 || len(fromR) == 0 {
-		return Finding{}, false
+	if len(s.Captures) > 1 || len(fromI) == 0 || len(fromR) == 0 || s.dupIKE == [2]int{} {
+		return Finding{}, false // (no IKE message twice: the rule's evidence is missing)
 	}
-	spis := map[uint32]bool{}
-	for _, f := range s.ESP {
-		if spis[f.SPI] {
+	for i, f := range s.ESP {
+		if slices.ContainsFunc(s.ESP[i+1:], func(g *ESPFlow) bool { return g.SPI == f.SPI }) {
 			// One SPI between two pairs of addresses: a NAT at the capture point, whose
 			// packets going out are another flow than those coming in.
 			return Finding{}, false
 		}
-		spis[f.SPI] = true
 	}
 	count := func(fs []*ESPFlow) (packets, twice int) {
 		for _, f := range fs {

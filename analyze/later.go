@@ -12,7 +12,7 @@ import (
 // not that the responder sent nothing at all.
 func (a *Analyzer) spokeElsewhere(s *Session) {
 	peer := s.Responder.Addr()
-	silent := " No message from " + peer.String() + " at all."
+	silent := noMessageAtAll(peer)
 	for i := range s.findings {
 		f := &s.findings[i]
 		if f.Code != CodeNoResponse || !strings.Contains(f.Summary, silent) {
@@ -29,6 +29,10 @@ func (a *Analyzer) spokeElsewhere(s *Session) {
 		}
 	}
 }
+
+// noMessageAtAll ends no-response's summary when the responder sent nothing in this SA;
+// spokeElsewhere replaces it when the capture hears the responder in another.
+func noMessageAtAll(peer netip.Addr) string { return " No message from " + peer.String() + " at all." }
 
 // firstFrom is the first message of s that addr sent, or nil.
 func firstFrom(s *Session, addr netip.Addr) *Msg {

@@ -161,8 +161,8 @@ func (s *Session) slowAnswers() []Finding {
 			out = append(out, s.newFinding(CodeSlowResponse, Warning, "Transaction XAUTH", frames, h.answer.Time,
 				fmt.Sprintf("The gateway (the %s) sent its next XAUTH message (frame %d) only %s after the client's answer to its request for the user's credentials (frame %d), with nothing from the client between, while the SA's other answers took at most %s: it held the credentials that long before giving its verdict.",
 					who, h.answer.Frame, secs(h.gap), req.Frame, roundTrip(h.usual)),
-				"The gateway checks XAUTH credentials with its backend (a RADIUS server, LDAP, PAM) and answers when that answers or its own timeout runs out: a RADIUS server that is down or unreachable from the gateway, or that silently drops its requests (as a RADIUS server does with a client it does not know or a shared secret that does not match); or a one-time password or multi-factor check that waits for the user.",
-				fmt.Sprintf("Look in the gateway's log at the time of frame %d for what it waited on (strongSwan logs 'retransmit 1 of RADIUS Access-Request' and 'RADIUS Access-Request timed out'), check that the backend is reachable from the gateway and knows it (its RADIUS client entry and shared secret), and keep the backend's timeouts, every retry together, well under the time clients wait.", h.answer.Frame)).where(SettingUsers))
+				"The gateway checks XAUTH credentials with its backend (a RADIUS server, LDAP, PAM) and answers when that answers or its own timeout runs out: "+radiusSilent+"; or a one-time password or multi-factor check that waits for the user.",
+				backendNext("gateway", h.answer.Frame, "", "")).where(SettingUsers))
 			continue
 		}
 		summary := fmt.Sprintf("The %s answered the %s of frame %d only after %s: the %s sent it %d times (frames %s), and the answer (frame %d) came %s after the last copy, while the SA's other answers took at most %s. The %s held the request that long; it was not lost on the way.",
@@ -171,19 +171,29 @@ func (s *Session) slowAnswers() []Finding {
 		eap := req.skFirst == decode.PayloadEAP || h.answer.skFirst == decode.PayloadEAP || req.innerEAP || h.answer.innerEAP
 		switch {
 		case req.ExchangeType == decode.ExchangeIKEAuth && eap:
-			cause = "The gateway hands the client's EAP to its authentication backend (a RADIUS server, or the LDAP or Active Directory behind it) and answers only when that answers or its own timeout runs out: a RADIUS server that is down or unreachable from the gateway, or that silently drops its requests (as a RADIUS server does with a client it does not know or a shared secret that does not match); or a multi-factor push that waits for the user to approve."
+			cause = "The gateway hands the client's EAP to its authentication backend (a RADIUS server, or the LDAP or Active Directory behind it) and answers only when that answers or its own timeout runs out: " + radiusSilent + "; or a multi-factor push that waits for the user to approve."
 		case req.ExchangeType == decode.ExchangeIKEAuth:
 			cause = "Before it answers IKE_AUTH the responder checks the peer's identity and certificate: a revocation check (a CRL download or an OCSP request to a server that does not answer), an LDAP or RADIUS lookup, or a DNS lookup waits for its timeout."
 		default:
 			cause = fmt.Sprintf("The %s was busy or waited on something before answering: an overloaded gateway, SAs slow to install in its kernel or crypto hardware, or a lookup (RADIUS, LDAP, DNS) that waits for its timeout.", who)
 		}
-		next := fmt.Sprintf("Look in the %s's log at the time of frame %d for what it waited on (strongSwan logs 'retransmit 1 of RADIUS Access-Request' and 'RADIUS Access-Request timed out', or the CRL and OCSP fetches), check that the backend is reachable from the gateway and knows it (its RADIUS client entry and shared secret), and keep the backend's timeouts, every retry together, well under the time clients wait (a strongSwan client gives up after about 165 s by default).", who, h.answer.Frame)
+		next := backendNext(who, h.answer.Frame, ", or the CRL and OCSP fetches", " (a strongSwan client gives up after about 165 s by default)")
 		if req.ExchangeType != decode.ExchangeIKEAuth {
 			next = fmt.Sprintf("Look in the %s's log at the time of frame %d for what held the request (its load and CPU, the number of SAs it was setting up, the kernel installing SAs, a lookup), and at its other answers for comparison.", who, h.answer.Frame)
 		}
 		out = append(out, s.newFinding(CodeSlowResponse, Warning, req.Step.String(), frames, h.answer.Time, summary, cause, next))
 	}
 	return out
+}
+
+// radiusSilent is how a RADIUS server leaves a gateway waiting.
+const radiusSilent = "a RADIUS server that is down or unreachable from the gateway, or that silently drops its requests (as a RADIUS server does with a client it does not know or a shared secret that does not match)"
+
+// backendNext is what to check when a side held its answer waiting on a backend: its
+// log at the time of the answer (and, in more, what else it may have fetched), the
+// backend's reach and timeouts (against the clients' patience, in wait).
+func backendNext(who string, frame int, more, wait string) string {
+	return fmt.Sprintf("Look in the %s's log at the time of frame %d for what it waited on (strongSwan logs 'retransmit 1 of RADIUS Access-Request' and 'RADIUS Access-Request timed out'%s), check that the backend is reachable from the gateway and knows it (its RADIUS client entry and shared secret), and keep the backend's timeouts, every retry together, well under the time clients wait%s.", who, frame, more, wait)
 }
 
 // roundTrip says a short duration in milliseconds, a longer one as secs does.
