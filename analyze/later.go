@@ -95,6 +95,12 @@ func (a *Analyzer) laterSuccess(s *Session) {
 			continue
 		}
 		f.Severity = Warning
+		if f.Code == CodeNoResponse {
+			// The same addresses worked soon after: not a firewall or a daemon that is
+			// not there, as an unanswered first message alone would suggest.
+			f.Cause = "The responder did not answer this attempt, but the two gateways negotiated over the same addresses soon after: it was not ready then (its daemon starting, the connection not loaded yet, busy with another negotiation) or the path was down for a while."
+			f.Next = "Nothing to fix while the later tunnel stays up. If it happens again, read the responder's log at this time."
+		}
 		if s.supersededCode == "" {
 			s.supersededCode = f.Code
 		}
