@@ -2,6 +2,7 @@ package analyze_test
 
 import (
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -281,6 +282,9 @@ func TestUnansweredThenOtherWayUp(t *testing.T) {
 		}
 		if strings.Contains(got.Cause, "UDP 500 is blocked") {
 			t.Errorf("%s: cause blames a firewall the later negotiation went through: %s", name, got.Cause)
+		}
+		if slices.Contains(got.Where, analyze.SettingFirewall) {
+			t.Errorf("%s: the finding still points at the firewalls: %v", name, got.Where)
 		}
 		if st := res.Sessions[0].State; st != "not established (no-response at MM1), then session 2 came up" {
 			t.Errorf("%s: session 1 state %q", name, st)

@@ -100,6 +100,7 @@ func (a *Analyzer) laterSuccess(s *Session) {
 			// not there, as an unanswered first message alone would suggest.
 			f.Cause = "The responder did not answer this attempt, but the two gateways negotiated over the same addresses soon after: it was not ready then (its daemon starting, the connection not loaded yet, busy with another negotiation) or the path was down for a while."
 			f.Next = "Nothing to fix while the later tunnel stays up. If it happens again, read the responder's log at this time."
+			f.Where = nil // the firewalls let the later negotiation through
 		}
 		if s.supersededCode == "" {
 			s.supersededCode = f.Code
