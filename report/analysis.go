@@ -454,8 +454,8 @@ func sessionRow(s *analyze.Session, r *analyze.Result, rd *Redactor) []string {
 	}
 	return []string{
 		id,
-		rd.AddrPort(s.Initiator) + roleMark(s),
-		rd.AddrPort(s.Responder) + roleMark(s),
+		rd.AddrPort(s.Initiator) + roleMark(s) + movedFrom(s, "initiator", rd),
+		rd.AddrPort(s.Responder) + roleMark(s) + movedFrom(s, "responder", rd),
 		fmt.Sprintf("v%d", s.Version),
 		mode,
 		auth,

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -24,6 +25,23 @@ func roleMark(s *analyze.Session) string {
 		return ""
 	}
 	return guessMark
+}
+
+// movedFrom notes, after a side's address in the sessions table (where it ended), the
+// address it began the SA from when its IKE messages moved to another (MOBIKE, a NAT
+// that gave it a new public address).
+func movedFrom(s *analyze.Session, side string, rd *Redactor) string {
+	for _, e := range s.Timeline {
+		if e.Kind != analyze.EventMoved || e.By != side {
+			continue
+		}
+		from, _, _ := strings.Cut(e.Detail, " -> ")
+		if ap, err := netip.ParseAddrPort(from); err == nil {
+			return " (moved from " + rd.Addr(ap.Addr()) + ")"
+		}
+		return ""
+	}
+	return ""
 }
 
 // anyRolesGuessed reports whether a sessions table needs guessLegend.
