@@ -160,6 +160,7 @@ type Analyzer struct {
 	keptOK, keptFailed       int
 	omittedOK, omittedFailed int
 	dropPending              int
+	finishing                bool // Finish has begun: the end of every capture is known
 	closed                   map[SPI]*Session                    // finished sessions kept for the report, by initiator SPI
 	lastESP                  map[[2]netip.Addr]*espSeen          // the latest ESP packet from one address to another
 	childSPI                 map[uint32]*Session                 // ESP SPIs negotiated in decrypted Phase 2 exchanges
@@ -1070,6 +1071,9 @@ func (a *Analyzer) refresh(s *Session, final bool) {
 		now = a.endOf(s)
 	}
 	s.stoppedEarly = now.Sub(s.Last) >= a.opts.ReplyTimeout
+	// Finished while the capture still runs (quiet past the idle timeout, or handed over
+	// in a crowd): how long the capture went on after it is not known yet.
+	s.closedBeforeEnd = final && !a.finishing
 	fs := s.evaluate(now, a.opts, final, a.lossFindings(s))
 	if c := &a.captures[s.capIdx]; c.unordered && !a.multi {
 		hedgeUnordered(fs)
@@ -1675,6 +1679,7 @@ func (a *Analyzer) retriedWithGroup(s *Session) {
 
 // Finish ends the analysis: every session is evaluated as of the end of the input.
 func (a *Analyzer) Finish() *Result {
+	a.finishing = true
 	a.tieEarly()
 	for _, s := range a.sessions {
 		if !s.closed {

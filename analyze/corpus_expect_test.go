@@ -310,6 +310,10 @@ func TestCorpusExpertReadings(t *testing.T) {
 		// A COOKIE round, then the retry unanswered: the responder did answer.
 		{"nDPI/tests/cfgs/default/pcap/ipsec_isakmp_esp.pcap", analyze.CodeNoResponse, 37,
 			[]string{"answered the IKE_SA_INIT before it with COOKIE (frame 461)", "never sent it again"}, "at all", ""},
+		// IKE_SA_INIT answered, then nothing until the SA was finished as idle, 10 min
+		// on, while the capture went on for hours: not how long the capture went on.
+		{"nDPI/tests/cfgs/default/pcap/ipsec_isakmp_esp.pcap", analyze.CodeExchangeStalled, 2,
+			[]string{"sent nothing more in the 10.3 min after it, when ikescope stopped waiting (the capture went on)"}, "the capture went on:", ""},
 		// IKE_SA_INIT answered, no IKE_AUTH from the client behind the NAT.
 		{"nDPI/tests/cfgs/default/pcap/ipsec_isakmp_esp.pcap", analyze.CodeExchangeStalled, 26,
 			[]string{"no IKE_AUTH", "initiator's side of the NAT"}, "", ""},

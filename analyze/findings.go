@@ -1897,6 +1897,13 @@ func weakness(p Proposal, v2 bool) (broken, deprecated []string) {
 		for _, h := range p.Integrity {
 			hash(h, "hash")
 		}
+	} else {
+		for _, h := range p.Integrity {
+			// RFC 8221: HMAC-MD5-96 MUST NOT; HMAC-SHA1-96 is still required.
+			if strings.Contains(h, "MD5") {
+				hash(h, "integrity")
+			}
+		}
 	}
 	for i, g := range p.GroupIDs {
 		bits := decode.DHGroupBits(g)
@@ -1927,7 +1934,7 @@ func weakText(broken, deprecated []string) string {
 func weakCause(broken, deprecated []string) string {
 	var out []string
 	if len(broken) > 0 {
-		out = append(out, "Broken algorithms (RFC 8247: MUST NOT) have practical attacks on the algorithm itself (DES keys and DH groups of 768 bits or less are searched through, MD5 collides, NULL protects nothing): none should protect a tunnel today, even where the way IKE uses it is not yet attacked.")
+		out = append(out, "Broken algorithms (MUST NOT in RFC 8247 for IKE, RFC 8221 for ESP) have practical attacks on the algorithm itself (DES keys and DH groups of 768 bits or less are searched through, MD5 collides, NULL protects nothing): none should protect a tunnel today, even where the way IKE uses it is not yet attacked.")
 	}
 	if len(deprecated) > 0 {
 		out = append(out, "Deprecated algorithms (RFC 8247, NIST SP 800-131A) are not broken in practice, but their security margin is too small: keep them only for old peers that cannot do better.")
@@ -1984,10 +1991,13 @@ func (s *Session) cryptoFindings() []Finding {
 			if len(clear) > 0 {
 				cause = strings.TrimSpace("NULL encryption and AES-GMAC (RFC 4543) authenticate ESP packets without encrypting them: chosen on purpose where traffic must stay visible, by mistake otherwise. " + cause)
 			}
+			next := "Move the IPsec SA's proposal on both gateways to AES-GCM, or AES-CBC with HMAC-SHA-256, and a PFS group of 14, 19 or higher."
+			if len(clear) > 0 {
+				next = "Give both gateways an encrypting ESP proposal (AES-GCM, or AES-CBC with SHA-256) for this connection, unless readable traffic is intended."
+			}
 			out = append(out, s.newFinding(CodeWeakCrypto, Warning, "Phase 2", s.phase2Frames(), s.First,
 				"The negotiated IPsec SA "+strings.Join(said, ", and ")+".",
-				cause,
-				"Give both gateways an encrypting ESP proposal (AES-GCM, or AES-CBC with SHA-256) for this connection, unless readable traffic is intended.").where(SettingPhase2))
+				cause, next).where(SettingPhase2))
 		}
 	}
 	if s.Mode == "Aggressive" && (s.Auth == "PSK" || s.Auth == "XAUTH-PSK") {
@@ -2049,9 +2059,20 @@ func (s *Session) phase2Findings(now time.Time, opts Options) []Finding {
 		return nil
 	}
 	return []Finding{s.newFinding(CodePhase2Missing, Warning, "Quick Mode", []int{frame}, at,
-		fmt.Sprintf("Phase 1 completed (frame %d) but no Quick Mode followed in the %s the capture went on.", frame, secs(now.Sub(at))),
+		fmt.Sprintf("Phase 1 completed (frame %d) but no Quick Mode followed in %s.", frame, s.wentOn(now.Sub(at))),
 		"Nothing asked for an IPsec SA: no traffic matched a policy that requires IPsec, or the connection is configured to bring up Phase 1 only (auto=add/start without traffic, or on-demand).",
 		"Check the security policy (SPD) for the protected subnets (ip xfrm policy, setkey -DP, show crypto map) and send traffic that matches it; with strongSwan start the child with swanctl --initiate --child NAME.")}
+}
+
+// wentOn says how long the capture went on after a moment, d, for a sentence that says
+// nothing came in that time: to the end of the capture, or, for an SA finished while
+// the capture still ran (quiet past the idle timeout), to when it was finished: the end
+// is not known then.
+func (s *Session) wentOn(d time.Duration) string {
+	if s.closedBeforeEnd {
+		return "the " + secs(d) + " after it, when ikescope stopped waiting (the capture went on)"
+	}
+	return "the " + secs(d) + " the capture went on"
 }
 
 // oneWayLongEnough reports whether the capture went on long enough after the first ESP
@@ -2219,7 +2240,7 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 		if s.remoteClient() {
 			// A road warrior connected and sent nothing: users are idle as often as not.
 			return []Finding{s.newFinding(CodeESPMissing, Info, "ESP", []int{frame}, at,
-				fmt.Sprintf("The client connected but nothing went through the tunnel in the %s the capture went on.", secs(now.Sub(at))),
+				fmt.Sprintf("The client connected but nothing went through the tunnel in %s.", s.wentOn(now.Sub(at))),
 				"A remote-access user who is idle sends nothing; one who tried and got nothing through points at the traffic selectors the gateway pushed (split tunnel lists, the virtual IP's subnet), DNS settings, or the gateway's firewall and NAT rules for the address pool.",
 				"If the user reports nothing working, compare the client's routes with the gateway's local selectors and check the gateway forwards (and NATs, for Internet access) traffic from the pool's addresses.")}
 		}
@@ -2230,7 +2251,7 @@ func (s *Session) espFindings(now time.Time, opts Options) []Finding {
 			cause += " Without NAT traversal ESP is IP protocol 50, not UDP: a capture filter of udp port 500 (or 4500) does not record it (add `or esp`)."
 		}
 		return []Finding{s.newFinding(CodeESPMissing, Warning, "ESP", []int{frame}, at,
-			fmt.Sprintf("The negotiation completed but no ESP followed in the %s the capture went on.", secs(now.Sub(at))),
+			fmt.Sprintf("The negotiation completed but no ESP followed in %s.", s.wentOn(now.Sub(at))),
 			cause,
 			"Send traffic from an address inside the local subnet to one inside the remote subnet (ping -I), check routing towards the remote subnet, and check the firewall does not drop it before IPsec (ip xfrm state / ip xfrm policy show counters).")}
 	}
@@ -2707,8 +2728,17 @@ func (s *Session) encryptedDeleteTarget(req *Msg) string {
 		switch first, ok := skFirst(m); {
 		case ok && first == decode.PayloadNone && s.goesOnAfter(m):
 			// An empty answer also says the SA named was deleted already (RFC 7296
-			// 1.4.1); with the IKE SA gone no exchange could follow.
-			return "an SA the other side had deleted already (its answer is empty, and the IKE SA goes on after it)"
+			// 1.4.1); with the IKE SA gone no exchange could follow. Which: the other
+			// side's own Delete, sent before this answer (before this request, or
+			// crossing it), or after it, in place of the paired Delete the answer lacks.
+			other := s.deleteRequestFrom(!req.FromInitiator, req)
+			switch {
+			case other != nil && other.Time.Before(m.Time):
+				return fmt.Sprintf("an SA the other side had deleted already (its own Delete came first, frame %d, and this one's answer is empty)", other.Frame)
+			case other != nil:
+				return fmt.Sprintf("a CHILD_SA, most likely (the answer is empty; the other side deleted the paired SA in a request of its own after it, frame %d, not in the answer as RFC 7296 1.4.1 has it)", other.Frame)
+			}
+			return "an SA the other side no longer had, most likely (its answer is empty, and the IKE SA goes on after it)"
 		case ok && first == decode.PayloadNone:
 			return "the IKE SA (its answer is empty)"
 		case ok && first == decode.PayloadDelete:
@@ -2716,6 +2746,18 @@ func (s *Session) encryptedDeleteTarget(req *Msg) string {
 		}
 	}
 	return ""
+}
+
+// deleteRequestFrom is the first encrypted Delete request of one side other than req,
+// not a copy: its Delete of an SA shows in the SK payload's first payload.
+func (s *Session) deleteRequestFrom(initiator bool, req *Msg) *Msg {
+	for _, o := range s.Messages {
+		if o != req && o.exchange != req.exchange && !o.Response && o.Retransmit == 0 && o.FromInitiator == initiator &&
+			o.ExchangeType == decode.ExchangeInformational && o.hasSK && o.skFirst == decode.PayloadDelete {
+			return o
+		}
+	}
+	return nil
 }
 
 // goesOnAfter reports whether the IKE SA carries an exchange after a message: another

@@ -169,7 +169,7 @@ func (s *Session) eapInferred(now time.Time, opts Options) []Finding {
 	} else {
 		// Silence while the capture goes on: the client, which answers each round at
 		// once, stopped; nothing says the SA was closed, so a warning.
-		sev, end = Warning, fmt.Sprintf(", after which the client sent nothing more in the %s the capture went on", secs(now.Sub(lastResp.Time)))
+		sev, end = Warning, fmt.Sprintf(", after which the client sent nothing more in %s", s.wentOn(now.Sub(lastResp.Time)))
 	}
 	cause, next := s.backendWait(lastResp,
 		"The user's credentials (user name or password), the EAP method, or the RADIUS/EAP backend behind the gateway rejected the client.",
@@ -411,7 +411,7 @@ func (s *Session) natTBlocked(now time.Time, opts Options, final bool) []Finding
 				"Capture for longer; check that UDP 4500 passes both ways between the gateways.")}
 		}
 		return []Finding{s.newFinding(CodeNATTProblem, Error, "IKE_AUTH on 4500", withFrame(nat.refs, initResp.Frame), initResp.Time,
-			fmt.Sprintf("NAT was detected in IKE_SA_INIT and the responder answered (frame %d), but no IKE_AUTH followed in the %s the capture went on: the initiator's IKE_AUTH on UDP 4500 never arrived here.", initResp.Frame, secs(now.Sub(initResp.Time))),
+			fmt.Sprintf("NAT was detected in IKE_SA_INIT and the responder answered (frame %d), but no IKE_AUTH followed in %s: the initiator's IKE_AUTH on UDP 4500 never arrived here.", initResp.Frame, s.wentOn(now.Sub(initResp.Time))),
 			"After NAT detection the initiator sends IKE_AUTH from and to UDP 4500. A firewall or the NAT device drops UDP 4500 on the way, while UDP 500 passes.",
 			"Allow UDP 4500 both ways between the gateways (and on the NAT device); a capture at the initiator shows IKE_AUTH leaving on 4500.")}
 	}
@@ -466,7 +466,7 @@ func (s *Session) initiatorStopped(now time.Time, opts Options) []Finding {
 		where = "The capture is on the initiator's side of the NAT (the responder hashed another address for it), where its IKE_AUTH on UDP 4500 would pass: it never sent one."
 	}
 	return []Finding{s.newFinding(CodeExchangeStalled, Warning, StepIKESAInitResponse.String(), []int{last.Frame}, last.Time,
-		fmt.Sprintf("The responder accepted IKE_SA_INIT (frame %d) and the initiator sent nothing more in the %s the capture went on: no IKE_AUTH. %s", last.Frame, secs(waited), where),
+		fmt.Sprintf("The responder accepted IKE_SA_INIT (frame %d) and the initiator sent nothing more in %s: no IKE_AUTH. %s", last.Frame, s.wentOn(waited), where),
 		"The initiator gave up after the responder's answer: it did not accept what the responder chose or sent (the proposal, the key exchange, a certificate request it cannot meet), failed to compute the keys, or went on with another negotiation (a client that tries several gateways and keeps the first to answer, or a connection started twice).",
 		"Read the initiator's log at this time; if it says it sent IKE_AUTH, capture next to it to see where the message goes.")}
 }
@@ -501,7 +501,7 @@ func (s *Session) informationalThenQuiet(now time.Time, opts Options) []Finding 
 			continue
 		}
 		return []Finding{s.newFinding(CodeDeleted, Info, "Informational/"+fmt.Sprint(m.Frame), []int{m.Frame}, m.Time,
-			fmt.Sprintf("The %s sent an encrypted Informational at %s, after which the ESP of this SA stopped while the capture went on %s: most likely a Delete.", side(m.FromInitiator), stamp(m.Time), secs(now.Sub(m.Time))),
+			fmt.Sprintf("The %s sent an encrypted Informational at %s, after which no ESP of this SA came in %s: most likely a Delete.", side(m.FromInitiator), stamp(m.Time), s.wentOn(now.Sub(m.Time))),
 			"An IKEv1 Delete travels in an encrypted Informational that is not answered; the SA's traffic ends with it.",
 			"If the tunnel should still be up, read the "+side(m.FromInitiator)+"'s log at this time. With --keys ikescope shows the Delete.")}
 	}

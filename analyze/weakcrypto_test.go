@@ -21,6 +21,9 @@ func TestWeaknessGrades(t *testing.T) {
 			"DES, MD5 hash, MODP_768", "", "practical attacks on the algorithm itself", "not broken"},
 		{"IKEv2", Proposal{Protocol: "IKE", Encryption: []string{"AES-CBC-128"}, Integrity: []string{"HMAC-MD5-96", "HMAC-SHA1-96"}, PRF: []string{"HMAC-SHA1", "HMAC-MD5"}, Groups: []string{"MODP_1536"}, GroupIDs: []uint16{5}}, true,
 			"HMAC-MD5 PRF, HMAC-MD5-96 integrity", "HMAC-SHA1 PRF, MODP_1536", "practical attacks on the algorithm itself", ""},
+		// ESP of IKEv1 (RFC 8221): HMAC-MD5-96 MUST NOT, HMAC-SHA1-96 still required.
+		{"IKEv1 ESP", Proposal{Protocol: "ESP", Encryption: []string{"3DES"}, Integrity: []string{"HMAC-MD5", "HMAC-SHA1"}, Groups: []string{"MODP_1024"}, GroupIDs: []uint16{2}}, false,
+			"HMAC-MD5 integrity", "3DES, MODP_1024", "RFC 8221 for ESP", ""},
 		{"strong", Proposal{Protocol: "IKE", Encryption: []string{"AES-GCM-16-256"}, PRF: []string{"HMAC-SHA2-256"}, Groups: []string{"MODP_2048"}, GroupIDs: []uint16{14}}, true,
 			"", "", "", ""},
 	}
