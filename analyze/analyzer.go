@@ -160,7 +160,7 @@ type Analyzer struct {
 	keptOK, keptFailed       int
 	omittedOK, omittedFailed int
 	dropPending              int
-	finishing                bool // Finish has begun: the end of every capture is known
+	finishing                bool                                // Finish has begun: the end of every capture is known
 	closed                   map[SPI]*Session                    // finished sessions kept for the report, by initiator SPI
 	lastESP                  map[[2]netip.Addr]*espSeen          // the latest ESP packet from one address to another
 	childSPI                 map[uint32]*Session                 // ESP SPIs negotiated in decrypted Phase 2 exchanges
