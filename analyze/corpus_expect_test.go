@@ -44,7 +44,9 @@ var corpusExpectations = []corpusExpect{
 	// ESP+AH only, no IKE.
 	{file: "arkime/tests/pcap/ah-esp.pcap", capture: "no-ike:info"},
 	// SYNTHETIC (Arkime generator). Frames 1/3: IKEv1 MM messages with SA+CERT and both cookies, sent by .100/::100 (MM2: the initiator is the other end). Frames 2/4: IKEv2 IKE_SA_INIT with flags 0x00 (I clear, not a response), message ID 1 and a responder SPI: a request from the SA's responder, a protocol violation. Frames 6/7: empty, unencrypted MM headers on 4500 (no payloads); 5/8 ESP-in-UDP.
-	{file: "arkime/tests/pcap/ike-cert_synthetic.pcap", sessions: []sessionExpect{{1, "10.1.1.200", true, "stopped after MM2 while the capture went on", ""}, {2, "172.16.0.100", true, "stopped after IKE_SA_INIT request while the capture went on", "malformed:warning"}, {1, "2001:db8::200", true, "stopped after MM2 while the capture went on", ""}, {2, "2001:db8::100", true, "stopped after IKE_SA_INIT request while the capture went on", "malformed:warning"}, {1, "10.55.0.1", false, "capture ends after Main Mode (roles guessed)", "malformed:warning"}}},
+	// IKE_SA_INIT requests without the Initiator flag (frames 2 and 4) are still the
+	// initiator's: only it sends one.
+	{file: "arkime/tests/pcap/ike-cert_synthetic.pcap", sessions: []sessionExpect{{1, "10.1.1.200", true, "stopped after MM2 while the capture went on", ""}, {2, "172.16.0.50", true, "failed at IKE_SA_INIT request: no-response", "malformed:warning no-response:error"}, {1, "2001:db8::200", true, "stopped after MM2 while the capture went on", ""}, {2, "2001:db8::50", true, "failed at IKE_SA_INIT request: no-response", "malformed:warning no-response:error"}, {1, "10.55.0.1", false, "capture ends after Main Mode (roles guessed)", "malformed:warning"}}},
 	// ESP only, no IKE: manually keyed SAs (SPIs below 256) from 3ffe::1 to 24 hosts, none of which answers, over 17 min (esp-one-way per peer pair).
 	{file: "arkime/tests/pcap/wireshark-esp.pcap", capture: "esp-one-way:warning no-ike:info"},
 	// Borderware AM2 (cert+sig) from 10.0.0.2 to ike-scan at 10.0.0.1 (check-decode SAMPLE06): 3DES/SHA1/group 2 chosen.

@@ -24,6 +24,11 @@ import (
 // Informationals).
 func senderRole(x *decode.ISAKMP) (fromInit, sure bool) {
 	if x.IsV2() {
+		if x.ExchangeType == decode.ExchangeIKESAInit {
+			// Only the original initiator sends IKE_SA_INIT requests (RFC 7296 1.2): a
+			// request without the Initiator flag is still its.
+			return x.Flags&decode.FlagInitiator != 0 || x.Flags&decode.FlagResponse == 0, true
+		}
 		return x.Flags&decode.FlagInitiator != 0, true
 	}
 	zero := SPI(x.ResponderSPI).IsZero()
