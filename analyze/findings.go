@@ -2533,10 +2533,15 @@ func (a *Analyzer) orphanOneWay() []Finding {
 		}
 	}
 	var oneWay []*orphanPair
+	recent := 0 // one way so far, but begun too close to the capture's end to judge
 	for _, k := range a.orphanOrder {
 		p := a.orphanPairs[k]
-		if p.dirs[0] > 0 && p.dirs[1] > 0 || p.packets < 2 || a.now.Sub(p.first) < a.opts.ReplyTimeout {
-			continue // both ways, or too little, or too short a capture, to call it one way
+		if p.dirs[0] > 0 && p.dirs[1] > 0 || p.packets < 2 {
+			continue // both ways, or too little, to call it one way
+		}
+		if a.now.Sub(p.first) < a.opts.ReplyTimeout {
+			recent++
+			continue
 		}
 		oneWay = append(oneWay, p)
 	}
@@ -2552,9 +2557,16 @@ func (a *Analyzer) orphanOneWay() []Finding {
 				frames = append(frames, p.firstRef)
 			}
 		}
+		more := ""
+		if recent > 0 {
+			more = fmt.Sprintf(" %d more pairs began too close to the end of the capture to tell.", recent)
+			if recent == 1 {
+				more = " One more pair began too close to the end of the capture to tell."
+			}
+		}
 		return []Finding{{Code: CodeESPOneWay, Severity: Warning, Frames: frames, Time: oneWay[0].first,
-			Summary: fmt.Sprintf("ESP whose negotiation the capture does not hold flows one way only between %d pairs of peers (%d packets), nothing coming back: %s, and more.%s",
-				len(oneWay), packets, strings.Join(examples, "; "), a.orphanSkippedText()),
+			Summary: fmt.Sprintf("ESP whose negotiation the capture does not hold flows one way only between %d pairs of peers (%d packets), nothing coming back: %s, and more.%s%s",
+				len(oneWay), packets, strings.Join(examples, "; "), more, a.orphanSkippedText()),
 			Cause: "For each pair the tunnel is up on the sending side and carries nothing back: the receiver drops the ESP or has lost its SA (a restart, a one-sided rekey), a firewall drops ESP (or UDP 4500) in that direction, or the answers are not routed back into the tunnel. So many at once points at what they share: a firewall or NAT on the path, a gateway that restarted, or a capture point that sees one direction only (asymmetric routing).",
 			Next:  "Take the pairs by the gateway they share and compare its SAs with its peers' (ip xfrm state, show crypto ipsec sa); check the path's firewall for ESP/UDP 4500; capture where both directions pass. ikescope analyze -f json lists every flow (orphan_esp_flows)."}}
 	}
