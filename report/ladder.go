@@ -532,8 +532,19 @@ func sessionTitle(s *analyze.Session) string {
 		// Who is at each end, as far as the messages tell: "strongSwan → libreswan?" (a
 		// question mark for a weak guess, "?" for a side that says nothing).
 		t += " · " + implName(im.Initiator) + " → " + implName(im.Responder)
+		if guessedImpl(im.Initiator) || guessedImpl(im.Responder) {
+			t += " (inferred, no Vendor ID)"
+		}
 	}
 	return t
+}
+
+// guessedImpl reports whether a side's implementation is named by the shape of its
+// messages (the order of notifications and transforms) rather than by a Vendor ID.
+func guessedImpl(i *analyze.Implementation) bool {
+	return i != nil && i.Confidence != "high" && !slices.ContainsFunc(i.Evidence, func(e string) bool {
+		return strings.HasPrefix(e, "Vendor ID")
+	})
 }
 
 func implName(i *analyze.Implementation) string {
