@@ -24,16 +24,11 @@ func (s *Session) derive() {
 		st = advance(st, m, s.authCarriesChild)
 	}
 	st = s.childrenShownByESP(st)
-	if s.successor != nil && st.children > 0 {
+	if st.children > 0 {
 		// The last CREATE_CHILD_SA rekeyed the IKE SA itself (RFC 7296 1.3.2): it made
 		// the successor, not a CHILD_SA.
-		for i := len(s.Messages) - 1; i >= 0; i-- {
-			if m := s.Messages[i]; s.isLastCreateChild(m) {
-				if !childRefused(m) {
-					st.children--
-				}
-				break
-			}
+		if m := s.lastCreateChild(); m != nil && (s.successor != nil || s.rekeyedUnseen(m)) && !childRefused(m) {
+			st.children--
 		}
 	}
 	s.Established, s.establishedAt, s.establishedFrame = st.established, st.at, st.frame

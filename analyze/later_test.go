@@ -1,11 +1,13 @@
 package analyze_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ikescope/ikescope/analyze"
+	"github.com/ikescope/ikescope/decode"
 	"github.com/ikescope/ikescope/decode/ikecrypt"
 )
 
@@ -125,5 +127,43 @@ func TestLaterSuccessSameTunnel(t *testing.T) {
 	res = concatenated(t, "ikev2-no-proposal.pcap", "ikev2-psk.pcap", 2*time.Second)
 	if f := findCode(res, analyze.CodeNoProposalChosen); f == nil || f.Severity != analyze.Warning {
 		t.Errorf("refused on 500, then up on 4500: no-proposal-chosen %+v", f)
+	}
+}
+
+// TestIKERekeyThenQuiet: ikev2-rekey rekeys its IKE SA at frames 33/34 and deletes the
+// old one (35); its CHILD_SAs' ESP goes on. A quiet quarter of an hour after that
+// (frames from 41 on moved 15 min later, in the test) finishes the old SA as idle before
+// the new one speaks: the old SA must still read as rekeyed into the new one, not as a
+// CHILD_SA rekey and a teardown. Cut at frame 40, before the new SA speaks at all, the
+// rekey still shows: ESP went on after the old SA's Delete, which only a rekey allows.
+func TestIKERekeyThenQuiet(t *testing.T) {
+	// As the command runs it: each session handed over when the analysis is done with it.
+	r, err := decode.Open(shiftedFrom(t, "ikev2-rekey.pcap", 41, 15*time.Minute, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var done []*analyze.Session
+	a := analyze.New(analyze.Options{Implementations: true, OnDone: func(s *analyze.Session, _ []analyze.Finding) { done = append(done, s) }})
+	a.StartCapture("ikev2-rekey-quiet")
+	for r.Next() {
+		a.Add(r.Message())
+	}
+	a.EndCapture(r.Stats())
+	a.Finish()
+	slices.SortFunc(done, func(x, y *analyze.Session) int { return x.ID - y.ID })
+	if len(done) != 2 {
+		t.Fatalf("%d sessions, want 2", len(done))
+	}
+	if st := done[0].State; !strings.Contains(st, "IKE SA rekeyed into session 2") || strings.Contains(st, "deleted") {
+		t.Errorf("quiet after the rekey: session 1 state %q", st)
+	}
+	res := analyzeFile(t, shiftedFrom(t, "ikev2-rekey.pcap", 41, 15*time.Minute, 40))
+	s := res.Sessions[0]
+	if !strings.Contains(s.State, "IKE SA rekeyed (the new SA silent in the capture)") || strings.Contains(s.State, "deleted") || s.Phase2Done != 2 {
+		t.Errorf("cut before the new SA speaks: state %q, %d CHILD_SAs", s.State, s.Phase2Done)
+	}
+	if !slices.ContainsFunc(s.Timeline, func(e analyze.Event) bool { return e.Kind == analyze.EventRekeyed && e.Frame == 34 }) {
+		t.Errorf("cut before the new SA speaks: no IKE SA rekey at frame 34 in %+v", s.Timeline)
 	}
 }

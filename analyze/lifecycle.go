@@ -48,7 +48,7 @@ type Event struct {
 // only INFORMATIONAL exchanges (the Delete of the old SA).
 func (a *Analyzer) linkPredecessor(s *Session, m *decode.Message, x *decode.ISAKMP) {
 	if o := a.ikeRekey[s.InitiatorSPI]; o != nil && o != s && o.successor == nil {
-		o.successor, s.predecessor = s, o
+		a.link(o, s)
 		return
 	}
 	if !x.IsV2() || x.ExchangeType == decode.ExchangeIKESAInit {
@@ -61,10 +61,21 @@ func (a *Analyzer) linkPredecessor(s *Session, m *decode.Message, x *decode.ISAK
 			continue
 		}
 		if t, ok := o.lastIKERekeyCandidate(); ok && !t.After(m.Time) {
-			o.successor, s.predecessor = s, o
+			a.link(o, s)
 			s.RolesKnown = true
 		}
 		return
+	}
+}
+
+// link makes s the IKE SA that rekeyed o. An o finished already (the new SA quiet for
+// longer than the idle timeout before its first message of its own) is evaluated again:
+// its last CREATE_CHILD_SA rekeyed the IKE SA, not a CHILD_SA, and its Delete ended the
+// old IKE SA, not the tunnel.
+func (a *Analyzer) link(o, s *Session) {
+	o.successor, s.predecessor = s, o
+	if o.closed {
+		a.refresh(o, true)
 	}
 }
 
@@ -168,6 +179,9 @@ func (s *Session) events() []Event {
 			case s.successor != nil && s.isLastCreateChild(m):
 				out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventRekeyed, By: by, Session: s.successor.ID,
 					Detail: s.InitiatorSPI.String() + "/" + s.ResponderSPI.String() + " -> " + s.successor.InitiatorSPI.String() + "/" + s.successor.ResponderSPI.String()})
+			case s.successor == nil && s.rekeyedUnseen(m):
+				out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventRekeyed, By: by,
+					Detail: "the new IKE SA sent nothing of its own in the capture; the CHILD_SAs' ESP went on after the old one's Delete"})
 			case children > 0 && s.deleteFollows(m):
 				children++
 				out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventChildRekeyed, By: by})
@@ -449,6 +463,33 @@ func (s *Session) lastCreateChild() *Msg {
 	return nil
 }
 
+// rekeyedUnseen reports whether m, the SA's last CREATE_CHILD_SA answer, rekeyed the
+// IKE SA into one that sent nothing in the capture: the IKE SA's Delete follows (an
+// encrypted INFORMATIONAL answered empty, or one that names the IKE SA), and ESP of
+// the SA's CHILD_SAs goes on more than a second after it. Deleting an IKE SA closes
+// its CHILD_SAs (RFC 7296 1.4.1); only a rekey moves them to another (2.18).
+func (s *Session) rekeyedUnseen(m *Msg) bool {
+	if !s.isLastCreateChild(m) {
+		return false
+	}
+	var del *Msg
+	for _, o := range s.Messages {
+		if o.Time.Before(m.Time) || o.Response || o.Retransmit > 0 || !o.v2 || o.ExchangeType != decode.ExchangeInformational {
+			continue
+		}
+		// Protocol ID 1: IKE (RFC 7296 3.3.1).
+		if slices.ContainsFunc(o.deletes, func(d deleteInfo) bool { return d.Protocol == 1 }) ||
+			len(o.deletes) == 0 && !o.Decrypted && o.hasSK && o.skFirst == decode.PayloadDelete && strings.HasPrefix(s.encryptedDeleteTarget(o), "the IKE SA") {
+			del = o
+			break
+		}
+	}
+	if del == nil {
+		return false
+	}
+	return slices.ContainsFunc(s.ESP, func(f *ESPFlow) bool { return f.Last.Sub(del.Time) > time.Second })
+}
+
 // lifecycleText sums the timeline up for the state line: "CHILD_SA rekeyed 2 times,
 // rekeyed into session 4", "then deleted by the responder".
 func (s *Session) lifecycleText() string {
@@ -487,6 +528,8 @@ func (s *Session) lifecycleText() string {
 	switch {
 	case s.successor != nil:
 		parts = append(parts, fmt.Sprintf("IKE SA rekeyed into session %d", s.successor.ID))
+	case slices.ContainsFunc(s.Timeline, func(e Event) bool { return e.Kind == EventRekeyed }):
+		parts = append(parts, "IKE SA rekeyed (the new SA silent in the capture)")
 	case s.ReauthenticatedBy > 0:
 		parts = append(parts, fmt.Sprintf("then replaced by session %d (reauthentication)", s.ReauthenticatedBy))
 	case last == EventDeleted && childDeletes > 0:

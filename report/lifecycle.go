@@ -138,6 +138,9 @@ func eventText(s *analyze.Session, e analyze.Event, rd *Redactor) string {
 		}
 	case analyze.EventRekeyed:
 		t = fmt.Sprintf("IKE SA rekeyed into session %d%s", e.Session, by)
+		if e.Session == 0 {
+			t = "IKE SA rekeyed" + by
+		}
 	case analyze.EventRekeyedFrom:
 		t = fmt.Sprintf("continues session %d (rekey)", e.Session)
 	case analyze.EventReauthFrom:
