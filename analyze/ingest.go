@@ -258,6 +258,18 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			s.noteAddress(&s.Responder, m.Src, false, m)
 			s.noteAddress(&s.Initiator, m.Dst, true, m)
 		}
+	} else if m.Src.Port() == 4500 || m.Dst.Port() == 4500 {
+		// Another point saw IKE on UDP 4500: it floated there, whatever the session's own
+		// point holds (it may have begun or ended before the float). Under the same
+		// addresses (no NAT between the points) the sides' ports follow.
+		s.Floated = true
+		src, dst := &s.Responder, &s.Initiator
+		if fromInit {
+			src, dst = dst, src
+		}
+		if src.Addr() == m.Src.Addr() && dst.Addr() == m.Dst.Addr() {
+			*src, *dst = m.Src, m.Dst
+		}
 	}
 	a.notePeers(s, m, fromInit)
 	if len(a.captures) > 1 && !slices.Contains(s.Captures, a.cur.Name) {

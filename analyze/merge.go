@@ -128,6 +128,12 @@ func apartReason(first, other []Fingerprint) string {
 	case !common:
 		return "no packet in common with the first capture: other peers" + tail
 	case !overlap:
+		gap := max(lo2.Sub(hi1), lo1.Sub(hi2))
+		if gap < 10*time.Minute {
+			// Close in time: one point's packets (a negotiation's later part) never
+			// reached the other, or their clocks differ by about that much.
+			return "no packet in common with the first capture: the same peers, " + secs(gap) + " apart (what one holds never reached the other, or the clocks differ)" + tail
+		}
 		return "no packet in common with the first capture: the same peers at another time (or clocks hours apart)" + tail
 	}
 	return "no packet in common with the first capture, though it has the same peers at the same time" + tail

@@ -518,11 +518,20 @@ func EstimateOffset(first, second []Fingerprint) (offset time.Duration, shared i
 // late capture holds is then paired with the same copy in the other, not with the first.
 func bestShift(order []uint64, copiesA, copiesB map[uint64][]Fingerprint) map[uint64]int {
 	shift := make(map[uint64]int, len(order))
-	// The offsets the unambiguous packets show.
+	// The offsets the unambiguous packets show: seen once at each point, or a copy whose
+	// IP identification is found once among the other point's copies (a capture that
+	// began during retransmissions holds fewer copies of some messages than of others).
 	var sure []time.Duration
+	byID := map[uint64]int{}
 	for _, k := range order {
-		if len(copiesA[k]) == 1 && len(copiesB[k]) == 1 {
-			sure = append(sure, copiesB[k][0].Time.Sub(copiesA[k][0].Time))
+		as, bs := copiesA[k], copiesB[k]
+		if len(as) == 1 && len(bs) == 1 {
+			sure = append(sure, bs[0].Time.Sub(as[0].Time))
+			continue
+		}
+		if i, ok := sameIPID(as, bs[0]); ok {
+			byID[k] = i
+			sure = append(sure, bs[0].Time.Sub(as[i].Time))
 		}
 	}
 	var ref time.Duration
@@ -557,6 +566,10 @@ func bestShift(order []uint64, copiesA, copiesB map[uint64][]Fingerprint) map[ui
 	}
 	for _, k := range order {
 		as, bs := copiesA[k], copiesB[k]
+		if i, ok := byID[k]; ok {
+			shift[k] = i
+			continue
+		}
 		if len(as) == 1 && len(bs) == 1 || !haveRef {
 			shift[k] = best
 			if len(as) == 1 && len(bs) == 1 {
@@ -587,6 +600,24 @@ func bestShift(order []uint64, copiesA, copiesB map[uint64][]Fingerprint) map[ui
 	return shift
 }
 
+// sameIPID finds the copy among as that has g's IP identification, when exactly one
+// does.
+func sameIPID(as []Fingerprint, g Fingerprint) (int, bool) {
+	if g.IPID == 0 {
+		return 0, false
+	}
+	found := -1
+	for i, f := range as {
+		if f.IPID == g.IPID {
+			if found >= 0 {
+				return 0, false
+			}
+			found = i
+		}
+	}
+	return found, found >= 0
+}
+
 // maxShift bounds how many copies apart two captures' first copies of a packet may be.
 const maxShift = 8
 
@@ -603,13 +634,16 @@ type Fingerprint struct {
 	Key  uint64
 	Time time.Time
 	Src  netip.Addr // as this capture saw it: the direction the packet went
+	// IPID is the IPv4 identification (0 for IPv6): the same at both points for the
+	// same datagram, another for each retransmission of the same bytes.
+	IPID uint16
 }
 
 // FingerprintOf gives a message's fingerprint, or false for messages that have none.
 func FingerprintOf(m *decode.Message) (Fingerprint, bool) {
 	switch {
 	case m.Kind == decode.KindISAKMP && m.ISAKMP != nil:
-		return Fingerprint{Key: hashBytes(m.ISAKMP.Contents), Time: m.Time, Src: m.Src.Addr()}, true
+		return Fingerprint{Key: hashBytes(m.ISAKMP.Contents), Time: m.Time, Src: m.Src.Addr(), IPID: m.IPID}, true
 	case m.Kind == decode.KindESP:
 		return Fingerprint{Key: 1<<63 | uint64(m.ESP.SPI)<<31 ^ uint64(m.ESP.Seq), Time: m.Time, Src: m.Src.Addr()}, true
 	case m.Kind == decode.KindAH:

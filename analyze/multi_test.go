@@ -197,17 +197,7 @@ func TestThreeCapturePoints(t *testing.T) {
 // the request (its answers are what does not get through), so the path to it works.
 func TestTwoCapturesCut(t *testing.T) {
 	cut := func(name string, from, to int) ([]decode.Message, []analyze.Fingerprint) {
-		var msgs []decode.Message
-		var fps []analyze.Fingerprint
-		for _, m := range pcapStream(t, name).Msgs {
-			if m.Frame >= from && (to == 0 || m.Frame <= to) {
-				msgs = append(msgs, m)
-				if fp, ok := analyze.FingerprintOf(&m); ok {
-					fps = append(fps, fp)
-				}
-			}
-		}
-		return msgs, fps
+		return cutStream(t, name, from, to)
 	}
 	for _, tc := range []struct {
 		label          string
@@ -239,6 +229,72 @@ func TestTwoCapturesCut(t *testing.T) {
 		}
 		if findCode(out, analyze.CodeReplyNotReaching) == nil {
 			t.Errorf("%s: no reply-not-reaching", tc.label)
+		}
+	}
+}
+
+// cutStream is a capture of pcaps/ from frame from to frame to (0: its end), as messages
+// and fingerprints (cut in the test, not recorded).
+func cutStream(t *testing.T, name string, from, to int) ([]decode.Message, []analyze.Fingerprint) {
+	t.Helper()
+	var msgs []decode.Message
+	var fps []analyze.Fingerprint
+	for _, m := range pcapStream(t, name).Msgs {
+		if m.Frame >= from && (to == 0 || m.Frame <= to) {
+			msgs = append(msgs, m)
+			if fp, ok := analyze.FingerprintOf(&m); ok {
+				fps = append(fps, fp)
+			}
+		}
+	}
+	return msgs, fps
+}
+
+// TestCapturePointsBegunLate: a second capture point that began while a message was
+// being retransmitted holds fewer copies of it, and a different number of copies of
+// each message. Byte-identical copies are told apart by their IP identification:
+// two-reply-dropped's router capture from frame 6 (the second answer on) lines up with
+// gw-b's clock, not six seconds off. two-frag-dropped's gw-a from frame 5 (the first
+// IKE_AUTH copy on UDP 4500 on) with gw-b's (IKE_SA_INIT on UDP 500 only) is one
+// session that moved to UDP 4500, not a NAT traversal that never happened, in either
+// order.
+func TestCapturePointsBegunLate(t *testing.T) {
+	together := func(parts ...struct {
+		name     string
+		from, to int
+	}) (*analyze.Result, []time.Duration) {
+		var srcs []analyze.Source
+		var names []string
+		var prints [][]analyze.Fingerprint
+		for _, p := range parts {
+			msgs, fps := cutStream(t, p.name, p.from, p.to)
+			srcs = append(srcs, &sliceSource{name: p.name, msgs: msgs, stats: streamStats(msgs)})
+			names = append(names, p.name)
+			prints = append(prints, fps)
+		}
+		a := analyze.New(analyze.Options{})
+		offsets := a.LineUp(names, prints)
+		a.FeedMerged(srcs, offsets, nil)
+		return a.Finish(), offsets
+	}
+	type part = struct {
+		name     string
+		from, to int
+	}
+	if _, offsets := together(part{"two-reply-dropped.gw-b.pcap", 1, 0}, part{"two-reply-dropped.router.pcap", 6, 0}); offsets[1] < -time.Millisecond || offsets[1] > time.Millisecond {
+		t.Errorf("router capture begun at frame 6: clock offset %v, want within 1 ms", offsets[1])
+	}
+	b, a := part{"two-frag-dropped.gw-b.pcap", 1, 0}, part{"two-frag-dropped.gw-a.pcap", 5, 0}
+	for _, order := range [][]part{{b, a}, {a, b}} {
+		res, _ := together(order...)
+		if f := findCode(res, analyze.CodeNATTProblem); f != nil {
+			t.Errorf("%s first: %s %s", order[0].name, f.Severity, f.Summary)
+		}
+		if findCode(res, analyze.CodeFragmentsLost) == nil {
+			t.Errorf("%s first: no ike-fragments-lost: %s", order[0].name, codesOf(res.Findings))
+		}
+		if len(res.Sessions) != 1 || res.Sessions[0].Initiator.Port() != 4500 {
+			t.Errorf("%s first: sessions %d, want one, its initiator on UDP 4500", order[0].name, len(res.Sessions))
 		}
 	}
 }

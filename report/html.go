@@ -670,7 +670,7 @@ func newSVGLadder(l *ladder) svgLadder {
 	y := svgTop
 	for _, row := range rows {
 		if row.kind == rowFolded {
-			text := fmt.Sprintf("⋯ %d more messages repeat the exchange above (frames %s)", row.folded, framesText(row.frames))
+			text := fmt.Sprintf("⋯ %d more messages repeat the exchange above (frames %s)", row.folded, strings.Join(row.frames, " "))
 			v.Rows = append(v.Rows, svgRow{Fold: true, Text: clip(text, labelChars+10), Y: y + 18})
 			y += svgFoldH
 			continue

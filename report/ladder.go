@@ -28,12 +28,12 @@ type ladderRow struct {
 	msg      *analyze.Msg // rowMessage
 	at       float64      // seconds since the session's first message
 	fromInit bool
-	label    string // "MM5", "MM5 retransmission 3 (+4.5 s)", "IKE_AUTH request fragment 1/3"
-	detail   string // what the message carries: "SA: 2 proposals · KE MODP_2048 · Nonce · NAT-D×2"
-	failed   bool   // the message is where the session failed (the first error finding's frame)
-	folded   int    // rowFolded: how many messages
-	frames   []int  // rowFolded: the folded frames
-	frame    string // the frame as shown: "12", or with several captures "A12"
+	label    string   // "MM5", "MM5 retransmission 3 (+4.5 s)", "IKE_AUTH request fragment 1/3"
+	detail   string   // what the message carries: "SA: 2 proposals · KE MODP_2048 · Nonce · NAT-D×2"
+	failed   bool     // the message is where the session failed (the first error finding's frame)
+	folded   int      // rowFolded: how many messages
+	frames   []string // rowFolded: the folded frames, as frameLabel writes them
+	frame    string   // the frame as shown: "12", or with several captures "A12"
 }
 
 // ladder is what every format needs to draw a session.
@@ -118,7 +118,7 @@ func newLadder(s *analyze.Session, r *analyze.Result, rd *Redactor) *ladder {
 				fold = &ladderRow{kind: rowFolded, at: m.Time.Sub(base).Seconds()}
 			}
 			fold.folded++
-			fold.frames = append(fold.frames, m.Frame)
+			fold.frames = append(fold.frames, frameLabel(m, r))
 			continue
 		}
 		flush()

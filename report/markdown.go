@@ -687,7 +687,7 @@ func mermaidLadder(w io.Writer, l *ladder) {
 			break
 		}
 		if row.kind == rowFolded {
-			fmt.Fprintf(w, "    Note over I,R: %s\n", mermaidText(clip(fmt.Sprintf("… %d more messages repeat the exchange above (frames %s)", row.folded, framesText(row.frames)), mdNoteChars)))
+			fmt.Fprintf(w, "    Note over I,R: %s\n", mermaidText(clip(fmt.Sprintf("… %d more messages repeat the exchange above (frames %s)", row.folded, strings.Join(row.frames, " ")), mdNoteChars)))
 			continue
 		}
 		from, to := "I", "R"
@@ -807,7 +807,7 @@ func mdMessages(w io.Writer, l *ladder, rd *Redactor) {
 				break
 			}
 			if r.kind == rowFolded {
-				row("", fmt.Sprintf("%.3f", r.at), "", "", fmt.Sprintf("%d more messages repeat the exchange above (frames %s)", r.folded, framesText(r.frames)))
+				row("", fmt.Sprintf("%.3f", r.at), "", "", fmt.Sprintf("%d more messages repeat the exchange above (frames %s)", r.folded, strings.Join(r.frames, " ")))
 				continue
 			}
 			detail := r.detail

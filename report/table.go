@@ -459,7 +459,7 @@ func writeLadder(w io.Writer, l *ladder, st Style) {
 		switch r.kind {
 		case rowFolded:
 			at := clock.at(captureStart(l.r, l.s).Add(seconds2dur(r.at)))
-			writeFit(w, fmt.Sprintf("%s%s  %s ", lead, at, mk.fold), indent, fmt.Sprintf("%d more messages repeat the exchange above (frames %s)", r.folded, framesText(r.frames)), st)
+			writeFit(w, fmt.Sprintf("%s%s  %s ", lead, at, mk.fold), indent, fmt.Sprintf("%d more messages repeat the exchange above (frames %s)", r.folded, strings.Join(r.frames, " ")), st)
 		default:
 			mark := " "
 			if r.failed {
