@@ -511,6 +511,9 @@ func (a *Analyzer) addESP(m *decode.Message) {
 			// capture on a NAT router sees it before and after translation.
 			g.Duplicates++
 			g.twiceAtOnce++
+			if fs := g.sights[a.curIdx]; fs != nil {
+				fs.twice++
+			}
 			a.cur.Duplicates++
 			return
 		}
@@ -692,6 +695,7 @@ func (a *Analyzer) espElsewhere(f *ESPFlow, m *decode.Message) bool {
 		fs = &flowSight{firstRef: m.Frame, firstSeq: m.ESP.Seq, first: m.Time}
 		f.sights[a.curIdx] = fs
 	} else if m.ESP.Seq == fs.lastSeq && m.Time.Sub(fs.last) < captureDuplicate {
+		fs.twice++
 		return false // a duplicate within this capture: the usual rules count it
 	}
 	fs.packets++

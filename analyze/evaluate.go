@@ -305,6 +305,12 @@ func supersede(fs []Finding, placed int) []Finding {
 				drop = drop || len(p.LostBetween) > 0 && p.Step == StepIKESAInitResponse
 			}
 		}
+		if i >= placed && f.Code == CodeESPOneWay {
+			// A router capture's ESP seen once, when the points already place the loss.
+			for _, p := range fs[:placed] {
+				drop = drop || p.Code == CodeESPOneWay
+			}
+		}
 		if !drop {
 			out = append(out, f)
 		}

@@ -2814,8 +2814,8 @@ func withFrames(a, b []int) []int {
 // comes in and goes no further. A single capture only: several capture points are
 // compared packet by packet (multi.go).
 func (s *Session) espThroughOneWay(fromI, fromR []*ESPFlow) (Finding, bool) {
-	if len(s.Captures) > 1 || len(fromI) == 0 || len(fromR) == 0 || s.dupIKE == [2]int{} {
-		return Finding{}, false // (no IKE message twice: the rule's evidence is missing)
+	if len(fromI) == 0 || len(fromR) == 0 {
+		return Finding{}, false
 	}
 	for i, f := range s.ESP {
 		if slices.ContainsFunc(s.ESP[i+1:], func(g *ESPFlow) bool { return g.SPI == f.SPI }) {
@@ -2824,31 +2824,78 @@ func (s *Session) espThroughOneWay(fromI, fromR []*ESPFlow) (Finding, bool) {
 			return Finding{}, false
 		}
 	}
+	if len(s.Captures) <= 1 {
+		if s.dupIKE == [2]int{} {
+			return Finding{}, false // (no IKE message twice: the rule's evidence is missing)
+		}
+		return s.throughOneWay(fromI, fromR, s.dupIKE, "This capture", func(f *ESPFlow) (int, int) { return f.Packets, f.twiceAtOnce })
+	}
+	// Several points: each that saw IKE twice (a router's) is read on its own, by what
+	// it saw of each flow. The others' copies say nothing of what crossed the router.
+	for _, p := range s.dupAt {
+		if f, ok := s.throughOneWay(fromI, fromR, p.ike, "The capture "+p.name, func(f *ESPFlow) (int, int) {
+			if fs := f.sights[p.capIdx]; fs != nil {
+				return fs.packets, fs.twice
+			}
+			return 0, 0
+		}); ok {
+			return f, true
+		}
+	}
+	return Finding{}, false
+}
+
+// pointDup counts the IKE messages one capture point saw twice within milliseconds,
+// from the responder [0] and the initiator [1].
+type pointDup struct {
+	capIdx int
+	name   string
+	ike    [2]int
+}
+
+// notePointDup counts an IKE message a capture point saw twice.
+func (s *Session) notePointDup(capIdx int, name string, fromInit bool) {
+	i := slices.IndexFunc(s.dupAt, func(p pointDup) bool { return p.capIdx == capIdx })
+	if i < 0 {
+		s.dupAt = append(s.dupAt, pointDup{capIdx: capIdx, name: name})
+		i = len(s.dupAt) - 1
+	}
+	if fromInit {
+		s.dupAt[i].ike[1]++
+	} else {
+		s.dupAt[i].ike[0]++
+	}
+}
+
+// throughOneWay is espThroughOneWay at one capture point, which saw dupIKE of each
+// side's IKE messages twice and, by seen, each flow's packets and those seen twice.
+func (s *Session) throughOneWay(fromI, fromR []*ESPFlow, dupIKE [2]int, point string, seen func(*ESPFlow) (packets, twice int)) (Finding, bool) {
 	count := func(fs []*ESPFlow) (packets, twice int) {
 		for _, f := range fs {
-			packets += f.Packets
-			twice += f.twiceAtOnce
+			p, t := seen(f)
+			packets += p
+			twice += t
 		}
 		return packets, twice
 	}
 	pi, di := count(fromI)
 	pr, dr := count(fromR)
-	if pi >= 3 && pr >= 3 && di == 0 && dr == 0 && s.dupIKE[0] > 0 && s.dupIKE[1] > 0 {
+	if pi >= 3 && pr >= 3 && di == 0 && dr == 0 && dupIKE[0] > 0 && dupIKE[1] > 0 {
 		// Both sides' IKE twice, neither side's ESP: dropped both ways.
 		var frames []int
 		for _, f := range append(append([]*ESPFlow(nil), fromI...), fromR...) {
 			frames = append(frames, f.firstRef, f.lastRef)
 		}
 		return s.newFinding(CodeESPOneWay, Warning, "ESP", frames, fromI[0].First,
-			fmt.Sprintf("This capture holds both sides' IKE messages twice, but their ESP once each (the initiator's %d packets, the responder's %d): IKE passes the capture point, ESP comes in from both sides and goes no further.", pi, pr),
+			fmt.Sprintf("%s holds both sides' IKE messages twice, but their ESP once each (the initiator's %d packets, the responder's %d): IKE passes the capture point, ESP comes in from both sides and goes no further.", point, pi, pr),
 			"Where the capture runs on a router or firewall between the gateways, on all its interfaces, each forwarded packet is seen coming in and going out: it drops ESP both ways (a rule that lets IKE through but not ESP: IP protocol 50, or ESP in UDP 4500, which a filter tells from IKE by its non-zero SPI where IKE has four zero bytes). Where the file is two captures merged, ESP left each point and reached neither.",
 			"On the device in between, look at the rules and counters for ESP (IP protocol 50, or UDP 4500), and at its drops."), true
 	}
-	through, stopped, flows, sender, other, ikeTwice := "initiator", "responder", fromR, pr, pi, s.dupIKE[0]
+	through, stopped, flows, sender, other, ikeTwice := "initiator", "responder", fromR, pr, pi, dupIKE[0]
 	switch {
 	case pi >= 3 && di >= pi-1 && dr == 0 && pr >= 3:
 	case pr >= 3 && dr >= pr-1 && di == 0 && pi >= 3:
-		through, stopped, flows, sender, other, ikeTwice = "responder", "initiator", fromI, pi, pr, s.dupIKE[1]
+		through, stopped, flows, sender, other, ikeTwice = "responder", "initiator", fromI, pi, pr, dupIKE[1]
 	default:
 		return Finding{}, false
 	}
@@ -2860,7 +2907,7 @@ func (s *Session) espThroughOneWay(fromI, fromR []*ESPFlow) (Finding, bool) {
 		frames = append(frames, f.firstRef, f.lastRef)
 	}
 	return s.newFinding(CodeESPOneWay, Warning, "ESP", frames, flows[0].First,
-		fmt.Sprintf("This capture holds each packet twice (the %s's %d ESP packets, and IKE messages from both sides), but the %s's %d ESP packets once each: its IKE passes the capture point, its ESP comes in and goes no further.", through, other, stopped, sender),
+		fmt.Sprintf("%s holds each packet twice (the %s's %d ESP packets, and IKE messages from both sides), but the %s's %d ESP packets once each: its IKE passes the capture point, its ESP comes in and goes no further.", point, through, other, stopped, sender),
 		fmt.Sprintf("Where the capture runs on a router or firewall between the gateways, on all its interfaces, each forwarded packet is seen coming in and going out: it drops the %s's ESP (a rule that lets IKE through but not ESP: IP protocol 50, or ESP in UDP 4500, which a filter tells from IKE by its non-zero SPI where IKE has four zero bytes; an IPsec policy of its own; a route). Where the file is two captures merged, the %s's ESP left one point and never reached the other.", stopped, stopped),
 		fmt.Sprintf("On the device in between, look at the rules and counters for ESP (IP protocol 50, or UDP 4500) from %s, and at its drops.", s.peerOf(stopped == "initiator"))), true
 }

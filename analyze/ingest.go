@@ -382,6 +382,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			// The same packet again at the same point within milliseconds (a router
 			// capture sees it coming in and going out).
 			s.Duplicates++
+			s.notePointDup(msg.capIdx, a.captureName(msg.capIdx), msg.FromInitiator)
 			a.cur.Duplicates++
 			s.forgetMoves(m.Frame)
 			a.unusedMsg(s, msg)

@@ -175,6 +175,7 @@ type Session struct {
 	folds        bool          // some message stands for copies folded into it (Msg.Folded)
 	copyShift    time.Duration // the longest gap between two copies of one datagram (copyOf)
 	dupIKE       [2]int        // IKE messages seen twice within milliseconds, from the responder [0] and the initiator [1]
+	dupAt        []pointDup    // dupIKE at each capture point that saw IKE twice, with several points
 
 	mmSeen      [3]bool            // a Main Mode message of each class was seen
 	mmSender    [3]netip.AddrPort  // and who sent the first of each

@@ -182,6 +182,7 @@ func (m *Msg) wholeAt(capIdx int) bool {
 // flowSight is what one capture point saw of an ESP flow.
 type flowSight struct {
 	packets           int
+	twice             int // packets this point saw again within milliseconds (in and out)
 	firstSeq, lastSeq uint32
 	first, last       time.Time
 	firstRef          int

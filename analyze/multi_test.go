@@ -298,3 +298,24 @@ func TestCapturePointsBegunLate(t *testing.T) {
 		}
 	}
 }
+
+// TestRouterPointAmongOthers: a router's capture holds each forwarded packet twice, and
+// B's ESP in two-esp-oneway once (it drops it). Given with B's own capture, which saw
+// that ESP leave, the router point is still read on its own: one way, in either order.
+// two-nat's router sees A's ESP before and after its NAT: twice, so no finding.
+func TestRouterPointAmongOthers(t *testing.T) {
+	for _, names := range [][]string{
+		{"two-esp-oneway.gw-b.pcap", "two-esp-oneway.router.pcap"},
+		{"two-esp-oneway.router.pcap", "two-esp-oneway.gw-b.pcap"},
+	} {
+		f := findCode(analyzeTogether(t, names, nil), analyze.CodeESPOneWay)
+		if f == nil || !strings.Contains(f.Summary, "two-esp-oneway.router.pcap holds each packet twice") || !strings.Contains(f.Summary, "the responder's 5 ESP packets once each") {
+			t.Errorf("%v: esp-one-way %+v, want the router point's ESP of the responder once", names, f)
+		}
+	}
+	for _, names := range [][]string{{"two-nat.gw-a.pcap", "two-nat.router.pcap"}, {"two-nat.gw-b.pcap", "two-nat.router.pcap"}} {
+		if f := findCode(analyzeTogether(t, names, nil), analyze.CodeESPOneWay); f != nil {
+			t.Errorf("%v: %s", names, f.Summary)
+		}
+	}
+}
