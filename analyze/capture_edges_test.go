@@ -343,3 +343,17 @@ func TestDeleteAnswerNamed(t *testing.T) {
 	}
 	t.Errorf("no deleted finding for frame 22: %s", codesOf(res.Findings))
 }
+
+// TestNATTEndsAtSecondCopy: ikev2-natt-4500-blocked cut in the test after IKE_AUTH's
+// second copy on UDP 4500 (frame 4, the capture ending at once) cannot tell whether that
+// copy was answered: a warning that says so, as for any request, not an error. Whole,
+// it is an error.
+func TestNATTEndsAtSecondCopy(t *testing.T) {
+	f := findCode(analyzeFile(t, firstFrames(t, pcap("ikev2-natt-4500-blocked.pcap"), 4)), analyze.CodeNATTProblem)
+	if f == nil || f.Severity != analyze.Warning || !strings.Contains(f.Summary, "sooner than the initiator waited before sending it") {
+		t.Errorf("cut after the second copy: %+v", f)
+	}
+	if f := findCode(analyzeFile(t, pcap("ikev2-natt-4500-blocked.pcap")), analyze.CodeNATTProblem); f == nil || f.Severity != analyze.Error {
+		t.Errorf("whole: %+v, want an error", f)
+	}
+}

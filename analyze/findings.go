@@ -598,6 +598,20 @@ func (s *Session) answeredElsewhere(p pendingRequest) []*Msg {
 
 // evaluateTimed gives the findings that depend on time having passed: requests without
 // answers. final is set at the end of the input, when nothing more can arrive.
+//
+// endsAtSecondCopy: a file that ends after a request was sent again once, before the
+// sender would have sent it a third time and before the reply timeout since the first:
+// the first copy went unanswered for a while, whether the second was is not in the file.
+// (Live capture has said so as it happened.)
+func endsAtSecondCopy(final bool, opts Options, retrans int, last *Msg, waited time.Duration) bool {
+	return final && !opts.Evict && retrans == 1 && waited < last.Interval && last.Interval+waited < opts.ReplyTimeout
+}
+
+// secondCopyText ends the summary of a finding endsAtSecondCopy softened.
+func secondCopyText(waited time.Duration, fromInit bool) string {
+	return fmt.Sprintf(" The capture ends %s after the second copy, sooner than the %s waited before sending it: whether that copy was answered is not in it.", secs(waited), side(fromInit))
+}
+
 func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Finding {
 	var out []Finding
 	for _, p := range s.unanswered() {
@@ -624,15 +638,11 @@ func evaluateTimed(s *Session, now time.Time, opts Options, final bool) []Findin
 			continue
 		}
 		fs := s.stalledFinding(p, waited, final, opts.ReplyTimeout)
-		if final && !opts.Evict && retrans == 1 && waited < last.Interval && last.Interval+waited < opts.ReplyTimeout {
-			// A file that ends after a request was sent again once, before the sender
-			// would have sent it a third time and before the reply timeout since the
-			// first: the first copy went unanswered for a while, whether the second was
-			// is not in the file. (Live capture has said so as it happened.)
+		if endsAtSecondCopy(final, opts, retrans, last, waited) {
 			for i := range fs {
 				if fs[i].Severity == Error {
 					fs[i].Severity = Warning
-					fs[i].Summary += fmt.Sprintf(" The capture ends %s after the second copy, sooner than the %s waited before sending it: whether that copy was answered is not in it.", secs(waited), side(p.first.FromInitiator))
+					fs[i].Summary += secondCopyText(waited, p.first.FromInitiator)
 				}
 			}
 		}

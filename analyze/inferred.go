@@ -426,8 +426,12 @@ func (s *Session) natTBlocked(now time.Time, opts Options, final bool) []Finding
 	if initResp.Src.Port() == 4500 {
 		return nil // IKE_SA_INIT itself went over UDP 4500 and was answered: not a port blocked
 	}
-	return []Finding{s.newFinding(CodeNATTProblem, Error, "IKE_AUTH on 4500", append(append([]int{}, nat.refs...), framesOf(auth)...), auth[0].Time,
-		fmt.Sprintf("NAT was detected in IKE_SA_INIT, IKE_AUTH moved to UDP 4500 and was sent %s without an answer.", retransText(auth)),
+	sev, tail := Error, ""
+	if last := auth[len(auth)-1]; endsAtSecondCopy(final, opts, copiesOf(auth)-1, last, now.Sub(last.Time)) {
+		sev, tail = Warning, secondCopyText(now.Sub(last.Time), true)
+	}
+	return []Finding{s.newFinding(CodeNATTProblem, sev, "IKE_AUTH on 4500", append(append([]int{}, nat.refs...), framesOf(auth)...), auth[0].Time,
+		fmt.Sprintf("NAT was detected in IKE_SA_INIT, IKE_AUTH moved to UDP 4500 and was sent %s without an answer.%s", retransText(auth), tail),
 		"UDP 500 passes (IKE_SA_INIT was answered) but UDP 4500 does not: a firewall or the NAT device drops it in one direction.",
 		"Allow UDP 4500 both ways between the gateways (and through the NAT device); a capture at the responder shows whether IKE_AUTH arrives.")}
 }
