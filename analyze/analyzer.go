@@ -1545,6 +1545,7 @@ func (a *Analyzer) reconcileOne(s *Session) {
 	}
 	a.spokeElsewhere(s)
 	a.laterSuccess(s)
+	a.carriedByLater(s)
 }
 
 // duplicateSA notes a second IKE SA between the same peers: both gateways started a

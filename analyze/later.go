@@ -113,6 +113,46 @@ func (a *Analyzer) laterSuccess(s *Session) {
 	}
 }
 
+// carriedByLater mends what stillCarried said of a refusal, that ESP between the peers
+// after it was an older SA's, when that ESP was a later negotiation's: every flow that
+// went on after the refusal belongs to a session that began after it.
+func (a *Analyzer) carriedByLater(s *Session) {
+	i := slices.IndexFunc(s.findings, func(f Finding) bool { return strings.Contains(f.Summary, stillCarriedLead) })
+	if i < 0 {
+		return
+	}
+	f := &s.findings[i]
+	var later *Session
+	for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
+		if o == s || !sameCapture(s, o) {
+			continue
+		}
+		for _, fl := range o.ESP {
+			if !fl.Last.After(f.Time) {
+				continue
+			}
+			if !o.First.After(f.Time) {
+				return // an SA up before the refusal carries it, as said
+			}
+			if later == nil || o.First.Before(later.First) {
+				later = o
+			}
+		}
+	}
+	if later == nil || slices.ContainsFunc(s.ESP, func(fl *ESPFlow) bool { return fl.Last.After(f.Time) }) {
+		return
+	}
+	pair := pairOf(s.Initiator.Addr(), s.Responder.Addr())
+	if slices.ContainsFunc(a.flowOrder, func(fl *ESPFlow) bool {
+		return fl.Session == 0 && fl.Last.After(f.Time) && pairOf(fl.Src.Addr(), fl.Dst.Addr()) == pair
+	}) {
+		return // ESP of no negotiation in the capture: an older SA's, as said
+	}
+	f.Summary, _, _ = strings.Cut(f.Summary, stillCarriedLead)
+	f.Summary += fmt.Sprintf(" The ESP between these peers after it is a later negotiation's: session %d, begun %s after this.", later.ID, secs(later.First.Sub(f.Time)))
+	s.describe(s.findings)
+}
+
 // tunnelUp reports whether the session made an IPsec SA: its IKE SA up, and an IPsec SA
 // negotiated or ESP carried. An IKE SA up without one (refused traffic selectors, XAUTH
 // refused after Phase 1) is no tunnel.

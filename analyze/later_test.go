@@ -167,3 +167,23 @@ func TestIKERekeyThenQuiet(t *testing.T) {
 		t.Errorf("cut before the new SA speaks: no IKE SA rekey at frame 34 in %+v", s.Timeline)
 	}
 }
+
+// TestRefusalThenLaterTunnel: ikev2-ts-unacceptable (CHILD_SA refused) and then, 10 s
+// later, ikev2-psk between the same gateways, as one capture (made in the test). The
+// ESP after the refusal is the later negotiation's, not an older SA's that still
+// carries the tunnel.
+func TestRefusalThenLaterTunnel(t *testing.T) {
+	res := concatenated(t, "ikev2-ts-unacceptable.pcap", "ikev2-psk.pcap", 10*time.Second)
+	var got *analyze.Finding
+	for i := range res.Findings {
+		if f := &res.Findings[i]; f.Session == 1 && f.Code == analyze.CodePhase2Stalled {
+			got = f
+		}
+	}
+	if got == nil {
+		t.Fatalf("no phase2-stalled for session 1: %v", res.Findings)
+	}
+	if strings.Contains(got.Summary, "still carries the traffic") || !strings.Contains(got.Summary, "is a later negotiation's: session 2") {
+		t.Errorf("summary %q", got.Summary)
+	}
+}
