@@ -535,15 +535,23 @@ func (s *Session) describe(fs []Finding) {
 		s.State = "established" + cont + esp + life
 	case s.Established && !slices.ContainsFunc(s.Messages, func(m *Msg) bool {
 		switch m.ExchangeType {
-		case decode.ExchangeIKESAInit, decode.ExchangeIKEAuth, decode.ExchangeCreateChildSA, decode.ExchangeMainMode, decode.ExchangeAggressive, decode.ExchangeQuickMode:
+		case decode.ExchangeCreateChildSA:
+			// The exchange that rekeyed this IKE SA is no IPsec SA of its own.
+			last := s.lastCreateChild()
+			return last == nil || last.exchange != m.exchange || s.successor == nil && !s.rekeyedUnseen(last)
+		case decode.ExchangeIKESAInit, decode.ExchangeIKEAuth, decode.ExchangeMainMode, decode.ExchangeAggressive, decode.ExchangeQuickMode:
 			return true
 		}
 		return false
 	}):
-		// Only Informationals: the capture cannot tell whether IPsec SAs came with it.
+		// Only Informationals (and the IKE SA's own rekey): the capture cannot tell
+		// whether IPsec SAs came with it.
 		s.State = "IKE SA up (negotiated before the capture)"
 		if s.Version == 1 {
 			s.State = "Phase 1 up (negotiated before the capture)"
+		}
+		if life := s.lifecycleText(); life != "" {
+			s.State += ", " + life
 		}
 	case s.Established && s.Version == 2 && s.firstAuthOpen && !failed:
 		s.State = "capture ends after IKE_AUTH response"

@@ -187,3 +187,13 @@ func TestRefusalThenLaterTunnel(t *testing.T) {
 		t.Errorf("summary %q", got.Summary)
 	}
 }
+
+// TestCaptureBeginsAtIKERekey: ikev2-rekey from frame 33 on (cut in the test) begins
+// with the CREATE_CHILD_SA that rekeys the IKE SA: the old SA was up before the capture
+// and was rekeyed, not "up with no CHILD_SA".
+func TestCaptureBeginsAtIKERekey(t *testing.T) {
+	res := analyzeFile(t, fromFrame(t, "ikev2-rekey.pcap", 33))
+	if st := res.Sessions[0].State; st != "IKE SA up (negotiated before the capture), IKE SA rekeyed into session 2" {
+		t.Errorf("session 1 state %q", st)
+	}
+}
