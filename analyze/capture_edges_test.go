@@ -357,3 +357,19 @@ func TestNATTEndsAtSecondCopy(t *testing.T) {
 		t.Errorf("whole: %+v, want an error", f)
 	}
 }
+
+// TestAggressiveStartedAfterAM1: ikev1-aggressive-psk-mismatch from frame 2 (AM2 on)
+// or frame 3 (the initiator's Informational, then AM2 sent again), cut in the test: the
+// initiator answered AM2 with an Informational, so it got AM2 and refused it: the PSKs
+// differ, not replies lost on the way.
+func TestAggressiveStartedAfterAM1(t *testing.T) {
+	for _, from := range []int{2, 3} {
+		res := analyzeFile(t, fromFrame(t, "ikev1-aggressive-psk-mismatch.pcap", from))
+		if f := findCode(res, analyze.CodeAuthFailed); f == nil || f.Severity != analyze.Error {
+			t.Errorf("from frame %d: auth-failed %+v: %s", from, f, codesOf(res.Findings))
+		}
+		if f := findCode(res, analyze.CodeReplyNotReaching); f != nil {
+			t.Errorf("from frame %d: %s", from, f.Summary)
+		}
+	}
+}

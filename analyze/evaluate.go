@@ -228,7 +228,13 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 	out = append(out, s.captureOneWay()...) // first: what follows reads s.unseen
 	out = append(out, s.messageFindings(end)...)
 	out = append(out, evaluateTimed(s, now, opts, final)...)
-	out = append(out, s.answerRepeated()...)
+	for _, f := range s.answerRepeated() {
+		// A finding about the same step that reads more into it (AM2 answered with an
+		// Informational: the initiator got it) comes first.
+		if !slices.ContainsFunc(out, func(o Finding) bool { return o.Exchange == f.Exchange && o.Severity >= f.Severity }) {
+			out = append(out, f)
+		}
+	}
 	out = append(out, s.slowAnswers()...)
 	out = append(out, s.authInferred()...)
 	out = append(out, s.remoteFindings(now, opts)...)

@@ -994,12 +994,17 @@ func (s *Session) am3Missing(now time.Time, opts Options) []Finding {
 				am2 = append(am2, m)
 			}
 		}
-		if len(am2) == 0 || ex.Requests == 0 && !sawStep(ex, StepAM1) {
-			continue // without AM1 the capture began in the middle of the exchange
+		late := ex.Requests == 0 && !sawStep(ex, StepAM1)
+		if len(am2) == 0 || late && len(am2) < 2 {
+			// Without AM1 the capture began in the middle of the exchange: AM2 sent
+			// again shows it went unanswered all the same.
+			continue
 		}
 		var notes []*Msg
 		for _, m := range s.Messages {
-			if m.ExchangeType == decode.ExchangeInformationalV1 && m.FromInitiator && m.Time.After(am2[0].Time) {
+			// The initiator's Informational: after AM2, or anywhere in a capture that
+			// began after AM2's first copy.
+			if m.ExchangeType == decode.ExchangeInformationalV1 && m.FromInitiator && (m.Time.After(am2[0].Time) || late) {
 				if m.Decrypted && hasErrorNotify(m) {
 					return nil // the notification says it itself
 				}
