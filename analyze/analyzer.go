@@ -1556,8 +1556,9 @@ func (a *Analyzer) duplicateSA(s *Session) {
 		return
 	}
 	for _, o := range a.byPeers[pairOf(s.Initiator.Addr(), s.Responder.Addr())] {
+		// Who started each is the finding's evidence: not with roles guessed.
 		if o == s || !o.Established || o.Version != s.Version || o == s.predecessor || o == s.successor ||
-			o.Initiator.Addr() == s.Initiator.Addr() || !sameCapture(s, o) {
+			o.Initiator.Addr() == s.Initiator.Addr() || !sameCapture(s, o) || !s.RolesKnown || !o.RolesKnown {
 			continue
 		}
 		raced := s.First.Before(o.establishedAt) && o.First.Before(s.establishedAt)

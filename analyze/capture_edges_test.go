@@ -373,3 +373,13 @@ func TestAggressiveStartedAfterAM1(t *testing.T) {
 		}
 	}
 }
+
+// TestNoDuplicateSAOnGuessedRoles: ikev1-rekey from frame 47 (cut in the test) holds two
+// ISAKMP SAs whose initiators the capture does not show: "one started by each side"
+// would rest on the guess.
+func TestNoDuplicateSAOnGuessedRoles(t *testing.T) {
+	res := analyzeFile(t, fromFrame(t, "ikev1-rekey.pcap", 47))
+	if f := findCode(res, analyze.CodeDuplicateSA); f != nil {
+		t.Errorf("duplicate-sa on guessed roles: %s", f.Summary)
+	}
+}
