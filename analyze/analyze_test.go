@@ -356,7 +356,7 @@ func TestPcaps(t *testing.T) {
 		}},
 		{"ikev2-esp-seq-restart.pcap", 1, "established, ESP flowing, then deleted by the initiator", []want{
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 3}},
-			{analyze.CodeESPAnomaly, analyze.Info, []int{9, 11}},
+			{analyze.CodeCaptureDuplicates, analyze.Info, []int{9, 11}},
 			{analyze.CodeDeleted, analyze.Info, []int{29}},
 		}},
 		{"ikev1-p2-proposal-mismatch-both.pcap", 1, "Phase 1 up, no IPsec SA, with errors", []want{
@@ -574,7 +574,7 @@ var allCodes = []string{
 	analyze.CodeFragmentsLost, analyze.CodeESPMissing, analyze.CodeESPOneWay, analyze.CodeESPAnomaly,
 	analyze.CodeWeakCrypto, analyze.CodeAggressivePSK, analyze.CodeMalformed, analyze.CodeTruncated, analyze.CodeStateLimit,
 	analyze.CodeDecryptFailed, analyze.CodeRedirected, analyze.CodeNoIKE, analyze.CodeCaptureDrops, analyze.CodeCaptureClock,
-	analyze.CodeCaptureOneWay, analyze.CodeDuplicateSA, analyze.CodeSlowResponse,
+	analyze.CodeCaptureOneWay, analyze.CodeDuplicateSA, analyze.CodeSlowResponse, analyze.CodeCaptureDuplicates,
 }
 
 // The successful captures produce no error.

@@ -53,6 +53,7 @@ var Catalogue = []Entry{
 	{CodeNoIKE, Warning, "no IKE in the capture"},
 	{CodeCaptureDrops, Warning, "the capture dropped packets"},
 	{CodeCaptureClock, Info, "the capture's timestamps go back"},
+	{CodeCaptureDuplicates, Info, "the capture holds packets twice"},
 	{CodeCaptureOneWay, Info, "the capture sees one direction of an SA only"},
 	{CodeDuplicateSA, Info, "two IKE SAs up at once, one started by each side"},
 	{CodeSlowResponse, Warning, "a request answered only after the peer held it for seconds"},

@@ -51,6 +51,7 @@ const (
 	CodeNoIKE             = "no-ike"
 	CodeCaptureDrops      = "capture-drops"
 	CodeCaptureClock      = "capture-clock"
+	CodeCaptureDuplicates = "capture-duplicates"
 	CodeCaptureOneWay     = "capture-one-way"
 	CodeDuplicateSA       = "duplicate-sa"
 	CodeSlowResponse      = "slow-response"
@@ -2230,12 +2231,12 @@ func (s *Session) duplicatesFinding() []Finding {
 		return nil
 	}
 	if shift >= time.Second {
-		return []Finding{s.newFinding(CodeESPAnomaly, Info, "duplicates", dupFrames, s.First,
+		return []Finding{s.newFinding(CodeCaptureDuplicates, Info, "duplicates", dupFrames, s.First,
 			fmt.Sprintf("%d packets of this session appear twice, up to %s apart: the same IKE message or ESP packet in the same IP datagram (the same IP identification).", dups, secs(shift)),
 			"The file holds this traffic twice with shifted timestamps: two captures of the same packets merged into one (mergecap, or a capture on a bridge and on its port), their clocks that far apart. A retransmission is a new datagram with its own IP identification: these copies were not counted as retransmissions, and the session is read from the first copy of each message.",
 			"Analyze the original captures as separate files, together (ikescope analyze a.pcap b.pcap): ikescope aligns their clocks and says where packets are lost between the two points.")}
 	}
-	return []Finding{s.newFinding(CodeESPAnomaly, Info, "duplicates", dupFrames, s.First,
+	return []Finding{s.newFinding(CodeCaptureDuplicates, Info, "duplicates", dupFrames, s.First,
 		fmt.Sprintf("%d packets of this session appear twice within milliseconds (same ESP sequence number or the same IKE message).", dups),
 		"The capture sees each packet twice: tcpdump -i any on a router (the packet in and out), or two capture points merged. This is the capture, not the gateways: duplicates were not counted as retransmissions.",
 		"Capture on one interface (tcpdump -i IFACE) to get each packet once.")}

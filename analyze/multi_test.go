@@ -121,8 +121,8 @@ func TestTwoCapturePoints(t *testing.T) {
 					}
 					var got []string
 					for _, f := range res.Findings {
-						if f.Code == analyze.CodeESPAnomaly {
-							t.Errorf("esp-anomaly on merged captures: %s", f.Summary)
+						if f.Code == analyze.CodeESPAnomaly || f.Code == analyze.CodeCaptureDuplicates {
+							t.Errorf("%s on merged captures: %s", f.Code, f.Summary)
 						}
 						if f.Severity != analyze.Error {
 							continue
