@@ -309,10 +309,21 @@ func comparePair(a, b side) []diff {
 		out = append(out, d)
 	}
 	out = append(out, childDiffs(a, b, v)...)
+	// Either side may propose: a child of b's that a holds no match for fails when b
+	// asks for it. Its selectors only; the pairs that match were compared above.
+	for _, d := range childDiffs(b, a, v) {
+		if d.kind == diffTS && !slices.ContainsFunc(out, func(o diff) bool {
+			return o.kind == diffTS && slices.ContainsFunc(o.lines, func(l Source) bool { return slices.Contains(d.lines, l) })
+		}) {
+			out = append(out, d)
+		}
+	}
 	out = append(out, idDiffs(a, b)...)
 	out = append(out, idDiffs(b, a)...)
 	out = append(out, authDiffs(a, b)...)
+	// Either may be the client: its user authentication set against the gateway's.
 	out = append(out, userDiffs(a, b)...)
+	out = append(out, userDiffs(b, a)...)
 	return out
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -105,6 +106,11 @@ func TestCheckScenarios(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			a, b := sides(t, dir, name)
 			fs := config.Compare(a, b)
+			// The order the two are given in changes nothing found (the gateway of a
+			// remote-access pair may come first).
+			if got, rev := findingCodes(fs), findingCodes(config.Compare(b, a)); got != rev {
+				t.Errorf("initiator first: %s; responder first: %s", got, rev)
+			}
 			want := changed[name]
 			if want == nil {
 				for _, f := range fs {
@@ -274,4 +280,14 @@ func TestGovernByIdentity(t *testing.T) {
 	if len(c) != 1 || c[0].Side != "responder" || c[0].Name != "gw-gw" {
 		t.Errorf("connections %+v, want the responder's gw-gw (remote id gw-a.example.net)", c)
 	}
+}
+
+// findingCodes lists findings as code:severity, sorted.
+func findingCodes(fs []analyze.Finding) string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Code+":"+f.Severity.String())
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
 }
