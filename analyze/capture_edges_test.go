@@ -383,3 +383,34 @@ func TestNoDuplicateSAOnGuessedRoles(t *testing.T) {
 		t.Errorf("duplicate-sa on guessed roles: %s", f.Summary)
 	}
 }
+
+// TestPSKMismatchWithKeys: keys do not hide a PSK mismatch. ikev1-main-psk-mismatch with
+// both daemons' keys reads the responder's PAYLOAD-MALFORMED answers to MM5, which the
+// initiator sent again: still auth-failed, an error, not a bare error-notify. With one
+// side's keys only, the other side's messages do not open: the keys are not blamed, the
+// two sides' derivations are. ikev1-truncated's messages cut by the snap length are not
+// decryption failures.
+func TestPSKMismatchWithKeys(t *testing.T) {
+	name := "ikev1-main-psk-mismatch"
+	res := analyzeFile(t, pcap(name+".pcap"), pcap(name+".initiator.log"), pcap(name+".responder.log"))
+	if f := findCode(res, analyze.CodeAuthFailed); f == nil || f.Severity != analyze.Error || !strings.Contains(f.Summary, "PAYLOAD-MALFORMED") {
+		t.Errorf("both keys: auth-failed %+v: %s", f, codesOf(res.Findings))
+	}
+	if f := findCode(res, analyze.CodeErrorNotify); f != nil {
+		t.Errorf("both keys: %s", f.Summary)
+	}
+	for _, k := range []string{"initiator", "responder"} {
+		res := analyzeFile(t, pcap(name+".pcap"), pcap(name+"."+k+".log"))
+		if f := findCode(res, analyze.CodeAuthFailed); f == nil || f.Severity != analyze.Error {
+			t.Errorf("%s's keys: auth-failed %+v: %s", k, f, codesOf(res.Findings))
+		}
+		if f := findCode(res, analyze.CodeDecryptFailed); f == nil || !strings.Contains(f.Cause, "derived other keys for the same SA") {
+			t.Errorf("%s's keys: decrypt-failed %+v", k, f)
+		}
+	}
+	name = "ikev1-truncated"
+	res = analyzeFile(t, pcap(name+".pcap"), pcap(name+".initiator.log"), pcap(name+".responder.log"))
+	if f := findCode(res, analyze.CodeDecryptFailed); f != nil {
+		t.Errorf("truncated: %s", f.Summary)
+	}
+}

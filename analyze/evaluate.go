@@ -228,6 +228,13 @@ func (s *Session) evaluate(now time.Time, opts Options, final bool, placed []Fin
 	out = append(out, s.captureOneWay()...) // first: what follows reads s.unseen
 	out = append(out, s.messageFindings(end)...)
 	out = append(out, evaluateTimed(s, now, opts, final)...)
+	if i := slices.IndexFunc(out, func(f Finding) bool { return f.Code == CodeAuthFailed && f.Exchange == StepMM5.String() }); i >= 0 {
+		// The notifications that MM5 could not be read are the PSK mismatch's evidence.
+		said := out[i].Frames
+		out = slices.DeleteFunc(out, func(f Finding) bool {
+			return f.Code == CodeErrorNotify && len(f.Frames) > 0 && !slices.ContainsFunc(f.Frames, func(n int) bool { return !slices.Contains(said, n) })
+		})
+	}
 	for _, f := range s.answerRepeated() {
 		// A finding about the same step that reads more into it (AM2 answered with an
 		// Informational: the initiator got it) comes first.

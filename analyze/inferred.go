@@ -33,7 +33,7 @@ func (s *Session) mm5Answered(p pendingRequest, answers []*Msg, waited bool) []F
 		}
 	}
 	if len(enc) == 0 {
-		return nil // clear or decrypted: the notification speaks for itself
+		return s.mm5Garbled(p, answers) // clear or decrypted: the notification speaks, unless it says MM5 was garbled
 	}
 	frames := append(framesOf(p.copies), framesOf(enc)...)
 	repeated := false
@@ -57,6 +57,35 @@ func (s *Session) mm5Answered(p pendingRequest, answers []*Msg, waited bool) []F
 	return []Finding{s.newFinding(CodeAuthFailed, Error, "MM5", frames, p.first.Time,
 		fmt.Sprintf("Main Mode stopped at MM5: the initiator sent its encrypted identity %s and the responder answered with an Informational (frames %s) instead of MM6.", retransText(p.copies), joinInts(framesOf(enc))),
 		"The pre-shared keys differ. Messages 1-4 show the proposal and the DH exchange were accepted, so the keys derived from the PSK are what the responder could not use to read MM5; it reports the garbled message (PAYLOAD-MALFORMED or INVALID-HASH) in an Informational the initiator cannot read either, so it retransmits. Less likely: the responder files the PSK under another identity.",
+		fmt.Sprintf("Check the PSK for %s on the responder and for %s on the initiator, and the identity each side uses (address or FQDN).", s.Initiator.Addr(), s.Responder.Addr())).where(SettingPSK)}
+}
+
+// mm5Garbled: the responder answered MM5 with a notification that it could not read it
+// (PAYLOAD-MALFORMED, INVALID-HASH-INFORMATION, INVALID-PAYLOAD-TYPE; clear, or read with
+// its own keys) and the initiator sent MM5 again after it. MM5 is the first message
+// encrypted with the keys derived from the pre-shared key: the responder cannot read it
+// when its PSK differs, and the initiator cannot read the answer, whatever keys the
+// capture's reader was given for each side.
+func (s *Session) mm5Garbled(p pendingRequest, answers []*Msg) []Finding {
+	var garbled []*Msg
+	name := ""
+	for _, m := range answers {
+		for _, n := range m.Notifies {
+			switch n.Type {
+			case decode.NotifyPayloadMalformed, decode.NotifyInvalidHashInfo, decode.NotifyInvalidPayloadType:
+				garbled = append(garbled, m)
+				if name == "" {
+					name = decode.NotifyName(false, n.Type)
+				}
+			}
+		}
+	}
+	if len(garbled) == 0 || !slices.ContainsFunc(p.copies, func(c *Msg) bool { return c.Time.After(garbled[0].Time) }) {
+		return nil
+	}
+	return []Finding{s.newFinding(CodeAuthFailed, Error, "MM5", append(framesOf(p.copies), framesOf(garbled)...), p.first.Time,
+		fmt.Sprintf("Main Mode stopped at MM5: the initiator sent its encrypted identity (MM5) %s and the responder answered with %s (frames %s): neither could read the other.", retransText(p.copies), name, joinInts(framesOf(garbled))),
+		"The pre-shared keys differ. MM5 is the first message encrypted with keys derived from the PSK; messages 1-4 show the proposal and the DH exchange were accepted, so the responder decrypted MM5 into garbage with its own PSK's keys and said so, in an Informational the initiator cannot read either. Less likely: the responder files the PSK under another identity.",
 		fmt.Sprintf("Check the PSK for %s on the responder and for %s on the initiator, and the identity each side uses (address or FQDN).", s.Initiator.Addr(), s.Responder.Addr())).where(SettingPSK)}
 }
 
@@ -564,6 +593,17 @@ func (s *Session) decodeFindings() []Finding {
 		if s.decChecksum {
 			cause = "The encryption key is right: the integrity key given with it is not (SK_ai and SK_ar swapped, or taken from another SA), or the message was changed after its sender made the checksum (a device rewriting IKE on the way, a tool sending crafted messages). Its receiver drops such a message as forged, unanswered."
 			next = "Check the integrity keys (SK_ai, SK_ar) in the key file against the sender's log; if they are right, capture next to the sender to see whether the message leaves it this way."
+		}
+		if by := s.decBy; by[0].failed > 0 && by[0].opened == 0 && by[1].opened > 0 && by[1].failed == 0 ||
+			by[1].failed > 0 && by[1].opened == 0 && by[0].opened > 0 && by[0].failed == 0 {
+			// One side's messages open with the keys given, the other's never: the keys
+			// are this SA's, as one side derived them; the other side derived others.
+			failed := "responder"
+			if by[1].failed > 0 {
+				failed = "initiator"
+			}
+			cause = fmt.Sprintf("The keys given are this SA's: the %s's messages open with them. The %s's do not: it derived other keys for the same SA. With a pre-shared key (IKEv1), each side derives its keys from its own PSK, so the two PSKs differ; otherwise the key file holds one side's keys only, or one direction's.", side(failed != "initiator"), failed)
+			next = "Compare the pre-shared keys of the two gateways for each other's identity; a key file from the other gateway's log shows its side."
 		}
 		if s.decLate {
 			cause = "The keys are for this SA, but the capture began after the clear messages that say which algorithms they go with (the IKEv1 Phase 1 proposal, the IKEv2 IKE_SA_INIT): the keys alone do not say."

@@ -318,10 +318,18 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 		msg.Errors = append(msg.Errors, err.Error())
 	}
 	if o := m.Opened; o != nil {
+		side := 0
+		if msg.FromInitiator {
+			side = 1
+		}
 		switch {
+		case o.Err != nil && m.Truncated:
+			// Cut by the snap length: the truncated finding says why it does not open.
+			msg.DecryptError = o.Err.Error()
 		case o.Err != nil:
 			msg.DecryptError = o.Err.Error()
 			s.decFail = append(s.decFail, m.Frame)
+			s.decBy[side].failed++
 			if s.decErr == "" {
 				s.decErr = o.Err.Error()
 				s.decLate = errors.Is(o.Err, decode.ErrNotInCapture)
@@ -329,6 +337,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			}
 		default:
 			msg.Decrypted, msg.Inner, msg.Integrity = true, o.Payloads, o.Integrity
+			s.decBy[side].opened++
 		}
 	}
 	for p := range msg.allPayloads(x) {

@@ -177,17 +177,18 @@ type Session struct {
 	dupIKE       [2]int        // IKE messages seen twice within milliseconds, from the responder [0] and the initiator [1]
 	dupAt        []pointDup    // dupIKE at each capture point that saw IKE twice, with several points
 
-	mmSeen      [3]bool            // a Main Mode message of each class was seen
-	mmSender    [3]netip.AddrPort  // and who sent the first of each
-	lastActive  time.Time          // the latest IKE message or ESP packet of the SA
-	malformed   []int              // frames that did not parse
-	decFail     []int              // frames that did not decrypt
-	decErr      string             // the first decryption error
-	decLate     bool               // and it was the capture beginning after what the keys need
-	decChecksum bool               // or the encryption key opening it with its checksum failing
-	findings    []Finding          // the latest evaluation's findings
-	anomalies   []anomalyAt        // protocol violations that did not stop decoding
-	emitted     map[string]Finding // findings passed to OnFinding, by key
+	mmSeen      [3]bool                         // a Main Mode message of each class was seen
+	mmSender    [3]netip.AddrPort               // and who sent the first of each
+	lastActive  time.Time                       // the latest IKE message or ESP packet of the SA
+	malformed   []int                           // frames that did not parse
+	decFail     []int                           // frames that did not decrypt
+	decBy       [2]struct{ opened, failed int } // messages from the responder [0] and the initiator [1] opened, and not
+	decErr      string                          // the first decryption error
+	decLate     bool                            // and it was the capture beginning after what the keys need
+	decChecksum bool                            // or the encryption key opening it with its checksum failing
+	findings    []Finding                       // the latest evaluation's findings
+	anomalies   []anomalyAt                     // protocol violations that did not stop decoding
+	emitted     map[string]Finding              // findings passed to OnFinding, by key
 
 	establishedAt    time.Time // when the negotiation completed
 	establishedFrame int

@@ -29,6 +29,7 @@ type NotifyType uint16
 
 // Notify message types.
 const (
+	NotifyInvalidPayloadType      NotifyType = 1  // IKEv1 INVALID-PAYLOAD-TYPE (IKEv2 UNSUPPORTED_CRITICAL_PAYLOAD)
 	NotifyInvalidMajorVersion     NotifyType = 5  // both versions
 	NotifyInvalidSyntax           NotifyType = 7  // IKEv2 INVALID_SYNTAX
 	NotifyInvalidMessageID        NotifyType = 9  // IKEv2
