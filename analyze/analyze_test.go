@@ -260,7 +260,7 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeAuthFailed, analyze.Error, []int{2}},
 			{analyze.CodeAggressivePSK, analyze.Warning, []int{1}},
 		}},
-		{"ikev1-dpd-dead-peer.pcap", 1, "established, ESP flowing, with errors", []want{
+		{"ikev1-dpd-dead-peer.pcap", 1, "established, ESP flowing, then the responder stopped answering (dpd-unanswered)", []want{
 			{analyze.CodeDPDUnanswered, analyze.Error, []int{16, 17, 18, 19}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
@@ -304,7 +304,7 @@ func TestPcaps(t *testing.T) {
 			{analyze.CodeWeakCrypto, analyze.Warning, []int{1, 2}},
 			{analyze.CodeNATDetected, analyze.Info, []int{3, 4}},
 		}},
-		{"ikev2-dpd-dead-peer.pcap", 1, "established, ESP flowing, with errors", []want{
+		{"ikev2-dpd-dead-peer.pcap", 1, "established, ESP flowing, then the responder stopped answering (dpd-unanswered)", []want{
 			{analyze.CodeDPDUnanswered, analyze.Error, []int{11, 12, 13, 15, 17}},
 			{analyze.CodeNATDetected, analyze.Info, []int{1, 2}},
 		}},

@@ -596,7 +596,16 @@ func (s *Session) describe(fs []Finding) {
 		}
 	}
 	if failed && s.Established && s.abandonedFor == 0 {
-		s.State += ", with errors"
+		if f := firstErr; f.Code == CodeDPDUnanswered && !strings.Contains(s.State, "deleted") {
+			// The tunnel was up and its peer went silent: say so, not a bare "errors".
+			silent := "a peer"
+			if i := slices.IndexFunc(s.Messages, func(m *Msg) bool { return len(f.Frames) > 0 && m.Frame == f.Frames[0] }); i >= 0 {
+				silent = "the " + side(!s.Messages[i].FromInitiator)
+			}
+			s.State += ", then " + silent + " stopped answering (dpd-unanswered)"
+		} else {
+			s.State += ", with errors"
+		}
 	}
 	if s.supersededBy > 0 && s.Established {
 		s.State += fmt.Sprintf(", then session %d came up", s.supersededBy)
