@@ -49,8 +49,25 @@ func Annotate(r *analyze.Result, gws []*Gateway) {
 		if text, lines := explain(f, s, ini, res); text != "" {
 			f.Summary += " Configuration: " + text
 			f.ConfigLines = append(f.ConfigLines, linesOf(lines)...)
+			versionsDiffer(f, ini, res)
 		}
 	}
+}
+
+// versionsDiffer rewrites what a refusal says of its cause when the two connections are
+// for different IKE versions: the proposals were never compared.
+func versionsDiffer(f *analyze.Finding, ini, res *side) {
+	if ini == nil || res == nil || ini.c.Version == 0 || res.c.Version == 0 || ini.c.Version == res.c.Version {
+		return
+	}
+	switch f.Code {
+	case analyze.CodeNoProposalChosen, analyze.CodeProposalDiff, analyze.CodeErrorNotify, analyze.CodeNoResponse:
+	default:
+		return
+	}
+	f.Summary = strings.Replace(f.Summary, ": Phase 1 proposal mismatch.", ".", 1)
+	f.Cause = fmt.Sprintf("The configurations settle it: the initiator's connection is for IKEv%d, the responder's for IKEv%d. The responder has no connection for the version offered, so the proposals were never compared; it answers as it answers any offer it cannot take (libreswan with NO_PROPOSAL_CHOSEN or INVALID_MAJOR_VERSION, strongSwan with NO_PROPOSAL_CHOSEN, some gateways not at all).", ini.c.Version, res.c.Version)
+	f.Next = "Configure the same IKE version on both gateways (strongSwan: version = in swanctl.conf, keyexchange= in ipsec.conf; libreswan: ikev2= / keyexchange=), then check that the proposals meet."
 }
 
 // govern finds the connections of the given gateways for each side of a session: the

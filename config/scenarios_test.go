@@ -291,3 +291,25 @@ func findingCodes(fs []analyze.Finding) string {
 	sort.Strings(out)
 	return strings.Join(out, " ")
 }
+
+// TestAnnotateVersionMismatch: ikev2-libreswan-error-notify's responder has its
+// connection for IKEv1 only and answers IKEv2 with NO_PROPOSAL_CHOSEN. With both
+// configurations the finding no longer calls it a proposal mismatch nor sends the admin
+// to compare proposals first.
+func TestAnnotateVersionMismatch(t *testing.T) {
+	dir := repoPcaps(t)
+	name := "ikev2-libreswan-error-notify"
+	a, b := sides(t, dir, name)
+	res := analyzeCapture(t, filepath.Join(dir, name+".pcap"))
+	config.Annotate(res, []*config.Gateway{a, b})
+	for _, f := range res.Findings {
+		if f.Code != analyze.CodeNoProposalChosen {
+			continue
+		}
+		if strings.Contains(f.Summary, "proposal mismatch") || !strings.Contains(f.Cause, "is for IKEv2, the responder's for IKEv1") || !strings.Contains(f.Next, "same IKE version") {
+			t.Errorf("summary %q\ncause %q\nnext %q", f.Summary, f.Cause, f.Next)
+		}
+		return
+	}
+	t.Fatalf("no no-proposal-chosen: %v", res.Findings)
+}
