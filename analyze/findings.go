@@ -292,6 +292,9 @@ func containsAll(have, want []string) bool {
 func (s *Session) notifyFinding(msg *Msg, n NotifyInfo, v2 bool, end captureEnd) Finding {
 	f := s.notifyFindingText(msg, n, v2, end)
 	f.Step, f.Notify, f.By = msg.Step, decode.NotifyName(v2, n.Type), side(msg.FromInitiator)
+	if !v2 && msg.ExchangeType == decode.ExchangeInformationalV1 && s.phaseOf(msg) == "Phase 2" && (n.Type == decode.NotifyNoProposalChosen || n.Type == decode.NotifyInvalidIDInfo) {
+		f.Step = StepQM1 // the refusal is about Quick Mode's offer or proxy IDs
+	}
 	return f
 }
 

@@ -313,3 +313,22 @@ func TestAnnotateVersionMismatch(t *testing.T) {
 	}
 	t.Fatalf("no no-proposal-chosen: %v", res.Findings)
 }
+
+// TestAnnotateQuickModeRefusalWithKeys: with keys, an IKEv1 Quick Mode refusal is read
+// from the decrypted notification (NO-PROPOSAL-CHOSEN, INVALID-ID-INFORMATION); the
+// configurations still cite the Phase 2 line to change.
+func TestAnnotateQuickModeRefusalWithKeys(t *testing.T) {
+	dir := repoPcaps(t)
+	for _, name := range []string{"ikev1-pfs-mismatch", "ikev1-p2-proposal-mismatch", "ikev1-proxyid-mismatch"} {
+		a, b := sides(t, dir, name)
+		res := analyzeCapture(t, filepath.Join(dir, name+".pcap"), filepath.Join(dir, name+".initiator.log"), filepath.Join(dir, name+".responder.log"))
+		config.Annotate(res, []*config.Gateway{a, b})
+		cited := false
+		for _, f := range res.Findings {
+			cited = cited || f.Severity == analyze.Error && len(f.ConfigLines) > 0
+		}
+		if !cited {
+			t.Errorf("%s: no error cites a configuration line: %v", name, res.Findings)
+		}
+	}
+}
