@@ -530,9 +530,13 @@ func bestShift(order []uint64, copiesA, copiesB map[uint64][]Fingerprint) map[ui
 			sure = append(sure, bs[0].Time.Sub(as[0].Time))
 			continue
 		}
-		if i, ok := sameIPID(as, bs[0]); ok {
-			byID[k] = i
-			sure = append(sure, bs[0].Time.Sub(as[i].Time))
+		for j, g := range bs {
+			// The first copy of either capture found once in the other: the pair's shift.
+			if i, ok := sameIPID(as, g); ok {
+				byID[k] = i - j
+				sure = append(sure, g.Time.Sub(as[i].Time))
+				break
+			}
 		}
 	}
 	var ref time.Duration

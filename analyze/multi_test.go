@@ -281,8 +281,19 @@ func TestCapturePointsBegunLate(t *testing.T) {
 		name     string
 		from, to int
 	}
-	if _, offsets := together(part{"two-reply-dropped.gw-b.pcap", 1, 0}, part{"two-reply-dropped.router.pcap", 6, 0}); offsets[1] < -time.Millisecond || offsets[1] > time.Millisecond {
-		t.Errorf("router capture begun at frame 6: clock offset %v, want within 1 ms", offsets[1])
+	for _, pair := range [][2]part{
+		{{"two-reply-dropped.gw-b.pcap", 1, 0}, {"two-reply-dropped.router.pcap", 6, 0}},
+		// The late one first: its copies are the fewer.
+		{{"two-reply-dropped.gw-b.pcap", 6, 0}, {"two-reply-dropped.gw-a.pcap", 1, 0}},
+		{{"two-reply-dropped.router.pcap", 9, 0}, {"two-reply-dropped.gw-a.pcap", 1, 0}},
+	} {
+		res, offsets := together(pair[0], pair[1])
+		if offsets[1] < -time.Millisecond || offsets[1] > time.Millisecond {
+			t.Errorf("%s from frame %d with %s: clock offset %v, want within 1 ms", pair[0].name, pair[0].from, pair[1].name, offsets[1])
+		}
+		if f := findCode(res, analyze.CodeNoResponse); f != nil {
+			t.Errorf("%s from frame %d with %s: %s", pair[0].name, pair[0].from, pair[1].name, f.Summary)
+		}
 	}
 	b, a := part{"two-frag-dropped.gw-b.pcap", 1, 0}, part{"two-frag-dropped.gw-a.pcap", 5, 0}
 	for _, order := range [][]part{{b, a}, {a, b}} {
