@@ -414,3 +414,16 @@ func TestPSKMismatchWithKeys(t *testing.T) {
 		t.Errorf("truncated: %s", f.Summary)
 	}
 }
+
+// TestQuickModeRefusedPhase1BeforeCapture: ikev1-p2-proposal-mismatch and
+// ikev1-pfs-mismatch from frame 7 (cut in the test): Phase 1 is before the capture, and
+// a Quick Mode message answered by the other side's encrypted Informational is still a
+// Phase 2 refusal, though the roles are a guess.
+func TestQuickModeRefusedPhase1BeforeCapture(t *testing.T) {
+	for _, name := range []string{"ikev1-p2-proposal-mismatch.pcap", "ikev1-pfs-mismatch.pcap"} {
+		res := analyzeFile(t, fromFrame(t, name, 7))
+		if f := findCode(res, analyze.CodePhase2Stalled); f == nil || f.Severity != analyze.Error {
+			t.Errorf("%s from frame 7: phase2-stalled %+v: %s", name, f, codesOf(res.Findings))
+		}
+	}
+}

@@ -472,7 +472,7 @@ type pendingRequest struct {
 func (s *Session) unanswered() []pendingRequest {
 	var out []pendingRequest
 	for _, ex := range s.Exchanges {
-		if ex.Partial || ex.Type == decode.ExchangeMainMode && !s.RolesKnown {
+		if ex.Type == decode.ExchangeMainMode && !s.RolesKnown {
 			continue // which message asks and which answers is a guess
 		}
 		var last *Msg
@@ -480,6 +480,13 @@ func (s *Session) unanswered() []pendingRequest {
 			if m.Retransmit == 0 {
 				last = m
 			}
+		}
+		if ex.Partial && !(ex.Type == decode.ExchangeQuickMode && last != nil && len(ex.Messages) == 1+last.Retransmit &&
+			len(s.answeredElsewhere(pendingRequest{ex: ex, first: last})) > 0) {
+			// Which message asks and which answers is a guess. But a lone Quick Mode
+			// message the other side answered with an Informational, not the next one,
+			// was refused, whichever it was.
+			continue
 		}
 		if last == nil || last.Response || !needsReply(ex, last) || s.movedOn(last) ||
 			last.v2 && ex.Type == decode.ExchangeIKESAInit && !last.FromInitiator { // a protocol violation, reported as such
