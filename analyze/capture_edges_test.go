@@ -427,3 +427,19 @@ func TestQuickModeRefusedPhase1BeforeCapture(t *testing.T) {
 		}
 	}
 }
+
+// TestFragmentsStopAtRouter: two-frag-dropped's router capture holds A's IKE_SA_INIT in
+// and out, but the IP fragments of its IKE_AUTH only coming in: the router drops them.
+// The finding says so as an error, not "if a device beyond this capture point drops
+// them". A gateway's own capture (each packet once) makes no such claim.
+func TestFragmentsStopAtRouter(t *testing.T) {
+	f := findCode(analyzeFile(t, pcap("two-frag-dropped.router.pcap")), analyze.CodeFragmentsLost)
+	if f == nil || f.Severity != analyze.Error || !strings.Contains(f.Summary, "came in and went no further") {
+		t.Errorf("router: %+v", f)
+	}
+	for _, f := range analyzeFile(t, pcap("two-frag-dropped.gw-a.pcap")).Findings {
+		if strings.Contains(f.Summary, "came in and went no further") {
+			t.Errorf("gw-a: %s", f.Summary)
+		}
+	}
+}

@@ -2395,12 +2395,38 @@ func (s *Session) fragmentFindings(end captureEnd) []Finding {
 	}
 	if len(big) > 0 && len(lost) == 0 && !s.Established {
 		m := big[0]
+		if f, ok := s.fragmentsStopHere(big); ok {
+			return append(out, f)
+		}
 		out = append(out, s.newFinding(CodeFragmentsLost, Warning, m.Step.String(), framesOf(big), m.Time,
 			fmt.Sprintf("%d IKE message(s) were sent as IP fragments and the negotiation did not complete.", len(big)),
 			"No IKE fragmentation was used, so large messages depend on the path passing IP fragments; if a device beyond this capture point drops them the peer never sees the message.",
 			"Enable IKE fragmentation on both sides (strongSwan/libreswan fragmentation=yes)."))
 	}
 	return out
+}
+
+// fragmentsStopHere: a capture that holds one side's other IKE messages twice (a router
+// capturing on every interface sees each forwarded packet come in and go out) holds its
+// messages sent as IP fragments once: they came in and went no further. As for ESP
+// (espThroughOneWay), a single capture only.
+func (s *Session) fragmentsStopHere(big []*Msg) (Finding, bool) {
+	m := big[0]
+	dup := s.dupIKE[0]
+	if m.FromInitiator {
+		dup = s.dupIKE[1]
+	}
+	if len(s.Captures) > 1 || dup == 0 || slices.ContainsFunc(big, func(b *Msg) bool { return b.seenTwice || b.FromInitiator != m.FromInitiator }) {
+		return Finding{}, false
+	}
+	var frames []int
+	for _, b := range big {
+		frames = append(frames, b.Fragments.Frames...)
+	}
+	return s.newFinding(CodeFragmentsLost, Error, m.Step.String(), frames, m.Time,
+		fmt.Sprintf("This capture holds the %s's other IKE messages twice, but its %s, sent in IP fragments %s (from frame %d), once each: they came in and went no further, and the negotiation did not complete.", side(m.FromInitiator), m.Step, times(len(big)), m.Frame),
+		"Where the capture runs on a router or firewall between the gateways, on all its interfaces, each forwarded packet is seen coming in and going out: it drops IP fragments (many firewalls drop non-first fragments, or cannot reassemble them), so large IKE messages (certificates) never reach the peer. Where the file is two captures merged, the fragments left one point and never reached the other.",
+		"Enable IKE fragmentation on both sides (IKEv2 RFC 7383: strongSwan/libreswan fragmentation=yes; IKEv1: strongSwan fragmentation=yes, Cisco crypto isakmp fragmentation), or let the device in between pass IP fragments."), true
 }
 
 // lastFrame is the frame of the session's last message.

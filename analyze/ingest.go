@@ -412,6 +412,7 @@ func (a *Analyzer) addISAKMP(m *decode.Message) {
 			// soon, or a capture whose clock was squeezed.
 			s.Duplicates++
 			a.cur.Duplicates++
+			prev.seenTwice = true
 			if msg.FromInitiator {
 				s.dupIKE[1]++
 			} else {

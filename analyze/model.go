@@ -355,6 +355,7 @@ type Msg struct {
 	amStep        Step           // Aggressive Mode: the step its payloads show
 	zeroRSPI      bool           // the responder SPI in the header is zero
 	laterFragment bool           // an IKE fragment after the first of its message
+	seenTwice     bool           // the capture holds it again within milliseconds (in and out of a router)
 
 	// What the evaluation needs of the decoded message, kept so that the decode can be
 	// let go of (an SA gone quiet keeps its ladder, not every payload).
