@@ -50,8 +50,47 @@ func Annotate(r *analyze.Result, gws []*Gateway) {
 			f.Summary += " Configuration: " + text
 			f.ConfigLines = append(f.ConfigLines, linesOf(lines)...)
 			versionsDiffer(f, ini, res)
+		} else {
+			selectorsMirrored(f, s, ini, res)
 		}
 	}
+}
+
+// selectorsMirrored rewrites a TS_UNACCEPTABLE's cause when both configurations are
+// given and their selectors mirror each other: the refusal was not about the selectors.
+// libreswan answers a failure to install the IPsec SA in its kernel that way.
+func selectorsMirrored(f *analyze.Finding, s *analyze.Session, ini, res *side) {
+	if f.Code != analyze.CodeTSUnacceptable || ini == nil || res == nil || len(ini.c.Children) == 0 || len(res.c.Children) == 0 {
+		return
+	}
+	for _, d := range append(childDiffs(*ini, *res, s.Version), childDiffs(*res, *ini, s.Version)...) {
+		if d.kind == diffTS {
+			return
+		}
+	}
+	var lines []Source
+	for _, c := range append(append([]*Child(nil), ini.c.Children...), res.c.Children...) {
+		for _, set := range append(append([]Setting(nil), c.LocalTS...), c.RemoteTS...) {
+			lines = append(lines, set.At)
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	f.Summary = strings.Replace(f.Summary, ": the traffic selectors do not match", "", 1)
+	f.Summary += " Configuration: the two gateways' traffic selectors mirror each other (" + citeLines(lines) + ")."
+	f.ConfigLines = append(f.ConfigLines, linesOf(lines)...)
+	f.Cause = "The configurations' selectors match, so they are not what the responder refused: it most likely could not install the IPsec SA in its kernel and reported that as TS_UNACCEPTABLE, as libreswan does (the kernel's IPsec support or an algorithm missing, a policy clash). Less likely: the connection the responder picked is another one than these."
+	f.Next = "Read the responder's log at this time for the kernel's error (libreswan: 'netlink response for Add SA', 'setup_half_ipsec_sa() hit fail'; strongSwan: 'unable to install inbound and outbound IPsec SA'), and check its kernel's IPsec modules (xfrm, esp4/esp6) and algorithms."
+}
+
+// citeLines cites configuration lines, each once.
+func citeLines(lines []Source) string {
+	var parts []string
+	for _, l := range lines {
+		parts = append(parts, cite(l))
+	}
+	return strings.Join(dedupe(parts), "; ")
 }
 
 // versionsDiffer rewrites what a refusal says of its cause when the two connections are

@@ -332,3 +332,26 @@ func TestAnnotateQuickModeRefusalWithKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestAnnotateMirroredSelectorsRefused: in ikev2-strongswan-libreswan the libreswan
+// responder could not install the IPsec SA in its kernel and answered TS_UNACCEPTABLE
+// (its log: "netlink response for Add SA ... Protocol not supported"). The two
+// configurations' selectors mirror each other: with them, the finding no longer sends the
+// admin to make the selectors mirror images.
+func TestAnnotateMirroredSelectorsRefused(t *testing.T) {
+	dir := repoPcaps(t)
+	name := "ikev2-strongswan-libreswan"
+	a, b := sides(t, dir, name)
+	res := analyzeCapture(t, filepath.Join(dir, name+".pcap"), filepath.Join(dir, name+".initiator.log")) // the strongSwan side logs keys
+	config.Annotate(res, []*config.Gateway{a, b})
+	for _, f := range res.Findings {
+		if f.Code != analyze.CodeTSUnacceptable {
+			continue
+		}
+		if strings.Contains(f.Next, "mirror images") || !strings.Contains(f.Cause, "could not install the IPsec SA in its kernel") || len(f.ConfigLines) == 0 {
+			t.Errorf("summary %q\ncause %q\nnext %q", f.Summary, f.Cause, f.Next)
+		}
+		return
+	}
+	t.Fatalf("no ts-unacceptable: %v", res.Findings)
+}
