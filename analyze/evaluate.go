@@ -24,12 +24,12 @@ func (s *Session) derive() {
 		st = advance(st, m, s.authCarriesChild)
 	}
 	st = s.childrenShownByESP(st)
-	if st.children > 0 {
+	last := s.lastCreateChild()
+	s.rekeyedAway = s.successor == nil && last != nil && s.rekeyedUnseen(last)
+	if st.children > 0 && last != nil && (s.successor != nil || s.rekeyedAway) && !childRefused(last) {
 		// The last CREATE_CHILD_SA rekeyed the IKE SA itself (RFC 7296 1.3.2): it made
 		// the successor, not a CHILD_SA.
-		if m := s.lastCreateChild(); m != nil && (s.successor != nil || s.rekeyedUnseen(m)) && !childRefused(m) {
-			st.children--
-		}
+		st.children--
 	}
 	s.Established, s.establishedAt, s.establishedFrame = st.established, st.at, st.frame
 	s.Phase2Done = st.children
@@ -512,6 +512,7 @@ func (s *Session) describe(fs []Finding) {
 		}
 	}
 	s.Failed = failed
+	lastChild := s.lastCreateChild()
 	switch {
 	case s.abandonedFor > 0:
 		s.State = fmt.Sprintf("abandoned (session %d came up)", s.abandonedFor)
@@ -550,8 +551,7 @@ func (s *Session) describe(fs []Finding) {
 		switch m.ExchangeType {
 		case decode.ExchangeCreateChildSA:
 			// The exchange that rekeyed this IKE SA is no IPsec SA of its own.
-			last := s.lastCreateChild()
-			return last == nil || last.exchange != m.exchange || s.successor == nil && !s.rekeyedUnseen(last)
+			return s.successor == nil && !s.rekeyedAway || lastChild == nil || lastChild.exchange != m.exchange
 		case decode.ExchangeIKESAInit, decode.ExchangeIKEAuth, decode.ExchangeMainMode, decode.ExchangeAggressive, decode.ExchangeQuickMode:
 			return true
 		}

@@ -74,7 +74,7 @@ func (a *Analyzer) linkPredecessor(s *Session, m *decode.Message, x *decode.ISAK
 // old IKE SA, not the tunnel.
 func (a *Analyzer) link(o, s *Session) {
 	o.successor, s.predecessor = s, o
-	if o.closed {
+	if o.closed && !o.dropped {
 		a.refresh(o, true)
 	}
 }
@@ -179,7 +179,7 @@ func (s *Session) events() []Event {
 			case s.successor != nil && s.isLastCreateChild(m):
 				out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventRekeyed, By: by, Session: s.successor.ID,
 					Detail: s.InitiatorSPI.String() + "/" + s.ResponderSPI.String() + " -> " + s.successor.InitiatorSPI.String() + "/" + s.successor.ResponderSPI.String()})
-			case s.successor == nil && s.rekeyedUnseen(m):
+			case s.rekeyedAway && s.isLastCreateChild(m):
 				out = append(out, Event{Time: m.Time, Frame: m.Frame, Kind: EventRekeyed, By: by,
 					Detail: "the new IKE SA sent nothing of its own in the capture; the CHILD_SAs' ESP went on after the old one's Delete"})
 			case children > 0 && s.deleteFollows(m):
@@ -463,15 +463,13 @@ func (s *Session) lastCreateChild() *Msg {
 	return nil
 }
 
-// rekeyedUnseen reports whether m, the SA's last CREATE_CHILD_SA answer, rekeyed the
+// rekeyedUnseen reports whether m, the SA's last CREATE_CHILD_SA answer (derive asks
+// once and keeps it in rekeyedAway), rekeyed the
 // IKE SA into one that sent nothing in the capture: the IKE SA's Delete follows (an
 // encrypted INFORMATIONAL answered empty, or one that names the IKE SA), and ESP of
 // the SA's CHILD_SAs goes on more than a second after it. Deleting an IKE SA closes
 // its CHILD_SAs (RFC 7296 1.4.1); only a rekey moves them to another (2.18).
 func (s *Session) rekeyedUnseen(m *Msg) bool {
-	if !s.isLastCreateChild(m) {
-		return false
-	}
 	var del *Msg
 	for _, o := range s.Messages {
 		if o.Time.Before(m.Time) || o.Response || o.Retransmit > 0 || !o.v2 || o.ExchangeType != decode.ExchangeInformational {

@@ -198,6 +198,7 @@ type Session struct {
 	retriedAs        int  // refused with INVALID_KE_PAYLOAD: the session that retried with the group asked for
 	stoppedEarly     bool // the capture went on past the reply timeout after the last message
 	closedBeforeEnd  bool // finished before the end of the capture was read (wentOn)
+	rekeyedAway      bool // its last CREATE_CHILD_SA rekeyed it into an SA silent in the capture (derive)
 	firstAuthOpen    bool // the capture ends soon after a first IKE_AUTH answer that may be EAP's first round
 	keptAs           int  // keptOK or keptFailed once finished and kept
 	// rare is what few sessions need (selectors known with keys, IKE over TCP), kept out
